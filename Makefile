@@ -1,0 +1,44 @@
+# Hearth: two commands for a fresh Debian 12 machine (as root):
+#   make run   install what the server needs and start it (mock driver, SQLite)
+#   make test  install everything and run the whole test suite (what .ci/run runs)
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test deps venv services lint typecheck pytest bench clean
+
+deps:
+	bash scripts/install-system-packages.sh
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: deps $(VENV)/.installed
+
+services:
+	bash scripts/start-services.sh
+
+run: venv
+	$(VENV)/bin/hearth serve
+
+lint: venv
+	$(VENV)/bin/ruff check hearth tests bench
+	$(VENV)/bin/ruff format --check hearth tests bench
+
+typecheck: venv
+	$(VENV)/bin/mypy hearth
+
+pytest: venv services
+	HEARTH_ACCEL=tcg $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: venv services
+	for b in bench/*.py; do HEARTH_ACCEL=tcg $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

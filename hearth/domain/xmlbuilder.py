@@ -1,0 +1,449 @@
+"""Declarative bindings between typed Python attributes and a live lxml tree.
+
+The tree is the only storage: a property reads and writes the element it names, so
+everything the model does not know (elements, attributes, comments) stays where it was and
+is written back unchanged. That is what makes the round-trip lossless without a second,
+hand-synchronised representation.
+
+A path is ``./a/b[@type='x']/c/@attr`` (attribute) or ``./a/b`` (element text) or ``@attr``
+(attribute of the object's own element). Steps may carry one ``[@name='value']`` predicate;
+missing steps are created in the owning class's ``ORDER`` so new output looks like libvirt's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, Generic, Self, TypeVar, overload
+
+from lxml import etree
+
+from hearth.domain.xmlio import XMLParseError, parse_element, to_string
+from hearth.errors import ValidationError
+
+T = TypeVar("T")
+O = TypeVar("O", bound="XMLObject")
+
+_STEP = re.compile(r"^([A-Za-z_][\w.-]*)(?:\[@([\w.:-]+)='([^']*)'\])?$")
+
+Step = tuple[str, str | None, str | None]
+
+
+def _compile(path: str) -> tuple[tuple[Step, ...], str | None]:
+    rel = path[2:] if path.startswith("./") else path
+    parts = [p for p in rel.split("/") if p and p != "."]
+    attr: str | None = None
+    if parts and parts[-1].startswith("@"):
+        attr = parts.pop()[1:]
+    steps: list[Step] = []
+    for part in parts:
+        m = _STEP.match(part)
+        if not m:
+            raise ValueError(f"unsupported path step {part!r} in {path!r}")
+        steps.append((m.group(1), m.group(2), m.group(3)))
+    return tuple(steps), attr
+
+
+def _matches(child: etree._Element, step: Step) -> bool:
+    tag, pattr, pval = step
+    return child.tag == tag and (pattr is None or child.get(pattr) == pval)
+
+
+def _find(node: etree._Element, steps: Sequence[Step]) -> etree._Element | None:
+    cur: etree._Element | None = node
+    for step in steps:
+        assert cur is not None
+        nxt = None
+        for child in cur:
+            if _matches(child, step):
+                nxt = child
+                break
+        if nxt is None:
+            return None
+        cur = nxt
+    return cur
+
+
+def insert_ordered(parent: etree._Element, child: etree._Element, order: Sequence[str]) -> None:
+    """Insert ``child`` before the first known sibling that ``order`` puts after it.
+
+    Same-tag siblings stay together (a new disk goes after the last disk); tags the order does
+    not know are skipped over, so they keep their place relative to what surrounds them.
+    """
+    tag = child.tag
+    try:
+        rank = order.index(str(tag))
+    except ValueError:
+        parent.append(child)
+        return
+    for i, sib in enumerate(parent):
+        if not isinstance(sib.tag, str):
+            continue
+        try:
+            sib_rank = order.index(sib.tag)
+        except ValueError:
+            continue
+        if sib_rank > rank:
+            parent.insert(i, child)
+            return
+    parent.append(child)
+
+
+def _ensure(node: etree._Element, steps: Sequence[Step], order: Sequence[str]) -> etree._Element:
+    cur = node
+    for step in steps:
+        found = None
+        for child in cur:
+            if _matches(child, step):
+                found = child
+                break
+        if found is None:
+            found = etree.Element(step[0])
+            if step[1] is not None and step[2] is not None:
+                found.set(step[1], step[2])
+            insert_ordered(cur, found, order)
+        cur = found
+    return cur
+
+
+def _is_empty(el: etree._Element, step: Step) -> bool:
+    extra_attrs = [k for k in el.attrib if k != step[1]]
+    return not extra_attrs and len(el) == 0 and not (el.text or "").strip()
+
+
+def _prune(node: etree._Element, steps: Sequence[Step]) -> None:
+    """Remove the path's elements bottom-up while they are left with nothing in them."""
+    chain: list[etree._Element] = [node]
+    for step in steps:
+        nxt = _find(chain[-1], [step])
+        if nxt is None:
+            return
+        chain.append(nxt)
+    for depth in range(len(steps), 0, -1):
+        el = chain[depth]
+        if not _is_empty(el, steps[depth - 1]):
+            return
+        chain[depth - 1].remove(el)
+
+
+class Converter(Generic[T]):
+    """Turns XML text into a Python value and back."""
+
+    name: str = "value"
+
+    def load(self, text: str, where: str) -> T:
+        raise NotImplementedError
+
+    def dump(self, value: T) -> str:
+        raise NotImplementedError
+
+
+class StrConv(Converter[str]):
+    name = "string"
+
+    def load(self, text: str, where: str) -> str:
+        return text
+
+    def dump(self, value: str) -> str:
+        if not isinstance(value, str):
+            raise ValidationError(f"{value!r} is not a string")
+        return value
+
+
+class IntConv(Converter[int]):
+    name = "integer"
+
+    def load(self, text: str, where: str) -> int:
+        try:
+            return int(text.strip(), 0) if text.strip().lower().startswith("0x") else int(text.strip())
+        except ValueError:
+            raise ValidationError(f"{where} is not an integer: {text!r}") from None
+
+    def dump(self, value: int) -> str:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(f"{value!r} is not an integer")
+        return str(value)
+
+
+class BoolConv(Converter[bool]):
+    name = "boolean"
+
+    def __init__(self, true: str = "yes", false: str = "no") -> None:
+        self.true, self.false = true, false
+
+    def load(self, text: str, where: str) -> bool:
+        v = text.strip().lower()
+        if v in (self.true, "yes", "on", "true", "1"):
+            return True
+        if v in (self.false, "no", "off", "false", "0"):
+            return False
+        raise ValidationError(f"{where} is not {self.true}/{self.false}: {text!r}")
+
+    def dump(self, value: bool) -> str:
+        return self.true if value else self.false
+
+
+class XMLProperty(Generic[T]):
+    """A typed attribute bound to one attribute or element text in the tree."""
+
+    def __init__(
+        self, path: str, conv: Converter[T], *, choices: Sequence[str] | None = None, doc: str = ""
+    ) -> None:
+        self.path = path
+        self.steps, self.attr = _compile(path)
+        self.conv = conv
+        self.choices = tuple(choices) if choices else None
+        self.__doc__ = doc
+        self.name = path
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: XMLObject, owner: type | None = None) -> T | None: ...
+    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> T | None | Self:
+        if obj is None:
+            return self
+        el = _find(obj.node, self.steps)
+        if el is None:
+            return None
+        raw = el.get(self.attr) if self.attr is not None else el.text
+        if raw is None:
+            return None
+        return self.conv.load(raw, f"{obj.TAG} {self.path}")
+
+    def __set__(self, obj: XMLObject, value: T | None) -> None:
+        if value is None:
+            el = _find(obj.node, self.steps)
+            if el is None:
+                return
+            if self.attr is not None:
+                el.attrib.pop(self.attr, None)
+                _prune(obj.node, self.steps)
+            elif self.steps:
+                parent = _find(obj.node, self.steps[:-1])
+                if parent is not None:
+                    parent.remove(el)
+                _prune(obj.node, self.steps[:-1])
+            else:
+                el.text = None
+            return
+        text = self.conv.dump(value)
+        if self.choices is not None and text not in self.choices:
+            raise ValidationError(
+                f"{obj.TAG} {self.name} must be one of {', '.join(self.choices)}, not {text!r}",
+                field=self.name,
+                allowed=list(self.choices),
+            )
+        el = _ensure(obj.node, self.steps, obj.ORDER)
+        if self.attr is not None:
+            el.set(self.attr, text)
+        else:
+            el.text = text
+
+
+def Str(path: str, *, choices: Sequence[str] | None = None, doc: str = "") -> XMLProperty[str]:
+    return XMLProperty(path, StrConv(), choices=choices, doc=doc)
+
+
+def Int(path: str, *, doc: str = "") -> XMLProperty[int]:
+    return XMLProperty(path, IntConv(), doc=doc)
+
+
+def Bool(path: str, *, true: str = "yes", false: str = "no", doc: str = "") -> XMLProperty[bool]:
+    return XMLProperty(path, BoolConv(true, false), doc=doc)
+
+
+class Flag:
+    """Presence of an (empty) element, such as ``<readonly/>`` or ``<features><acpi/>``."""
+
+    def __init__(self, path: str, doc: str = "") -> None:
+        self.path = path
+        self.steps, attr = _compile(path)
+        if attr is not None or not self.steps:
+            raise ValueError(f"a Flag names an element, not {path!r}")
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: XMLObject, owner: type | None = None) -> bool: ...
+    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> bool | Self:
+        if obj is None:
+            return self
+        return _find(obj.node, self.steps) is not None
+
+    def __set__(self, obj: XMLObject, value: bool) -> None:
+        if value:
+            _ensure(obj.node, self.steps, obj.ORDER)
+            return
+        el = _find(obj.node, self.steps)
+        if el is not None:
+            parent = el.getparent()
+            assert parent is not None
+            parent.remove(el)
+            _prune(obj.node, self.steps[:-1])
+
+
+class XMLObject:
+    """A typed view of one element. Wrappers are cheap; two wrap the same node if ``==``."""
+
+    TAG: ClassVar[str] = ""
+    ORDER: ClassVar[tuple[str, ...]] = ()
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: etree._Element | None = None, **props: Any) -> None:
+        if node is None:
+            node = etree.Element(self.TAG)
+        elif self.TAG and node.tag != self.TAG:
+            raise ValidationError(f"expected a <{self.TAG}> element, got <{node.tag}>")
+        self.node: etree._Element = node
+        for key, value in props.items():
+            if not hasattr(type(self), key):
+                raise TypeError(f"{type(self).__name__} has no property {key!r}")
+            setattr(self, key, value)
+
+    @classmethod
+    def from_xml(cls, text: str | bytes) -> Self:
+        root = parse_element(text, what=f"<{cls.TAG}> XML" if cls.TAG else "XML document")
+        if cls.TAG and root.tag != cls.TAG:
+            raise XMLParseError(
+                f"line {root.sourceline or 1}: expected root element <{cls.TAG}>, found <{root.tag}>"
+            )
+        return cls(root)
+
+    def to_xml(self, *, pretty: bool = True) -> str:
+        return to_string(self.node, pretty=pretty)
+
+    def remove_from_parent(self) -> None:
+        parent = self.node.getparent()
+        if parent is not None:
+            parent.remove(self.node)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, XMLObject) and other.node is self.node
+
+    def __hash__(self) -> int:
+        return id(self.node)
+
+    def __repr__(self) -> str:
+        attrs = " ".join(f"{k}={v!r}" for k, v in self.node.attrib.items())
+        return f"<{type(self).__name__} {self.node.tag} {attrs}>".replace(" >", ">")
+
+
+class XMLChild(Generic[O]):
+    """At most one child object at ``path`` (default: the class's TAG below this element)."""
+
+    def __init__(self, cls: type[O], path: str | None = None) -> None:
+        self.cls = cls
+        self.steps, attr = _compile(path or f"./{cls.TAG}")
+        if attr is not None or not self.steps:
+            raise ValueError("an XMLChild path names an element")
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: XMLObject, owner: type | None = None) -> O | None: ...
+    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> O | None | Self:
+        if obj is None:
+            return self
+        el = _find(obj.node, self.steps)
+        return None if el is None else self.cls(el)
+
+    def __set__(self, obj: XMLObject, value: O | None) -> None:
+        old = _find(obj.node, self.steps)
+        if value is None:
+            if old is not None:
+                parent = old.getparent()
+                assert parent is not None
+                parent.remove(old)
+            return
+        if value.node.tag != self.steps[-1][0]:
+            raise ValidationError(f"expected <{self.steps[-1][0]}>, got <{value.node.tag}>")
+        if old is not None:
+            parent = old.getparent()
+            assert parent is not None
+            parent.replace(old, value.node)
+        else:
+            parent = _ensure(obj.node, self.steps[:-1], obj.ORDER)
+            insert_ordered(parent, value.node, obj.ORDER)
+
+    def ensure(self, obj: XMLObject) -> O:
+        """The child, created (empty, in order) if it is not there yet."""
+        return self.cls(_ensure(obj.node, self.steps, obj.ORDER))
+
+
+class ChildList(Generic[O]):
+    """The live list of child objects matching one path step; changes go to the tree."""
+
+    def __init__(self, owner: XMLObject, cls: type[O], steps: tuple[Step, ...]) -> None:
+        self._owner, self._cls, self._steps = owner, cls, steps
+
+    def _parent(self, create: bool) -> etree._Element | None:
+        if create:
+            return _ensure(self._owner.node, self._steps[:-1], self._owner.ORDER)
+        return _find(self._owner.node, self._steps[:-1])
+
+    def _nodes(self) -> list[etree._Element]:
+        parent = self._parent(False)
+        if parent is None:
+            return []
+        last = self._steps[-1]
+        return [c for c in parent if _matches(c, last)]
+
+    def __iter__(self) -> Iterator[O]:
+        return (self._cls(n) for n in self._nodes())
+
+    def __len__(self) -> int:
+        return len(self._nodes())
+
+    def __getitem__(self, i: int) -> O:
+        return self._cls(self._nodes()[i])
+
+    def __bool__(self) -> bool:
+        return bool(self._nodes())
+
+    def append(self, item: O) -> O:
+        """Add after the last sibling of its kind (or in ORDER when it is the first)."""
+        parent = self._parent(True)
+        assert parent is not None
+        last = self._steps[-1]
+        if last[1] is not None and last[2] is not None and item.node.get(last[1]) is None:
+            item.node.set(last[1], last[2])
+        existing = [c for c in parent if c.tag == item.node.tag]
+        if existing:
+            existing[-1].addnext(item.node)
+        else:
+            insert_ordered(parent, item.node, self._owner.ORDER)
+        return item
+
+    def remove(self, item: O) -> None:
+        parent = item.node.getparent()
+        if parent is None or item.node not in self._nodes():
+            raise ValidationError(f"{item!r} is not in this list")
+        parent.remove(item.node)
+
+    def find(self, pred: Callable[[O], bool]) -> O | None:
+        return next((o for o in self if pred(o)), None)
+
+
+class XMLChildren(Generic[O]):
+    """All child objects at ``path`` (default: the class's TAG below this element)."""
+
+    def __init__(self, cls: type[O], path: str | None = None) -> None:
+        self.cls = cls
+        self.steps, attr = _compile(path or f"./{cls.TAG}")
+        if attr is not None or not self.steps:
+            raise ValueError("an XMLChildren path names an element")
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: XMLObject, owner: type | None = None) -> ChildList[O]: ...
+    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> ChildList[O] | Self:
+        if obj is None:
+            return self
+        return ChildList(obj, self.cls, self.steps)

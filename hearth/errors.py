@@ -1,0 +1,66 @@
+"""The typed errors every layer raises and every frontend maps to a status.
+
+They live at the package root (not in ``drivers``) so that the bottom layers can raise
+the same ``ValidationError`` a frontend turns into a 400, without importing upwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class HearthError(Exception):
+    """Base of all errors meant for a user: ``str(e)`` is one clear sentence."""
+
+    status: ClassVar[int] = 500
+    code_name: ClassVar[str] = "HearthError"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details
+
+
+class ValidationError(HearthError):
+    status = 400
+    code_name = "ValidationError"
+
+
+class AuthFailure(HearthError):
+    status = 401
+    code_name = "AuthFailure"
+
+
+class Forbidden(HearthError):
+    status = 403
+    code_name = "Forbidden"
+
+
+class NotFound(HearthError):
+    status = 404
+    code_name = "NotFound"
+
+
+class InvalidState(HearthError):
+    status = 409
+    code_name = "InvalidState"
+
+
+class Conflict(HearthError):
+    status = 409
+    code_name = "Conflict"
+
+
+class NotSupported(HearthError):
+    status = 501
+    code_name = "NotSupported"
+
+
+class BackendError(HearthError):
+    status = 502
+    code_name = "BackendError"
+
+
+class BackendTimeout(HearthError):
+    status = 504
+    code_name = "BackendTimeout"
