@@ -18,12 +18,8 @@ app = typer.Typer(
 )
 
 # (module, attribute, name): each module owns one command group or command.
-_GROUPS: tuple[tuple[str, str, str], ...] = (
-    ("hearth.cli.osinfo", "app", "osinfo"),
-)
-_COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("hearth.cli.design", "design", "design"),
-)
+_GROUPS: tuple[tuple[str, str, str], ...] = (("hearth.cli.osinfo", "app", "osinfo"),)
+_COMMANDS: tuple[tuple[str, str, str], ...] = (("hearth.cli.design", "design", "design"),)
 
 
 def _assemble() -> None:

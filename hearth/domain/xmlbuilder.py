@@ -22,7 +22,7 @@ from hearth.domain.xmlio import XMLParseError, parse_element, to_string
 from hearth.errors import ValidationError
 
 T = TypeVar("T")
-O = TypeVar("O", bound="XMLObject")
+ObjT = TypeVar("ObjT", bound="XMLObject")
 
 _STEP = re.compile(r"^([A-Za-z_][\w.-]*)(?:\[@([\w.:-]+)='([^']*)'\])?$")
 
@@ -203,10 +203,11 @@ class XMLProperty(Generic[T]):
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
     @overload
     def __get__(self, obj: XMLObject, owner: type | None = None) -> T | None: ...
-    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> T | None | Self:
+    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> T | Self | None:
         if obj is None:
             return self
-        el = _find(obj.node, self.steps)
+        root = obj.lookup()
+        el = None if root is None else _find(root, self.steps)
         if el is None:
             return None
         raw = el.get(self.attr) if self.attr is not None else el.text
@@ -216,17 +217,19 @@ class XMLProperty(Generic[T]):
 
     def __set__(self, obj: XMLObject, value: T | None) -> None:
         if value is None:
-            el = _find(obj.node, self.steps)
-            if el is None:
+            root = obj.lookup()
+            el = None if root is None else _find(root, self.steps)
+            if root is None or el is None:
                 return
             if self.attr is not None:
-                el.attrib.pop(self.attr, None)
-                _prune(obj.node, self.steps)
+                if self.attr in el.attrib:
+                    del el.attrib[self.attr]
+                _prune(root, self.steps)
             elif self.steps:
-                parent = _find(obj.node, self.steps[:-1])
+                parent = _find(root, self.steps[:-1])
                 if parent is not None:
                     parent.remove(el)
-                _prune(obj.node, self.steps[:-1])
+                _prune(root, self.steps[:-1])
             else:
                 el.text = None
             return
@@ -273,38 +276,77 @@ class Flag:
     def __get__(self, obj: XMLObject | None, owner: type | None = None) -> bool | Self:
         if obj is None:
             return self
-        return _find(obj.node, self.steps) is not None
+        root = obj.lookup()
+        return root is not None and _find(root, self.steps) is not None
 
     def __set__(self, obj: XMLObject, value: bool) -> None:
         if value:
             _ensure(obj.node, self.steps, obj.ORDER)
             return
-        el = _find(obj.node, self.steps)
-        if el is not None:
+        root = obj.lookup()
+        el = None if root is None else _find(root, self.steps)
+        if root is not None and el is not None:
             parent = el.getparent()
             assert parent is not None
             parent.remove(el)
-            _prune(obj.node, self.steps[:-1])
+            _prune(root, self.steps[:-1])
 
 
 class XMLObject:
-    """A typed view of one element. Wrappers are cheap; two wrap the same node if ``==``."""
+    """A typed view of one element. Wrappers are cheap; two wrap the same node if ``==``.
+
+    A wrapper either holds its element, or is a *section view* anchored at a path below a
+    parent (``domain.os``, ``domain.devices``): reading through a view never creates
+    anything, so an untouched document serialises exactly as it was parsed; the first write
+    creates the element in its parent's ORDER.
+    """
 
     TAG: ClassVar[str] = ""
     ORDER: ClassVar[tuple[str, ...]] = ()
 
-    __slots__ = ("node",)
+    __slots__ = ("_anchor", "_node")
 
     def __init__(self, node: etree._Element | None = None, **props: Any) -> None:
         if node is None:
             node = etree.Element(self.TAG)
         elif self.TAG and node.tag != self.TAG:
             raise ValidationError(f"expected a <{self.TAG}> element, got <{node.tag}>")
-        self.node: etree._Element = node
+        self._node: etree._Element | None = node
+        self._anchor: tuple[XMLObject, tuple[Step, ...]] | None = None
         for key, value in props.items():
             if not hasattr(type(self), key):
                 raise TypeError(f"{type(self).__name__} has no property {key!r}")
             setattr(self, key, value)
+
+    @classmethod
+    def view(cls, parent: XMLObject, steps: tuple[Step, ...]) -> Self:
+        """A wrapper for the element at ``steps`` below ``parent``, created only on write."""
+        obj = cls.__new__(cls)
+        obj._node = None
+        obj._anchor = (parent, steps)
+        return obj
+
+    def lookup(self) -> etree._Element | None:
+        """The element if it exists; never creates it."""
+        if self._node is None and self._anchor is not None:
+            parent, steps = self._anchor
+            root = parent.lookup()
+            if root is not None:
+                self._node = _find(root, steps)
+        return self._node
+
+    @property
+    def node(self) -> etree._Element:
+        """The element, created (with its missing ancestors, in order) if needed."""
+        if self._node is None:
+            assert self._anchor is not None
+            parent, steps = self._anchor
+            self._node = _ensure(parent.node, steps, parent.ORDER)
+        return self._node
+
+    @property
+    def exists(self) -> bool:
+        return self.lookup() is not None
 
     @classmethod
     def from_xml(cls, text: str | bytes) -> Self:
@@ -318,26 +360,52 @@ class XMLObject:
     def to_xml(self, *, pretty: bool = True) -> str:
         return to_string(self.node, pretty=pretty)
 
-    def remove_from_parent(self) -> None:
-        parent = self.node.getparent()
-        if parent is not None:
-            parent.remove(self.node)
+    def remove(self) -> None:
+        """Detach this element from its parent (a no-op when it does not exist)."""
+        el = self.lookup()
+        parent = None if el is None else el.getparent()
+        if el is not None and parent is not None:
+            parent.remove(el)
+        if self._anchor is not None:
+            self._node = None
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, XMLObject) and other.node is self.node
+        return isinstance(other, XMLObject) and other.lookup() is self.lookup() is not None
 
     def __hash__(self) -> int:
-        return id(self.node)
+        return id(self.lookup())
 
     def __repr__(self) -> str:
-        attrs = " ".join(f"{k}={v!r}" for k, v in self.node.attrib.items())
-        return f"<{type(self).__name__} {self.node.tag} {attrs}>".replace(" >", ">")
+        el = self.lookup()
+        if el is None:
+            return f"<{type(self).__name__} (absent)>"
+        attrs = " ".join(f"{k!s}={v!r}" for k, v in el.attrib.items())
+        return f"<{type(self).__name__} {el.tag!s} {attrs}>".replace(" >", ">")
 
 
-class XMLChild(Generic[O]):
+class Section(Generic[ObjT]):
+    """A sub-object that always answers (as a view), such as ``domain.os`` or ``domain.devices``."""
+
+    def __init__(self, cls: type[ObjT], path: str | None = None) -> None:
+        self.cls = cls
+        self.steps, attr = _compile(path or f"./{cls.TAG}")
+        if attr is not None or not self.steps:
+            raise ValueError("a Section path names an element")
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: XMLObject, owner: type | None = None) -> ObjT: ...
+    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> ObjT | Self:
+        if obj is None:
+            return self
+        return self.cls.view(obj, self.steps)
+
+
+class XMLChild(Generic[ObjT]):
     """At most one child object at ``path`` (default: the class's TAG below this element)."""
 
-    def __init__(self, cls: type[O], path: str | None = None) -> None:
+    def __init__(self, cls: type[ObjT], path: str | None = None) -> None:
         self.cls = cls
         self.steps, attr = _compile(path or f"./{cls.TAG}")
         if attr is not None or not self.steps:
@@ -346,15 +414,17 @@ class XMLChild(Generic[O]):
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
     @overload
-    def __get__(self, obj: XMLObject, owner: type | None = None) -> O | None: ...
-    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> O | None | Self:
+    def __get__(self, obj: XMLObject, owner: type | None = None) -> ObjT | None: ...
+    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> ObjT | Self | None:
         if obj is None:
             return self
-        el = _find(obj.node, self.steps)
+        root = obj.lookup()
+        el = None if root is None else _find(root, self.steps)
         return None if el is None else self.cls(el)
 
-    def __set__(self, obj: XMLObject, value: O | None) -> None:
-        old = _find(obj.node, self.steps)
+    def __set__(self, obj: XMLObject, value: ObjT | None) -> None:
+        root = obj.lookup()
+        old = None if root is None else _find(root, self.steps)
         if value is None:
             if old is not None:
                 parent = old.getparent()
@@ -371,21 +441,22 @@ class XMLChild(Generic[O]):
             parent = _ensure(obj.node, self.steps[:-1], obj.ORDER)
             insert_ordered(parent, value.node, obj.ORDER)
 
-    def ensure(self, obj: XMLObject) -> O:
+    def ensure(self, obj: XMLObject) -> ObjT:
         """The child, created (empty, in order) if it is not there yet."""
         return self.cls(_ensure(obj.node, self.steps, obj.ORDER))
 
 
-class ChildList(Generic[O]):
+class ChildList(Generic[ObjT]):
     """The live list of child objects matching one path step; changes go to the tree."""
 
-    def __init__(self, owner: XMLObject, cls: type[O], steps: tuple[Step, ...]) -> None:
+    def __init__(self, owner: XMLObject, cls: type[ObjT], steps: tuple[Step, ...]) -> None:
         self._owner, self._cls, self._steps = owner, cls, steps
 
     def _parent(self, create: bool) -> etree._Element | None:
         if create:
             return _ensure(self._owner.node, self._steps[:-1], self._owner.ORDER)
-        return _find(self._owner.node, self._steps[:-1])
+        root = self._owner.lookup()
+        return None if root is None else _find(root, self._steps[:-1])
 
     def _nodes(self) -> list[etree._Element]:
         parent = self._parent(False)
@@ -394,19 +465,19 @@ class ChildList(Generic[O]):
         last = self._steps[-1]
         return [c for c in parent if _matches(c, last)]
 
-    def __iter__(self) -> Iterator[O]:
+    def __iter__(self) -> Iterator[ObjT]:
         return (self._cls(n) for n in self._nodes())
 
     def __len__(self) -> int:
         return len(self._nodes())
 
-    def __getitem__(self, i: int) -> O:
+    def __getitem__(self, i: int) -> ObjT:
         return self._cls(self._nodes()[i])
 
     def __bool__(self) -> bool:
         return bool(self._nodes())
 
-    def append(self, item: O) -> O:
+    def append(self, item: ObjT) -> ObjT:
         """Add after the last sibling of its kind (or in ORDER when it is the first)."""
         parent = self._parent(True)
         assert parent is not None
@@ -420,20 +491,20 @@ class ChildList(Generic[O]):
             insert_ordered(parent, item.node, self._owner.ORDER)
         return item
 
-    def remove(self, item: O) -> None:
+    def remove(self, item: ObjT) -> None:
         parent = item.node.getparent()
         if parent is None or item.node not in self._nodes():
             raise ValidationError(f"{item!r} is not in this list")
         parent.remove(item.node)
 
-    def find(self, pred: Callable[[O], bool]) -> O | None:
+    def find(self, pred: Callable[[ObjT], bool]) -> ObjT | None:
         return next((o for o in self if pred(o)), None)
 
 
-class XMLChildren(Generic[O]):
+class XMLChildren(Generic[ObjT]):
     """All child objects at ``path`` (default: the class's TAG below this element)."""
 
-    def __init__(self, cls: type[O], path: str | None = None) -> None:
+    def __init__(self, cls: type[ObjT], path: str | None = None) -> None:
         self.cls = cls
         self.steps, attr = _compile(path or f"./{cls.TAG}")
         if attr is not None or not self.steps:
@@ -442,8 +513,74 @@ class XMLChildren(Generic[O]):
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
     @overload
-    def __get__(self, obj: XMLObject, owner: type | None = None) -> ChildList[O]: ...
-    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> ChildList[O] | Self:
+    def __get__(self, obj: XMLObject, owner: type | None = None) -> ChildList[ObjT]: ...
+    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> ChildList[ObjT] | Self:
         if obj is None:
             return self
         return ChildList(obj, self.cls, self.steps)
+
+
+_UNITS: dict[str, int] = {
+    "b": 1, "bytes": 1,
+    "kb": 10**3, "k": 2**10, "kib": 2**10,
+    "mb": 10**6, "m": 2**20, "mib": 2**20,
+    "gb": 10**9, "g": 2**30, "gib": 2**30,
+    "tb": 10**12, "t": 2**40, "tib": 2**40,
+    "pb": 10**15, "p": 2**50, "pib": 2**50,
+    "eb": 10**18, "e": 2**60, "eib": 2**60,
+}  # fmt: skip
+
+
+def unit_factor(unit: str) -> int:
+    """Bytes per ``unit``, with libvirt's spelling rules (case-insensitive; KB=1000, K=KiB=1024)."""
+    try:
+        return _UNITS[unit.lower()]
+    except KeyError:
+        raise ValidationError(f"unknown size unit {unit!r}") from None
+
+
+class Scaled:
+    """An element holding a size with an optional ``unit`` attribute, read in one fixed unit.
+
+    libvirt accepts any unit on input and writes its own default; we read any unit and
+    write ours with an explicit ``unit`` so there is never doubt about the scale.
+    """
+
+    def __init__(self, path: str, unit: str, doc: str = "") -> None:
+        self.path = path
+        self.steps, attr = _compile(path)
+        if attr is not None or not self.steps:
+            raise ValueError(f"a Scaled property names an element, not {path!r}")
+        self.unit = unit
+        self.factor = unit_factor(unit)
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: XMLObject, owner: type | None = None) -> int | None: ...
+    def __get__(self, obj: XMLObject | None, owner: type | None = None) -> int | Self | None:
+        if obj is None:
+            return self
+        root = obj.lookup()
+        el = None if root is None else _find(root, self.steps)
+        if el is None or el.text is None:
+            return None
+        value = IntConv().load(el.text, f"{obj.TAG} {self.path}")
+        factor = unit_factor(el.get("unit", self.unit))
+        return value * factor // self.factor
+
+    def __set__(self, obj: XMLObject, value: int | None) -> None:
+        if value is None:
+            root = obj.lookup()
+            el = None if root is None else _find(root, self.steps)
+            if root is not None and el is not None:
+                parent = el.getparent()
+                assert parent is not None
+                parent.remove(el)
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValidationError(f"{obj.TAG} {self.path} must be a non-negative integer, not {value!r}")
+        el = _ensure(obj.node, self.steps, obj.ORDER)
+        el.text = str(value)
+        el.set("unit", self.unit)

@@ -7,6 +7,8 @@ one outright costs nothing and closes the whole entity-expansion family of attac
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 from hearth.errors import ValidationError
@@ -51,7 +53,7 @@ def parse_element(text: str | bytes, *, what: str = "XML document") -> etree._El
         raise XMLParseError(f"{what} line {line}: {msg}", line=line) from None
     if root is None:
         raise XMLParseError(f"{what} is empty")
-    docinfo = root.getroottree().docinfo
+    docinfo: Any = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise XMLParseError(f"{what} line 1: DOCTYPE and ENTITY declarations are not allowed", line=1)
     return root
