@@ -32,12 +32,6 @@ def _assemble() -> None:
 _assemble()
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one line to stderr and return the Exit to raise."""
-    typer.echo(f"hearth: error: {message}", err=True)
-    return typer.Exit(code)
-
-
 def main() -> None:
     try:
         app()

@@ -64,29 +64,38 @@ def _find(node: etree._Element, steps: Sequence[Step]) -> etree._Element | None:
     return cur
 
 
-def insert_ordered(parent: etree._Element, child: etree._Element, order: Sequence[str]) -> None:
-    """Insert ``child`` before the first known sibling that ``order`` puts after it.
+_RANKS: dict[tuple[str, ...], dict[str, int]] = {}
 
-    Same-tag siblings stay together (a new disk goes after the last disk); tags the order does
-    not know are skipped over, so they keep their place relative to what surrounds them.
+
+def _ranks(order: Sequence[str]) -> dict[str, int]:
+    key = tuple(order)
+    ranks = _RANKS.get(key)
+    if ranks is None:
+        ranks = _RANKS[key] = {tag: i for i, tag in enumerate(key)}
+    return ranks
+
+
+def insert_ordered(parent: etree._Element, child: etree._Element, order: Sequence[str]) -> None:
+    """Insert ``child`` right after the last sibling that ``order`` ranks at or before it.
+
+    Same-tag siblings stay together (a new disk goes after the last disk); siblings the order
+    does not know keep their place. Scanning from the end makes in-order building O(1).
     """
-    tag = child.tag
-    try:
-        rank = order.index(str(tag))
-    except ValueError:
+    ranks = _ranks(order)
+    rank = ranks.get(str(child.tag))
+    if rank is None:
         parent.append(child)
         return
-    for i, sib in enumerate(parent):
-        if not isinstance(sib.tag, str):
-            continue
-        try:
-            sib_rank = order.index(sib.tag)
-        except ValueError:
-            continue
-        if sib_rank > rank:
-            parent.insert(i, child)
-            return
-    parent.append(child)
+    pos = len(parent)
+    for sib in reversed(parent):
+        sib_rank = ranks.get(sib.tag) if isinstance(sib.tag, str) else None
+        if sib_rank is not None and sib_rank <= rank:
+            break
+        pos -= 1
+    if pos == len(parent):
+        parent.append(child)
+    else:
+        parent.insert(pos, child)
 
 
 def _ensure(node: etree._Element, steps: Sequence[Step], order: Sequence[str]) -> etree._Element:
@@ -484,11 +493,14 @@ class ChildList(Generic[ObjT]):
         last = self._steps[-1]
         if last[1] is not None and last[2] is not None and item.node.get(last[1]) is None:
             item.node.set(last[1], last[2])
-        existing = [c for c in parent if c.tag == item.node.tag]
-        if existing:
-            existing[-1].addnext(item.node)
-        else:
+        if str(item.node.tag) in _ranks(self._owner.ORDER):
             insert_ordered(parent, item.node, self._owner.ORDER)
+            return item
+        same = [c for c in parent if c.tag == item.node.tag]
+        if same:
+            same[-1].addnext(item.node)
+        else:
+            parent.append(item.node)
         return item
 
     def remove(self, item: ObjT) -> None:

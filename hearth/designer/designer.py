@@ -1,0 +1,604 @@
+"""The designer: host facts in ("this disk file, this ISO URL, that network"), a domain out.
+
+The application states only what it knows about the host; the designer picks the guest
+hardware from the OS's osinfo data, following virt-install 4.1's policy so that a VM
+designed here looks like one virt-install would create. Capabilities XML, when given,
+refines the choices (canonical machine names, what the host's QEMU really offers).
+
+Requests are recorded and validated as they come and turned into XML in ``build()``, so
+the order of ``add_*`` calls and ``setup()`` does not matter.
+"""
+
+from __future__ import annotations
+
+import os as _os
+import random
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol, Self
+
+from lxml import etree
+
+from hearth.designer.arch import Platform, normalise_arch, platform_for
+from hearth.designer.imageformat import ImageInfo, inspect
+from hearth.designer.sources import NetworkSource, is_url, parse_url
+from hearth.designer.targets import next_target
+from hearth.designer.traits import LEGACY_NIC_PREFERENCE, GuestTraits, traits_of
+from hearth.domain import (
+    RNG,
+    TPM,
+    Channel,
+    Console,
+    Controller,
+    Disk,
+    DiskHost,
+    Domain,
+    DomainCapabilities,
+    Graphics,
+    HostCapabilities,
+    Input,
+    Interface,
+    MemBalloon,
+    Video,
+)
+from hearth.domain.devices import MACVTAP_MODES
+from hearth.errors import ValidationError
+from hearth.osinfo.model import OS
+
+LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
+NIC_MODELS = ("virtio", "e1000e", "e1000", "rtl8139", "ne2k_pci", "pcnet", "vmxnet3")
+NIC_KINDS = ("network", "bridge", "ovs", "macvtap", "user")
+GRAPHICS = ("auto", "spice", "vnc", "none")
+PCIE_ROOT_PORTS = 14  # what virt-install adds: room for hotplug on PCIe machines
+
+ResourceLevel = Literal["recommended", "minimal"]
+NicKind = Literal["network", "bridge", "ovs", "macvtap", "user"]
+
+
+class OSLookup(Protocol):
+    """Anything with ``get(short_id) -> OS``: the osinfo database, or a test's own table."""
+
+    def get(self, short_id: str) -> OS: ...
+
+
+@dataclass(slots=True)
+class _DiskRequest:
+    device: str  # disk | cdrom | floppy
+    image: ImageInfo | None = None
+    remote: NetworkSource | None = None
+
+
+@dataclass(slots=True)
+class _NicRequest:
+    kind: NicKind
+    source: str | None
+    mode: str | None
+    mac: str
+    model: str | None
+
+
+@dataclass(slots=True)
+class _Setup:
+    os: OS
+    arch: str
+    resources: ResourceLevel = "recommended"
+    memory_mib: int | None = None
+    vcpus: int | None = None
+    graphics: str = "auto"
+
+
+@dataclass(slots=True)
+class Design:
+    """The result: the domain plus what the designer wants the user to know."""
+
+    domain: Domain
+    warnings: list[str] = field(default_factory=list)
+
+    def to_xml(self) -> str:
+        return self.domain.to_xml()
+
+
+def random_mac(rng: random.Random | None = None) -> str:
+    r = rng or random
+    return "52:54:00:{:02x}:{:02x}:{:02x}".format(*(r.randrange(256) for _ in range(3)))
+
+
+def _valid_mac(mac: str) -> str:
+    parts = mac.split(":")
+    ok = len(parts) == 6 and all(len(p) == 2 and all(c in "0123456789abcdefABCDEF" for c in p) for p in parts)
+    if not ok:
+        raise ValidationError(f"MAC address {mac!r} is not of the form 52:54:00:xx:xx:xx")
+    if int(parts[0], 16) & 1:
+        raise ValidationError(f"MAC address {mac!r} is a multicast address")
+    return mac.lower()
+
+
+class Designer:
+    """Collects host facts; ``build()`` returns the designed domain."""
+
+    def __init__(
+        self,
+        osdb: OSLookup | None = None,
+        *,
+        host_caps: HostCapabilities | None = None,
+        domain_caps: DomainCapabilities | None = None,
+        domain_type: str = "kvm",
+    ) -> None:
+        self._osdb = osdb
+        self._host_caps = host_caps
+        self._domain_caps = domain_caps
+        self._domain_type = domain_type
+        self._setup: _Setup | None = None
+        self._disks: list[_DiskRequest] = []
+        self._nics: list[_NicRequest] = []
+        self._default_network: str | None = None
+        self._kernel: tuple[str, str | None, str | None] | None = None
+        self._name: str | None = None
+        self._uuid: str | None = None
+
+    # -- facts from the application -------------------------------------------------
+
+    def setup(
+        self,
+        os: OS | str,
+        arch: str | None = None,
+        resources: ResourceLevel = "recommended",
+        memory: int | None = None,
+        vcpus: int | None = None,
+        *,
+        graphics: str = "auto",
+    ) -> Self:
+        """Choose the OS and how generous to be; ``memory`` is MiB, ``arch`` defaults to the host's."""
+        if isinstance(os, str):
+            if self._osdb is None:
+                from hearth.osinfo import default_db
+
+                self._osdb = default_db()
+            os = self._osdb.get(os)
+        if resources not in ("recommended", "minimal"):
+            raise ValidationError(f"resources must be 'recommended' or 'minimal', not {resources!r}")
+        if memory is not None and (isinstance(memory, bool) or not isinstance(memory, int) or memory < 16):
+            raise ValidationError(f"memory must be a whole number of MiB, at least 16, not {memory!r}")
+        if vcpus is not None and (
+            isinstance(vcpus, bool) or not isinstance(vcpus, int) or not 1 <= vcpus <= 4096
+        ):
+            raise ValidationError(f"vcpus must be a whole number from 1 to 4096, not {vcpus!r}")
+        if graphics not in GRAPHICS:
+            raise ValidationError(f"graphics must be one of {', '.join(GRAPHICS)}, not {graphics!r}")
+        self._setup = _Setup(os, normalise_arch(arch), resources, memory, vcpus, graphics)
+        return self
+
+    def set_name(self, name: str, uuid_: str | None = None) -> Self:
+        if not name or len(name) > 200 or "/" in name or any(ord(c) < 32 for c in name):
+            raise ValidationError(
+                f"VM name {name!r} must be 1-200 characters without '/' or control characters"
+            )
+        self._name = name
+        if uuid_ is not None:
+            try:
+                self._uuid = str(uuid.UUID(uuid_))
+            except ValueError:
+                raise ValidationError(f"UUID {uuid_!r} is not valid") from None
+        return self
+
+    def add_disk(self, path: str | _os.PathLike[str]) -> Self:
+        """A local image file or block device; its format comes from its header."""
+        image = inspect(path)
+        if image.is_iso:
+            raise ValidationError(f"{image.path!r} is an ISO 9660 image: attach it with add_cdrom")
+        self._disks.append(_DiskRequest("disk", image=image))
+        return self
+
+    def add_cdrom(self, location: str | _os.PathLike[str] | None) -> Self:
+        """A local ISO, an http/https/ftp/ftps URL QEMU streams itself, or None for an empty drive."""
+        if location is None:
+            self._disks.append(_DiskRequest("cdrom"))
+        elif isinstance(location, str) and is_url(location):
+            self._disks.append(_DiskRequest("cdrom", remote=parse_url(location)))
+        else:
+            self._disks.append(_DiskRequest("cdrom", image=inspect(location)))
+        return self
+
+    def add_floppy(self, path: str | _os.PathLike[str]) -> Self:
+        self._disks.append(_DiskRequest("floppy", image=inspect(path)))
+        return self
+
+    def add_interface(
+        self,
+        kind: NicKind,
+        source: str | None = None,
+        *,
+        mode: str | None = None,
+        mac: str | None = None,
+        model: str | None = None,
+    ) -> Self:
+        """A NIC on a libvirt network, a Linux or OVS bridge, a macvtap host device, or user mode."""
+        if kind not in NIC_KINDS:
+            raise ValidationError(f"interface kind must be one of {', '.join(NIC_KINDS)}, not {kind!r}")
+        if kind == "user":
+            if source:
+                raise ValidationError("a user-mode interface takes no source")
+        elif not source or any(c.isspace() for c in source) or "/" in source:
+            raise ValidationError(
+                f"a {kind} interface needs a source name without spaces or '/', got {source!r}"
+            )
+        if mode is not None and kind != "macvtap":
+            raise ValidationError(f"mode applies to macvtap interfaces only, not {kind}")
+        if kind == "macvtap":
+            mode = mode or "bridge"
+            if mode not in MACVTAP_MODES:
+                raise ValidationError(f"macvtap mode must be one of {', '.join(MACVTAP_MODES)}, not {mode!r}")
+        if model is not None and model not in NIC_MODELS:
+            raise ValidationError(f"NIC model must be one of {', '.join(NIC_MODELS)}, not {model!r}")
+        self._nics.append(_NicRequest(kind, source, mode, _valid_mac(mac) if mac else random_mac(), model))
+        return self
+
+    def add_default_network(self, network: str = "default") -> Self:
+        """Ask for the usual NAT NIC; the arch policy may decline (s390x gets none)."""
+        self._default_network = network
+        return self
+
+    def set_kernel(self, kernel: str, initrd: str | None = None, cmdline: str | None = None) -> Self:
+        """Direct kernel boot; the files must exist and be readable here."""
+        for label, path in (("kernel", kernel), ("initrd", initrd)):
+            if path is None:
+                continue
+            p = Path(path)
+            if not p.is_file() or not _os.access(p, _os.R_OK):
+                raise ValidationError(f"{label} {path!r} is not a readable file", **{label: path})
+        if cmdline is not None and any(c in cmdline for c in "\n\r\x00"):
+            raise ValidationError("kernel command line must be a single line")
+        self._kernel = (
+            str(Path(kernel).absolute()),
+            str(Path(initrd).absolute()) if initrd else None,
+            cmdline,
+        )
+        return self
+
+    # -- the design -----------------------------------------------------------------
+
+    def build(self) -> Design:
+        if self._setup is None:
+            raise ValidationError("no OS chosen: call setup(os) before build()")
+        return _Build(self, self._setup).run()
+
+
+class _Build:
+    """One run of the policy over the recorded facts."""
+
+    def __init__(self, designer: Designer, setup: _Setup) -> None:
+        self.d = designer
+        self.s = setup
+        self.os = setup.os
+        self.traits: GuestTraits = traits_of(setup.os)
+        self.plat: Platform = platform_for(setup.arch)
+        self.warnings: list[str] = []
+        self.domain = Domain()
+
+    # --- helpers over the optional capabilities ---
+    def _caps_machines(self) -> list[str] | None:
+        caps = self.d._host_caps
+        guest = caps.guest(self.s.arch) if caps is not None else None
+        return None if guest is None else guest.machine_names()
+
+    def _canonical_machine(self, alias: str) -> str:
+        caps = self.d._host_caps
+        guest = caps.guest(self.s.arch) if caps is not None else None
+        if guest is None:
+            return alias
+        for m in guest.machines:
+            if m.name == alias and m.canonical:
+                return m.canonical
+        return alias
+
+    def _domcaps_allows(self, section: str, enum: str, value: str) -> bool:
+        dc = self.d._domain_caps
+        return dc is None or value in dc.enum_values(section, enum)
+
+    # --- decisions ---
+    def machine(self) -> str:
+        if self.plat.machine is not None:
+            return self.plat.machine
+        machines = self._caps_machines()
+        if self.traits.q35 and self.plat.arch == "x86_64" and (machines is None or "q35" in machines):
+            return "q35"
+        return self._canonical_machine("pc")
+
+    def domain_type(self) -> str:
+        wanted = self.d._domain_type
+        caps = self.d._host_caps
+        guest = caps.guest(self.s.arch) if caps is not None else None
+        if guest is not None and wanted == "kvm" and "kvm" not in [t.type for t in guest.domain_types]:
+            self.warnings.append(
+                "KVM is not available for this architecture on the host: using QEMU emulation"
+            )
+            return "qemu"
+        return wanted
+
+    def use_efi(self) -> bool:
+        if self.d._kernel is not None:
+            return False
+        want = self.os.requires_efi(self.s.arch) or self.plat.efi_by_default
+        if want and not self._domcaps_allows("os", "firmware", "efi"):
+            if self.os.requires_efi(self.s.arch):
+                raise ValidationError(
+                    f"{self.os.name} requires UEFI firmware, which this host does not offer"
+                )
+            return False
+        return want
+
+    def memory_and_vcpus(self) -> tuple[int, int]:
+        level = "recommended" if self.s.resources == "recommended" else "minimum"
+        minimum = self.os.resources("minimum", self.s.arch)
+        chosen = self.os.resources(level, self.s.arch)
+
+        def pick(attr: str) -> int | None:
+            val = getattr(chosen, attr) if chosen is not None else None
+            if val:
+                return int(val)
+            low = getattr(minimum, attr) if minimum is not None else None
+            if low and level == "recommended":
+                return int(low) * 2  # virt-install's estimate when osinfo has only a minimum
+            return int(low) if low else None
+
+        mem_bytes = self.s.memory_mib * 2**20 if self.s.memory_mib is not None else pick("ram_bytes")
+        if mem_bytes is None:
+            raise ValidationError(
+                f"osinfo has no memory figures for {self.os.short_id}: give the memory explicitly",
+                os=self.os.short_id,
+            )
+        if minimum is not None and minimum.ram_bytes and mem_bytes < minimum.ram_bytes:
+            low = minimum.ram_bytes // 2**20
+            self.warnings.append(
+                f"{mem_bytes // 2**20} MiB is below the {low} MiB minimum for {self.os.name}"
+            )
+        vcpus = self.s.vcpus if self.s.vcpus is not None else (pick("n_cpus") or 1)
+        return mem_bytes // 1024, vcpus
+
+    def graphics_type(self) -> str | None:
+        g = self.s.graphics
+        if g == "none":
+            return None
+        if g == "auto":
+            if not self.plat.graphics:
+                return None
+            return "spice" if self._domcaps_allows("devices/graphics", "type", "spice") else "vnc"
+        return g
+
+    def disk_bus(self, device: str) -> str:
+        if device == "floppy":
+            return "fdc"
+        if device == "disk" and self.traits.virtio_block:
+            return "virtio"
+        if device == "cdrom" and not self.plat.is_x86:
+            return "scsi" if self.traits.virtio_scsi else "usb"
+        if not self.plat.is_x86:
+            return "scsi" if self.traits.virtio_scsi else "usb"
+        return "sata" if self.machine() == "q35" else "ide"
+
+    def nic_model(self) -> str | None:
+        if self.traits.virtio_net:
+            return "virtio"
+        if self.machine() == "q35":
+            return "e1000e"
+        if not self.plat.is_x86:
+            return None
+        for pref in LEGACY_NIC_PREFERENCE:
+            if pref in self.traits.net_models:
+                return pref
+        return "e1000"
+
+    def video_model(self, graphics: str | None) -> str | None:
+        if graphics is None:
+            return None
+        if not self.plat.is_x86:
+            return "vga" if self.plat.machine == "pseries" else "virtio"
+        if self.traits.virtio_gpu and self._domcaps_allows("devices/video", "modelType", "virtio"):
+            return "virtio"
+        if graphics == "spice" and self._domcaps_allows("devices/video", "modelType", "qxl"):
+            return "qxl"
+        return "vga"
+
+    # --- assembly ---
+    def run(self) -> Design:
+        dom = self.domain
+        s, os_ = self.s, self.os
+        dom.type = self.domain_type()
+        dom.name = self.d._name or f"{os_.short_id}-{uuid.uuid4().hex[:8]}"
+        dom.uuid = self.d._uuid or str(uuid.uuid4())
+        meta = etree.Element(f"{{{LIBOSINFO_NS}}}libosinfo", nsmap={"libosinfo": LIBOSINFO_NS})
+        etree.SubElement(meta, f"{{{LIBOSINFO_NS}}}os", id=os_.id)
+        dom.set_metadata(LIBOSINFO_NS, "libosinfo", meta)
+        mem_kib, vcpus = self.memory_and_vcpus()
+        dom.memory_kib = mem_kib
+        dom.current_memory_kib = mem_kib
+        dom.vcpus = vcpus
+
+        machine = self.machine()
+        dom.os.type = "hvm"
+        dom.os.arch = s.arch
+        dom.os.machine = machine
+        efi = self.use_efi()
+        if efi:
+            dom.os.firmware = "efi"
+        if self.d._kernel is not None:
+            kernel, initrd, cmdline = self.d._kernel
+            dom.os.kernel = kernel
+            dom.os.initrd = initrd
+            dom.os.cmdline = cmdline
+        else:
+            has_cdrom = any(r.device == "cdrom" for r in self.d._disks)
+            dom.os.set_boot_order(["hd", "cdrom"] if has_cdrom else ["hd"])
+
+        self._features_cpu_clock(machine)
+        self._devices(machine, efi)
+        return Design(dom, self.warnings)
+
+    def _features_cpu_clock(self, machine: str) -> None:
+        dom, x86, kvm = self.domain, self.plat.is_x86, self.domain.type == "kvm"
+        if x86:
+            dom.features.acpi = True
+            dom.features.apic = True
+            if kvm and self.os.is_windows:
+                dom.features.hyperv_relaxed = "on"
+                dom.features.hyperv_vapic = "on"
+                dom.features.hyperv_spinlocks = "on"
+                dom.features.hyperv_spinlocks_retries = 8191
+            dom.features.vmport_state = "off"
+        elif self.plat.arch in ("aarch64", "armv7l", "riscv64"):
+            dom.features.acpi = True
+        dom.cpu.mode = "host-passthrough" if kvm else "maximum"
+        clock = dom.clock
+        clock.offset = "localtime" if self.os.is_windows or self.os.family == "solaris" else "utc"
+        if x86:
+            clock.set_timer("rtc", tickpolicy="catchup")
+            clock.set_timer("pit", tickpolicy="delay")
+            clock.set_timer("hpet", present=False)
+            if kvm and self.os.is_windows:
+                clock.set_timer("hypervclock", present=True)
+            dom.pm_suspend_to_mem = False
+            dom.pm_suspend_to_disk = False
+
+    def _devices(self, machine: str, efi: bool) -> None:
+        devs = self.domain.devices
+        caps = self.d._host_caps
+        guest = caps.guest(self.s.arch) if caps is not None else None
+        if guest is not None and guest.emulator:
+            devs.emulator = guest.emulator
+
+        used: list[str] = []
+        any_scsi = False
+        for req in self.d._disks:
+            disk = self._disk(req, used)
+            any_scsi |= disk.target_bus == "scsi"
+            devs.disks.append(disk)
+
+        if self.plat.usb:
+            if self.plat.is_x86 and not self.traits.usb3:
+                for model in ("ich9-ehci1", "ich9-uhci1", "ich9-uhci2", "ich9-uhci3"):
+                    devs.controllers.append(Controller(type="usb", model=model))
+            else:
+                devs.controllers.append(Controller(type="usb", model="qemu-xhci", ports=15))
+        if any_scsi:
+            devs.controllers.append(Controller(type="scsi", model="virtio-scsi"))
+        if machine == "q35" or self.plat.pcie:
+            devs.controllers.append(Controller(type="pci", model="pcie-root"))
+            for _ in range(PCIE_ROOT_PORTS):
+                devs.controllers.append(Controller(type="pci", model="pcie-root-port"))
+
+        nics = list(self.d._nics)
+        if not nics and self.d._default_network is not None:
+            if self.s.arch == "s390x":
+                self.warnings.append("s390x guests get no default network; add one explicitly if wanted")
+            else:
+                nics.append(_NicRequest("network", self.d._default_network, None, random_mac(), None))
+        for nic in nics:
+            devs.interfaces.append(self._interface(nic))
+
+        console = Console(type="pty")
+        if self.plat.console_target:
+            console.target_type = self.plat.console_target
+        devs.consoles.append(console)
+        if self.traits.virtio_serial:
+            devs.channels.append(
+                Channel(
+                    type="unix",
+                    source_mode="bind",
+                    target_type="virtio",
+                    target_name="org.qemu.guest_agent.0",
+                )
+            )
+
+        gtype = self.graphics_type()
+        if gtype is not None:
+            if self.plat.usb:
+                devs.inputs.append(Input(type="tablet", bus="usb"))
+                if not self.plat.is_x86:
+                    devs.inputs.append(Input(type="keyboard", bus="usb"))
+            elif self.traits.virtio_input:
+                devs.inputs.append(Input(type="tablet", bus="virtio"))
+                devs.inputs.append(Input(type="keyboard", bus="virtio"))
+            if gtype == "spice":
+                devs.channels.append(
+                    Channel(type="spicevmc", target_type="virtio", target_name="com.redhat.spice.0")
+                )
+            devs.graphics.append(Graphics(type=gtype, autoport=True))
+            video = self.video_model(gtype)
+            if video is not None:
+                devs.videos.append(Video(model=video))
+
+        if efi and self.s.arch in ("x86_64", "aarch64") and self._tpm_available():
+            devs.tpms.append(
+                TPM(
+                    model="tpm-crb" if self.plat.is_x86 else "tpm-tis",
+                    backend_type="emulator",
+                    backend_version="2.0",
+                )
+            )
+        if self.traits.virtio_balloon:
+            devs.memballoon = MemBalloon(model="virtio")
+        if self.traits.virtio_rng:
+            devs.rngs.append(RNG(model="virtio", backend_model="random", backend_path="/dev/urandom"))
+
+    def _tpm_available(self) -> bool:
+        dc = self.d._domain_caps
+        return dc is None or "emulator" in dc.enum_values("devices/tpm", "backendModel")
+
+    def _disk(self, req: _DiskRequest, used: list[str]) -> Disk:
+        bus = self.disk_bus(req.device)
+        disk = Disk(type="file", device=req.device)
+        if req.remote is not None:
+            r = req.remote
+            disk.type = "network"
+            disk.driver_name = "qemu"
+            disk.driver_type = "raw"
+            disk.source_protocol = r.protocol
+            disk.source_name = r.name
+            disk.source_query = r.query
+            disk.source_hosts.append(DiskHost(name=r.host, port=r.port))
+        elif req.image is not None:
+            img = req.image
+            disk.type = img.kind
+            disk.driver_name = "qemu"
+            disk.driver_type = img.format
+            if img.kind == "block":
+                disk.source_dev = img.path
+                if req.device == "disk":
+                    disk.driver_cache = "none"
+                    disk.driver_io = "native"
+                    disk.driver_discard = "unmap"
+            else:
+                disk.source_file = img.path
+        target = next_target(bus, used)
+        used.append(target)
+        disk.target_dev = target
+        disk.target_bus = bus
+        if req.device == "cdrom":
+            disk.readonly = True
+        return disk
+
+    def _interface(self, nic: _NicRequest) -> Interface:
+        iface = Interface()
+        if nic.kind == "network":
+            iface.type = "network"
+        elif nic.kind in ("bridge", "ovs"):
+            iface.type = "bridge"
+        elif nic.kind == "macvtap":
+            iface.type = "direct"
+        else:
+            iface.type = "user"
+        iface.mac = nic.mac
+        if nic.kind == "network":
+            iface.source_network = nic.source
+        elif nic.kind in ("bridge", "ovs"):
+            iface.source_bridge = nic.source
+            if nic.kind == "ovs":
+                iface.virtualport_type = "openvswitch"
+        elif nic.kind == "macvtap":
+            iface.source_dev = nic.source
+            iface.source_mode = nic.mode
+        model = nic.model or self.nic_model()
+        if model is not None:
+            iface.model = model
+        return iface

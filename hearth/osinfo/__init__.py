@@ -1,0 +1,28 @@
+"""The OS database layer: osinfo-db through libosinfo, served as plain immutable objects.
+
+Nothing here opens a socket or a libvirt connection; GObject stays inside ``_gi``.
+"""
+
+from __future__ import annotations
+
+from hearth.osinfo.arch import host_arch, osinfo_arch
+from hearth.osinfo.db import DATA_DIR_ENV, OSDatabase, default_db
+from hearth.osinfo.iso import IsoIdentity, read_iso_identity
+from hearth.osinfo.model import ALL_ARCHES, OS, Device, Firmware, Media, MediaMatch, Resources
+
+__all__ = [
+    "ALL_ARCHES",
+    "DATA_DIR_ENV",
+    "OS",
+    "Device",
+    "Firmware",
+    "IsoIdentity",
+    "Media",
+    "MediaMatch",
+    "OSDatabase",
+    "Resources",
+    "default_db",
+    "host_arch",
+    "osinfo_arch",
+    "read_iso_identity",
+]
