@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hearth.cli.output import user_errors
 from hearth.errors import ValidationError
-from hearth.osinfo import OS, OSDatabase, Resources, default_db, host_arch, osinfo_arch
+
+if TYPE_CHECKING:  # imported lazily: `hearth design` must not pay for rich and the osinfo loader
+    from rich.console import Console
+    from rich.table import Table
+
+    from hearth.osinfo import OS, OSDatabase
 
 app = typer.Typer(
     name="osinfo",
@@ -27,6 +30,8 @@ app = typer.Typer(
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(soft_wrap=True)
 
 
@@ -61,6 +66,8 @@ def _summary(os: OS) -> dict[str, Any]:
 
 
 def _checked_arch(db: OSDatabase, arch: str | None) -> str:
+    from hearth.osinfo import host_arch, osinfo_arch
+
     chosen = osinfo_arch(arch) if arch else host_arch()
     if chosen not in db.arches:
         raise ValidationError(f"unknown architecture '{arch or chosen}'; known: {', '.join(db.arches)}")
@@ -103,6 +110,10 @@ def list_oses(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List operating systems osinfo knows."""
+    from rich.table import Table
+
+    from hearth.osinfo import default_db
+
     with user_errors():
         oses = default_db().list(family=family, search=search)
     if as_json:
@@ -117,9 +128,11 @@ def list_oses(
 
 
 def _resources_table(os: OS, arch: str) -> Table:
+    from rich.table import Table
+
     table = Table("", "CPUs", "CPU speed", "RAM", "storage", title=f"Resources ({arch})")
     for kind in ("minimum", "recommended"):
-        r: Resources | None = os.resources(kind, arch)
+        r = os.resources(kind, arch)
         if r is None:
             table.add_row(kind, "-", "-", "-", "-")
         else:
@@ -129,6 +142,8 @@ def _resources_table(os: OS, arch: str) -> Table:
 
 
 def _devices_table(os: OS) -> Table:
+    from rich.table import Table
+
     table = Table("class", "supported devices", title="Devices")
     for device_class in sorted({d.device_class for d in os.devices}):
         table.add_row(device_class, ", ".join(sorted(d.name for d in os.devices_of_class(device_class))))
@@ -144,6 +159,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Show one OS: resources, firmware needs and supported devices."""
+    from hearth.osinfo import default_db
+
     with user_errors():
         db = default_db()
         os = db.get(short_id)

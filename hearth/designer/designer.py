@@ -11,8 +11,10 @@ the order of ``add_*`` calls and ``setup()`` does not matter.
 
 from __future__ import annotations
 
+import copy
 import os as _os
 import random
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +53,11 @@ NIC_MODELS = ("virtio", "e1000e", "e1000", "rtl8139", "ne2k_pci", "pcnet", "vmxn
 NIC_KINDS = ("network", "bridge", "ovs", "macvtap", "user")
 GRAPHICS = ("auto", "spice", "vnc", "none")
 PCIE_ROOT_PORTS = 14  # what virt-install adds: room for hotplug on PCIe machines
+SKELETON_CACHE_SIZE = 64
+
+# Setup-only parts of recent designs: copying ~50 elements beats rebuilding them every time.
+_SKELETONS: dict[tuple[object, ...], tuple[etree._Element, tuple[str, ...]]] = {}
+_SKELETONS_LOCK = threading.Lock()
 
 ResourceLevel = Literal["recommended", "minimal"]
 NicKind = Literal["network", "bridge", "ovs", "macvtap", "user"]
@@ -402,26 +409,21 @@ class _Build:
 
     # --- assembly ---
     def run(self) -> Design:
+        """Copy (or build and remember) the setup-only skeleton, then add this request's parts."""
+        key = self._skeleton_key()
+        cached = _SKELETONS.get(key)
+        if cached is None:
+            self._skeleton()
+            with _SKELETONS_LOCK:
+                _SKELETONS[key] = (copy.deepcopy(self.domain.node), tuple(self.warnings))
+                while len(_SKELETONS) > SKELETON_CACHE_SIZE:
+                    _SKELETONS.pop(next(iter(_SKELETONS)))
+        else:
+            self.domain = Domain(copy.deepcopy(cached[0]))
+            self.warnings = list(cached[1])
         dom = self.domain
-        s, os_ = self.s, self.os
-        dom.type = self.domain_type()
-        dom.name = self.d._name or f"{os_.short_id}-{uuid.uuid4().hex[:8]}"
+        dom.name = self.d._name or f"{self.os.short_id}-{uuid.uuid4().hex[:8]}"
         dom.uuid = self.d._uuid or str(uuid.uuid4())
-        meta = etree.Element(f"{{{LIBOSINFO_NS}}}libosinfo", nsmap={"libosinfo": LIBOSINFO_NS})
-        etree.SubElement(meta, f"{{{LIBOSINFO_NS}}}os", id=os_.id)
-        dom.set_metadata(LIBOSINFO_NS, "libosinfo", meta)
-        mem_kib, vcpus = self.memory_and_vcpus()
-        dom.memory_kib = mem_kib
-        dom.current_memory_kib = mem_kib
-        dom.vcpus = vcpus
-
-        machine = self.machine()
-        dom.os.type = "hvm"
-        dom.os.arch = s.arch
-        dom.os.machine = machine
-        efi = self.use_efi()
-        if efi:
-            dom.os.firmware = "efi"
         if self.d._kernel is not None:
             kernel, initrd, cmdline = self.d._kernel
             dom.os.kernel = kernel
@@ -430,10 +432,36 @@ class _Build:
         else:
             has_cdrom = any(r.device == "cdrom" for r in self.d._disks)
             dom.os.set_boot_order(["hd", "cdrom"] if has_cdrom else ["hd"])
-
-        self._features_cpu_clock(machine)
-        self._devices(machine, efi)
+        self._request_devices()
         return Design(dom, self.warnings)
+
+    def _skeleton_key(self) -> tuple[object, ...]:
+        s, d = self.s, self.d
+        return (
+            s.os.id, s.arch, s.resources, s.memory_mib, s.vcpus, s.graphics, d._domain_type,
+            d._host_caps, d._domain_caps, d._kernel is None,
+        )  # fmt: skip
+
+    def _skeleton(self) -> None:
+        """Everything that depends on the setup alone (not on disks, NICs or identity)."""
+        dom, s, os_ = self.domain, self.s, self.os
+        dom.type = self.domain_type()
+        meta = etree.Element(f"{{{LIBOSINFO_NS}}}libosinfo", nsmap={"libosinfo": LIBOSINFO_NS})
+        etree.SubElement(meta, f"{{{LIBOSINFO_NS}}}os", id=os_.id)
+        dom.set_metadata(LIBOSINFO_NS, "libosinfo", meta)
+        mem_kib, vcpus = self.memory_and_vcpus()
+        dom.memory_kib = mem_kib
+        dom.current_memory_kib = mem_kib
+        dom.vcpus = vcpus
+        machine = self.machine()
+        dom.os.type = "hvm"
+        dom.os.arch = s.arch
+        dom.os.machine = machine
+        efi = self.use_efi()
+        if efi:
+            dom.os.firmware = "efi"
+        self._features_cpu_clock(machine)
+        self._fixed_devices(machine, efi)
 
     def _features_cpu_clock(self, machine: str) -> None:
         dom, x86, kvm = self.domain, self.plat.is_x86, self.domain.type == "kvm"
@@ -460,41 +488,22 @@ class _Build:
             dom.pm_suspend_to_mem = False
             dom.pm_suspend_to_disk = False
 
-    def _devices(self, machine: str, efi: bool) -> None:
+    def _fixed_devices(self, machine: str, efi: bool) -> None:
         devs = self.domain.devices
         caps = self.d._host_caps
         guest = caps.guest(self.s.arch) if caps is not None else None
         if guest is not None and guest.emulator:
             devs.emulator = guest.emulator
-
-        used: list[str] = []
-        any_scsi = False
-        for req in self.d._disks:
-            disk = self._disk(req, used)
-            any_scsi |= disk.target_bus == "scsi"
-            devs.disks.append(disk)
-
         if self.plat.usb:
             if self.plat.is_x86 and not self.traits.usb3:
                 for model in ("ich9-ehci1", "ich9-uhci1", "ich9-uhci2", "ich9-uhci3"):
                     devs.controllers.append(Controller(type="usb", model=model))
             else:
                 devs.controllers.append(Controller(type="usb", model="qemu-xhci", ports=15))
-        if any_scsi:
-            devs.controllers.append(Controller(type="scsi", model="virtio-scsi"))
         if machine == "q35" or self.plat.pcie:
             devs.controllers.append(Controller(type="pci", model="pcie-root"))
             for _ in range(PCIE_ROOT_PORTS):
                 devs.controllers.append(Controller(type="pci", model="pcie-root-port"))
-
-        nics = list(self.d._nics)
-        if not nics and self.d._default_network is not None:
-            if self.s.arch == "s390x":
-                self.warnings.append("s390x guests get no default network; add one explicitly if wanted")
-            else:
-                nics.append(_NicRequest("network", self.d._default_network, None, random_mac(), None))
-        for nic in nics:
-            devs.interfaces.append(self._interface(nic))
 
         console = Console(type="pty")
         if self.plat.console_target:
@@ -540,6 +549,25 @@ class _Build:
             devs.memballoon = MemBalloon(model="virtio")
         if self.traits.virtio_rng:
             devs.rngs.append(RNG(model="virtio", backend_model="random", backend_path="/dev/urandom"))
+
+    def _request_devices(self) -> None:
+        devs = self.domain.devices
+        used: list[str] = []
+        any_scsi = False
+        for req in self.d._disks:
+            disk = self._disk(req, used)
+            any_scsi |= disk.target_bus == "scsi"
+            devs.disks.append(disk)
+        if any_scsi:
+            devs.controllers.append(Controller(type="scsi", model="virtio-scsi"))
+        nics = list(self.d._nics)
+        if not nics and self.d._default_network is not None:
+            if self.s.arch == "s390x":
+                self.warnings.append("s390x guests get no default network; add one explicitly if wanted")
+            else:
+                nics.append(_NicRequest("network", self.d._default_network, None, random_mac(), None))
+        for nic in nics:
+            devs.interfaces.append(self._interface(nic))
 
     def _tpm_available(self) -> bool:
         dc = self.d._domain_caps

@@ -18,12 +18,13 @@ from hearth.domain.xmlbuilder import (
     XMLChildren,
     XMLObject,
 )
+from hearth.errors import ValidationError
 
 DISK_DEVICES = ("disk", "cdrom", "floppy", "lun")
 DISK_TYPES = ("file", "block", "network", "volume", "dir", "nvme", "vhostuser")
 NETWORK_DISK_PROTOCOLS = (
     "http", "https", "ftp", "ftps", "tftp", "nbd", "iscsi", "rbd", "sheepdog", "gluster", "vxhs",
-    "nfs", "ssh",
+    "nfs",
 )  # fmt: skip
 MACVTAP_MODES = ("vepa", "bridge", "private", "passthrough")
 INTERFACE_TYPES = (
@@ -76,8 +77,8 @@ class Disk(XMLObject):
     ORDER = (
         "driver", "source", "host", "snapshot", "config", "auth", "encryption", "reservations",
         "initiator", "slices", "ssl", "cookies", "readahead", "timeout", "backingStore", "format",
-        "target", "iotune", "boot", "readonly", "shareable", "transient", "serial", "wwn", "vendor",
-        "product", "address", "alias",
+        "target", "iotune", "readonly", "shareable", "transient", "serial", "wwn", "vendor", "product",
+        "boot", "alias", "address",
     )  # fmt: skip
 
     type = Str("@type", choices=DISK_TYPES)
@@ -98,7 +99,7 @@ class Disk(XMLObject):
     source_dir = Str("./source/@dir")
     source_pool = Str("./source/@pool")
     source_volume = Str("./source/@volume")
-    source_protocol = Str("./source/@protocol")
+    source_protocol = Str("./source/@protocol", choices=NETWORK_DISK_PROTOCOLS)
     source_name = Str("./source/@name", doc="path part of a network source (URL path, image name)")
     source_query = Str("./source/@query", doc="query string of an http(s)/ftp(s) source, kept verbatim")
     source_startup_policy = Str("./source/@startupPolicy")
@@ -107,10 +108,11 @@ class Disk(XMLObject):
     source_cookies = XMLChildren(Cookie, "./source/cookies/cookie")
     source_readahead_bytes = Int("./source/readahead/@size")
     source_timeout_seconds = Int("./source/timeout/@seconds")
-    source_auth_username = Str("./source/auth/@username")
-    source_auth_secret_type = Str("./source/auth/secret/@type")
-    source_auth_secret_usage = Str("./source/auth/secret/@usage")
-    source_auth_secret_uuid = Str("./source/auth/secret/@uuid")
+    # libvirt also accepts <auth> directly under <disk> (as OpenStack writes it).
+    source_auth_username = Str("./source/auth/@username", alt=("./auth/@username",))
+    source_auth_secret_type = Str("./source/auth/secret/@type", alt=("./auth/secret/@type",))
+    source_auth_secret_usage = Str("./source/auth/secret/@usage", alt=("./auth/secret/@usage",))
+    source_auth_secret_uuid = Str("./source/auth/secret/@uuid", alt=("./auth/secret/@uuid",))
 
     target_dev = Str("./target/@dev")
     target_bus = Str("./target/@bus")
@@ -131,6 +133,16 @@ class Disk(XMLObject):
         return self.source_file or self.source_dev or self.source_dir
 
 
+def _check_macvtap_mode(iface: Interface, mode: str) -> None:
+    if iface.type == "direct" and mode not in MACVTAP_MODES:
+        raise ValidationError(
+            f"interface source_mode of a direct (macvtap) NIC must be one of {', '.join(MACVTAP_MODES)},"
+            f" not {mode!r}",
+            field="source_mode",
+            allowed=list(MACVTAP_MODES),
+        )
+
+
 class Interface(XMLObject):
     """An ``<interface>``: network, bridge (optionally Open vSwitch), direct (macvtap), user…"""
 
@@ -148,7 +160,9 @@ class Interface(XMLObject):
     source_portgroup = Str("./source/@portgroup")
     source_bridge = Str("./source/@bridge")
     source_dev = Str("./source/@dev", doc="host interface for direct (macvtap) and hostdev types")
-    source_mode = Str("./source/@mode", doc="macvtap mode: vepa, bridge, private or passthrough")
+    source_mode = Str(
+        "./source/@mode", check=_check_macvtap_mode, doc="macvtap mode (vepa, bridge, private, passthrough)"
+    )
     virtualport_type = Str("./virtualport/@type", doc="openvswitch, 802.1Qbg, 802.1Qbh, midonet")
     virtualport_interfaceid = Str("./virtualport/parameters/@interfaceid")
     virtualport_profileid = Str("./virtualport/parameters/@profileid")

@@ -49,30 +49,34 @@ def _matches(child: etree._Element, step: Step) -> bool:
     return child.tag == tag and (pattr is None or child.get(pattr) == pval)
 
 
+def _child(node: etree._Element, step: Step) -> etree._Element | None:
+    if step[1] is None:
+        return node.find(step[0])  # C-level scan for the common, predicate-free step
+    for child in node:
+        if _matches(child, step):
+            return child
+    return None
+
+
 def _find(node: etree._Element, steps: Sequence[Step]) -> etree._Element | None:
     cur: etree._Element | None = node
     for step in steps:
         assert cur is not None
-        nxt = None
-        for child in cur:
-            if _matches(child, step):
-                nxt = child
-                break
-        if nxt is None:
+        cur = _child(cur, step)
+        if cur is None:
             return None
-        cur = nxt
     return cur
 
 
-_RANKS: dict[tuple[str, ...], dict[str, int]] = {}
+_RANKS: dict[int, tuple[Sequence[str], dict[str, int]]] = {}
 
 
 def _ranks(order: Sequence[str]) -> dict[str, int]:
-    key = tuple(order)
-    ranks = _RANKS.get(key)
-    if ranks is None:
-        ranks = _RANKS[key] = {tag: i for i, tag in enumerate(key)}
-    return ranks
+    """Tag → position in ``order``; cached by identity (orders are class constants)."""
+    entry = _RANKS.get(id(order))
+    if entry is None or entry[0] is not order:
+        entry = _RANKS[id(order)] = (order, {tag: i for i, tag in enumerate(order)})
+    return entry[1]
 
 
 def insert_ordered(parent: etree._Element, child: etree._Element, order: Sequence[str]) -> None:
@@ -101,11 +105,7 @@ def insert_ordered(parent: etree._Element, child: etree._Element, order: Sequenc
 def _ensure(node: etree._Element, steps: Sequence[Step], order: Sequence[str]) -> etree._Element:
     cur = node
     for step in steps:
-        found = None
-        for child in cur:
-            if _matches(child, step):
-                found = child
-                break
+        found = _child(cur, step)
         if found is None:
             found = etree.Element(step[0])
             if step[1] is not None and step[2] is not None:
@@ -193,20 +193,42 @@ class BoolConv(Converter[bool]):
 
 
 class XMLProperty(Generic[T]):
-    """A typed attribute bound to one attribute or element text in the tree."""
+    """A typed attribute bound to one attribute or element text in the tree.
+
+    ``alt`` names other places libvirt also accepts for the same fact (read from whichever
+    exists, written where it already is); ``check`` validates a value against its object
+    (for rules that depend on another property, such as macvtap modes on direct NICs).
+    """
 
     def __init__(
-        self, path: str, conv: Converter[T], *, choices: Sequence[str] | None = None, doc: str = ""
+        self,
+        path: str,
+        conv: Converter[T],
+        *,
+        choices: Sequence[str] | None = None,
+        alt: Sequence[str] = (),
+        check: Callable[[Any, str], None] | None = None,
+        doc: str = "",
     ) -> None:
         self.path = path
         self.steps, self.attr = _compile(path)
+        self.alts = [_compile(a) for a in alt]
         self.conv = conv
         self.choices = tuple(choices) if choices else None
+        self.check = check
         self.__doc__ = doc
         self.name = path
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+
+    def _locate(self, root: etree._Element) -> tuple[tuple[Step, ...], str | None, etree._Element | None]:
+        """The (steps, attr, element) of the first place that holds the value."""
+        for steps, attr in ((self.steps, self.attr), *self.alts):
+            el = _find(root, steps)
+            if el is not None and (el.get(attr) is not None if attr is not None else el.text is not None):
+                return steps, attr, el
+        return self.steps, self.attr, _find(root, self.steps)
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
@@ -216,10 +238,14 @@ class XMLProperty(Generic[T]):
         if obj is None:
             return self
         root = obj.lookup()
-        el = None if root is None else _find(root, self.steps)
+        if root is None:
+            return None
+        _steps, attr, el = (
+            self._locate(root) if self.alts else (self.steps, self.attr, _find(root, self.steps))
+        )
         if el is None:
             return None
-        raw = el.get(self.attr) if self.attr is not None else el.text
+        raw = el.get(attr) if attr is not None else el.text
         if raw is None:
             return None
         return self.conv.load(raw, f"{obj.TAG} {self.path}")
@@ -227,20 +253,17 @@ class XMLProperty(Generic[T]):
     def __set__(self, obj: XMLObject, value: T | None) -> None:
         if value is None:
             root = obj.lookup()
-            el = None if root is None else _find(root, self.steps)
-            if root is None or el is None:
+            if root is None:
                 return
-            if self.attr is not None:
-                if self.attr in el.attrib:
-                    del el.attrib[self.attr]
-                _prune(root, self.steps)
-            elif self.steps:
-                parent = _find(root, self.steps[:-1])
-                if parent is not None:
-                    parent.remove(el)
-                _prune(root, self.steps[:-1])
+            steps, attr, el = self._locate(root)
+            if el is None:
+                return
+            if attr is not None:
+                if attr in el.attrib:
+                    del el.attrib[attr]
             else:
                 el.text = None
+            _prune(root, steps)
             return
         text = self.conv.dump(value)
         if self.choices is not None and text not in self.choices:
@@ -249,15 +272,29 @@ class XMLProperty(Generic[T]):
                 field=self.name,
                 allowed=list(self.choices),
             )
-        el = _ensure(obj.node, self.steps, obj.ORDER)
-        if self.attr is not None:
-            el.set(self.attr, text)
+        if self.check is not None:
+            self.check(obj, text)
+        steps, attr = self.steps, self.attr
+        if self.alts:
+            root = obj.lookup()
+            if root is not None:
+                steps, attr, _el = self._locate(root)
+        el = _ensure(obj.node, steps, obj.ORDER) if steps else obj.node
+        if attr is not None:
+            el.set(attr, text)
         else:
             el.text = text
 
 
-def Str(path: str, *, choices: Sequence[str] | None = None, doc: str = "") -> XMLProperty[str]:
-    return XMLProperty(path, StrConv(), choices=choices, doc=doc)
+def Str(
+    path: str,
+    *,
+    choices: Sequence[str] | None = None,
+    alt: Sequence[str] = (),
+    check: Callable[[Any, str], None] | None = None,
+    doc: str = "",
+) -> XMLProperty[str]:
+    return XMLProperty(path, StrConv(), choices=choices, alt=alt, check=check, doc=doc)
 
 
 def Int(path: str, *, doc: str = "") -> XMLProperty[int]:
@@ -594,5 +631,11 @@ class Scaled:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValidationError(f"{obj.TAG} {self.path} must be a non-negative integer, not {value!r}")
         el = _ensure(obj.node, self.steps, obj.ORDER)
+        unit = el.get("unit", self.unit) if el.text is not None else None
+        total = value * self.factor
+        if unit is not None and total % unit_factor(unit) == 0:
+            # Keep the document's own unit when the value is exact in it (lossless re-set).
+            el.text = str(total // unit_factor(unit))
+            return
         el.text = str(value)
         el.set("unit", self.unit)

@@ -419,3 +419,22 @@ def test_libvirt_accepts_design(short_id: str, images: dict[str, Path], iso: Pat
         assert back.devices.disks[2].source_query == "token=1"
     finally:
         _virsh("undefine", "--nvram", name)
+
+
+def test_designs_from_one_setup_are_independent(images: dict[str, Path]) -> None:
+    """The setup-only skeleton is reused between designs; nothing may leak from one to the next."""
+    first = (
+        Designer().setup("debian11", arch="x86_64").add_disk(images["qcow2"]).add_interface("user").build()
+    )
+    second = Designer().setup("debian11", arch="x86_64").build()
+    third = Designer().setup("debian11", arch="x86_64", memory=4096).build()
+    assert len(first.domain.devices.disks) == 1 and len(first.domain.devices.interfaces) == 1
+    assert len(second.domain.devices.disks) == 0 and len(second.domain.devices.interfaces) == 0
+    assert first.domain.uuid != second.domain.uuid and first.domain.name != second.domain.name
+    first.domain.devices.videos[0].model = "vga"
+    first.domain.memory_kib = 1
+    assert second.domain.devices.videos[0].model == "virtio"
+    assert second.domain.memory_kib == 1024 * 1024
+    assert third.domain.memory_kib == 4096 * 1024
+    again = Designer().setup("debian11", arch="x86_64").build()
+    assert again.domain.devices.videos[0].model == "virtio" and again.domain.memory_kib == 1024 * 1024
