@@ -1,0 +1,1 @@
+"""Helpers that tests of every layer share, shipped in the package so later layers reuse them."""
