@@ -1,6 +1,7 @@
 """The OS database layer: osinfo-db through libosinfo, served as plain immutable objects.
 
-Nothing here opens a socket or a libvirt connection; GObject stays inside ``_gi``.
+Nothing here opens a socket or a libvirt connection; GObject stays inside ``_gi`` and is
+imported only when the on-disk cache (``cache``) has to be rebuilt or media are identified.
 """
 
 from __future__ import annotations

@@ -60,6 +60,32 @@ def load(data_dir: Path | None) -> Any:
     return loader.get_db()
 
 
+def library_files() -> list[str]:
+    """The typelib and shared library in use: a cache built with them is stale once they change.
+
+    Only meaningful after ``load``: the shared library is mapped on first use.
+    """
+    import gi
+
+    files: list[str] = []
+    try:
+        typelib = gi.Repository.get_default().get_typelib_path("Libosinfo")
+    except AttributeError:  # a PyGObject without this API: the shared library alone has to do
+        typelib = None
+    if typelib:
+        files.append(str(typelib))
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            for line in maps:
+                fields = line.split(maxsplit=5)
+                if len(fields) == 6 and "/libosinfo-1.0.so" in fields[5]:
+                    files.append(fields[5].strip())
+                    break
+    except OSError:  # not Linux: the typelib alone has to do
+        pass
+    return files
+
+
 def os_entities(db: Any) -> list[Any]:
     return list(db.get_os_list().get_elements())
 

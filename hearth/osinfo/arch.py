@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import platform
-
 # uname -m spellings that osinfo-db writes differently.
 _UNAME_TO_OSINFO: dict[str, str] = {
     "amd64": "x86_64",
@@ -26,4 +24,6 @@ def osinfo_arch(name: str) -> str:
 
 
 def host_arch() -> str:
+    import platform  # a millisecond to import; most callers never ask
+
     return osinfo_arch(platform.machine())

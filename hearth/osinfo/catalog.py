@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hearth.osinfo.model import ALL_ARCHES, OS
 
@@ -21,9 +21,8 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text) if p)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """What finding and listing an OS needs, without the OS itself."""
+class Entry(NamedTuple):
+    """What finding and listing an OS needs, without the OS itself (a tuple: cheap to make in bulk)."""
 
     short_id: str
     id: str

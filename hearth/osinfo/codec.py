@@ -72,7 +72,17 @@ def _encode_resources(r: Resources) -> list[object]:
 
 
 def _encode_media(m: Media) -> list[object]:
-    return [m.arch, m.url, m.volume_id, m.publisher_id, m.application_id, m.system_id, m.live, m.installer, m.id]
+    return [
+        m.arch,
+        m.url,
+        m.volume_id,
+        m.publisher_id,
+        m.application_id,
+        m.system_id,
+        m.live,
+        m.installer,
+        m.id,
+    ]
 
 
 def encode_os(o: OS, device_index: dict[Device, int]) -> list[object]:
@@ -109,20 +119,20 @@ def _bad(what: str, value: object) -> CorruptCache:
     return CorruptCache(f"expected {what}, found {type(value).__name__}")
 
 
-def _row(value: object, length: int) -> list[object]:
+def expect_row(value: object, length: int) -> list[object]:
     if not isinstance(value, list) or len(value) != length:
         raise _bad(f"an array of {length}", value)
     return value
 
 
-def _str(value: object) -> str:
+def expect_str(value: object) -> str:
     if not isinstance(value, str):
         raise _bad("a string", value)
     return value
 
 
-def _opt_str(value: object) -> str | None:
-    return None if value is None else _str(value)
+def expect_opt_str(value: object) -> str | None:
+    return None if value is None else expect_str(value)
 
 
 def _opt_int(value: object) -> int | None:
@@ -139,29 +149,29 @@ def _bool(value: object) -> bool:
     return value
 
 
-def _many(value: object, item: Callable[[object], T]) -> tuple[T, ...]:
+def expect_many(value: object, item: Callable[[object], T]) -> tuple[T, ...]:
     if not isinstance(value, list):
         raise _bad("an array", value)
     return tuple(item(v) for v in value)
 
 
 def decode_device(value: object) -> Device:
-    r = _row(value, 7)
+    r = expect_row(value, 7)
     return Device(
-        id=_str(r[0]),
-        name=_str(r[1]),
-        device_class=_str(r[2]),
-        bus_type=_opt_str(r[3]),
-        vendor_id=_opt_str(r[4]),
-        product_id=_opt_str(r[5]),
-        driver=_opt_str(r[6]),
+        id=expect_str(r[0]),
+        name=expect_str(r[1]),
+        device_class=expect_str(r[2]),
+        bus_type=expect_opt_str(r[3]),
+        vendor_id=expect_opt_str(r[4]),
+        product_id=expect_opt_str(r[5]),
+        driver=expect_opt_str(r[6]),
     )
 
 
 def _resources(value: object) -> Resources:
-    r = _row(value, 5)
+    r = expect_row(value, 5)
     return Resources(
-        arch=_str(r[0]),
+        arch=expect_str(r[0]),
         n_cpus=_opt_int(r[1]),
         cpu_hz=_opt_int(r[2]),
         ram_bytes=_opt_int(r[3]),
@@ -170,28 +180,28 @@ def _resources(value: object) -> Resources:
 
 
 def _firmware(value: object) -> Firmware:
-    r = _row(value, 3)
-    return Firmware(arch=_str(r[0]), type=_str(r[1]), supported=_bool(r[2]))
+    r = expect_row(value, 3)
+    return Firmware(arch=expect_str(r[0]), type=expect_str(r[1]), supported=_bool(r[2]))
 
 
 def _media(value: object) -> Media:
-    r = _row(value, 9)
+    r = expect_row(value, 9)
     return Media(
-        arch=_str(r[0]),
-        url=_opt_str(r[1]),
-        volume_id=_opt_str(r[2]),
-        publisher_id=_opt_str(r[3]),
-        application_id=_opt_str(r[4]),
-        system_id=_opt_str(r[5]),
+        arch=expect_str(r[0]),
+        url=expect_opt_str(r[1]),
+        volume_id=expect_opt_str(r[2]),
+        publisher_id=expect_opt_str(r[3]),
+        application_id=expect_opt_str(r[4]),
+        system_id=expect_opt_str(r[5]),
         live=_bool(r[6]),
         installer=_bool(r[7]),
-        id=_opt_str(r[8]),
+        id=expect_opt_str(r[8]),
     )
 
 
 def decode_os(value: object, devices: Sequence[Device]) -> OS:
     """One OS; ``devices`` is the decoded device table its device positions point into."""
-    r = _row(value, len(FIELDS["OS"]))
+    r = expect_row(value, len(FIELDS["OS"]))
 
     def device(position: object) -> Device:
         index = _opt_int(position)
@@ -200,24 +210,24 @@ def decode_os(value: object, devices: Sequence[Device]) -> OS:
         return devices[index]
 
     return OS(
-        id=_str(r[0]),
-        short_id=_str(r[1]),
-        name=_str(r[2]),
-        short_ids=_many(r[3], _str),
-        family=_opt_str(r[4]),
-        distro=_opt_str(r[5]),
-        vendor=_opt_str(r[6]),
-        version=_opt_str(r[7]),
-        release_date=_opt_str(r[8]),
-        eol_date=_opt_str(r[9]),
-        derives_from=_opt_str(r[10]),
-        clones=_opt_str(r[11]),
-        devices=_many(r[12], device),
-        minimum=_many(r[13], _resources),
-        recommended=_many(r[14], _resources),
-        maximum=_many(r[15], _resources),
-        network_install=_many(r[16], _resources),
-        firmwares=_many(r[17], _firmware),
-        media=_many(r[18], _media),
-        kernel_url_arg=_opt_str(r[19]),
+        id=expect_str(r[0]),
+        short_id=expect_str(r[1]),
+        name=expect_str(r[2]),
+        short_ids=expect_many(r[3], expect_str),
+        family=expect_opt_str(r[4]),
+        distro=expect_opt_str(r[5]),
+        vendor=expect_opt_str(r[6]),
+        version=expect_opt_str(r[7]),
+        release_date=expect_opt_str(r[8]),
+        eol_date=expect_opt_str(r[9]),
+        derives_from=expect_opt_str(r[10]),
+        clones=expect_opt_str(r[11]),
+        devices=expect_many(r[12], device),
+        minimum=expect_many(r[13], _resources),
+        recommended=expect_many(r[14], _resources),
+        maximum=expect_many(r[15], _resources),
+        network_install=expect_many(r[16], _resources),
+        firmwares=expect_many(r[17], _firmware),
+        media=expect_many(r[18], _media),
+        kernel_url_arg=expect_opt_str(r[19]),
     )

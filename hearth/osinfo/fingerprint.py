@@ -28,7 +28,7 @@ _CODE_DIR = Path(__file__).resolve().parent
 def _user_config_dir() -> Path:
     """GLib's g_get_user_config_dir: $XDG_CONFIG_HOME, else ~/.config."""
     configured = os.environ.get("XDG_CONFIG_HOME")
-    return Path(configured) if configured else Path.home() / ".config"
+    return Path(configured) if configured else Path(os.path.expanduser("~")) / ".config"
 
 
 def default_roots() -> tuple[tuple[str, ...], tuple[str, ...]]:

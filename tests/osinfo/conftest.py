@@ -1,4 +1,7 @@
-"""Fixtures: the real installed osinfo-db and a small osinfo tree written by the tests."""
+"""Fixtures: the real installed osinfo-db and a small osinfo tree written by the tests.
+
+Every test here uses a private OS database cache directory, never the user's.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,17 @@ from hearth.osinfo import OSDatabase
 from tests.osinfo.groundtruth import write_test_tree
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with pytest.MonkeyPatch.context() as mp:
+        path = tmp_path_factory.mktemp("hearth-cache")
+        mp.setenv("HEARTH_CACHE_DIR", str(path))
+        mp.delenv("HEARTH_OSINFO_CACHE", raising=False)
+        yield path
+
+
 @pytest.fixture(scope="session")
-def db() -> OSDatabase:
+def db(private_cache_dir: Path) -> OSDatabase:
     return OSDatabase()
 
 
@@ -22,5 +34,5 @@ def test_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def tree_db(test_tree: Path) -> OSDatabase:
+def tree_db(test_tree: Path, private_cache_dir: Path) -> OSDatabase:
     return OSDatabase(test_tree)

@@ -1,0 +1,35 @@
+"""The mock driver: the embedded default backend, a full implementation of the contract in SQL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from hearth.store import make_engine, upgrade
+
+from .catalogue import seed
+from .core import MockTiming
+from .instances import InstanceOps
+
+
+class MockDriver(InstanceOps):
+    """Every operation and feature; state lives in the Hearth store."""
+
+
+def open_mock_driver(
+    url: str,
+    *,
+    timing: MockTiming | None = None,
+    clock: Callable[[], float] = time.time,
+    seed_catalogue: bool = True,
+) -> MockDriver:
+    """Open (migrating and, on first start, seeding) the store at ``url`` and return the driver."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        if seed_catalogue:
+            seed(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return MockDriver(engine, timing=timing, clock=clock, owns_engine=True)

@@ -1,0 +1,291 @@
+"""Mock networks, subnets, instance bindings and public addresses, all kept in the store."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hearth.errors import Conflict, ValidationError
+from hearth.store import new_id
+from hearth.store.models import MockAddress, MockBinding, MockInstance, MockNetwork, MockSubnet
+
+from .. import addressing
+from ..caller import Caller, ensure_modifiable, ensure_visible, owner_scope
+from ..resources import (
+    Address,
+    AddressCreate,
+    Network,
+    NetworkCreate,
+    NetworkRequest,
+    NetworkUpdate,
+    Subnet,
+    SubnetCreate,
+    SubnetUpdate,
+)
+from .catalogue import CatalogueOps
+from .core import serialize_allocations
+
+# Public addresses come from a documentation range, so nothing the mock hands out is routable.
+PUBLIC_POOL = "203.0.113.0/24"
+
+
+def network_model(row: MockNetwork) -> Network:
+    return Network(
+        id=row.id,
+        name=row.name,
+        owner_id=row.owner_id,
+        created=row.created,
+        address_blocks=list(row.address_blocks),
+    )
+
+
+def subnet_model(row: MockSubnet) -> Subnet:
+    return Subnet(
+        id=row.id,
+        name=row.name,
+        owner_id=row.owner_id,
+        created=row.created,
+        network=row.network_id,
+        address_block=row.address_block,
+    )
+
+
+def address_model(row: MockAddress) -> Address:
+    return Address(
+        id=row.id,
+        name=row.name,
+        owner_id=row.owner_id,
+        created=row.created,
+        ip_address=row.ip_address,
+        instance=row.instance_id,
+    )
+
+
+class NetworkOps(CatalogueOps):
+    # --- networks -----------------------------------------------------------------------------
+
+    def list_networks(self, caller: Caller) -> list[Network]:
+        q = select(MockNetwork).order_by(MockNetwork.created, MockNetwork.id)
+        scope = owner_scope(caller)
+        if scope is not None:
+            q = q.where(MockNetwork.owner_id.in_(scope))
+        with self._read() as s:
+            return [network_model(r) for r in s.scalars(q)]
+
+    def get_network(self, caller: Caller, network_id: str) -> Network:
+        with self._read() as s:
+            return network_model(self._network_row(s, caller, network_id))
+
+    def create_network(self, caller: Caller, request: NetworkCreate) -> Network:
+        with self._write() as s:
+            row = MockNetwork(
+                id=new_id(),
+                name=request.name,
+                owner_id=caller.user_id,
+                address_blocks=list(request.address_blocks),
+            )
+            s.add(row)
+            s.flush()
+            return network_model(row)
+
+    def update_network(self, caller: Caller, network_id: str, request: NetworkUpdate) -> Network:
+        with self._write() as s:
+            row = self._network_row(s, caller, network_id, modify=True)
+            if request.address_blocks is not None:
+                for sub in s.scalars(select(MockSubnet).where(MockSubnet.network_id == row.id)):
+                    addressing.check_subnet_fits(sub.address_block, request.address_blocks, row.id)
+                row.address_blocks = list(request.address_blocks)
+            if request.name is not None:
+                row.name = request.name
+            s.flush()
+            return network_model(row)
+
+    def delete_network(self, caller: Caller, network_id: str) -> None:
+        with self._write() as s:
+            row = self._network_row(s, caller, network_id, modify=True)
+            count = (
+                s.scalar(select(func.count()).select_from(MockSubnet).where(MockSubnet.network_id == row.id))
+                or 0
+            )
+            if count:
+                raise Conflict(
+                    f"network {row.id} still has {count} subnet(s); delete them first", network=row.id
+                )
+            s.delete(row)
+
+    def _network_row(self, s: Session, caller: Caller, network_id: str, modify: bool = False) -> MockNetwork:
+        row = s.get(MockNetwork, network_id)
+        check = ensure_modifiable if modify else ensure_visible
+        check(caller, "network", network_id, row.owner_id if row else None)
+        assert row is not None
+        return row
+
+    # --- subnets ------------------------------------------------------------------------------
+
+    def list_subnets(self, caller: Caller, network_id: str | None = None) -> list[Subnet]:
+        q = select(MockSubnet).order_by(MockSubnet.created, MockSubnet.id)
+        scope = owner_scope(caller)
+        if scope is not None:
+            q = q.where(MockSubnet.owner_id.in_(scope))
+        if network_id is not None:
+            q = q.where(MockSubnet.network_id == network_id)
+        with self._read() as s:
+            return [subnet_model(r) for r in s.scalars(q)]
+
+    def get_subnet(self, caller: Caller, subnet_id: str) -> Subnet:
+        with self._read() as s:
+            return subnet_model(self._subnet_row(s, caller, subnet_id))
+
+    def create_subnet(self, caller: Caller, request: SubnetCreate) -> Subnet:
+        with self._write() as s:
+            net = self._network_row(s, caller, request.network_id, modify=True)
+            addressing.check_subnet_fits(request.address_block, net.address_blocks, net.id)
+            siblings = s.execute(
+                select(MockSubnet.id, MockSubnet.address_block).where(MockSubnet.network_id == net.id)
+            )
+            addressing.check_no_overlap(request.address_block, [(i, b) for i, b in siblings])
+            row = MockSubnet(
+                id=new_id(),
+                name=request.name,
+                owner_id=net.owner_id,
+                network_id=net.id,
+                address_block=request.address_block,
+            )
+            s.add(row)
+            s.flush()
+            return subnet_model(row)
+
+    def update_subnet(self, caller: Caller, subnet_id: str, request: SubnetUpdate) -> Subnet:
+        with self._write() as s:
+            row = self._subnet_row(s, caller, subnet_id, modify=True)
+            row.name = request.name
+            s.flush()
+            return subnet_model(row)
+
+    def delete_subnet(self, caller: Caller, subnet_id: str) -> None:
+        with self._write() as s:
+            row = self._subnet_row(s, caller, subnet_id, modify=True)
+            bound = (
+                s.scalar(select(func.count()).select_from(MockBinding).where(MockBinding.subnet_id == row.id))
+                or 0
+            )
+            if bound:
+                raise Conflict(f"subnet {row.id} is in use by {bound} instance(s)", subnet=row.id)
+            s.delete(row)
+
+    def _subnet_row(self, s: Session, caller: Caller, subnet_id: str, modify: bool = False) -> MockSubnet:
+        row = s.get(MockSubnet, subnet_id)
+        check = ensure_modifiable if modify else ensure_visible
+        check(caller, "subnet", subnet_id, row.owner_id if row else None)
+        assert row is not None
+        return row
+
+    def _bind(self, s: Session, caller: Caller, instance_id: str, req: NetworkRequest) -> MockBinding:
+        """Give a new instance an address on the requested network (and subnet, and IP)."""
+        net = self._network_row(s, caller, req.network_id)  # shared networks are usable by all
+        if req.subnet_id is not None:
+            sub = self._subnet_row(s, caller, req.subnet_id)
+            if sub.network_id != net.id:
+                raise ValidationError(f"subnet {sub.id} does not belong to network {net.id}", subnet=sub.id)
+            candidates = [sub]
+        else:
+            q = select(MockSubnet).where(MockSubnet.network_id == net.id).order_by(MockSubnet.created)
+            candidates = list(s.scalars(q))
+            if not candidates:
+                raise ValidationError(
+                    f"network {net.id} has no subnet to take an address from", network=net.id
+                )
+        serialize_allocations(s, MockBinding.__tablename__)
+        for sub in candidates:
+            used = set(s.scalars(select(MockBinding.ip_address).where(MockBinding.subnet_id == sub.id)))
+            if req.ip_address is not None:
+                addressing.check_in_block(req.ip_address, sub.address_block)
+                if req.ip_address in used:
+                    raise Conflict(f"address {req.ip_address} is already in use on subnet {sub.id}")
+                ip: str | None = req.ip_address
+            else:
+                ip = addressing.first_free(sub.address_block, used)
+            if ip is not None:
+                binding = MockBinding(
+                    instance_id=instance_id, subnet_id=sub.id, network_id=net.id, ip_address=ip
+                )
+                s.add(binding)
+                return binding
+        raise Conflict(f"network {net.id} has no free address left", network=net.id)
+
+    # --- public addresses ---------------------------------------------------------------------
+
+    def list_addresses(self, caller: Caller) -> list[Address]:
+        q = select(MockAddress).order_by(MockAddress.created, MockAddress.id)
+        scope = owner_scope(caller)
+        if scope is not None:
+            q = q.where(MockAddress.owner_id.in_(scope))
+        with self._read() as s:
+            return [address_model(r) for r in s.scalars(q)]
+
+    def get_address(self, caller: Caller, address_id: str) -> Address:
+        with self._read() as s:
+            return address_model(self._address_row(s, caller, address_id))
+
+    def create_address(self, caller: Caller, request: AddressCreate) -> Address:
+        with self._write() as s:
+            serialize_allocations(s, MockAddress.__tablename__)
+            used = set(s.scalars(select(MockAddress.ip_address)))
+            ip = addressing.first_free(PUBLIC_POOL, used)
+            if ip is None:
+                raise Conflict("the public address pool is exhausted")
+            address_id = new_id()
+            row = MockAddress(
+                id=address_id,
+                name=request.name or f"addr-{address_id[:8]}",
+                owner_id=caller.user_id,
+                ip_address=ip,
+                instance_id=None,
+            )
+            s.add(row)
+            s.flush()
+            return address_model(row)
+
+    def delete_address(self, caller: Caller, address_id: str) -> None:
+        with self._write() as s:
+            row = self._address_row(s, caller, address_id, modify=True)
+            if row.instance_id is not None:
+                raise Conflict(
+                    f"address {row.ip_address} is associated with instance {row.instance_id}; "
+                    "disassociate it first",
+                    address=row.id,
+                )
+            s.delete(row)
+
+    def associate_address(self, caller: Caller, address_id: str, instance_id: str) -> Address:
+        with self._write() as s:
+            row = self._address_row(s, caller, address_id, modify=True)
+            inst = s.get(MockInstance, instance_id)
+            ensure_visible(caller, "instance", instance_id, inst.owner_id if inst else None)
+            assert inst is not None
+            if inst.owner_id != row.owner_id:
+                raise ValidationError("an address can only be associated with an instance of the same owner")
+            if row.instance_id is not None:
+                raise Conflict(
+                    f"address {row.ip_address} is already associated with instance {row.instance_id}",
+                    address=row.id,
+                )
+            row.instance_id = inst.id
+            s.flush()
+            return address_model(row)
+
+    def disassociate_address(self, caller: Caller, address_id: str) -> Address:
+        with self._write() as s:
+            row = self._address_row(s, caller, address_id, modify=True)
+            if row.instance_id is None:
+                raise Conflict(f"address {row.ip_address} is not associated", address=row.id)
+            row.instance_id = None
+            s.flush()
+            return address_model(row)
+
+    def _address_row(self, s: Session, caller: Caller, address_id: str, modify: bool = False) -> MockAddress:
+        row = s.get(MockAddress, address_id)
+        check = ensure_modifiable if modify else ensure_visible
+        check(caller, "address", address_id, row.owner_id if row else None)
+        assert row is not None
+        return row

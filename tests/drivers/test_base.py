@@ -1,0 +1,144 @@
+"""The Driver base: capabilities derived from overrides, NotSupported naming driver and operation."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import UTC, datetime
+
+import pytest
+
+from hearth.drivers import (
+    ACTION_OPERATIONS,
+    OPERATION_METHODS,
+    Caller,
+    Collection,
+    Driver,
+    Feature,
+    Operation,
+)
+from hearth.drivers.resources import (
+    Action,
+    Instance,
+    InstanceCreate,
+    InstanceFilter,
+    InstanceState,
+    VolumeCreate,
+)
+from hearth.errors import NotSupported, ValidationError
+
+ALICE = Caller("alice")
+
+
+class ListOnly(Driver):
+    """A deliberately partial backend: it can list and show instances and reboot them."""
+
+    name = "list-only"
+    features = frozenset({Feature.realm_filter})
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def _inst(self, instance_id: str) -> Instance:
+        return Instance(
+            id=instance_id,
+            name="x",
+            owner_id=ALICE.user_id,
+            created=datetime.now(UTC),
+            state=InstanceState.RUNNING,
+            actions=self.allowed_actions(InstanceState.RUNNING),
+            realm="r",
+            hardware_profile="h",
+        )
+
+    def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
+        self.require_features(filters or InstanceFilter())
+        return [self._inst("i-1")]
+
+    def get_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._inst(instance_id)
+
+    def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
+        self.calls.append(f"reboot {instance_id}")
+        return self._inst(instance_id)
+
+
+def test_operation_table_covers_exactly_the_public_operations_of_driver() -> None:
+    helpers = {"capabilities", "supported_actions", "allowed_actions", "check_action", "require_features"}
+    helpers |= {"act", "create_instances", "close"}
+    public = {n for n, _ in inspect.getmembers(Driver, inspect.isfunction) if not n.startswith("_")}
+    public |= {n for n in vars(Driver) if isinstance(vars(Driver)[n], classmethod)}
+    assert public - helpers == set(OPERATION_METHODS.values())
+    assert len(set(OPERATION_METHODS.values())) == len(Operation)
+    for action, op in ACTION_OPERATIONS.items():
+        assert op.collection is Collection.instances and op.verb == action.value
+
+
+def test_the_base_driver_supports_nothing() -> None:
+    caps = Driver.capabilities()
+    assert caps.operations == [] and caps.collections == [] and caps.features == []
+
+
+def test_capabilities_follow_the_overridden_methods() -> None:
+    caps = ListOnly.capabilities()
+    assert caps.driver == "list-only"
+    assert set(caps.operations) == {
+        Operation.instances_list,
+        Operation.instances_get,
+        Operation.instances_reboot,
+    }
+    assert caps.collections == [Collection.instances]
+    assert caps.features == [Feature.realm_filter]
+    assert caps.actions == frozenset({Action.reboot})
+
+
+def test_allowed_actions_are_limited_to_what_the_driver_implements() -> None:
+    assert ListOnly.allowed_actions(InstanceState.RUNNING) == [Action.reboot]
+    assert ListOnly.allowed_actions(InstanceState.STOPPED) == []
+
+
+def test_unsupported_operations_raise_not_supported_naming_driver_and_operation() -> None:
+    d = ListOnly()
+    with pytest.raises(NotSupported) as err:
+        d.create_instance(ALICE, InstanceCreate(image_id="i", hwp_id="h"))
+    assert err.value.message == "the list-only driver does not support instances.create"
+    assert err.value.details == {"driver": "list-only", "operation": "instances.create"}
+    assert err.value.status == 501
+    with pytest.raises(NotSupported, match="volumes.list"):
+        d.list_volumes(ALICE)
+
+
+def test_features_are_checked_against_the_declaration() -> None:
+    d = ListOnly()
+    assert d.list_instances(ALICE, InstanceFilter(realm_id="r"))  # declared
+    with pytest.raises(NotSupported, match="user_data"):
+        d.require_features(InstanceCreate(image_id="i", hwp_id="h", user_data="x"))
+    with pytest.raises(NotSupported, match="volume_name"):
+        d.require_features(VolumeCreate(capacity_gb=1, name="v"))
+    d.require_features(VolumeCreate(capacity_gb=1))  # no optional feature used
+
+
+def test_act_dispatches_to_the_action_method() -> None:
+    d = ListOnly()
+    assert d.act(ALICE, "i-7", Action.reboot).id == "i-7"
+    assert d.calls == ["reboot i-7"]
+    with pytest.raises(NotSupported, match="instances.start"):
+        d.act(ALICE, "i-7", Action.start)
+    with pytest.raises(ValidationError):
+        d.act(ALICE, "i-7", Action.reboot, force=True)
+    with pytest.raises(ValidationError, match="not wait"):
+        d.act(ALICE, "i-7", Action.stop, wait=True)
+
+
+def test_create_instances_needs_the_instance_count_feature() -> None:
+    d = ListOnly()
+    with pytest.raises(ValidationError):
+        d.create_instances(ALICE, InstanceCreate(image_id="i", hwp_id="h"), 101)
+    with pytest.raises(NotSupported, match="instance_count"):
+        d.create_instances(ALICE, InstanceCreate(image_id="i", hwp_id="h"), 2)
+
+
+def test_callers_cannot_impersonate_the_shared_catalogue() -> None:
+    with pytest.raises(ValueError):
+        Caller("system")
+    with pytest.raises(ValueError):
+        Caller("")
