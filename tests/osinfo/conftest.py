@@ -14,15 +14,6 @@ from hearth.osinfo import OSDatabase
 from tests.osinfo.groundtruth import write_test_tree
 
 
-@pytest.fixture(scope="session", autouse=True)
-def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("hearth-cache")
-        mp.setenv("HEARTH_CACHE_DIR", str(path))
-        mp.delenv("HEARTH_OSINFO_CACHE", raising=False)
-        yield path
-
-
 @pytest.fixture(scope="session")
 def db(private_cache_dir: Path) -> OSDatabase:
     return OSDatabase()
