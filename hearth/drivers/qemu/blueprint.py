@@ -1,0 +1,166 @@
+"""A create request checked and resolved into what to build, before anything is built.
+
+Every refusal (unknown profile, override out of range, another tenant's image, a network the
+qemu driver does not have) happens here, so a refused create leaves nothing behind. The
+result names files to make and files to build on; ``build`` makes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hearth.designer.sources import is_url, redact
+from hearth.errors import NotSupported, ValidationError
+
+from .. import profiles
+from ..resources import (
+    DEFAULT_NIC_MODEL,
+    GraphicsType,
+    HwpPropertyName,
+    HwpValue,
+    ImageDiskSpec,
+    InstanceCreate,
+    InstanceSpec,
+    InterfaceCreate,
+    InterfaceType,
+)
+from . import catalogue
+from .core import inside_roots
+from .design import ARCH, NicPlan
+from .images import ImageFiles
+
+GiB = 1024**3
+
+
+@dataclass(frozen=True)
+class DiskPlan:
+    """A disk to make: an overlay on ``base`` (when given) or an empty file of ``size_bytes``."""
+
+    base: Path | None
+    size_bytes: int | None
+    fmt: str = "qcow2"
+
+
+@dataclass(frozen=True)
+class Common:
+    """What the request says about the instance itself, whatever it is built from."""
+
+    name: str | None
+    image_id: str | None
+    template_id: str | None
+    realm_id: str
+    hwp_id: str
+    overrides: dict[HwpPropertyName, HwpValue]
+    key_name: str | None
+    ssh_keys: tuple[str, ...]
+    user_data: str | None
+
+
+@dataclass
+class Blueprint:
+    common: Common
+    os: str
+    memory_mib: int | None
+    vcpus: int | None
+    disks: list[DiskPlan]
+    cdroms: list[Path] = field(default_factory=list)
+    nics: list[NicPlan] = field(default_factory=list)
+    kernel: Path | None = None
+    initrd: Path | None = None
+    cmdline: str | None = None
+    base_images: list[str] = field(default_factory=list)
+    spec: dict[str, Any] | None = None
+
+
+def sizing(
+    request: InstanceCreate,
+) -> tuple[dict[HwpPropertyName, HwpValue], dict[HwpPropertyName, HwpValue]]:
+    """(checked overrides, every property's effective value) for the request's profile."""
+    hwp = catalogue.profile(request.hwp_id)
+    overrides = profiles.check_overrides(hwp, request.hwp_overrides)
+    values = profiles.effective_values(hwp, request.hwp_overrides)
+    arch = values.get(HwpPropertyName.architecture, ARCH)
+    if arch != ARCH:
+        raise NotSupported(f"the qemu driver runs {ARCH} guests only, not {arch}", architecture=arch)
+    return overrides, values
+
+
+def _int(values: dict[HwpPropertyName, HwpValue], name: HwpPropertyName) -> int | None:
+    value = values.get(name)
+    return value if isinstance(value, int) else None
+
+
+def from_image(
+    request: InstanceCreate, files: ImageFiles, values: dict[HwpPropertyName, HwpValue], base_size: int | None
+) -> tuple[str, int | None, int | None, list[DiskPlan], list[NicPlan]]:
+    """(os, memory, vcpus, disks, nics) of an instance booted from an image."""
+    if files.os is None:
+        raise ValidationError(
+            f"image {request.image_id} does not say which OS it holds", image=request.image_id
+        )
+    storage = _int(values, HwpPropertyName.storage)
+    wanted = storage * GiB if storage is not None else None
+    if files.disk is not None:
+        # Grow the overlay to the profile's storage; never shrink below the image.
+        size = wanted if wanted is not None and base_size is not None and wanted > base_size else None
+        disk = DiskPlan(base=files.disk, size_bytes=size)
+    else:
+        disk = DiskPlan(base=None, size_bytes=wanted or catalogue.DEFAULT_ROOT_GB * GiB)
+    memory = _int(values, HwpPropertyName.memory)
+    vcpus = _int(values, HwpPropertyName.cpu)
+    return files.os, memory, vcpus, [disk], [NicPlan(model=DEFAULT_NIC_MODEL)]
+
+
+def check_kind(request: InterfaceCreate) -> None:
+    """Only user-mode NICs: one on a network is refused like an unknown network would be."""
+    if request.type is InterfaceType.network:
+        raise ValidationError(
+            f"network {request.source!r} does not exist (the qemu driver has user-mode networking only)",
+            network=request.source,
+        )
+    if request.type is not InterfaceType.user:
+        raise NotSupported(
+            f"{request.type.value} interfaces need libvirt; the qemu driver runs user-mode networking only",
+            type=request.type.value,
+        )
+
+
+def check_spec(spec: InstanceSpec) -> list[NicPlan]:
+    """Refuse what a spec asks for but a direct-QEMU host cannot give; the NICs it gets."""
+    if spec.graphics.type is not GraphicsType.none:
+        raise NotSupported(
+            f"the qemu driver runs guests without a display; {spec.graphics.type.value} graphics need "
+            "libvirt (ask for graphics type none)",
+            graphics=spec.graphics.type.value,
+        )
+    if spec.max_memory_mib not in (None, spec.memory_mib) or spec.max_vcpus not in (None, spec.vcpus):
+        raise NotSupported("the qemu driver cannot add memory or vCPUs to a running guest (max_* must equal)")
+    for name in spec.networks:
+        raise ValidationError(
+            f"network {name!r} does not exist (the qemu driver has user-mode networking only)", network=name
+        )
+    nics: list[NicPlan] = []
+    for nic in spec.interfaces:
+        check_kind(nic)
+        nics.append(NicPlan(mac=nic.mac, model=(nic.model.value if nic.model else DEFAULT_NIC_MODEL)))
+    for disk in spec.disks:
+        if not isinstance(disk, ImageDiskSpec) and disk.pool is not None:
+            raise ValidationError(
+                f"the qemu driver has no storage pools (pool {disk.pool!r}); leave pool out", pool=disk.pool
+            )
+    if spec.cdrom is not None and is_url(spec.cdrom):
+        raise NotSupported(
+            f"install media from a URL ({redact(spec.cdrom)}) needs libvirt or the media service; "
+            "give a local path",
+        )
+    return nics
+
+
+def spec_files(spec: InstanceSpec, roots: tuple[Path, ...]) -> tuple[list[Path], Path | None, Path | None]:
+    """(cdroms, kernel, initrd) of a spec, each resolved inside the driver's media roots."""
+    cdroms = [inside_roots(spec.cdrom, roots, "cdrom")] if spec.cdrom is not None else []
+    kernel = inside_roots(spec.kernel, roots, "kernel") if spec.kernel is not None else None
+    initrd = inside_roots(spec.initrd, roots, "initrd") if spec.initrd is not None else None
+    return cdroms, kernel, initrd

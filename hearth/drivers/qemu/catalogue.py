@@ -1,0 +1,71 @@
+"""The qemu driver's fixed catalogue: one realm (this host) and a few hardware profiles.
+
+A direct-QEMU host is one machine, so there is one realm, ``local``. Profiles are small on
+purpose (the test guest and most cloud images boot in 256 MiB); ``opaque`` leaves memory and
+CPUs to the designer, which takes them from the OS's osinfo recommendations.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hearth.errors import NotFound
+
+from ..caller import SYSTEM_OWNER
+from ..resources import (
+    HWP_UNITS,
+    HardwareProfile,
+    HwpProperty,
+    HwpPropertyName,
+    PropertyKind,
+    Realm,
+    RealmState,
+)
+
+M, C, S, A = (
+    HwpPropertyName.memory,
+    HwpPropertyName.cpu,
+    HwpPropertyName.storage,
+    HwpPropertyName.architecture,
+)
+# Catalogue entries are not created by anyone; a fixed stamp keeps repeated reads equal.
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+REALM_ID = "local"
+# Root disk size when neither the profile nor the image says (GiB).
+DEFAULT_ROOT_GB = 1
+
+
+def _fixed(name: HwpPropertyName, value: int | str) -> HwpProperty:
+    return HwpProperty(kind=PropertyKind.fixed, unit=HWP_UNITS[name], value=value)
+
+
+_PROFILES: dict[str, dict[HwpPropertyName, HwpProperty]] = {
+    "small": {M: _fixed(M, 256), C: _fixed(C, 1), S: _fixed(S, 1), A: _fixed(A, "x86_64")},
+    "medium": {M: _fixed(M, 2048), C: _fixed(C, 2), S: _fixed(S, 20), A: _fixed(A, "x86_64")},
+    "flexible": {
+        M: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[M], value=256, first=128, last=2048, step=128),
+        C: HwpProperty(kind=PropertyKind.enum, unit=HWP_UNITS[C], value=1, values=[1, 2]),
+        S: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[S], value=1, first=1, last=100),
+        A: _fixed(A, "x86_64"),
+    },
+    "opaque": {},
+}
+
+HARDWARE_PROFILES: dict[str, HardwareProfile] = {
+    name: HardwareProfile(id=name, name=name, owner_id=SYSTEM_OWNER, created=EPOCH, properties=props)
+    for name, props in _PROFILES.items()
+}
+REALM = Realm(id=REALM_ID, name=REALM_ID, owner_id=SYSTEM_OWNER, created=EPOCH, state=RealmState.AVAILABLE)
+
+
+def profile(hwp_id: str) -> HardwareProfile:
+    found = HARDWARE_PROFILES.get(hwp_id)
+    if found is None:
+        raise NotFound(f"hardware profile {hwp_id} not found", kind="hardware profile", id=hwp_id)
+    return found
+
+
+def realm(realm_id: str) -> Realm:
+    if realm_id != REALM_ID:
+        raise NotFound(f"realm {realm_id} not found", kind="realm", id=realm_id)
+    return REALM

@@ -1,0 +1,179 @@
+"""An instance's hardware: designed once with the designer, saved as domain XML, run by QEMU.
+
+The domain XML in the instance's directory is its saved configuration: each start converts it
+with ``machine_from_domain`` and adds the volumes attached at that time, so a design made here
+would run the same under libvirt. The designer leaves controller numbering to libvirt; running
+without libvirt, we number them the way libvirt does before saving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hearth.designer import Designer
+from hearth.domain import Disk, Domain, parse
+from hearth.errors import BackendError, NotFound, NotSupported, ValidationError
+from hearth.qemu import Machine
+from hearth.qemu import devices as dev
+from hearth.qemu.accel import resolve
+from hearth.qemu.from_domain import machine_from_domain
+
+from .core import file_errors
+
+DOMAIN_FILE = "domain.xml"
+ARCH = "x86_64"
+# Host-side extras machine_from_domain may leave out without changing what the guest sees.
+_HARMLESS_SKIPS = ("channel ",)
+
+
+@dataclass(frozen=True)
+class NicPlan:
+    mac: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the designer is told about one instance (all files already exist)."""
+
+    instance_id: str
+    os: str
+    memory_mib: int | None
+    vcpus: int | None
+    disks: Sequence[Path]
+    cdroms: Sequence[Path] = ()
+    nics: Sequence[NicPlan] = field(default_factory=list)
+    kernel: Path | None = None
+    initrd: Path | None = None
+    cmdline: str | None = None
+
+
+def design(plan: Plan) -> Domain:
+    """The designed domain; an unknown OS is a ValidationError naming it."""
+    domain_type = "kvm" if resolve("auto") == "kvm" else "qemu"
+    designer = Designer(domain_type=domain_type)
+    try:
+        designer.setup(plan.os, ARCH, memory=plan.memory_mib, vcpus=plan.vcpus, graphics="none")
+    except NotFound as exc:
+        raise ValidationError(f"unknown operating system {plan.os!r}: {exc.message}", os=plan.os) from None
+    designer.set_name(plan.instance_id, plan.instance_id)
+    for disk in plan.disks:
+        designer.add_disk(disk)
+    for cdrom in plan.cdroms:
+        designer.add_cdrom(cdrom)
+    for nic in plan.nics:
+        designer.add_interface("user", mac=nic.mac, model=nic.model)
+    if plan.kernel is not None:
+        designer.set_kernel(
+            str(plan.kernel), str(plan.initrd) if plan.initrd is not None else None, plan.cmdline
+        )
+    domain = designer.build().domain
+    number_controllers(domain)
+    for iface in domain.devices.interfaces:
+        if iface.mac:
+            iface.alias = nic_alias(iface.mac)
+    return domain
+
+
+def nic_alias(mac: str) -> str:
+    """A NIC's device id, derived from its MAC so it stays the same across restarts and edits.
+
+    (libvirt's user aliases start with ``ua-``; machine_from_domain uses the alias as the id.)
+    """
+    return "ua-nic-" + mac.replace(":", "").lower()
+
+
+def number_controllers(domain: Domain) -> None:
+    """Give every controller an index (per type, in document order), as libvirt does on define.
+
+    Root ports also get their chassis number from the index, so each hot-plug slot is distinct.
+    """
+    used: dict[str | None, set[int]] = {}
+    for ctl in domain.devices.controllers:
+        if ctl.index is not None:
+            used.setdefault(ctl.type, set()).add(ctl.index)
+    for ctl in domain.devices.controllers:
+        if ctl.index is None:
+            taken = used.setdefault(ctl.type, set())
+            index = 0 if ctl.model == "pcie-root" else max(taken, default=-1) + 1
+            while index in taken:
+                index += 1
+            ctl.index = index
+            taken.add(index)
+        if ctl.model == "pcie-root-port" and ctl.target_chassis is None:
+            ctl.target_chassis = ctl.index
+
+
+def save(domain: Domain, instance_dir: Path) -> None:
+    path = instance_dir / DOMAIN_FILE
+    tmp = path.with_name(f".{DOMAIN_FILE}.tmp")
+    with file_errors("saving the instance's configuration"):
+        tmp.write_text(domain.to_xml())
+        tmp.replace(path)
+
+
+def load(instance_dir: Path) -> Domain:
+    try:
+        return parse((instance_dir / DOMAIN_FILE).read_bytes())
+    except OSError as exc:
+        raise BackendError(f"the saved configuration of the instance is unreadable: {exc.strerror}") from None
+
+
+def root_disk(domain: Domain) -> Disk | None:
+    """The first hard disk (what an image is captured from)."""
+    return domain.devices.disks.find(lambda d: (d.device or "disk") == "disk")
+
+
+def targets(domain: Domain) -> set[str]:
+    """Device names the design itself uses (its disks and cdroms)."""
+    return {d.target_dev for d in domain.devices.disks if d.target_dev}
+
+
+def free_slots(domain: Domain, volumes: int) -> int:
+    """Root ports left for one more NIC or volume, given ``volumes`` attached ones."""
+    ports = sum(1 for c in domain.devices.controllers if c.model == "pcie-root-port")
+    return ports - len(domain.devices.interfaces) - volumes
+
+
+@dataclass(frozen=True)
+class VolumeDisk:
+    device: str
+    path: Path
+    serial: str
+
+
+def machine_for(domain: Domain, volumes: Sequence[VolumeDisk]) -> Machine:
+    """The QEMU machine for the saved design plus the attached volumes.
+
+    The accelerator and CPU model are decided at each start (KVM may come or go). NICs and
+    volumes sit behind root ports (NICs from the first, volumes from the last) so they can be
+    hot-unplugged later; devices on the root bus cannot.
+    """
+    conversion = machine_from_domain(domain)
+    lost = [s for s in conversion.skipped if not s.startswith(_HARMLESS_SKIPS)]
+    if lost:
+        raise NotSupported(f"the qemu driver cannot run this design: {'; '.join(lost)}", skipped=lost)
+    machine = conversion.machine
+    machine.accel = "auto"
+    machine.cpu = None
+    ports = [str(d["id"]) for d in machine.devices if d.get("driver") == "pcie-root-port"]
+    nics = [d for d in machine.devices if "netdev" in d and "bus" not in d]
+    if len(nics) + len(volumes) > len(ports):
+        raise BackendError(
+            f"{len(nics)} NICs and {len(volumes)} volumes but only {len(ports)} slots to plug them into"
+        )
+    for nic, port in zip(nics, ports, strict=False):
+        nic["bus"] = port
+    for vol, port in zip(volumes, reversed(ports), strict=False):
+        machine.add(dev.disk(vol.device, vol.path, fmt="qcow2", serial=vol.serial, controller_bus=port))
+    return machine
+
+
+def check_os(os_id: str) -> None:
+    """Refuse an OS the designer does not know, when an image is registered rather than at boot."""
+    try:
+        Designer().setup(os_id, ARCH)
+    except NotFound as exc:
+        raise ValidationError(f"unknown operating system {os_id!r}: {exc.message}", os=os_id) from None

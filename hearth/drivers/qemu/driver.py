@@ -1,0 +1,66 @@
+"""The qemu driver: guests as supervised QEMU processes on this host, no libvirt needed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from hearth.store import default_url, make_engine, upgrade
+
+from .media import DiskOps
+
+
+class QemuDriver(DiskOps):
+    """Instances, images, volumes, snapshots, keys; one realm; user-mode networking only.
+
+    Opening a driver on a state directory adopts the guests an earlier process left running.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        state_dir: Path,
+        *,
+        run_dir: Path | None = None,
+        media_roots: Sequence[Path] = (),
+        binary: str = "qemu-system-x86_64",
+        owns_engine: bool = False,
+        press_interval: float = 2.0,
+    ) -> None:
+        super().__init__(
+            engine,
+            state_dir,
+            run_dir=run_dir,
+            media_roots=media_roots,
+            binary=binary,
+            owns_engine=owns_engine,
+            press_interval=press_interval,
+        )
+        try:
+            self.adopt()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> QemuDriver:
+        return self
+
+
+def open_qemu_driver(
+    state_dir: Path,
+    url: str | None = None,
+    *,
+    run_dir: Path | None = None,
+    media_roots: Sequence[Path] = (),
+) -> QemuDriver:
+    """Open (migrating) the store at ``url`` (default: SQLite in ``state_dir``) and the driver."""
+    Path(state_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = make_engine(url or default_url(Path(state_dir)))
+    try:
+        upgrade(engine)
+        return QemuDriver(engine, Path(state_dir), run_dir=run_dir, media_roots=media_roots, owns_engine=True)
+    except BaseException:
+        engine.dispose()
+        raise

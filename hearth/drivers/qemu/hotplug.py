@@ -1,0 +1,78 @@
+"""Hot-plugging volumes and NICs into a running guest, and getting them back out reliably.
+
+Removing a PCIe device needs the guest's help: QEMU presses the slot's attention button and
+waits for the guest to power the slot down. A press that arrives while the guest is still
+booting (before its hot-plug driver runs) is lost, and QEMU never reports DEVICE_DELETED. So
+the unplug is asked for again every few seconds until the guest releases the device or the
+time is up; a guest that is up answers the first request within a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+from hearth.errors import BackendTimeout, HearthError
+from hearth.qemu import SyncVM
+from hearth.qemu import devices as dev
+from hearth.qemu.qmp import QMPCommandError
+
+UNPLUG_BUDGET = 45.0
+UNPLUG_RETRY = 3.0
+
+
+def plug_disk(handle: SyncVM, device: str, path: Path, serial: str) -> None:
+    """A qcow2 file as a virtio disk on a free hot-plug port."""
+    handle.add_disk(device, path, fmt="qcow2", serial=serial)
+
+
+def unplug_disk(handle: SyncVM, device: str) -> None:
+    """Take the disk out and drop its block node; BackendTimeout if the guest never lets go."""
+    _unplug(handle, device, "disk")
+    with contextlib.suppress(HearthError):  # already gone if QEMU dropped it with the device
+        handle.qmp.execute("blockdev-del", {"node-name": dev.drive_node(device)})
+
+
+def plug_nic(handle: SyncVM, device: str, mac: str, model: str) -> None:
+    """A user-mode NIC (its own slirp stack) on a free hot-plug port."""
+    handle.add_nic(device, netdev={"type": "user"}, mac=mac, model=model)
+
+
+def unplug_nic(handle: SyncVM, device: str) -> None:
+    _unplug(handle, device, "interface")
+    with contextlib.suppress(HearthError):
+        handle.qmp.execute("netdev_del", {"id": dev.netdev_id(device)})
+
+
+def _unplug(
+    handle: SyncVM, device: str, what: str, *, budget: float = UNPLUG_BUDGET, retry: float = UNPLUG_RETRY
+) -> None:
+    deadline = time.monotonic() + budget
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise BackendTimeout(
+                f"the guest did not release {what} {device} within {budget:g}s; it stays attached",
+                device=device,
+            )
+        try:
+            handle.unplug(device, timeout=min(retry, left))
+            return
+        except BackendTimeout:
+            continue  # the request went unanswered: ask again
+        except QMPCommandError as exc:
+            if exc.details.get("error_class") == "DeviceNotFound" and device not in handle.pci_device_ids():
+                return  # released between two requests
+            raise
+
+
+def snapshot_live(handle: SyncVM, device: str, tag: str) -> None:
+    """An internal snapshot of a disk in use, taken by QEMU itself (consistent at that instant)."""
+    handle.qmp.execute("blockdev-snapshot-internal-sync", {"device": dev.drive_node(device), "name": tag})
+
+
+def delete_snapshot_live(handle: SyncVM, device: str, tag: str) -> None:
+    handle.qmp.execute(
+        "blockdev-snapshot-delete-internal-sync", {"device": dev.drive_node(device), "name": tag}
+    )

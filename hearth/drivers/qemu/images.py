@@ -1,0 +1,262 @@
+"""Images: base disks (and boot files) in ``images/<id>/``, registered by an admin or captured.
+
+An image is a qcow2 base disk, a kernel + initrd for direct kernel boot, or both. Instances run
+on qcow2 overlays of the base disk and boot its kernel in place, so an image's files must outlive
+every instance made from it: deleting an image hides it at once and removes its files when the
+last such instance is destroyed. Files are copied in on registration, never referenced where they
+lay, so a later change outside the driver cannot alter an image.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hearth.designer import inspect
+from hearth.errors import Conflict, InvalidState, ValidationError
+from hearth.store import new_id
+from hearth.store.qemu_images import QemuImage
+from hearth.store.qemu_instances import QemuInstance
+
+from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible, owner_scope
+from ..resources import NAME_PATTERN, Architecture, Image, ImageCreate, ImageState, InstanceState
+from . import design, qemuimg
+from .core import file_errors, remove_tree
+from .listing import CatalogueOps
+
+DISK_FILE = "disk.qcow2"
+KERNEL_FILE = "kernel"
+INITRD_FILE = "initrd"
+
+
+@dataclass(frozen=True)
+class ImageFiles:
+    """Absolute paths of an image's parts (None: the image has no such part)."""
+
+    os: str | None
+    disk: Path | None
+    kernel: Path | None
+    initrd: Path | None
+    cmdline: str | None
+
+
+def image_model(row: QemuImage) -> Image:
+    return Image(
+        id=row.id,
+        name=row.name,
+        owner_id=row.owner_id,
+        created=row.created,
+        description=row.description,
+        state=ImageState(row.state),
+        os=row.os,
+        architecture=Architecture(row.architecture),
+        source_instance=row.source_instance,
+    )
+
+
+class ImageOps(CatalogueOps):
+    def list_images(self, caller: Caller) -> list[Image]:
+        q = select(QemuImage).where(QemuImage.deleted.is_(False)).order_by(QemuImage.created, QemuImage.id)
+        scope = owner_scope(caller)
+        if scope is not None:
+            q = q.where(QemuImage.owner_id.in_(scope))
+        with self._read() as s:
+            return [image_model(r) for r in s.scalars(q)]
+
+    def get_image(self, caller: Caller, image_id: str) -> Image:
+        with self._read() as s:
+            return image_model(self._image_row(s, caller, image_id))
+
+    def create_image(self, caller: Caller, request: ImageCreate) -> Image:
+        """Copy the root disk (flattened) and boot files of a STOPPED instance into a new image."""
+        with self._instance_lock(request.instance_id):
+            with self._read() as s:
+                inst = s.get(QemuInstance, request.instance_id)
+                ensure_visible(caller, "instance", request.instance_id, inst.owner_id if inst else None)
+                assert inst is not None
+                source = s.get(QemuImage, inst.image_id) if inst.image_id else None
+            state = self._observe_row(inst).state
+            if state is not InstanceState.STOPPED:
+                raise InvalidState(
+                    f"instance {inst.id} must be STOPPED to capture its disk; it is {state.value}",
+                    instance=inst.id,
+                    state=state.value,
+                )
+            domain = design.load(self.layout.instance_dir(inst.id))
+            root = design.root_disk(domain)
+            if root is None or not root.source_file:
+                raise ValidationError(f"instance {inst.id} has no disk to capture", instance=inst.id)
+            os_id = source.os if source is not None else (inst.spec or {}).get("os")
+            image_id = new_id()
+            target = self.layout.image_dir(image_id)
+            try:
+                with file_errors("creating the image directory"):
+                    target.mkdir(mode=0o700)
+                qemuimg.convert(
+                    Path(root.source_file), target / DISK_FILE, src_format=root.driver_type or "raw"
+                )
+                kernel = _place(domain.os.kernel, target / KERNEL_FILE, self.layout.images)
+                initrd = _place(domain.os.initrd, target / INITRD_FILE, self.layout.images)
+                row = QemuImage(
+                    id=image_id,
+                    name=request.name,
+                    owner_id=caller.user_id,
+                    description=request.description,
+                    state=ImageState.AVAILABLE.value,
+                    os=os_id,
+                    architecture=Architecture.x86_64.value,
+                    source_instance=inst.id,
+                    disk=DISK_FILE,
+                    disk_format="qcow2",
+                    kernel=kernel,
+                    initrd=initrd,
+                    cmdline=domain.os.cmdline if kernel else None,
+                )
+                with self._write() as s:
+                    s.add(row)
+                    s.flush()
+                    return image_model(row)
+            except BaseException:
+                remove_tree(target)
+                raise
+
+    def delete_image(self, caller: Caller, image_id: str) -> None:
+        with self._write() as s:
+            row = s.get(QemuImage, image_id)
+            owner = row.owner_id if row is not None and not row.deleted else None
+            ensure_modifiable(caller, "image", image_id, owner)
+            assert row is not None
+            row.deleted = True
+        self._collect_images()
+
+    def register_image(
+        self,
+        name: str,
+        *,
+        os: str,
+        disk: Path | None = None,
+        kernel: Path | None = None,
+        initrd: Path | None = None,
+        cmdline: str | None = None,
+        description: str = "",
+        owner_id: str = SYSTEM_OWNER,
+        image_id: str | None = None,
+    ) -> Image:
+        """Add an image from local files (an admin's act, not a tenant operation).
+
+        ``disk`` (any format qemu-img reads, recognised by its header) is converted to qcow2;
+        ``kernel``/``initrd`` are copied. Shared with everyone when owned by SYSTEM_OWNER.
+        """
+        if not re.match(NAME_PATTERN, name):
+            raise ValidationError(f"image name {name!r} must be 1-63 letters, digits, '.', '_' or '-'")
+        if disk is None and kernel is None:
+            raise ValidationError("an image needs a disk, a kernel, or both")
+        if (initrd is not None or cmdline is not None) and kernel is None:
+            raise ValidationError("initrd and cmdline need a kernel")
+        if cmdline is not None and any(c in cmdline for c in "\r\n\0"):
+            raise ValidationError("cmdline must be a single line")
+        for label, path in (("kernel", kernel), ("initrd", initrd)):
+            if path is not None and not Path(path).is_file():
+                raise ValidationError(f"{label} {str(path)!r} is not a file", **{label: str(path)})
+        design.check_os(os)
+        image_id = image_id or new_id()
+        target = self.layout.image_dir(image_id)
+        with self._read() as s:
+            if s.get(QemuImage, image_id) is not None:
+                raise Conflict(f"image {image_id} already exists", id=image_id)
+        if target.exists():
+            raise Conflict(f"image {image_id} already has files in {target}", id=image_id)
+        try:
+            with file_errors("creating the image directory"):
+                target.mkdir(mode=0o700)
+            disk_name = None
+            if disk is not None:
+                found = inspect(disk)
+                if found.is_iso:
+                    raise ValidationError(f"{str(disk)!r} is an ISO image, not a disk")
+                qemuimg.convert(Path(found.path), target / DISK_FILE, src_format=found.format)
+                disk_name = DISK_FILE
+            row = QemuImage(
+                id=image_id,
+                name=name,
+                owner_id=owner_id,
+                description=description,
+                state=ImageState.AVAILABLE.value,
+                os=os,
+                architecture=Architecture.x86_64.value,
+                disk=disk_name,
+                disk_format="qcow2" if disk_name else None,
+                kernel=_place(str(kernel) if kernel else None, target / KERNEL_FILE, self.layout.images),
+                initrd=_place(str(initrd) if initrd else None, target / INITRD_FILE, self.layout.images),
+                cmdline=cmdline,
+            )
+            with self._write() as s:
+                s.add(row)
+                s.flush()
+                return image_model(row)
+        except BaseException:
+            remove_tree(target)
+            raise
+
+    # --- shared with instance creation --------------------------------------------------------
+
+    def _image_row(self, s: Session, caller: Caller, image_id: str) -> QemuImage:
+        row = s.get(QemuImage, image_id)
+        ensure_visible(
+            caller, "image", image_id, row.owner_id if row is not None and not row.deleted else None
+        )
+        assert row is not None
+        return row
+
+    def _image_files(self, row: QemuImage) -> ImageFiles:
+        if row.state != ImageState.AVAILABLE.value:
+            raise ValidationError(f"image {row.id} is {row.state}, not AVAILABLE", image=row.id)
+        where = self.layout.image_dir(row.id)
+        return ImageFiles(
+            os=row.os,
+            disk=where / row.disk if row.disk else None,
+            kernel=where / row.kernel if row.kernel else None,
+            initrd=where / row.initrd if row.initrd else None,
+            cmdline=row.cmdline,
+        )
+
+    def _collect_images(self) -> None:
+        """Remove deleted images no instance builds on any more (rows first, then files)."""
+        with self._write() as s:
+            used: set[str] = set()
+            for bases in s.scalars(select(QemuInstance.base_images)):
+                used.update(bases or [])
+            doomed = [
+                r for r in s.scalars(select(QemuImage).where(QemuImage.deleted.is_(True))) if r.id not in used
+            ]
+            for row in doomed:
+                s.delete(row)
+        for row in doomed:
+            remove_tree(self.layout.image_dir(row.id))
+
+
+def _place(source: str | None, dest: Path, ours: Path) -> str | None:
+    """Put a boot file into an image directory; its name there, or None if there is none.
+
+    Files already under ``ours`` (another image's, immutable) are hard-linked; anything else is
+    copied, so the image never shares an inode with a file someone else may change.
+    """
+    if source is None:
+        return None
+    src = Path(source)
+    with file_errors(f"copying {src.name} into the image"):
+        if Path(os.path.realpath(src)).is_relative_to(os.path.realpath(ours)):
+            try:
+                os.link(src, dest)
+                return dest.name
+            except OSError:
+                pass
+        shutil.copyfile(src, dest)
+        dest.chmod(0o600)
+    return dest.name

@@ -1,0 +1,360 @@
+"""Instances: supervised QEMU processes, designed from an image (or a template's spec).
+
+Create checks everything first (``blueprint``), then makes the instance's files (``build``),
+records the instance as PENDING and starts QEMU; the row says RUNNING once QEMU runs, or ERROR
+with QEMU's own complaint if it would not start. Stop presses the power button and returns
+STOPPING; the graceful stop runs on the supervisor's loop and is forced at the deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from sqlalchemy import select, update
+
+from hearth.errors import HearthError, InvalidState, NotFound, NotSupported, ValidationError
+from hearth.store import new_id
+from hearth.store.qemu_images import QemuImage
+from hearth.store.qemu_instances import QemuInstance
+from hearth.store.qemu_volumes import QemuVolume
+
+from .. import states
+from ..base import DEFAULT_STOP_TIMEOUT
+from ..caller import Caller, owner_scope
+from ..resources import (
+    Action,
+    HwpPropertyName,
+    HwpValue,
+    ImageDiskSpec,
+    Instance,
+    InstanceCreate,
+    InstanceFilter,
+    InstanceState,
+)
+from . import blueprint, build, catalogue, design, qemuimg
+from .blueprint import Blueprint, Common, DiskPlan
+from .core import remove_tree
+from .interfaces import InterfaceOps
+from .observe import Observation
+from .power import force_off
+from .storage import serial_of
+
+S = InstanceState
+
+
+class InstanceOps(InterfaceOps):
+    def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
+        filters = filters or InstanceFilter()
+        self.require_features(filters)
+        q = select(QemuInstance).order_by(QemuInstance.created, QemuInstance.id)
+        scope = owner_scope(caller, filters.owner_id)
+        if scope is not None:
+            q = q.where(QemuInstance.owner_id.in_(scope))
+        if filters.realm_id is not None:
+            q = q.where(QemuInstance.realm_id == filters.realm_id)
+        with self._read() as s:
+            rows = list(s.scalars(q))
+        views = [self._view(r, self._observe_row(r)) for r in rows]
+        return [v for v in views if filters.state is None or v.state is filters.state]
+
+    def get_instance(self, caller: Caller, instance_id: str) -> Instance:
+        row = self._instance_row(caller, instance_id)
+        return self._view(row, self._observe_row(row))
+
+    def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
+        self.require_features(request)
+        plan = self._blueprint(caller, request)
+        instance_id = new_id()
+        self._launching.add(instance_id)
+        try:
+            with self._instance_lock(instance_id):
+                where = self.layout.instance_dir(instance_id)
+                try:
+                    domain = build.materialise(instance_id, plan, where)
+                    self._record(caller, instance_id, plan, domain.memory_mib or 0, domain.vcpus or 1)
+                except BaseException:
+                    remove_tree(where)
+                    raise
+                self._launch(instance_id)
+        finally:
+            self._launching.discard(instance_id)
+        return self.get_instance(caller, instance_id)
+
+    def start_instance(self, caller: Caller, instance_id: str) -> Instance:
+        with self._instance_lock(instance_id):
+            row = self._instance_row(caller, instance_id)
+            seen = self._observe_row(row)
+            self.check_action(row.id, seen.state, Action.start)
+            self._launching.add(row.id)
+            try:
+                if self._settle(row.id, S(row.state), S.PENDING, None):
+                    self._launch(row.id)
+            finally:
+                self._launching.discard(row.id)
+        return self.get_instance(caller, instance_id)
+
+    def stop_instance(
+        self, caller: Caller, instance_id: str, *, timeout: float = DEFAULT_STOP_TIMEOUT, force: bool = False
+    ) -> Instance:
+        if timeout < 0:
+            raise ValidationError("the stop timeout must not be negative", timeout=timeout)
+        with self._instance_lock(instance_id):
+            row = self._instance_row(caller, instance_id)
+            seen = self._observe_row(row)
+            self.check_action(row.id, seen.state, Action.stop)
+            if force:
+                self._cancel_stop(row.id)
+                ended = force_off(self._handle(row.id))
+                self._settle(row.id, S(row.state), S.STOPPED, f"forced off ({ended.reason})")
+            else:
+                with self._write() as s:
+                    s.execute(
+                        update(QemuInstance)
+                        .where(QemuInstance.id == row.id)
+                        .values(
+                            state=S.STOPPING.value, state_reason=None, stop_deadline=time.time() + timeout
+                        )
+                    )
+                with contextlib.suppress(InvalidState):  # QEMU ended meanwhile: reads settle it
+                    self._start_graceful_stop(row.id, timeout)
+        return self.get_instance(caller, instance_id)
+
+    def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._live_action(caller, instance_id, Action.reboot)
+
+    def suspend_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._live_action(caller, instance_id, Action.suspend)
+
+    def resume_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._live_action(caller, instance_id, Action.resume)
+
+    def destroy_instance(self, caller: Caller, instance_id: str) -> Instance:
+        with self._instance_lock(instance_id):
+            row = self._instance_row(caller, instance_id)
+            seen = self._observe_row(row)
+            self.check_action(row.id, seen.state, Action.destroy)
+            final = self._view(row, seen)
+            self._cancel_stop(row.id)
+            live = self._live_handle(row.id)
+            if live is not None:  # an ERROR whose QEMU still runs (e.g. a panicked guest)
+                live.kill()
+            with self._sup_lock, contextlib.suppress(NotFound):
+                self.sup.remove(row.id)
+            # Attached volumes outlive the guest, as on a real cloud.
+            with self._write() as s:
+                for vol in s.scalars(select(QemuVolume).where(QemuVolume.instance_id == row.id)):
+                    vol.instance_id, vol.device = None, None
+                s.flush()
+                gone = s.get(QemuInstance, row.id)
+                if gone is not None:
+                    s.delete(gone)
+            remove_tree(self.layout.instance_dir(row.id))
+        with self._locks_guard:
+            self._locks.pop(row.id, None)
+        self._collect_images()
+        state = states.TRANSITIONS[Action.destroy].target
+        return final.model_copy(update={"state": state, "actions": self.allowed_actions(state)})
+
+    # --- for operators and tests (not part of the contract) -----------------------------------
+
+    def adopt(self) -> None:
+        """Take over every QEMU a previous manager left running and settle what ended meanwhile."""
+        with self._sup_lock:
+            self.sup.attach_all()
+        with self._read() as s:
+            rows = list(
+                s.scalars(
+                    select(QemuInstance).where(QemuInstance.state.in_(("PENDING", "RUNNING", "STOPPING")))
+                )
+            )
+        for row in rows:
+            self._observe_row(row)
+
+    def power_off_all(self) -> None:
+        """Force every running guest off at once (host shutdown, test teardown)."""
+        with self._read() as s:
+            rows = list(s.scalars(select(QemuInstance)))
+        for row in rows:
+            with self._instance_lock(row.id):
+                self._cancel_stop(row.id)
+                live = self._live_handle(row.id)
+                if live is not None:
+                    ended = force_off(live)
+                    self._settle(row.id, S(row.state), S.STOPPED, f"forced off ({ended.reason})")
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _blueprint(self, caller: Caller, request: InstanceCreate) -> Blueprint:
+        overrides, values = blueprint.sizing(request)
+        realm = catalogue.realm(request.realm_id or catalogue.REALM_ID)
+        if request.networks:
+            raise NotSupported(
+                "the qemu driver has user-mode networking only; it cannot put an instance on a network",
+                networks=[n.network_id for n in request.networks],
+            )
+        ssh_keys: tuple[str, ...] = ()
+        if request.key_name is not None:
+            ssh_keys = (self.keys.by_name(caller, request.key_name).public_key,)
+        common = Common(
+            name=request.name,
+            image_id=request.image_id,
+            template_id=request.template_id,
+            realm_id=realm.id,
+            hwp_id=request.hwp_id,
+            overrides=overrides,
+            key_name=request.key_name,
+            ssh_keys=ssh_keys,
+            user_data=request.user_data,
+        )
+        if request.image_id is not None:
+            return self._image_blueprint(caller, common, request, values)
+        return self._spec_blueprint(caller, common, request)
+
+    def _image_blueprint(
+        self, caller: Caller, common: Common, request: InstanceCreate, values: dict[HwpPropertyName, HwpValue]
+    ) -> Blueprint:
+        assert request.image_id is not None
+        with self._read() as s:
+            image = self._image_row(s, caller, request.image_id)
+        files = self._image_files(image)
+        base_size = qemuimg.virtual_size(files.disk, "qcow2") if files.disk is not None else None
+        os_id, memory, vcpus, disks, nics = blueprint.from_image(request, files, values, base_size)
+        return Blueprint(
+            common=common,
+            os=os_id,
+            memory_mib=memory,
+            vcpus=vcpus,
+            disks=disks,
+            nics=nics,
+            kernel=files.kernel,
+            initrd=files.initrd,
+            cmdline=files.cmdline,
+            base_images=[image.id],
+        )
+
+    def _spec_blueprint(self, caller: Caller, common: Common, request: InstanceCreate) -> Blueprint:
+        spec = request.spec
+        if spec is None:
+            raise ValidationError(
+                f"template {request.template_id!r} was not resolved: the service layer passes its spec",
+                template=request.template_id,
+            )
+        nics = blueprint.check_spec(spec)
+        cdroms, kernel, initrd = blueprint.spec_files(spec, self.media_roots)
+        disks: list[DiskPlan] = []
+        bases: list[str] = []
+        for disk in spec.disks:
+            if isinstance(disk, ImageDiskSpec):
+                with self._read() as s:
+                    image = self._image_row(s, caller, disk.image_id)
+                files = self._image_files(image)
+                if files.disk is None:
+                    raise ValidationError(f"image {image.id} has no disk to build on", image=image.id)
+                disks.append(DiskPlan(base=files.disk, size_bytes=None))
+                bases.append(image.id)
+            else:
+                disks.append(
+                    DiskPlan(base=None, size_bytes=disk.size_gib * blueprint.GiB, fmt=disk.format.value)
+                )
+        return Blueprint(
+            common=common,
+            os=spec.os,
+            memory_mib=spec.memory_mib,
+            vcpus=spec.vcpus,
+            disks=disks,
+            cdroms=cdroms,
+            nics=nics,
+            kernel=kernel,
+            initrd=initrd,
+            cmdline=spec.cmdline,
+            base_images=bases,
+            spec=spec.model_dump(mode="json"),
+        )
+
+    def _record(self, caller: Caller, instance_id: str, plan: Blueprint, memory: int, vcpus: int) -> None:
+        who = plan.common
+        with self._write() as s:
+            for image_id in plan.base_images:  # deleted while we were copying?
+                image = s.get(QemuImage, image_id)
+                if image is None or image.deleted:
+                    raise NotFound(f"image {image_id} not found", kind="image", id=image_id)
+            s.add(
+                QemuInstance(
+                    id=instance_id,
+                    name=who.name or f"inst-{instance_id[:8]}",
+                    owner_id=caller.user_id,
+                    state=S.PENDING.value,
+                    image_id=who.image_id,
+                    template_id=who.template_id,
+                    realm_id=who.realm_id,
+                    hwp_id=who.hwp_id,
+                    hwp_overrides={k.value: v for k, v in who.overrides.items()},
+                    key_name=who.key_name,
+                    memory_mib=memory,
+                    vcpus=vcpus,
+                    spec=plan.spec,
+                    base_images=plan.base_images,
+                )
+            )
+
+    def _launch(self, instance_id: str) -> None:
+        """Start QEMU for a PENDING instance; the row ends RUNNING, or ERROR with the reason."""
+        try:
+            from .media import insert_remote, split_remote  # remote media: inserted once QEMU runs
+
+            domain, remote = split_remote(design.load(self.layout.instance_dir(instance_id)))
+            with self._read() as s:
+                vols = list(s.scalars(select(QemuVolume).where(QemuVolume.instance_id == instance_id)))
+            disks = [
+                design.VolumeDisk(v.device or "", self.layout.volume_file(v.id), serial_of(v.id))
+                for v in vols
+            ]
+            machine = design.machine_for(domain, disks)
+            with self._sup_lock:
+                insert_remote(self.sup.launch(machine), remote)
+        except HearthError as exc:
+            self._settle(instance_id, S.PENDING, S.ERROR, f"QEMU did not start: {exc.message}")
+            return
+        except Exception as exc:
+            self._settle(instance_id, S.PENDING, S.ERROR, f"QEMU did not start ({type(exc).__name__})")
+            return
+        self._settle(instance_id, S.PENDING, S.RUNNING, None)
+
+    def _live_action(self, caller: Caller, instance_id: str, action: Action) -> Instance:
+        with self._instance_lock(instance_id):
+            row = self._instance_row(caller, instance_id)
+            seen = self._observe_row(row)
+            self.check_action(row.id, seen.state, action)
+            handle = self._handle(row.id)
+            if action is Action.reboot:
+                handle.reset()
+            elif action is Action.suspend:
+                handle.pause()
+            else:
+                handle.resume()
+        return self.get_instance(caller, instance_id)
+
+    def _cancel_stop(self, instance_id: str) -> None:
+        fut = self._stops.pop(instance_id, None)
+        if fut is not None:
+            fut.cancel()
+
+    def _view(self, row: QemuInstance, seen: Observation) -> Instance:
+        return Instance(
+            id=row.id,
+            name=row.name,
+            owner_id=row.owner_id,
+            created=row.created,
+            state=seen.state,
+            state_reason=seen.reason,
+            actions=self.allowed_actions(seen.state),
+            image=row.image_id,
+            template=row.template_id,
+            realm=row.realm_id,
+            hardware_profile=row.hwp_id,
+            hardware_profile_overrides={HwpPropertyName(k): v for k, v in (row.hwp_overrides or {}).items()},
+            key_name=row.key_name,
+            memory_mib=row.memory_mib,
+            vcpus=row.vcpus,
+        )
