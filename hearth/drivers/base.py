@@ -25,11 +25,14 @@ from .resources import (
     Action,
     Address,
     AddressCreate,
+    DiskCreate,
+    DiskUpdate,
     HardwareProfile,
     Image,
     ImageCreate,
     Instance,
     InstanceCreate,
+    InstanceDisk,
     InstanceFilter,
     InstanceState,
     InterfaceCreate,
@@ -70,6 +73,8 @@ class Collection(StrEnum):
     addresses = "addresses"
     # A sub-collection of instances (/instances/{id}/interfaces): methods take the instance id.
     interfaces = "interfaces"
+    # Likewise /instances/{id}/disks: removable media (cdrom, floppy) of an instance.
+    disks = "disks"
 
 
 class Feature(StrEnum):
@@ -138,6 +143,10 @@ class Operation(StrEnum):
     interfaces_create = "interfaces.create"
     interfaces_update = "interfaces.update"
     interfaces_delete = "interfaces.delete"
+    disks_list = "disks.list"
+    disks_get = "disks.get"
+    disks_create = "disks.create"
+    disks_update = "disks.update"
 
     @property
     def collection(self) -> Collection:
@@ -162,6 +171,7 @@ _SINGULAR = {
     Collection.subnets: "subnet",
     Collection.addresses: "address",
     Collection.interfaces: "interface",
+    Collection.disks: "disk",
 }
 
 
@@ -484,6 +494,24 @@ class Driver:
 
     def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
         self._unsupported(Operation.interfaces_delete)
+
+    # --- removable media of an instance (cdrom, floppy) ---------------------------------------
+    # Same live/persistent rule as interfaces. A remote medium is a network disk QEMU reads itself.
+
+    def list_disks(self, caller: Caller, instance_id: str) -> list[InstanceDisk]:
+        self._unsupported(Operation.disks_list)
+
+    def get_disk(self, caller: Caller, instance_id: str, dev: str) -> InstanceDisk:
+        self._unsupported(Operation.disks_get)
+
+    def create_disk(self, caller: Caller, instance_id: str, request: DiskCreate) -> InstanceDisk:
+        """Fill the first empty drive of the type, else (STOPPED only) add a drive; InvalidState if
+        the instance runs and has no empty drive of that type (drives are not hot-plugged)."""
+        self._unsupported(Operation.disks_create)
+
+    def update_disk(self, caller: Caller, instance_id: str, dev: str, request: DiskUpdate) -> InstanceDisk:
+        """Change or (medium None) eject the medium of removable drive ``dev``."""
+        self._unsupported(Operation.disks_update)
 
 
 _CAPABILITIES: dict[type[Driver], Capabilities] = {}

@@ -379,6 +379,70 @@ class InterfaceUpdate(Request):
         return self
 
 
+# --- removable media of an instance (sub-collection "disks"; models used by hearth.media) -------
+
+DISK_DEV_PATTERN = r"^((vd|sd|hd|xvd)[a-z]{1,2}|fd[a-z])$"
+
+
+class RemovableType(StrEnum):
+    cdrom = "cdrom"
+    floppy = "floppy"
+
+
+class MediumSource(Request):
+    """What goes in a removable drive: a local image file (``path``, absolute) or a URL QEMU reads
+    itself through its curl driver (``url``: http, https, ftp, ftps; credentials are refused)."""
+
+    path: str | None = Field(None, max_length=4096)
+    url: str | None = Field(None, max_length=4096)
+    sslverify: bool = True
+    readahead_bytes: int | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
+    timeout_seconds: int | None = Field(None, ge=1, le=3600)
+
+    @model_validator(mode="after")
+    def _one(self) -> MediumSource:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of path or url")
+        if self.path is not None and (not self.path.startswith("/") or "\x00" in self.path):
+            raise ValueError("path must be an absolute file path")
+        if self.url is not None:
+            from hearth.designer.sources import parse_url
+
+            try:
+                parse_url(self.url)
+            except ValidationError as exc:
+                raise ValueError(exc.message) from None
+        return self
+
+
+class DiskCreate(Request):
+    """Put a removable drive's medium in: into the first empty drive of this type (live when the
+    instance runs, and persistently), or -- while stopped and none is empty -- into a new drive."""
+
+    type: RemovableType
+    medium: MediumSource | None = None
+
+
+class DiskUpdate(Request):
+    """Change the medium in place (a live CD change when running); ``medium: null`` ejects."""
+
+    medium: MediumSource | None
+
+
+class InstanceDisk(BaseModel):
+    """A drive of an instance; ``url`` is the remote medium QEMU reads, ``path`` a local one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dev: str
+    type: str  # disk, cdrom, floppy, lun
+    bus: str | None = None
+    instance_id: str
+    path: str | None = None
+    url: str | None = None
+    readonly: bool = False
+
+
 class DiskSpec(Request):
     """A new empty disk of ``size_gib`` in ``pool`` (the driver's default pool when None)."""
 

@@ -9,10 +9,11 @@ from hearth.store import make_engine, upgrade
 
 from .catalogue import seed
 from .core import MockTiming
+from .disks import DiskOps
 from .instances import InstanceOps
 
 
-class MockDriver(InstanceOps):
+class MockDriver(InstanceOps, DiskOps):
     """Every operation and feature; state lives in the Hearth store."""
 
 

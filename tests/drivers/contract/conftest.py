@@ -17,7 +17,9 @@ from hearth.drivers import Driver
 from hearth.drivers.mock import MockTiming, open_mock_driver
 from hearth.store import default_url
 
+from ..qemu.case import qemu_case
 from .helpers import DriverCase
+from .libvirt_cases import libvirt_system_case, libvirt_test_case
 
 Factory = Callable[[pytest.FixtureRequest, Path], AbstractContextManager[DriverCase]]
 # Short simulated boot and shutdown so the transitional states are still seen, briefly.
@@ -48,9 +50,9 @@ DRIVER_FACTORIES: dict[str, Factory] = {
     "mock": mock_case,
     "mock-postgresql": mock_postgresql_case,
     # Added by the driver authors, one line each (not before the driver exists):
-    # "libvirt-test": libvirt driver on test:///default (fast, no guest)
-    # "libvirt-system": libvirt driver on qemu:///system, real TCG boot of the test guest
-    # "qemu": direct QEMU driver, real TCG boot of the test guest
+    "libvirt-test": libvirt_test_case,  # libvirt driver on test:///default (fast, no guest)
+    "libvirt-system": libvirt_system_case,  # qemu:///system, real TCG boot of the test guest
+    "qemu": qemu_case,  # direct QEMU driver, real TCG boot of the test guest
 }
 
 

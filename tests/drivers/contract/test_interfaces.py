@@ -67,6 +67,14 @@ def _consistent(driver: Driver, inst: Instance, nics: list[NetworkInterface]) ->
             assert (n.source, ip) in bound, (n, inst.network_bindings)
 
 
+def _nic(case: DriverCase, **fields: object) -> InterfaceCreate:
+    """A NIC on the case's network; a user-mode NIC on a driver without networks (e.g. qemu)."""
+    if case.driver.capabilities().supports(Operation.networks_list):
+        assert case.nic_network is not None, "a driver serving interfaces and networks names a network"
+        return InterfaceCreate.model_validate({"type": "network", "source": case.nic_network, **fields})
+    return InterfaceCreate.model_validate({"type": "user", **fields})
+
+
 def test_interfaces_of_a_running_instance(case: DriverCase) -> None:
     d, alice = case.driver, case.alice
     inst = boot(case)
@@ -74,14 +82,13 @@ def test_interfaces_of_a_running_instance(case: DriverCase) -> None:
         with pytest.raises(NotSupported):
             d.create_interface(alice, inst.id, InterfaceCreate(type=InterfaceType.user))
         return
-    assert case.nic_network is not None, "a driver serving interfaces names a network for them"
     before = {n.mac for n in d.list_interfaces(alice, inst.id)}
-    req = InterfaceCreate(type=InterfaceType.network, source=case.nic_network, model=NicModel.e1000, mac=MAC)
+    req = _nic(case, model=NicModel.e1000, mac=MAC)
     nic = d.create_interface(alice, inst.id, req)
     assert (nic.mac, nic.type, nic.source, nic.model, nic.mode) == (
         MAC,
-        InterfaceType.network,
-        case.nic_network,
+        req.type,
+        req.source,
         NicModel.e1000,
         None,
     )
@@ -126,22 +133,16 @@ def test_interfaces_of_a_stopped_instance_persist(case: DriverCase) -> None:
     d, alice = case.driver, case.alice
     if not d.capabilities().supports(Operation.interfaces_create):
         return  # refusal covered above
-    assert case.nic_network is not None
     inst = stopped(case)
-    nic = d.create_interface(
-        alice, inst.id, InterfaceCreate(type=InterfaceType.network, source=case.nic_network, mac=MAC)
-    )
+    req = _nic(case, mac=MAC)
+    nic = d.create_interface(alice, inst.id, req)
     assert nic.model is NicModel.virtio  # the default
     changed = d.update_interface(alice, inst.id, MAC, InterfaceUpdate(model=NicModel.rtl8139))
-    assert changed.model is NicModel.rtl8139 and changed.source == case.nic_network
+    assert changed.model is NicModel.rtl8139 and changed.source == req.source
     d.start_instance(alice, inst.id)
     running = wait_for_state(d, alice, inst.id, InstanceState.RUNNING, timeout=case.wait_timeout)
     shown = d.get_interface(alice, inst.id, MAC)
-    assert (shown.model, shown.source, shown.type) == (
-        NicModel.rtl8139,
-        case.nic_network,
-        InterfaceType.network,
-    )
+    assert (shown.model, shown.source, shown.type) == (NicModel.rtl8139, req.source, req.type)
     _consistent(d, running, d.list_interfaces(alice, inst.id))
     d.stop_instance(alice, inst.id, force=True)
     wait_for_state(d, alice, inst.id, InstanceState.STOPPED, timeout=case.wait_timeout)

@@ -22,7 +22,7 @@ TEMPLATE = "tmpl-web"
 
 
 def _spec(case: DriverCase, **extra: object) -> InstanceSpec:
-    fields: dict[str, object] = {"os": "debian12", "memory_mib": 160, "vcpus": 2, **case.spec_fields, **extra}
+    fields: dict[str, object] = {"os": "debian11", "memory_mib": 160, "vcpus": 2, **case.spec_fields, **extra}
     return InstanceSpec.model_validate(fields)
 
 

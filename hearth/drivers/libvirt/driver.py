@@ -1,0 +1,38 @@
+"""The libvirt driver: instances, images, volumes, snapshots, networks and NICs on libvirt hosts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hearth.store import default_url, make_engine, upgrade
+
+from .config import LibvirtConfig
+from .media import DiskOps
+
+
+class LibvirtDriver(DiskOps):
+    """Every operation but public addresses (libvirt has no floating IPs) over one or more hosts."""
+
+
+def open_libvirt_driver(
+    uris: list[str] | LibvirtConfig,
+    state_dir: Path | None = None,
+    *,
+    db_url: str | None = None,
+    **options: object,
+) -> LibvirtDriver:
+    """Open the driver over ``uris`` (or a full config), with its store at ``db_url`` (default: the
+    state dir's SQLite file), migrating the store first. Connections open lazily, on first use."""
+    if isinstance(uris, LibvirtConfig):
+        config = uris
+    else:
+        if state_dir is None:
+            raise TypeError("state_dir is required with a list of URIs")
+        config = LibvirtConfig.for_uris(uris, state_dir, **options)
+    engine = make_engine(db_url or default_url(config.state_dir))
+    try:
+        upgrade(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    return LibvirtDriver(config, engine, owns_engine=True)

@@ -1,0 +1,247 @@
+"""Images: base volumes in the pool, kernels for direct boot, or both, described by store rows.
+
+An image row says where its base volume is (``pool``/``volume``) and/or which kernel, initrd and
+command line boot it (paths on its host). Instance disks are qcow2 overlays on the base volume;
+capturing a stopped instance copies (flattens) its root disk into a new base volume.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import libvirt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hearth.domain import StorageVolume
+from hearth.errors import InvalidState, ValidationError
+from hearth.store import new_id
+from hearth.store.libvirt import LibvirtImage
+
+from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible, owner_scope
+from ..resources import (
+    Architecture,
+    Image,
+    ImageCreate,
+    ImageState,
+    InstanceState,
+    Key,
+    KeyCreate,
+    KeyCreated,
+    KeyImport,
+)
+from .connection import Link
+from .networking import NetworkOps
+from .volumes import clone_volume, delete_volume, volume_xml
+
+# A deleted image whose base volume still backs instance disks: hidden, collected later.
+DELETED = "DELETED"
+
+
+def image_model(row: LibvirtImage) -> Image:
+    return Image(
+        id=row.id,
+        name=row.name,
+        owner_id=row.owner_id,
+        created=row.created,
+        description=row.description,
+        state=ImageState(row.state),
+        os=row.os,
+        architecture=Architecture(row.architecture),
+        source_instance=row.source_instance,
+    )
+
+
+class ImageOps(NetworkOps):
+    def list_images(self, caller: Caller) -> list[Image]:
+        q = select(LibvirtImage).where(LibvirtImage.state != DELETED)
+        q = q.order_by(LibvirtImage.created, LibvirtImage.id)
+        scope = owner_scope(caller)
+        if scope is not None:
+            q = q.where(LibvirtImage.owner_id.in_(scope))
+        with self._read() as s:
+            return [image_model(r) for r in s.scalars(q)]
+
+    def get_image(self, caller: Caller, image_id: str) -> Image:
+        with self._read() as s:
+            return image_model(self._image_row(s, caller, image_id))
+
+    def create_image(self, caller: Caller, request: ImageCreate) -> Image:
+        found = self._find(caller, request.instance_id)
+        state = self._state_of(found)
+        if state is not InstanceState.STOPPED:
+            raise InvalidState(
+                f"instance {found.id} must be STOPPED to capture its disk; it is {state.value}",
+                instance=found.id,
+                state=state.value,
+            )
+        disks = [v for v in found.meta.owned_volumes if "-disk" in v.rsplit("/", 1)[-1]]
+        if not disks:
+            raise ValidationError(f"instance {found.id} has no disk to capture", instance=found.id)
+        src_pool, src_vol = disks[0].split("/", 1)
+        with self._read() as s:
+            source = s.get(LibvirtImage, found.meta.image_id) if found.meta.image_id else None
+        image_id = new_id()
+        pool = self.pool_name(found.link)
+        volume = f"{self.config.prefix}img-{image_id}.qcow2"
+        clone_volume(found.link, src_pool, src_vol, pool, volume)
+        row = LibvirtImage(
+            id=image_id,
+            name=request.name,
+            owner_id=caller.user_id,
+            realm_id=found.link.host.realm,
+            description=request.description,
+            state=ImageState.AVAILABLE.value,
+            os=source.os if source else None,
+            architecture=source.architecture if source else Architecture.x86_64.value,
+            source_instance=found.id,
+            pool=pool,
+            volume=volume,
+            kernel=source.kernel if source else None,
+            initrd=source.initrd if source else None,
+            cmdline=source.cmdline if source else None,
+        )
+        try:
+            with self._write() as s:
+                s.add(row)
+                s.flush()
+                return image_model(row)
+        except Exception:
+            delete_volume(found.link, pool, volume)
+            raise
+
+    def delete_image(self, caller: Caller, image_id: str) -> None:
+        """Gone from the catalogue at once; its base volume stays while instances still run on it
+        (their disks are overlays on it) and is removed with the last of them."""
+        with self._write() as s:
+            row = s.get(LibvirtImage, image_id)
+            visible = row.owner_id if row is not None and row.state != DELETED else None
+            ensure_modifiable(caller, "image", image_id, visible)
+            assert row is not None
+            row.state = DELETED
+        self._collect_image(image_id)
+
+    def _collect_image(self, image_id: str | None) -> None:
+        """Remove a deleted image's base volume and row once no instance uses it any more."""
+        if image_id is None:
+            return
+        with self._write() as s:
+            row = s.get(LibvirtImage, image_id)
+            if row is None or row.state != DELETED:
+                return
+            link = self._link(row.realm_id)
+            if any(f.meta.image_id == row.id for f in self._all(link)):
+                return
+            if row.pool and row.volume:
+                delete_volume(link, row.pool, row.volume)
+            s.delete(row)
+
+    def register_image(
+        self,
+        *,
+        name: str,
+        os: str | None,
+        kernel: Path | None = None,
+        initrd: Path | None = None,
+        cmdline: str | None = None,
+        disk: Path | None = None,
+        architecture: Architecture = Architecture.x86_64,
+        realm_id: str | None = None,
+        owner_id: str = SYSTEM_OWNER,
+        image_id: str | None = None,
+        description: str = "",
+    ) -> Image:
+        """Add an image to the catalogue (an operator's job, not a tenant operation).
+
+        ``kernel``/``initrd`` are paths on the image's host, booted directly; ``disk`` is a local
+        file copied into the pool as the base volume. At least one of kernel and disk is needed.
+        """
+        if kernel is None and disk is None:
+            raise ValidationError("an image needs a kernel to boot, a base disk, or both")
+        if initrd is not None and kernel is None:
+            raise ValidationError("an initrd needs a kernel")
+        link = self._link(realm_id) if realm_id else self._default_link()
+        if link.host.is_local and not link.is_test:
+            for label, path in (("kernel", kernel), ("initrd", initrd), ("disk", disk)):
+                if path is not None and not Path(path).is_file():
+                    raise ValidationError(f"{label} {str(path)!r} is not a file", **{label: str(path)})
+        image_id = image_id or new_id()
+        pool = volume = None
+        if disk is not None:
+            pool = self.pool_name(link)
+            volume = f"{self.config.prefix}img-{image_id}.qcow2"
+            _import_disk(link, pool, volume, Path(disk))
+        row = LibvirtImage(
+            id=image_id,
+            name=name,
+            owner_id=owner_id,
+            realm_id=link.host.realm,
+            description=description,
+            state=ImageState.AVAILABLE.value,
+            os=os,
+            architecture=architecture.value,
+            pool=pool,
+            volume=volume,
+            kernel=str(kernel) if kernel else None,
+            initrd=str(initrd) if initrd else None,
+            cmdline=cmdline,
+        )
+        with self._write() as s:
+            s.add(row)
+            s.flush()
+            return image_model(row)
+
+    def _image_row(self, s: Session, caller: Caller, image_id: str) -> LibvirtImage:
+        row = s.get(LibvirtImage, image_id)
+        ensure_visible(caller, "image", image_id, row.owner_id if row and row.state != DELETED else None)
+        assert row is not None
+        return row
+
+    # --- keys: the shared key store -----------------------------------------------------------
+
+    def list_keys(self, caller: Caller) -> list[Key]:
+        return self.keys.list(caller)
+
+    def get_key(self, caller: Caller, key_id: str) -> Key:
+        return self.keys.get(caller, key_id)
+
+    def create_key(self, caller: Caller, request: KeyCreate) -> KeyCreated:
+        return self.keys.create(caller, request)
+
+    def import_key(self, caller: Caller, request: KeyImport) -> Key:
+        return self.keys.import_(caller, request)
+
+    def delete_key(self, caller: Caller, key_id: str) -> None:
+        self.keys.delete(caller, key_id)
+
+
+def _import_disk(link: Link, pool: str, volume: str, disk: Path) -> None:
+    """Bring a local disk file into the pool: a file copy on a local dir pool, else an upload."""
+    from hearth.designer import inspect as inspect_image
+
+    info = inspect_image(disk)
+    size = disk.stat().st_size
+    xml = volume_xml(volume, max(size, 1), info.format)
+
+    def create(c: libvirt.virConnect) -> None:
+        p = c.storagePoolLookupByName(pool)
+        vol = p.createXML(xml, 0)
+        if c.getType().lower() == "test":
+            return  # the test driver keeps no data
+        target = StorageVolume.from_xml(vol.XMLDesc(0)).target_path
+        if link.host.is_local and target:
+            shutil.copyfile(disk, target)
+            p.refresh(0)
+            return
+        stream = c.newStream(0)
+        vol.upload(stream, 0, size, 0)
+        with disk.open("rb") as f:
+            stream.sendAll(lambda _s, n, fh: fh.read(n), f)
+        stream.finish()
+
+    try:
+        link.run(f"importing {disk.name} into pool {pool}", create)
+    except Exception:
+        delete_volume(link, pool, volume)
+        raise

@@ -1,0 +1,564 @@
+"""Instances as libvirt domains: built by the designer, owned through ``<metadata>``, stopped gracefully.
+
+A graceful stop presses the ACPI power button and keeps pressing it every few seconds (a guest
+that was still booting misses the first press) until the guest is off or the timeout passes;
+then the domain is destroyed. Until then the instance shows STOPPING.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+
+import libvirt
+from sqlalchemy.orm import Session
+
+from hearth.errors import HearthError, NotFound, ValidationError
+from hearth.store import new_id
+from hearth.store.libvirt import LibvirtImage
+
+from .. import cloudinit, profiles
+from ..base import DEFAULT_STOP_TIMEOUT
+from ..caller import SYSTEM_OWNER, Caller, owner_scope
+from ..interfaces import random_mac
+from ..resources import (
+    DEFAULT_NIC_MODEL,
+    Action,
+    DiskSpec,
+    HardwareProfile,
+    HwpPropertyName,
+    ImageState,
+    Instance,
+    InstanceCreate,
+    InstanceFilter,
+    InstanceSpec,
+    InstanceState,
+    InterfaceType,
+    NetworkBinding,
+    NicModel,
+    Realm,
+    RealmState,
+)
+from . import build, metadata
+from .catalogue import EPOCH, HARDWARE_PROFILES
+from .connection import Link
+from .core import Found
+from .metadata import InstanceMeta
+from .networking import NetInfo, NetView
+from .storage import StorageOps
+from .volumes import GIB, create_volume, delete_volume, volume_info
+
+log = logging.getLogger(__name__)
+FALLBACK_OS = "linux2022"  # osinfo's generic Linux, for images that do not say what they are
+_UNDEFINE = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+_HWP = {n.value: n for n in HwpPropertyName}
+
+
+class _Cleanup:
+    """What a half-done create made, undone in reverse if a later step fails."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, object]] = []
+
+    def add(self, what: str, undo: object) -> None:
+        self.steps.append((what, undo))
+
+    def run(self) -> None:
+        for what, undo in reversed(self.steps):
+            try:
+                undo()  # type: ignore[operator]
+            except Exception as exc:
+                log.warning("cleanup of %s failed: %s", what, exc)
+
+
+class InstanceOps(StorageOps):
+    # --- reading ------------------------------------------------------------------------------
+
+    def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
+        filters = filters or InstanceFilter()
+        self.require_features(filters)
+        scope = owner_scope(caller, filters.owner_id)
+        out: list[Instance] = []
+        for realm, link in self.links.items():
+            if filters.realm_id is not None and filters.realm_id != realm:
+                continue
+            net = NetView(self, link)
+            for found in self._all(link):
+                if scope is not None and found.meta.owner_id not in scope:
+                    continue
+                view = self._view(found, net)
+                if filters.state is None or view.state is filters.state:
+                    out.append(view)
+        out.sort(key=lambda i: (i.created, i.id))
+        return out
+
+    def get_instance(self, caller: Caller, instance_id: str) -> Instance:
+        found = self._find(caller, instance_id)
+        return self._view(found, NetView(self, found.link))
+
+    def list_realms(self, caller: Caller) -> list[Realm]:
+        return [self._realm(link) for link in self.links.values()]
+
+    def get_realm(self, caller: Caller, realm_id: str) -> Realm:
+        return self._realm(self._link(realm_id))
+
+    def list_hardware_profiles(self, caller: Caller) -> list[HardwareProfile]:
+        return list(HARDWARE_PROFILES.values())
+
+    def get_hardware_profile(self, caller: Caller, hwp_id: str) -> HardwareProfile:
+        hwp = HARDWARE_PROFILES.get(hwp_id)
+        if hwp is None:
+            raise NotFound(f"hardware profile {hwp_id} not found", kind="hardware profile", id=hwp_id)
+        return hwp
+
+    # --- creating -----------------------------------------------------------------------------
+
+    def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
+        self.require_features(request)
+        key = self.keys.by_name(caller, request.key_name) if request.key_name is not None else None
+        hwp = self.get_hardware_profile(caller, request.hwp_id)
+        overrides = profiles.check_overrides(hwp, request.hwp_overrides)
+        values = profiles.effective_values(hwp, overrides)
+        spec = request.spec
+        image: LibvirtImage | None = None
+        with self._read() as s:
+            if request.image_id is not None:
+                image = self._usable_image(s, caller, request.image_id)
+            elif spec is None:
+                raise ValidationError(
+                    f"template {request.template_id!r} was not resolved: the service layer passes its spec",
+                    template=request.template_id,
+                )
+            spec_images = {
+                d.image_id: self._usable_image(s, caller, d.image_id)
+                for d in (spec.disks if spec else [])
+                if not isinstance(d, DiskSpec)
+            }
+        link = self._placement(caller, request.realm_id, image, list(spec_images.values()))
+        instance_id = new_id()
+        name = request.name or f"inst-{instance_id[:8]}"
+        host_caps, domcaps = self.capabilities_of(link)
+        arch_wanted = str(
+            values.get(HwpPropertyName.architecture) or (image.architecture if image else "x86_64")
+        )
+        plan = build.Plan(
+            name=f"{self.config.prefix}{instance_id}",
+            uuid=instance_id,
+            os=spec.os if spec else (image.os if image and image.os else FALLBACK_OS),
+            arch=build.choose_arch(host_caps, arch_wanted, link.is_test),
+            memory_mib=spec.memory_mib if spec else _int(values.get(HwpPropertyName.memory)),
+            vcpus=spec.vcpus if spec else _int(values.get(HwpPropertyName.cpu)),
+            max_memory_mib=spec.max_memory_mib if spec else None,
+            max_vcpus=spec.max_vcpus if spec else None,
+            graphics=spec.graphics.type.value if spec else "none",
+            listen=spec.graphics.listen if spec else None,
+            check_local_files=link.host.is_local,
+        )
+        if spec is not None and spec.kernel is not None:
+            plan.kernel, plan.initrd, plan.cmdline = spec.kernel, spec.initrd, spec.cmdline
+            if link.host.is_local:  # files named by a tenant: only from the allowed directories
+                plan.kernel = self.config.check_host_file("kernel", spec.kernel)
+                if spec.initrd is not None:
+                    plan.initrd = self.config.check_host_file("initrd", spec.initrd)
+        elif image is not None and image.kernel is not None:
+            plan.kernel, plan.initrd, plan.cmdline = image.kernel, image.initrd, image.cmdline
+        if spec is not None and spec.cdrom is not None:
+            local = link.host.is_local and "://" not in spec.cdrom
+            plan.cdrom = self.config.check_host_file("cdrom", spec.cdrom) if local else spec.cdrom
+        reservations = self._plan_nics(caller, link, request, plan)
+
+        cleanup = _Cleanup()
+        try:
+            owned = self._make_disks(link, instance_id, image, spec, spec_images, values, plan, cleanup)
+            if key is not None or request.user_data is not None:
+                plan.seed, seed_volume = self._make_seed(
+                    link, instance_id, name, key.public_key if key else None, request.user_data, cleanup
+                )
+                owned += [seed_volume] if seed_volume else []
+            if link.host.is_local and not link.is_test:
+                plan.console_log = str(self._host_dir(link.host, "consoles") / f"{instance_id}.log")
+            try:
+                dom_xml, warnings = build.design(plan, host_caps, domcaps, self.domain_type(link, host_caps))
+            except NotFound as exc:  # an OS the osinfo database does not know
+                raise ValidationError(exc.message, **exc.details) from None
+            for w in warnings:
+                log.info("instance %s: %s", instance_id, w)
+            meta = InstanceMeta(
+                owner_id=caller.user_id,
+                name=name,
+                created=datetime.now(UTC),
+                hwp_id=hwp.id,
+                image_id=request.image_id,
+                template_id=request.template_id,
+                key_name=request.key_name,
+                overrides={k.value: v for k, v in overrides.items()},
+                owned_volumes=tuple(owned),
+                seed=plan.seed if link.host.is_local else None,
+            )
+            metadata.write(dom_xml, meta)
+            dom = link.run(f"defining instance {instance_id}", lambda c: c.defineXML(dom_xml.to_xml()))
+            cleanup.add("the domain", lambda: self._undefine(link, dom))
+            for info, mac, subnet_id, ip in reservations:
+                self._reserve(link, info, mac, subnet_id, ip)
+                cleanup.add("an address", lambda n=info.libvirt_name, m=mac: self._release(link, n, [m]))
+            link.run(f"starting instance {instance_id}", lambda c: dom.create())
+        except BaseException:
+            cleanup.run()
+            raise
+        return self.get_instance(caller, instance_id)
+
+    def _placement(
+        self, caller: Caller, realm_id: str | None, image: LibvirtImage | None, others: list[LibvirtImage]
+    ) -> Link:
+        """The host to create on: the one asked for, else the image's, else the first."""
+        images = ([image] if image else []) + others
+        if realm_id is not None:
+            link = self._link(realm_id)
+        elif images:
+            link = self._link(images[0].realm_id)
+        else:
+            link = self._default_link()
+        for img in images:
+            if img.realm_id != link.host.realm:
+                raise ValidationError(
+                    f"image {img.id} is in realm {img.realm_id}, not {link.host.realm}", image=img.id
+                )
+        if self._realm(link).state is not RealmState.AVAILABLE:
+            raise ValidationError(f"realm {link.host.realm} is not available", realm=link.host.realm)
+        return link
+
+    def _usable_image(self, s: Session, caller: Caller, image_id: str) -> LibvirtImage:
+        row = self._image_row(s, caller, image_id)
+        if row.state != ImageState.AVAILABLE.value:
+            raise ValidationError(f"image {row.id} is {row.state}, not AVAILABLE", image=row.id)
+        return row
+
+    def _plan_nics(
+        self, caller: Caller, link: Link, request: InstanceCreate, plan: build.Plan
+    ) -> list[tuple[NetInfo, str, str | None, str | None]]:
+        """Resolve every NIC's source before anything is made; returns the addresses to reserve."""
+        taken: set[str] = set()
+
+        def mac_for(wanted: str | None) -> str:
+            mac = wanted or random_mac(taken)
+            if mac in taken:
+                raise ValidationError(f"two interfaces have the MAC address {mac}", mac=mac)
+            taken.add(mac)
+            return mac
+
+        reservations = []
+        for req in request.networks:
+            info = self._requested_network(caller, link, req.network_id)
+            mac = mac_for(None)
+            plan.nics.append(
+                build.Nic(InterfaceType.network, info.libvirt_name, mac, NicModel(DEFAULT_NIC_MODEL))
+            )
+            reservations.append((info, mac, req.subnet_id, req.ip_address))
+        spec = request.spec
+        for ref in spec.networks if spec else []:
+            info = self._resolve_network(caller, link, ref)
+            plan.nics.append(
+                build.Nic(
+                    InterfaceType.network, info.libvirt_name, mac_for(None), NicModel(DEFAULT_NIC_MODEL)
+                )
+            )
+        for nic in spec.interfaces if spec else []:
+            source = nic.source
+            if nic.type is InterfaceType.network:
+                assert nic.source is not None
+                source = self._resolve_network(caller, link, nic.source).libvirt_name
+            plan.nics.append(
+                build.Nic(
+                    nic.type,
+                    source,
+                    mac_for(nic.mac),
+                    nic.model or NicModel(DEFAULT_NIC_MODEL),
+                    nic.effective_mode,
+                )
+            )
+        return reservations
+
+    def _requested_network(self, caller: Caller, link: Link, network_id: str) -> NetInfo:
+        """``InstanceCreate.networks`` names networks by id: unknown or foreign ones are NotFound."""
+        if network_id not in self.config.shared_networks:
+            with self._read() as s:
+                self._network_row(s, caller, network_id)
+        return self._resolve_network(caller, link, network_id)
+
+    def _make_disks(
+        self,
+        link: Link,
+        instance_id: str,
+        image: LibvirtImage | None,
+        spec: InstanceSpec | None,
+        spec_images: dict[str, LibvirtImage],
+        values: dict[HwpPropertyName, int | str],
+        plan: build.Plan,
+        cleanup: _Cleanup,
+    ) -> list[str]:
+        """Create the instance's disks in the pool; returns them as "pool/volume" (owned by it)."""
+        pool = self.pool_name(link)
+        owned: list[str] = []
+        storage_gb = _int(values.get(HwpPropertyName.storage))
+
+        def make(name: str, size: int, fmt: str, pool_name: str, backing: LibvirtImage | None = None) -> None:
+            base: tuple[str, str] | None = None
+            if backing is not None:
+                if not (backing.pool and backing.volume):
+                    raise ValidationError(f"image {backing.id} has no base disk", image=backing.id)
+                info = volume_info(link, backing.pool, backing.volume)
+                base = (str(info.target_path), info.target_format or "qcow2")
+                size = max(size, info.capacity_bytes or 0)
+                fmt = "qcow2"
+            path = create_volume(link, pool_name, name, size, fmt, base)
+            cleanup.add(f"volume {name}", lambda: delete_volume(link, pool_name, name))
+            owned.append(f"{pool_name}/{name}")
+            plan.disks.append((path, fmt))
+
+        root = f"{self.config.prefix}{instance_id}-disk0.qcow2"
+        if image is not None and image.volume is not None:
+            make(root, (storage_gb or 0) * GIB, "qcow2", pool, image)
+        elif image is not None and storage_gb:
+            make(root, storage_gb * GIB, "qcow2", pool)
+        if spec is not None:
+            for i, disk in enumerate(spec.disks):
+                name = f"{self.config.prefix}{instance_id}-disk{i}.{getattr(disk, 'format', 'qcow2')}"
+                if isinstance(disk, DiskSpec):
+                    make(name, disk.size_gib * GIB, disk.format.value, disk.pool or pool)
+                else:
+                    make(name.rsplit(".", 1)[0] + ".qcow2", 0, "qcow2", pool, spec_images[disk.image_id])
+        return owned
+
+    def _make_seed(
+        self,
+        link: Link,
+        instance_id: str,
+        name: str,
+        key: str | None,
+        user_data: str | None,
+        cleanup: _Cleanup,
+    ) -> tuple[str, str | None]:
+        """The NoCloud seed ISO: a file under the state dir, or an uploaded volume on a remote host
+        (then also returned as "pool/volume", to be removed with the instance)."""
+        seed = cloudinit.SeedData(
+            instance_id=instance_id,
+            hostname=cloudinit.hostname_for(name),
+            ssh_keys=(key,) if key else (),
+            user_data=user_data,
+        )
+        if link.host.is_local:
+            iso = self._host_dir(link.host, "seeds") / f"{instance_id}.iso"
+            cloudinit.write_seed_iso(seed, iso)
+            iso.chmod(0o644)
+            cleanup.add("the seed", lambda: iso.unlink(missing_ok=True))
+            return str(iso), None
+        data = cloudinit.build_seed_iso(seed)
+        pool = self.pool_name(link)
+        vol_name = f"{self.config.prefix}{instance_id}-seed.iso"
+        path = create_volume(link, pool, vol_name, len(data), "raw")
+        cleanup.add("the seed volume", lambda: delete_volume(link, pool, vol_name))
+
+        def upload(c: libvirt.virConnect) -> None:
+            vol = c.storagePoolLookupByName(pool).storageVolLookupByName(vol_name)
+            stream = c.newStream(0)
+            vol.upload(stream, 0, len(data), 0)
+            stream.send(data)
+            stream.finish()
+
+        link.run("uploading the seed", upload)
+        return path, f"{pool}/{vol_name}"
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def start_instance(self, caller: Caller, instance_id: str) -> Instance:
+        found = self._find(caller, instance_id)
+        self.check_action(found.id, self._state_of(found), Action.start)
+        self._forget_stop(found.id)
+        found.link.run(f"starting instance {found.id}", lambda c: found.dom.create())
+        return self.get_instance(caller, instance_id)
+
+    def stop_instance(
+        self, caller: Caller, instance_id: str, *, timeout: float = DEFAULT_STOP_TIMEOUT, force: bool = False
+    ) -> Instance:
+        if timeout < 0:
+            raise ValidationError("the stop timeout must not be negative", timeout=timeout)
+        found = self._find(caller, instance_id)
+        self.check_action(found.id, self._state_of(found), Action.stop)
+        if force or timeout == 0:
+            self._forget_stop(found.id)
+            found.link.run(f"powering off instance {found.id}", lambda c: found.dom.destroy())
+            return self.get_instance(caller, instance_id)
+        found.link.run(f"shutting down instance {found.id}", lambda c: found.dom.shutdown())
+        if self._is_active(found):
+            self._watch_stop(found, time.monotonic() + timeout)
+        return self.get_instance(caller, instance_id)
+
+    def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
+        found = self._find(caller, instance_id)
+        self.check_action(found.id, self._state_of(found), Action.reboot)
+        found.link.run(f"rebooting instance {found.id}", lambda c: found.dom.reboot(0))
+        return self.get_instance(caller, instance_id)
+
+    def suspend_instance(self, caller: Caller, instance_id: str) -> Instance:
+        found = self._find(caller, instance_id)
+        self.check_action(found.id, self._state_of(found), Action.suspend)
+        found.link.run(f"pausing instance {found.id}", lambda c: found.dom.suspend())
+        return self.get_instance(caller, instance_id)
+
+    def resume_instance(self, caller: Caller, instance_id: str) -> Instance:
+        found = self._find(caller, instance_id)
+        self.check_action(found.id, self._state_of(found), Action.resume)
+        found.link.run(f"resuming instance {found.id}", lambda c: found.dom.resume())
+        return self.get_instance(caller, instance_id)
+
+    def destroy_instance(self, caller: Caller, instance_id: str) -> Instance:
+        found = self._find(caller, instance_id)
+        final = self._view(found, NetView(self, found.link))
+        self.check_action(found.id, final.state, Action.destroy)
+        self._remove(found)
+        self._collect_image(found.meta.image_id)
+        return final.model_copy(update={"state": InstanceState.FINISHED, "actions": []})
+
+    def _remove(self, found: Found) -> None:
+        """Undefine the domain and delete what it owned: disks, seed, address reservations."""
+        link = found.link
+        self._forget_stop(found.id)
+        if self._is_active(found):
+            link.run(f"powering off instance {found.id}", lambda c: found.dom.destroy())
+        nics = [
+            (n.source_network, n.mac) for n in found.xml.devices.interfaces if n.type == "network" and n.mac
+        ]
+        self._undefine(link, found.dom)
+        for network, mac in nics:
+            self._release(link, network, [mac])
+        for ref in found.meta.owned_volumes:
+            pool, name = ref.split("/", 1)
+            delete_volume(link, pool, name)
+        if found.meta.seed:  # only ever our own file: the path is rebuilt, not taken from the XML
+            (self.config.state_dir / link.host.realm / "seeds" / f"{found.id}.iso").unlink(missing_ok=True)
+
+    def _undefine(self, link: Link, dom: libvirt.virDomain) -> None:
+        """Remove the definition with its snapshots, managed save and (not on the test driver) NVRAM."""
+        flags = _UNDEFINE if link.is_test else _UNDEFINE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+        link.run(f"removing instance {dom.UUIDString()}", lambda c: dom.undefineFlags(flags))
+
+    def _forget_stop(self, uuid: str) -> None:
+        with self._lock:
+            pending = self._stopping.pop(uuid, None)
+        if pending is not None:
+            pending.set()
+
+    def _watch_stop(self, found: Found, deadline: float) -> None:
+        done = threading.Event()
+        with self._lock:
+            self._stopping[found.id] = done
+        run_id = found.link.run("reading the domain id", lambda c: found.dom.ID())
+        thread = threading.Thread(
+            target=self._stop_loop,
+            args=(found.link, found.id, run_id, deadline, done),
+            name=f"stop-{found.id[:8]}",
+            daemon=True,
+        )
+        thread.start()
+
+    def _stop_loop(self, link: Link, uuid: str, run_id: int, deadline: float, done: threading.Event) -> None:
+        """Press the power button again every few seconds; destroy the domain at the deadline.
+
+        Only this run of the guest (libvirt's domain id changes on every start) is ever touched:
+        once it is off, a later start is none of this loop's business.
+        """
+        retry = self.config.graceful_retry_seconds
+        next_press = time.monotonic() + retry
+        try:
+            while not done.wait(0.25):
+                if self._poll_off(link, uuid, run_id):
+                    return
+                now = time.monotonic()
+                if now >= deadline:
+                    link.run(f"powering off instance {uuid}", lambda c: _same_run(c, uuid, run_id, "destroy"))
+                    return
+                if now >= next_press:
+                    link.run(
+                        f"shutting down instance {uuid}", lambda c: _same_run(c, uuid, run_id, "shutdown")
+                    )
+                    next_press = now + retry
+        except HearthError as exc:
+            log.warning("graceful stop of %s: %s", uuid, exc.message)
+        finally:
+            with self._lock:
+                if self._stopping.get(uuid) is done:
+                    del self._stopping[uuid]
+
+    def _poll_off(self, link: Link, uuid: str, run_id: int) -> bool:
+        def off(c: libvirt.virConnect) -> bool:
+            try:
+                dom = c.lookupByUUIDString(uuid)
+                return not dom.isActive() or dom.ID() != run_id
+            except libvirt.libvirtError:
+                return True
+
+        return bool(link.run("polling", off))
+
+    # --- views --------------------------------------------------------------------------------
+
+    def _view(self, found: Found, net: NetView) -> Instance:
+        state, reason = self._state(found)
+        meta, xml = found.meta, found.xml
+        bindings: list[NetworkBinding] = []
+        for nic in xml.devices.interfaces:
+            if nic.type != "network" or not nic.source_network:
+                continue
+            info = net.network(nic.source_network)
+            if info is None:
+                continue
+            for ip in net.ips(nic.source_network, nic.mac):
+                subnet = info.subnet_of(ip)
+                if subnet is not None:
+                    bindings.append(NetworkBinding(network=info.id, subnet=subnet, ip_address=ip))
+        kib = xml.current_memory_kib or xml.memory_kib
+        return Instance(
+            id=found.id,
+            name=meta.name,
+            owner_id=meta.owner_id,
+            created=meta.created,
+            state=state,
+            state_reason=reason,
+            actions=self.allowed_actions(state),
+            image=meta.image_id,
+            template=meta.template_id,
+            realm=found.link.host.realm,
+            hardware_profile=meta.hwp_id,
+            hardware_profile_overrides={_HWP[k]: v for k, v in meta.overrides.items() if k in _HWP},
+            key_name=meta.key_name,
+            network_bindings=bindings,
+            private_addresses=[b.ip_address for b in bindings],
+            memory_mib=kib // 1024 if kib else None,
+            vcpus=xml.vcpus_current or xml.vcpus,
+        )
+
+    def _realm(self, link: Link) -> Realm:
+        try:
+            link.run("checking the host", lambda c: c.getLibVersion())
+            state = RealmState.AVAILABLE
+        except HearthError:
+            state = RealmState.UNAVAILABLE
+        return Realm(
+            id=link.host.realm,
+            name=link.host.realm,
+            owner_id=SYSTEM_OWNER,
+            created=EPOCH,
+            state=state,
+        )
+
+
+def _same_run(c: libvirt.virConnect, uuid: str, run_id: int, verb: str) -> None:
+    """Shut down or destroy the domain only if it is still the run the stop was asked for."""
+    dom = c.lookupByUUIDString(uuid)
+    if dom.isActive() and dom.ID() == run_id:
+        getattr(dom, verb)()
+
+
+def _int(value: int | str | None) -> int | None:
+    return value if isinstance(value, int) else None

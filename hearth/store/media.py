@@ -1,0 +1,42 @@
+"""Media sources the server knows, and the mock driver's removable drives (revision 0006).
+
+A source row holds what ``hearth.media.sources.define`` checked; url-list URLs may carry
+credentials, so they are stored but only ever shown through ``hearth.media.urls.redact``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .models import Base, ResourceColumns, UTCDateTime, utcnow
+
+
+class MediaSourceRow(ResourceColumns, Base):
+    __tablename__ = "media_sources"
+
+    type: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str | None] = mapped_column(Text)
+    server: Mapped[str | None] = mapped_column(String(255))
+    export: Mapped[str | None] = mapped_column(Text)
+    urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cache: Mapped[bool] = mapped_column(Boolean, default=False)
+    root: Mapped[str | None] = mapped_column(Text)
+
+
+class MockDisk(Base):
+    """A drive of a mock instance; ``url`` holds a remote medium, ``path`` a local one."""
+
+    __tablename__ = "mock_disks"
+
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("mock_instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    dev: Mapped[str] = mapped_column(String(8), primary_key=True)
+    type: Mapped[str] = mapped_column(String(8))
+    bus: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,87 @@
+"""libvirt-driver behaviour checked on libvirt's test driver (fast, no guest): what the host sees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import libvirt
+import pytest
+
+from hearth.domain import Domain
+from hearth.drivers.libvirt import metadata
+from hearth.drivers.resources import (
+    InstanceCreate,
+    InstanceSpec,
+    InterfaceType,
+    MacvtapMode,
+)
+from hearth.errors import ValidationError
+
+from ..contract.helpers import DriverCase, boot
+from ..contract.libvirt_cases import libvirt_case
+
+
+@pytest.fixture
+def case(tmp_path: Path) -> Iterator[DriverCase]:
+    with libvirt_case("test:///default", tmp_path, wait=10.0) as c:
+        yield c
+
+
+def _domain(instance_id: str) -> Domain:
+    conn = libvirt.open("test:///default")
+    try:
+        return Domain.from_xml(conn.lookupByUUIDString(instance_id).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    finally:
+        conn.close()
+
+
+def test_the_host_knows_the_owner_from_domain_metadata(case: DriverCase) -> None:
+    inst = boot(case, name="owned")
+    meta = metadata.read(_domain(inst.id))
+    assert meta is not None
+    assert (meta.owner_id, meta.name, meta.image_id, meta.hwp_id) == ("alice", "owned", "test-guest", "small")
+    assert meta.created == inst.created
+
+
+def test_direct_and_ovs_nics_from_a_spec(case: DriverCase) -> None:
+    spec = InstanceSpec.model_validate(
+        {
+            **case.spec_fields,
+            "vcpus": 1,
+            "interfaces": [
+                {"type": "macvtap", "source": "eth9", "mode": "vepa"},
+                {"type": "ovs", "source": "ovsbr0"},
+                {"type": "bridge", "source": "br0", "model": "e1000e"},
+            ],
+        }
+    )
+    inst = case.driver.create_instance(
+        case.alice, InstanceCreate(template_id="t", hwp_id="opaque", spec=spec)
+    )
+    nics = case.driver.list_interfaces(case.alice, inst.id)
+    assert [(n.type, n.source, n.mode) for n in nics] == [
+        (InterfaceType.macvtap, "eth9", MacvtapMode.vepa),
+        (InterfaceType.ovs, "ovsbr0", None),
+        (InterfaceType.bridge, "br0", None),
+    ]
+    xml = {i.mac: i for i in _domain(inst.id).devices.interfaces}
+    assert xml[nics[0].mac].type == "direct" and xml[nics[0].mac].source_mode == "vepa"
+    assert xml[nics[1].mac].virtualport_type == "openvswitch"
+    assert xml[nics[2].mac].model == "e1000e"
+
+
+def test_spec_files_must_come_from_the_allowed_directories(
+    case: DriverCase, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "vmlinuz"  # not the driver's state dir
+    outside.write_bytes(b"not really a kernel")
+    for field, value in (("kernel", "/etc/passwd"), ("initrd", "/etc/shadow"), ("kernel", str(outside))):
+        fields = {**case.spec_fields, "vcpus": 1, field: value}
+        with pytest.raises(ValidationError) as err:
+            case.driver.create_instance(
+                case.alice,
+                InstanceCreate(template_id="t", hwp_id="opaque", spec=InstanceSpec.model_validate(fields)),
+            )
+        assert "outside the allowed directories" in err.value.message
+    assert case.driver.list_instances(case.alice) == []
