@@ -1,0 +1,89 @@
+"""`hearth serve`: the Hearth server — the /v1 API over one driver, on uvicorn.
+
+Heavy imports (FastAPI, SQLAlchemy, the drivers) happen inside the command, so the rest of the
+CLI starts fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hearth.cli.output import user_errors
+
+if TYPE_CHECKING:
+    from hearth.service import Service, ServiceConfig
+
+DRIVERS = ("mock", "libvirt", "qemu")
+
+
+def serve(
+    driver: Annotated[
+        str | None, typer.Option(help=f"backend: {', '.join(DRIVERS)} (default mock)", show_default=False)
+    ] = None,
+    uri: Annotated[
+        list[str] | None, typer.Option(help="hypervisor URI for the driver, e.g. qemu:///system (repeatable)")
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="server state directory (default /var/lib/hearth as root, else ~/.local/share/hearth)"
+        ),
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option(help="database URL (default: SQLite in the state directory)")
+    ] = None,
+    listen: Annotated[
+        str | None, typer.Option(help="HOST:PORT to listen on (default 127.0.0.1:8080)")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="TOML file with the same keys (driver, uris, state_dir, db, listen)")
+    ] = None,
+) -> None:
+    """Serve the Hearth API (default: the mock driver with SQLite in the state directory)."""
+    with user_errors():
+        from hearth.service import load_config
+
+        cfg = load_config(config).with_overrides(
+            driver=driver, uris=tuple(uri) if uri else None, state_dir=state_dir, db=db, listen=listen
+        )
+        _run(cfg)
+
+
+def _run(cfg: ServiceConfig) -> None:
+    import logging
+
+    import uvicorn
+
+    from hearth.api import create_app
+    from hearth.service import open_service
+    from hearth.store.demo import DEMO_USERS
+
+    host, port = cfg.host_port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations are routine, not news
+    service = open_service(cfg)
+    try:
+        shown_host = f"[{host}]" if ":" in host else host
+        typer.echo(f"Hearth {cfg.driver.value} driver, state in {cfg.state_dir}, database {cfg.db_display}")
+        typer.echo(f"Serving the API on http://{shown_host}:{port}/v1 (OpenAPI: /v1/openapi.json)")
+        for user in DEMO_USERS:
+            if _works(service, user.name, user.password):
+                role = "admin" if user.is_admin else "user"
+                typer.echo(f"Demo {role}: {user.name} / {user.password}")
+        uvicorn.run(create_app(service), host=host, port=port, log_level="info", workers=1)
+    finally:
+        service.close()
+
+
+def _works(service: Service, name: str, password: str) -> bool:
+    """Whether these demo credentials still log in (never print credentials that do not)."""
+    from hearth.errors import AuthFailure
+
+    try:
+        service.authenticate(name, password)
+    except AuthFailure:
+        return False
+    return True

@@ -1,0 +1,250 @@
+"""The template resource: what a user sends (``TemplateCreate``/``TemplateUpdate``), what is
+stored (``TemplateDefinition``, every default filled in) and what is shown (``Template``).
+
+Kimchi's templates, improved: direct interfaces (macvtap, OVS, Linux bridge) on every
+architecture, closed value sets everywhere, and an ``invalid`` report of the parts this host
+cannot satisfy right now instead of a template that fails only when it is used.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hearth.designer.sources import is_url, parse_url
+from hearth.drivers.resources import (
+    OS_ID_PATTERN,
+    DiskFormat,
+    GraphicsType,
+    MacvtapMode,
+    Name,
+    Request,
+    check_ip,
+)
+from hearth.errors import HearthError
+
+OsId = Annotated[str, Field(pattern=OS_ID_PATTERN, description="osinfo short-id, e.g. debian11")]
+MAX_MIB = 16 * 1024 * 1024
+MAX_PATH = 4096
+
+
+class TemplateInterfaceType(StrEnum):
+    """Direct host attachments; libvirt networks go in ``networks``."""
+
+    macvtap = "macvtap"
+    ovs = "ovs"
+    bridge = "bridge"
+
+
+class TemplateMemory(Request):
+    current: int = Field(ge=16, le=MAX_MIB, description="MiB at boot")
+    max: int | None = Field(default=None, ge=16, le=MAX_MIB, description="MiB the guest may grow to")
+
+    @model_validator(mode="after")
+    def _order(self) -> TemplateMemory:
+        if self.max is not None and self.max < self.current:
+            raise ValueError("memory.max must not be below memory.current")
+        return self
+
+
+class Topology(Request):
+    sockets: int = Field(ge=1, le=4096)
+    cores: int = Field(ge=1, le=4096)
+    threads: int = Field(ge=1, le=64)
+
+
+class TemplateVcpus(Request):
+    current: int = Field(ge=1, le=4096)
+    max: int | None = Field(default=None, ge=1, le=4096)
+    topology: Topology | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> TemplateVcpus:
+        top = self.max if self.max is not None else self.current
+        if top < self.current:
+            raise ValueError("vcpus.max must not be below vcpus.current")
+        t = self.topology
+        if t is not None and t.sockets * t.cores * t.threads != top:
+            raise ValueError(
+                f"vcpus.topology gives {t.sockets * t.cores * t.threads} vCPUs "
+                f"(sockets x cores x threads) but the maximum is {top}"
+            )
+        return self
+
+
+class NewDisk(Request):
+    """An empty disk made when an instance is created from the template."""
+
+    size: int = Field(ge=1, le=16 * 1024, description="GiB")
+    format: DiskFormat = DiskFormat.qcow2
+    pool: Name | None = Field(default=None, description="storage pool (default: the site's or driver's)")
+
+
+class BaseImageDisk(Request):
+    """A disk made from an image (an overlay or copy, as the driver does it)."""
+
+    base: str = Field(min_length=1, max_length=255, description="image id")
+
+
+TemplateDisk = NewDisk | BaseImageDisk
+
+
+class TemplateGraphics(Request):
+    type: GraphicsType = GraphicsType.vnc
+    listen: str = "127.0.0.1"
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        return check_ip(v)
+
+
+class TemplateInterface(Request):
+    """A NIC attached straight to the host: ``source`` is the host device (macvtap) or bridge."""
+
+    type: TemplateInterfaceType
+    source: Name
+    # macvtap only (default bridge); checked by the service so that misuse is a 400 naming it
+    mode: MacvtapMode | None = Field(default=None, description="macvtap only; default bridge")
+
+
+def check_location(value: str, what: str) -> str:
+    """An absolute local path, or (cdrom only) an http/https/ftp/ftps URL without credentials."""
+    if any(c in value for c in "\x00\r\n"):
+        raise ValueError(f"{what} contains control characters")
+    if what == "cdrom" and is_url(value):
+        try:
+            parse_url(value)
+        except HearthError as exc:
+            raise ValueError(exc.message) from None
+        return value
+    if not value.startswith("/"):
+        hint = " or an http/https/ftp/ftps URL" if what == "cdrom" else ""
+        raise ValueError(f"{what} must be an absolute path{hint}")
+    return value
+
+
+class _Boot(Request):
+    """Checks shared by everything that carries cdrom/kernel/initrd/cmdline."""
+
+    cdrom: str | None = Field(default=None, max_length=MAX_PATH, description="ISO path or URL")
+    kernel: str | None = Field(default=None, max_length=MAX_PATH)
+    initrd: str | None = Field(default=None, max_length=MAX_PATH)
+    cmdline: str | None = Field(default=None, max_length=MAX_PATH)
+
+    @field_validator("cdrom", "kernel", "initrd")
+    @classmethod
+    def _paths(cls, v: str | None, info: object) -> str | None:
+        name = getattr(info, "field_name", "path")
+        return None if v is None else check_location(v, name)
+
+    @field_validator("cmdline")
+    @classmethod
+    def _cmdline(cls, v: str | None) -> str | None:
+        if v is not None and any(c in v for c in "\r\n\x00"):
+            raise ValueError("cmdline must be a single line")
+        return v
+
+    def _check_kernel(self) -> None:
+        if (self.initrd is not None or self.cmdline is not None) and self.kernel is None:
+            raise ValueError("initrd and cmdline need a kernel")
+
+
+class TemplateDefinition(_Boot):
+    """A template with every default resolved: what the store keeps and instances are made from."""
+
+    os: OsId
+    memory: TemplateMemory
+    vcpus: TemplateVcpus
+    disks: list[TemplateDisk] = Field(default_factory=list, max_length=16)
+    graphics: TemplateGraphics = Field(default_factory=TemplateGraphics)
+    networks: list[Name] = Field(default_factory=list, max_length=16)
+    interfaces: list[TemplateInterface] = Field(default_factory=list, max_length=16)
+
+    @model_validator(mode="after")
+    def _shape(self) -> TemplateDefinition:
+        self._check_kernel()
+        seen: set[str] = set()
+        for net in self.networks:
+            if net in seen:
+                raise ValueError(f"network {net!r} is listed twice")
+            seen.add(net)
+        return self
+
+
+class TemplateCreate(_Boot):
+    """Omitted parts come from the site defaults (template.conf), then from osinfo."""
+
+    name: Name
+    os: OsId
+    memory: TemplateMemory | None = None
+    vcpus: TemplateVcpus | None = None
+    disks: list[TemplateDisk] | None = Field(default=None, max_length=16)
+    graphics: TemplateGraphics | None = None
+    networks: list[Name] | None = Field(
+        default=None, max_length=16, description="libvirt networks (default: the site's; none on s390x)"
+    )
+    interfaces: list[TemplateInterface] = Field(default_factory=list, max_length=16)
+
+    @model_validator(mode="after")
+    def _shape(self) -> TemplateCreate:
+        self._check_kernel()
+        return self
+
+
+class TemplateUpdate(_Boot):
+    """Only the fields given change; ``null`` clears cdrom, kernel, initrd or cmdline."""
+
+    name: Name | None = None
+    os: OsId | None = None
+    memory: TemplateMemory | None = None
+    vcpus: TemplateVcpus | None = None
+    disks: list[TemplateDisk] | None = Field(default=None, max_length=16)
+    graphics: TemplateGraphics | None = None
+    networks: list[Name] | None = Field(default=None, max_length=16)
+    interfaces: list[TemplateInterface] | None = Field(default=None, max_length=16)
+
+    @model_validator(mode="after")
+    def _something(self) -> TemplateUpdate:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        clearable = {"cdrom", "kernel", "initrd", "cmdline"}
+        nulled = sorted(f for f in self.model_fields_set - clearable if getattr(self, f) is None)
+        if nulled:
+            raise ValueError(f"{nulled[0]} cannot be null (only cdrom, kernel, initrd and cmdline can)")
+        return self
+
+
+class TemplateClone(Request):
+    name: Name | None = Field(default=None, description="default: <name>-clone<N>")
+
+
+class TemplateInvalid(BaseModel):
+    """What this host cannot provide now; every list empty means the template is usable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    networks: list[str] = Field(default_factory=list, description="libvirt networks that do not exist")
+    interfaces: list[str] = Field(
+        default_factory=list, description="macvtap devices, bridges or OVS bridges that do not exist"
+    )
+    cdrom: list[str] = Field(default_factory=list, description="an ISO that is not there")
+    pools: list[str] = Field(default_factory=list, description="storage pools that do not exist")
+    images: list[str] = Field(default_factory=list, description="base images that do not exist")
+    files: list[str] = Field(default_factory=list, description="kernel or initrd files that are not there")
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.networks, self.interfaces, self.cdrom, self.pools, self.images, self.files))
+
+
+class Template(TemplateDefinition):
+    id: str
+    name: str
+    owner_id: str
+    created: datetime
+    updated: datetime
+    invalid: TemplateInvalid

@@ -1,0 +1,179 @@
+"""End to end over the API with the libvirt driver on qemu:///system and a real guest under TCG.
+
+A template with the test guest's kernel and initrd plus a macvtap interface on a veth device the
+test creates; an instance made from it and started; its interfaces read; a NIC added and removed
+while it runs (checked on the host too: libvirt's macvtap appears on, then leaves, the veth);
+then stopped and deleted. Every libvirt object carries a random prefix and is purged at the end.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from hearth.drivers.libvirt import LibvirtConfig, LibvirtDriver
+from hearth.drivers.libvirt.config import Host
+from hearth.service import Service
+from hearth.store import default_url, make_engine, upgrade
+from hearth.store.users import seed_demo_users
+from hearth.testing.guest import MARKER as READY_MARKER
+from hearth.testing.guest import UEVENT_MARKER, GuestImage
+from tests.drivers.contract.libvirt_cases import SYSTEM_ROOT, guest_files, purge
+from tests.host import netdevs
+
+from ._live import error_of, wait_state
+from .conftest import ADMIN, serve
+
+pytestmark = [pytest.mark.libvirtd, pytest.mark.guest]
+URI = "qemu:///system"
+BOOT_TIMEOUT = 180.0
+
+
+def _ensure_libvirtd() -> None:
+    ok = subprocess.run(["virsh", "-c", URI, "version"], capture_output=True, check=False)
+    if ok.returncode != 0:
+        netdevs.run("bash", str(netdevs.REPO / "scripts" / "start-services.sh"))
+
+
+@pytest.fixture
+def libvirt_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[httpx.Client, GuestImage, Path]]:
+    monkeypatch.setenv("HEARTH_ACCEL", "tcg")
+    _ensure_libvirtd()
+    guest = guest_files()
+    prefix = f"ht{secrets.token_hex(3)}-"
+    SYSTEM_ROOT.mkdir(parents=True, exist_ok=True)
+    state = SYSTEM_ROOT / f"e2e-{secrets.token_hex(4)}"
+    state.mkdir(mode=0o755)
+    config = LibvirtConfig(
+        hosts=(Host("local", URI),),
+        state_dir=state,
+        prefix=prefix,
+        accel="tcg",
+        file_roots=(Path("/boot"), guest.initrd.parent),
+    )
+    engine = make_engine(default_url(state))
+    upgrade(engine)
+    seed_demo_users(engine)
+    try:
+        with serve(Service(LibvirtDriver(config, engine), engine)) as running, running.client(ADMIN) as c:
+            c.timeout = httpx.Timeout(120.0)
+            yield c, guest, state
+    finally:
+        purge(URI, prefix)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def _host_iface(client: httpx.Client, name: str) -> dict[str, Any]:
+    found = {
+        i["name"]: i for i in client.get("/v1/host/interfaces", params={"limit": 1000}).json()["interfaces"]
+    }
+    return dict(found[name])
+
+
+def _console(state: Path, instance_id: str) -> Path:
+    """The guest's serial console log, which the driver keeps in its state directory."""
+    found: list[Path] = []
+    _eventually(lambda: bool(found.extend(state.rglob(f"{instance_id}.log")) or found), "no console log")
+    return found[0]
+
+
+def _uevents(console: Path, action: str) -> int:
+    wanted = f"{UEVENT_MARKER} action={action} subsystem=net"
+    return sum(wanted in line for line in console.read_text(errors="replace").splitlines())
+
+
+def _eventually(check: Any, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_template_with_macvtap_to_running_guest_and_live_nics(
+    libvirt_server: tuple[httpx.Client, GuestImage, Path],
+) -> None:
+    c, guest, state = libvirt_server
+    kernel, initrd, cmdline = str(guest.kernel), str(guest.initrd), guest.append("wait")
+    with netdevs.veth_pair() as (veth, peer):
+        netdevs.run("ip", "link", "set", veth, "up")
+        netdevs.run("ip", "link", "set", peer, "up")
+        resp = c.post(
+            "/v1/templates",
+            json={
+                "name": "e2e-guest",
+                "os": "debian11",
+                "memory": {"current": 192},
+                "vcpus": {"current": 1},
+                "disks": [],
+                "networks": [],
+                "graphics": {"type": "none"},
+                "kernel": kernel,
+                "initrd": initrd,
+                "cmdline": cmdline,
+                "interfaces": [{"type": "macvtap", "source": veth}],
+            },
+        )
+        assert resp.status_code == 201, resp.text
+        template = resp.json()
+        assert template["invalid"]["interfaces"] == [] and template["invalid"]["files"] == []
+        assert template["interfaces"] == [{"type": "macvtap", "source": veth, "mode": "bridge"}]
+
+        resp = c.post("/v1/instances", json={"template": "e2e-guest", "name": "e2e-vm"})
+        assert resp.status_code in (201, 202), resp.text
+        made = resp.json()
+        assert resp.status_code == 201, f"expected the instance at once (no disks): {made}"
+        assert made["template"] == template["id"] and made["name"] == "e2e-vm"
+        iid = made["id"]
+        inst = wait_state(c, iid, "RUNNING", timeout=BOOT_TIMEOUT)
+        assert (inst["memory_mib"], inst["vcpus"]) == (192, 1)
+        # Hot-unplug needs the guest's cooperation: wait until its userspace runs.
+        console = _console(state, iid)
+        _eventually(lambda: READY_MARKER in console.read_text(errors="replace"), "the guest never got ready")
+
+        nics = c.get(f"/v1/instances/{iid}/interfaces").json()["interfaces"]
+        assert [(n["type"], n["source"], n["mode"]) for n in nics] == [("macvtap", veth, "bridge")]
+        first_mac = nics[0]["mac"]
+        assert c.get(f"/v1/instances/{iid}/interfaces/{first_mac}").json() == nics[0]
+        assert _host_iface(c, veth)["in_use"], "libvirt's macvtap should sit on the veth"
+
+        added = c.post(
+            f"/v1/instances/{iid}/interfaces",
+            json={"type": "macvtap", "source": peer, "mode": "vepa", "mac": "52:54:00:e2:e0:02"},
+        )
+        assert added.status_code == 201, added.text
+        nic = added.json()
+        assert (nic["type"], nic["source"], nic["mode"], nic["mac"]) == (
+            "macvtap",
+            peer,
+            "vepa",
+            "52:54:00:e2:e0:02",
+        )
+        listed = c.get(f"/v1/instances/{iid}/interfaces").json()["interfaces"]
+        assert sorted(n["mac"] for n in listed) == sorted([first_mac, nic["mac"]])
+        _eventually(lambda: _host_iface(c, peer)["in_use"], f"no macvtap appeared on {peer}")
+        _eventually(lambda: _uevents(console, "add") == 1, "the guest did not see the new NIC")
+
+        removed = c.delete(f"/v1/instances/{iid}/interfaces/{nic['mac']}")
+        assert removed.status_code == 204, removed.text
+        assert [n["mac"] for n in c.get(f"/v1/instances/{iid}/interfaces").json()["interfaces"]] == [
+            first_mac
+        ]
+        _eventually(lambda: not _host_iface(c, peer)["in_use"], f"the macvtap on {peer} was not removed")
+        _eventually(lambda: _uevents(console, "remove") == 1, "the guest did not see the NIC go")
+        gone = c.get(f"/v1/instances/{iid}/interfaces/{nic['mac']}")
+        assert gone.status_code == 404 and error_of(gone)["error"] == "NotFound"
+
+        stopping = c.post(f"/v1/instances/{iid}/stop", json={"timeout": 60})
+        assert stopping.status_code == 202, stopping.text
+        wait_state(c, iid, "STOPPED", timeout=BOOT_TIMEOUT)
+        assert c.delete(f"/v1/instances/{iid}").status_code == 204
+        assert c.get(f"/v1/instances/{iid}").status_code == 404
+        assert c.delete("/v1/templates/e2e-guest").status_code == 204
