@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from hearth.store import default_url, make_engine, upgrade
 
 from .config import LibvirtConfig
@@ -36,3 +38,10 @@ def open_libvirt_driver(
         engine.dispose()
         raise
     return LibvirtDriver(config, engine, owns_engine=True)
+
+
+def open_driver(*, uris: list[str], state_dir: Path, engine: Engine) -> LibvirtDriver:
+    """The server's entry point (hearth.service.backends): the service's own, migrated store;
+    one realm per URI, ``qemu:///system`` when none is given."""
+    config = LibvirtConfig.for_uris(uris or ["qemu:///system"], state_dir / "libvirt")
+    return LibvirtDriver(config, engine, owns_engine=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from hearth.errors import ValidationError
 from hearth.store import default_url, make_engine, upgrade
 
 from .media import DiskOps
@@ -64,3 +65,15 @@ def open_qemu_driver(
     except BaseException:
         engine.dispose()
         raise
+
+
+def open_driver(*, uris: list[str], state_dir: Path, engine: Engine) -> QemuDriver:
+    """The server's entry point (hearth.service.backends): the service's own, migrated store.
+
+    The qemu driver manages this host only, so it takes no URIs.
+    """
+    if uris:
+        raise ValidationError("the qemu driver manages the local host only: it takes no --uri")
+    qemu_dir = state_dir / "qemu"
+    qemu_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return QemuDriver(engine, qemu_dir)
