@@ -81,7 +81,12 @@ def _host_iface(client: httpx.Client, name: str) -> dict[str, Any]:
 def _console(state: Path, instance_id: str) -> Path:
     """The guest's serial console log, which the driver keeps in its state directory."""
     found: list[Path] = []
-    _eventually(lambda: bool(found.extend(state.rglob(f"{instance_id}.log")) or found), "no console log")
+
+    def appeared() -> bool:
+        found[:] = state.rglob(f"{instance_id}.log")
+        return bool(found)
+
+    _eventually(appeared, "no console log")
     return found[0]
 
 

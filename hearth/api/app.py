@@ -1,0 +1,32 @@
+"""The FastAPI application over one Service: routers, error handlers, OpenAPI under /v1."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from hearth import __version__
+from hearth.service import Service
+
+from . import errors
+
+OPENAPI_URL = "/v1/openapi.json"
+
+
+def create_app(service: Service) -> FastAPI:
+    """An app serving ``service``; the caller owns the service and closes it after the server stops."""
+    from .v1 import ROUTERS  # routers import the service layer; keep `import hearth.api` light
+
+    app = FastAPI(
+        title="Hearth",
+        version=__version__,
+        description="Virtual machines on libvirt/KVM hosts and QEMU: the native JSON API.",
+        openapi_url=OPENAPI_URL,
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+    app.state.service = service
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.state.method_table = errors.method_table(ROUTERS)
+    return app

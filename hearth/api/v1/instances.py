@@ -1,0 +1,178 @@
+"""/v1/instances: list, get, create (from an image or a template), actions, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Body, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
+
+from hearth.drivers import Operation
+from hearth.drivers.base import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
+from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, InstanceState, Name
+from hearth.service import Task
+
+from ..deps import CallerDep, ServiceDep, call, requires
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
+from .common import PREFIX, Id, created_doc, json_body, task_accepted, task_doc, v1_router
+
+router = v1_router("instances")
+InstancePage = page_model("instances", Instance)
+MAX_STOP_TIMEOUT = 3600.0
+
+
+class TemplateInstanceCreate(BaseModel):
+    """Create an instance from a template (resolved by the templates service)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    template: str = Field(min_length=1, max_length=255, description="template name or id")
+    name: Name | None = None
+    realm: str | None = Field(default=None, description="realm id (default: the driver's choice)")
+    start: bool = Field(default=True, description="start the instance once created")
+
+
+# The driver form is InstanceCreate without what only the service may fill in: a resolved
+# template (`spec`, with host paths) must come from the templates service, never from a client.
+_SERVICE_ONLY = frozenset({"template_id", "spec", "image_id"})
+if TYPE_CHECKING:
+    ImageInstanceCreate = InstanceCreate
+else:
+    ImageInstanceCreate = create_model(
+        "ImageInstanceCreate",
+        __config__=ConfigDict(frozen=True, extra="forbid"),
+        __doc__="Create an instance from an image with a hardware profile (the driver form).",
+        image_id=(str, Field(min_length=1, max_length=255)),
+        **{n: (f.annotation, f) for n, f in InstanceCreate.model_fields.items() if n not in _SERVICE_ONLY},
+    )
+
+# Tags in <angle brackets> are union branches; error messages leave them out of field paths.
+_IMAGE, _TEMPLATE = "<image form>", "<template form>"
+
+
+def _form(value: Any) -> str:
+    if isinstance(value, dict):
+        return _TEMPLATE if "template" in value else _IMAGE
+    return _TEMPLATE if isinstance(value, TemplateInstanceCreate) else _IMAGE
+
+
+CreateBody = Annotated[
+    Annotated[ImageInstanceCreate, Tag(_IMAGE)] | Annotated[TemplateInstanceCreate, Tag(_TEMPLATE)],
+    Discriminator(_form),
+]
+
+
+class StopOptions(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timeout: float = Field(
+        default=DEFAULT_STOP_TIMEOUT, ge=0, le=MAX_STOP_TIMEOUT, description="seconds before forcing it off"
+    )
+    force: bool = Field(default=False, description="power off at once")
+
+
+def _location(instance: Instance) -> str:
+    return f"{PREFIX}/instances/{instance.id}"
+
+
+@router.get(
+    "/instances",
+    response_model=InstancePage,
+    dependencies=[Depends(requires(Operation.instances_list))],
+)
+async def list_instances(
+    svc: ServiceDep,
+    who: CallerDep,
+    state: Annotated[InstanceState | None, Query()] = None,
+    realm: Annotated[str | None, Query(max_length=255)] = None,
+    owner: Annotated[str | None, Query(max_length=255)] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Any:
+    filters = InstanceFilter(state=state, realm_id=realm, owner_id=owner)
+    items = await call(svc.driver.list_instances, who, filters)
+    return page("instances", items, limit, cursor)
+
+
+@router.get(
+    "/instances/{instance_id}",
+    response_model=Instance,
+    dependencies=[Depends(requires(Operation.instances_get))],
+)
+async def get_instance(svc: ServiceDep, who: CallerDep, instance_id: Id) -> Any:
+    return await call(svc.driver.get_instance, who, instance_id)
+
+
+@router.post(
+    "/instances",
+    response_model=Instance,
+    status_code=201,
+    responses={201: created_doc(), **task_doc("Accepted: several instances, or a template, as a task")},
+)
+async def create_instance(
+    svc: ServiceDep,
+    who: CallerDep,
+    body: Annotated[CreateBody, Body()],
+    count: Annotated[int, Query(ge=1, le=MAX_INSTANCE_COUNT, description="how many (a task when > 1)")] = 1,
+) -> Response:
+    """From an image (driver form) or from a template (``{template, name?, realm?, start?}``)."""
+    if isinstance(body, TemplateInstanceCreate):
+        made = await call(
+            svc.create_from_template, who, body.template, name=body.name, realm=body.realm, start=body.start
+        )
+    else:
+        request = InstanceCreate.model_validate(body.model_dump(exclude_unset=True))
+        made = await call(svc.create_instances, who, request, count)
+    if isinstance(made, Task):
+        return task_accepted(made)
+    return json_body(made, 201, _location(made))
+
+
+@router.delete(
+    "/instances/{instance_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=[Depends(requires(Operation.instances_destroy))],
+)
+async def delete_instance(svc: ServiceDep, who: CallerDep, instance_id: Id) -> Response:
+    """Destroy a stopped instance (409 while it runs, naming the allowed actions)."""
+    await call(svc.act, who, instance_id, Action.destroy)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/instances/{instance_id}/stop",
+    response_model=Instance,
+    status_code=202,
+    dependencies=[Depends(requires(Operation.instances_stop))],
+)
+async def stop_instance(
+    svc: ServiceDep, who: CallerDep, instance_id: Id, options: Annotated[StopOptions | None, Body()] = None
+) -> Any:
+    """Ask the guest to shut down; forced off after ``timeout`` seconds, or at once with ``force``."""
+    opts = options or StopOptions()
+    return await call(svc.act, who, instance_id, Action.stop, timeout=opts.timeout, force=opts.force)
+
+
+def _action_route(action: Action) -> Callable[..., Coroutine[Any, Any, Any]]:
+    async def act(svc: ServiceDep, who: CallerDep, instance_id: Id) -> Any:
+        return await call(svc.act, who, instance_id, action)
+
+    act.__name__ = f"{action.value}_instance"
+    act.__doc__ = f"{action.value.capitalize()} the instance; 409 with the allowed actions if it cannot."
+    return act
+
+
+for _action in Action:
+    if _action is Action.stop:
+        continue
+    router.add_api_route(
+        f"/instances/{{instance_id}}/{_action.value}",
+        _action_route(_action),
+        methods=["POST"],
+        response_model=Instance,
+        status_code=202,
+        dependencies=[Depends(requires(Operation(f"instances.{_action.value}")))],
+        name=f"{_action.value}_instance",
+    )

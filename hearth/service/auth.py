@@ -1,0 +1,112 @@
+"""Who is calling: user name and password against the store, with a short-lived verdict cache.
+
+A scrypt check costs tens of milliseconds and 16 MiB on purpose; paying it on every request of a
+keep-alive client would cap the server at a few dozen requests per second. A successful check is
+remembered for ``ttl`` seconds as an HMAC of the password under a key that exists only in this
+process, compared in constant time; failures are never cached, so guessing still costs scrypt.
+At most ``max_parallel`` scrypt checks run at once, so a burst of bad logins cannot exhaust memory,
+and identical credentials arriving together are checked once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from hearth.drivers import Caller
+from hearth.store.users import authenticate
+
+DEFAULT_TTL = 30.0
+MAX_ENTRIES = 4096
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    digest: bytes
+    caller: Caller
+    expires: float
+
+
+class _Flight:
+    """One scrypt check in progress, shared by every caller with the same credentials."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+
+
+class Authenticator:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        ttl: float = DEFAULT_TTL,
+        max_parallel: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self._clock = clock
+        self._key = secrets.token_bytes(32)
+        self._cache: dict[str, _Verdict] = {}
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_parallel)
+        self._flights: dict[bytes, _Flight] = {}
+
+    def cached(self, name: str, password: str) -> Caller | None:
+        """The caller if this exact name and password were verified less than ``ttl`` ago."""
+        verdict = self._cache.get(name)
+        if verdict is None or verdict.expires < self._clock():
+            return None
+        if not hmac.compare_digest(verdict.digest, self._digest(name, password)):
+            return None
+        return verdict.caller
+
+    def verify(self, name: str, password: str) -> Caller:
+        """Check against the store (slow, blocking) and remember a success; AuthFailure otherwise.
+
+        Concurrent checks of the same name and password share one scrypt run: when a cached
+        verdict expires under a busy keep-alive client, its connections would otherwise all
+        pay for it at once and queue behind ``max_parallel``.
+        """
+        digest = self._digest(name, password)
+        with self._lock:
+            flight = self._flights.setdefault(digest, _Flight())
+            flight.users += 1
+        try:
+            with flight.lock:
+                hit = self.cached(name, password)
+                if hit is not None:
+                    return hit
+                with self._slots:
+                    account = authenticate(self.engine, name, password)
+                caller = Caller(user_id=account.id, is_admin=account.is_admin)
+                with self._lock:
+                    if len(self._cache) >= MAX_ENTRIES:
+                        self._cache.clear()
+                    self._cache[name] = _Verdict(digest, caller, self._clock() + self.ttl)
+                return caller
+        finally:
+            with self._lock:
+                flight.users -= 1
+                if flight.users == 0:
+                    self._flights.pop(digest, None)
+
+    def forget(self, name: str | None = None) -> None:
+        """Drop cached verdicts (one user's, or all), e.g. after a password change."""
+        with self._lock:
+            if name is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(name, None)
+
+    def _digest(self, name: str, password: str) -> bytes:
+        msg = name.encode("utf-8", "surrogatepass") + b"\0" + password.encode("utf-8", "surrogatepass")
+        return hmac.new(self._key, msg, hashlib.sha256).digest()

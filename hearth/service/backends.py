@@ -1,0 +1,50 @@
+"""Open the configured driver over the service's store engine.
+
+The mock lives in the store itself. Other backends are found by name: the module
+``hearth.drivers.<name>`` must offer ``open_driver(*, uris, state_dir, engine) -> Driver``, so a
+new backend plugs in without this module importing libvirt or QEMU code up front.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Protocol, cast
+
+from sqlalchemy import Engine
+
+from hearth.drivers import Driver
+from hearth.errors import NotSupported
+
+from .config import DriverName, ServiceConfig
+
+
+class DriverOpener(Protocol):
+    def __call__(self, *, uris: list[str], state_dir: Path, engine: Engine) -> Driver: ...
+
+
+def open_driver(config: ServiceConfig, engine: Engine) -> Driver:
+    if config.driver is DriverName.mock:
+        return _open_mock(config, engine)
+    return _opener(config.driver)(uris=list(config.uris), state_dir=config.state_dir, engine=engine)
+
+
+def _open_mock(config: ServiceConfig, engine: Engine) -> Driver:
+    from hearth.drivers.mock import MockDriver, seed
+
+    seed(engine)  # first start only: the catalogue and the demo users
+    return MockDriver(engine)
+
+
+def _opener(name: DriverName) -> DriverOpener:
+    module_name = f"hearth.drivers.{name.value}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        raise NotSupported(f"the {name.value} driver is not available in this installation") from None
+    opener = getattr(module, "open_driver", None)
+    if opener is None:
+        raise NotSupported(f"the {name.value} driver cannot be opened by the server (no open_driver)")
+    return cast(DriverOpener, opener)

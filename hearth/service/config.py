@@ -1,0 +1,137 @@
+"""How a Hearth server is configured: one small value object, from defaults, a TOML file and flags.
+
+The TOML file uses the command-line names (``driver``, ``uris``, ``state_dir``, ``db``, ``listen``,
+``task_workers``); flags given on the command line win over the file, the file over the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from hearth.errors import ValidationError
+from hearth.store import default_url
+
+DEFAULT_LISTEN = "127.0.0.1:8080"
+ROOT_STATE_DIR = Path("/var/lib/hearth")
+MAX_CONFIG_BYTES = 64 * 1024
+
+
+class DriverName(StrEnum):
+    mock = "mock"
+    libvirt = "libvirt"
+    qemu = "qemu"
+
+
+def default_state_dir() -> Path:
+    """/var/lib/hearth for root, else the XDG data directory of the user."""
+    if os.geteuid() == 0:
+        return ROOT_STATE_DIR
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "hearth"
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    driver: DriverName = DriverName.mock
+    uris: tuple[str, ...] = ()
+    state_dir: Path = field(default_factory=default_state_dir)
+    db: str | None = None
+    listen: str = DEFAULT_LISTEN
+    task_workers: int = 4
+
+    @property
+    def db_url(self) -> str:
+        """The store URL: ``db`` when given, else SQLite in the state directory."""
+        return self.db or default_url(self.state_dir)
+
+    @property
+    def db_display(self) -> str:
+        """The store URL safe to print: any password is masked."""
+        try:
+            return make_url(self.db_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "<invalid database URL>"
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        return parse_listen(self.listen)
+
+    def with_overrides(self, **values: Any) -> ServiceConfig:
+        """A copy with the given keys replaced; ``None`` values mean "not given" and are ignored."""
+        return _checked(replace(self, **{k: v for k, v in values.items() if v is not None}))
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT`` for IPv6) into its parts, refusing anything else."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValidationError(f"listen address {value!r} must be HOST:PORT, e.g. {DEFAULT_LISTEN}")
+    return host.strip("[]"), int(port)
+
+
+_KEYS = {"driver", "uris", "state_dir", "db", "listen", "task_workers"}
+
+
+def load_config(path: Path | None, base: ServiceConfig | None = None) -> ServiceConfig:
+    """Read a TOML config file over ``base`` (the defaults when None)."""
+    config = base or ServiceConfig()
+    if path is None:
+        return _checked(config)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read config file {path}: {exc.strerror}", path=str(path)) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ValidationError(f"config file {path} is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"config file {path} is not valid TOML: {exc}", path=str(path)) from None
+    return config.with_overrides(**_from_mapping(data, path))
+
+
+def _from_mapping(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise ValidationError(
+            f"config file {path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})",
+            key=unknown[0],
+        )
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "uris":
+            if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
+                raise ValidationError(f"config file {path}: uris must be a list of strings")
+            out[key] = tuple(value)
+        elif key == "task_workers":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValidationError(f"config file {path}: task_workers must be an integer")
+            out[key] = value
+        else:
+            if not isinstance(value, str):
+                raise ValidationError(f"config file {path}: {key} must be a string")
+            out[key] = Path(value).expanduser() if key == "state_dir" else value
+    return out
+
+
+def _checked(config: ServiceConfig) -> ServiceConfig:
+    try:
+        driver = DriverName(config.driver)
+    except ValueError:
+        names = ", ".join(d.value for d in DriverName)
+        raise ValidationError(f"unknown driver {config.driver!r}; choose one of {names}") from None
+    if driver is DriverName.mock and config.uris:
+        raise ValidationError("the mock driver takes no --uri (it has no hypervisor to connect to)")
+    if not 1 <= config.task_workers <= 64:
+        raise ValidationError("task_workers must be between 1 and 64")
+    parse_listen(config.listen)
+    return replace(config, driver=driver, state_dir=Path(config.state_dir).expanduser())
