@@ -1,0 +1,73 @@
+"""Rules for removable drives that every driver applies, so all backends accept and refuse alike.
+
+A medium changes on the running guest and in the persistent definition while the instance is
+RUNNING, in the definition alone while it is STOPPED. Drives are not hot-plugged (IDE/SATA
+cannot be): a running instance gets media through an empty drive it already has, and a new
+drive is added only while it is stopped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from hearth.drivers.resources import DISK_DEV_PATTERN, InstanceState, RemovableType
+from hearth.errors import InvalidState, NotFound, ValidationError
+
+CHANGEABLE = frozenset({InstanceState.RUNNING, InstanceState.STOPPED})
+REMOVABLE = frozenset({"cdrom", "floppy"})
+
+
+def parse_dev(dev: str) -> str:
+    if not re.fullmatch(DISK_DEV_PATTERN, dev):
+        raise ValidationError(f"{dev[:20]!r} is not a drive name such as sdb, hdc or fda", dev=dev[:20])
+    return dev
+
+
+def check_changeable(instance_id: str, state: InstanceState) -> None:
+    if state not in CHANGEABLE:
+        raise InvalidState(
+            f"cannot change the media of instance {instance_id} while it is {state.value}; "
+            "it must be RUNNING or STOPPED",
+            instance=instance_id,
+            state=state.value,
+        )
+
+
+def no_empty_drive(instance_id: str, kind: RemovableType) -> InvalidState:
+    return InvalidState(
+        f"instance {instance_id} is running and has no empty {kind.value} drive; drives cannot be "
+        f"hot-plugged: eject one with PUT .../disks/{{dev}}, or stop the instance to add a drive",
+        instance=instance_id,
+        type=kind.value,
+    )
+
+
+def not_found(instance_id: str, dev: str) -> NotFound:
+    return NotFound(f"instance {instance_id} has no drive {dev}", kind="disk", instance=instance_id, dev=dev)
+
+
+def not_removable(instance_id: str, dev: str, kind: str) -> ValidationError:
+    return ValidationError(
+        f"drive {dev} of instance {instance_id} is a {kind}, not a cdrom or floppy: its medium cannot change",
+        instance=instance_id,
+        dev=dev,
+    )
+
+
+def new_drive(kind: RemovableType, used: Iterable[str], *, q35: bool) -> tuple[str, str]:
+    """(target dev, bus) for a new drive: cdroms on SATA (q35) or IDE (pc), floppies on the fdc."""
+    taken = set(used)
+    if kind is RemovableType.floppy:
+        if q35:
+            raise ValidationError("q35 machines have no floppy controller; use a cdrom")
+        for dev in ("fda", "fdb"):
+            if dev not in taken:
+                return dev, "fdc"
+        raise ValidationError("the floppy controller has no free unit (fda and fdb are taken)")
+    prefix, bus, units = ("sd", "sata", 6) if q35 else ("hd", "ide", 4)
+    for i in range(units):
+        dev = prefix + chr(ord("a") + i)
+        if dev not in taken:
+            return dev, bus
+    raise ValidationError(f"the {bus} controller has no free unit for another cdrom")
