@@ -333,14 +333,32 @@ class VM:
         self._require_alive()
         await self.qmp.execute("system_reset")
 
-    async def powerdown(self, timeout: float | None = 60.0) -> Event | None:
-        """Press the ACPI power button; with a timeout, wait for the guest's SHUTDOWN."""
+    async def powerdown(self, timeout: float | None = 60.0, *, press_interval: float = 2.0) -> Event | None:
+        """Press the ACPI power button; with a timeout, wait for the guest's SHUTDOWN.
+
+        While waiting, the button is pressed again every ``press_interval`` seconds: a guest
+        still booting has no ACPI handler yet and drops the press for good.
+        """
         self._require_alive()
         if timeout is None:
             await self.qmp.execute("system_powerdown")
             return None
-        _, event = await self.qmp.execute_and_wait("system_powerdown", None, "SHUTDOWN", timeout=timeout)
-        return event
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        with self.qmp.listen("SHUTDOWN") as sub:
+            while True:
+                await self.qmp.execute("system_powerdown")
+                left = deadline - loop.time()
+                try:
+                    event: Event = await sub.get(max(0.0, min(press_interval, left)))
+                    return event
+                except BackendTimeout:
+                    if loop.time() >= deadline:
+                        raise BackendTimeout(
+                            f"system_powerdown was accepted but SHUTDOWN did not follow within {timeout}s",
+                            command="system_powerdown",
+                            timeout=timeout,
+                        ) from None
 
     async def wait_exit(self, timeout: float | None = None) -> VMExit:
         """Wait for QEMU to end; BackendTimeout if it is still running after ``timeout``."""
