@@ -26,16 +26,6 @@ from hearth.service import Service
 T = TypeVar("T")
 
 
-class _Basic(HTTPBasic):
-    """Declares HTTP Basic in the OpenAPI document; parsing is done by ``caller`` below."""
-
-    async def __call__(self, request: Request) -> None:  # type: ignore[override]
-        return None
-
-
-basic_scheme = _Basic(realm="hearth", scheme_name="basic", auto_error=False)
-
-
 async def service(request: Request) -> Service:
     svc: Service = request.app.state.service
     return svc
@@ -57,24 +47,45 @@ def _credentials(header: str | None) -> tuple[str, str]:
     return name, password
 
 
-async def caller(request: Request, _: Annotated[None, Depends(basic_scheme)]) -> Caller:
-    """The authenticated caller; AuthFailure (401 with a Basic challenge) otherwise."""
-    name, password = _credentials(request.headers.get("authorization"))
-    svc: Service = request.app.state.service
-    hit = svc.auth.cached(name, password)
-    if hit is not None:
-        return hit
-    return await run_in_threadpool(svc.authenticate, name, password)
+class _BasicCaller(HTTPBasic):
+    """HTTP Basic, declared in OpenAPI as the ``basic`` scheme, and the authentication itself.
 
-
-def requires(op: Operation) -> Callable[[Request], Coroutine[Any, Any, None]]:
-    """A route dependency answering 501 when the driver does not serve ``op``.
-
-    Dependencies are async on purpose: FastAPI runs plain functions on a worker thread.
+    One dependency rather than a scheme plus a function: FastAPI resolves every dependency of
+    every request, so the hot GETs pay for each one.
     """
 
-    async def gate(request: Request) -> None:
-        request.app.state.service.require(op)
+    async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
+        """The authenticated caller; AuthFailure (401 with a Basic challenge) otherwise."""
+        header = request.headers.get("authorization")
+        svc: Service = request.app.state.service
+        if header:
+            hit = svc.auth.cached_header(header)
+            if hit is not None:
+                return hit
+        name, password = _credentials(header)
+        who = svc.auth.cached(name, password)
+        if who is None:
+            who = await run_in_threadpool(svc.authenticate, name, password)
+        assert header is not None  # _credentials accepted it
+        svc.auth.remember_header(header, name, password)
+        return who
+
+
+caller = _BasicCaller(realm="hearth", scheme_name="basic", auto_error=False)
+
+
+def requires(op: Operation) -> Callable[[Request], Coroutine[Any, Any, Service]]:
+    """A route dependency answering 501 when the driver does not serve ``op``, else the Service.
+
+    Hot routes take the Service from it (one dependency instead of two); others list it in
+    ``dependencies``. Dependencies are async on purpose: FastAPI runs plain functions on a worker
+    thread.
+    """
+
+    async def gate(request: Request) -> Service:
+        svc: Service = request.app.state.service
+        svc.require(op)
+        return svc
 
     gate.__name__ = f"requires_{op.name}"
     return gate
@@ -90,6 +101,17 @@ _calls = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="hearth
 async def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a blocking service or driver call off the event loop."""
     return await asyncio.get_running_loop().run_in_executor(_calls, functools.partial(func, *args, **kwargs))
+
+
+async def call_op(svc: Service, op: Operation, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run the driver's ``op``: inline when the driver declares it a fast local read, else as ``call``.
+
+    The hand-off to a worker thread and back costs more than such a read itself (a single SQLite
+    SELECT), and under load it is what sets the tail latency.
+    """
+    if op in svc.inline_operations:
+        return func(*args, **kwargs)
+    return await call(func, *args, **kwargs)
 
 
 ServiceDep = Annotated[Service, Depends(service)]

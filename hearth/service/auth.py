@@ -3,7 +3,8 @@
 A scrypt check costs tens of milliseconds and 16 MiB on purpose; paying it on every request of a
 keep-alive client would cap the server at a few dozen requests per second. A successful check is
 remembered for ``ttl`` seconds as an HMAC of the password under a key that exists only in this
-process, compared in constant time; failures are never cached, so guessing still costs scrypt.
+process; failures are never cached, so guessing still costs scrypt. Repeat requests are answered
+by one dict lookup keyed by an HMAC of their raw Authorization header, without decoding it again.
 At most ``max_parallel`` scrypt checks run at once, so a burst of bad logins cannot exhaust memory,
 and identical credentials arriving together are checked once.
 """
@@ -29,6 +30,7 @@ MAX_ENTRIES = 4096
 
 @dataclass(frozen=True)
 class _Verdict:
+    name: str
     digest: bytes
     caller: Caller
     expires: float
@@ -55,7 +57,8 @@ class Authenticator:
         self.ttl = ttl
         self._clock = clock
         self._key = secrets.token_bytes(32)
-        self._cache: dict[str, _Verdict] = {}
+        self._cache: dict[str, _Verdict] = {}  # the latest verdict per user name
+        self._headers: dict[bytes, _Verdict] = {}  # by HMAC of the header that earned it
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_parallel)
         self._flights: dict[bytes, _Flight] = {}
@@ -68,6 +71,26 @@ class Authenticator:
         if not hmac.compare_digest(verdict.digest, self._digest(name, password)):
             return None
         return verdict.caller
+
+    def cached_header(self, header: str) -> Caller | None:
+        """The caller if this exact Authorization header carried the user's current verdict.
+
+        A verdict replaced (a newer login of the same name) or forgotten no longer counts.
+        """
+        verdict = self._headers.get(self._header_digest(header))
+        if verdict is None or verdict.expires < self._clock() or self._cache.get(verdict.name) is not verdict:
+            return None
+        return verdict.caller
+
+    def remember_header(self, header: str, name: str, password: str) -> None:
+        """Let ``header``, which carries ``name`` and ``password``, find their current verdict."""
+        verdict = self._cache.get(name)
+        if verdict is None or not hmac.compare_digest(verdict.digest, self._digest(name, password)):
+            return
+        with self._lock:
+            if len(self._headers) >= MAX_ENTRIES:
+                self._headers.clear()
+            self._headers[self._header_digest(header)] = verdict
 
     def verify(self, name: str, password: str) -> Caller:
         """Check against the store (slow, blocking) and remember a success; AuthFailure otherwise.
@@ -91,7 +114,7 @@ class Authenticator:
                 with self._lock:
                     if len(self._cache) >= MAX_ENTRIES:
                         self._cache.clear()
-                    self._cache[name] = _Verdict(digest, caller, self._clock() + self.ttl)
+                    self._cache[name] = _Verdict(name, digest, caller, self._clock() + self.ttl)
                 return caller
         finally:
             with self._lock:
@@ -104,9 +127,16 @@ class Authenticator:
         with self._lock:
             if name is None:
                 self._cache.clear()
+                self._headers.clear()
             else:
                 self._cache.pop(name, None)
+                self._headers = {k: v for k, v in self._headers.items() if v.name != name}
 
     def _digest(self, name: str, password: str) -> bytes:
         msg = name.encode("utf-8", "surrogatepass") + b"\0" + password.encode("utf-8", "surrogatepass")
         return hmac.new(self._key, msg, hashlib.sha256).digest()
+
+    def _header_digest(self, header: str) -> bytes:
+        return hmac.new(
+            self._key, b"header\0" + header.encode("utf-8", "surrogatepass"), hashlib.sha256
+        ).digest()

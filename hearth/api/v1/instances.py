@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_mo
 from hearth.drivers import Operation
 from hearth.drivers.base import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
 from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, InstanceState, Name
-from hearth.service import Task
+from hearth.service import Service, Task
 
-from ..deps import CallerDep, ServiceDep, call, requires
+from ..deps import CallerDep, ServiceDep, call, call_op, requires
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
 from .common import PREFIX, Id, created_doc, json_body, task_accepted, task_doc, v1_router
 
@@ -95,13 +95,11 @@ async def list_instances(
     return page("instances", items, limit, cursor)
 
 
-@router.get(
-    "/instances/{instance_id}",
-    response_model=Instance,
-    dependencies=[Depends(requires(Operation.instances_get))],
-)
-async def get_instance(svc: ServiceDep, who: CallerDep, instance_id: Id) -> Any:
-    return await call(svc.driver.get_instance, who, instance_id)
+@router.get("/instances/{instance_id}", response_model=Instance)
+async def get_instance(
+    svc: Annotated[Service, Depends(requires(Operation.instances_get))], who: CallerDep, instance_id: Id
+) -> Any:
+    return await call_op(svc, Operation.instances_get, svc.driver.get_instance, who, instance_id)
 
 
 @router.post(

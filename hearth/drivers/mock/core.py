@@ -14,14 +14,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from hearth.store import read_session, store_errors, write_session
 
-from ..base import Driver, Feature
+from ..base import Driver, Feature, Operation
 from ..keystore import KeyStore
 from ..resources import InstanceState
+from .reads import RawRead
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,12 @@ class MockBase(Driver):
         self.clock = clock
         self.keys = KeyStore(engine)
         self._owns_engine = owns_engine
+        self._raw_gets: dict[bool, RawRead] = {}  # compiled on first use, per scoped/unscoped
+        # Reading one instance is a single SELECT; with WAL a reader never waits for a writer, so
+        # the API may run it on its event loop (see Service.inline_operations).
+        self.inline_operations: frozenset[Operation] = (
+            frozenset({Operation.instances_get}) if _readers_never_wait(engine) else frozenset()
+        )
 
     def close(self) -> None:
         if self._owns_engine:
@@ -71,9 +78,23 @@ class MockBase(Driver):
             yield s
 
     @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        """A plain connection for the hot reads: they need no session, only rows."""
+        with store_errors("the mock driver's store"), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
     def _write(self) -> Iterator[Session]:
         with store_errors("the mock driver's store"), write_session(self.engine) as s:
             yield s
+
+
+def _readers_never_wait(engine: Engine) -> bool:
+    """True for SQLite in WAL mode: a local file where readers do not block on writers."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with store_errors("the mock driver's store"), engine.connect() as conn:
+        return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).lower() == "wal"
 
 
 def effective_state(

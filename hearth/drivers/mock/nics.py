@@ -7,12 +7,14 @@ macvtap sources name host devices the mock has no host to check, so any valid na
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, ValidationError
 from hearth.store.interfaces import MockInterface
-from hearth.store.models import MockBinding, MockInstance, MockNetwork, MockSubnet
+from hearth.store.models import MockBinding, MockInstance, MockNetwork, MockSubnet, utcnow
 
 from .. import addressing
 from .. import interfaces as nics
@@ -29,6 +31,17 @@ from ..resources import (
 )
 from .core import effective_state, serialize_allocations
 from .storage import StorageOps
+
+
+def _next_stamp(s: Session, instance_id: str) -> datetime:
+    """A creation time later than every NIC the instance has, so listing by it is creation order.
+
+    Within one transaction (an instance built with several NICs) or after the wall clock steps
+    back, plain "now" can tie or go backwards, and the MAC tie-break would then decide the order.
+    """
+    now = utcnow()
+    last = s.scalar(select(func.max(MockInterface.created)).where(MockInterface.instance_id == instance_id))
+    return now if last is None or now > last else last + timedelta(microseconds=1)
 
 
 class NicOps(StorageOps):
@@ -99,6 +112,7 @@ class NicOps(StorageOps):
             source, subnet_id = net.id, self._allocate(s, inst.id, net)
         mode = request.effective_mode
         row = MockInterface(
+            created=_next_stamp(s, inst.id),
             instance_id=inst.id,
             mac=mac,
             type=request.type.value,
@@ -116,6 +130,7 @@ class NicOps(StorageOps):
         taken = set(s.scalars(select(MockInterface.mac).where(MockInterface.instance_id == inst.id)))
         s.add(
             MockInterface(
+                created=_next_stamp(s, inst.id),
                 instance_id=inst.id,
                 mac=nics.random_mac(taken),
                 type=InterfaceType.network.value,
