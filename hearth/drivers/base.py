@@ -231,6 +231,10 @@ class Driver:
 
     name: ClassVar[str] = "base"
     features: ClassVar[frozenset[Feature]] = frozenset()
+    # Not a ClassVar: a driver may decide per instance (the mock does, from its store's journal mode).
+    inline_operations: frozenset[Operation] = frozenset()
+    """Operations this driver answers without blocking (no backend call, no waiting on a lock),
+    so they are safe to call on the event loop; the API skips the worker thread for them."""
 
     # --- discovery and shared helpers (not operations) -----------------------------------------
 

@@ -61,9 +61,8 @@ class Service:
         self.driver = driver
         self.engine = engine
         self.capabilities: Capabilities = driver.capabilities()
-        # Operations the driver answers from a local store without blocking (optional attribute):
-        # the API calls these on the event loop instead of handing them to a worker thread.
-        self.inline_operations: frozenset[Operation] = frozenset(getattr(driver, "inline_operations", ()))
+        # The API calls these on the event loop instead of handing them to a worker thread.
+        self.inline_operations: frozenset[Operation] = driver.inline_operations
         self.auth = Authenticator(engine)
         self.tasks = TaskRunner(engine, workers=task_workers)
         interrupted = self.tasks.recover()

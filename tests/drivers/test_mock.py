@@ -17,6 +17,8 @@ from hearth.drivers.resources import (
     HwpPropertyName,
     InstanceCreate,
     InstanceState,
+    InterfaceCreate,
+    InterfaceType,
     KeyCreate,
     PropertyKind,
     RealmState,
@@ -197,3 +199,15 @@ def test_key_store_failures_are_backend_errors_too(mock: MockDriver) -> None:
         mock.list_keys(ALICE)
     with pytest.raises(BackendError):
         mock.create_key(ALICE, KeyCreate(name="k"))
+
+
+def test_interfaces_list_in_creation_order_not_mac_order(mock: MockDriver) -> None:
+    """NICs added in one order with MACs that sort the other way come back as added."""
+    inst = mock.create_instance(ALICE, REQ)
+    macs = ["52:54:00:00:00:03", "52:54:00:00:00:02", "52:54:00:00:00:01"]
+    for mac in macs:
+        mock.create_interface(ALICE, inst.id, InterfaceCreate(type=InterfaceType.user, mac=mac))
+    listed = [n.mac for n in mock.list_interfaces(ALICE, inst.id)]
+    assert [m for m in listed if m in macs] == macs
+    # The order also holds against NICs the instance was created with: ours come after them.
+    assert listed[-len(macs) :] == macs

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import libvirt
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from hearth.domain import Domain, DomainCapabilities, HostCapabilities, StoragePool
 from hearth.errors import BackendError, NotFound
-from hearth.store import read_session, store_errors, write_session
 
-from ..base import Driver, Feature
+from ..base import Feature
 from ..caller import Caller, ensure_visible
-from ..keystore import KeyStore
 from ..resources import InstanceState
+from ..stored import StoredDriver
 from . import metadata
 from .config import Host, LibvirtConfig
 from .connection import Link
@@ -49,7 +46,7 @@ class Found:
         return str(self.dom.UUIDString())
 
 
-class LibvirtBase(Driver):
+class LibvirtBase(StoredDriver):
     name = "libvirt"
     features = frozenset(
         {
@@ -64,11 +61,9 @@ class LibvirtBase(Driver):
     )
 
     def __init__(self, config: LibvirtConfig, engine: Engine, *, owns_engine: bool = False) -> None:
+        super().__init__(engine, owns_engine=owns_engine)
         self.config = config
-        self.engine = engine
-        self.keys = KeyStore(engine)
         self.links: dict[str, Link] = {h.realm: Link(h) for h in config.hosts}
-        self._owns_engine = owns_engine
         self._caps: dict[str, tuple[HostCapabilities, DomainCapabilities | None]] = {}
         self._lock = threading.Lock()
         self._stopping: dict[str, threading.Event] = {}
@@ -81,20 +76,7 @@ class LibvirtBase(Driver):
             ev.set()
         for link in self.links.values():
             link.close()
-        if self._owns_engine:
-            self.engine.dispose()
-
-    # --- store --------------------------------------------------------------------------------
-
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with store_errors("the libvirt driver's store"), read_session(self.engine) as s:
-            yield s
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with store_errors("the libvirt driver's store"), write_session(self.engine) as s:
-            yield s
+        super().close()
 
     # --- hosts --------------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import libvirt
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearth.domain import StorageVolume
@@ -19,18 +18,16 @@ from hearth.errors import InvalidState, ValidationError
 from hearth.store import new_id
 from hearth.store.libvirt import LibvirtImage
 
-from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible, owner_scope
+from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
+from ..owned import visible_rows
 from ..resources import (
     Architecture,
     Image,
     ImageCreate,
     ImageState,
     InstanceState,
-    Key,
-    KeyCreate,
-    KeyCreated,
-    KeyImport,
 )
+from ..row_models import image_model
 from .connection import Link
 from .networking import NetworkOps
 from .volumes import clone_volume, delete_volume, volume_xml
@@ -39,27 +36,9 @@ from .volumes import clone_volume, delete_volume, volume_xml
 DELETED = "DELETED"
 
 
-def image_model(row: LibvirtImage) -> Image:
-    return Image(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        description=row.description,
-        state=ImageState(row.state),
-        os=row.os,
-        architecture=Architecture(row.architecture),
-        source_instance=row.source_instance,
-    )
-
-
 class ImageOps(NetworkOps):
     def list_images(self, caller: Caller) -> list[Image]:
-        q = select(LibvirtImage).where(LibvirtImage.state != DELETED)
-        q = q.order_by(LibvirtImage.created, LibvirtImage.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(LibvirtImage.owner_id.in_(scope))
+        q = visible_rows(LibvirtImage, caller).where(LibvirtImage.state != DELETED)
         with self._read() as s:
             return [image_model(r) for r in s.scalars(q)]
 
@@ -197,23 +176,6 @@ class ImageOps(NetworkOps):
         ensure_visible(caller, "image", image_id, row.owner_id if row and row.state != DELETED else None)
         assert row is not None
         return row
-
-    # --- keys: the shared key store -----------------------------------------------------------
-
-    def list_keys(self, caller: Caller) -> list[Key]:
-        return self.keys.list(caller)
-
-    def get_key(self, caller: Caller, key_id: str) -> Key:
-        return self.keys.get(caller, key_id)
-
-    def create_key(self, caller: Caller, request: KeyCreate) -> KeyCreated:
-        return self.keys.create(caller, request)
-
-    def import_key(self, caller: Caller, request: KeyImport) -> Key:
-        return self.keys.import_(caller, request)
-
-    def delete_key(self, caller: Caller, key_id: str) -> None:
-        self.keys.delete(caller, key_id)
 
 
 def _import_disk(link: Link, pool: str, volume: str, disk: Path) -> None:

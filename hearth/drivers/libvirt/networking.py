@@ -31,8 +31,10 @@ from hearth.store import new_id
 from hearth.store.libvirt import LibvirtNetwork, LibvirtSubnet
 
 from .. import addressing
-from ..caller import SYSTEM_OWNER, Caller, can_see, ensure_modifiable, ensure_visible, owner_scope
+from ..caller import SYSTEM_OWNER, Caller, can_see, ensure_modifiable
+from ..owned import owned_row, visible_rows
 from ..resources import Network, NetworkCreate, NetworkUpdate, Subnet, SubnetCreate, SubnetUpdate
+from ..row_models import network_model, subnet_model
 from .catalogue import EPOCH
 from .connection import Link
 from .core import LibvirtBase
@@ -136,12 +138,9 @@ class NetworkOps(LibvirtBase):
 
     def list_networks(self, caller: Caller) -> list[Network]:
         out = self._shared_networks()
-        q = select(LibvirtNetwork).order_by(LibvirtNetwork.created, LibvirtNetwork.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(LibvirtNetwork.owner_id.in_(scope))
+        q = visible_rows(LibvirtNetwork, caller)
         with self._read() as s:
-            out += [self._network_model(r) for r in s.scalars(q)]
+            out += [network_model(r) for r in s.scalars(q)]
         return out
 
     def get_network(self, caller: Caller, network_id: str) -> Network:
@@ -149,7 +148,7 @@ class NetworkOps(LibvirtBase):
             if net.id == network_id:
                 return net
         with self._read() as s:
-            return self._network_model(self._network_row(s, caller, network_id))
+            return network_model(self._network_row(s, caller, network_id))
 
     def create_network(self, caller: Caller, request: NetworkCreate) -> Network:
         link = self._default_link()
@@ -178,7 +177,7 @@ class NetworkOps(LibvirtBase):
             with self._write() as s:
                 s.add(row)
                 s.flush()
-                return self._network_model(row)
+                return network_model(row)
         except Exception:
             self._drop_libvirt_network(link, row.libvirt_name)
             raise
@@ -196,7 +195,7 @@ class NetworkOps(LibvirtBase):
             if request.name is not None:
                 row.name = request.name
             s.flush()
-            return self._network_model(row)
+            return network_model(row)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
         if network_id in self.config.shared_networks:
@@ -225,14 +224,11 @@ class NetworkOps(LibvirtBase):
 
     def list_subnets(self, caller: Caller, network_id: str | None = None) -> list[Subnet]:
         out = [s for s in self._shared_subnets() if network_id in (None, s.network)]
-        q = select(LibvirtSubnet).order_by(LibvirtSubnet.created, LibvirtSubnet.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(LibvirtSubnet.owner_id.in_(scope))
+        q = visible_rows(LibvirtSubnet, caller)
         if network_id is not None:
             q = q.where(LibvirtSubnet.network_id == network_id)
         with self._read() as s:
-            out += [self._subnet_model(r) for r in s.scalars(q)]
+            out += [subnet_model(r) for r in s.scalars(q)]
         return out
 
     def get_subnet(self, caller: Caller, subnet_id: str) -> Subnet:
@@ -240,7 +236,7 @@ class NetworkOps(LibvirtBase):
             if sub.id == subnet_id:
                 return sub
         with self._read() as s:
-            return self._subnet_model(self._subnet_row(s, caller, subnet_id))
+            return subnet_model(self._subnet_row(s, caller, subnet_id))
 
     def create_subnet(self, caller: Caller, request: SubnetCreate) -> Subnet:
         with self._write() as s:
@@ -259,14 +255,14 @@ class NetworkOps(LibvirtBase):
             self._apply_blocks(net, [x.address_block for x in siblings] + [row.address_block])
             s.add(row)
             s.flush()
-            return self._subnet_model(row)
+            return subnet_model(row)
 
     def update_subnet(self, caller: Caller, subnet_id: str, request: SubnetUpdate) -> Subnet:
         with self._write() as s:
             row = self._subnet_row(s, caller, subnet_id, modify=True)
             row.name = request.name
             s.flush()
-            return self._subnet_model(row)
+            return subnet_model(row)
 
     def delete_subnet(self, caller: Caller, subnet_id: str) -> None:
         with self._write() as s:
@@ -295,39 +291,10 @@ class NetworkOps(LibvirtBase):
     def _network_row(
         self, s: Session, caller: Caller, network_id: str, modify: bool = False
     ) -> LibvirtNetwork:
-        row = s.get(LibvirtNetwork, network_id)
-        (ensure_modifiable if modify else ensure_visible)(
-            caller, "network", network_id, row.owner_id if row else None
-        )
-        assert row is not None
-        return row
+        return owned_row(s, LibvirtNetwork, "network", caller, network_id, modify)
 
     def _subnet_row(self, s: Session, caller: Caller, subnet_id: str, modify: bool = False) -> LibvirtSubnet:
-        row = s.get(LibvirtSubnet, subnet_id)
-        (ensure_modifiable if modify else ensure_visible)(
-            caller, "subnet", subnet_id, row.owner_id if row else None
-        )
-        assert row is not None
-        return row
-
-    def _network_model(self, row: LibvirtNetwork) -> Network:
-        return Network(
-            id=row.id,
-            name=row.name,
-            owner_id=row.owner_id,
-            created=row.created,
-            address_blocks=list(row.address_blocks),
-        )
-
-    def _subnet_model(self, row: LibvirtSubnet) -> Subnet:
-        return Subnet(
-            id=row.id,
-            name=row.name,
-            owner_id=row.owner_id,
-            created=row.created,
-            network=row.network_id,
-            address_block=row.address_block,
-        )
+        return owned_row(s, LibvirtSubnet, "subnet", caller, subnet_id, modify)
 
     def _shared_xml(self) -> list[tuple[Link, NetworkXML]]:
         out = []

@@ -12,47 +12,32 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hearth.domain import Domain
-from hearth.errors import Conflict, InvalidState, ValidationError
+from hearth.errors import Conflict, ValidationError
 from hearth.store import new_id
 from hearth.store.libvirt import LibvirtSnapshot, LibvirtVolume
 
-from ..caller import Caller, ensure_modifiable, ensure_visible, owner_scope
+from .. import volume_rules
+from ..caller import Caller
+from ..owned import owned_row, visible_rows
 from ..resources import (
-    InstanceState,
     Snapshot,
     SnapshotCreate,
     SnapshotState,
     Volume,
     VolumeAttach,
     VolumeCreate,
-    VolumeState,
 )
+from ..row_models import snapshot_model, volume_model
 from . import build
 from .images import ImageOps
 from .volumes import GIB, clone_volume, create_volume, delete_volume, volume_info
-
-ATTACHABLE = frozenset({InstanceState.RUNNING, InstanceState.STOPPED})
-
-
-def snapshot_model(row: LibvirtSnapshot) -> Snapshot:
-    return Snapshot(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        volume=row.volume_id,
-        state=SnapshotState.AVAILABLE,
-    )
 
 
 class StorageOps(ImageOps):
     # --- volumes ------------------------------------------------------------------------------
 
     def list_volumes(self, caller: Caller) -> list[Volume]:
-        q = select(LibvirtVolume).order_by(LibvirtVolume.created, LibvirtVolume.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(LibvirtVolume.owner_id.in_(scope))
+        q = visible_rows(LibvirtVolume, caller)
         with self._read() as s:
             rows = list(s.scalars(q))
         attached = self._attachments({r.realm_id for r in rows})
@@ -97,17 +82,10 @@ class StorageOps(ImageOps):
         with self._write() as s:
             row = self._volume_row(s, caller, volume_id, modify=True)
             on = self._attachments({row.realm_id}).get(self._path(row))
-            if on is not None:
-                raise Conflict(
-                    f"volume {row.id} is attached to instance {on[0]} as {on[1]}; detach it first",
-                    volume=row.id,
-                    instance=on[0],
-                )
             snaps = s.scalar(
                 select(func.count()).select_from(LibvirtSnapshot).where(LibvirtSnapshot.volume_id == row.id)
             )
-            if snaps:
-                raise Conflict(f"volume {row.id} has {snaps} snapshot(s); delete them first", volume=row.id)
+            volume_rules.check_deletable(row.id, on, snaps or 0)
             delete_volume(self._link(row.realm_id), row.pool, row.volume)
             s.delete(row)
 
@@ -115,22 +93,14 @@ class StorageOps(ImageOps):
         with self._read() as s:
             row = self._volume_row(s, caller, volume_id, modify=True)
         found = self._find(caller, request.instance_id)
-        if found.meta.owner_id != row.owner_id:
-            raise ValidationError("a volume can only be attached to an instance of the same owner")
+        volume_rules.check_same_owner(row.owner_id, found.meta.owner_id)
         if found.link.host.realm != row.realm_id:
             raise ValidationError(f"volume {row.id} is in realm {row.realm_id}, the instance is not")
         path = self._path(row)
         on = self._attachments({row.realm_id}).get(path)
-        if on is not None:
-            raise Conflict(f"volume {row.id} is already attached to instance {on[0]}", volume=row.id)
+        volume_rules.check_not_attached(row.id, on[0] if on else None)
         state = self._state_of(found)
-        if state not in ATTACHABLE:
-            raise InvalidState(
-                f"cannot attach a volume to instance {found.id} while it is {state.value}; "
-                "it must be RUNNING or STOPPED",
-                instance=found.id,
-                state=state.value,
-            )
+        volume_rules.check_instance_state(found.id, state)
         taken = {d.target_dev for d in found.xml.devices.disks}
         if request.device in taken:
             raise Conflict(
@@ -160,12 +130,7 @@ class StorageOps(ImageOps):
         return self._volume_model(row, {})
 
     def _volume_row(self, s: Session, caller: Caller, volume_id: str, modify: bool = False) -> LibvirtVolume:
-        row = s.get(LibvirtVolume, volume_id)
-        (ensure_modifiable if modify else ensure_visible)(
-            caller, "volume", volume_id, row.owner_id if row else None
-        )
-        assert row is not None
-        return row
+        return owned_row(s, LibvirtVolume, "volume", caller, volume_id, modify)
 
     def _path(self, row: LibvirtVolume) -> str:
         return str(volume_info(self._link(row.realm_id), row.pool, row.volume).target_path)
@@ -182,31 +147,18 @@ class StorageOps(ImageOps):
 
     def _volume_model(self, row: LibvirtVolume, attached: dict[str, tuple[str, str]]) -> Volume:
         on = attached.get(self._path(row)) if attached else None
-        return Volume(
-            id=row.id,
-            name=row.name,
-            owner_id=row.owner_id,
-            created=row.created,
-            capacity_gb=row.capacity_gb,
-            state=VolumeState.IN_USE if on else VolumeState.AVAILABLE,
-            realm=row.realm_id,
-            instance=on[0] if on else None,
-            device=on[1] if on else None,
-        )
+        return volume_model(row, on[0] if on else None, on[1] if on else None)
 
     # --- snapshots ----------------------------------------------------------------------------
 
     def list_snapshots(self, caller: Caller) -> list[Snapshot]:
-        q = select(LibvirtSnapshot).order_by(LibvirtSnapshot.created, LibvirtSnapshot.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(LibvirtSnapshot.owner_id.in_(scope))
+        q = visible_rows(LibvirtSnapshot, caller)
         with self._read() as s:
-            return [snapshot_model(r) for r in s.scalars(q)]
+            return [snapshot_model(r, SnapshotState.AVAILABLE) for r in s.scalars(q)]
 
     def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
         with self._read() as s:
-            return snapshot_model(self._snapshot_row(s, caller, snapshot_id))
+            return snapshot_model(self._snapshot_row(s, caller, snapshot_id), SnapshotState.AVAILABLE)
 
     def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
         with self._read() as s:
@@ -227,7 +179,7 @@ class StorageOps(ImageOps):
             with self._write() as s:
                 s.add(row)
                 s.flush()
-                return snapshot_model(row)
+                return snapshot_model(row, SnapshotState.AVAILABLE)
         except Exception:
             delete_volume(link, vol.pool, name)
             raise
@@ -243,12 +195,7 @@ class StorageOps(ImageOps):
     def _snapshot_row(
         self, s: Session, caller: Caller, snapshot_id: str, modify: bool = False
     ) -> LibvirtSnapshot:
-        row = s.get(LibvirtSnapshot, snapshot_id)
-        (ensure_modifiable if modify else ensure_visible)(
-            caller, "snapshot", snapshot_id, row.owner_id if row else None
-        )
-        assert row is not None
-        return row
+        return owned_row(s, LibvirtSnapshot, "snapshot", caller, snapshot_id, modify)
 
 
 def _append(items: object, item: object) -> None:

@@ -21,7 +21,8 @@ from hearth.store.models import (
 )
 from hearth.store.users import seed_demo_users
 
-from ..caller import SYSTEM_OWNER, Caller, can_see, ensure_modifiable, ensure_visible, owner_scope
+from ..caller import SYSTEM_OWNER, Caller, can_see, ensure_modifiable, ensure_visible
+from ..owned import visible_rows
 from ..resources import (
     HWP_UNITS,
     Architecture,
@@ -32,14 +33,11 @@ from ..resources import (
     ImageCreate,
     ImageState,
     InstanceState,
-    Key,
-    KeyCreate,
-    KeyCreated,
-    KeyImport,
     PropertyKind,
     Realm,
     RealmState,
 )
+from ..row_models import image_model
 from .core import MockBase, effective_state
 
 _SEEDED = "mock_catalogue_seeded"
@@ -132,20 +130,6 @@ def _seed_default_network(engine: Engine) -> None:
         s.add(StoreMeta(key=_NETWORK_SEEDED, value="1"))
 
 
-def image_model(row: MockImage) -> Image:
-    return Image(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        description=row.description,
-        state=ImageState(row.state),
-        os=row.os,
-        architecture=Architecture(row.architecture),
-        source_instance=row.source_instance,
-    )
-
-
 def realm_model(row: MockRealm) -> Realm:
     return Realm(
         id=row.id,
@@ -173,10 +157,7 @@ class CatalogueOps(MockBase):
     # --- images -------------------------------------------------------------------------------
 
     def list_images(self, caller: Caller) -> list[Image]:
-        q = select(MockImage).order_by(MockImage.created, MockImage.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(MockImage.owner_id.in_(scope))
+        q = visible_rows(MockImage, caller)
         with self._read() as s:
             return [image_model(r) for r in s.scalars(q)]
 
@@ -265,23 +246,6 @@ class CatalogueOps(MockBase):
             ensure_visible(caller, "hardware profile", hwp_id, row.owner_id if row else None)
             assert row is not None
             return hwp_model(row)
-
-    # --- keys: the shared key store -----------------------------------------------------------
-
-    def list_keys(self, caller: Caller) -> list[Key]:
-        return self.keys.list(caller)
-
-    def get_key(self, caller: Caller, key_id: str) -> Key:
-        return self.keys.get(caller, key_id)
-
-    def create_key(self, caller: Caller, request: KeyCreate) -> KeyCreated:
-        return self.keys.create(caller, request)
-
-    def import_key(self, caller: Caller, request: KeyImport) -> Key:
-        return self.keys.import_(caller, request)
-
-    def delete_key(self, caller: Caller, key_id: str) -> None:
-        self.keys.delete(caller, key_id)
 
 
 def check_image_usable(image: MockImage) -> None:

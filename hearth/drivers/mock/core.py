@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
-from hearth.store import read_session, store_errors, write_session
+from hearth.store import store_errors
 
-from ..base import Driver, Feature, Operation
-from ..keystore import KeyStore
+from ..base import Feature, Operation
 from ..resources import InstanceState
+from ..stored import StoredDriver
 from .reads import RawRead
 
 
@@ -33,7 +33,7 @@ class MockTiming:
     shutdown_seconds: float = 0.3
 
 
-class MockBase(Driver):
+class MockBase(StoredDriver):
     name = "mock"
     # Templates are resolved by the service layer; the mock builds from the resolved spec.
     features = frozenset(
@@ -56,37 +56,21 @@ class MockBase(Driver):
         clock: Callable[[], float] = time.time,
         owns_engine: bool = False,
     ) -> None:
-        self.engine = engine
+        super().__init__(engine, owns_engine=owns_engine)
         self.timing = timing or MockTiming()
         self.clock = clock
-        self.keys = KeyStore(engine)
-        self._owns_engine = owns_engine
         self._raw_gets: dict[bool, RawRead] = {}  # compiled on first use, per scoped/unscoped
         # Reading one instance is a single SELECT; with WAL a reader never waits for a writer, so
         # the API may run it on its event loop (see Service.inline_operations).
-        self.inline_operations: frozenset[Operation] = (
+        self.inline_operations = (
             frozenset({Operation.instances_get}) if _readers_never_wait(engine) else frozenset()
         )
-
-    def close(self) -> None:
-        if self._owns_engine:
-            self.engine.dispose()
-
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with store_errors("the mock driver's store"), read_session(self.engine) as s:
-            yield s
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
         """A plain connection for the hot reads: they need no session, only rows."""
-        with store_errors("the mock driver's store"), self.engine.connect() as conn:
+        with store_errors(self.store_label), self.engine.connect() as conn:
             yield conn
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with store_errors("the mock driver's store"), write_session(self.engine) as s:
-            yield s
 
 
 def _readers_never_wait(engine: Engine) -> bool:

@@ -10,7 +10,8 @@ from hearth.store import new_id
 from hearth.store.models import MockAddress, MockBinding, MockInstance, MockNetwork, MockSubnet
 
 from .. import addressing
-from ..caller import Caller, ensure_modifiable, ensure_visible, owner_scope
+from ..caller import Caller, ensure_visible
+from ..owned import owned_row, visible_rows
 from ..resources import (
     Address,
     AddressCreate,
@@ -22,32 +23,12 @@ from ..resources import (
     SubnetCreate,
     SubnetUpdate,
 )
+from ..row_models import network_model, subnet_model
 from .catalogue import CatalogueOps
 from .core import serialize_allocations
 
 # Public addresses come from a documentation range, so nothing the mock hands out is routable.
 PUBLIC_POOL = "203.0.113.0/24"
-
-
-def network_model(row: MockNetwork) -> Network:
-    return Network(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        address_blocks=list(row.address_blocks),
-    )
-
-
-def subnet_model(row: MockSubnet) -> Subnet:
-    return Subnet(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        network=row.network_id,
-        address_block=row.address_block,
-    )
 
 
 def address_model(row: MockAddress) -> Address:
@@ -65,10 +46,7 @@ class NetworkOps(CatalogueOps):
     # --- networks -----------------------------------------------------------------------------
 
     def list_networks(self, caller: Caller) -> list[Network]:
-        q = select(MockNetwork).order_by(MockNetwork.created, MockNetwork.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(MockNetwork.owner_id.in_(scope))
+        q = visible_rows(MockNetwork, caller)
         with self._read() as s:
             return [network_model(r) for r in s.scalars(q)]
 
@@ -114,19 +92,12 @@ class NetworkOps(CatalogueOps):
             s.delete(row)
 
     def _network_row(self, s: Session, caller: Caller, network_id: str, modify: bool = False) -> MockNetwork:
-        row = s.get(MockNetwork, network_id)
-        check = ensure_modifiable if modify else ensure_visible
-        check(caller, "network", network_id, row.owner_id if row else None)
-        assert row is not None
-        return row
+        return owned_row(s, MockNetwork, "network", caller, network_id, modify)
 
     # --- subnets ------------------------------------------------------------------------------
 
     def list_subnets(self, caller: Caller, network_id: str | None = None) -> list[Subnet]:
-        q = select(MockSubnet).order_by(MockSubnet.created, MockSubnet.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(MockSubnet.owner_id.in_(scope))
+        q = visible_rows(MockSubnet, caller)
         if network_id is not None:
             q = q.where(MockSubnet.network_id == network_id)
         with self._read() as s:
@@ -174,11 +145,7 @@ class NetworkOps(CatalogueOps):
             s.delete(row)
 
     def _subnet_row(self, s: Session, caller: Caller, subnet_id: str, modify: bool = False) -> MockSubnet:
-        row = s.get(MockSubnet, subnet_id)
-        check = ensure_modifiable if modify else ensure_visible
-        check(caller, "subnet", subnet_id, row.owner_id if row else None)
-        assert row is not None
-        return row
+        return owned_row(s, MockSubnet, "subnet", caller, subnet_id, modify)
 
     def _bind(self, s: Session, caller: Caller, instance_id: str, req: NetworkRequest) -> MockBinding:
         """Give a new instance an address on the requested network (and subnet, and IP)."""
@@ -216,10 +183,7 @@ class NetworkOps(CatalogueOps):
     # --- public addresses ---------------------------------------------------------------------
 
     def list_addresses(self, caller: Caller) -> list[Address]:
-        q = select(MockAddress).order_by(MockAddress.created, MockAddress.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(MockAddress.owner_id.in_(scope))
+        q = visible_rows(MockAddress, caller)
         with self._read() as s:
             return [address_model(r) for r in s.scalars(q)]
 
@@ -284,8 +248,4 @@ class NetworkOps(CatalogueOps):
             return address_model(row)
 
     def _address_row(self, s: Session, caller: Caller, address_id: str, modify: bool = False) -> MockAddress:
-        row = s.get(MockAddress, address_id)
-        check = ensure_modifiable if modify else ensure_visible
-        check(caller, "address", address_id, row.owner_id if row else None)
-        assert row is not None
-        return row
+        return owned_row(s, MockAddress, "address", caller, address_id, modify)

@@ -6,67 +6,37 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hearth.errors import Conflict, InvalidState, ValidationError
+from hearth.errors import Conflict
 from hearth.store import new_id
 from hearth.store.models import MockInstance, MockSnapshot, MockVolume
 
-from ..caller import Caller, ensure_modifiable, ensure_visible, owner_scope
+from .. import volume_rules
+from ..caller import Caller, ensure_visible
+from ..owned import owned_row, visible_rows
 from ..resources import (
-    InstanceState,
     Snapshot,
     SnapshotCreate,
     SnapshotState,
     Volume,
     VolumeAttach,
     VolumeCreate,
-    VolumeState,
 )
+from ..row_models import attached_volume_model, stored_snapshot_model
 from .core import effective_state
 from .networking import NetworkOps
-
-# A disk can be hot-plugged into a running guest or cold-plugged into a stopped one.
-ATTACHABLE = frozenset({InstanceState.RUNNING, InstanceState.STOPPED})
-
-
-def volume_model(row: MockVolume) -> Volume:
-    return Volume(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        capacity_gb=row.capacity_gb,
-        state=VolumeState.IN_USE if row.instance_id else VolumeState.AVAILABLE,
-        realm=row.realm_id,
-        instance=row.instance_id,
-        device=row.device,
-    )
-
-
-def snapshot_model(row: MockSnapshot) -> Snapshot:
-    return Snapshot(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        volume=row.volume_id,
-        state=SnapshotState(row.state),
-    )
 
 
 class StorageOps(NetworkOps):
     # --- volumes ------------------------------------------------------------------------------
 
     def list_volumes(self, caller: Caller) -> list[Volume]:
-        q = select(MockVolume).order_by(MockVolume.created, MockVolume.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(MockVolume.owner_id.in_(scope))
+        q = visible_rows(MockVolume, caller)
         with self._read() as s:
-            return [volume_model(r) for r in s.scalars(q)]
+            return [attached_volume_model(r) for r in s.scalars(q)]
 
     def get_volume(self, caller: Caller, volume_id: str) -> Volume:
         with self._read() as s:
-            return volume_model(self._volume_row(s, caller, volume_id))
+            return attached_volume_model(self._volume_row(s, caller, volume_id))
 
     def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
         self.require_features(request)
@@ -82,23 +52,16 @@ class StorageOps(NetworkOps):
             )
             s.add(row)
             s.flush()
-            return volume_model(row)
+            return attached_volume_model(row)
 
     def delete_volume(self, caller: Caller, volume_id: str) -> None:
         with self._write() as s:
             row = self._volume_row(s, caller, volume_id, modify=True)
-            if row.instance_id is not None:
-                raise Conflict(
-                    f"volume {row.id} is attached to instance {row.instance_id} as {row.device}; "
-                    "detach it first",
-                    volume=row.id,
-                    instance=row.instance_id,
-                )
             snaps = s.scalar(
                 select(func.count()).select_from(MockSnapshot).where(MockSnapshot.volume_id == row.id)
             )
-            if snaps:
-                raise Conflict(f"volume {row.id} has {snaps} snapshot(s); delete them first", volume=row.id)
+            attached = (row.instance_id, row.device) if row.instance_id is not None else None
+            volume_rules.check_deletable(row.id, attached, snaps or 0)
             s.delete(row)
 
     def attach_volume(self, caller: Caller, volume_id: str, request: VolumeAttach) -> Volume:
@@ -107,20 +70,10 @@ class StorageOps(NetworkOps):
             inst = s.get(MockInstance, request.instance_id, with_for_update=True)
             ensure_visible(caller, "instance", request.instance_id, inst.owner_id if inst else None)
             assert inst is not None
-            if inst.owner_id != row.owner_id:
-                raise ValidationError("a volume can only be attached to an instance of the same owner")
-            if row.instance_id is not None:
-                raise Conflict(
-                    f"volume {row.id} is already attached to instance {row.instance_id}", volume=row.id
-                )
+            volume_rules.check_same_owner(row.owner_id, inst.owner_id)
+            volume_rules.check_not_attached(row.id, row.instance_id)
             state, _ = effective_state(inst.state, inst.next_state, inst.next_at, self.clock())
-            if state not in ATTACHABLE:
-                raise InvalidState(
-                    f"cannot attach a volume to instance {inst.id} while it is {state.value}; "
-                    "it must be RUNNING or STOPPED",
-                    instance=inst.id,
-                    state=state.value,
-                )
+            volume_rules.check_instance_state(inst.id, state)
             taken = s.scalar(
                 select(MockVolume.id).where(
                     MockVolume.instance_id == inst.id, MockVolume.device == request.device
@@ -136,7 +89,7 @@ class StorageOps(NetworkOps):
                 s.flush()
             except IntegrityError:
                 raise Conflict(f"device {request.device} of instance {inst.id} is taken") from None
-            return volume_model(row)
+            return attached_volume_model(row)
 
     def detach_volume(self, caller: Caller, volume_id: str) -> Volume:
         with self._write() as s:
@@ -145,28 +98,21 @@ class StorageOps(NetworkOps):
                 raise Conflict(f"volume {row.id} is not attached", volume=row.id)
             row.instance_id, row.device = None, None
             s.flush()
-            return volume_model(row)
+            return attached_volume_model(row)
 
     def _volume_row(self, s: Session, caller: Caller, volume_id: str, modify: bool = False) -> MockVolume:
-        row = s.get(MockVolume, volume_id)
-        check = ensure_modifiable if modify else ensure_visible
-        check(caller, "volume", volume_id, row.owner_id if row else None)
-        assert row is not None
-        return row
+        return owned_row(s, MockVolume, "volume", caller, volume_id, modify)
 
     # --- snapshots ----------------------------------------------------------------------------
 
     def list_snapshots(self, caller: Caller) -> list[Snapshot]:
-        q = select(MockSnapshot).order_by(MockSnapshot.created, MockSnapshot.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(MockSnapshot.owner_id.in_(scope))
+        q = visible_rows(MockSnapshot, caller)
         with self._read() as s:
-            return [snapshot_model(r) for r in s.scalars(q)]
+            return [stored_snapshot_model(r) for r in s.scalars(q)]
 
     def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
         with self._read() as s:
-            return snapshot_model(self._snapshot_row(s, caller, snapshot_id))
+            return stored_snapshot_model(self._snapshot_row(s, caller, snapshot_id))
 
     def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
         with self._write() as s:
@@ -181,7 +127,7 @@ class StorageOps(NetworkOps):
             )
             s.add(row)
             s.flush()
-            return snapshot_model(row)
+            return stored_snapshot_model(row)
 
     def delete_snapshot(self, caller: Caller, snapshot_id: str) -> None:
         with self._write() as s:
@@ -191,8 +137,4 @@ class StorageOps(NetworkOps):
     def _snapshot_row(
         self, s: Session, caller: Caller, snapshot_id: str, modify: bool = False
     ) -> MockSnapshot:
-        row = s.get(MockSnapshot, snapshot_id)
-        check = ensure_modifiable if modify else ensure_visible
-        check(caller, "snapshot", snapshot_id, row.owner_id if row else None)
-        assert row is not None
-        return row
+        return owned_row(s, MockSnapshot, "snapshot", caller, snapshot_id, modify)

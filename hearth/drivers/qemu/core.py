@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from hearth.errors import BackendError, HearthError, NotFound, ValidationError
 from hearth.qemu import Supervisor, SyncVM, VMInfo
-from hearth.store import read_session, store_errors, write_session
 
-from ..base import Driver, Feature
-from ..keystore import KeyStore
+from ..base import Feature
+from ..stored import StoredDriver
 from .layout import Layout, StateLock
 
 # How often the power button is pressed again during a graceful stop: a guest still booting
@@ -34,7 +32,7 @@ from .layout import Layout, StateLock
 PRESS_INTERVAL = 2.0
 
 
-class QemuBase(Driver):
+class QemuBase(StoredDriver):
     name = "qemu"
     features = frozenset(
         {
@@ -59,14 +57,12 @@ class QemuBase(Driver):
         owns_engine: bool = False,
         press_interval: float = PRESS_INTERVAL,
     ) -> None:
-        self.engine = engine
+        super().__init__(engine, owns_engine=owns_engine)
         self.layout = Layout.at(state_dir, run_dir)
         self.layout.prepare()
         # Spec paths (kernel, initrd, cdrom) must lie under one of these (or the images dir).
         self.media_roots = tuple(Path(os.path.realpath(r)) for r in (*media_roots, self.layout.images))
         self.press_interval = press_interval
-        self.keys = KeyStore(engine)
-        self._owns_engine = owns_engine
         self._lock = StateLock(self.layout.state)
         try:
             self.sup = Supervisor(self.layout.run, binary=binary)
@@ -90,20 +86,7 @@ class QemuBase(Driver):
         with self._sup_lock:
             self.sup.close()
         self._lock.release()
-        if self._owns_engine:
-            self.engine.dispose()
-
-    # --- store ----------------------------------------------------------------------------------
-
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with store_errors("the qemu driver's store"), read_session(self.engine) as s:
-            yield s
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with store_errors("the qemu driver's store"), write_session(self.engine) as s:
-            yield s
+        super().close()
 
     # --- instances' processes -------------------------------------------------------------------
 

@@ -24,8 +24,10 @@ from hearth.store import new_id
 from hearth.store.qemu_images import QemuImage
 from hearth.store.qemu_instances import QemuInstance
 
-from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible, owner_scope
+from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
+from ..owned import visible_rows
 from ..resources import NAME_PATTERN, Architecture, Image, ImageCreate, ImageState, InstanceState
+from ..row_models import image_model
 from . import design, qemuimg
 from .core import file_errors, remove_tree
 from .listing import CatalogueOps
@@ -46,26 +48,9 @@ class ImageFiles:
     cmdline: str | None
 
 
-def image_model(row: QemuImage) -> Image:
-    return Image(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        description=row.description,
-        state=ImageState(row.state),
-        os=row.os,
-        architecture=Architecture(row.architecture),
-        source_instance=row.source_instance,
-    )
-
-
 class ImageOps(CatalogueOps):
     def list_images(self, caller: Caller) -> list[Image]:
-        q = select(QemuImage).where(QemuImage.deleted.is_(False)).order_by(QemuImage.created, QemuImage.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(QemuImage.owner_id.in_(scope))
+        q = visible_rows(QemuImage, caller).where(QemuImage.deleted.is_(False))
         with self._read() as s:
             return [image_model(r) for r in s.scalars(q)]
 

@@ -21,7 +21,9 @@ from hearth.store import new_id
 from hearth.store.qemu_instances import QemuInstance
 from hearth.store.qemu_volumes import QemuSnapshot, QemuVolume
 
-from ..caller import Caller, ensure_modifiable, ensure_visible, owner_scope
+from .. import volume_rules
+from ..caller import Caller, ensure_visible
+from ..owned import owned_row, visible_rows
 from ..resources import (
     InstanceState,
     Snapshot,
@@ -30,39 +32,13 @@ from ..resources import (
     Volume,
     VolumeAttach,
     VolumeCreate,
-    VolumeState,
 )
+from ..row_models import attached_volume_model, stored_snapshot_model
 from . import catalogue, design, hotplug, qemuimg
 from .core import file_errors
 from .images import ImageOps
 
 GiB = qemuimg.GiB
-ATTACHABLE = frozenset({InstanceState.RUNNING, InstanceState.STOPPED})
-
-
-def volume_model(row: QemuVolume) -> Volume:
-    return Volume(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        capacity_gb=row.capacity_gb,
-        state=VolumeState.IN_USE if row.instance_id else VolumeState.AVAILABLE,
-        realm=row.realm_id,
-        instance=row.instance_id,
-        device=row.device,
-    )
-
-
-def snapshot_model(row: QemuSnapshot) -> Snapshot:
-    return Snapshot(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        volume=row.volume_id,
-        state=SnapshotState(row.state),
-    )
 
 
 def serial_of(volume_id: str) -> str:
@@ -74,16 +50,13 @@ class StorageOps(ImageOps):
     # --- volumes ------------------------------------------------------------------------------
 
     def list_volumes(self, caller: Caller) -> list[Volume]:
-        q = select(QemuVolume).order_by(QemuVolume.created, QemuVolume.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(QemuVolume.owner_id.in_(scope))
+        q = visible_rows(QemuVolume, caller)
         with self._read() as s:
-            return [volume_model(r) for r in s.scalars(q)]
+            return [attached_volume_model(r) for r in s.scalars(q)]
 
     def get_volume(self, caller: Caller, volume_id: str) -> Volume:
         with self._read() as s:
-            return volume_model(self._volume_row(s, caller, volume_id))
+            return attached_volume_model(self._volume_row(s, caller, volume_id))
 
     def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
         self.require_features(request)
@@ -128,7 +101,7 @@ class StorageOps(ImageOps):
             with self._write() as s:
                 s.add(row)
                 s.flush()
-                return volume_model(row)
+                return attached_volume_model(row)
         except BaseException:
             with file_errors("removing a half-made volume"):
                 path.unlink(missing_ok=True)
@@ -137,18 +110,11 @@ class StorageOps(ImageOps):
     def delete_volume(self, caller: Caller, volume_id: str) -> None:
         with self._write() as s:
             row = self._volume_row(s, caller, volume_id, modify=True)
-            if row.instance_id is not None:
-                raise Conflict(
-                    f"volume {row.id} is attached to instance {row.instance_id} as {row.device}; "
-                    "detach it first",
-                    volume=row.id,
-                    instance=row.instance_id,
-                )
             snaps = s.scalar(
                 select(func.count()).select_from(QemuSnapshot).where(QemuSnapshot.volume_id == row.id)
             )
-            if snaps:
-                raise Conflict(f"volume {row.id} has {snaps} snapshot(s); delete them first", volume=row.id)
+            attached = (row.instance_id, row.device) if row.instance_id is not None else None
+            volume_rules.check_deletable(row.id, attached, snaps or 0)
             s.delete(row)
         with file_errors(f"removing volume {volume_id}"):
             self.layout.volume_file(volume_id).unlink(missing_ok=True)
@@ -159,21 +125,11 @@ class StorageOps(ImageOps):
             inst = s.get(QemuInstance, request.instance_id)
             ensure_visible(caller, "instance", request.instance_id, inst.owner_id if inst else None)
             assert inst is not None
-        if inst.owner_id != vol.owner_id:
-            raise ValidationError("a volume can only be attached to an instance of the same owner")
+        volume_rules.check_same_owner(vol.owner_id, inst.owner_id)
         with self._instance_lock(inst.id):
-            if vol.instance_id is not None:
-                raise Conflict(
-                    f"volume {vol.id} is already attached to instance {vol.instance_id}", volume=vol.id
-                )
+            volume_rules.check_not_attached(vol.id, vol.instance_id)
             state = self._observe_row(inst).state
-            if state not in ATTACHABLE:
-                raise InvalidState(
-                    f"cannot attach a volume to instance {inst.id} while it is {state.value}; "
-                    "it must be RUNNING or STOPPED",
-                    instance=inst.id,
-                    state=state.value,
-                )
+            volume_rules.check_instance_state(inst.id, state)
             self._claim_device(inst.id, vol.id, request.device)
             if state is InstanceState.RUNNING:
                 try:
@@ -248,25 +204,18 @@ class StorageOps(ImageOps):
                 row.instance_id, row.device = None, None
 
     def _volume_row(self, s: Session, caller: Caller, volume_id: str, modify: bool = False) -> QemuVolume:
-        row = s.get(QemuVolume, volume_id)
-        check = ensure_modifiable if modify else ensure_visible
-        check(caller, "volume", volume_id, row.owner_id if row else None)
-        assert row is not None
-        return row
+        return owned_row(s, QemuVolume, "volume", caller, volume_id, modify)
 
     # --- snapshots ----------------------------------------------------------------------------
 
     def list_snapshots(self, caller: Caller) -> list[Snapshot]:
-        q = select(QemuSnapshot).order_by(QemuSnapshot.created, QemuSnapshot.id)
-        scope = owner_scope(caller)
-        if scope is not None:
-            q = q.where(QemuSnapshot.owner_id.in_(scope))
+        q = visible_rows(QemuSnapshot, caller)
         with self._read() as s:
-            return [snapshot_model(r) for r in s.scalars(q)]
+            return [stored_snapshot_model(r) for r in s.scalars(q)]
 
     def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
         with self._read() as s:
-            return snapshot_model(self._snapshot_row(s, caller, snapshot_id))
+            return stored_snapshot_model(self._snapshot_row(s, caller, snapshot_id))
 
     def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
         with self._read() as s:
@@ -288,7 +237,7 @@ class StorageOps(ImageOps):
             with self._write() as s:
                 s.add(row)
                 s.flush()
-                return snapshot_model(row)
+                return stored_snapshot_model(row)
 
     def delete_snapshot(self, caller: Caller, snapshot_id: str) -> None:
         with self._read() as s:
@@ -310,11 +259,7 @@ class StorageOps(ImageOps):
     def _snapshot_row(
         self, s: Session, caller: Caller, snapshot_id: str, modify: bool = False
     ) -> QemuSnapshot:
-        row = s.get(QemuSnapshot, snapshot_id)
-        check = ensure_modifiable if modify else ensure_visible
-        check(caller, "snapshot", snapshot_id, row.owner_id if row else None)
-        assert row is not None
-        return row
+        return owned_row(s, QemuSnapshot, "snapshot", caller, snapshot_id, modify)
 
     @contextmanager
     def _volume_user(self, vol: QemuVolume) -> Iterator[SyncVM | None]:

@@ -1,0 +1,66 @@
+"""What every driver keeping its records in the Hearth store shares: sessions, engine, keys.
+
+Each backend keeps its own tables, but opening sessions, translating store failures into a
+BackendError that names the driver, and releasing an engine the driver was handed to own are the
+same everywhere; so are keys, which are a Hearth concept kept in one shared table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from hearth.store import read_session, store_errors, write_session
+
+from .base import Driver
+from .caller import Caller
+from .keystore import KeyStore
+from .resources import Key, KeyCreate, KeyCreated, KeyImport
+
+
+class StoredDriver(Driver):
+    """A driver over an SQLAlchemy engine; a subclass's ``close`` ends with ``super().close()``."""
+
+    def __init__(self, engine: Engine, *, owns_engine: bool = False) -> None:
+        self.engine = engine
+        self.keys = KeyStore(engine)
+        self._owns_engine = owns_engine
+
+    @property
+    def store_label(self) -> str:
+        """How store errors name where they happened."""
+        return f"the {self.name} driver's store"
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self.engine.dispose()
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with store_errors(self.store_label), read_session(self.engine) as s:
+            yield s
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with store_errors(self.store_label), write_session(self.engine) as s:
+            yield s
+
+    # --- keys: the shared key store -----------------------------------------------------------
+
+    def list_keys(self, caller: Caller) -> list[Key]:
+        return self.keys.list(caller)
+
+    def get_key(self, caller: Caller, key_id: str) -> Key:
+        return self.keys.get(caller, key_id)
+
+    def create_key(self, caller: Caller, request: KeyCreate) -> KeyCreated:
+        return self.keys.create(caller, request)
+
+    def import_key(self, caller: Caller, request: KeyImport) -> Key:
+        return self.keys.import_(caller, request)
+
+    def delete_key(self, caller: Caller, key_id: str) -> None:
+        self.keys.delete(caller, key_id)
