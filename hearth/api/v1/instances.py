@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Body, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
 
-from hearth.drivers import Operation
+from hearth.drivers import Caller, Operation
 from hearth.drivers.base import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
 from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, InstanceState, Name
 from hearth.service import Service, Task
 
 from ..deps import CallerDep, ServiceDep, call, call_op, requires
+from ..fast import fast_read
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
-from .common import PREFIX, Id, created_doc, json_body, task_accepted, task_doc, v1_router
+from .common import ID_MAX_LENGTH, PREFIX, Id, created_doc, json_body, task_accepted, task_doc, v1_router
 
 router = v1_router("instances")
 InstancePage = page_model("instances", Instance)
@@ -95,11 +96,16 @@ async def list_instances(
     return page("instances", items, limit, cursor)
 
 
+def _read_instance(svc: Service, who: Caller, instance_id: str) -> Instance:
+    return svc.driver.get_instance(who, instance_id)
+
+
 @router.get("/instances/{instance_id}", response_model=Instance)
+@fast_read(Operation.instances_get, "instance_id", ID_MAX_LENGTH, _read_instance)
 async def get_instance(
     svc: Annotated[Service, Depends(requires(Operation.instances_get))], who: CallerDep, instance_id: Id
 ) -> Any:
-    return await call_op(svc, Operation.instances_get, svc.driver.get_instance, who, instance_id)
+    return await call_op(svc, Operation.instances_get, _read_instance, svc, who, instance_id)
 
 
 @router.post(

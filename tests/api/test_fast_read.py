@@ -1,0 +1,92 @@
+"""The short cut for hot GETs (hearth.api.fast) answers exactly as FastAPI's full path would.
+
+A request whose credentials are already cached takes the short cut; the first request of a login
+takes the full path. So each test asks twice with the same client and compares, or checks that the
+second answer keeps the full path's guarantees (auth before capability, response validation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hearth.drivers import Caller, Driver
+from hearth.drivers.mock import MockDriver
+from hearth.drivers.resources import Instance
+
+from .conftest import DEMO, FAST, OTHER, Running, assert_error, new_instance, serve_driver, wait_state
+
+
+def _twice(client: httpx.Client, path: str) -> tuple[httpx.Response, httpx.Response]:
+    return client.get(path), client.get(path)
+
+
+def test_the_short_cut_sends_the_same_bytes(server: Running) -> None:
+    with server.client(DEMO) as c:
+        made = wait_state(c, new_instance(c)["id"], "RUNNING")
+        server.service.auth.forget()  # the next GET authenticates afresh: the full path
+        full, fast = _twice(c, f"/v1/instances/{made['id']}")
+        assert full.status_code == fast.status_code == 200
+        assert full.content == fast.content
+        assert full.headers["content-type"] == fast.headers["content-type"] == "application/json"
+        assert fast.json()["id"] == made["id"]
+
+
+def test_the_short_cut_keeps_errors_and_ownership(server: Running) -> None:
+    with server.client(DEMO) as c, server.client(OTHER) as other:
+        mine = new_instance(c)
+        for r in _twice(other, f"/v1/instances/{mine['id']}"):
+            assert_error(r, 404, "NotFound")
+        for r in _twice(c, "/v1/instances/" + "x" * 256):
+            body = assert_error(r, 422, "ValidationError")
+            assert body["details"] == {"fields": ["path parameter instance_id"]}
+        with server.client(("demo", "not-the-password")) as wrong:
+            for r in _twice(wrong, f"/v1/instances/{mine['id']}"):
+                assert_error(r, 401, "AuthFailure")
+
+
+class NoGetDriver(MockDriver):
+    """A real driver that cannot show one instance (the contract's 'not supported')."""
+
+    name = "noget"
+    get_instance = Driver.get_instance
+
+
+class InvalidGetDriver(MockDriver):
+    """A driver whose GET answers an invalid instance: a bug the response model must catch."""
+
+    name = "invalid"
+
+    def get_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return {"id": "bad"}  # type: ignore[return-value]
+
+
+@pytest.fixture
+def noget(tmp_path: Path) -> Iterator[Running]:
+    with serve_driver(tmp_path, lambda e: NoGetDriver(e, timing=FAST)) as r:
+        yield r
+
+
+@pytest.fixture
+def invalid(tmp_path: Path) -> Iterator[Running]:
+    with serve_driver(tmp_path, lambda e: InvalidGetDriver(e, timing=FAST)) as r:
+        yield r
+
+
+def test_401_still_comes_before_501_on_the_short_cut(noget: Running) -> None:
+    with noget.client(DEMO) as c, noget.client(("demo", "wrong")) as wrong:
+        for r in _twice(c, "/v1/instances/x"):
+            err = assert_error(r, 501, "NotSupported")
+            assert err["details"] == {"driver": "noget", "operation": "instances.get"}
+        for r in _twice(wrong, "/v1/instances/x"):
+            assert_error(r, 401, "AuthFailure")
+
+
+def test_an_invalid_driver_answer_is_500_on_the_short_cut(invalid: Running) -> None:
+    with invalid.client(DEMO) as c:
+        for r in _twice(c, "/v1/instances/anything"):
+            assert_error(r, 500, "InternalError")
+            assert "bad" not in r.json()["message"]
