@@ -9,9 +9,11 @@ virsh -c qemu:///system version >/dev/null || { echo "libvirtd did not come up" 
 if ! virsh -c qemu:///system net-info default >/dev/null 2>&1; then
   virsh -c qemu:///system net-define /usr/share/libvirt/networks/default.xml >/dev/null
 fi
-virsh -c qemu:///system net-info default 2>/dev/null | grep -qE '^Active:\s+yes' \
-  || virsh -c qemu:///system net-start default >/dev/null \
-  || echo "warning: libvirt default network did not start" >&2
+# Capture first: with pipefail, `grep -q` closing the pipe early would count as a failure.
+info=$(virsh -c qemu:///system net-info default 2>/dev/null || true)
+if ! grep -qE '^Active:[[:space:]]+yes' <<<"$info"; then
+  virsh -c qemu:///system net-start default >/dev/null || { echo "libvirt default network did not start" >&2; exit 1; }
+fi
 if [ -x /usr/share/openvswitch/scripts/ovs-ctl ]; then
   ovs-vsctl --timeout=2 show >/dev/null 2>&1 \
     || /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random >/dev/null \
