@@ -241,3 +241,15 @@ def _read_until(fd: int, marker: bytes, timeout: float = 30.0) -> bytes:
         if _readable(fd):
             got += os.read(fd, 4096)
     return got
+
+
+def test_instances_are_named_by_id_or_unique_name(env: dict[str, str]) -> None:
+    made = js(env, "vm", "create", "--image", "debian-12", "--profile", "small", "--name", "by-name-1")
+    assert js(env, "vm", "show", "by-name-1")["id"] == made["id"]
+    assert js(env, "vm", "show", made["id"])["name"] == "by-name-1"
+    js(env, "vm", "create", "--image", "debian-12", "--profile", "small", "--name", "twin")
+    js(env, "vm", "create", "--image", "debian-12", "--profile", "small", "--name", "twin")
+    assert "2 instances are named 'twin'" in one_error_line(hearth(env, "vm", "show", "twin", ok=False))
+    assert "instance 'nobody' not found (no instance has that id or name)" in one_error_line(
+        hearth(env, "vm", "stop", "nobody", ok=False)
+    )

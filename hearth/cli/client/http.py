@@ -93,6 +93,20 @@ class Api:
                 return items
         raise ClientError(f"{path} returned more than {MAX_PAGES} pages")
 
+    def instance_id(self, ref: str) -> str:
+        """The id of the instance ``ref`` names: its id, or its name when that is unique."""
+        instances = self.get_all("/v1/instances", "instances")
+        if any(i.get("id") == ref for i in instances):
+            return ref
+        named = [str(i["id"]) for i in instances if i.get("name") == ref]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise ClientError(
+                f"{len(named)} instances are named {ref!r}; use one of the ids {', '.join(named)}"
+            )
+        raise ClientError(f"instance {ref!r} not found (no instance has that id or name)")
+
 
 def _password(user: str) -> str:
     env = os.environ.get(PASSWORD_ENV)

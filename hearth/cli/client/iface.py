@@ -10,7 +10,7 @@ from .options import JsonOpt, UrlOpt, UserOpt
 
 app = typer.Typer(name="iface", help="Network interfaces of an instance.", no_args_is_help=True)
 
-VmArg = Annotated[str, typer.Argument(help="instance id")]
+VmArg = Annotated[str, typer.Argument(help="instance id or name")]
 
 
 def _columns() -> list[Any]:
@@ -33,7 +33,7 @@ def list_ifaces(instance: VmArg, url: UrlOpt = None, user: UserOpt = None, as_js
     from .render import emit_list
 
     with connect(url, user) as api:
-        items = api.get_all(f"/v1/instances/{instance}/interfaces", "interfaces")
+        items = api.get_all(f"/v1/instances/{api.instance_id(instance)}/interfaces", "interfaces")
         emit_list(items, as_json, _columns(), "interfaces")
 
 
@@ -55,7 +55,7 @@ def add(
 
     body = {"type": type, "source": source, "mode": mode, "model": model, "mac": mac}
     with connect(url, user) as api:
-        created(api, f"/v1/instances/{instance}/interfaces", body, as_json)
+        created(api, f"/v1/instances/{api.instance_id(instance)}/interfaces", body, as_json)
 
 
 @app.command("remove")
@@ -69,5 +69,5 @@ def remove(
     from .http import connect
 
     with connect(url, user) as api:
-        api.delete(f"/v1/instances/{instance}/interfaces/{mac}")
+        api.delete(f"/v1/instances/{api.instance_id(instance)}/interfaces/{mac}")
         typer.echo(f"removed interface {mac} from instance {instance}")

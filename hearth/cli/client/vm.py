@@ -10,7 +10,7 @@ from .options import JsonOpt, UrlOpt, UserOpt, WaitOpt
 
 app = typer.Typer(name="vm", help="Virtual machines (instances) on a Hearth server.", no_args_is_help=True)
 
-IdArg = Annotated[str, typer.Argument(help="instance id")]
+IdArg = Annotated[str, typer.Argument(help="instance id or name")]
 
 
 def _columns() -> list[Any]:
@@ -53,7 +53,7 @@ def show(instance_id: IdArg, url: UrlOpt = None, user: UserOpt = None, as_json: 
     from .render import emit_item
 
     with connect(url, user) as api:
-        emit_item(api.get(f"/v1/instances/{instance_id}"), as_json)
+        emit_item(api.get(f"/v1/instances/{api.instance_id(instance_id)}"), as_json)
 
 
 @app.command("create")
@@ -99,7 +99,7 @@ def _action(
     from .render import emit_item
 
     with connect(url, user) as api:
-        _, inst = api.post(f"/v1/instances/{instance_id}/{action}", body)
+        _, inst = api.post(f"/v1/instances/{api.instance_id(instance_id)}/{action}", body)
         emit_item(inst, as_json)
 
 
@@ -134,5 +134,5 @@ def delete_vm(instance_id: IdArg, url: UrlOpt = None, user: UserOpt = None) -> N
     from .http import connect
 
     with connect(url, user) as api:
-        api.delete(f"/v1/instances/{instance_id}")
+        api.delete(f"/v1/instances/{api.instance_id(instance_id)}")
         typer.echo(f"deleted instance {instance_id}")
