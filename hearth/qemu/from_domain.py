@@ -151,12 +151,34 @@ def _interface(nic: Interface, index: int) -> Parts:
     return dev.nic(dev_id, netdev=netdev, model=_NIC_MODELS[nic.model], mac=nic.mac, bootindex=nic.boot_order)
 
 
+def controller_indices(domain: Domain) -> list[int]:
+    """Each controller's index in document order; missing ones are numbered as libvirt does on
+    define (per type, after the highest taken; pcie-root is 0), so designer output needs no
+    define round-trip before it can run here."""
+    ctls = list(domain.devices.controllers)
+    used: dict[str | None, set[int]] = {}
+    for ctl in ctls:
+        if ctl.index is not None:
+            used.setdefault(ctl.type, set()).add(ctl.index)
+    out: list[int] = []
+    for ctl in ctls:
+        if ctl.index is not None:
+            out.append(ctl.index)
+            continue
+        taken = used.setdefault(ctl.type, set())
+        index = 0 if ctl.model == "pcie-root" else max(taken, default=-1) + 1
+        while index in taken:
+            index += 1
+        taken.add(index)
+        out.append(index)
+    return out
+
+
 def _controllers(domain: Domain) -> tuple[list[Device], str | None]:
     out: list[Device] = []
     scsi: str | None = None
-    for ctl in domain.devices.controllers:
+    for ctl, index in zip(list(domain.devices.controllers), controller_indices(domain), strict=True):
         key = (ctl.type, ctl.model)
-        index = ctl.index or 0
         if key in _IMPLICIT_CONTROLLERS:
             continue
         if key == ("pci", "pcie-root-port"):

@@ -142,3 +142,21 @@ def test_designed_domain_boots_under_qemu(guest: GuestImage, tmp_path: Path, sta
         assert read_marker(vm.console_log.read_text(errors="replace")) is not None
         assert ended.state == VMState.SHUTOFF and ended.reason == "the guest powered off"
         assert sup.info("designed").state == VMState.SHUTOFF
+
+
+def test_controllers_without_index_are_numbered_like_libvirt() -> None:
+    """Designer output carries no controller indexes; each root port needs its own id and chassis."""
+    from hearth.designer import Designer
+    from hearth.qemu.from_domain import controller_indices
+
+    domain = Designer(domain_type="qemu").setup("debian11", arch="x86_64", graphics="none").build().domain
+    assert all(c.index is None for c in domain.devices.controllers)
+    before = domain.to_xml()
+    ports = [d for d in machine_from_domain(domain).machine.devices if d.get("driver") == "pcie-root-port"]
+    assert domain.to_xml() == before  # conversion does not touch the domain
+    assert len(ports) == 14
+    assert len({p["id"] for p in ports}) == 14 and len({p["chassis"] for p in ports}) == 14
+    kinds = [(c.type, c.model) for c in domain.devices.controllers]
+    indices = controller_indices(domain)
+    assert indices[kinds.index(("pci", "pcie-root"))] == 0
+    assert sorted(i for (t, _m), i in zip(kinds, indices, strict=True) if t == "pci") == list(range(15))

@@ -18,7 +18,7 @@ from hearth.errors import BackendError, NotFound, NotSupported, ValidationError
 from hearth.qemu import Machine
 from hearth.qemu import devices as dev
 from hearth.qemu.accel import resolve
-from hearth.qemu.from_domain import machine_from_domain
+from hearth.qemu.from_domain import controller_indices, machine_from_domain
 
 from .core import file_errors
 
@@ -86,24 +86,12 @@ def nic_alias(mac: str) -> str:
 
 
 def number_controllers(domain: Domain) -> None:
-    """Give every controller an index (per type, in document order), as libvirt does on define.
-
-    Root ports also get their chassis number from the index, so each hot-plug slot is distinct.
-    """
-    used: dict[str | None, set[int]] = {}
-    for ctl in domain.devices.controllers:
-        if ctl.index is not None:
-            used.setdefault(ctl.type, set()).add(ctl.index)
-    for ctl in domain.devices.controllers:
-        if ctl.index is None:
-            taken = used.setdefault(ctl.type, set())
-            index = 0 if ctl.model == "pcie-root" else max(taken, default=-1) + 1
-            while index in taken:
-                index += 1
-            ctl.index = index
-            taken.add(index)
+    """Write every controller's index (hearth.qemu's numbering) into the saved config, with root
+    ports' chassis from their index, so ids and hot-plug slots stay stable across restarts."""
+    for ctl, index in zip(list(domain.devices.controllers), controller_indices(domain), strict=True):
+        ctl.index = index
         if ctl.model == "pcie-root-port" and ctl.target_chassis is None:
-            ctl.target_chassis = ctl.index
+            ctl.target_chassis = index
 
 
 def save(domain: Domain, instance_dir: Path) -> None:
