@@ -35,7 +35,7 @@ from hearth.qemu.accel import Accel, resolve
 from hearth.qemu.machine import CONSOLE_CHARDEV, Machine, QmpFd, QmpSocket, render_argv
 from hearth.qemu.process import AttachedProcess, ProcessExit, QemuProcess, running_cmdline, spawn, zombie_exit
 from hearth.qemu.properties import Backend, Parts, Value
-from hearth.qemu.qmp import QMP, Event
+from hearth.qemu.qmp import QMP, Event, QMPCommandError
 from hearth.qemu.runtime import RuntimeDir
 from hearth.qemu.validate import check_backend, check_device, check_file, check_machine, object_types
 
@@ -467,12 +467,39 @@ class VM:
         name, key = _DELETE[kind]
         await self.qmp.execute(name, {key: ident}, timeout)
 
-    async def unplug(self, device_id: str, timeout: float = 30.0) -> None:
-        """``device_del`` and wait until QEMU (and the guest) really released the device."""
+    async def unplug(self, device_id: str, timeout: float = 30.0, *, retry_interval: float = 3.0) -> None:
+        """``device_del`` and wait until QEMU (and the guest) really released the device.
+
+        The request is repeated every ``retry_interval`` seconds: a guest still booting misses
+        the eject notification and would otherwise keep the device for good.
+        """
         self._require_alive()
-        await self.qmp.execute_and_wait(
-            "device_del", {"id": device_id}, "DEVICE_DELETED", {"device": device_id}, timeout=timeout
-        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        with self.qmp.listen("DEVICE_DELETED", {"device": device_id}) as sub:
+            first = True
+            while True:
+                try:
+                    await self.qmp.execute("device_del", {"id": device_id})
+                except QMPCommandError as exc:
+                    if first:
+                        raise
+                    if exc.details.get("error_class") == "DeviceNotFound":
+                        return  # released between two requests
+                    # anything else on a repeat (e.g. "already in the process of unplug"): keep waiting
+                first = False
+                left = deadline - loop.time()
+                try:
+                    await sub.get(max(0.0, min(retry_interval, left)))
+                    return
+                except BackendTimeout:
+                    if loop.time() >= deadline:
+                        raise BackendTimeout(
+                            f"device_del was accepted but DEVICE_DELETED for {device_id} did not follow "
+                            f"within {timeout}s",
+                            command="device_del",
+                            timeout=timeout,
+                        ) from None
 
     async def _device_link(self, device_id: str, prop: str) -> str | None:
         try:

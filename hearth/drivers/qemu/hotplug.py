@@ -10,7 +10,6 @@ time is up; a guest that is up answers the first request within a second.
 from __future__ import annotations
 
 import contextlib
-import time
 from pathlib import Path
 
 from hearth.errors import BackendTimeout, HearthError
@@ -19,7 +18,6 @@ from hearth.qemu import devices as dev
 from hearth.qemu.qmp import QMPCommandError
 
 UNPLUG_BUDGET = 45.0
-UNPLUG_RETRY = 3.0
 
 
 def plug_disk(handle: SyncVM, device: str, path: Path, serial: str) -> None:
@@ -45,26 +43,18 @@ def unplug_nic(handle: SyncVM, device: str) -> None:
         handle.qmp.execute("netdev_del", {"id": dev.netdev_id(device)})
 
 
-def _unplug(
-    handle: SyncVM, device: str, what: str, *, budget: float = UNPLUG_BUDGET, retry: float = UNPLUG_RETRY
-) -> None:
-    deadline = time.monotonic() + budget
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise BackendTimeout(
-                f"the guest did not release {what} {device} within {budget:g}s; it stays attached",
-                device=device,
-            )
-        try:
-            handle.unplug(device, timeout=min(retry, left))
-            return
-        except BackendTimeout:
-            continue  # the request went unanswered: ask again
-        except QMPCommandError as exc:
-            if exc.details.get("error_class") == "DeviceNotFound" and device not in handle.pci_device_ids():
-                return  # released between two requests
-            raise
+def _unplug(handle: SyncVM, device: str, what: str, *, budget: float = UNPLUG_BUDGET) -> None:
+    """Unplug (hearth.qemu repeats the request until the guest lets go) within ``budget``."""
+    try:
+        handle.unplug(device, timeout=budget)
+    except BackendTimeout:
+        raise BackendTimeout(
+            f"the guest did not release {what} {device} within {budget:g}s; it stays attached", device=device
+        ) from None
+    except QMPCommandError as exc:
+        if exc.details.get("error_class") == "DeviceNotFound" and device not in handle.pci_device_ids():
+            return  # already gone
+        raise
 
 
 def snapshot_live(handle: SyncVM, device: str, tag: str) -> None:
