@@ -429,14 +429,22 @@ class XMLObject:
         return f"<{type(self).__name__} {el.tag!s} {attrs}>".replace(" >", ">")
 
 
-class Section(Generic[ObjT]):
-    """A sub-object that always answers (as a view), such as ``domain.os`` or ``domain.devices``."""
+class _ChildPath(Generic[ObjT]):
+    """What Section, XMLChild and XMLChildren share: a class of child objects at an element path."""
+
+    kind = "child path"
 
     def __init__(self, cls: type[ObjT], path: str | None = None) -> None:
         self.cls = cls
         self.steps, attr = _compile(path or f"./{cls.TAG}")
         if attr is not None or not self.steps:
-            raise ValueError("a Section path names an element")
+            raise ValueError(f"a {self.kind} names an element, not {path!r}")
+
+
+class Section(_ChildPath[ObjT]):
+    """A sub-object that always answers (as a view), such as ``domain.os`` or ``domain.devices``."""
+
+    kind = "Section path"
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
@@ -448,14 +456,10 @@ class Section(Generic[ObjT]):
         return self.cls.view(obj, self.steps)
 
 
-class XMLChild(Generic[ObjT]):
+class XMLChild(_ChildPath[ObjT]):
     """At most one child object at ``path`` (default: the class's TAG below this element)."""
 
-    def __init__(self, cls: type[ObjT], path: str | None = None) -> None:
-        self.cls = cls
-        self.steps, attr = _compile(path or f"./{cls.TAG}")
-        if attr is not None or not self.steps:
-            raise ValueError("an XMLChild path names an element")
+    kind = "XMLChild path"
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
@@ -550,14 +554,10 @@ class ChildList(Generic[ObjT]):
         return next((o for o in self if pred(o)), None)
 
 
-class XMLChildren(Generic[ObjT]):
+class XMLChildren(_ChildPath[ObjT]):
     """All child objects at ``path`` (default: the class's TAG below this element)."""
 
-    def __init__(self, cls: type[ObjT], path: str | None = None) -> None:
-        self.cls = cls
-        self.steps, attr = _compile(path or f"./{cls.TAG}")
-        if attr is not None or not self.steps:
-            raise ValueError("an XMLChildren path names an element")
+    kind = "XMLChildren path"
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
