@@ -19,7 +19,7 @@ app = typer.Typer(
     name="media", help="Install media: sources, listing, cache, uploads, VM drives.", no_args_is_help=True
 )
 
-VmArg = Annotated[str, typer.Argument(help="instance id")]
+VmArg = Annotated[str, typer.Argument(help="instance id or name")]
 MediaArg = Annotated[str, typer.Argument(help="media id (m-...), absolute path inside a source, or URL")]
 CacheOpt = Annotated[
     bool, typer.Option("--cache", help="download remote media into the server's cache first")
@@ -155,7 +155,9 @@ def attach(
 
     body = {"type": kind, "media": media, "sha256": sha256}
     with connect(url, user) as api:
-        _disk_call(api, "POST", f"/v1/instances/{instance}/disks", body, cache, as_json, wait)
+        _disk_call(
+            api, "POST", f"/v1/instances/{api.instance_id(instance)}/disks", body, cache, as_json, wait
+        )
 
 
 @app.command("change")
@@ -174,7 +176,13 @@ def change(
 
     with connect(url, user) as api:
         _disk_call(
-            api, "PUT", f"/v1/instances/{instance}/disks/{dev}", {"media": media}, cache, as_json, wait
+            api,
+            "PUT",
+            f"/v1/instances/{api.instance_id(instance)}/disks/{dev}",
+            {"media": media},
+            cache,
+            as_json,
+            wait,
         )
 
 
@@ -190,7 +198,15 @@ def eject(
     from .client.http import connect
 
     with connect(url, user) as api:
-        _disk_call(api, "PUT", f"/v1/instances/{instance}/disks/{dev}", {"media": None}, False, as_json, True)
+        _disk_call(
+            api,
+            "PUT",
+            f"/v1/instances/{api.instance_id(instance)}/disks/{dev}",
+            {"media": None},
+            False,
+            as_json,
+            True,
+        )
 
 
 @app.command("cache")
