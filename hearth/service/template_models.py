@@ -18,11 +18,10 @@ from hearth.designer.sources import is_url, parse_url
 from hearth.drivers.resources import (
     OS_ID_PATTERN,
     DiskFormat,
-    GraphicsType,
+    GraphicsSpec,
     MacvtapMode,
     Name,
     Request,
-    check_ip,
 )
 from hearth.errors import HearthError
 
@@ -92,16 +91,6 @@ class BaseImageDisk(Request):
 TemplateDisk = NewDisk | BaseImageDisk
 
 
-class TemplateGraphics(Request):
-    type: GraphicsType = GraphicsType.vnc
-    listen: str = "127.0.0.1"
-
-    @field_validator("listen")
-    @classmethod
-    def _listen(cls, v: str) -> str:
-        return check_ip(v)
-
-
 class TemplateInterface(Request):
     """A NIC attached straight to the host: ``source`` is the host device (macvtap) or bridge."""
 
@@ -160,7 +149,7 @@ class TemplateDefinition(_Boot):
     memory: TemplateMemory
     vcpus: TemplateVcpus
     disks: list[TemplateDisk] = Field(default_factory=list, max_length=16)
-    graphics: TemplateGraphics = Field(default_factory=TemplateGraphics)
+    graphics: GraphicsSpec = Field(default_factory=GraphicsSpec)
     networks: list[Name] = Field(default_factory=list, max_length=16)
     interfaces: list[TemplateInterface] = Field(default_factory=list, max_length=16)
 
@@ -183,7 +172,7 @@ class TemplateCreate(_Boot):
     memory: TemplateMemory | None = None
     vcpus: TemplateVcpus | None = None
     disks: list[TemplateDisk] | None = Field(default=None, max_length=16)
-    graphics: TemplateGraphics | None = None
+    graphics: GraphicsSpec | None = None
     networks: list[Name] | None = Field(
         default=None, max_length=16, description="libvirt networks (default: the site's; none on s390x)"
     )
@@ -203,7 +192,7 @@ class TemplateUpdate(_Boot):
     memory: TemplateMemory | None = None
     vcpus: TemplateVcpus | None = None
     disks: list[TemplateDisk] | None = Field(default=None, max_length=16)
-    graphics: TemplateGraphics | None = None
+    graphics: GraphicsSpec | None = None
     networks: list[Name] | None = Field(default=None, max_length=16)
     interfaces: list[TemplateInterface] | None = Field(default=None, max_length=16)
 
