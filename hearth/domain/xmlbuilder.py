@@ -115,6 +115,18 @@ def _ensure(node: etree._Element, steps: Sequence[Step], order: Sequence[str]) -
     return cur
 
 
+def _existing(obj: XMLObject, steps: Sequence[Step]) -> etree._Element | None:
+    """The element at ``steps`` below ``obj``, if both exist; creates nothing."""
+    root = obj.lookup()
+    return None if root is None else _find(root, steps)
+
+
+def _detach(el: etree._Element) -> None:
+    parent = el.getparent()
+    assert parent is not None
+    parent.remove(el)
+
+
 def _is_empty(el: etree._Element, step: Step) -> bool:
     extra_attrs = [k for k in el.attrib if k != step[1]]
     return not extra_attrs and len(el) == 0 and not (el.text or "").strip()
@@ -322,20 +334,16 @@ class Flag:
     def __get__(self, obj: XMLObject | None, owner: type | None = None) -> bool | Self:
         if obj is None:
             return self
-        root = obj.lookup()
-        return root is not None and _find(root, self.steps) is not None
+        return _existing(obj, self.steps) is not None
 
     def __set__(self, obj: XMLObject, value: bool) -> None:
         if value:
             _ensure(obj.node, self.steps, obj.ORDER)
             return
-        root = obj.lookup()
-        el = None if root is None else _find(root, self.steps)
-        if root is not None and el is not None:
-            parent = el.getparent()
-            assert parent is not None
-            parent.remove(el)
-            _prune(root, self.steps[:-1])
+        el = _existing(obj, self.steps)
+        if el is not None:
+            _detach(el)
+            _prune(obj.node, self.steps[:-1])  # obj exists: node creates nothing
 
 
 class XMLObject:
@@ -468,18 +476,14 @@ class XMLChild(_ChildPath[ObjT]):
     def __get__(self, obj: XMLObject | None, owner: type | None = None) -> ObjT | Self | None:
         if obj is None:
             return self
-        root = obj.lookup()
-        el = None if root is None else _find(root, self.steps)
+        el = _existing(obj, self.steps)
         return None if el is None else self.cls(el)
 
     def __set__(self, obj: XMLObject, value: ObjT | None) -> None:
-        root = obj.lookup()
-        old = None if root is None else _find(root, self.steps)
+        old = _existing(obj, self.steps)
         if value is None:
             if old is not None:
-                parent = old.getparent()
-                assert parent is not None
-                parent.remove(old)
+                _detach(old)
             return
         if value.node.tag != self.steps[-1][0]:
             raise ValidationError(f"expected <{self.steps[-1][0]}>, got <{value.node.tag}>")
@@ -611,8 +615,7 @@ class Scaled:
     def __get__(self, obj: XMLObject | None, owner: type | None = None) -> int | Self | None:
         if obj is None:
             return self
-        root = obj.lookup()
-        el = None if root is None else _find(root, self.steps)
+        el = _existing(obj, self.steps)
         if el is None or el.text is None:
             return None
         value = IntConv().load(el.text, f"{obj.TAG} {self.path}")
@@ -621,12 +624,9 @@ class Scaled:
 
     def __set__(self, obj: XMLObject, value: int | None) -> None:
         if value is None:
-            root = obj.lookup()
-            el = None if root is None else _find(root, self.steps)
-            if root is not None and el is not None:
-                parent = el.getparent()
-                assert parent is not None
-                parent.remove(el)
+            el = _existing(obj, self.steps)
+            if el is not None:
+                _detach(el)
             return
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValidationError(f"{obj.TAG} {self.path} must be a non-negative integer, not {value!r}")
