@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from hearth.errors import ValidationError
 
-from .resources import HardwareProfile, HwpProperty, HwpPropertyName, HwpValue, PropertyKind
+from .resources import HWP_UNITS, HardwareProfile, HwpProperty, HwpPropertyName, HwpValue, PropertyKind
 
 
 def _allowed(prop: HwpProperty) -> str:
@@ -75,3 +75,8 @@ def effective_values(
     values: dict[HwpPropertyName, HwpValue] = {n: p.value for n, p in profile.properties.items()}
     values.update(check_overrides(profile, overrides))
     return values
+
+
+def fixed(name: HwpPropertyName, value: HwpValue) -> HwpProperty:
+    """A profile property with one fixed value, in that property's unit."""
+    return HwpProperty(kind=PropertyKind.fixed, unit=HWP_UNITS[name], value=value)

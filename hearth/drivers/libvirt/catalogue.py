@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hearth.drivers.profiles import fixed
+
 from ..caller import SYSTEM_OWNER
 from ..resources import HWP_UNITS, HardwareProfile, HwpProperty, HwpPropertyName, PropertyKind
 
@@ -21,18 +23,14 @@ M, C, S, A = (
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _fixed(name: HwpPropertyName, value: int | str) -> HwpProperty:
-    return HwpProperty(kind=PropertyKind.fixed, unit=HWP_UNITS[name], value=value)
-
-
 _PROFILES: dict[str, dict[HwpPropertyName, HwpProperty]] = {
-    "small": {M: _fixed(M, 256), C: _fixed(C, 1), S: _fixed(S, 1), A: _fixed(A, "x86_64")},
-    "medium": {M: _fixed(M, 2048), C: _fixed(C, 2), S: _fixed(S, 20), A: _fixed(A, "x86_64")},
+    "small": {M: fixed(M, 256), C: fixed(C, 1), S: fixed(S, 1), A: fixed(A, "x86_64")},
+    "medium": {M: fixed(M, 2048), C: fixed(C, 2), S: fixed(S, 20), A: fixed(A, "x86_64")},
     "flexible": {
         M: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[M], value=512, first=128, last=4096, step=128),
         C: HwpProperty(kind=PropertyKind.enum, unit=HWP_UNITS[C], value=1, values=[1, 2, 4]),
         S: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[S], value=2, first=1, last=200),
-        A: _fixed(A, "x86_64"),
+        A: fixed(A, "x86_64"),
     },
     "opaque": {},
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from hearth.drivers.profiles import fixed
 from hearth.errors import InvalidState, ValidationError
 from hearth.store import new_id, write_session
 from hearth.store.models import (
@@ -52,10 +53,6 @@ M, C, S, A = (
 )
 
 
-def _fixed(name: HwpPropertyName, value: int | str) -> HwpProperty:
-    return HwpProperty(kind=PropertyKind.fixed, unit=HWP_UNITS[name], value=value)
-
-
 IMAGES: tuple[tuple[str, str, str], ...] = (
     ("debian-12", "debian12", "Debian 12 (bookworm) generic cloud image"),
     ("fedora-40", "fedora40", "Fedora 40 Cloud Base"),
@@ -66,15 +63,15 @@ REALMS: tuple[tuple[str, RealmState], ...] = (
     ("remote", RealmState.UNAVAILABLE),
 )
 HARDWARE_PROFILES: dict[str, dict[HwpPropertyName, HwpProperty]] = {
-    "small": {M: _fixed(M, 1024), C: _fixed(C, 1), S: _fixed(S, 10), A: _fixed(A, "x86_64")},
-    "medium": {M: _fixed(M, 4096), C: _fixed(C, 2), S: _fixed(S, 40), A: _fixed(A, "x86_64")},
+    "small": {M: fixed(M, 1024), C: fixed(C, 1), S: fixed(S, 10), A: fixed(A, "x86_64")},
+    "medium": {M: fixed(M, 4096), C: fixed(C, 2), S: fixed(S, 40), A: fixed(A, "x86_64")},
     "flexible": {
         M: HwpProperty(
             kind=PropertyKind.range, unit=HWP_UNITS[M], value=1024, first=512, last=8192, step=256
         ),
         C: HwpProperty(kind=PropertyKind.enum, unit=HWP_UNITS[C], value=1, values=[1, 2, 4]),
         S: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[S], value=20, first=10, last=200, step=10),
-        A: _fixed(A, "x86_64"),
+        A: fixed(A, "x86_64"),
     },
     "opaque": {},
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hearth.drivers.profiles import fixed
 from hearth.errors import NotFound
 
 from ..caller import SYSTEM_OWNER
@@ -35,18 +36,14 @@ REALM_ID = "local"
 DEFAULT_ROOT_GB = 1
 
 
-def _fixed(name: HwpPropertyName, value: int | str) -> HwpProperty:
-    return HwpProperty(kind=PropertyKind.fixed, unit=HWP_UNITS[name], value=value)
-
-
 _PROFILES: dict[str, dict[HwpPropertyName, HwpProperty]] = {
-    "small": {M: _fixed(M, 256), C: _fixed(C, 1), S: _fixed(S, 1), A: _fixed(A, "x86_64")},
-    "medium": {M: _fixed(M, 2048), C: _fixed(C, 2), S: _fixed(S, 20), A: _fixed(A, "x86_64")},
+    "small": {M: fixed(M, 256), C: fixed(C, 1), S: fixed(S, 1), A: fixed(A, "x86_64")},
+    "medium": {M: fixed(M, 2048), C: fixed(C, 2), S: fixed(S, 20), A: fixed(A, "x86_64")},
     "flexible": {
         M: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[M], value=256, first=128, last=2048, step=128),
         C: HwpProperty(kind=PropertyKind.enum, unit=HWP_UNITS[C], value=1, values=[1, 2]),
         S: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[S], value=1, first=1, last=100),
-        A: _fixed(A, "x86_64"),
+        A: fixed(A, "x86_64"),
     },
     "opaque": {},
 }
