@@ -9,6 +9,7 @@ being noticed) between calls. Event callbacks run on the loop thread and must no
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Mapping
@@ -44,11 +45,28 @@ class LoopThread:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def close(self) -> None:
+        """Cancel what still runs on the loop (as ``asyncio.run`` does), then stop it.
+
+        A task left pending on a closed loop (e.g. the reaper of a child QEMU that outlives
+        its supervisor) would be destroyed while pending and complain at garbage collection.
+        """
         if self.loop.is_closed():
             return
+        if self._thread.is_alive():
+            # A task that ignores cancellation must not keep the loop alive: stop it regardless.
+            with contextlib.suppress(TimeoutError, RuntimeError):
+                self.run(_cancel_others(), timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         self.loop.close()
+
+
+async def _cancel_others() -> None:
+    current = asyncio.current_task()
+    others = [t for t in asyncio.all_tasks() if t is not current]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
 
 
 class SyncSubscription:

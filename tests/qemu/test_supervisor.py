@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -105,8 +106,11 @@ def test_kill_recovery(state_dir: Path, guest: GuestImage, tmp_path: Path) -> No
 
 def test_death_while_unsupervised_is_recorded(state_dir: Path) -> None:
     with Supervisor(state_dir) as first:
-        pid = first.launch(Machine(name="lonely", machine_type="none", memory_mib=64)).pid
+        handle = first.launch(Machine(name="lonely", machine_type="none", memory_mib=64))
+        pid, loop = handle.pid, handle.loop
     assert _alive(pid), "closing a supervisor leaves its VMs running"
+    # Nothing is left pending on the closed loop (the child's reaper included).
+    assert loop.is_closed() and not asyncio.all_tasks(loop)
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
     while _alive(pid) and time.monotonic() < deadline:
