@@ -222,8 +222,10 @@ class SyncVM:
     def kill(self, timeout: float = 10.0) -> VMExit:
         return self._run(self.vm.kill(timeout))
 
-    def shutdown(self, graceful_timeout: float = 60.0, quit_timeout: float = 10.0) -> VMExit:
-        return self._run(self.vm.shutdown(graceful_timeout, quit_timeout))
+    def shutdown(
+        self, graceful_timeout: float = 60.0, quit_timeout: float = 10.0, *, press_interval: float = 2.0
+    ) -> VMExit:
+        return self._run(self.vm.shutdown(graceful_timeout, quit_timeout, press_interval=press_interval))
 
     def detach(self) -> None:
         self._run(self.vm.detach())

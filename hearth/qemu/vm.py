@@ -394,17 +394,27 @@ class VM:
         self.process.send_signal(signal.SIGKILL)
         return await self.wait_exit(timeout)
 
-    async def shutdown(self, graceful_timeout: float = 60.0, quit_timeout: float = 10.0) -> VMExit:
-        """Power button, then ``quit`` if the guest ignores it, then SIGKILL."""
+    async def shutdown(
+        self, graceful_timeout: float = 60.0, quit_timeout: float = 10.0, *, press_interval: float = 2.0
+    ) -> VMExit:
+        """Power button until the guest is gone or ``graceful_timeout`` passes, then ``quit``,
+        then SIGKILL.
+
+        The button is pressed again every ``press_interval`` seconds: a guest that was still
+        booting at the first press drops it for good, and would be forced off although it
+        would have shut down cleanly.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + graceful_timeout
+        while self._exit is None and (left := deadline - loop.time()) > 0:
+            with contextlib.suppress(BackendError, BackendTimeout, InvalidState):
+                await self.qmp.execute("system_powerdown")
+            if await self._ended_within(min(press_interval, left)):
+                break
         if self._exit is not None:
             return self._exit
-        with contextlib.suppress(BackendError, InvalidState):
-            await self.powerdown(timeout=None)
-            if await self._ended_within(graceful_timeout):
-                assert self._exit is not None
-                return self._exit
         self._expected = "quit after the guest ignored the power button"
-        with contextlib.suppress(BackendError, InvalidState):
+        with contextlib.suppress(BackendError, BackendTimeout, InvalidState):
             await self.qmp.execute("quit", timeout=quit_timeout)
         if await self._ended_within(quit_timeout):
             assert self._exit is not None

@@ -26,7 +26,7 @@ from hearth.store.qemu_instances import QemuInstance
 from ..caller import Caller, ensure_visible
 from ..resources import InstanceState
 from .core import QemuBase
-from .power import graceful_stop
+from .power import QUIT_TIMEOUT
 
 S = InstanceState
 
@@ -114,7 +114,7 @@ class ObserveOps(QemuBase):
         """Run the stop on the supervisor's loop; the caller does not wait for it."""
         handle = self._handle(instance_id)
         fut: Future[Any] = asyncio.run_coroutine_threadsafe(
-            graceful_stop(handle.vm, timeout, press_interval=self.press_interval), handle.loop
+            handle.vm.shutdown(timeout, QUIT_TIMEOUT, press_interval=self.press_interval), handle.loop
         )
         self._stops[instance_id] = fut
 
