@@ -109,9 +109,9 @@ def test_death_while_unsupervised_is_recorded(state_dir: Path) -> None:
         handle = first.launch(Machine(name="lonely", machine_type="none", memory_mib=64))
         pid, loop = handle.pid, handle.loop
     assert _alive(pid), "closing a supervisor leaves its VMs running"
+    os.kill(pid, signal.SIGKILL)
     # Nothing is left pending on the closed loop (the child's reaper included).
     assert loop.is_closed() and not asyncio.all_tasks(loop)
-    os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
