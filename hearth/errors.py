@@ -51,6 +51,13 @@ class Conflict(HearthError):
     code_name = "Conflict"
 
 
+class LimitExceeded(HearthError):
+    """A bound on queued work was reached; the same request can succeed later."""
+
+    status = 429
+    code_name = "LimitExceeded"
+
+
 class NotSupported(HearthError):
     status = 501
     code_name = "NotSupported"

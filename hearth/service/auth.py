@@ -7,6 +7,11 @@ process; failures are never cached, so guessing still costs scrypt. Repeat reque
 by one dict lookup keyed by an HMAC of their raw Authorization header, without decoding it again.
 At most ``max_parallel`` scrypt checks run at once, so a burst of bad logins cannot exhaust memory,
 and identical credentials arriving together are checked once.
+
+A verdict also carries the store's auth epoch read before its check; a password change or a
+deleted user (from any process sharing the store) writes a new epoch, and from then on the
+verdict no longer counts: the change takes effect on the very next request, while the epoch
+check itself costs a couple of microseconds (``hearth.store.auth_epoch``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from hearth.drivers import Caller
+from hearth.store.auth_epoch import EpochWatch
 from hearth.store.users import authenticate
 
 DEFAULT_TTL = 30.0
@@ -34,6 +40,7 @@ class _Verdict:
     digest: bytes
     caller: Caller
     expires: float
+    epoch: str
 
 
 class _Flight:
@@ -62,11 +69,23 @@ class Authenticator:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_parallel)
         self._flights: dict[bytes, _Flight] = {}
+        self._epoch = EpochWatch(engine)
+
+    def close(self) -> None:
+        self._epoch.close()
+        self.forget()
+
+    def _valid(self, verdict: _Verdict | None) -> bool:
+        return (
+            verdict is not None
+            and verdict.expires >= self._clock()
+            and verdict.epoch == self._epoch.current()
+        )
 
     def cached(self, name: str, password: str) -> Caller | None:
         """The caller if this exact name and password were verified less than ``ttl`` ago."""
         verdict = self._cache.get(name)
-        if verdict is None or verdict.expires < self._clock():
+        if verdict is None or not self._valid(verdict):
             return None
         if not hmac.compare_digest(verdict.digest, self._digest(name, password)):
             return None
@@ -75,10 +94,11 @@ class Authenticator:
     def cached_header(self, header: str) -> Caller | None:
         """The caller if this exact Authorization header carried the user's current verdict.
 
-        A verdict replaced (a newer login of the same name) or forgotten no longer counts.
+        A verdict replaced (a newer login of the same name), forgotten, or earned before the
+        store's credentials last changed no longer counts.
         """
         verdict = self._headers.get(self._header_digest(header))
-        if verdict is None or verdict.expires < self._clock() or self._cache.get(verdict.name) is not verdict:
+        if verdict is None or self._cache.get(verdict.name) is not verdict or not self._valid(verdict):
             return None
         return verdict.caller
 
@@ -108,13 +128,14 @@ class Authenticator:
                 hit = self.cached(name, password)
                 if hit is not None:
                     return hit
+                epoch = self._epoch.current()  # before the check: a change during it voids the verdict
                 with self._slots:
                     account = authenticate(self.engine, name, password)
                 caller = Caller(user_id=account.id, is_admin=account.is_admin)
                 with self._lock:
                     if len(self._cache) >= MAX_ENTRIES:
                         self._cache.clear()
-                    self._cache[name] = _Verdict(name, digest, caller, self._clock() + self.ttl)
+                    self._cache[name] = _Verdict(name, digest, caller, self._clock() + self.ttl, epoch)
                 return caller
         finally:
             with self._lock:

@@ -1,7 +1,8 @@
 """How a Hearth server is configured: one small value object, from defaults, a TOML file and flags.
 
 The TOML file uses the command-line names (``driver``, ``uris``, ``state_dir``, ``db``, ``listen``,
-``task_workers``); flags given on the command line win over the file, the file over the defaults.
+``task_workers``) plus the task queue bounds (``max_queued_tasks``, ``max_queued_tasks_per_user``);
+flags given on the command line win over the file, the file over the defaults.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from sqlalchemy.exc import ArgumentError
 from hearth.errors import ValidationError
 from hearth.store import default_url
 
+from .tasks import DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_USER, TaskLimits
+
 DEFAULT_LISTEN = "127.0.0.1:8080"
 ROOT_STATE_DIR = Path("/var/lib/hearth")
 MAX_CONFIG_BYTES = 64 * 1024
+MAX_QUEUE_LIMIT = 100_000
 
 
 class DriverName(StrEnum):
@@ -47,6 +51,14 @@ class ServiceConfig:
     db: str | None = None
     listen: str = DEFAULT_LISTEN
     task_workers: int = 4
+    max_queued_tasks: int = DEFAULT_MAX_QUEUED
+    max_queued_tasks_per_user: int = DEFAULT_MAX_QUEUED_PER_USER
+
+    @property
+    def task_limits(self) -> TaskLimits:
+        return TaskLimits(
+            max_queued=self.max_queued_tasks, max_queued_per_user=self.max_queued_tasks_per_user
+        )
 
     @property
     def db_url(self) -> str:
@@ -78,7 +90,8 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-_KEYS = {"driver", "uris", "state_dir", "db", "listen", "task_workers"}
+_INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user"}
+_KEYS = {"driver", "uris", "state_dir", "db", "listen", *_INT_KEYS}
 
 
 def load_config(path: Path | None, base: ServiceConfig | None = None) -> ServiceConfig:
@@ -112,9 +125,9 @@ def _from_mapping(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
             if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
                 raise ValidationError(f"config file {path}: uris must be a list of strings")
             out[key] = tuple(value)
-        elif key == "task_workers":
+        elif key in _INT_KEYS:
             if not isinstance(value, int) or isinstance(value, bool):
-                raise ValidationError(f"config file {path}: task_workers must be an integer")
+                raise ValidationError(f"config file {path}: {key} must be an integer", key=key)
             out[key] = value
         else:
             if not isinstance(value, str):
@@ -133,5 +146,8 @@ def _checked(config: ServiceConfig) -> ServiceConfig:
         raise ValidationError("the mock driver takes no --uri (it has no hypervisor to connect to)")
     if not 1 <= config.task_workers <= 64:
         raise ValidationError("task_workers must be between 1 and 64")
+    for key in ("max_queued_tasks", "max_queued_tasks_per_user"):
+        if not 1 <= getattr(config, key) <= MAX_QUEUE_LIMIT:
+            raise ValidationError(f"{key} must be between 1 and {MAX_QUEUE_LIMIT}", key=key)
     parse_listen(config.listen)
     return replace(config, driver=driver, state_dir=Path(config.state_dir).expanduser())

@@ -24,7 +24,7 @@ from hearth.store import make_engine, upgrade
 from .auth import Authenticator
 from .backends import open_driver
 from .config import ServiceConfig
-from .tasks import Progress, Task, TaskRunner
+from .tasks import Progress, Task, TaskLimits, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ class Service:
         engine: Engine,
         *,
         task_workers: int = 4,
+        task_limits: TaskLimits | None = None,
         templates: Templates | None = None,
         owns_engine: bool = True,
         load_templates: bool = True,
@@ -64,7 +65,7 @@ class Service:
         # The API calls these on the event loop instead of handing them to a worker thread.
         self.inline_operations: frozenset[Operation] = driver.inline_operations
         self.auth = Authenticator(engine)
-        self.tasks = TaskRunner(engine, workers=task_workers)
+        self.tasks = TaskRunner(engine, workers=task_workers, limits=task_limits)
         interrupted = self.tasks.recover()
         if interrupted:
             log.warning("%d task(s) from a previous run were marked failed", interrupted)
@@ -75,6 +76,7 @@ class Service:
 
     def close(self) -> None:
         self.tasks.close(wait=True)
+        self.auth.close()
         self.driver.close()
         if self._owns_engine:
             self.engine.dispose()
@@ -178,7 +180,7 @@ def open_service(config: ServiceConfig) -> Service:
         engine.dispose()
         raise
     try:
-        return Service(driver, engine, task_workers=config.task_workers)
+        return Service(driver, engine, task_workers=config.task_workers, task_limits=config.task_limits)
     except BaseException:
         driver.close()
         engine.dispose()

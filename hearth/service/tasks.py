@@ -5,6 +5,11 @@ download) returns at once with a task; the work runs on one of a fixed number of
 reports progress into the task's row. The row is the truth: it survives the server, and a server
 that starts again marks what was left queued or running as failed, with the reason, because
 the code that would have finished it died with the old process.
+
+The queue is bounded, per user and overall (``TaskLimits``): past either bound a submit fails
+at once with ``LimitExceeded`` (HTTP 429) instead of growing a backlog that would take hours to
+drain and hold its requests' memory meanwhile. Only tasks still waiting for a worker count;
+the bound lives in this process because the queue does.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -25,7 +31,7 @@ from sqlalchemy import Engine, select, update
 
 from hearth.drivers import Caller
 from hearth.drivers.caller import ensure_visible, owner_scope
-from hearth.errors import BackendError, BackendTimeout, HearthError
+from hearth.errors import BackendError, BackendTimeout, HearthError, LimitExceeded
 from hearth.store import new_id, read_session, store_errors, write_session
 from hearth.store.models import utcnow
 from hearth.store.tasks import TaskRow
@@ -33,6 +39,8 @@ from hearth.store.tasks import TaskRow
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 4
+DEFAULT_MAX_QUEUED = 256
+DEFAULT_MAX_QUEUED_PER_USER = 32
 RESTART_REASON = "the server stopped before this task finished; it did not complete"
 
 
@@ -44,6 +52,18 @@ class TaskStatus(StrEnum):
 
 
 FINISHED = frozenset({TaskStatus.succeeded, TaskStatus.failed})
+
+
+@dataclass(frozen=True)
+class TaskLimits:
+    """How many tasks may wait for a worker: overall, and for any one user."""
+
+    max_queued: int = DEFAULT_MAX_QUEUED
+    max_queued_per_user: int = DEFAULT_MAX_QUEUED_PER_USER
+
+    def __post_init__(self) -> None:
+        if self.max_queued < 1 or self.max_queued_per_user < 1:
+            raise ValueError("task queue limits must be at least 1")
 
 
 class TaskError(BaseModel):
@@ -136,10 +156,15 @@ def _task(row: TaskRow) -> Task:
 class TaskRunner:
     """Runs work functions on ``workers`` threads and keeps their tasks in the store."""
 
-    def __init__(self, engine: Engine, *, workers: int = DEFAULT_WORKERS) -> None:
+    def __init__(
+        self, engine: Engine, *, workers: int = DEFAULT_WORKERS, limits: TaskLimits | None = None
+    ) -> None:
         if workers < 1:
             raise ValueError("a task runner needs at least one worker")
         self.engine = engine
+        self.limits = limits or TaskLimits()
+        self._queued: dict[str, int] = {}  # owner id -> tasks waiting for a worker (guarded by _ids_lock)
+        self._queued_total = 0
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hearth-task")
         self._done = threading.Condition()
         self._closed = False
@@ -185,6 +210,54 @@ class TaskRunner:
         """Record a queued task owned by the caller and hand ``work`` to the pool."""
         if self._closed:
             raise BackendError("the server is shutting down; no new tasks are accepted")
+        self._enqueue(caller.user_id)
+        try:
+            task = self._record(caller, kind, name)
+        except BaseException:
+            self._dequeue(caller.user_id)
+            raise
+        with self._ids_lock:
+            self._submitted.add(task.id)
+        self._pool.submit(self._run, task.id, caller.user_id, work)
+        return task
+
+    def queued(self, caller: Caller | None = None) -> int:
+        """Tasks waiting for a worker: the caller's, or all when None."""
+        with self._ids_lock:
+            return self._queued_total if caller is None else self._queued.get(caller.user_id, 0)
+
+    def _enqueue(self, owner: str) -> None:
+        """Count one more waiting task for ``owner``, or LimitExceeded when a bound is reached."""
+        limits = self.limits
+        with self._ids_lock:
+            mine = self._queued.get(owner, 0)
+            if mine >= limits.max_queued_per_user:
+                raise LimitExceeded(
+                    f"you already have {mine} tasks waiting to run, the most one user may queue; "
+                    "retry when some have started",
+                    scope="user",
+                    limit=limits.max_queued_per_user,
+                )
+            if self._queued_total >= limits.max_queued:
+                raise LimitExceeded(
+                    f"the server already has {self._queued_total} tasks waiting to run, its limit; "
+                    "retry later",
+                    scope="server",
+                    limit=limits.max_queued,
+                )
+            self._queued[owner] = mine + 1
+            self._queued_total += 1
+
+    def _dequeue(self, owner: str) -> None:
+        with self._ids_lock:
+            left = self._queued.get(owner, 0) - 1
+            if left > 0:
+                self._queued[owner] = left
+            else:
+                self._queued.pop(owner, None)
+            self._queued_total = max(0, self._queued_total - 1)
+
+    def _record(self, caller: Caller, kind: str, name: str) -> Task:
         now = utcnow()
         row = TaskRow(
             id=new_id(),
@@ -199,11 +272,7 @@ class TaskRunner:
         with store_errors("the task store"), write_session(self.engine) as s:
             s.add(row)
             s.flush()
-            task = _task(row)
-        with self._ids_lock:
-            self._submitted.add(task.id)
-        self._pool.submit(self._run, task.id, work)
-        return task
+            return _task(row)
 
     def get(self, caller: Caller, task_id: str) -> Task:
         with store_errors("the task store"), read_session(self.engine) as s:
@@ -237,7 +306,8 @@ class TaskRunner:
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _run(self, task_id: str, work: Work) -> None:
+    def _run(self, task_id: str, owner: str, work: Work) -> None:
+        self._dequeue(owner)
         try:
             self._write(task_id, status=TaskStatus.running)
             outcome = work(Progress(self, task_id))
