@@ -48,7 +48,7 @@ def test_bad_or_missing_credentials_get_401_with_a_basic_challenge(
 
 
 def test_every_v1_route_needs_credentials(server: Running) -> None:
-    spec = httpx.get(f"{server.url}/v1/openapi.json").json()
+    spec = httpx.get(f"{server.url}/v1/openapi.json", timeout=60).json()
     assert spec["components"]["securitySchemes"]["basic"] == {"type": "http", "scheme": "basic"}
     with server.client(auth=None) as c:
         for path, methods in spec["paths"].items():
@@ -59,7 +59,7 @@ def test_every_v1_route_needs_credentials(server: Running) -> None:
 
 
 def test_the_openapi_document_is_public(server: Running) -> None:
-    r = httpx.get(f"{server.url}/v1/openapi.json")
+    r = httpx.get(f"{server.url}/v1/openapi.json", timeout=60)
     assert r.status_code == 200 and r.json()["info"]["title"] == "Hearth"
 
 

@@ -60,7 +60,7 @@ def test_serve_prints_the_url_and_demo_credentials_and_serves(tmp_path: Path) ->
         out = "".join(lines)
         assert f"http://127.0.0.1:{port}/v1" in out
         assert "Demo user: demo / demo-password" in out and "Demo admin: admin / admin-password" in out
-        r = httpx.get(f"http://127.0.0.1:{port}/v1", auth=("demo", "demo-password"))
+        r = httpx.get(f"http://127.0.0.1:{port}/v1", auth=("demo", "demo-password"), timeout=60)
         assert r.status_code == 200 and r.json()["driver"] == "mock"
         assert (tmp_path / "state" / "hearth.db").exists()
 
@@ -70,7 +70,7 @@ def test_serve_prints_the_url_and_demo_credentials_and_serves(tmp_path: Path) ->
         )
         assert added.returncode == 0, added.stderr
         assert "created user carol" in added.stdout and "carol-password" not in added.stdout
-        r = httpx.get(f"http://127.0.0.1:{port}/v1/instances", auth=("carol", "carol-password"))
+        r = httpx.get(f"http://127.0.0.1:{port}/v1/instances", auth=("carol", "carol-password"), timeout=60)
         assert r.status_code == 200 and r.json() == {"instances": [], "next": None}
     assert proc.returncode == 0, "".join(lines) + (proc.stdout.read() if proc.stdout else "")
 
@@ -80,7 +80,7 @@ def test_serve_reads_a_toml_config_and_flags_win(tmp_path: Path) -> None:
     cfg = tmp_path / "hearth.toml"
     cfg.write_text(f'driver = "mock"\nstate_dir = "{tmp_path / "from-file"}"\nlisten = "127.0.0.1:{other}"\n')
     with _serving("--config", str(cfg), "--listen", f"127.0.0.1:{port}"):
-        r = httpx.get(f"http://127.0.0.1:{port}/v1", auth=("admin", "admin-password"))
+        r = httpx.get(f"http://127.0.0.1:{port}/v1", auth=("admin", "admin-password"), timeout=60)
         assert r.status_code == 200
         assert (tmp_path / "from-file" / "hearth.db").exists()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -36,7 +37,7 @@ def test_pages_cover_every_item_once_in_creation_order(server: Running, demo: ht
     everything = demo.get("/v1/instances", params={"limit": 1000}).json()["instances"]
     ids = [i["id"] for i in everything]
     assert len(ids) >= 7 and ids == [
-        i["id"] for i in sorted(everything, key=lambda i: (i["created"], i["id"]))
+        i["id"] for i in sorted(everything, key=lambda i: (datetime.fromisoformat(i["created"]), i["id"]))
     ]
     pages = _all_pages(demo, "/v1/instances", "instances", 3)
     assert [i for p in pages for i in p] == ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def test_a_task_reports_progress_then_its_result(tmp_path: Path) -> None:
         done = wait_task(c, where)
         assert done["status"] == "succeeded" and done["progress"] == 100
         assert [i["name"] for i in done["result"]["instances"]] == ["g-1", "g-2", "g-3", "g-4"]
-        assert done["updated"] >= done["created"]
+        assert datetime.fromisoformat(done["updated"]) >= datetime.fromisoformat(done["created"])
 
 
 def test_a_failed_task_carries_the_typed_error(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,20 @@ def test_a_veth_pair_is_listed_with_its_facts(veth: tuple[str, str]) -> None:
         assert iface.master is None and not iface.in_use and iface.used_by == []
 
 
+def _settles_at(name: str, state: OperState, within: float = 10.0) -> OperState:
+    """The kernel updates operstate from a worker after ``ip link`` returns: poll for it."""
+    deadline = time.monotonic() + within
+    while (seen := get_interface(name).operstate) is not state and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return seen
+
+
 def test_operstate_follows_the_link(veth: tuple[str, str]) -> None:
     a, b = veth
     netdevs.run("ip", "link", "set", a, "up")
-    assert get_interface(a).operstate is OperState.lowerlayerdown  # its peer is still down
+    assert _settles_at(a, OperState.lowerlayerdown) is OperState.lowerlayerdown  # its peer is still down
     netdevs.run("ip", "link", "set", b, "up")
-    assert get_interface(a).operstate is OperState.up
+    assert _settles_at(a, OperState.up) is OperState.up
     netdevs.run("ip", "link", "set", "dev", a, "mtu", "1400")
     assert get_interface(a).mtu == 1400
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from hearth.cli.osinfo import app
 from tests.osinfo.groundtruth import all_os_elements, xml_resource, xml_text
 
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "200"})  # rich tables wrap at the terminal width
 
 
 def hearth(*args: str) -> subprocess.CompletedProcess[str]:
