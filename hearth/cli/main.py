@@ -18,6 +18,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("hearth.cli.client.image", "app", "image"),
     ("hearth.cli.client.volume", "app", "volume"),
     ("hearth.cli.client.network", "app", "network"),
+    ("hearth.cli.client.pool", "app", "pool"),
     ("hearth.cli.client.key", "app", "key"),
     ("hearth.cli.client.task", "app", "task"),
     ("hearth.cli.users", "app", "user"),

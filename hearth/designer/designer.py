@@ -143,6 +143,7 @@ class Designer:
         self._kernel: tuple[str, str | None, str | None] | None = None
         self._name: str | None = None
         self._uuid: str | None = None
+        self._topology: tuple[int, int, int] | None = None
 
     # -- facts from the application -------------------------------------------------
 
@@ -187,6 +188,21 @@ class Designer:
                 self._uuid = str(uuid.UUID(uuid_))
             except ValueError:
                 raise ValidationError(f"UUID {uuid_!r} is not valid") from None
+        return self
+
+    def set_cpu_topology(self, sockets: int, cores: int, threads: int) -> Self:
+        """Lay the vCPUs out as sockets x cores x threads (guest licensing and schedulers care);
+        the product must equal the domain's vCPU count, checked in ``build()``."""
+        for label, value, top in (
+            ("sockets", sockets, 4096),
+            ("cores", cores, 4096),
+            ("threads", threads, 64),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+                raise ValidationError(
+                    f"topology {label} must be a whole number from 1 to {top}, not {value!r}"
+                )
+        self._topology = (sockets, cores, threads)
         return self
 
     def add_disk(self, path: str | _os.PathLike[str]) -> Self:
@@ -424,6 +440,7 @@ class _Build:
         dom = self.domain
         dom.name = self.d._name or f"{self.os.short_id}-{uuid.uuid4().hex[:8]}"
         dom.uuid = self.d._uuid or str(uuid.uuid4())
+        self._apply_topology()
         if self.d._kernel is not None:
             kernel, initrd, cmdline = self.d._kernel
             dom.os.kernel = kernel
@@ -434,6 +451,23 @@ class _Build:
             dom.os.set_boot_order(["hd", "cdrom"] if has_cdrom else ["hd"])
         self._request_devices()
         return Design(dom, self.warnings)
+
+    def _apply_topology(self) -> None:
+        if self.d._topology is None:
+            return
+        sockets, cores, threads = self.d._topology
+        vcpus = self.domain.vcpus or 1
+        if sockets * cores * threads != vcpus:
+            raise ValidationError(
+                f"CPU topology {sockets} sockets x {cores} cores x {threads} threads gives "
+                f"{sockets * cores * threads} vCPUs, but the guest has {vcpus}",
+                sockets=sockets,
+                cores=cores,
+                threads=threads,
+                vcpus=vcpus,
+            )
+        cpu = self.domain.cpu
+        cpu.sockets, cpu.cores, cpu.threads = sockets, cores, threads
 
     def _skeleton_key(self) -> tuple[object, ...]:
         s, d = self.s, self.d

@@ -48,6 +48,7 @@ from .resources import (
     Realm,
     Snapshot,
     SnapshotCreate,
+    StoragePool,
     Subnet,
     SubnetCreate,
     SubnetUpdate,
@@ -71,6 +72,7 @@ class Collection(StrEnum):
     networks = "networks"
     subnets = "subnets"
     addresses = "addresses"
+    pools = "pools"
     # A sub-collection of instances (/instances/{id}/interfaces): methods take the instance id.
     interfaces = "interfaces"
     # Likewise /instances/{id}/disks: removable media (cdrom, floppy) of an instance.
@@ -87,6 +89,8 @@ class Feature(StrEnum):
     realm_filter = "realm_filter"
     hardware_profile_overrides = "hardware_profile_overrides"
     templates = "templates"
+    # InstanceCreate.start=False: made STOPPED, never run until started.
+    create_stopped = "create_stopped"
 
 
 class Operation(StrEnum):
@@ -147,6 +151,8 @@ class Operation(StrEnum):
     disks_get = "disks.get"
     disks_create = "disks.create"
     disks_update = "disks.update"
+    pools_list = "pools.list"
+    pools_get = "pools.get"
 
     @property
     def collection(self) -> Collection:
@@ -172,6 +178,7 @@ _SINGULAR = {
     Collection.addresses: "address",
     Collection.interfaces: "interface",
     Collection.disks: "disk",
+    Collection.pools: "pool",
 }
 
 
@@ -218,6 +225,8 @@ def features_used(request: InstanceCreate | InstanceFilter | VolumeCreate) -> fr
             used.add(Feature.hardware_profile_overrides)
         if request.template_id is not None or request.spec is not None:
             used.add(Feature.templates)
+        if not request.start:
+            used.add(Feature.create_stopped)
     elif isinstance(request, InstanceFilter):
         if request.realm_id is not None:
             used.add(Feature.realm_filter)
@@ -516,6 +525,16 @@ class Driver:
     def update_disk(self, caller: Caller, instance_id: str, dev: str, request: DiskUpdate) -> InstanceDisk:
         """Change or (medium None) eject the medium of removable drive ``dev``."""
         self._unsupported(Operation.disks_update)
+
+    # --- storage pools (host-level, read-only, visible to every user) -------------------------
+    # Where new template disks are made; ``DiskSpec.pool`` takes a pool's id or name.
+
+    def list_pools(self, caller: Caller) -> list[StoragePool]:
+        self._unsupported(Operation.pools_list)
+
+    def get_pool(self, caller: Caller, pool_id: str) -> StoragePool:
+        """By id; NotFound when no pool has it."""
+        self._unsupported(Operation.pools_get)
 
 
 _CAPABILITIES: dict[type[Driver], Capabilities] = {}

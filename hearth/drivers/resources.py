@@ -222,6 +222,49 @@ class Realm(Resource):
     limit: int | None = None
 
 
+class PoolType(StrEnum):
+    """libvirt's storage pool types; a Hearth-managed directory is ``dir``."""
+
+    dir = "dir"
+    fs = "fs"
+    netfs = "netfs"
+    logical = "logical"
+    disk = "disk"
+    iscsi = "iscsi"
+    iscsi_direct = "iscsi-direct"
+    scsi = "scsi"
+    mpath = "mpath"
+    rbd = "rbd"
+    sheepdog = "sheepdog"
+    gluster = "gluster"
+    zfs = "zfs"
+    vstorage = "vstorage"
+
+
+class PoolState(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    BUILDING = "BUILDING"
+    DEGRADED = "DEGRADED"
+    INACCESSIBLE = "INACCESSIBLE"
+
+
+class StoragePool(Resource):
+    """Where new disks of a template are made (``DiskSpec.pool`` names one by id or name).
+
+    A host-level resource like a realm: unowned and visible to everyone. The byte figures are
+    None when the backend cannot tell (an inactive libvirt pool reports nothing).
+    """
+
+    type: PoolType
+    state: PoolState
+    capacity_bytes: int | None = None
+    allocation_bytes: int | None = None
+    available_bytes: int | None = None
+    path: str | None = None
+    realm: str
+
+
 class HwpProperty(BaseModel):
     """One dimension of a profile: ``value`` is the fixed value, or the default for range/enum."""
 
@@ -467,6 +510,18 @@ class GraphicsSpec(Request):
         return check_ip(v)
 
 
+class Topology(Request):
+    """How the guest's vCPUs are laid out; sockets x cores x threads is the maximum vCPU count."""
+
+    sockets: int = Field(ge=1, le=4096)
+    cores: int = Field(ge=1, le=4096)
+    threads: int = Field(ge=1, le=64)
+
+    @property
+    def cpus(self) -> int:
+        return self.sockets * self.cores * self.threads
+
+
 class InstanceSpec(Request):
     """A template resolved by the service layer: everything a driver needs to build the guest.
 
@@ -480,6 +535,7 @@ class InstanceSpec(Request):
     max_memory_mib: int | None = Field(default=None, ge=16, le=16 * 1024 * 1024)
     vcpus: int = Field(ge=1, le=4096)
     max_vcpus: int | None = Field(default=None, ge=1, le=4096)
+    topology: Topology | None = None
     disks: list[DiskSpec | ImageDiskSpec] = Field(default_factory=list, max_length=16)
     cdrom: str | None = Field(default=None, max_length=4096)
     kernel: str | None = Field(default=None, max_length=4096)
@@ -495,6 +551,12 @@ class InstanceSpec(Request):
             raise ValueError("max_memory_mib must not be below memory_mib")
         if self.max_vcpus is not None and self.max_vcpus < self.vcpus:
             raise ValueError("max_vcpus must not be below vcpus")
+        top = self.max_vcpus or self.vcpus
+        if self.topology is not None and self.topology.cpus != top:
+            raise ValueError(
+                f"topology gives {self.topology.cpus} vCPUs (sockets x cores x threads) "
+                f"but the maximum is {top}"
+            )
         if (self.initrd is not None or self.cmdline is not None) and self.kernel is None:
             raise ValueError("initrd and cmdline need a kernel")
         if self.cmdline is not None and any(c in self.cmdline for c in "\r\n\x00"):
@@ -519,6 +581,9 @@ class InstanceCreate(Request):
     networks: list[NetworkRequest] = Field(default_factory=list)
     # The template resolved by the service layer; only with template_id (feature ``templates``).
     spec: InstanceSpec | None = None
+    # False: define the instance STOPPED without ever running it (feature ``create_stopped``), so
+    # an installer or first-boot script cannot touch its disks before the owner starts it.
+    start: bool = Field(default=True, description="start it once created (false: leave it STOPPED)")
 
     @model_validator(mode="after")
     def _one_source(self) -> InstanceCreate:

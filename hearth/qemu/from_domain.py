@@ -19,7 +19,7 @@ from typing import Literal
 from hearth.domain import Disk, Domain, Interface
 from hearth.errors import NotSupported, ValidationError
 from hearth.qemu import devices as dev
-from hearth.qemu.machine import Firmware, Machine
+from hearth.qemu.machine import CpuTopology, Firmware, Machine
 from hearth.qemu.properties import Device, Parts, Scalar, Value, check_id
 
 _ARCHES = {None, "x86_64", "i686"}
@@ -207,6 +207,10 @@ def machine_from_domain(domain: Domain, *, console_log: Path | None = None) -> C
     if not memory:
         raise ValidationError("the domain has no <memory>")
     machine_type = domain.os.machine or "q35"
+    top = domain.vcpus or 1
+    current = domain.vcpus_current or top
+    if current > top:
+        raise ValidationError(f"<vcpu current='{current}'> is above the maximum {top}")
     props: dict[str, Scalar] = {}
     if not domain.features.acpi:
         props["acpi"] = False  # libvirt turns ACPI off when <acpi/> is absent
@@ -214,7 +218,9 @@ def machine_from_domain(domain: Domain, *, console_log: Path | None = None) -> C
         name=domain.name,
         uuid=domain.uuid,
         memory_mib=memory,
-        smp=domain.vcpus or 1,
+        smp=current,
+        max_smp=top if current != top else None,
+        topology=_topology(domain),
         machine_type=machine_type,
         machine_props=props,
         accel=_ACCEL[domain.type],
@@ -235,6 +241,19 @@ def machine_from_domain(domain: Domain, *, console_log: Path | None = None) -> C
     _boot_order(domain, machine)
     _misc(domain, machine, skipped)
     return Conversion(machine, skipped)
+
+
+def _topology(domain: Domain) -> CpuTopology | None:
+    """``<cpu><topology>``: all of sockets, cores and threads, or none (libvirt's rule)."""
+    cpu = domain.cpu
+    given = {"sockets": cpu.sockets, "cores": cpu.cores, "threads": cpu.threads}
+    if all(v is None for v in given.values()) and cpu.dies is None:
+        return None
+    missing = [k for k, v in given.items() if v is None]
+    if missing:
+        raise ValidationError(f"<cpu><topology> lacks {', '.join(missing)}", missing=missing)
+    assert cpu.sockets is not None and cpu.cores is not None and cpu.threads is not None
+    return CpuTopology(sockets=cpu.sockets, cores=cpu.cores, threads=cpu.threads, dies=cpu.dies or 1)
 
 
 def _cpu(domain: Domain) -> str | None:

@@ -52,6 +52,20 @@ class FdSetEntry:
 
 
 @dataclass(frozen=True)
+class CpuTopology:
+    """How ``-smp`` lays out the vCPUs: sockets x dies x cores x threads is the maximum count."""
+
+    sockets: int
+    cores: int
+    threads: int
+    dies: int = 1
+
+    @property
+    def cpus(self) -> int:
+        return self.sockets * self.dies * self.cores * self.threads
+
+
+@dataclass(frozen=True)
 class QmpFd:
     """A QMP monitor on an already connected socket (one end of a socketpair)."""
 
@@ -74,7 +88,9 @@ class Machine:
 
     name: str
     memory_mib: int = 256
-    smp: int = 1
+    smp: int = 1  # vCPUs at boot
+    max_smp: int | None = None  # vCPUs the guest may grow to (hot-plug); None: smp
+    topology: CpuTopology | None = None
     machine_type: str = "q35"
     machine_props: dict[str, Scalar] = field(default_factory=dict)
     accel: str = "auto"
@@ -148,7 +164,7 @@ def render_argv(
         args += ["-cpu", render_scalar(check_name(cpu, "cpu model"))]
     args += ["-m", str(int(m.memory_mib))]
     if m.machine_type != "none":
-        args += ["-smp", str(int(m.smp))]
+        args += ["-smp", _smp(m)]
     args += ["-nodefaults", "-no-user-config", "-display", "none"]
     if m.kernel is not None:
         args += ["-kernel", check_text(str(m.kernel), "kernel path")]
@@ -190,6 +206,37 @@ def render_argv(
     for device in m.devices:
         args += device_args(device)
     return Argv(args=args, pass_fds=tuple(dict.fromkeys(pass_fds)))
+
+
+def _smp(m: Machine) -> str:
+    """``-smp``: a bare count unless a maximum or a layout is given; a layout must add up."""
+    top = int(m.max_smp) if m.max_smp is not None else int(m.smp)
+    if top < m.smp:
+        raise ValidationError(f"max_smp {top} is below smp {m.smp}", smp=m.smp, max_smp=top)
+    if m.max_smp is None and m.topology is None:
+        return str(int(m.smp))
+    parts = [str(int(m.smp))]
+    t = m.topology
+    if t is not None:
+        counts = {"sockets": t.sockets, "dies": t.dies, "cores": t.cores, "threads": t.threads}
+        for label, value in counts.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValidationError(
+                    f"CPU topology {label} must be a positive whole number", **{label: value}
+                )
+        if t.cpus != top:
+            raise ValidationError(
+                f"CPU topology gives {t.cpus} vCPUs (sockets x dies x cores x threads) "
+                f"but the maximum is {top}",
+                **counts,
+                maxcpus=top,
+            )
+        parts += [f"sockets={t.sockets}"]
+        if t.dies != 1:
+            parts += [f"dies={t.dies}"]
+        parts += [f"cores={t.cores}", f"threads={t.threads}"]
+    parts.append(f"maxcpus={top}")
+    return ",".join(parts)
 
 
 def _pflash_node(node: str, path: Path, *, read_only: bool) -> Backend:

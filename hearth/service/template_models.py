@@ -22,6 +22,7 @@ from hearth.drivers.resources import (
     MacvtapMode,
     Name,
     Request,
+    Topology,
 )
 from hearth.errors import HearthError
 
@@ -49,12 +50,6 @@ class TemplateMemory(Request):
         return self
 
 
-class Topology(Request):
-    sockets: int = Field(ge=1, le=4096)
-    cores: int = Field(ge=1, le=4096)
-    threads: int = Field(ge=1, le=64)
-
-
 class TemplateVcpus(Request):
     current: int = Field(ge=1, le=4096)
     max: int | None = Field(default=None, ge=1, le=4096)
@@ -66,10 +61,9 @@ class TemplateVcpus(Request):
         if top < self.current:
             raise ValueError("vcpus.max must not be below vcpus.current")
         t = self.topology
-        if t is not None and t.sockets * t.cores * t.threads != top:
+        if t is not None and t.cpus != top:
             raise ValueError(
-                f"vcpus.topology gives {t.sockets * t.cores * t.threads} vCPUs "
-                f"(sockets x cores x threads) but the maximum is {top}"
+                f"vcpus.topology gives {t.cpus} vCPUs (sockets x cores x threads) but the maximum is {top}"
             )
         return self
 

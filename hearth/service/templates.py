@@ -26,8 +26,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from hearth.designer.sources import is_url
-from hearth.drivers import Caller, Capabilities, Driver, Operation, wait_for_state
+from hearth.drivers import Caller, Capabilities, Driver, Operation
 from hearth.drivers.caller import can_see, owner_scope
+from hearth.drivers.pools import find_pool
 from hearth.drivers.resources import (
     DiskSpec,
     GraphicsSpec,
@@ -35,10 +36,10 @@ from hearth.drivers.resources import (
     Instance,
     InstanceCreate,
     InstanceSpec,
-    InstanceState,
     InterfaceCreate,
     InterfaceType,
     MacvtapMode,
+    StoragePool,
 )
 from hearth.errors import Conflict, Forbidden, HearthError, NotFound, ValidationError
 from hearth.host import HostFacts, HostInterface, InterfaceKind, LocalHost
@@ -70,8 +71,6 @@ from .template_models import (
 )
 
 OPAQUE_PROFILE = "opaque"
-BOOT_TIMEOUT = 300.0
-STOP_TIMEOUT = 120.0
 NO_DEFAULT_NETWORK_ARCHES = frozenset({"s390x"})
 # Host devices a macvtap cannot sit on.
 NOT_MACVTAP_LOWER = frozenset(
@@ -123,11 +122,12 @@ class _HostView:
         nets = self._once("networks", lambda: self.service.driver.list_networks(self.caller))
         return {n.name for n in nets} | {n.id for n in nets}
 
-    def pools(self) -> set[str] | None:
-        lister = getattr(self.service.driver, "storage_pools", None)
-        if not callable(lister):
+    def pools(self) -> list[StoragePool] | None:
+        """The storage pools template disks may name (by id or name); None when the driver has none."""
+        if not self.service.capabilities.supports(Operation.pools_list):
             return None
-        return set(self._once("pools", lambda: list(lister(self.caller))))
+        found: list[StoragePool] = self._once("pools", lambda: self.service.driver.list_pools(self.caller))
+        return found
 
     def interfaces(self) -> dict[str, HostInterface]:
         found: dict[str, HostInterface] = self._once(
@@ -280,8 +280,10 @@ class TemplateService:
         realm: str | None = None,
         start: bool = True,
     ) -> Instance | Task:
-        """Create an instance from a template: at once, or as a task when disks must be made or
-        the instance must be stopped again (``start=False``: the contract always starts it)."""
+        """Create an instance from a template: at once, or as a task when disks must be made.
+
+        ``start=False`` asks the driver to define it STOPPED (feature ``create_stopped``): it is
+        never booted, so nothing in the guest runs before its owner starts it."""
         self.service.require(Operation.instances_create)
         with self._read() as s:
             row = self._find(s, caller, template)
@@ -300,28 +302,18 @@ class TemplateService:
             realm_id=realm,
             name=name,
             spec=instance_spec(definition),
+            start=start,
         )
         self.driver.require_features(request)
-        if start and not definition.disks:
+        if not definition.disks:
             return self.driver.create_instance(caller, request)
         template_name = row.name
 
         def work(progress: Progress) -> Instance:
-            what = "the instance and its disks" if definition.disks else "the instance"
-            progress.update(5, f"creating {what}")
+            progress.update(5, "creating the instance and its disks")
             made = self.driver.create_instance(caller, request)
-            if start:
-                progress.update(99, f"created instance {made.id}")
-                return made
-            progress.update(50, "waiting for the new instance to come up, to stop it")
-            wait_for_state(self.driver, caller, made.id, InstanceState.RUNNING, timeout=BOOT_TIMEOUT)
-            progress.update(80, "stopping the new instance")
-            self.driver.stop_instance(caller, made.id, force=True)
-            stopped = wait_for_state(
-                self.driver, caller, made.id, InstanceState.STOPPED, timeout=STOP_TIMEOUT
-            )
-            progress.update(99, f"created instance {made.id}, stopped")
-            return stopped
+            progress.update(99, f"created instance {made.id}" + ("" if start else ", stopped"))
+            return made
 
         return self.service.tasks.submit(
             caller, "instances.create", f"create an instance from template {template_name}", work
@@ -514,7 +506,7 @@ class TemplateService:
             ]
         return (
             []
-            if disk.pool in pools
+            if find_pool(pools, disk.pool) is not None
             else [_Problem("pools", disk.pool, f"storage pool {disk.pool!r} does not exist")]
         )
 
@@ -640,6 +632,7 @@ def instance_spec(d: TemplateDefinition) -> InstanceSpec:
         max_memory_mib=d.memory.max,
         vcpus=d.vcpus.current,
         max_vcpus=d.vcpus.max,
+        topology=d.vcpus.topology,
         disks=disks,
         cdrom=d.cdrom,
         kernel=d.kernel,

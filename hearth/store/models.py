@@ -180,6 +180,7 @@ class MockAddress(ResourceColumns, Base):
 from hearth.store import interfaces as _interfaces  # noqa: E402,F401  (revision 0002 tables)
 from hearth.store import libvirt as _libvirt  # noqa: E402,F401  (revision 0090 tables)
 from hearth.store import media as _media  # noqa: E402,F401  (revision 0006 tables)
+from hearth.store import mock_pools as _mock_pools  # noqa: E402,F401  (revision 0007 tables)
 from hearth.store import qemu_images, qemu_instances, qemu_volumes  # noqa: E402,F401  (revision 0005)
 from hearth.store import tasks as _tasks  # noqa: E402,F401  (revision 0003 tables)
 from hearth.store import templates as _templates  # noqa: E402,F401  (revision 0004 tables)

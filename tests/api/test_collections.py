@@ -15,7 +15,7 @@ def test_entry_point_lists_what_the_driver_supports(demo: httpx.Client) -> None:
     by_name = {c["name"]: c for c in body["collections"]}
     assert set(by_name) >= {
         "instances", "images", "realms", "hardware_profiles", "keys", "volumes", "snapshots",
-        "networks", "subnets", "addresses", "interfaces", "tasks",
+        "networks", "subnets", "addresses", "interfaces", "tasks", "pools",
     }  # fmt: skip
     assert by_name["instances"]["href"] == "/v1/instances"
     assert by_name["interfaces"]["href"] == "/v1/instances/{instance_id}/interfaces"
@@ -23,6 +23,12 @@ def test_entry_point_lists_what_the_driver_supports(demo: httpx.Client) -> None:
     assert "user_data" in by_name["instances"]["features"]
     assert by_name["volumes"]["features"] == ["volume_name"]
     assert by_name["realms"]["operations"] == ["list", "get"]
+    assert by_name["pools"] == {
+        "name": "pools",
+        "href": "/v1/pools",
+        "operations": ["list", "get"],
+        "features": [],
+    }
 
 
 def test_instances_lifecycle(demo: httpx.Client) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from hearth.drivers import Caller
+from hearth.drivers import Caller, Operation
 from hearth.errors import NotFound, ValidationError
 from hearth.host import HostInfo, LocalHost
 from hearth.service import ServiceConfig, open_service
@@ -263,7 +264,7 @@ def test_unknown_os_is_400_with_suggestions(demo: httpx.Client) -> None:
 def test_pools_are_checked_with_the_driver(demo: httpx.Client, server: Running) -> None:
     err = _refused(demo, 400, {"name": "x", "disks": [{"size": 1, "pool": "nopool"}]}, "'nopool'")
     assert err["details"]["invalid"]["pools"] == ["nopool"]
-    if callable(getattr(server.service.driver, "storage_pools", None)):
+    if server.service.capabilities.supports(Operation.pools_list):
         assert "storage pool 'nopool' does not exist" in err["message"]
     else:
         assert "has no storage pools" in err["message"]
@@ -373,7 +374,8 @@ def test_update_changes_only_what_is_given(demo: httpx.Client) -> None:
     assert u["id"] == t["id"] and u["name"] == "upd2"
     assert u["memory"] == {"current": 2048, "max": None} and u["cdrom"] is None
     assert u["disks"] == t["disks"] and u["vcpus"] == t["vcpus"]
-    assert u["updated"] > t["updated"] and u["created"] == t["created"]
+    assert datetime.fromisoformat(u["updated"]) > datetime.fromisoformat(t["updated"])
+    assert u["created"] == t["created"]
     assert demo.get("/v1/templates/upd").status_code == 404
     bad = demo.patch("/v1/templates/upd2", json={"networks": ["nosuchnet"]})
     assert bad.status_code == 400 and "nosuchnet" in error_of(bad)["message"]
@@ -479,14 +481,34 @@ def test_instance_without_disks_is_created_at_once(demo: httpx.Client, ovs_bridg
 
 
 def test_start_false_leaves_the_instance_stopped(demo: httpx.Client) -> None:
+    """No disks to make: created at once (201, no task), STOPPED without ever having run."""
     _create(demo, name="cold", disks=[], networks=[])
+    tasks_before = {t["id"] for t in demo.get("/v1/tasks", params={"limit": 1000}).json()["tasks"]}
     resp = demo.post("/v1/instances", json={"template": "cold", "start": False})
+    assert resp.status_code == 201, resp.text
+    inst = resp.json()
+    seen = [inst["state"]]
+    while seen[-1] != "STOPPED":
+        assert len(seen) < 5000, seen
+        seen.append(demo.get(f"/v1/instances/{inst['id']}").json()["state"])
+    assert set(seen) <= {"PENDING", "STOPPED"}, seen
+    tasks_after = {t["id"] for t in demo.get("/v1/tasks", params={"limit": 1000}).json()["tasks"]}
+    assert tasks_after == tasks_before
+    assert demo.delete(f"/v1/instances/{inst['id']}").status_code == 204
+
+
+def test_start_false_with_disks_is_a_task_that_never_starts_it(demo: httpx.Client) -> None:
+    _create(demo, name="cold-disk", disks=[{"size": 1}], networks=[])
+    resp = demo.post("/v1/instances", json={"template": "cold-disk", "start": False})
     assert resp.status_code == 202, resp.text
     done = wait_task(demo, resp.json())
     assert done["status"] == "succeeded", done
-    assert done["result"]["state"] == "STOPPED"
-    assert demo.get(f"/v1/instances/{done['result']['id']}").json()["state"] == "STOPPED"
-    assert demo.delete(f"/v1/instances/{done['result']['id']}").status_code == 204
+    inst = done["result"]
+    assert inst["state"] in ("PENDING", "STOPPED")
+    assert wait_state(demo, inst["id"], "STOPPED")["actions"] == ["start", "destroy"]
+    assert demo.post(f"/v1/instances/{inst['id']}/start").status_code == 202
+    wait_state(demo, inst["id"], "RUNNING")
+    _remove_instance(demo, inst["id"])
 
 
 def test_instantiating_unknown_or_broken_templates(demo: httpx.Client) -> None:

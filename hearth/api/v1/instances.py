@@ -31,7 +31,7 @@ class TemplateInstanceCreate(BaseModel):
     template: str = Field(min_length=1, max_length=255, description="template name or id")
     name: Name | None = None
     realm: str | None = Field(default=None, description="realm id (default: the driver's choice)")
-    start: bool = Field(default=True, description="start the instance once created")
+    start: bool = Field(default=True, description="start it once created (false: leave it STOPPED)")
 
 
 # The driver form is InstanceCreate without what only the service may fill in: a resolved
@@ -120,7 +120,8 @@ async def create_instance(
     body: Annotated[CreateBody, Body()],
     count: Annotated[int, Query(ge=1, le=MAX_INSTANCE_COUNT, description="how many (a task when > 1)")] = 1,
 ) -> Response:
-    """From an image (driver form) or from a template (``{template, name?, realm?, start?}``)."""
+    """From an image (driver form) or from a template (``{template, name?, realm?, start?}``);
+    ``start: false`` in either form defines the instance STOPPED without ever running it."""
     if isinstance(body, TemplateInstanceCreate):
         made = await call(
             svc.create_from_template, who, body.template, name=body.name, realm=body.realm, start=body.start

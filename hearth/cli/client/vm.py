@@ -64,7 +64,7 @@ def create(
     name: Annotated[str | None, typer.Option(help="instance name")] = None,
     realm: Annotated[str | None, typer.Option(help="realm id")] = None,
     start: Annotated[
-        bool, typer.Option("--start/--no-start", help="start it once created (templates)")
+        bool, typer.Option("--start/--no-start", help="start it once created (--no-start: define it STOPPED)")
     ] = True,
     wait: WaitOpt = True,
     url: UrlOpt = None,
@@ -85,7 +85,7 @@ def create(
     if template is not None:
         body = {"template": template, "name": name, "realm": realm, "start": start}
     else:
-        body = {"image_id": image, "hwp_id": profile, "name": name, "realm_id": realm}
+        body = {"image_id": image, "hwp_id": profile, "name": name, "realm_id": realm, "start": start}
     with connect(url, user) as api:
         status, made = api.post("/v1/instances", {k: v for k, v in body.items() if v is not None})
         shown, _ = result_or_task(api, status, made, wait=wait, quiet=as_json)

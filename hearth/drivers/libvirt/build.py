@@ -17,7 +17,7 @@ from hearth.designer.targets import next_target
 from hearth.domain import Controller, Disk, Domain, DomainCapabilities, HostCapabilities, Interface
 from hearth.errors import ValidationError
 
-from ..resources import InterfaceType, MacvtapMode, NicModel
+from ..resources import InterfaceType, MacvtapMode, NicModel, Topology
 
 # Linux bridge and OVS NICs are both <interface type='bridge'>; OVS adds a virtualport.
 _KIND: dict[InterfaceType, NicKind] = {
@@ -50,6 +50,7 @@ class Plan:
     vcpus: int | None
     max_memory_mib: int | None = None
     max_vcpus: int | None = None
+    topology: Topology | None = None
     graphics: str = "none"
     listen: str | None = None
     kernel: str | None = None
@@ -108,6 +109,9 @@ def design(
         graphics=plan.graphics,
     )
     d.set_name(plan.name, plan.uuid)
+    if plan.topology is not None:
+        t = plan.topology
+        d.set_cpu_topology(t.sockets, t.cores, t.threads)
     if plan.kernel is not None and plan.check_local_files:
         d.set_kernel(plan.kernel, plan.initrd, plan.cmdline)
     if plan.cdrom is not None:

@@ -57,6 +57,7 @@ class LibvirtBase(StoredDriver):
             Feature.realm_filter,
             Feature.hardware_profile_overrides,
             Feature.templates,
+            Feature.create_stopped,
         }
     )
 

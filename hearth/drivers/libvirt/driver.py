@@ -10,9 +10,10 @@ from hearth.store import default_url, make_engine, upgrade
 
 from .config import LibvirtConfig
 from .media import DiskOps
+from .pools import PoolOps
 
 
-class LibvirtDriver(DiskOps):
+class LibvirtDriver(PoolOps, DiskOps):
     """Every operation but public addresses (libvirt has no floating IPs) over one or more hosts."""
 
 

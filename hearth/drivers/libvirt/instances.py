@@ -47,6 +47,7 @@ from .connection import Link
 from .core import Found
 from .metadata import InstanceMeta
 from .networking import NetInfo, NetView
+from .pools import disk_pool
 from .storage import StorageOps
 from .volumes import GIB, create_volume, delete_volume, volume_info
 
@@ -152,6 +153,7 @@ class InstanceOps(StorageOps):
             vcpus=spec.vcpus if spec else _int(values.get(HwpPropertyName.cpu)),
             max_memory_mib=spec.max_memory_mib if spec else None,
             max_vcpus=spec.max_vcpus if spec else None,
+            topology=spec.topology if spec else None,
             graphics=spec.graphics.type.value if spec else "none",
             listen=spec.graphics.listen if spec else None,
             check_local_files=link.host.is_local,
@@ -203,7 +205,8 @@ class InstanceOps(StorageOps):
             for info, mac, subnet_id, ip in reservations:
                 self._reserve(link, info, mac, subnet_id, ip)
                 cleanup.add("an address", lambda n=info.libvirt_name, m=mac: self._release(link, n, [m]))
-            link.run(f"starting instance {instance_id}", lambda c: dom.create())
+            if request.start:  # else it stays defined and shut off: nothing in the guest has run
+                link.run(f"starting instance {instance_id}", lambda c: dom.create())
         except BaseException:
             cleanup.run()
             raise
@@ -300,6 +303,12 @@ class InstanceOps(StorageOps):
     ) -> list[str]:
         """Create the instance's disks in the pool; returns them as "pool/volume" (owned by it)."""
         pool = self.pool_name(link)
+        # Template disks naming a pool: resolved (id or name, as GET /v1/pools shows) before any is made.
+        named = {
+            d.pool: disk_pool(link, d.pool, len(self.links) > 1)
+            for d in (spec.disks if spec else [])
+            if isinstance(d, DiskSpec) and d.pool is not None
+        }
         owned: list[str] = []
         storage_gb = _int(values.get(HwpPropertyName.storage))
 
@@ -326,7 +335,7 @@ class InstanceOps(StorageOps):
             for i, disk in enumerate(spec.disks):
                 name = f"{self.config.prefix}{instance_id}-disk{i}.{getattr(disk, 'format', 'qcow2')}"
                 if isinstance(disk, DiskSpec):
-                    make(name, disk.size_gib * GIB, disk.format.value, disk.pool or pool)
+                    make(name, disk.size_gib * GIB, disk.format.value, named.get(disk.pool or "", pool))
                 else:
                     make(name.rsplit(".", 1)[0] + ".qcow2", 0, "qcow2", pool, spec_images[disk.image_id])
         return owned

@@ -40,6 +40,7 @@ from ..resources import (
 )
 from ..row_models import image_model
 from .core import MockBase, effective_state
+from .pools import seed_pools
 
 _SEEDED = "mock_catalogue_seeded"
 _NETWORK_SEEDED = "mock_default_network_seeded"
@@ -82,6 +83,7 @@ def seed(engine: Engine) -> bool:
     (an admin who deletes a seeded image does not see it come back)."""
     seed_demo_users(engine)
     _seed_default_network(engine)
+    seed_pools(engine)
     with write_session(engine) as s:
         if s.get(StoreMeta, _SEEDED) is not None:
             return False

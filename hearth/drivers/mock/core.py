@@ -45,6 +45,7 @@ class MockBase(StoredDriver):
             Feature.instance_count,
             Feature.realm_filter,
             Feature.hardware_profile_overrides,
+            Feature.create_stopped,
         }
     )
 

@@ -11,9 +11,10 @@ from .catalogue import seed
 from .core import MockTiming
 from .disks import DiskOps
 from .instances import InstanceOps
+from .pools import PoolOps
 
 
-class MockDriver(InstanceOps, DiskOps):
+class MockDriver(PoolOps, InstanceOps, DiskOps):
     """Every operation and feature; state lives in the Hearth store."""
 
 

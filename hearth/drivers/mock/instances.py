@@ -33,6 +33,7 @@ from . import reads
 from .catalogue import check_image_usable, hwp_model
 from .core import effective_state, gc_paused
 from .nics import NicOps
+from .pools import check_disk_pools
 
 
 class InstanceOps(NicOps):
@@ -91,15 +92,19 @@ class InstanceOps(NicOps):
                     if isinstance(disk, ImageDiskSpec):
                         check_image_usable(self._image_row(s, caller, disk.image_id))
             realm = self._usable_realm(s, caller, request.realm_id)
+            if spec is not None:
+                check_disk_pools(s, spec, realm.id)
             instance_id = new_id()
             now = self.clock()
             boot = self.timing.boot_seconds
+            # Created stopped: the same PENDING spell as a boot, then STOPPED, never RUNNING.
+            settled = states.BOOTED_STATE if request.start else InstanceState.STOPPED
             row = MockInstance(
                 id=instance_id,
                 name=request.name or f"inst-{instance_id[:8]}",
                 owner_id=caller.user_id,
-                state=(states.INITIAL_STATE if boot > 0 else states.BOOTED_STATE).value,
-                next_state=states.BOOTED_STATE.value if boot > 0 else None,
+                state=(states.INITIAL_STATE if boot > 0 else settled).value,
+                next_state=settled.value if boot > 0 else None,
                 next_at=now + boot if boot > 0 else None,
                 image_id=request.image_id,
                 template_id=request.template_id,

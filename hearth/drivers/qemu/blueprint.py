@@ -20,7 +20,6 @@ from ..resources import (
     GraphicsType,
     HwpPropertyName,
     HwpValue,
-    ImageDiskSpec,
     InstanceCreate,
     InstanceSpec,
     InterfaceCreate,
@@ -72,6 +71,7 @@ class Blueprint:
     cmdline: str | None = None
     base_images: list[str] = field(default_factory=list)
     spec: dict[str, Any] | None = None
+    topology: tuple[int, int, int] | None = None  # sockets, cores, threads
 
 
 def sizing(
@@ -145,11 +145,7 @@ def check_spec(spec: InstanceSpec) -> list[NicPlan]:
     for nic in spec.interfaces:
         check_kind(nic)
         nics.append(NicPlan(mac=nic.mac, model=(nic.model.value if nic.model else DEFAULT_NIC_MODEL)))
-    for disk in spec.disks:
-        if not isinstance(disk, ImageDiskSpec) and disk.pool is not None:
-            raise ValidationError(
-                f"the qemu driver has no storage pools (pool {disk.pool!r}); leave pool out", pool=disk.pool
-            )
+    # Pools named by disks are checked against the state directory's pool (pools.check_disk_pools).
     if spec.cdrom is not None and is_url(spec.cdrom):
         raise NotSupported(
             f"install media from a URL ({redact(spec.cdrom)}) needs libvirt or the media service; "

@@ -53,6 +53,7 @@ def materialise(instance_id: str, plan: Blueprint, where: Path) -> Domain:
             kernel=plan.kernel,
             initrd=plan.initrd,
             cmdline=plan.cmdline,
+            topology=plan.topology,
         )
     )
     design.save(domain, where)

@@ -43,6 +43,7 @@ class QemuBase(StoredDriver):
             Feature.instance_count,
             Feature.realm_filter,
             Feature.hardware_profile_overrides,
+            Feature.create_stopped,
         }
     )
 

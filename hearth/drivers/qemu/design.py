@@ -48,6 +48,7 @@ class Plan:
     kernel: Path | None = None
     initrd: Path | None = None
     cmdline: str | None = None
+    topology: tuple[int, int, int] | None = None  # sockets, cores, threads
 
 
 def design(plan: Plan) -> Domain:
@@ -59,6 +60,8 @@ def design(plan: Plan) -> Domain:
     except NotFound as exc:
         raise ValidationError(f"unknown operating system {plan.os!r}: {exc.message}", os=plan.os) from None
     designer.set_name(plan.instance_id, plan.instance_id)
+    if plan.topology is not None:
+        designer.set_cpu_topology(*plan.topology)
     for disk in plan.disks:
         designer.add_disk(disk)
     for cdrom in plan.cdroms:

@@ -11,9 +11,10 @@ from hearth.errors import ValidationError
 from hearth.store import default_url, make_engine, upgrade
 
 from .media import DiskOps
+from .pools import PoolOps
 
 
-class QemuDriver(DiskOps):
+class QemuDriver(PoolOps, DiskOps):
     """Instances, images, volumes, snapshots, keys; one realm; user-mode networking only.
 
     Opening a driver on a state directory adopts the guests an earlier process left running.

@@ -37,6 +37,7 @@ from .blueprint import Blueprint, Common, DiskPlan
 from .core import remove_tree
 from .interfaces import InterfaceOps
 from .observe import Observation
+from .pools import check_disk_pools
 from .power import force_off
 from .storage import serial_of
 
@@ -72,11 +73,13 @@ class InstanceOps(InterfaceOps):
                 where = self.layout.instance_dir(instance_id)
                 try:
                     domain = build.materialise(instance_id, plan, where)
-                    self._record(caller, instance_id, plan, domain.memory_mib or 0, domain.vcpus or 1)
+                    state = S.PENDING if request.start else S.STOPPED
+                    self._record(caller, instance_id, plan, domain.memory_mib or 0, domain.vcpus or 1, state)
                 except BaseException:
                     remove_tree(where)
                     raise
-                self._launch(instance_id)
+                if request.start:  # else only recorded: the first start launches QEMU
+                    self._launch(instance_id)
         finally:
             self._launching.discard(instance_id)
         return self.get_instance(caller, instance_id)
@@ -241,6 +244,7 @@ class InstanceOps(InterfaceOps):
                 template=request.template_id,
             )
         nics = blueprint.check_spec(spec)
+        check_disk_pools(spec, self.layout.state)
         cdroms, kernel, initrd = blueprint.spec_files(spec, self.media_roots)
         disks: list[DiskPlan] = []
         bases: list[str] = []
@@ -270,9 +274,14 @@ class InstanceOps(InterfaceOps):
             cmdline=spec.cmdline,
             base_images=bases,
             spec=spec.model_dump(mode="json"),
+            topology=(spec.topology.sockets, spec.topology.cores, spec.topology.threads)
+            if spec.topology is not None
+            else None,
         )
 
-    def _record(self, caller: Caller, instance_id: str, plan: Blueprint, memory: int, vcpus: int) -> None:
+    def _record(
+        self, caller: Caller, instance_id: str, plan: Blueprint, memory: int, vcpus: int, state: InstanceState
+    ) -> None:
         who = plan.common
         with self._write() as s:
             for image_id in plan.base_images:  # deleted while we were copying?
@@ -284,7 +293,7 @@ class InstanceOps(InterfaceOps):
                     id=instance_id,
                     name=who.name or f"inst-{instance_id[:8]}",
                     owner_id=caller.user_id,
-                    state=S.PENDING.value,
+                    state=state.value,
                     image_id=who.image_id,
                     template_id=who.template_id,
                     realm_id=who.realm_id,

@@ -100,6 +100,10 @@ def test_every_undeclared_feature_is_refused_as_not_supported(case: DriverCase) 
             lambda: driver.create_volume(alice, VolumeCreate(capacity_gb=1, name="v")),
         ),
         Feature.instance_count: (create, lambda: driver.create_instances(alice, InstanceCreate(**base), 2)),
+        Feature.create_stopped: (
+            create,
+            lambda: driver.create_instance(alice, InstanceCreate(**base, start=False)),
+        ),
     }
     assert set(attempts) == set(Feature), "a new Feature needs an entry here"
     caps = driver.capabilities()
