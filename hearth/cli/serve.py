@@ -39,7 +39,11 @@ def serve(
         str | None, typer.Option(help="HOST:PORT to listen on (default 127.0.0.1:8080)")
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="TOML file with the same keys (driver, uris, state_dir, db, listen)")
+        Path | None,
+        typer.Option(
+            help="TOML file with the same keys (driver, uris, state_dir, db, listen) and task_workers, "
+            "max_queued_tasks, max_queued_tasks_per_user"
+        ),
     ] = None,
 ) -> None:
     """Serve the Hearth API (default: the mock driver with SQLite in the state directory)."""
