@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import select
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,8 +201,16 @@ def test_the_password_prompt_does_not_echo(env: dict[str, str]) -> None:
     """Typed at a real terminal (a pty): the password must not appear in what the terminal shows."""
     no_pw = {k: v for k, v in env.items() if k != "HEARTH_PASSWORD"}
     leader, follower = pty.openpty()
+    # The pty becomes the child's controlling terminal (new session + TIOCSCTTY): getpass reads
+    # /dev/tty first, which must be this pty and not whatever terminal runs pytest.
     proc = subprocess.Popen(
-        [*HEARTH, "vm", "list", "--json"], env=no_pw, stdin=follower, stdout=follower, stderr=follower
+        [*HEARTH, "vm", "list", "--json"],
+        env=no_pw,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )
     os.close(follower)
     try:
