@@ -10,7 +10,14 @@ from collections.abc import Iterable
 
 from hearth.errors import InvalidState, NotFound, ValidationError
 
-from .resources import PoolState, StoragePool
+from .resources import DiskSpec, InstanceSpec, PoolState, StoragePool
+
+
+def named_pools(spec: InstanceSpec | None) -> list[str]:
+    """The pools a template's new disks name, each once, sorted (what every driver checks)."""
+    if spec is None:
+        return []
+    return sorted({d.pool for d in spec.disks if isinstance(d, DiskSpec) and d.pool is not None})
 
 
 def find_pool(pools: Iterable[StoragePool], ref: str) -> StoragePool | None:

@@ -23,6 +23,7 @@ from .. import cloudinit, profiles
 from ..base import DEFAULT_STOP_TIMEOUT
 from ..caller import SYSTEM_OWNER, Caller, owner_scope
 from ..interfaces import random_mac
+from ..pools import named_pools
 from ..resources import (
     DEFAULT_NIC_MODEL,
     Action,
@@ -304,11 +305,7 @@ class InstanceOps(StorageOps):
         """Create the instance's disks in the pool; returns them as "pool/volume" (owned by it)."""
         pool = self.pool_name(link)
         # Template disks naming a pool: resolved (id or name, as GET /v1/pools shows) before any is made.
-        named = {
-            d.pool: disk_pool(link, d.pool, len(self.links) > 1)
-            for d in (spec.disks if spec else [])
-            if isinstance(d, DiskSpec) and d.pool is not None
-        }
+        named = {ref: disk_pool(link, ref, len(self.links) > 1) for ref in named_pools(spec)}
         owned: list[str] = []
         storage_gb = _int(values.get(HwpPropertyName.storage))
 

@@ -14,8 +14,8 @@ from hearth.store.mock_pools import MockPool
 from hearth.store.models import StoreMeta
 
 from ..caller import SYSTEM_OWNER, Caller
-from ..pools import pool_by_id, usable_pool
-from ..resources import DiskSpec, InstanceSpec, PoolState, PoolType, StoragePool
+from ..pools import named_pools, pool_by_id, usable_pool
+from ..resources import InstanceSpec, PoolState, PoolType, StoragePool
 from .core import MockBase
 
 _SEEDED = "mock_pools_seeded"
@@ -73,11 +73,11 @@ def all_pools(s: Session) -> list[StoragePool]:
 
 def check_disk_pools(s: Session, spec: InstanceSpec, realm_id: str) -> None:
     """Every pool a template disk names must exist in the instance's realm and be active."""
-    named = {d.pool for d in spec.disks if isinstance(d, DiskSpec) and d.pool is not None}
+    named = named_pools(spec)
     if not named:
         return
     here = [p for p in all_pools(s) if p.realm == realm_id]
-    for ref in sorted(named):
+    for ref in named:
         usable_pool(here, ref, f"in realm {realm_id}")
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from hearth.errors import BackendError
 
 from ..caller import SYSTEM_OWNER, Caller
-from ..pools import pool_by_id, usable_pool
-from ..resources import DiskSpec, InstanceSpec, PoolState, PoolType, StoragePool
+from ..pools import named_pools, pool_by_id, usable_pool
+from ..resources import InstanceSpec, PoolState, PoolType, StoragePool
 from .catalogue import EPOCH, REALM_ID
 from .core import QemuBase
 
@@ -43,9 +43,8 @@ def state_pool(state_dir: Path) -> StoragePool:
 
 def check_disk_pools(spec: InstanceSpec, state_dir: Path) -> None:
     """Refuse a template disk naming any pool but the state directory's."""
-    for disk in spec.disks:
-        if isinstance(disk, DiskSpec) and disk.pool is not None:
-            usable_pool([state_pool(state_dir)], disk.pool, f"(the qemu driver has one pool, {POOL_ID})")
+    for ref in named_pools(spec):
+        usable_pool([state_pool(state_dir)], ref, f"(the qemu driver has one pool, {POOL_ID})")
 
 
 class PoolOps(QemuBase):
