@@ -103,8 +103,16 @@ def create_to_running_ms(runs: int = 3) -> float | None:
     cache.chmod(0o755)
     state = root / f"run-{secrets.token_hex(4)}"
     prefix = f"hb{secrets.token_hex(3)}-"
+    pool_dir = state / "pool"  # the bench's own pool: never the host's default one
+    pool_dir.mkdir(parents=True)
+    state.chmod(0o755)
     config = LibvirtConfig(
-        hosts=(Host("local", "qemu:///system"),), state_dir=state, prefix=prefix, accel="tcg"
+        hosts=(Host("local", "qemu:///system"),),
+        state_dir=state,
+        prefix=prefix,
+        accel="tcg",
+        pool=f"{prefix}pool",
+        pool_path=str(pool_dir),
     )
     guest = guest_image(cache)
     driver = open_libvirt_driver(config)

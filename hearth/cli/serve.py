@@ -38,11 +38,18 @@ def serve(
     listen: Annotated[
         str | None, typer.Option(help="HOST:PORT to listen on (default 127.0.0.1:8080)")
     ] = None,
+    server_id: Annotated[
+        str | None,
+        typer.Option(
+            help="this server's identity on shared hosts (default: generated once into the store)",
+            show_default=False,
+        ),
+    ] = None,
     config: Annotated[
         Path | None,
         typer.Option(
-            help="TOML file with the same keys (driver, uris, state_dir, db, listen) and task_workers, "
-            "max_queued_tasks, max_queued_tasks_per_user"
+            help="TOML file with the same keys (driver, uris, state_dir, db, listen, server_id) and "
+            "task_workers, max_queued_tasks, max_queued_tasks_per_user, a [libvirt] table"
         ),
     ] = None,
 ) -> None:
@@ -51,7 +58,12 @@ def serve(
         from hearth.service import load_config
 
         cfg = load_config(config).with_overrides(
-            driver=driver, uris=tuple(uri) if uri else None, state_dir=state_dir, db=db, listen=listen
+            driver=driver,
+            uris=tuple(uri) if uri else None,
+            state_dir=state_dir,
+            db=db,
+            listen=listen,
+            server_id=server_id,
         )
         _run(cfg)
 
@@ -72,6 +84,11 @@ def _run(cfg: ServiceConfig) -> None:
     try:
         shown_host = f"[{host}]" if ":" in host else host
         typer.echo(f"Hearth {cfg.driver.value} driver, state in {cfg.state_dir}, database {cfg.db_display}")
+        for realm, problem in service.driver.host_report().items():
+            if problem is None:
+                typer.echo(f"Host {realm}: reached")
+            else:
+                typer.echo(f"Host {realm}: UNAVAILABLE ({problem}); retrying in the background", err=True)
         typer.echo(f"Serving the API on http://{shown_host}:{port}/v1 (OpenAPI: /v1/openapi.json)")
         for user in DEMO_USERS:
             if _works(service, user.name, user.password):

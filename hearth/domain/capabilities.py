@@ -43,6 +43,24 @@ class HostCapabilities(XMLObject):
     def guest(self, arch: str, os_type: str = "hvm") -> GuestCaps | None:
         return self.guests.find(lambda g: g.arch == arch and g.os_type == os_type)
 
+    def dac_label(self, domain_type: str) -> tuple[int, int] | None:
+        """The uid and gid libvirt runs guests of ``domain_type`` as (its DAC ``baselabel``,
+        ``+uid:+gid``); None when the host has no DAC model or the label is not numeric."""
+        root = self.lookup()
+        if root is None:
+            return None
+        for model in root.findall("host/secmodel"):
+            if (model.findtext("model") or "").strip() != "dac":
+                continue
+            for label in model.findall("baselabel"):
+                if label.get("type") != domain_type:
+                    continue
+                uid, sep, gid = (label.text or "").strip().partition(":")
+                uid, gid = uid.lstrip("+"), gid.lstrip("+")
+                if sep and uid.isdigit() and gid.isdigit():
+                    return int(uid), int(gid)
+        return None
+
 
 class DomainCapabilities(XMLObject):
     TAG = "domainCapabilities"

@@ -300,6 +300,25 @@ class Driver:
             ]
         return [self.create_instance(caller, request) for _ in range(count)]
 
+    def host_file_problem(self, caller: Caller, label: str, path: str) -> str | None:
+        """Why a guest could not be given host file ``path`` (a template's kernel, initrd or ISO),
+        or None; the templates service shows it in ``invalid``. Backends that hand host files to
+        a hypervisor running as another user check it; the base knows no such rule."""
+        return None
+
+    def adopt_instance(self, caller: Caller, instance_id: str) -> Instance:
+        """Take over an instance another Hearth server on a shared host manages (an admin's
+        explicit act, never a side effect of listing). Not a contract operation: only backends
+        whose hosts several servers share have anything to adopt."""
+        raise NotSupported(
+            f"the {self.name} driver has no instances of other servers to adopt", driver=self.name
+        )
+
+    def host_report(self) -> dict[str, str | None]:
+        """Each host (realm) this driver reaches and why it cannot be reached (None: reached),
+        tried now; what ``hearth serve`` prints at start. The base has no hosts to reach."""
+        return {}
+
     def close(self) -> None:
         """Release connections; the base holds none."""
 

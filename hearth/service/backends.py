@@ -1,15 +1,17 @@
 """Open the configured driver over the service's store engine.
 
 The mock lives in the store itself. Other backends are found by name: the module
-``hearth.drivers.<name>`` must offer ``open_driver(*, uris, state_dir, engine) -> Driver``, so a
-new backend plugs in without this module importing libvirt or QEMU code up front.
+``hearth.drivers.<name>`` must offer ``open_driver(*, uris, state_dir, engine, server_id, options)
+-> Driver`` (``options``: the config table named after the driver), so a new backend plugs in
+without this module importing libvirt or QEMU code up front.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Engine
 
@@ -20,13 +22,28 @@ from .config import DriverName, ServiceConfig
 
 
 class DriverOpener(Protocol):
-    def __call__(self, *, uris: list[str], state_dir: Path, engine: Engine) -> Driver: ...
+    def __call__(
+        self,
+        *,
+        uris: list[str],
+        state_dir: Path,
+        engine: Engine,
+        server_id: str | None,
+        options: Mapping[str, Any],
+    ) -> Driver: ...
 
 
 def open_driver(config: ServiceConfig, engine: Engine) -> Driver:
     if config.driver is DriverName.mock:
         return _open_mock(config, engine)
-    return _opener(config.driver)(uris=list(config.uris), state_dir=config.state_dir, engine=engine)
+    options = config.libvirt if config.driver is DriverName.libvirt else {}
+    return _opener(config.driver)(
+        uris=list(config.uris),
+        state_dir=config.state_dir,
+        engine=engine,
+        server_id=config.server_id,
+        options=options,
+    )
 
 
 def _open_mock(config: ServiceConfig, engine: Engine) -> Driver:

@@ -1,8 +1,9 @@
 """How a Hearth server is configured: one small value object, from defaults, a TOML file and flags.
 
 The TOML file uses the command-line names (``driver``, ``uris``, ``state_dir``, ``db``, ``listen``,
-``task_workers``) plus the task queue bounds (``max_queued_tasks``, ``max_queued_tasks_per_user``);
-flags given on the command line win over the file, the file over the defaults.
+``server_id``, ``task_workers``) plus the task queue bounds (``max_queued_tasks``,
+``max_queued_tasks_per_user``) and one table of backend settings, ``[libvirt]`` (checked by that
+driver); flags given on the command line win over the file, the file over the defaults.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 
 from hearth.errors import ValidationError
 from hearth.store import default_url
+from hearth.store.identity import check_server_id
 
 from .tasks import DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_USER, TaskLimits
 
@@ -53,6 +55,8 @@ class ServiceConfig:
     task_workers: int = 4
     max_queued_tasks: int = DEFAULT_MAX_QUEUED
     max_queued_tasks_per_user: int = DEFAULT_MAX_QUEUED_PER_USER
+    server_id: str | None = None  # None: the store's own (hearth.store.identity)
+    libvirt: Mapping[str, Any] = field(default_factory=dict)  # the [libvirt] table, for that driver
 
     @property
     def task_limits(self) -> TaskLimits:
@@ -91,7 +95,8 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 
 _INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user"}
-_KEYS = {"driver", "uris", "state_dir", "db", "listen", *_INT_KEYS}
+_TABLE_KEYS = {"libvirt"}
+_KEYS = {"driver", "uris", "state_dir", "db", "listen", "server_id", *_INT_KEYS, *_TABLE_KEYS}
 
 
 def load_config(path: Path | None, base: ServiceConfig | None = None) -> ServiceConfig:
@@ -125,6 +130,10 @@ def _from_mapping(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
             if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
                 raise ValidationError(f"config file {path}: uris must be a list of strings")
             out[key] = tuple(value)
+        elif key in _TABLE_KEYS:
+            if not isinstance(value, dict):
+                raise ValidationError(f"config file {path}: [{key}] must be a table", key=key)
+            out[key] = dict(value)
         elif key in _INT_KEYS:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValidationError(f"config file {path}: {key} must be an integer", key=key)
@@ -150,4 +159,8 @@ def _checked(config: ServiceConfig) -> ServiceConfig:
         if not 1 <= getattr(config, key) <= MAX_QUEUE_LIMIT:
             raise ValidationError(f"{key} must be between 1 and {MAX_QUEUE_LIMIT}", key=key)
     parse_listen(config.listen)
+    if config.server_id is not None:
+        check_server_id(config.server_id)
+    if config.libvirt and driver is not DriverName.libvirt:
+        raise ValidationError(f"the [libvirt] table applies to the libvirt driver, not {driver.value}")
     return replace(config, driver=driver, state_dir=Path(config.state_dir).expanduser())

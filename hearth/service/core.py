@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from hearth.drivers import Caller, Capabilities, Driver, Feature, Operation
 from hearth.drivers.base import MAX_INSTANCE_COUNT
 from hearth.drivers.resources import Action, Instance, InstanceCreate, Volume, VolumeCreate
-from hearth.errors import NotSupported, ValidationError
+from hearth.errors import Forbidden, NotSupported, ValidationError
 from hearth.store import make_engine, upgrade
 
 from .auth import Authenticator
@@ -157,6 +157,12 @@ class Service:
             return self.driver.create_volume(caller, request)
 
         return self.tasks.submit(caller, "volumes.create", f"clone snapshot {request.snapshot_id}", work)
+
+    def adopt_instance(self, caller: Caller, instance_id: str) -> Instance:
+        """An admin takes over another server's instance on a shared host."""
+        if not caller.is_admin:
+            raise Forbidden("only an admin may adopt another server's instance", instance=instance_id)
+        return self.driver.adopt_instance(caller, instance_id)
 
     def act(self, caller: Caller, instance_id: str, action: Action, **options: Any) -> Instance:
         self.require(Operation(f"instances.{action.value}"))

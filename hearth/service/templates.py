@@ -42,7 +42,8 @@ from hearth.drivers.resources import (
     StoragePool,
 )
 from hearth.errors import Conflict, Forbidden, HearthError, NotFound, ValidationError
-from hearth.host import HostFacts, HostInterface, InterfaceKind, LocalHost
+from hearth.host import HostFacts, HostInterface, LocalHost
+from hearth.host.nic_sources import nic_source_problem
 from hearth.osinfo import osinfo_arch
 from hearth.store import new_id, read_session, store_errors, write_session
 from hearth.store.models import utcnow
@@ -72,10 +73,6 @@ from .template_models import (
 
 OPAQUE_PROFILE = "opaque"
 NO_DEFAULT_NETWORK_ARCHES = frozenset({"s390x"})
-# Host devices a macvtap cannot sit on.
-NOT_MACVTAP_LOWER = frozenset(
-    {InterfaceKind.loopback, InterfaceKind.macvtap, InterfaceKind.tap, InterfaceKind.tun}
-)
 HOST_PARTS = ("networks", "interfaces", "disks", "cdrom", "kernel", "initrd")
 
 
@@ -455,29 +452,19 @@ class TemplateService:
                 out.extend(self._disk_problems(disk, view))
         for what in ("cdrom", "kernel", "initrd"):
             path = getattr(definition, what)
-            if what in parts and path is not None and not is_url(path) and not _readable_file(path):
-                kind = "cdrom" if what == "cdrom" else "files"
+            if what not in parts or path is None or is_url(path):
+                continue
+            kind = "cdrom" if what == "cdrom" else "files"
+            if not _readable_file(path):
                 out.append(_Problem(kind, path, f"{what} {path!r} is not a readable file on this host"))
+                continue
+            problem = self.driver.host_file_problem(caller, what, path)
+            if problem is not None:
+                out.append(_Problem(kind, path, problem))
         return out
 
     def _interface_problem(self, kind: TemplateInterfaceType, source: str, view: _HostView) -> str | None:
-        if kind is TemplateInterfaceType.ovs:
-            bridges, error = view.ovs_bridges()
-            if error is not None:
-                return f"OVS bridge {source!r} cannot be checked: {error}"
-            return None if source in bridges else f"OVS bridge {source!r} does not exist"
-        dev = view.interfaces().get(source)
-        if kind is TemplateInterfaceType.bridge:
-            if dev is None:
-                return f"Linux bridge {source!r} does not exist"
-            if dev.kind is not InterfaceKind.bridge:
-                return f"host interface {source!r} is a {dev.kind.value} device, not a Linux bridge"
-            return None
-        if dev is None:
-            return f"host interface {source!r} does not exist"
-        if dev.kind in NOT_MACVTAP_LOWER:
-            return f"host interface {source!r} is a {dev.kind.value} device and cannot carry a macvtap"
-        return None
+        return nic_source_problem(kind.value, source, view.interfaces(), view.ovs_bridges)
 
     def _disk_problems(self, disk: TemplateDisk, view: _HostView) -> builtins.list[_Problem]:
         if isinstance(disk, BaseImageDisk):

@@ -7,9 +7,10 @@ credentials, so they are stored but only ever shown through ``hearth.media.urls.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, Engine, ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .models import Base, ResourceColumns, UTCDateTime, utcnow
 
@@ -24,6 +25,16 @@ class MediaSourceRow(ResourceColumns, Base):
     urls: Mapped[list[str]] = mapped_column(JSON, default=list)
     cache: Mapped[bool] = mapped_column(Boolean, default=False)
     root: Mapped[str | None] = mapped_column(Text)
+
+
+def media_roots(engine: Engine) -> list[Path]:
+    """The host directories media sources serve (a dir source's path, a mounted NFS export's
+    mount point): files below them may be given to guests, as their listings are to every user."""
+    with Session(engine) as s:
+        rows = s.execute(select(MediaSourceRow.type, MediaSourceRow.path, MediaSourceRow.root))
+        return [
+            Path(str(root or path)) for kind, path, root in rows if kind in ("dir", "nfs") and (root or path)
+        ]
 
 
 class MockDisk(Base):

@@ -28,6 +28,7 @@ from hearth.testing.guest import MARKER as READY_MARKER
 from hearth.testing.guest import UEVENT_MARKER, GuestImage
 from tests.drivers.contract.libvirt_cases import SYSTEM_ROOT, guest_files, purge
 from tests.host import netdevs
+from tests.libvirt_host import unique_prefix
 
 from ._live import error_of, wait_state
 from .conftest import ADMIN, serve
@@ -48,7 +49,7 @@ def libvirt_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[httpx.Clie
     monkeypatch.setenv("HEARTH_ACCEL", "tcg")
     _ensure_libvirtd()
     guest = guest_files()
-    prefix = f"ht{secrets.token_hex(3)}-"
+    prefix = unique_prefix()
     SYSTEM_ROOT.mkdir(parents=True, exist_ok=True)
     state = SYSTEM_ROOT / f"e2e-{secrets.token_hex(4)}"
     state.mkdir(mode=0o755)
@@ -58,6 +59,8 @@ def libvirt_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[httpx.Clie
         prefix=prefix,
         accel="tcg",
         file_roots=(Path("/boot"), guest.initrd.parent),
+        pool=f"{prefix}pool",
+        pool_path=str(state / "pool"),
     )
     engine = make_engine(default_url(state))
     upgrade(engine)

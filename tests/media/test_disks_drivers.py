@@ -57,15 +57,18 @@ def libvirt_driver(work: Path) -> Iterator[tuple[Driver, str, str, float]]:
     from hearth.drivers.libvirt import LibvirtConfig, open_libvirt_driver
     from hearth.drivers.libvirt.config import Host
     from tests.drivers.contract.libvirt_cases import GUEST_IMAGE, guest_files, purge, register_guest
+    from tests.libvirt_host import unique_prefix
 
     os.environ.setdefault("HEARTH_ACCEL", "tcg")
-    prefix = f"hm{secrets.token_hex(3)}-"
+    prefix = unique_prefix("hm")
     config = LibvirtConfig(
         hosts=(Host("local", "qemu:///system"),),
         state_dir=_shared(work / "state"),
         prefix=prefix,
         accel="tcg",
         file_roots=(work / "cache",),
+        pool=f"{prefix}pool",
+        pool_path=str(_shared(work / "pool")),
     )
     driver = open_libvirt_driver(config)
     try:

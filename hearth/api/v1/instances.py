@@ -160,6 +160,13 @@ async def stop_instance(
     return await call(svc.act, who, instance_id, Action.stop, timeout=opts.timeout, force=opts.force)
 
 
+@router.post("/instances/{instance_id}/adopt", response_model=Instance)
+async def adopt_instance(svc: ServiceDep, who: CallerDep, instance_id: Id) -> Any:
+    """Admins: take over an instance another Hearth server on a shared host manages (it leaves
+    that server's listings). 404 when no Hearth instance has this id on this server's hosts."""
+    return await call(svc.adopt_instance, who, instance_id)
+
+
 def _action_route(action: Action) -> Callable[..., Coroutine[Any, Any, Any]]:
     async def act(svc: ServiceDep, who: CallerDep, instance_id: Id) -> Any:
         return await call(svc.act, who, instance_id, action)

@@ -1,9 +1,15 @@
-"""One libvirt connection per host, reopened by itself when libvirtd goes away and comes back.
+"""One libvirt connection per host; a host that is down costs its callers at most a short wait.
 
 Every call goes through ``Link.run``: if it fails because the connection is dead (libvirtd was
 restarted, the socket closed), the link reconnects and runs the call once more. A dead
 connection never delivered the request, so the retry does not repeat an applied change; an
 error on a live connection is the operation's own and is raised as a typed error.
+
+Connecting happens on a thread of its own, never under a lock other callers need: a caller waits
+for an attempt at most ``CONNECT_WAIT`` seconds, and while an attempt is still running (a remote
+host that does not answer) later callers are told at once that the host is unavailable. A host
+that is down is retried in the background every ``RETRY_SECONDS``, so its realm becomes
+AVAILABLE again without a request and without a restart.
 """
 
 from __future__ import annotations
@@ -17,15 +23,18 @@ from typing import TypeVar
 
 import libvirt
 
-from hearth.errors import BackendError
+from hearth.errors import BackendError, BackendTimeout, HearthError
+from hearth.media.urls import redact
 
 from .config import Host
 from .errors import CONNECTION_LOST, libvirt_message, translate
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-# How long a reconnect keeps trying (libvirtd takes a moment to come back after a restart).
-RECONNECT_SECONDS = 10.0
+# How long one caller waits for a connection attempt (libvirtd answers locally in milliseconds).
+CONNECT_WAIT = 2.0
+# How often a host that is down is tried again in the background.
+RETRY_SECONDS = 5.0
 
 
 def _quiet(_ctx: object, _err: object) -> None:
@@ -35,38 +44,116 @@ def _quiet(_ctx: object, _err: object) -> None:
 libvirt.registerErrorHandler(_quiet, None)
 
 
+class _Attempt:
+    """One ``libvirt.open`` on a thread of its own; ``error`` is set when it failed."""
+
+    def __init__(self, link: Link) -> None:
+        self.started = time.monotonic()
+        self.done = threading.Event()
+        self.error: str | None = None
+        threading.Thread(
+            target=self._run, args=(link,), name=f"connect-{link.host.realm}", daemon=True
+        ).start()
+
+    def _run(self, link: Link) -> None:
+        try:
+            conn = libvirt.open(link.host.uri)
+        except libvirt.libvirtError as exc:
+            self.error = libvirt_message(exc)
+        else:
+            link._connected(conn)
+        finally:
+            self.done.set()
+
+
 class Link:
     def __init__(self, host: Host) -> None:
         self.host = host
         self._conn: libvirt.virConnect | None = None
         self._lock = threading.Lock()
+        self._attempt: _Attempt | None = None
+        self._retrying = False
+        self._closed = threading.Event()
         self.reconnects = 0  # for tests and diagnostics
+        self.last_error: str | None = None
         self._is_test: bool | None = None
+
+    @property
+    def where(self) -> str:
+        """The host as users may see it: the URI with any credentials masked."""
+        return f"{redact(self.host.uri)} (realm {self.host.realm})"
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None
 
     @property
     def conn(self) -> libvirt.virConnect:
         with self._lock:
-            if self._conn is None:
-                self._conn = self._open()
-            return self._conn
+            if self._conn is not None:
+                return self._conn
+            if self._closed.is_set():
+                raise BackendError(f"the connection to {self.where} is closed", realm=self.host.realm)
+            attempt = self._attempt
+            if attempt is None or attempt.done.is_set():
+                attempt = self._attempt = _Attempt(self)
+        attempt.done.wait(max(0.0, CONNECT_WAIT - (time.monotonic() - attempt.started)))
+        with self._lock:
+            if self._conn is not None:
+                return self._conn
+        self._retry_in_background()
+        if not attempt.done.is_set():
+            raise BackendTimeout(
+                f"{self.where} does not answer; it is retried in the background",
+                realm=self.host.realm,
+                retry_after=int(RETRY_SECONDS),
+            )
+        self.last_error = attempt.error
+        raise BackendError(
+            f"cannot connect to {self.where}: {attempt.error}",
+            realm=self.host.realm,
+            retry_after=int(RETRY_SECONDS),
+        )
 
-    def _open(self) -> libvirt.virConnect:
-        deadline = time.monotonic() + RECONNECT_SECONDS
-        while True:
-            try:
-                conn = libvirt.open(self.host.uri)
-            except libvirt.libvirtError as exc:
-                if time.monotonic() >= deadline:
-                    where = f"{self.host.uri} (realm {self.host.realm})"
-                    raise BackendError(
-                        f"cannot connect to {where}: {libvirt_message(exc)}",
-                        realm=self.host.realm,
-                    ) from None
-                time.sleep(0.2)
-                continue
-            if conn is None:  # pragma: no cover - libvirt-python raises instead on 9.x
-                raise BackendError(f"cannot connect to {self.host.uri}")
-            return conn
+    def connect(self) -> str | None:
+        """Try to reach the host now (bounded by ``CONNECT_WAIT``); the reason when it is down."""
+        try:
+            self.conn  # noqa: B018 - connecting is the point
+        except HearthError as exc:
+            return exc.message
+        return None
+
+    def _connected(self, conn: libvirt.virConnect) -> None:
+        with self._lock:
+            if self._conn is None and not self._closed.is_set():
+                self._conn = conn
+                self.last_error = None
+                return
+        with contextlib.suppress(libvirt.libvirtError):
+            conn.close()  # closed meanwhile, or another attempt won
+
+    def _retry_in_background(self) -> None:
+        with self._lock:
+            if self._retrying or self._closed.is_set():
+                return
+            self._retrying = True
+        threading.Thread(target=self._retry_loop, name=f"retry-{self.host.realm}", daemon=True).start()
+
+    def _retry_loop(self) -> None:
+        try:
+            while not self._closed.wait(RETRY_SECONDS) and self._conn is None:
+                with self._lock:
+                    attempt = self._attempt
+                    if attempt is None or attempt.done.is_set():
+                        attempt = self._attempt = _Attempt(self)
+                attempt.done.wait()
+                if attempt.error is not None:
+                    log.info("%s still unavailable: %s", self.where, attempt.error)
+                else:
+                    log.info("%s is reachable again", self.where)
+        finally:
+            with self._lock:
+                self._retrying = False
 
     def _drop(self, dead: libvirt.virConnect) -> None:
         with self._lock:
@@ -92,7 +179,7 @@ class Link:
         except libvirt.libvirtError as exc:
             if not self._is_dead(conn, exc):
                 raise translate(exc, doing) from None
-            log.warning("connection to %s lost (%s); reconnecting", self.host.uri, libvirt_message(exc))
+            log.warning("connection to %s lost (%s); reconnecting", self.where, libvirt_message(exc))
             self._drop(conn)
         conn = self.conn
         try:
@@ -108,6 +195,7 @@ class Link:
         return self._is_test
 
     def close(self) -> None:
+        self._closed.set()
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:

@@ -1,11 +1,14 @@
 """What every part of the libvirt driver shares: the hosts, the store, the pool, domain lookup.
 
-Instances are domains named ``<prefix><uuid>`` that carry Hearth metadata; the instance id is the
-domain UUID. Anything else on the host (other prefixes, hand-made guests) is invisible here.
+Instances are domains whose Hearth metadata carries this server's id; the instance id is the
+domain UUID, the domain name ``<prefix><name>`` (easy to find with virsh). Anything else on the
+host (another server's guests, hand-made ones) is invisible here; taking over another server's
+guest is an admin's explicit ``adopt_instance``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -16,13 +19,18 @@ import libvirt
 from sqlalchemy import Engine
 
 from hearth.domain import Domain, DomainCapabilities, HostCapabilities, StoragePool
-from hearth.errors import BackendError, NotFound
+from hearth.errors import BackendError, HearthError, NotFound, ValidationError
+from hearth.host import LocalHost
+from hearth.host.nic_sources import nic_source_problem
+from hearth.store.identity import server_id as store_server_id
+from hearth.store.media import media_roots
 
 from ..base import Feature
 from ..caller import Caller, ensure_visible
-from ..resources import InstanceState
+from ..resources import InstanceState, InterfaceType
 from ..stored import StoredDriver
 from . import metadata
+from .access import QemuUser
 from .config import Host, LibvirtConfig
 from .connection import Link
 from .errors import is_code, libvirt_errors
@@ -30,6 +38,8 @@ from .metadata import InstanceMeta
 from .states import map_state
 
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
+log = logging.getLogger(__name__)
+_HOST_DEVICE_NICS = frozenset({InterfaceType.bridge, InterfaceType.ovs, InterfaceType.macvtap})
 
 
 @dataclass
@@ -64,6 +74,7 @@ class LibvirtBase(StoredDriver):
     def __init__(self, config: LibvirtConfig, engine: Engine, *, owns_engine: bool = False) -> None:
         super().__init__(engine, owns_engine=owns_engine)
         self.config = config
+        self.server_id = store_server_id(engine, config.server_id)
         self.links: dict[str, Link] = {h.realm: Link(h) for h in config.hosts}
         self._caps: dict[str, tuple[HostCapabilities, DomainCapabilities | None]] = {}
         self._lock = threading.Lock()
@@ -90,12 +101,26 @@ class LibvirtBase(StoredDriver):
     def _default_link(self) -> Link:
         return next(iter(self.links.values()))
 
+    def host_report(self) -> dict[str, str | None]:
+        """Reach every host now, in parallel, each bounded by the link's wait: realm -> the reason
+        it is down (None when reached). Hosts that are down are retried in the background."""
+        results: dict[str, str | None] = {}
+
+        def one(realm: str, link: Link) -> None:
+            results[realm] = link.connect()
+
+        threads = [threading.Thread(target=one, args=item, daemon=True) for item in self.links.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return {realm: results.get(realm) for realm in self.links}
+
     def _host_dir(self, host: Host, *parts: str) -> Path:
-        """A directory under the state dir that the hypervisor (running as another user) can read."""
+        """A directory of the server's own under the state dir: never one QEMU has to open
+        (consoles are written by virtlogd, which runs as root)."""
         path = self.config.state_dir.joinpath(host.realm, *parts)
-        path.mkdir(parents=True, exist_ok=True)
-        for p in (self.config.state_dir, self.config.state_dir / host.realm, path):
-            p.chmod(0o755)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
         return path
 
     def capabilities_of(self, link: Link) -> tuple[HostCapabilities, DomainCapabilities | None]:
@@ -129,23 +154,72 @@ class LibvirtBase(StoredDriver):
         offered = [t.type for t in guest.domain_types] if guest is not None else []
         return "kvm" if "kvm" in offered else "qemu"
 
+    # --- host files a guest is given ------------------------------------------------------------
+
+    def _qemu_user(self, link: Link) -> QemuUser | None:
+        """Who QEMU runs as on this host (its DAC label), for hosts whose files we can look at."""
+        if not link.host.is_local or link.is_test:
+            return None
+        host = self.capabilities_of(link)[0]
+        label = host.dac_label(self.domain_type(link, host))
+        return None if label is None else QemuUser.of(*label)
+
+    def _check_reachable(self, link: Link, label: str, path: str, *, write: bool = False) -> None:
+        user = self._qemu_user(link)
+        problem = None if user is None else user.problem(label, path, write=write)
+        if problem is not None:
+            raise ValidationError(problem, **{label: path})
+
+    def _host_file(self, link: Link, label: str, path: str) -> str:
+        """A host file a request names (kernel, initrd, ISO, floppy): resolved, inside the allowed
+        directories or a media source, and reachable by QEMU; refused with a 400 naming the path
+        otherwise. Paths on a remote host are that host's business and pass as given."""
+        if not link.host.is_local:
+            return path
+        real = self.config.check_host_file(label, path, extra_roots=media_roots(self.engine))
+        self._check_reachable(link, label, real)
+        return real
+
+    def host_file_problem(self, caller: Caller, label: str, path: str) -> str | None:
+        """Why an instance could not be given ``path`` on the default host (template checks)."""
+        try:
+            self._host_file(self._default_link(), label, path)
+        except ValidationError as exc:
+            return exc.message
+        except HearthError:
+            return None  # the host is down: the create will say so
+        return None
+
+    def _check_nic_source(self, link: Link, kind: InterfaceType, source: str | None) -> None:
+        """A bridge, OVS bridge or macvtap NIC's host device must exist (and fit) before libvirt is
+        asked; checked from this host's own facts, so only for a local host (libvirt's test driver
+        has no host devices to check)."""
+        if kind not in _HOST_DEVICE_NICS or source is None or not link.host.is_local or link.is_test:
+            return
+        host = LocalHost()
+
+        def ovs() -> tuple[set[str], str | None]:
+            try:
+                return {b.name for b in host.ovs_bridges()}, None
+            except HearthError as exc:
+                return set(), exc.message
+
+        problem = nic_source_problem(kind.value, source, {i.name: i for i in host.interfaces()}, ovs)
+        if problem is not None:
+            raise ValidationError(problem, source=source, type=kind.value)
+
     # --- the storage pool images and disks live in --------------------------------------------
 
     def pool_name(self, link: Link) -> str:
-        """The configured pool, or a dir pool under the state dir, made (and started) when missing.
+        """The pool disks, images and seeds go into (libvirt's ``default`` unless configured).
 
-        Checked on every use: a pool can disappear under us (an operator, or a test driver
-        whose daemon restarted), and a cached name would then only produce confusing errors.
+        A host without it gets it as virt-install makes it: a dir pool at ``pool_path`` on that
+        host's own filesystem, built, autostarted and started. Checked on every use: a pool can
+        disappear under us (an operator, or a test driver whose daemon restarted), and a cached
+        name would then only produce confusing errors.
         """
-        if self.config.pool is not None:
-            pool = self.config.pool
-            link.run(f"finding storage pool {pool}", lambda c: c.storagePoolLookupByName(pool))
-            return pool
-        name = f"{self.config.prefix}pool"
-        self._ensure_dir_pool(link, name)
-        return name
+        name = self.config.pool
 
-    def _ensure_dir_pool(self, link: Link, name: str) -> None:
         def ensure(c: libvirt.virConnect) -> None:
             try:
                 pool = c.storagePoolLookupByName(name)
@@ -153,24 +227,22 @@ class LibvirtBase(StoredDriver):
                 if not is_code(exc, libvirt.VIR_ERR_NO_STORAGE_POOL):
                     raise
                 xml = StoragePool(type="dir", name=name)
-                xml.target_path = str(self._host_dir(link.host, "pool"))
-                xml.target_mode = "0755"
+                xml.target_path = self.config.pool_path
                 pool = c.storagePoolDefineXML(xml.to_xml(), 0)
+                log.info("defined storage pool %s at %s on %s", name, self.config.pool_path, link.where)
                 pool.build(0)
+                pool.setAutostart(1)
             if not pool.isActive():
                 pool.create(0)
 
         link.run(f"preparing storage pool {name}", ensure)
+        return name
 
     # --- finding instances --------------------------------------------------------------------
 
-    def _ours(self, dom: libvirt.virDomain) -> bool:
-        return str(dom.name()).startswith(self.config.prefix)
-
-    def _load(self, link: Link, dom: libvirt.virDomain) -> Found | None:
-        """The instance behind ``dom``, or None if it is not a Hearth instance of this driver."""
-        if not self._ours(dom):
-            return None
+    def _load(self, link: Link, dom: libvirt.virDomain, *, any_server: bool = False) -> Found | None:
+        """The instance behind ``dom``, or None if it is not a Hearth instance of this server
+        (``any_server``: of any Hearth server, for adoption)."""
         try:
             xml = Domain.from_xml(dom.XMLDesc(INACTIVE))
         except libvirt.libvirtError as exc:
@@ -178,7 +250,9 @@ class LibvirtBase(StoredDriver):
                 return None  # removed while we looked
             raise
         meta = metadata.read(xml)
-        return None if meta is None else Found(link, dom, xml, meta)
+        if meta is None or not (any_server or meta.server == self.server_id):
+            return None
+        return Found(link, dom, xml, meta)
 
     def _find(self, caller: Caller, instance_id: str) -> Found:
         for link in self.links.values():
@@ -188,7 +262,9 @@ class LibvirtBase(StoredDriver):
                 return found
         raise NotFound(f"instance {instance_id} not found", kind="instance", id=instance_id)
 
-    def _lookup_on(self, link: Link, instance_id: str) -> Callable[[libvirt.virConnect], Found | None]:
+    def _lookup_on(
+        self, link: Link, instance_id: str, *, any_server: bool = False
+    ) -> Callable[[libvirt.virConnect], Found | None]:
         def lookup(c: libvirt.virConnect) -> Found | None:
             try:
                 dom = c.lookupByUUIDString(instance_id)
@@ -196,7 +272,7 @@ class LibvirtBase(StoredDriver):
                 if is_code(exc, libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_INVALID_ARG):
                     return None
                 raise
-            return self._load(link, dom)
+            return self._load(link, dom, any_server=any_server)
 
         return lookup
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -41,8 +43,18 @@ def open_libvirt_driver(
     return LibvirtDriver(config, engine, owns_engine=True)
 
 
-def open_driver(*, uris: list[str], state_dir: Path, engine: Engine) -> LibvirtDriver:
+def open_driver(
+    *,
+    uris: list[str],
+    state_dir: Path,
+    engine: Engine,
+    server_id: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> LibvirtDriver:
     """The server's entry point (hearth.service.backends): the service's own, migrated store;
-    one realm per URI, ``qemu:///system`` when none is given."""
-    config = LibvirtConfig.for_uris(uris or ["qemu:///system"], state_dir / "libvirt")
+    one realm per URI, ``qemu:///system`` when none is given; ``options`` is the config's
+    ``[libvirt]`` table."""
+    config = LibvirtConfig.from_options(
+        uris or ["qemu:///system"], state_dir / "libvirt", options or {}, server_id=server_id
+    )
     return LibvirtDriver(config, engine, owns_engine=False)

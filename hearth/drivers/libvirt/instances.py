@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 import libvirt
 from sqlalchemy.orm import Session
 
-from hearth.errors import HearthError, NotFound, ValidationError
+from hearth.domain import Domain
+from hearth.errors import Forbidden, HearthError, NotFound, ValidationError
 from hearth.store import new_id
 from hearth.store.libvirt import LibvirtImage
 
@@ -46,6 +47,7 @@ from . import build, metadata
 from .catalogue import EPOCH, HARDWARE_PROFILES
 from .connection import Link
 from .core import Found
+from .errors import is_code
 from .metadata import InstanceMeta
 from .networking import NetInfo, NetView
 from .pools import disk_pool
@@ -146,7 +148,7 @@ class InstanceOps(StorageOps):
             values.get(HwpPropertyName.architecture) or (image.architecture if image else "x86_64")
         )
         plan = build.Plan(
-            name=f"{self.config.prefix}{instance_id}",
+            name=self._domain_name(link, name, instance_id),
             uuid=instance_id,
             os=spec.os if spec else (image.os if image and image.os else FALLBACK_OS),
             arch=build.choose_arch(host_caps, arch_wanted, link.is_test),
@@ -161,15 +163,17 @@ class InstanceOps(StorageOps):
         )
         if spec is not None and spec.kernel is not None:
             plan.kernel, plan.initrd, plan.cmdline = spec.kernel, spec.initrd, spec.cmdline
-            if link.host.is_local:  # files named by a tenant: only from the allowed directories
-                plan.kernel = self.config.check_host_file("kernel", spec.kernel)
-                if spec.initrd is not None:
-                    plan.initrd = self.config.check_host_file("initrd", spec.initrd)
+            plan.kernel = self._host_file(link, "kernel", spec.kernel)
+            if spec.initrd is not None:
+                plan.initrd = self._host_file(link, "initrd", spec.initrd)
         elif image is not None and image.kernel is not None:
             plan.kernel, plan.initrd, plan.cmdline = image.kernel, image.initrd, image.cmdline
+            for label, path in (("kernel", image.kernel), ("initrd", image.initrd)):
+                if path is not None:
+                    self._check_reachable(link, label, path)
         if spec is not None and spec.cdrom is not None:
-            local = link.host.is_local and "://" not in spec.cdrom
-            plan.cdrom = self.config.check_host_file("cdrom", spec.cdrom) if local else spec.cdrom
+            local = "://" not in spec.cdrom
+            plan.cdrom = self._host_file(link, "cdrom", spec.cdrom) if local else spec.cdrom
         reservations = self._plan_nics(caller, link, request, plan)
 
         cleanup = _Cleanup()
@@ -179,7 +183,7 @@ class InstanceOps(StorageOps):
                 plan.seed, seed_volume = self._make_seed(
                     link, instance_id, name, key.public_key if key else None, request.user_data, cleanup
                 )
-                owned += [seed_volume] if seed_volume else []
+                owned.append(seed_volume)
             if link.host.is_local and not link.is_test:
                 plan.console_log = str(self._host_dir(link.host, "consoles") / f"{instance_id}.log")
             try:
@@ -198,7 +202,7 @@ class InstanceOps(StorageOps):
                 key_name=request.key_name,
                 overrides={k.value: v for k, v in overrides.items()},
                 owned_volumes=tuple(owned),
-                seed=plan.seed if link.host.is_local else None,
+                server=self.server_id,
             )
             metadata.write(dom_xml, meta)
             dom = link.run(f"defining instance {instance_id}", lambda c: c.defineXML(dom_xml.to_xml()))
@@ -212,6 +216,27 @@ class InstanceOps(StorageOps):
             cleanup.run()
             raise
         return self.get_instance(caller, instance_id)
+
+    def adopt_instance(self, caller: Caller, instance_id: str) -> Instance:
+        """Mark another server's (or a pre-identity Hearth) domain as this server's; its owner,
+        disks and name stay. The other server no longer lists it from its next request."""
+        if not caller.is_admin:
+            raise Forbidden("only an admin may adopt another server's instance", instance=instance_id)
+        for link in self.links.values():
+            found = link.run(
+                f"looking up instance {instance_id}", self._lookup_on(link, instance_id, any_server=True)
+            )
+            if found is None:
+                continue
+            if found.meta.server != self.server_id:
+                xml = Domain.from_xml(found.xml.to_xml())
+                metadata.write(xml, found.meta.with_(server=self.server_id))
+                self._redefine(found, xml)
+                log.info("adopted instance %s from server %s", found.id, found.meta.server or "(none)")
+            return self.get_instance(caller, found.id)
+        raise NotFound(
+            f"no Hearth instance {instance_id} on this server's hosts", kind="instance", id=instance_id
+        )
 
     def _placement(
         self, caller: Caller, realm_id: str | None, image: LibvirtImage | None, others: list[LibvirtImage]
@@ -229,9 +254,27 @@ class InstanceOps(StorageOps):
                 raise ValidationError(
                     f"image {img.id} is in realm {img.realm_id}, not {link.host.realm}", image=img.id
                 )
-        if self._realm(link).state is not RealmState.AVAILABLE:
-            raise ValidationError(f"realm {link.host.realm} is not available", realm=link.host.realm)
+        link.conn  # noqa: B018 - a host that is down is a fast BackendError naming it, not a 400
         return link
+
+    def _domain_name(self, link: Link, name: str, instance_id: str) -> str:
+        """``<prefix><name>``, so ``virsh dumpxml hearth-web1`` finds it; when a domain of that
+        name exists on the host already (another server's, a hand-made one) the id's first
+        characters keep it apart. The instance id stays the UUID either way."""
+        wanted = f"{self.config.prefix}{name}"
+
+        def taken(c: libvirt.virConnect) -> bool:
+            try:
+                c.lookupByName(wanted)
+            except libvirt.libvirtError as exc:
+                if is_code(exc, libvirt.VIR_ERR_NO_DOMAIN):
+                    return False
+                raise
+            return True
+
+        if link.run(f"checking the domain name {wanted}", taken):
+            return f"{wanted}-{instance_id[:8]}"
+        return wanted
 
     def _usable_image(self, s: Session, caller: Caller, image_id: str) -> LibvirtImage:
         row = self._image_row(s, caller, image_id)
@@ -273,6 +316,8 @@ class InstanceOps(StorageOps):
             if nic.type is InterfaceType.network:
                 assert nic.source is not None
                 source = self._resolve_network(caller, link, nic.source).libvirt_name
+            else:
+                self._check_nic_source(link, nic.type, source)
             plan.nics.append(
                 build.Nic(
                     nic.type,
@@ -345,26 +390,23 @@ class InstanceOps(StorageOps):
         key: str | None,
         user_data: str | None,
         cleanup: _Cleanup,
-    ) -> tuple[str, str | None]:
-        """The NoCloud seed ISO: a file under the state dir, or an uploaded volume on a remote host
-        (then also returned as "pool/volume", to be removed with the instance)."""
+    ) -> tuple[str, str]:
+        """The NoCloud seed ISO, uploaded as a volume of the pool (local and remote hosts alike:
+        QEMU never opens a file under the server's own, private state dir). Returns its path and
+        its "pool/volume", removed with the instance."""
         seed = cloudinit.SeedData(
             instance_id=instance_id,
             hostname=cloudinit.hostname_for(name),
             ssh_keys=(key,) if key else (),
             user_data=user_data,
         )
-        if link.host.is_local:
-            iso = self._host_dir(link.host, "seeds") / f"{instance_id}.iso"
-            cloudinit.write_seed_iso(seed, iso)
-            iso.chmod(0o644)
-            cleanup.add("the seed", lambda: iso.unlink(missing_ok=True))
-            return str(iso), None
         data = cloudinit.build_seed_iso(seed)
         pool = self.pool_name(link)
         vol_name = f"{self.config.prefix}{instance_id}-seed.iso"
         path = create_volume(link, pool, vol_name, len(data), "raw")
         cleanup.add("the seed volume", lambda: delete_volume(link, pool, vol_name))
+        if link.is_test:
+            return path, f"{pool}/{vol_name}"  # the test driver keeps no data
 
         def upload(c: libvirt.virConnect) -> None:
             vol = c.storagePoolLookupByName(pool).storageVolLookupByName(vol_name)

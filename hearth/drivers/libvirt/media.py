@@ -3,7 +3,8 @@
 A medium change is libvirt's device *update* of the drive (a live tray change when the guest
 runs); a new drive is a device attach, only while the instance is stopped. Remote media is a
 network disk QEMU reads itself (``hearth.media.attach``); a local file on this host must lie
-inside the driver's allowed directories, like every other host file a request names.
+inside the driver's allowed directories or a media source, and be reachable by QEMU, like every
+other host file a request names.
 """
 
 from __future__ import annotations
@@ -97,10 +98,7 @@ class DiskOps(NicOps):
         if medium is None:
             return removable_disk(kind, dev, bus)
         if medium.path is not None:
-            path = medium.path
-            if found.link.host.is_local:
-                path = self.config.check_host_file(kind, path)
-            return removable_disk(kind, dev, bus, path=path)
+            return removable_disk(kind, dev, bus, path=self._host_file(found.link, kind, medium.path))
         options = RemoteOptions(medium.sslverify, medium.readahead_bytes, medium.timeout_seconds)
         return removable_disk(kind, dev, bus, url=medium.url, options=options)
 

@@ -31,6 +31,9 @@ class InstanceMeta:
     # Files this instance owns and removes with itself: volumes as "pool/volume", the seed as a path.
     owned_volumes: tuple[str, ...] = ()
     seed: str | None = None
+    # The Hearth server that manages the domain (hearth.store.identity); None on domains made
+    # before servers had ids, which no server lists until an admin adopts them.
+    server: str | None = None
 
     def with_(self, **changes: object) -> InstanceMeta:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -42,6 +45,7 @@ class InstanceMeta:
         el.set("created", self.created.astimezone(UTC).isoformat())
         el.set("hwp", self.hwp_id)
         for attr, value in (
+            ("server", self.server),
             ("image", self.image_id),
             ("template", self.template_id),
             ("key", self.key_name),
@@ -87,6 +91,7 @@ class InstanceMeta:
             overrides=overrides,
             owned_volumes=tuple(volumes),
             seed=el.get("seed"),
+            server=el.get("server"),
         )
 
 

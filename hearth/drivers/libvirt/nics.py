@@ -70,6 +70,8 @@ class NicOps(InstanceOps):
         if request.type is InterfaceType.network:
             assert request.source is not None
             source = self._resolve_network(caller, found.link, request.source).libvirt_name
+        else:
+            self._check_nic_source(found.link, request.type, source)
         nic = build.Nic(
             request.type, source, mac, request.model or NicModel(DEFAULT_NIC_MODEL), request.effective_mode
         )
@@ -90,6 +92,8 @@ class NicOps(InstanceOps):
             new_source = request.source
             if view.type is InterfaceType.network:
                 new_source = self._resolve_network(caller, found.link, request.source).libvirt_name
+            else:
+                self._check_nic_source(found.link, view.type, new_source)
         changed = Interface.from_xml(current.to_xml())
         if request.source is not None:
             if changed.type == "network":

@@ -90,11 +90,17 @@ class PoolOps(LibvirtBase):
         return len(self.links) > 1
 
     def list_pools(self, caller: Caller) -> list[StoragePool]:
-        return [p for link in self.links.values() for p in host_pools(link, self._qualified_pools)]
+        return [p for link in self.links.values() for p in self._pools_of(link)]
+
+    def _pools_of(self, link: Link) -> list[StoragePool]:
+        """A host's pools, its disk pool made first (as on a fresh host): what is listed from the
+        first request on is where disks go."""
+        self.pool_name(link)
+        return host_pools(link, self._qualified_pools)
 
     def get_pool(self, caller: Caller, pool_id: str) -> StoragePool:
         if self._qualified_pools:
             for realm, link in self.links.items():
                 if pool_id.startswith(f"{realm}."):
-                    return pool_by_id(host_pools(link, True), pool_id)
+                    return pool_by_id(self._pools_of(link), pool_id)
         return pool_by_id(self.list_pools(caller), pool_id)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -68,13 +69,23 @@ def open_qemu_driver(
         raise
 
 
-def open_driver(*, uris: list[str], state_dir: Path, engine: Engine) -> QemuDriver:
+def open_driver(
+    *,
+    uris: list[str],
+    state_dir: Path,
+    engine: Engine,
+    server_id: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> QemuDriver:
     """The server's entry point (hearth.service.backends): the service's own, migrated store.
 
-    The qemu driver manages this host only, so it takes no URIs.
+    The qemu driver manages this host only, so it takes no URIs; its instances live in its own
+    state dir, so it needs no server id to tell them from another server's.
     """
     if uris:
         raise ValidationError("the qemu driver manages the local host only: it takes no --uri")
+    if options:
+        raise ValidationError("the qemu driver takes no driver options")
     qemu_dir = state_dir / "qemu"
     qemu_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     return QemuDriver(engine, qemu_dir)

@@ -19,7 +19,7 @@ from hearth.store import default_url
 
 from ..qemu.case import qemu_case
 from .helpers import DriverCase
-from .libvirt_cases import libvirt_system_case, libvirt_test_case
+from .libvirt_cases import libvirt_fresh_case, libvirt_system_case, libvirt_test_case
 
 Factory = Callable[[pytest.FixtureRequest, Path], AbstractContextManager[DriverCase]]
 # Short simulated boot and shutdown so the transitional states are still seen, briefly.
@@ -52,6 +52,7 @@ DRIVER_FACTORIES: dict[str, Factory] = {
     # Added by the driver authors, one line each (not before the driver exists):
     "libvirt-test": libvirt_test_case,  # libvirt driver on test:///default (fast, no guest)
     "libvirt-system": libvirt_system_case,  # qemu:///system, real TCG boot of the test guest
+    "libvirt-fresh": libvirt_fresh_case,  # a second libvirtd that starts with no pool, no network
     "qemu": qemu_case,  # direct QEMU driver, real TCG boot of the test guest
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ class DriverCase:
     wait_timeout: float  # bound for every wait on a state change
     nic_network: str | None = None  # id of a network NICs can join (drivers serving interfaces)
     spec_fields: Mapping[str, object] = field(default_factory=dict)  # what a bootable spec needs here
+    host_root: Path = Path("/")  # where the hypervisor's files are seen from (a daemon's namespace)
     alice: Caller = field(default_factory=lambda: Caller("alice"))
     bob: Caller = field(default_factory=lambda: Caller("bob"))
     admin: Caller = field(default_factory=lambda: Caller("root-admin", is_admin=True))

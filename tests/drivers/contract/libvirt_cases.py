@@ -1,13 +1,16 @@
 """The libvirt driver's entries in the contract registry, and the cleanup that keeps hosts clean.
 
-Every case gets its own name prefix (``ht<hex>-``), store and pool, and removes every domain,
-network and volume carrying that prefix when it ends, so cases never see each other's objects
-and a shared libvirtd is left as it was found.
+Every case gets its own name prefix (``ht<hex>-``), store, storage pool and (on a real daemon)
+network, and removes every domain, network and pool carrying that prefix when it ends, so cases
+never see each other's objects and a shared libvirtd is left as it was found: the tests assume
+no pool and no network on the host, and never use the host's own.
 
 ``libvirt-test`` runs on libvirt's in-process test driver (no guest boots). ``libvirt-system``
 runs on ``qemu:///system`` and boots the real test guest under TCG (HEARTH_ACCEL=tcg): its files
 live under /var/tmp, because QEMU runs as an unprivileged user that cannot enter pytest's
-private temporary directories.
+private temporary directories. ``libvirt-fresh`` runs the same on a second libvirtd whose
+configuration starts empty (``tests/fresh_libvirtd.py``), with the driver's real defaults: its
+disks go to libvirt's ``default`` pool, which the driver has to define there itself.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 from hearth.drivers.libvirt import LibvirtConfig, LibvirtDriver, open_libvirt_driver
 from hearth.drivers.libvirt.config import Host
 from hearth.testing.guest import GuestImage, guest_image
+from tests.libvirt_host import SYSTEM_URI, create_network, unique_prefix
 
 from .helpers import DriverCase
 
@@ -90,17 +94,38 @@ def register_guest(driver: LibvirtDriver, guest: GuestImage) -> None:
 
 
 @contextmanager
-def libvirt_case(uri: str, state_dir: Path, *, wait: float) -> Iterator[DriverCase]:
-    prefix = f"ht{secrets.token_hex(3)}-"
+def libvirt_case(
+    uri: str,
+    state_dir: Path,
+    *,
+    wait: float,
+    own_network: bool = True,
+    default_pool: bool = False,
+    pool_path: Path | None = None,
+    host_root: Path = Path("/"),
+) -> Iterator[DriverCase]:
+    """``own_network``: a network made for the case (else libvirt's ``default``, which only the
+    test driver always has); ``default_pool``: the driver's default pool (only on a daemon of the
+    tests' own), else one of the case's own at ``<state_dir>/pool``."""
+    prefix = unique_prefix()
     guest = guest_files()
+    network = create_network(uri, prefix) if own_network else "default"
+    own_pool = {"pool": f"{prefix}pool", "pool_path": str(pool_path or state_dir / "pool")}
+    pool: dict[str, str] = {} if default_pool else own_pool
     config = LibvirtConfig(
         hosts=(Host("local", uri),),
         state_dir=state_dir,
         prefix=prefix,
         accel="tcg",
         file_roots=(Path("/boot"), guest.initrd.parent),
+        shared_networks=(network,),
+        **pool,  # type: ignore[arg-type]
     )
-    driver = open_libvirt_driver(config)
+    try:
+        driver = open_libvirt_driver(config)
+    except BaseException:
+        purge(uri, prefix)
+        raise
     try:
         register_guest(driver, guest)
         yield DriverCase(
@@ -108,7 +133,8 @@ def libvirt_case(uri: str, state_dir: Path, *, wait: float) -> Iterator[DriverCa
             image_id=GUEST_IMAGE,
             hwp_id="small",
             wait_timeout=wait,
-            nic_network="default",
+            nic_network=network,
+            host_root=host_root,
             spec_fields={
                 "os": "debian11",
                 "memory_mib": 192,
@@ -123,11 +149,28 @@ def libvirt_case(uri: str, state_dir: Path, *, wait: float) -> Iterator[DriverCa
 
 
 def libvirt_test_case(request: pytest.FixtureRequest, workdir: Path) -> AbstractContextManager[DriverCase]:
-    return libvirt_case("test:///default", workdir, wait=10.0)
+    return libvirt_case("test:///default", workdir, wait=10.0, own_network=False)
+
+
+def system_dirs() -> tuple[Path, Path]:
+    """A case's state dir, private (0700, as a real server's should be: QEMU never needs it), and
+    its pool beside it, where QEMU (libvirt-qemu) can reach the disks."""
+    case = _shared_dir(_shared_dir(SYSTEM_ROOT) / f"case-{secrets.token_hex(4)}")
+    state = case / "state"
+    state.mkdir(mode=0o700)
+    return state, _shared_dir(case / "pool")
 
 
 def libvirt_system_case(request: pytest.FixtureRequest, workdir: Path) -> AbstractContextManager[DriverCase]:
     os.environ.setdefault("HEARTH_ACCEL", "tcg")
-    state = _shared_dir(SYSTEM_ROOT) / f"case-{secrets.token_hex(4)}"
-    request.addfinalizer(lambda: shutil.rmtree(state, ignore_errors=True))
-    return libvirt_case("qemu:///system", state, wait=60.0)
+    state, pool = system_dirs()
+    request.addfinalizer(lambda: shutil.rmtree(state.parent, ignore_errors=True))
+    return libvirt_case(SYSTEM_URI, state, wait=60.0, pool_path=pool)
+
+
+def libvirt_fresh_case(request: pytest.FixtureRequest, workdir: Path) -> AbstractContextManager[DriverCase]:
+    os.environ.setdefault("HEARTH_ACCEL", "tcg")
+    daemon = request.getfixturevalue("fresh_libvirtd")
+    state, _ = system_dirs()
+    request.addfinalizer(lambda: shutil.rmtree(state.parent, ignore_errors=True))
+    return libvirt_case(daemon.uri, state, wait=60.0, default_pool=True, host_root=daemon.host_root)

@@ -27,7 +27,7 @@ from .helpers import DriverCase
 
 S = InstanceState
 TOPOLOGY = {"sockets": 1, "cores": 2, "threads": 1}
-QEMU_LOGS = Path("/var/log/libvirt/qemu")
+QEMU_LOGS = Path("var/log/libvirt/qemu")  # below the case's host_root
 
 
 def _spec(case: DriverCase) -> InstanceSpec:
@@ -65,7 +65,7 @@ def _assert_never_ran(case: DriverCase, instance_id: str) -> None:
         assert (state, active, persistent) == (libvirt.VIR_DOMAIN_SHUTOFF, False, True)
         assert reason == libvirt.VIR_DOMAIN_SHUTOFF_UNKNOWN, f"the domain ran and stopped (reason {reason})"
         if not next(iter(d.links.values())).is_test:
-            assert not (QEMU_LOGS / f"{name}.log").exists(), "libvirt started QEMU for it"
+            assert not (case.host_root / QEMU_LOGS / f"{name}.log").exists(), "libvirt started QEMU for it"
     elif isinstance(d, QemuDriver):
         assert instance_id not in d.sup.names()
         assert not (d.layout.run / instance_id).exists(), "a QEMU runtime directory was made"
@@ -78,7 +78,7 @@ def _assert_ran(case: DriverCase, instance_id: str) -> None:
         state, _, active, _, name, _ = _libvirt(d, instance_id)
         assert active and state == libvirt.VIR_DOMAIN_RUNNING
         if not next(iter(d.links.values())).is_test:
-            assert (QEMU_LOGS / f"{name}.log").exists()
+            assert (case.host_root / QEMU_LOGS / f"{name}.log").exists()
     elif isinstance(d, QemuDriver):
         assert instance_id in d.sup.names() and (d.layout.run / instance_id).exists()
 

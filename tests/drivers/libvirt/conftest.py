@@ -15,21 +15,28 @@ from pathlib import Path
 import pytest
 
 from ..contract.helpers import DriverCase
-from ..contract.libvirt_cases import SYSTEM_ROOT, libvirt_case
+from ..contract.libvirt_cases import libvirt_case, system_dirs
 
 
 @pytest.fixture
-def system_state() -> Iterator[Path]:
-    state = SYSTEM_ROOT / f"case-{secrets.token_hex(4)}"
-    yield state
-    shutil.rmtree(state, ignore_errors=True)
+def system_dirs_() -> Iterator[tuple[Path, Path]]:
+    state, pool = system_dirs()
+    yield state, pool
+    shutil.rmtree(state.parent, ignore_errors=True)
 
 
 @pytest.fixture
-def system(system_state: Path) -> Iterator[DriverCase]:
+def system_state(system_dirs_: tuple[Path, Path]) -> Path:
+    """The driver's state dir: 0700, as a real server's (QEMU never needs to enter it)."""
+    return system_dirs_[0]
+
+
+@pytest.fixture
+def system(system_dirs_: tuple[Path, Path]) -> Iterator[DriverCase]:
     """The libvirt driver on qemu:///system (guests boot for real, under TCG)."""
     os.environ.setdefault("HEARTH_ACCEL", "tcg")
-    with libvirt_case("qemu:///system", system_state, wait=60.0) as case:
+    state, pool = system_dirs_
+    with libvirt_case("qemu:///system", state, wait=60.0, pool_path=pool) as case:
         yield case
 
 

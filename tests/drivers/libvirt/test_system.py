@@ -65,9 +65,11 @@ def test_a_real_guest_boots_with_its_seed_and_takes_hotplugged_devices(
     nic = d.create_interface(
         alice,
         inst.id,
-        InterfaceCreate(type=InterfaceType.network, source="default", mac=MAC, model=NicModel.virtio),
+        InterfaceCreate(
+            type=InterfaceType.network, source=system.nic_network, mac=MAC, model=NicModel.virtio
+        ),
     )
-    assert nic.source == "default"
+    assert nic.source == system.nic_network
     wait_for_console(console, rf"{UEVENT_MARKER} action=add subsystem=net", timeout=60, start=offset)
     for flags in (0, libvirt.VIR_DOMAIN_XML_INACTIVE):  # live and persistent
         assert MAC in {i.mac for i in _xml("qemu:///system", inst.id, flags).devices.interfaces}

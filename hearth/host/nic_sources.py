@@ -1,0 +1,44 @@
+"""Whether a host device can carry a guest NIC: one rule for templates, creates and live NIC adds.
+
+A NIC on a bridge, an Open vSwitch bridge or a macvtap names a device of the host; when that
+device is missing or of the wrong kind, libvirt fails late with its own words ("Cannot get
+interface MTU on 'br9'"). Checking the host's facts first gives a 400 naming the device instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from .interfaces import HostInterface, InterfaceKind
+
+# Host devices a macvtap cannot sit on.
+NOT_MACVTAP_LOWER = frozenset(
+    {InterfaceKind.loopback, InterfaceKind.macvtap, InterfaceKind.tap, InterfaceKind.tun}
+)
+
+
+def nic_source_problem(
+    kind: str,
+    source: str,
+    interfaces: Mapping[str, HostInterface],
+    ovs_bridges: Callable[[], tuple[set[str], str | None]],
+) -> str | None:
+    """Why a NIC of ``kind`` ("bridge", "ovs", "macvtap") cannot use host device ``source``, or
+    None. ``ovs_bridges()`` gives the OVS bridge names, or the reason they cannot be read."""
+    if kind == "ovs":
+        bridges, error = ovs_bridges()
+        if error is not None:
+            return f"OVS bridge {source!r} cannot be checked: {error}"
+        return None if source in bridges else f"OVS bridge {source!r} does not exist"
+    dev = interfaces.get(source)
+    if kind == "bridge":
+        if dev is None:
+            return f"Linux bridge {source!r} does not exist"
+        if dev.kind is not InterfaceKind.bridge:
+            return f"host interface {source!r} is a {dev.kind.value} device, not a Linux bridge"
+        return None
+    if dev is None:
+        return f"host interface {source!r} does not exist"
+    if dev.kind in NOT_MACVTAP_LOWER:
+        return f"host interface {source!r} is a {dev.kind.value} device and cannot carry a macvtap"
+    return None
