@@ -136,3 +136,14 @@ def delete_vm(instance_id: IdArg, url: UrlOpt = None, user: UserOpt = None) -> N
     with connect(url, user) as api:
         api.delete(f"/v1/instances/{api.instance_id(instance_id)}")
         typer.echo(f"deleted instance {instance_id}")
+
+
+@app.command("adopt")
+def adopt_vm(instance_id: IdArg, url: UrlOpt = None, user: UserOpt = None, as_json: JsonOpt = False) -> None:
+    """Admins: take over an instance (by its UUID) that another Hearth server on the host manages."""
+    from .http import connect
+    from .render import emit_item
+
+    with connect(url, user) as api:
+        _, inst = api.post(f"/v1/instances/{instance_id}/adopt")
+        emit_item(inst, as_json)

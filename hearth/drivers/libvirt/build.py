@@ -116,8 +116,6 @@ def design(
         d.set_kernel(plan.kernel, plan.initrd, plan.cmdline)
     if plan.cdrom is not None:
         d.add_cdrom(plan.cdrom)
-    if plan.seed is not None and plan.check_local_files:
-        d.add_cdrom(plan.seed)
     for nic in plan.nics:
         d.add_interface(
             _KIND[nic.type],
@@ -151,7 +149,8 @@ def design(
 
 
 def _add_disks(dom: Domain, plan: Plan) -> None:
-    """Pool volumes as virtio disks (vda is the root disk); the seed too when its file is remote."""
+    """Pool volumes as virtio disks (vda is the root disk), and the seed (a pool volume too) as a
+    read-only CD: they live on the hypervisor's host, whose files we need not see."""
     used = [d.target_dev for d in dom.devices.disks if d.target_dev]
     for path, fmt in plan.disks:
         target = next_target("virtio", used)
@@ -167,7 +166,7 @@ def _add_disks(dom: Domain, plan: Plan) -> None:
                 target_bus="virtio",
             )
         )
-    if plan.seed is not None and not plan.check_local_files:
+    if plan.seed is not None:
         bus = "sata" if "q35" in (dom.os.machine or "") else "ide"
         target = next_target(bus, used)
         dom.devices.disks.append(

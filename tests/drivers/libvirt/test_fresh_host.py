@@ -321,3 +321,38 @@ def test_the_pool_and_prefix_come_from_the_servers_libvirt_table() -> None:
     ):
         with pytest.raises(ValidationError, match=words):
             LibvirtConfig.from_options(["qemu:///system"], Path("/x"), bad)
+
+
+def test_a_template_whose_kernel_qemu_cannot_reach_shows_it_in_invalid(system: DriverCase) -> None:
+    """Valid when stored; once the directory closes, GET names it and instantiating is a 400."""
+    from hearth.service import Service
+    from hearth.service.template_models import TemplateCreate
+
+    guest = guest_files()
+    private = guest.initrd.parent / f"private-{secrets.token_hex(4)}"
+    private.mkdir(mode=0o755)
+    svc = Service(system.driver, system.driver.engine, owns_engine=False)  # type: ignore[attr-defined]
+    try:
+        kernel = private / "vmlinuz"
+        shutil.copyfile(guest.kernel, kernel)
+        assert svc.templates is not None
+        made = svc.templates.create(  # type: ignore[attr-defined]
+            ADMIN,
+            TemplateCreate(
+                name="closed",
+                os="debian11",
+                kernel=str(kernel),
+                initrd=str(guest.initrd),
+                cmdline=guest.append("wait"),
+                networks=[system.nic_network or ""],
+            ),
+        )
+        assert made.invalid.files == []
+        private.chmod(0o700)
+        shown = svc.templates.get(ADMIN, "closed")  # type: ignore[attr-defined]
+        assert shown.invalid.files == [str(kernel)]
+        with pytest.raises(ValidationError, match=str(private)):
+            svc.templates.instantiate(ADMIN, "closed", name="c1", realm=None, start=False)
+    finally:
+        svc.tasks.close(wait=True)
+        shutil.rmtree(private, ignore_errors=True)
