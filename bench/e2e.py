@@ -41,7 +41,7 @@ from typing import Any
 import httpx
 import libvirt
 
-from hearth.domain import Network
+from hearth.domain import Network, StoragePool
 from hearth.testing.guest import MARKER, GuestImage, guest_image, read_marker
 
 URI = "qemu:///system"
@@ -243,6 +243,11 @@ def make_template(client: httpx.Client, run: Run, guest: GuestImage) -> None:
     problems = {k: v for k, v in made.get("invalid", {}).items() if v}
     if problems:
         raise RuntimeError(f"the server calls the bench's template invalid: {problems}")
+    # The server defines its pool on the host by now; virt-install's disks go there too (were it
+    # missing, virt-install would define a pool of its own for the directory, under no prefix).
+    pools = _ok(client.get("/v1/pools", params={"limit": 1000}), 200)["pools"]
+    if not any(p["name"] == run.pool and p["path"] == str(run.pool_dir) for p in pools):
+        raise RuntimeError(f"the server lists no pool {run.pool} at {run.pool_dir}: {pools}")
 
 
 def _wait_state(client: httpx.Client, instance_id: str, state: str) -> None:
@@ -397,11 +402,18 @@ def _remove_volume(conn: libvirt.virConnect, pool: str, volume: str) -> None:
         conn.storagePoolLookupByName(pool).storageVolLookupByName(volume).delete(0)
 
 
+def _inside(run: Run, pool: libvirt.virStoragePool) -> bool:
+    """Whether the pool's directory is in this run's (one virt-install made, should it ever)."""
+    path = StoragePool.from_xml(pool.XMLDesc(0)).target_path
+    return path is not None and Path(path).is_relative_to(run.root)
+
+
 def _mine(run: Run, conn: libvirt.virConnect) -> list[str]:
-    """Every domain, network and pool on the host named with this run's prefix."""
+    """Every domain, network and pool on the host named with this run's prefix or in its directory."""
     mark = f"{run.prefix}-"
-    objects = [*conn.listAllDomains(0), *conn.listAllNetworks(0), *conn.listAllStoragePools(0)]
-    return sorted(o.name() for o in objects if o.name().startswith(mark))
+    objects = [*conn.listAllDomains(0), *conn.listAllNetworks(0)]
+    pools = [p for p in conn.listAllStoragePools(0) if p.name().startswith(mark) or _inside(run, p)]
+    return sorted([o.name() for o in objects if o.name().startswith(mark)] + [p.name() for p in pools])
 
 
 def cleanup(run: Run, server: subprocess.Popen[bytes] | None) -> None:
@@ -420,7 +432,7 @@ def cleanup(run: Run, server: subprocess.Popen[bytes] | None) -> None:
             if dom.name().startswith(mark):
                 _remove_domain(conn, dom.name())
         for pool in conn.listAllStoragePools(0):
-            if pool.name().startswith(mark):
+            if pool.name().startswith(mark) or _inside(run, pool):
                 if pool.isActive():
                     pool.refresh(0)
                     for vol in pool.listAllVolumes(0):
