@@ -124,3 +124,42 @@ def test_config_defaults() -> None:
     assert default_state_dir() == expected or "XDG_DATA_HOME" in os.environ
     assert cfg.db_url == f"sqlite:///{(cfg.state_dir / 'hearth.db').resolve()}"
     assert ServiceConfig(listen="[::1]:9000").host_port == ("::1", 9000)
+
+
+def test_serve_reports_a_host_it_cannot_reach_and_its_realm_answers_at_once(tmp_path: Path) -> None:
+    """The libvirt driver connects at start and says so; a host that is down is UNAVAILABLE at
+    once (no 10 s hang per request) while the server keeps serving the host that is up."""
+    state = tmp_path / "state"
+    added = _hearth("user", "add", "ops", "--password", "ops-password", "--admin", "--state-dir", str(state))
+    assert added.returncode == 0, added.stderr
+    cfg = tmp_path / "hearth.toml"
+    cfg.write_text(
+        'driver = "libvirt"\nuris = ["test:///default", "qemu:///nosuch"]\nserver_id = "srv-report"\n'
+        '[libvirt]\nname_prefix = "hrep"\npool = "hrep-pool"\n'
+        f'pool_path = "{tmp_path / "pool"}"\nshared_networks = ["default"]\n'
+    )
+    port = _free_port()
+    with _serving("--config", str(cfg), "--state-dir", str(state), "--listen", f"127.0.0.1:{port}") as (
+        _,
+        lines,
+    ):
+        out = "".join(lines)
+        assert "Host local: reached" in out
+        assert "Host local-2: UNAVAILABLE (cannot connect to qemu:///nosuch" in out
+        assert "retrying in the background" in out
+        r = httpx.get(f"http://127.0.0.1:{port}/v1/realms", auth=("ops", "ops-password"), timeout=60)
+        assert r.status_code == 200
+        assert {x["id"]: x["state"] for x in r.json()["realms"]} == {
+            "local": "AVAILABLE",
+            "local-2": "UNAVAILABLE",
+        }
+        pools = httpx.get(f"http://127.0.0.1:{port}/v1/pools", auth=("ops", "ops-password"), timeout=60)
+        assert pools.status_code == 502 and "qemu:///nosuch" in pools.json()["message"]
+
+
+def test_serve_refuses_a_bad_libvirt_table_in_one_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "hearth.toml"
+    cfg.write_text('driver = "libvirt"\n[libvirt]\npool_path = "relative/dir"\n')
+    done = _hearth("serve", "--config", str(cfg), "--state-dir", str(tmp_path / "state"))
+    assert done.returncode != 0
+    assert "pool_path must be an absolute path" in done.stderr and "Traceback" not in done.stderr

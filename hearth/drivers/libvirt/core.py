@@ -170,13 +170,24 @@ class LibvirtBase(StoredDriver):
         if problem is not None:
             raise ValidationError(problem, **{label: path})
 
-    def _host_file(self, link: Link, label: str, path: str) -> str:
+    def _host_file(self, link: Link, label: str, path: str, caller: Caller | None = None) -> str:
         """A host file a request names (kernel, initrd, ISO, floppy): resolved, inside the allowed
         directories or a media source, and reachable by QEMU; refused with a 400 naming the path
-        otherwise. Paths on a remote host are that host's business and pass as given."""
+        otherwise. Paths on a remote host are that host's business and pass as given.
+
+        ``caller`` is the tenant behind a raw path (a medium they insert); None for paths an admin
+        vetted (a template's). A tenant never gets a file of the disk pool: other guests' disks
+        live there, and the default pool's directory is one of the allowed ones."""
         if not link.host.is_local:
             return path
         real = self.config.check_host_file(label, path, extra_roots=media_roots(self.engine))
+        if caller is not None and not caller.is_admin:
+            pool_dir = Path(self.config.pool_path).resolve()
+            if Path(real).is_relative_to(pool_dir):
+                raise ValidationError(
+                    f"{label} {path!r} is in the disk pool ({pool_dir}): guests' disks are not media",
+                    **{label: path},
+                )
         self._check_reachable(link, label, real)
         return real
 

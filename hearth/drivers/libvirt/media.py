@@ -63,12 +63,14 @@ class DiskOps(NicOps):
         empty = next((d for d in disks if d.device == request.type.value and _empty(d)), None)
         if empty is not None:
             assert empty.target_dev is not None
-            return self._insert(found, empty.target_dev, request.type, empty.target_bus or "", request.medium)
+            return self._insert(
+                caller, found, empty.target_dev, request.type, empty.target_bus or "", request.medium
+            )
         if state is InstanceState.RUNNING:
             raise drives.no_empty_drive(found.id, request.type)
         q35 = "q35" in (found.xml.os.machine or "")
         dev, bus = drives.new_drive(request.type, (d.target_dev or "" for d in disks), q35=q35)
-        disk = self._medium_disk(found, request.type.value, dev, bus, request.medium)
+        disk = self._medium_disk(caller, found, request.type.value, dev, bus, request.medium)
 
         def edit(xml: Domain) -> None:
             xml.devices.disks.append(Disk.from_xml(disk.to_xml()))
@@ -84,7 +86,7 @@ class DiskOps(NicOps):
         if kind not in drives.REMOVABLE:
             raise drives.not_removable(found.id, dev, kind)
         drives.check_changeable(found.id, self._state_of(found))
-        return self._insert(found, dev, RemovableType(kind), current.target_bus or "", request.medium)
+        return self._insert(caller, found, dev, RemovableType(kind), current.target_bus or "", request.medium)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -94,18 +96,27 @@ class DiskOps(NicOps):
                 return disk
         raise drives.not_found(found.id, dev)
 
-    def _medium_disk(self, found: Found, kind: str, dev: str, bus: str, medium: MediumSource | None) -> Disk:
+    def _medium_disk(
+        self, caller: Caller, found: Found, kind: str, dev: str, bus: str, medium: MediumSource | None
+    ) -> Disk:
         if medium is None:
             return removable_disk(kind, dev, bus)
         if medium.path is not None:
-            return removable_disk(kind, dev, bus, path=self._host_file(found.link, kind, medium.path))
+            path = self._host_file(found.link, kind, medium.path, caller)
+            return removable_disk(kind, dev, bus, path=path)
         options = RemoteOptions(medium.sslverify, medium.readahead_bytes, medium.timeout_seconds)
         return removable_disk(kind, dev, bus, url=medium.url, options=options)
 
     def _insert(
-        self, found: Found, dev: str, kind: RemovableType, bus: str, medium: MediumSource | None
+        self,
+        caller: Caller,
+        found: Found,
+        dev: str,
+        kind: RemovableType,
+        bus: str,
+        medium: MediumSource | None,
     ) -> InstanceDisk:
-        disk = self._medium_disk(found, kind.value, dev, bus, medium)
+        disk = self._medium_disk(caller, found, kind.value, dev, bus, medium)
 
         def edit(xml: Domain) -> None:
             for old in [d for d in xml.devices.disks if d.target_dev == dev]:

@@ -19,6 +19,7 @@ from hearth.drivers.libvirt import Host, LibvirtConfig, LibvirtDriver, open_libv
 from hearth.drivers.libvirt.connection import Link
 from hearth.drivers.resources import (
     DiskCreate,
+    DiskUpdate,
     InstanceCreate,
     InstanceFilter,
     InstanceSpec,
@@ -261,6 +262,18 @@ def test_a_file_in_a_media_source_is_attachable_and_one_outside_is_not(tmp_path:
             )
         disk = driver.create_disk(ALICE, made.id, outside)
         assert disk.path == str((isos / "test.iso").resolve()) and disk.type == RemovableType.cdrom.value
+        # The disk pool is an allowed directory for admins, never a tenant's media shelf.
+        pool_disk = Path(driver.config.pool_path) / "someone-elses-disk.qcow2"
+        pool_disk.parent.mkdir(parents=True, exist_ok=True)
+        pool_disk.write_bytes(b"\0" * 512)
+        rooted = LibvirtConfig(**{**driver.config.__dict__, "file_roots": (pool_disk.parent,)})
+        driver.config = rooted
+        theirs = DiskCreate.model_validate({"type": "cdrom", "medium": {"path": str(pool_disk)}})
+        with pytest.raises(ValidationError, match="guests' disks are not media"):
+            driver.update_disk(ALICE, made.id, disk.dev, DiskUpdate(medium=theirs.medium))
+        assert driver.update_disk(ADMIN, made.id, disk.dev, DiskUpdate(medium=theirs.medium)).path == str(
+            pool_disk.resolve()
+        )
         elsewhere = DiskCreate.model_validate(
             {"type": "cdrom", "medium": {"path": str(tmp_path / "elsewhere.iso")}}
         )
