@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, Self
+from typing import TYPE_CHECKING, Literal, Protocol, Self
 
 from lxml import etree
 
@@ -39,9 +39,7 @@ from hearth.domain import (
     Disk,
     DiskHost,
     Domain,
-    DomainCapabilities,
     Graphics,
-    HostCapabilities,
     Input,
     Interface,
     MemBalloon,
@@ -51,6 +49,9 @@ from hearth.domain.devices import MACVTAP_MODES
 from hearth.domain.formats import valid_mac
 from hearth.errors import ValidationError
 from hearth.osinfo.model import OS
+
+if TYPE_CHECKING:
+    from hearth.domain import DomainCapabilities, HostCapabilities
 
 LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 NIC_MODELS = ("virtio", "e1000e", "e1000", "rtl8139", "ne2k_pci", "pcnet", "vmxnet3")
@@ -155,16 +156,23 @@ class Designer:
         self._topology: tuple[int, int, int] | None = None
 
     @classmethod
-    def for_host(cls, conn_or_uri: object | str | None = None, osdb: OSLookup | None = None) -> Designer:
+    def for_host(
+        cls,
+        conn_or_uri: object | str | None = None,
+        osdb: OSLookup | None = None,
+        *,
+        domain_type: str | None = None,
+    ) -> Designer:
         """A designer for one libvirt host, read once: capabilities, domain capabilities, the
         accelerator it really offers (``HEARTH_ACCEL=tcg`` honoured) and its domains' disks.
 
         ``conn_or_uri`` is an open ``libvirt.virConnect``, a URI, or None for libvirt's default;
-        a connection this opens is closed again before returning.
+        a connection this opens is closed again before returning. ``domain_type`` overrides
+        the host's choice (as virt-install's ``--virt-type``).
         """
         from hearth.designer.host import read_host
 
-        facts = read_host(conn_or_uri)
+        facts = read_host(conn_or_uri, domain_type)
         designer = cls(
             osdb,
             host_caps=facts.host_caps,

@@ -63,7 +63,7 @@ def choose_domain_type(conn_type: str, host: HostCapabilities, arch: str) -> str
     return "qemu"
 
 
-def read_host(conn_or_uri: object | str | None) -> HostFacts:
+def read_host(conn_or_uri: object | str | None, domain_type: str | None = None) -> HostFacts:
     if conn_or_uri is None or isinstance(conn_or_uri, str):
         import libvirt
 
@@ -77,19 +77,19 @@ def read_host(conn_or_uri: object | str | None) -> HostFacts:
                 uri=uri,
             ) from None
         try:
-            return _read(conn)
+            return _read(conn, domain_type)
         finally:
             conn.close()
-    return _read(conn_or_uri)
+    return _read(conn_or_uri, domain_type)
 
 
-def _read(conn: Any) -> HostFacts:
+def _read(conn: Any, domain_type: str | None) -> HostFacts:
     import libvirt
 
     try:
         host = HostCapabilities.from_xml(conn.getCapabilities())
         arch = host.host_arch or "x86_64"
-        dtype = choose_domain_type(conn.getType(), host, arch)
+        dtype = domain_type or choose_domain_type(conn.getType(), host, arch)
         domcaps: DomainCapabilities | None = None
         if dtype != "test":  # the test driver has no domain capabilities
             domcaps = DomainCapabilities.from_xml(conn.getDomainCapabilities(None, arch, None, dtype, 0))

@@ -12,6 +12,7 @@ missing steps are created in the owning class's ``ORDER`` so new output looks li
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
@@ -29,6 +30,7 @@ _STEP = re.compile(r"^([A-Za-z_][\w.-]*)(?:\[@([\w.:-]+)='([^']*)'\])?$")
 Step = tuple[str, str | None, str | None]
 
 
+@functools.cache  # the same few paths ("@type", "./target/@dev") recur in many classes
 def _compile(path: str) -> tuple[tuple[Step, ...], str | None]:
     rel = path[2:] if path.startswith("./") else path
     parts = [p for p in rel.split("/") if p and p != "."]
