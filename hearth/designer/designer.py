@@ -173,14 +173,13 @@ class Designer:
         from hearth.designer.host import read_host
 
         facts = read_host(conn_or_uri, domain_type)
-        designer = cls(
+        return cls(
             osdb,
             host_caps=facts.host_caps,
             domain_caps=facts.domain_caps,
             domain_type=facts.domain_type,
             host_domains=facts.domains,
         )
-        return designer
 
     # -- facts from the application -------------------------------------------------
 
