@@ -9,6 +9,7 @@ arguments through, so ``hearth --help`` still shows it. Importing this module do
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -26,13 +27,31 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own formatter, sized without importing shutil (argparse builds one for every
+    add_argument call, and shutil drags in the bz2 and lzma modules)."""
+
+    def __init__(self, prog: str) -> None:
+        env = os.environ.get("COLUMNS", "")
+        columns = int(env) if env.isdigit() else _terminal_columns()
+        super().__init__(prog, width=max(columns - 2, 40))
+
+
+def _terminal_columns() -> int:
+    out = sys.__stdout__
+    try:
+        return os.get_terminal_size(out.fileno()).columns if out is not None else 80
+    except (ValueError, OSError):  # stdout closed, or not a terminal
+        return 80
+
+
 def _macvtap(spec: str) -> tuple[str, str | None]:
     dev, _, mode = spec.partition(":")
     return dev, (mode or None)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="hearth design", description=HELP, allow_abbrev=False)
+    p = _Parser(prog="hearth design", description=HELP, allow_abbrev=False, formatter_class=_Formatter)
     add = p.add_argument
     add("--os", required=True, help="osinfo short-id of the guest OS, e.g. debian11, win11")
     add("--arch", help="guest architecture (default: the host's)")
