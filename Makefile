@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test deps venv services lint typecheck pytest bench clean
+.PHONY: run test deps venv services lint typecheck pytest docs bench clean
 
 deps:
 	bash scripts/install-system-packages.sh
@@ -35,10 +35,14 @@ typecheck: venv
 pytest: venv services
 	HEARTH_ACCEL=tcg $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+# The guide and API reference, built offline; a warning (broken reference, bad markup) fails it.
+docs: venv
+	$(VENV)/bin/sphinx-build -q -W --keep-going -b html docs docs/_build/html
+
+test: lint typecheck docs pytest
 
 bench: venv services
 	for b in bench/*.py; do HEARTH_ACCEL=tcg $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache docs/_build

@@ -1,13 +1,19 @@
-"""Entry point: assembles the sub-commands and turns HearthError into one clear line."""
+"""Entry point: assembles the sub-commands and turns HearthError into one clear line.
+
+Nothing is imported at module level beyond the standard library: ``hearth design`` (timed
+against virt-install) runs without typer, and every other command imports only its own group.
+"""
 
 from __future__ import annotations
 
 import importlib
 import sys
-
-import typer
+from typing import TYPE_CHECKING
 
 from hearth.errors import HearthError
+
+if TYPE_CHECKING:
+    import typer
 
 # (module, attribute, name): each module owns one command group or command.
 _GROUPS: tuple[tuple[str, str, str], ...] = (
@@ -24,10 +30,9 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("hearth.cli.users", "app", "user"),
     ("hearth.cli.media", "app", "media"),
 )
-_COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("hearth.cli.design", "design", "design"),
-    ("hearth.cli.serve", "serve", "serve"),
-)
+_COMMANDS: tuple[tuple[str, str, str], ...] = (("hearth.cli.serve", "serve", "serve"),)
+# Commands that parse their own arguments (module with HELP and run(argv) -> exit code).
+_OWN_PARSERS: tuple[tuple[str, str], ...] = (("hearth.cli.design", "design"),)
 
 
 def _root() -> None:
@@ -40,6 +45,8 @@ def build_app(command: str | None = None) -> typer.Typer:
     Each group's module is imported (and its commands built) only when needed: a
     ``hearth design`` call should not pay for the API client's groups.
     """
+    import typer
+
     cli = typer.Typer(
         name="hearth",
         help="Hearth: manage virtual machines on libvirt/KVM hosts and directly on QEMU.",
@@ -49,7 +56,7 @@ def build_app(command: str | None = None) -> typer.Typer:
     )
     # A root callback keeps `hearth` a group even when only one command is registered.
     cli.callback()(_root)
-    known = {name for _m, _a, name in (*_GROUPS, *_COMMANDS)}
+    known = {name for *_m, name in (*_GROUPS, *_COMMANDS, *_OWN_PARSERS)}
     only = command if command in known else None
     for module, attr, name in _GROUPS:
         if only in (None, name):
@@ -57,7 +64,27 @@ def build_app(command: str | None = None) -> typer.Typer:
     for module, attr, name in _COMMANDS:
         if only in (None, name):
             cli.command(name=name)(getattr(importlib.import_module(module), attr))
+    for module, name in _OWN_PARSERS:
+        if only in (None, name):
+            _add_passthrough(cli, name, module)
     return cli
+
+
+def _add_passthrough(cli: typer.Typer, name: str, module: str) -> None:
+    """List ``name`` in the typer app, handing its arguments untouched to the module's ``run``."""
+    import typer
+
+    mod = importlib.import_module(module)
+
+    def command(ctx: typer.Context) -> None:
+        code = mod.run(ctx.args)
+        if code:
+            raise typer.Exit(code)
+
+    command.__doc__ = mod.HELP
+    command.__annotations__ = {"ctx": typer.Context, "return": None}  # resolved here, not from strings
+    settings = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+    cli.command(name=name, context_settings=settings, add_help_option=False)(command)
 
 
 def __getattr__(name: str) -> typer.Typer:
@@ -69,6 +96,15 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     command = next((a for a in sys.argv[1:2] if not a.startswith("-")), None)
+    for module, name in _OWN_PARSERS:
+        if command == name:
+            try:
+                sys.exit(importlib.import_module(module).run(sys.argv[2:]))
+            except KeyboardInterrupt:
+                print("hearth: interrupted", file=sys.stderr)
+                sys.exit(130)
+    import typer
+
     try:
         build_app(command)()
     except HearthError as exc:

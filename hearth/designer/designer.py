@@ -16,14 +16,17 @@ import os as _os
 import random
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, Self
+from typing import TYPE_CHECKING, Literal, Protocol, Self
 
 from lxml import etree
 
+from hearth.designer.accel import default_domain_type
 from hearth.designer.arch import Platform, normalise_arch, platform_for
 from hearth.designer.imageformat import ImageInfo, inspect
+from hearth.designer.inuse import disk_uses, refuse_disks_in_use
 from hearth.designer.sources import NetworkSource, is_url, parse_url
 from hearth.designer.targets import next_target
 from hearth.designer.traits import LEGACY_NIC_PREFERENCE, GuestTraits, traits_of
@@ -36,17 +39,19 @@ from hearth.domain import (
     Disk,
     DiskHost,
     Domain,
-    DomainCapabilities,
     Graphics,
-    HostCapabilities,
     Input,
     Interface,
     MemBalloon,
     Video,
 )
 from hearth.domain.devices import MACVTAP_MODES
+from hearth.domain.formats import valid_mac
 from hearth.errors import ValidationError
 from hearth.osinfo.model import OS
+
+if TYPE_CHECKING:
+    from hearth.domain import DomainCapabilities, HostCapabilities
 
 LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 NIC_MODELS = ("virtio", "e1000e", "e1000", "rtl8139", "ne2k_pci", "pcnet", "vmxnet3")
@@ -74,6 +79,7 @@ class _DiskRequest:
     device: str  # disk | cdrom | floppy
     image: ImageInfo | None = None
     remote: NetworkSource | None = None
+    shareable: bool = False
 
 
 @dataclass(slots=True)
@@ -111,18 +117,17 @@ def random_mac(rng: random.Random | None = None) -> str:
     return "52:54:00:{:02x}:{:02x}:{:02x}".format(*(r.randrange(256) for _ in range(3)))
 
 
-def _valid_mac(mac: str) -> str:
-    parts = mac.split(":")
-    ok = len(parts) == 6 and all(len(p) == 2 and all(c in "0123456789abcdefABCDEF" for c in p) for p in parts)
-    if not ok:
-        raise ValidationError(f"MAC address {mac!r} is not of the form 52:54:00:xx:xx:xx")
-    if int(parts[0], 16) & 1:
-        raise ValidationError(f"MAC address {mac!r} is a multicast address")
-    return mac.lower()
-
-
 class Designer:
-    """Collects host facts; ``build()`` returns the designed domain."""
+    """Collects host facts; ``build()`` returns the designed domain.
+
+    The defaults are ``hearth design``'s: a NIC on the ``default`` libvirt network unless a
+    NIC is added or ``default_network=None`` (s390x gets none), the host's architecture, and
+    the domain type ``HEARTH_ACCEL`` implies (``qemu`` under ``tcg``, else ``kvm``).
+
+    This pure form opens no connection: what it knows of the host is what it is given
+    (``host_caps``, ``domain_caps``, ``domain_type``, ``host_domains``). ``for_host`` reads all
+    of that from a libvirt connection once.
+    """
 
     def __init__(
         self,
@@ -130,20 +135,51 @@ class Designer:
         *,
         host_caps: HostCapabilities | None = None,
         domain_caps: DomainCapabilities | None = None,
-        domain_type: str = "kvm",
+        domain_type: str | None = None,
+        default_network: str | None = "default",
+        host_domains: Iterable[Domain] | None = None,
     ) -> None:
         self._osdb = osdb
         self._host_caps = host_caps
         self._domain_caps = domain_caps
-        self._domain_type = domain_type
+        self._domain_type = domain_type if domain_type is not None else default_domain_type()
+        # The other domains' disks, when the host is known: a design may not take one over.
+        self._host_disks = disk_uses(host_domains) if host_domains is not None else None
+        self._forced: set[str] = set()
         self._setup: _Setup | None = None
         self._disks: list[_DiskRequest] = []
         self._nics: list[_NicRequest] = []
-        self._default_network: str | None = None
+        self._default_network: str | None = default_network
         self._kernel: tuple[str, str | None, str | None] | None = None
         self._name: str | None = None
         self._uuid: str | None = None
         self._topology: tuple[int, int, int] | None = None
+
+    @classmethod
+    def for_host(
+        cls,
+        conn_or_uri: object | str | None = None,
+        osdb: OSLookup | None = None,
+        *,
+        domain_type: str | None = None,
+    ) -> Designer:
+        """A designer for one libvirt host, read once: capabilities, domain capabilities, the
+        accelerator it really offers (``HEARTH_ACCEL=tcg`` honoured) and its domains' disks.
+
+        ``conn_or_uri`` is an open ``libvirt.virConnect``, a URI, or None for libvirt's default;
+        a connection this opens is closed again before returning. ``domain_type`` overrides
+        the host's choice (as virt-install's ``--virt-type``).
+        """
+        from hearth.designer.host import read_host
+
+        facts = read_host(conn_or_uri, domain_type)
+        return cls(
+            osdb,
+            host_caps=facts.host_caps,
+            domain_caps=facts.domain_caps,
+            domain_type=facts.domain_type,
+            host_domains=facts.domains,
+        )
 
     # -- facts from the application -------------------------------------------------
 
@@ -174,6 +210,8 @@ class Designer:
             raise ValidationError(f"vcpus must be a whole number from 1 to 4096, not {vcpus!r}")
         if graphics not in GRAPHICS:
             raise ValidationError(f"graphics must be one of {', '.join(GRAPHICS)}, not {graphics!r}")
+        if arch is None and self._host_caps is not None:
+            arch = self._host_caps.host_arch  # the host's, which need not be this machine's
         self._setup = _Setup(os, normalise_arch(arch), resources, memory, vcpus, graphics)
         return self
 
@@ -205,12 +243,20 @@ class Designer:
         self._topology = (sockets, cores, threads)
         return self
 
-    def add_disk(self, path: str | _os.PathLike[str]) -> Self:
-        """A local image file or block device; its format comes from its header."""
+    def add_disk(
+        self, path: str | _os.PathLike[str], *, shareable: bool = False, force: bool = False
+    ) -> Self:
+        """A local image file or block device; its format comes from its header.
+
+        Given a host, a disk another domain there uses is refused in ``build()`` unless both
+        uses are ``shareable`` (cluster filesystems) or ``force`` says it is meant.
+        """
         image = inspect(path)
         if image.is_iso:
             raise ValidationError(f"{image.path!r} is an ISO 9660 image: attach it with add_cdrom")
-        self._disks.append(_DiskRequest("disk", image=image))
+        self._disks.append(_DiskRequest("disk", image=image, shareable=shareable))
+        if force:
+            self._forced.add(image.path)
         return self
 
     def add_cdrom(self, location: str | _os.PathLike[str] | None) -> Self:
@@ -254,12 +300,18 @@ class Designer:
                 raise ValidationError(f"macvtap mode must be one of {', '.join(MACVTAP_MODES)}, not {mode!r}")
         if model is not None and model not in NIC_MODELS:
             raise ValidationError(f"NIC model must be one of {', '.join(NIC_MODELS)}, not {model!r}")
-        self._nics.append(_NicRequest(kind, source, mode, _valid_mac(mac) if mac else random_mac(), model))
+        self._nics.append(_NicRequest(kind, source, mode, valid_mac(mac) if mac else random_mac(), model))
         return self
 
     def add_default_network(self, network: str = "default") -> Self:
-        """Ask for the usual NAT NIC; the arch policy may decline (s390x gets none)."""
+        """The NAT NIC a design gets when no NIC is added (the default already names
+        ``default``); the arch policy may decline (s390x gets none)."""
         self._default_network = network
+        return self
+
+    def no_network(self) -> Self:
+        """No NIC unless one is added (``hearth design --no-network``)."""
+        self._default_network = None
         return self
 
     def set_kernel(self, kernel: str, initrd: str | None = None, cmdline: str | None = None) -> Self:
@@ -284,7 +336,10 @@ class Designer:
     def build(self) -> Design:
         if self._setup is None:
             raise ValidationError("no OS chosen: call setup(os) before build()")
-        return _Build(self, self._setup).run()
+        design = _Build(self, self._setup).run()
+        if self._host_disks is not None:
+            refuse_disks_in_use(design.domain, self._host_disks, force=self._forced)
+        return design
 
 
 class _Build:
@@ -638,6 +693,8 @@ class _Build:
         disk.target_bus = bus
         if req.device == "cdrom":
             disk.readonly = True
+        if req.shareable:
+            disk.shareable = True
         return disk
 
     def _interface(self, nic: _NicRequest) -> Interface:

@@ -1,11 +1,14 @@
 """A policy-free, typed, lossless model of libvirt XML (the libvirt-gconfig role).
 
 Nothing here opens a connection or a socket: it turns documents into objects and back.
+Capabilities, networks and storage load on first use (``hearth design`` needs none of them).
 """
 
 from __future__ import annotations
 
-from hearth.domain.capabilities import DomainCapabilities, GuestCaps, HostCapabilities
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from hearth.domain.devices import (
     RNG,
     TPM,
@@ -31,9 +34,27 @@ from hearth.domain.devices import (
     Watchdog,
 )
 from hearth.domain.domain import CPU, BootDev, Clock, CPUFeature, Domain, Features, OSConfig, Timer
-from hearth.domain.network import DHCPHost, DHCPRange, ForwardInterface, Network, NetworkIP
-from hearth.domain.storage import StoragePool, StorageVolume
 from hearth.domain.xmlio import MAX_XML_BYTES, XMLParseError
+
+if TYPE_CHECKING:
+    from hearth.domain.capabilities import DomainCapabilities, GuestCaps, HostCapabilities
+    from hearth.domain.network import DHCPHost, DHCPRange, ForwardInterface, Network, NetworkIP
+    from hearth.domain.storage import StoragePool, StorageVolume
+
+_LAZY = {
+    "DomainCapabilities": "capabilities", "GuestCaps": "capabilities", "HostCapabilities": "capabilities",
+    "DHCPHost": "network", "DHCPRange": "network", "ForwardInterface": "network", "Network": "network",
+    "NetworkIP": "network", "StoragePool": "storage", "StorageVolume": "storage",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"hearth.domain.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def parse(xml: str | bytes) -> Domain:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from hearth.domain.formats import check_address, check_mac, check_uuid, check_wwn
 from hearth.domain.xmlbuilder import (
     Bool,
     Flag,
@@ -38,18 +39,18 @@ class Address(XMLObject):
 
     TAG = "address"
     type = Str("@type")
-    domain = Str("@domain")
-    bus = Str("@bus")
-    slot = Str("@slot")
-    function = Str("@function")
+    domain = Str("@domain", check=check_address("domain"))
+    bus = Str("@bus", check=check_address("bus"))
+    slot = Str("@slot", check=check_address("slot"))
+    function = Str("@function", check=check_address("function"))
     multifunction = Bool("@multifunction", true="on", false="off")
-    controller = Str("@controller")
-    target = Str("@target")
-    unit = Str("@unit")
+    controller = Str("@controller", check=check_address("controller"))
+    target = Str("@target", check=check_address("target"))
+    unit = Str("@unit", check=check_address("unit"))
     port = Str("@port")
-    cssid = Str("@cssid")
-    ssid = Str("@ssid")
-    devno = Str("@devno")
+    cssid = Str("@cssid", check=check_address("cssid"))
+    ssid = Str("@ssid", check=check_address("ssid"))
+    devno = Str("@devno", check=check_address("devno"))
 
 
 class DiskHost(XMLObject):
@@ -112,7 +113,11 @@ class Disk(XMLObject):
     source_auth_username = Str("./source/auth/@username", alt=("./auth/@username",))
     source_auth_secret_type = Str("./source/auth/secret/@type", alt=("./auth/secret/@type",))
     source_auth_secret_usage = Str("./source/auth/secret/@usage", alt=("./auth/secret/@usage",))
-    source_auth_secret_uuid = Str("./source/auth/secret/@uuid", alt=("./auth/secret/@uuid",))
+    source_auth_secret_uuid = Str(
+        "./source/auth/secret/@uuid",
+        alt=("./auth/secret/@uuid",),
+        check=check_uuid("source_auth_secret_uuid"),
+    )
 
     target_dev = Str("./target/@dev")
     target_bus = Str("./target/@bus")
@@ -123,7 +128,7 @@ class Disk(XMLObject):
     shareable = Flag("./shareable")
     transient = Flag("./transient")
     serial = Str("./serial")
-    wwn = Str("./wwn")
+    wwn = Str("./wwn", check=check_wwn("wwn"))
     alias = Str("./alias/@name")
     address = XMLChild(Address)
 
@@ -155,7 +160,7 @@ class Interface(XMLObject):
 
     type = Str("@type", choices=INTERFACE_TYPES)
     trust_guest_rx_filters = Bool("@trustGuestRxFilters")
-    mac = Str("./mac/@address")
+    mac = Str("./mac/@address", check=check_mac("mac"))
     source_network = Str("./source/@network")
     source_portgroup = Str("./source/@portgroup")
     source_bridge = Str("./source/@bridge")

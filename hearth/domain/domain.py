@@ -7,6 +7,7 @@ from typing import ClassVar
 from lxml import etree
 
 from hearth.domain.devices import Devices
+from hearth.domain.formats import check_uuid
 from hearth.domain.xmlbuilder import (
     Bool,
     Flag,
@@ -18,6 +19,7 @@ from hearth.domain.xmlbuilder import (
     XMLObject,
     insert_ordered,
 )
+from hearth.errors import ValidationError
 
 LIFECYCLE_ACTIONS = (
     "destroy",
@@ -28,6 +30,42 @@ LIFECYCLE_ACTIONS = (
     "coredump-restart",
 )
 BOOT_DEVICES = ("hd", "cdrom", "fd", "network")
+
+
+# libvirt clamps (memory) or refuses (vCPUs) a current value above its maximum, silently in the
+# first case; the model keeps current <= maximum itself and refuses a current above the maximum.
+def _lower_current_memory(dom: Domain, kib: int) -> None:
+    current = dom.current_memory_kib
+    if current is not None and current > kib:
+        dom.current_memory_kib = kib
+
+
+def _current_memory_fits(dom: Domain, kib: int) -> None:
+    top = dom.memory_kib
+    if top is not None and kib > top:
+        raise ValidationError(
+            f"domain current_memory_kib ({kib}) cannot exceed memory_kib ({top}): raise the maximum first",
+            field="current_memory_kib",
+            value=kib,
+            maximum=top,
+        )
+
+
+def _lower_current_vcpus(dom: Domain, count: int) -> None:
+    current = dom.vcpus_current
+    if current is not None and current > count:
+        dom.vcpus_current = count
+
+
+def _current_vcpus_fit(dom: Domain, text: str) -> None:
+    top, count = dom.vcpus, int(text)
+    if top is not None and count > top:
+        raise ValidationError(
+            f"domain vcpus_current ({count}) cannot exceed vcpus ({top}): raise the maximum first",
+            field="vcpus_current",
+            value=count,
+            maximum=top,
+        )
 
 
 class BootDev(XMLObject):
@@ -158,18 +196,20 @@ class Domain(XMLObject):
     type = Str("@type", doc="hypervisor: kvm, qemu, xen, lxc, test, …")
     id = Int("@id")
     name = Str("./name")
-    uuid = Str("./uuid")
+    uuid = Str("./uuid", check=check_uuid("uuid"))
     title = Str("./title")
     description = Str("./description")
     max_memory_kib = Scaled("./maxMemory", "KiB")
     max_memory_slots = Int("./maxMemory/@slots")
-    memory_kib = Scaled("./memory", "KiB")
-    current_memory_kib = Scaled("./currentMemory", "KiB")
+    memory_kib = Scaled("./memory", "KiB", "the maximum at boot", on_set=_lower_current_memory)
+    current_memory_kib = Scaled(
+        "./currentMemory", "KiB", "what the balloon leaves the guest", check=_current_memory_fits
+    )
     hugepages = Flag("./memoryBacking/hugepages")
     memory_source_type = Str("./memoryBacking/source/@type")
     memory_access_mode = Str("./memoryBacking/access/@mode")
-    vcpus = Int("./vcpu")
-    vcpus_current = Int("./vcpu/@current")
+    vcpus = Int("./vcpu", doc="the maximum vCPU count", on_set=_lower_current_vcpus)
+    vcpus_current = Int("./vcpu/@current", doc="vCPUs online at boot", check=_current_vcpus_fit)
     vcpu_placement = Str("./vcpu/@placement")
     iothreads = Int("./iothreads")
     bootloader = Str("./bootloader")
@@ -187,8 +227,17 @@ class Domain(XMLObject):
 
     @property
     def memory_mib(self) -> int | None:
+        """The maximum memory in MiB (rounded down); setting it lowers currentMemory to fit."""
         kib = self.memory_kib
         return None if kib is None else kib // 1024
+
+    @memory_mib.setter
+    def memory_mib(self, mib: int | None) -> None:
+        if mib is not None and (isinstance(mib, bool) or not isinstance(mib, int) or mib < 0):
+            raise ValidationError(
+                f"domain memory_mib must be a non-negative integer, not {mib!r}", field="memory_mib"
+            )
+        self.memory_kib = None if mib is None else mib * 1024
 
     def metadata(self, namespace: str) -> etree._Element | None:
         """The application element under ``<metadata>`` in ``namespace`` (libvirt keeps one per URI)."""

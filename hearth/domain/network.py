@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hearth.domain.formats import check_mac, check_uuid
 from hearth.domain.xmlbuilder import Bool, Int, Str, XMLChildren, XMLObject
 
 FORWARD_MODES = ("nat", "route", "open", "bridge", "private", "vepa", "passthrough", "hostdev")
@@ -15,7 +16,7 @@ class DHCPRange(XMLObject):
 
 class DHCPHost(XMLObject):
     TAG = "host"
-    mac = Str("@mac")
+    mac = Str("@mac", check=check_mac("mac"))
     name = Str("@name")
     ip = Str("@ip")
 
@@ -47,7 +48,7 @@ class Network(XMLObject):
     connections = Int("@connections")
     ipv6 = Bool("@ipv6")
     name = Str("./name")
-    uuid = Str("./uuid")
+    uuid = Str("./uuid", check=check_uuid("uuid"))
     forward_mode = Str("./forward/@mode", choices=FORWARD_MODES)
     forward_dev = Str("./forward/@dev")
     forward_interfaces = XMLChildren(ForwardInterface, "./forward/interface")
@@ -55,7 +56,7 @@ class Network(XMLObject):
     bridge_stp = Bool("./bridge/@stp", true="on", false="off")
     bridge_delay = Int("./bridge/@delay")
     mtu = Int("./mtu/@size")
-    mac = Str("./mac/@address")
+    mac = Str("./mac/@address", check=check_mac("mac"))
     domain_name = Str("./domain/@name")
     virtualport_type = Str("./virtualport/@type")
     ips = XMLChildren(NetworkIP)

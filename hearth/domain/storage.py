@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hearth.domain.formats import check_uuid
 from hearth.domain.xmlbuilder import Int, Scaled, Str, XMLChildren, XMLObject
 
 POOL_TYPES = (
@@ -26,7 +27,7 @@ class StoragePool(XMLObject):
     ORDER = ("name", "uuid", "capacity", "allocation", "available", "features", "source", "target")
     type = Str("@type", choices=POOL_TYPES)
     name = Str("./name")
-    uuid = Str("./uuid")
+    uuid = Str("./uuid", check=check_uuid("uuid"))
     capacity_bytes = Scaled("./capacity", "bytes")
     allocation_bytes = Scaled("./allocation", "bytes")
     available_bytes = Scaled("./available", "bytes")

@@ -12,6 +12,7 @@ missing steps are created in the owning class's ``ORDER`` so new output looks li
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
@@ -29,6 +30,7 @@ _STEP = re.compile(r"^([A-Za-z_][\w.-]*)(?:\[@([\w.:-]+)='([^']*)'\])?$")
 Step = tuple[str, str | None, str | None]
 
 
+@functools.cache  # the same few paths ("@type", "./target/@dev") recur in many classes
 def _compile(path: str) -> tuple[tuple[Step, ...], str | None]:
     rel = path[2:] if path.startswith("./") else path
     parts = [p for p in rel.split("/") if p and p != "."]
@@ -209,7 +211,9 @@ class XMLProperty(Generic[T]):
 
     ``alt`` names other places libvirt also accepts for the same fact (read from whichever
     exists, written where it already is); ``check`` validates a value against its object
-    (for rules that depend on another property, such as macvtap modes on direct NICs).
+    (for rules that depend on another property, such as macvtap modes on direct NICs);
+    ``on_set`` runs after a value is written, to keep an invariant with another property
+    (a lower maximum vCPU count lowers the current one).
     """
 
     def __init__(
@@ -220,6 +224,7 @@ class XMLProperty(Generic[T]):
         choices: Sequence[str] | None = None,
         alt: Sequence[str] = (),
         check: Callable[[Any, str], None] | None = None,
+        on_set: Callable[[Any, T], None] | None = None,
         doc: str = "",
     ) -> None:
         self.path = path
@@ -228,6 +233,7 @@ class XMLProperty(Generic[T]):
         self.conv = conv
         self.choices = tuple(choices) if choices else None
         self.check = check
+        self.on_set = on_set
         self.__doc__ = doc
         self.name = path
 
@@ -296,6 +302,8 @@ class XMLProperty(Generic[T]):
             el.set(attr, text)
         else:
             el.text = text
+        if self.on_set is not None:
+            self.on_set(obj, value)
 
 
 def Str(
@@ -309,8 +317,14 @@ def Str(
     return XMLProperty(path, StrConv(), choices=choices, alt=alt, check=check, doc=doc)
 
 
-def Int(path: str, *, doc: str = "") -> XMLProperty[int]:
-    return XMLProperty(path, IntConv(), doc=doc)
+def Int(
+    path: str,
+    *,
+    check: Callable[[Any, str], None] | None = None,
+    on_set: Callable[[Any, int], None] | None = None,
+    doc: str = "",
+) -> XMLProperty[int]:
+    return XMLProperty(path, IntConv(), check=check, on_set=on_set, doc=doc)
 
 
 def Bool(path: str, *, true: str = "yes", false: str = "no", doc: str = "") -> XMLProperty[bool]:
@@ -597,15 +611,26 @@ class Scaled:
 
     libvirt accepts any unit on input and writes its own default; we read any unit and
     write ours with an explicit ``unit`` so there is never doubt about the scale.
+    ``check`` sees the new value (in ``unit``) before it is written, ``on_set`` after.
     """
 
-    def __init__(self, path: str, unit: str, doc: str = "") -> None:
+    def __init__(
+        self,
+        path: str,
+        unit: str,
+        doc: str = "",
+        *,
+        check: Callable[[Any, int], None] | None = None,
+        on_set: Callable[[Any, int], None] | None = None,
+    ) -> None:
         self.path = path
         self.steps, attr = _compile(path)
         if attr is not None or not self.steps:
             raise ValueError(f"a Scaled property names an element, not {path!r}")
         self.unit = unit
         self.factor = unit_factor(unit)
+        self.check = check
+        self.on_set = on_set
         self.__doc__ = doc
 
     @overload
@@ -630,12 +655,16 @@ class Scaled:
             return
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValidationError(f"{obj.TAG} {self.path} must be a non-negative integer, not {value!r}")
+        if self.check is not None:
+            self.check(obj, value)
         el = _ensure(obj.node, self.steps, obj.ORDER)
         unit = el.get("unit", self.unit) if el.text is not None else None
         total = value * self.factor
         if unit is not None and total % unit_factor(unit) == 0:
             # Keep the document's own unit when the value is exact in it (lossless re-set).
             el.text = str(total // unit_factor(unit))
-            return
-        el.text = str(value)
-        el.set("unit", self.unit)
+        else:
+            el.text = str(value)
+            el.set("unit", self.unit)
+        if self.on_set is not None:
+            self.on_set(obj, value)

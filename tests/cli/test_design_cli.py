@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +72,12 @@ def test_kernel_boot(tmp_path: Path) -> None:
         (["--os", "debian11", "--resources", "huge"], "resources must be"),
         (["--os", "debian11", "--arch", "pdp11"], "unsupported architecture"),
         (["--os", "debian11", "--virt-type", "xen"], "--virt-type must be kvm or qemu"),
+        (["--os", "debian11", "--memory", "lots"], "argument --memory: invalid int value: 'lots'"),
+        (["--os", "debian11", "--force"], "--force needs --connect"),
+        (
+            ["--os", "debian11", "--connect", "qemu+unix:///system?socket=/nonexistent"],
+            "cannot connect to libvirt",
+        ),
     ],
 )
 def test_bad_input_one_line(args: list[str], message: str) -> None:
@@ -88,3 +95,65 @@ def test_warning_goes_to_stderr() -> None:
     assert res.returncode == 0
     assert "hearth: warning: 256 MiB is below the 2048 MiB minimum" in res.stderr
     parse(res.stdout)
+
+
+def test_hearth_accel_tcg_gives_an_emulated_guest_as_the_library_does() -> None:
+    env = {**os.environ, "HEARTH_ACCEL": "tcg"}
+    res = subprocess.run(
+        [*HEARTH, "design", "--os", "win10", "--arch", "x86_64"], capture_output=True, text=True, env=env
+    )
+    assert res.returncode == 0, res.stderr
+    dom = parse(res.stdout)
+    assert (dom.type, dom.cpu.mode, dom.features.hyperv_relaxed) == ("qemu", "maximum", None)
+    env["HEARTH_ACCEL"] = "kvm"
+    out = subprocess.run(
+        [*HEARTH, "design", "--os", "win10", "--virt-type", "qemu"], capture_output=True, text=True, env=env
+    )
+    assert parse(out.stdout).type == "qemu"  # an explicit --virt-type wins
+
+
+def test_connect_designs_for_that_host_and_refuses_a_disk_in_use(qcow2: Path, tmp_path: Path) -> None:
+    """The host is libvirt's test driver loaded from a file: one domain, 'db1', using the image."""
+    node = tmp_path / "node.xml"
+    node.write_text(
+        "<node><domain type='test'><name>db1</name><memory>65536</memory><os><type>hvm</type></os>"
+        f"<devices><disk type='file' device='disk'><source file='{qcow2}'/><target dev='vda'/></disk>"
+        "</devices></domain></node>"
+    )
+    uri = f"test://{node}"
+    res = run("design", "--os", "debian11", "--connect", uri)
+    assert res.returncode == 0, res.stderr
+    assert parse(res.stdout).type == "test"
+    res = run("design", "--os", "debian11", "--connect", uri, "--disk", str(qcow2))
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr == f"hearth: error: disk '{qcow2}' is already in use by domain 'db1'; " + (
+        "mark both uses shareable, or force it if sharing is really intended\n"
+    )
+    res = run("design", "--os", "debian11", "--connect", uri, "--disk", str(qcow2), "--force")
+    assert res.returncode == 0, res.stderr
+    assert parse(res.stdout).devices.disks[0].source_file == str(qcow2)
+
+
+def test_design_imports_neither_typer_nor_libvirt() -> None:
+    """Start-up is most of a `hearth design` run: it must not pay for the rest of the CLI."""
+    code = (
+        "import sys; sys.argv = ['hearth', 'design', '--os', 'debian11', '--arch', 'x86_64']\n"
+        "import atexit; atexit.register(lambda: print(sorted(m for m in ('typer', 'libvirt', 'rich') "
+        "if m in sys.modules), file=sys.stderr))\n"
+        "from hearth.cli.main import main; main()"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_full_cli_still_lists_design_and_passes_its_arguments_through() -> None:
+    res = subprocess.run([*HEARTH, "--help"], capture_output=True, text=True)
+    assert "design" in res.stdout and "Design a VM from host facts" in res.stdout
+    from typer.testing import CliRunner
+
+    from hearth.cli.main import app
+
+    out = CliRunner().invoke(app, ["design", "--os", "debian11", "--arch", "x86_64", "--no-network"])
+    assert out.exit_code == 0, out.output
+    assert len(parse(out.output).devices.interfaces) == 0

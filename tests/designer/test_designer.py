@@ -300,7 +300,7 @@ def test_build_needs_setup() -> None:
 
 
 def test_windows_clock_and_hyperv() -> None:
-    root = facts(Designer().setup("win10", arch="x86_64").build().to_xml())
+    root = facts(Designer(domain_type="kvm").setup("win10", arch="x86_64").build().to_xml())
     assert root.find("clock").get("offset") == "localtime"
     assert root.find("features/hyperv/relaxed").get("state") == "on"
     assert root.find("clock/timer[@name='hypervclock']").get("present") == "yes"
@@ -426,7 +426,7 @@ def test_designs_from_one_setup_are_independent(images: dict[str, Path]) -> None
     first = (
         Designer().setup("debian11", arch="x86_64").add_disk(images["qcow2"]).add_interface("user").build()
     )
-    second = Designer().setup("debian11", arch="x86_64").build()
+    second = Designer(default_network=None).setup("debian11", arch="x86_64").build()
     third = Designer().setup("debian11", arch="x86_64", memory=4096).build()
     assert len(first.domain.devices.disks) == 1 and len(first.domain.devices.interfaces) == 1
     assert len(second.domain.devices.disks) == 0 and len(second.domain.devices.interfaces) == 0

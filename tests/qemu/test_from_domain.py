@@ -149,7 +149,12 @@ def test_controllers_without_index_are_numbered_like_libvirt() -> None:
     from hearth.designer import Designer
     from hearth.qemu.from_domain import controller_indices
 
-    domain = Designer(domain_type="qemu").setup("debian11", arch="x86_64", graphics="none").build().domain
+    domain = (
+        Designer(domain_type="qemu", default_network=None)
+        .setup("debian11", arch="x86_64", graphics="none")
+        .build()
+        .domain
+    )
     assert all(c.index is None for c in domain.devices.controllers)
     before = domain.to_xml()
     ports = [d for d in machine_from_domain(domain).machine.devices if d.get("driver") == "pcie-root-port"]

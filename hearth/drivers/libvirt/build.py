@@ -100,7 +100,7 @@ def interface_xml(nic: Nic) -> Interface:
 def design(
     plan: Plan, host: HostCapabilities, domcaps: DomainCapabilities | None, domain_type: str
 ) -> tuple[Domain, list[str]]:
-    d = Designer(host_caps=host, domain_caps=domcaps, domain_type=domain_type)
+    d = Designer(host_caps=host, domain_caps=domcaps, domain_type=domain_type, default_network=None)
     d.setup(
         plan.os,
         plan.arch,

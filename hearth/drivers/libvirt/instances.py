@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import libvirt
 from sqlalchemy.orm import Session
 
+from hearth.designer.host import check_disks_free
 from hearth.domain import Domain
 from hearth.errors import Forbidden, HearthError, NotFound, ValidationError
 from hearth.store import new_id
@@ -205,6 +206,7 @@ class InstanceOps(StorageOps):
                 server=self.server_id,
             )
             metadata.write(dom_xml, meta)
+            link.run("checking its disks are free", lambda c: check_disks_free(c, dom_xml))
             dom = link.run(f"defining instance {instance_id}", lambda c: c.defineXML(dom_xml.to_xml()))
             cleanup.add("the domain", lambda: self._undefine(link, dom))
             for info, mac, subnet_id, ip in reservations:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hearth.designer.inuse import refuse_disks_in_use
 from hearth.domain import Domain
 
 from ..cloudinit import SeedData, hostname_for, write_seed_iso
@@ -56,5 +57,6 @@ def materialise(instance_id: str, plan: Blueprint, where: Path) -> Domain:
             topology=plan.topology,
         )
     )
+    refuse_disks_in_use(domain, design.saved_designs(where.parent))
     design.save(domain, where)
     return domain

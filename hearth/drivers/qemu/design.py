@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hearth.designer import Designer
 from hearth.domain import Disk, Domain, parse
-from hearth.errors import BackendError, NotFound, NotSupported, ValidationError
+from hearth.errors import BackendError, HearthError, NotFound, NotSupported, ValidationError
 from hearth.qemu import Machine
 from hearth.qemu import devices as dev
 from hearth.qemu.accel import resolve
@@ -54,7 +54,7 @@ class Plan:
 def design(plan: Plan) -> Domain:
     """The designed domain; an unknown OS is a ValidationError naming it."""
     domain_type = "kvm" if resolve("auto") == "kvm" else "qemu"
-    designer = Designer(domain_type=domain_type)
+    designer = Designer(domain_type=domain_type, default_network=None)
     try:
         designer.setup(plan.os, ARCH, memory=plan.memory_mib, vcpus=plan.vcpus, graphics="none")
     except NotFound as exc:
@@ -103,6 +103,18 @@ def save(domain: Domain, instance_dir: Path) -> None:
     with file_errors("saving the instance's configuration"):
         tmp.write_text(domain.to_xml())
         tmp.replace(path)
+
+
+def saved_designs(instances_dir: Path) -> list[Domain]:
+    """The saved designs of every instance of this driver (running or not): the qemu driver's
+    "other domains on this host" when a new design's disks are checked against them."""
+    found = []
+    for path in sorted(instances_dir.glob(f"*/{DOMAIN_FILE}")):
+        try:
+            found.append(parse(path.read_bytes()))
+        except (OSError, HearthError):  # being removed, or half-written: it holds no disk now
+            continue
+    return found
 
 
 def load(instance_dir: Path) -> Domain:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import libvirt
 import pytest
 
-from hearth.domain import Domain
+from hearth.domain import Disk, Domain
 from hearth.drivers.libvirt import metadata
 from hearth.drivers.resources import (
     InstanceCreate,
@@ -16,7 +18,7 @@ from hearth.drivers.resources import (
     InterfaceType,
     MacvtapMode,
 )
-from hearth.errors import ValidationError
+from hearth.errors import Conflict, ValidationError
 
 from ..contract.helpers import DriverCase, boot
 from ..contract.libvirt_cases import libvirt_case
@@ -85,3 +87,27 @@ def test_spec_files_must_come_from_the_allowed_directories(
             )
         assert "outside the allowed directories" in err.value.message
     assert case.driver.list_instances(case.alice) == []
+
+
+def test_a_disk_another_domain_on_the_host_writes_is_refused_naming_it(case: DriverCase) -> None:
+    """As virt-install does: here a template's cdrom names a file a foreign domain has as its disk."""
+    state = case.driver.config.state_dir  # type: ignore[attr-defined]
+    disk = state / "foreign.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), "8M"], check=True)
+    name = f"foreign-{secrets.token_hex(3)}"
+    foreign = Domain(type="test", name=name, memory_kib=65536, vcpus=1)
+    foreign.os.type = "hvm"
+    foreign.devices.disks.append(Disk(type="file", device="disk", source_file=str(disk), target_dev="vda"))
+    conn = libvirt.open("test:///default")
+    dom = conn.defineXML(foreign.to_xml())
+    try:
+        spec = InstanceSpec.model_validate({**case.spec_fields, "vcpus": 1, "cdrom": str(disk)})
+        with pytest.raises(Conflict) as err:
+            case.driver.create_instance(
+                case.alice, InstanceCreate(template_id="t", hwp_id="opaque", spec=spec)
+            )
+        assert name in str(err.value) and str(disk) in str(err.value)
+        assert [i.name for i in case.driver.list_instances(case.alice)] == []
+    finally:
+        dom.undefine()
+        conn.close()
