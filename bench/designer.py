@@ -18,7 +18,7 @@ from pathlib import Path
 from hearth.designer import Designer
 from hearth.osinfo import default_db
 
-OSES = ("debian11", "fedora37", "win10", "winxp", "ubuntu22.04")
+OSES = ("debian12", "fedora41", "win10", "winxp", "ubuntu24.04")
 
 
 def in_process(n: int, disk: Path) -> float:
@@ -54,14 +54,14 @@ def main() -> None:
         hearth = str(Path(sys.executable).with_name("hearth"))
         common = ["--disk", str(disk), "--network", "default"]
         subprocess.run(
-            [hearth, "design", "--os", "debian11", *common], check=True, capture_output=True
+            [hearth, "design", "--os", "debian12", *common], check=True, capture_output=True
         )  # warm cache
-        hearth_s = timed([hearth, "design", "--os", "debian11", *common], args.runs)
+        hearth_s = timed([hearth, "design", "--os", "debian12", *common], args.runs)
         print(f"hearth_design_cli_ms={hearth_s * 1000:.1f}")
         if shutil.which("virt-install"):
             vi = [
                 "virt-install", "--connect", "test:///default", "--print-xml", "--dry-run", "--name", "b",
-                "--osinfo", "debian11", "--disk", str(disk), "--network", "network=default",
+                "--osinfo", "debian12", "--disk", str(disk), "--network", "network=default",
                 "--noautoconsole",
             ]  # fmt: skip
             vi_s = timed(vi, args.runs)
