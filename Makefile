@@ -6,10 +6,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test deps venv services lint typecheck pytest docs bench clean
+.PHONY: run test deps venv services lint typecheck pytest docs bench clean osinfo-db-refresh
 
 deps:
 	bash scripts/install-system-packages.sh
+	bash scripts/import-osinfo-db.sh
+
+# Import Debian's newest osinfo-db into /etc/osinfo even when the one there is recent enough.
+osinfo-db-refresh:
+	bash scripts/import-osinfo-db.sh --refresh
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)

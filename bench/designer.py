@@ -21,7 +21,7 @@ from pathlib import Path
 from hearth.designer import Designer
 from hearth.osinfo import default_db
 
-OSES = ("debian11", "fedora37", "win10", "winxp", "ubuntu22.04")
+OSES = ("debian12", "fedora41", "win10", "winxp", "ubuntu24.04")
 
 
 def in_process(n: int, disk: Path) -> float:
@@ -59,12 +59,12 @@ def main() -> None:
         hearth = str(Path(sys.executable).with_name("hearth"))
         env = {**os.environ, "HEARTH_CACHE_DIR": str(Path(tmp) / "cache")}
         common = ["--disk", str(disk), "--network", "default"]
-        cmds = {"hearth": [hearth, "design", "--os", "debian11", *common]}
+        cmds = {"hearth": [hearth, "design", "--os", "debian12", *common]}
         subprocess.run(cmds["hearth"], check=True, capture_output=True, env=env)  # warm the cache
         if shutil.which("virt-install"):
             cmds["virt-install"] = [
                 "virt-install", "--connect", "test:///default", "--print-xml", "--dry-run", "--name", "b",
-                "--osinfo", "debian11", "--disk", str(disk), "--network", "network=default",
+                "--osinfo", "debian12", "--disk", str(disk), "--network", "network=default",
                 "--noautoconsole",
             ]  # fmt: skip
         medians = timed(cmds, args.runs, env)

@@ -3,8 +3,10 @@
 The cache is only as good as its key: it must change whenever libosinfo would read different
 data. So the key covers every file below every directory libosinfo would read (path, size,
 mtime, inode), found the way libosinfo 1.10 finds them, plus the code that converts the data.
-Walking the ~1000 entries of /usr/share/osinfo takes about 3 ms, which is why no coarser
-shortcut (package database mtimes, VERSION files) is used.
+That includes the local database (/etc/osinfo), where scripts/import-osinfo-db.sh puts a
+current osinfo-db: an import there must rebuild the cache. Walking the ~1000 entries of one
+database takes about 3 ms, which is why no coarser shortcut (package database mtimes,
+VERSION files) is used.
 
 Limit: like make, an edit that keeps a file's size and lands within the same timestamp tick
 (and the same inode) goes unnoticed; editors that write a new file get a new inode.

@@ -87,8 +87,8 @@ def test_create_fills_defaults_from_osinfo_and_the_builtin_conf(demo: httpx.Clie
     t = resp.json()
     assert resp.headers["location"] == f"/v1/templates/{t['id']}"
     assert t["name"] == "web" and t["os"] == "debian11" and t["owner_id"] == _me(server, DEMO)
-    # debian11 in osinfo: 1 GiB recommended RAM, 20 GiB storage, 1 CPU minimum (→ 2 recommended)
-    assert t["memory"] == {"current": 1024, "max": 1024}
+    # debian11 in osinfo: 2 GiB recommended RAM, 20 GiB storage, 1 CPU minimum (→ 2 recommended)
+    assert t["memory"] == {"current": 2048, "max": 2048}
     assert t["vcpus"] == {"current": 2, "max": 2, "topology": None}
     assert t["disks"] == [{"size": 20, "format": "qcow2", "pool": None}]
     assert t["graphics"] == {"type": "vnc", "listen": "127.0.0.1"}

@@ -10,8 +10,25 @@ from pathlib import Path
 
 from lxml import etree
 
-OSINFO_ROOT = Path(os.environ.get("OSINFO_SYSTEM_DIR", "/usr/share/osinfo"))
+# libosinfo's default locations, lowest first: system (the osinfo-db package), local (what
+# scripts/import-osinfo-db.sh imports), user. A file in a later one replaces the file of the
+# same relative path in an earlier one.
+OSINFO_ROOTS = (
+    Path(os.environ.get("OSINFO_SYSTEM_DIR", "/usr/share/osinfo")),
+    Path(os.environ.get("OSINFO_LOCAL_DIR", "/etc/osinfo")),
+    Path(os.environ.get("OSINFO_USER_DIR", Path.home() / ".config" / "osinfo")),
+)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+
+
+@cache
+def os_files() -> dict[str, Path]:
+    """The OS files libosinfo reads, by path relative to the ``os`` directory of their root."""
+    files: dict[str, Path] = {}
+    for root in OSINFO_ROOTS:
+        for path in (root / "os").rglob("*.xml"):
+            files[str(path.relative_to(root / "os"))] = path
+    return files
 
 
 @cache
@@ -22,7 +39,7 @@ def _os_elements() -> dict[str, etree._Element]:
     one that describes it.
     """
     found: dict[str, etree._Element] = {}
-    for path in sorted((OSINFO_ROOT / "os").rglob("*.xml")):
+    for _, path in sorted(os_files().items()):
         if path.parent.name.endswith(".d"):
             continue
         for node in etree.parse(str(path), _PARSER).getroot().iter("os"):

@@ -201,6 +201,25 @@ def test_a_file_in_the_user_dir_changes_the_fingerprint(
     assert before != after and before.parent == after.parent == cache_dir
 
 
+def test_a_database_imported_into_the_local_dir_is_served_through_the_cache(
+    cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What osinfo-db-import --local writes (/etc/osinfo, here a stand-in) must reach the CLI."""
+    local = tmp_path / "local-osinfo"
+    local.mkdir()
+    monkeypatch.setenv("OSINFO_LOCAL_DIR", str(local))
+    before = OSDatabase()
+    assert "hparent" not in before and "debian11" in before
+    assert OSDatabase().loaded_from_cache
+    write_test_tree(local)
+    after = OSDatabase()
+    assert not after.loaded_from_cache  # the fingerprint saw the import
+    assert after.get("hchild-alias").name == "Hearth Child" and "debian11" in after
+    assert len(after) == len(before) + 4
+    assert OSDatabase().loaded_from_cache and "hgrandchild" in OSDatabase()
+    assert len(cache_files(cache_dir)) == 1
+
+
 def test_a_changed_libosinfo_makes_the_cache_stale(
     cache_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
