@@ -131,10 +131,35 @@ class CatalogueOps(Ec2Base):
         return profile_model(self._type_info(hwp_id))
 
     def _type_info(self, hwp_id: str) -> dict[str, Any]:
-        info = self._instance_types().get(hwp_id)
+        info = self._known_type(hwp_id)
         if info is None:
             raise NotFound(f"hardware profile {hwp_id} not found", kind="hardware profile", id=hwp_id)
         return info
+
+    def _known_type(self, name: str) -> dict[str, Any] | None:
+        """One instance type's facts, without fetching the whole region's list for it: from the
+        list when it is cached, else by one DescribeInstanceTypes (remembered with the list's)."""
+        allowed = self.config.instance_types
+        if allowed is not None and name not in allowed:
+            return None
+        key = (self.config.endpoint_url, self.config.region, allowed)
+        single = (self.config.endpoint_url, self.config.region, (name,))
+        with _types_lock:
+            for k in (key, single):
+                cached = _types.get(k)
+                if cached is not None and time.monotonic() - cached[0] < TYPE_CACHE_SECONDS:
+                    return cached[1].get(name)
+        try:
+            found = self.cloud.call(
+                f"reading instance type {name}", "describe_instance_types", InstanceTypes=[name]
+            ).get("InstanceTypes", [])
+        except ValidationError as exc:
+            if exc.details.get("ec2_code") == "InvalidInstanceType":
+                return None
+            raise
+        with _types_lock:
+            _types[single] = (time.monotonic(), {t["InstanceType"]: t for t in found})
+        return found[0] if found else None
 
     # --- images -------------------------------------------------------------------------------
 
@@ -215,7 +240,9 @@ class CatalogueOps(Ec2Base):
         """The AMI, if it exists (and belongs to one of ``owners``, when given)."""
         if not image_id.startswith("ami-"):
             return None
-        params: dict[str, Any] = {"ImageIds": [image_id]}
+        # By filter: EC2 answers a filter that matches nothing with an empty list (and some
+        # endpoints ignore Owners next to ImageIds).
+        params: dict[str, Any] = {"Filters": [{"Name": "image-id", "Values": [image_id]}]}
         if owners is not None:
             params["Owners"] = owners
         try:

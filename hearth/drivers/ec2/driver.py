@@ -18,8 +18,8 @@ from .instances import InstanceOps
 class Ec2Driver(InstanceOps):
     """Every operation EC2 has a counterpart for. Not served: suspend/resume (EC2 has no pause;
     hibernation is a stop), templates (EC2 boots AMIs, not specs), hardware profile overrides
-    (instance types are fixed), create-stopped (RunInstances always starts), network updates
-    (a VPC's primary block cannot change), instance NICs, removable media and storage pools."""
+    (instance types are fixed), create-stopped (RunInstances always starts), instance NICs,
+    removable media and storage pools."""
 
 
 def open_ec2_driver(config: Ec2Config, db_url: str) -> Ec2Driver:

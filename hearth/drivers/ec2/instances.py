@@ -206,7 +206,7 @@ class InstanceOps(StorageOps):
 
     def _view(self, item: dict[str, Any], row: Any) -> Instance:
         state, reason = map_state(item)
-        info = self._instance_types().get(str(item.get("InstanceType")))
+        info = self._known_type(str(item.get("InstanceType")))
         cpu = item.get("CpuOptions") or {}
         vcpus = (
             int(cpu["CoreCount"]) * int(cpu.get("ThreadsPerCore", 1))

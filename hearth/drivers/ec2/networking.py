@@ -22,6 +22,7 @@ from ..resources import (
     Network,
     NetworkCreate,
     NetworkRequest,
+    NetworkUpdate,
     Subnet,
     SubnetCreate,
     SubnetUpdate,
@@ -98,6 +99,58 @@ class NetworkOps(CatalogueOps):
             raise
         row = self._record(caller, Kind.network, vpc_id, request.name)
         return self.get_network(caller, row.id)
+
+    def update_network(self, caller: Caller, network_id: str, request: NetworkUpdate) -> Network:
+        """Rename, and add or remove secondary blocks. The first (primary) block of a VPC is fixed
+        for its life on EC2, so a change that drops or alters it is refused; so is dropping a
+        block a subnet lies in."""
+        vpc, row = self._vpc(caller, network_id, modify=True)
+        if row is None:
+            raise ValidationError(f"network {network_id} is the account's default VPC; Hearth leaves it be")
+        if request.address_blocks is not None:
+            nets = [_ipv4_block(b, "address block") for b in request.address_blocks]
+            current = _blocks(vpc)
+            if str(nets[0]) != current[0]:
+                raise ValidationError(
+                    f"the first block of network {network_id} must stay {current[0]}: EC2 cannot change "
+                    "a VPC's primary block (add or remove the others)",
+                    block=str(nets[0]),
+                )
+            wanted = {str(n) for n in nets}
+            dropped = [b for b in current if b not in wanted]
+            for sub in self._subnet_items(network_id):
+                inside = ipaddress.IPv4Network(sub["CidrBlock"])
+                if not any(inside.subnet_of(n) for n in nets):
+                    raise ValidationError(
+                        f"subnet {sub['SubnetId']} ({sub['CidrBlock']}) would lie outside the new blocks",
+                        subnet=sub["SubnetId"],
+                    )
+            by_block = {
+                str(a["CidrBlock"]): str(a["AssociationId"]) for a in vpc.get("CidrBlockAssociationSet") or []
+            }
+            for gone in dropped:
+                self.cloud.call(
+                    f"removing {gone} from network {network_id}",
+                    "disassociate_vpc_cidr_block",
+                    AssociationId=by_block[gone],
+                )
+            for net in nets:
+                if str(net) not in current:
+                    self.cloud.call(
+                        f"adding {net} to network {network_id}",
+                        "associate_vpc_cidr_block",
+                        VpcId=network_id,
+                        CidrBlock=str(net),
+                    )
+        if request.name is not None:
+            self.cloud.call(
+                f"renaming network {network_id}",
+                "create_tags",
+                Resources=[network_id],
+                Tags=[{"Key": "Name", "Value": request.name}],
+            )
+            self._rename(network_id, request.name)
+        return self.get_network(caller, network_id)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
         self._vpc(caller, network_id, modify=True)

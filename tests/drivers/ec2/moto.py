@@ -69,7 +69,7 @@ class MotoServer:
         return str(made["ImageId"])
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -78,7 +78,7 @@ def _free_port() -> int:
 @contextmanager
 def run_moto(log_dir: Path) -> Iterator[MotoServer]:
     """Start ``moto_server`` on a free loopback port; stop it (by its pid) at the end."""
-    port = _free_port()
+    port = free_port()
     log = (log_dir / "moto.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
