@@ -12,11 +12,12 @@ import copy
 import threading
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from hearth.errors import HearthError, NotFound
 from hearth.store.ec2 import Ec2Object
 
 from ..base import Feature
@@ -84,7 +85,7 @@ class Ec2Base(StoredDriver):
         self._timers: dict[str, threading.Timer] = {}
         self._timer_lock = threading.Lock()
 
-    def with_credentials(self, credentials: Credentials) -> Ec2Base:
+    def with_credentials(self, credentials: Credentials) -> Self:
         """This driver acting with other credentials (Deltacloud-style: a request brings its own
         key pair); the store and config are shared, the EC2 client is the view's own."""
         view = copy.copy(self)
@@ -103,8 +104,6 @@ class Ec2Base(StoredDriver):
 
     def host_report(self) -> dict[str, str | None]:
         """The region, and why it cannot be reached (None: it answered DescribeAvailabilityZones)."""
-        from hearth.errors import HearthError
-
         try:
             self.cloud.call("reaching EC2", "describe_availability_zones")
         except HearthError as exc:
@@ -189,8 +188,6 @@ class Ec2Base(StoredDriver):
         return found
 
     def _instance_item(self, instance_id: str) -> dict[str, Any]:
-        from hearth.errors import NotFound
-
         item = self._describe_instances([instance_id]).get(instance_id)
         if item is None:
             self._forget(instance_id)  # EC2 has forgotten it (long terminated): so do we

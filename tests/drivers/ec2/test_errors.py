@@ -17,6 +17,7 @@ import pytest
 
 from hearth.drivers import Caller
 from hearth.drivers.ec2 import Ec2Config, open_ec2_driver
+from hearth.drivers.resources import Action, InstanceState
 from hearth.errors import (
     AuthFailure,
     BackendError,
@@ -78,9 +79,14 @@ def endpoint() -> Iterator[Endpoint]:
         ep.server.server_close()
 
 
+def _config(url: str) -> Ec2Config:
+    return Ec2Config.from_options(
+        {"endpoint_url": url, "access_key_id": ACCESS_KEY_ID, "secret_access_key": SECRET_ACCESS_KEY}
+    )
+
+
 def _list_realms(url: str, tmp_path: Path) -> HearthError:
-    options = {"endpoint_url": url, "access_key_id": ACCESS_KEY_ID, "secret_access_key": SECRET_ACCESS_KEY}
-    driver = open_ec2_driver(Ec2Config.from_options(options), default_url(tmp_path))
+    driver = open_ec2_driver(_config(url), default_url(tmp_path))
     try:
         with pytest.raises(HearthError) as err:
             driver.list_realms(Caller("alice"))
@@ -157,3 +163,15 @@ def test_an_endpoint_that_does_not_answer_is_a_backend_error(tmp_path: Path) -> 
         err = _list_realms(f"http://127.0.0.1:{port}", tmp_path)
     assert type(err) is BackendError and "cannot reach the EC2 endpoint" in err.message
     _clean(err)
+
+
+def test_opening_the_driver_and_reading_its_capabilities_never_calls_ec2(
+    endpoint: Endpoint, tmp_path: Path
+) -> None:
+    """What ``GET /api`` with ``X-Deltacloud-Driver: ec2`` needs must work offline."""
+    with open_ec2_driver(_config(endpoint.url), default_url(tmp_path)) as driver:
+        caps = driver.capabilities()
+        assert caps.driver == "ec2" and "instances.create" in caps.operations
+        assert "instances.suspend" not in caps.operations and "templates" not in caps.features
+        assert driver.allowed_actions(InstanceState.RUNNING) == [Action.stop, Action.reboot]
+    assert endpoint.requests == 0
