@@ -177,7 +177,8 @@ class CatalogueOps(Ec2Base):
                 views[view.id] = view
         mine = [i for i in rows if i not in views]
         if mine:
-            for item in self.cloud.pages("listing images", "describe_images", "Images", ImageIds=mine):
+            mine_filter = [{"Name": "image-id", "Values": mine}]
+            for item in self.cloud.pages("listing images", "describe_images", "Images", Filters=mine_filter):
                 view = self._image_view(item, rows)
                 if view is not None:
                     views[view.id] = view

@@ -162,7 +162,15 @@ class Ec2Base(StoredDriver):
         with self._write() as s:
             s.execute(delete(Ec2Object).where(Ec2Object.id == obj_id))
 
+    def _name_tag(self, obj_id: str, name: str) -> None:
+        """Set the Name tag EC2's own tools show."""
+        self.cloud.call(
+            f"naming {obj_id}", "create_tags", Resources=[obj_id], Tags=[{"Key": NAME_TAG, "Value": name}]
+        )
+
     def _rename(self, obj_id: str, name: str) -> None:
+        """The new name, in EC2's Name tag and in the row."""
+        self._name_tag(obj_id, name)
         with self._write() as s:
             row = s.get(Ec2Object, obj_id)
             if row is not None:

@@ -167,11 +167,6 @@ class InstanceOps(StorageOps):
             raise
         return views
 
-    def _name_tag(self, obj_id: str, name: str) -> None:
-        self.cloud.call(
-            f"naming {obj_id}", "create_tags", Resources=[obj_id], Tags=[{"Key": "Name", "Value": name}]
-        )
-
     def _abandon(self, ids: list[str]) -> None:
         """Terminate instances launched for a create that then failed, so none is left unowned."""
         try:

@@ -143,12 +143,6 @@ class NetworkOps(CatalogueOps):
                         CidrBlock=str(net),
                     )
         if request.name is not None:
-            self.cloud.call(
-                f"renaming network {network_id}",
-                "create_tags",
-                Resources=[network_id],
-                Tags=[{"Key": "Name", "Value": request.name}],
-            )
             self._rename(network_id, request.name)
         return self.get_network(caller, network_id)
 
@@ -249,12 +243,6 @@ class NetworkOps(CatalogueOps):
 
     def update_subnet(self, caller: Caller, subnet_id: str, request: SubnetUpdate) -> Subnet:
         item, row = self._subnet(caller, subnet_id, modify=True)
-        self.cloud.call(
-            f"renaming subnet {subnet_id}",
-            "create_tags",
-            Resources=[subnet_id],
-            Tags=[{"Key": "Name", "Value": request.name}],
-        )
         self._rename(subnet_id, request.name)
         row.name = request.name
         return self._subnet_view(item, row)
