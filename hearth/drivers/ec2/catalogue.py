@@ -177,8 +177,7 @@ class CatalogueOps(Ec2Base):
                 views[view.id] = view
         mine = [i for i in rows if i not in views]
         if mine:
-            mine_filter = [{"Name": "image-id", "Values": mine}]
-            for item in self.cloud.pages("listing images", "describe_images", "Images", Filters=mine_filter):
+            for item in self.cloud.by_ids("listing images", "describe_images", "Images", "image-id", mine):
                 view = self._image_view(item, rows)
                 if view is not None:
                     views[view.id] = view

@@ -17,6 +17,7 @@ from botocore.config import Config as BotoConfig
 from .config import Credentials, Ec2Config
 from .errors import ec2_errors
 
+FILTER_VALUES = 199  # EC2 takes at most 200 values per filter
 # botocore's "standard" retry mode backs off on throttling and 5xx before we see an error.
 _BOTO = BotoConfig(
     retries={"mode": "standard", "max_attempts": 4},
@@ -64,6 +65,28 @@ class Cloud:
             paginator = client.get_paginator(operation)
             for page in paginator.paginate(**params):
                 yield from page.get(key, [])
+
+    def by_ids(
+        self,
+        doing: str,
+        operation: str,
+        key: str,
+        id_filter: str,
+        ids: list[str],
+        *more: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """The items of a Describe action for ``ids``, asked by filter (a filter, unlike the
+        ``…Ids`` parameters, does not fail the whole call for one id EC2 has forgotten), in
+        chunks of EC2's limit on a filter's values; ``more`` are further filters."""
+        found: list[dict[str, Any]] = []
+        client = self._ec2()
+        for start in range(0, len(ids), FILTER_VALUES):
+            filters = [{"Name": id_filter, "Values": ids[start : start + FILTER_VALUES]}, *more]
+            if client.can_paginate(operation):
+                found.extend(self.pages(doing, operation, key, Filters=filters))
+            else:
+                found.extend(self.call(doing, operation, Filters=filters).get(key, []))
+        return found
 
     def close(self) -> None:
         with self._lock:

@@ -32,7 +32,6 @@ from .states import map_state
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 # Tag keys Hearth sets; Name is what the EC2 console and CLI show.
 NAME_TAG = "Name"
-FILTER_VALUES = 199  # EC2 takes at most 200 values per filter
 # Reads rows of every owner (a Hearth object that is not the caller's is still not catalogue).
 EVERYONE = Caller("hearth-ec2-every-owner", is_admin=True)
 
@@ -179,21 +178,12 @@ class Ec2Base(StoredDriver):
     # --- instances as EC2 describes them ----------------------------------------------------------
 
     def _describe_instances(self, ids: list[str], **filters: list[str]) -> dict[str, dict[str, Any]]:
-        """DescribeInstances of ``ids`` by filter (a filter, unlike InstanceIds, does not fail on
-        one id EC2 has forgotten), in chunks of EC2's limit of filter values."""
-        found: dict[str, dict[str, Any]] = {}
+        """DescribeInstances of ``ids`` (and ``filters``, ``availability_zone=[…]``), by id."""
         extra = [{"Name": k.replace("_", "-"), "Values": v} for k, v in filters.items()]
-        for start in range(0, len(ids), FILTER_VALUES):
-            chunk = ids[start : start + FILTER_VALUES]
-            for res in self.cloud.pages(
-                "listing instances",
-                "describe_instances",
-                "Reservations",
-                Filters=[{"Name": "instance-id", "Values": chunk}, *extra],
-            ):
-                for item in res.get("Instances", []):
-                    found[item["InstanceId"]] = item
-        return found
+        reservations = self.cloud.by_ids(
+            "listing instances", "describe_instances", "Reservations", "instance-id", ids, *extra
+        )
+        return {i["InstanceId"]: i for r in reservations for i in r.get("Instances", [])}
 
     def _instance_item(self, instance_id: str) -> dict[str, Any]:
         item = self._describe_instances([instance_id]).get(instance_id)

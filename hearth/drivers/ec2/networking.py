@@ -64,12 +64,7 @@ class NetworkOps(CatalogueOps):
         rows = self._rows_by_id(Kind.network, caller)
         views = [self._network_view(v, None) for v in self._default_vpcs()]
         if rows:
-            for vpc in self.cloud.pages(
-                "listing networks",
-                "describe_vpcs",
-                "Vpcs",
-                Filters=[{"Name": "vpc-id", "Values": list(rows)}],
-            ):
+            for vpc in self.cloud.by_ids("listing networks", "describe_vpcs", "Vpcs", "vpc-id", list(rows)):
                 views.append(self._network_view(vpc, rows[vpc["VpcId"]]))
         return views
 
@@ -364,12 +359,10 @@ class NetworkOps(CatalogueOps):
         rows = self._rows_by_id(Kind.address, caller)
         if not rows:
             return []
-        found = self.cloud.call(
-            "listing addresses",
-            "describe_addresses",
-            Filters=[{"Name": "allocation-id", "Values": list(rows)}],
+        found = self.cloud.by_ids(
+            "listing addresses", "describe_addresses", "Addresses", "allocation-id", list(rows)
         )
-        items = {a["AllocationId"]: a for a in found.get("Addresses", [])}
+        items = {a["AllocationId"]: a for a in found}
         return [self._address_view(items[i], row) for i, row in rows.items() if i in items]
 
     def get_address(self, caller: Caller, address_id: str) -> Address:

@@ -45,15 +45,8 @@ class StorageOps(NetworkOps):
         rows = self._rows_by_id(Kind.volume, caller)
         if not rows:
             return []
-        items = {
-            v["VolumeId"]: v
-            for v in self.cloud.pages(
-                "listing volumes",
-                "describe_volumes",
-                "Volumes",
-                Filters=[{"Name": "volume-id", "Values": list(rows)}],
-            )
-        }
+        found = self.cloud.by_ids("listing volumes", "describe_volumes", "Volumes", "volume-id", list(rows))
+        items = {v["VolumeId"]: v for v in found}
         return [self._volume_view(items[i], row) for i, row in rows.items() if i in items]
 
     def get_volume(self, caller: Caller, volume_id: str) -> Volume:
@@ -137,14 +130,9 @@ class StorageOps(NetworkOps):
         ids = list(self._rows_by_id(Kind.volume, EVERYONE))
         if not ids:
             return
-        for item in self.cloud.pages(
-            "listing volumes",
-            "describe_volumes",
-            "Volumes",
-            Filters=[
-                {"Name": "volume-id", "Values": ids},
-                {"Name": "attachment.instance-id", "Values": [instance_id]},
-            ],
+        on_it = {"Name": "attachment.instance-id", "Values": [instance_id]}
+        for item in self.cloud.by_ids(
+            "listing volumes", "describe_volumes", "Volumes", "volume-id", ids, on_it
         ):
             attached = _attachment(item)
             if attached is not None:
@@ -207,15 +195,10 @@ class StorageOps(NetworkOps):
         rows = self._rows_by_id(Kind.snapshot, caller)
         if not rows:
             return []
-        items = {
-            s["SnapshotId"]: s
-            for s in self.cloud.pages(
-                "listing snapshots",
-                "describe_snapshots",
-                "Snapshots",
-                Filters=[{"Name": "snapshot-id", "Values": list(rows)}],
-            )
-        }
+        found = self.cloud.by_ids(
+            "listing snapshots", "describe_snapshots", "Snapshots", "snapshot-id", list(rows)
+        )
+        items = {s["SnapshotId"]: s for s in found}
         return [self._snapshot_view(items[i], row) for i, row in rows.items() if i in items]
 
     def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
@@ -245,18 +228,11 @@ class StorageOps(NetworkOps):
         ids = list(self._rows_by_id(Kind.snapshot, EVERYONE))
         if not ids:
             return []
-        return [
-            s["SnapshotId"]
-            for s in self.cloud.pages(
-                "listing snapshots",
-                "describe_snapshots",
-                "Snapshots",
-                Filters=[
-                    {"Name": "snapshot-id", "Values": ids},
-                    {"Name": "volume-id", "Values": [volume_id]},
-                ],
-            )
-        ]
+        of_it = {"Name": "volume-id", "Values": [volume_id]}
+        found = self.cloud.by_ids(
+            "listing snapshots", "describe_snapshots", "Snapshots", "snapshot-id", ids, of_it
+        )
+        return [s["SnapshotId"] for s in found]
 
     def _snapshot_view(self, item: dict[str, Any], row: Any) -> Snapshot:
         return Snapshot(

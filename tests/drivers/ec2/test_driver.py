@@ -247,3 +247,12 @@ def test_a_view_with_other_credentials_uses_them_for_its_calls(driver: Ec2Driver
     assert view.list_realms(alice) == driver.list_realms(alice)  # moto accepts any key pair
     view.close()
     assert driver.list_realms(alice)  # closing the view leaves the driver's own client alone
+
+
+def test_a_listing_of_more_objects_than_one_ec2_filter_holds_is_complete(
+    driver: Ec2Driver, alice: Caller
+) -> None:
+    """EC2 takes at most 200 values per filter, so the driver asks in chunks of 199: 205 volumes
+    are two chunks, and every volume of both must be listed."""
+    made = {driver.create_volume(alice, VolumeCreate(capacity_gb=1)).id for _ in range(205)}
+    assert {v.id for v in driver.list_volumes(alice)} == made
