@@ -68,6 +68,20 @@ class BackendError(HearthError):
     code_name = "BackendError"
 
 
+class Unavailable(HearthError):
+    """The backend is busy (throttling, capacity) right now; the same request can succeed later.
+
+    ``retry_after`` (seconds, also in ``details``) is how long the caller should wait first.
+    """
+
+    status = 503
+    code_name = "Unavailable"
+
+    def __init__(self, message: str, *, retry_after: float = 1.0, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
+
+
 class BackendTimeout(HearthError):
     status = 504
     code_name = "BackendTimeout"

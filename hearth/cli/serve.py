@@ -16,7 +16,7 @@ from hearth.cli.output import user_errors
 if TYPE_CHECKING:
     from hearth.service import Service, ServiceConfig
 
-DRIVERS = ("mock", "libvirt", "qemu")
+DRIVERS = ("mock", "libvirt", "qemu", "ec2")
 
 
 def serve(
@@ -49,7 +49,7 @@ def serve(
         Path | None,
         typer.Option(
             help="TOML file with the same keys (driver, uris, state_dir, db, listen, server_id) and "
-            "task_workers, max_queued_tasks, max_queued_tasks_per_user, a [libvirt] table"
+            "task_workers, max_queued_tasks, max_queued_tasks_per_user, a [libvirt] or [ec2] table"
         ),
     ] = None,
 ) -> None:

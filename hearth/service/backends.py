@@ -36,7 +36,8 @@ class DriverOpener(Protocol):
 def open_driver(config: ServiceConfig, engine: Engine) -> Driver:
     if config.driver is DriverName.mock:
         return _open_mock(config, engine)
-    options = config.libvirt if config.driver is DriverName.libvirt else {}
+    tables = {DriverName.libvirt: config.libvirt, DriverName.ec2: config.ec2}
+    options = tables.get(config.driver, {})
     return _opener(config.driver)(
         uris=list(config.uris),
         state_dir=config.state_dir,

@@ -2,8 +2,9 @@
 
 The TOML file uses the command-line names (``driver``, ``uris``, ``state_dir``, ``db``, ``listen``,
 ``server_id``, ``task_workers``) plus the task queue bounds (``max_queued_tasks``,
-``max_queued_tasks_per_user``) and one table of backend settings, ``[libvirt]`` (checked by that
-driver); flags given on the command line win over the file, the file over the defaults.
+``max_queued_tasks_per_user``) and a table of backend settings per driver, ``[libvirt]`` and
+``[ec2]`` (checked by that driver); flags given on the command line win over the file, the file
+over the defaults.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class DriverName(StrEnum):
     mock = "mock"
     libvirt = "libvirt"
     qemu = "qemu"
+    ec2 = "ec2"
 
 
 def default_state_dir() -> Path:
@@ -57,6 +59,7 @@ class ServiceConfig:
     max_queued_tasks_per_user: int = DEFAULT_MAX_QUEUED_PER_USER
     server_id: str | None = None  # None: the store's own (hearth.store.identity)
     libvirt: Mapping[str, Any] = field(default_factory=dict)  # the [libvirt] table, for that driver
+    ec2: Mapping[str, Any] = field(default_factory=dict, repr=False)  # [ec2]: holds credentials
 
     @property
     def task_limits(self) -> TaskLimits:
@@ -95,7 +98,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 
 _INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user"}
-_TABLE_KEYS = {"libvirt"}
+_TABLE_KEYS = {"libvirt", "ec2"}
 _KEYS = {"driver", "uris", "state_dir", "db", "listen", "server_id", *_INT_KEYS, *_TABLE_KEYS}
 
 
@@ -163,4 +166,6 @@ def _checked(config: ServiceConfig) -> ServiceConfig:
         check_server_id(config.server_id)
     if config.libvirt and driver is not DriverName.libvirt:
         raise ValidationError(f"the [libvirt] table applies to the libvirt driver, not {driver.value}")
+    if config.ec2 and driver is not DriverName.ec2:
+        raise ValidationError(f"the [ec2] table applies to the ec2 driver, not {driver.value}")
     return replace(config, driver=driver, state_dir=Path(config.state_dir).expanduser())

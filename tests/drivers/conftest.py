@@ -1,4 +1,4 @@
-"""Fixtures for the driver and store tests: a real, throwaway PostgreSQL cluster.
+"""Fixtures for the driver and store tests: a real, throwaway PostgreSQL cluster; moto's EC2 server.
 
 The cluster lives in its own temporary directory, listens only on a Unix socket there, and is
 stopped and deleted at the end of the session. PostgreSQL refuses to run as root, so as root it
@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from .ec2.moto import MotoServer, run_moto
 
 
 def _pg_bin() -> Path:
@@ -78,3 +80,10 @@ def pg_cluster() -> Iterator[PgCluster]:
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """moto's EC2-compatible HTTP server on loopback, once per session (see tests/drivers/ec2/moto.py)."""
+    with run_moto(tmp_path_factory.mktemp("moto")) as server:
+        yield server

@@ -18,6 +18,7 @@ from hearth.drivers.mock import MockTiming, open_mock_driver
 from hearth.store import default_url
 
 from ..qemu.case import qemu_case
+from .ec2_cases import ec2_case
 from .helpers import DriverCase
 from .libvirt_cases import libvirt_fresh_case, libvirt_system_case, libvirt_test_case
 
@@ -54,6 +55,7 @@ DRIVER_FACTORIES: dict[str, Factory] = {
     "libvirt-system": libvirt_system_case,  # qemu:///system, real TCG boot of the test guest
     "libvirt-fresh": libvirt_fresh_case,  # a second libvirtd that starts with no pool, no network
     "qemu": qemu_case,  # direct QEMU driver, real TCG boot of the test guest
+    "ec2": ec2_case,  # EC2 driver against moto's EC2 server on loopback
 }
 
 

@@ -12,7 +12,7 @@ from hearth.drivers.resources import (
     InstanceState,
     parse_request,
 )
-from hearth.errors import InvalidState, NotFound, ValidationError
+from hearth.errors import InvalidState, NotFound, NotSupported, ValidationError
 
 from .helpers import DriverCase, boot, expected_actions, stopped
 
@@ -20,7 +20,12 @@ S = InstanceState
 
 
 def _refused(case: DriverCase, instance_id: str, action: Action, state: InstanceState) -> None:
-    """The action is refused with InvalidState whose message lists exactly the allowed actions."""
+    """The action is refused with InvalidState whose message lists exactly the allowed actions
+    (NotSupported when the driver has no such action at all, e.g. resume on EC2)."""
+    if action not in case.driver.capabilities().actions:
+        with pytest.raises(NotSupported):
+            case.driver.act(case.alice, instance_id, action)
+        return
     with pytest.raises(InvalidState) as err:
         case.driver.act(case.alice, instance_id, action)
     allowed = expected_actions(case.driver, state)

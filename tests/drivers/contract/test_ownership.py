@@ -24,7 +24,7 @@ def test_another_tenants_instance_is_not_found(case: DriverCase) -> None:
     d, alice, bob = case.driver, case.alice, case.bob
     inst = boot(case)
     assert inst.id not in {i.id for i in d.list_instances(bob)}
-    for action in (Action.stop, Action.reboot, Action.suspend):
+    for action in {Action.stop, Action.reboot, Action.suspend} & d.capabilities().actions:
         with pytest.raises(NotFound):
             d.act(bob, inst.id, action)
     with pytest.raises(NotFound) as err:
