@@ -249,12 +249,34 @@ class NetworkOps(CatalogueOps):
             "describe_network_interfaces",
             Filters=[{"Name": "subnet-id", "Values": [subnet_id]}],
         ).get("NetworkInterfaces")
+        used = self._live_interfaces(used or [])
         if used:
             raise Conflict(
                 f"subnet {subnet_id} is in use by {len(used)} interface(s) of instances", subnet=subnet_id
             )
         self.cloud.call(f"deleting subnet {subnet_id}", "delete_subnet", SubnetId=subnet_id)
         self._forget(subnet_id)
+
+    def _live_interfaces(self, interfaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Interfaces that still hold their subnet: a terminated instance's primary interface
+        goes with it, though EC2 (and moto) may list it a while after the termination."""
+        attached = {
+            i["Attachment"]["InstanceId"] for i in interfaces if i.get("Attachment", {}).get("InstanceId")
+        }
+        if not attached:
+            return interfaces
+        reservations = self.cloud.call(
+            "reading the instances on a subnet",
+            "describe_instances",
+            InstanceIds=sorted(attached),
+        ).get("Reservations", [])
+        gone = {
+            inst["InstanceId"]
+            for r in reservations
+            for inst in r.get("Instances", [])
+            if inst.get("State", {}).get("Name") in ("shutting-down", "terminated")
+        }
+        return [i for i in interfaces if i.get("Attachment", {}).get("InstanceId") not in gone]
 
     def _subnet(self, caller: Caller, subnet_id: str, *, modify: bool = False) -> tuple[dict[str, Any], Any]:
         with self._read() as s:

@@ -26,7 +26,9 @@ def _ec2(moto: MotoServer, workdir: Path) -> Iterator[DriverCase]:
     image = moto.register_image()
     driver = open_ec2_driver(Ec2Config.from_options(moto.options()), default_url(workdir))
     try:
-        yield DriverCase(driver=driver, image_id=image, hwp_id="t3.micro", wait_timeout=30.0)
+        yield DriverCase(
+            driver=driver, image_id=image, hwp_id="t3.micro", wait_timeout=30.0, cloud_network_rules=True
+        )
     finally:
         driver.close()
 

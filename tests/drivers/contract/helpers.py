@@ -22,6 +22,8 @@ class DriverCase:
     nic_network: str | None = None  # id of a network NICs can join (drivers serving interfaces)
     spec_fields: Mapping[str, object] = field(default_factory=dict)  # what a bootable spec needs here
     host_root: Path = Path("/")  # where the hypervisor's files are seen from (a daemon's namespace)
+    # EC2's VPC rules: IPv4 blocks of /16 to /28 only, no caller-chosen IPv6, a fixed first block.
+    cloud_network_rules: bool = False
     alice: Caller = field(default_factory=lambda: Caller("alice"))
     bob: Caller = field(default_factory=lambda: Caller("bob"))
     admin: Caller = field(default_factory=lambda: Caller("root-admin", is_admin=True))
