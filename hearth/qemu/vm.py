@@ -571,6 +571,16 @@ class VM:
                 devices.nic(device_id, netdev=netdev, mac=mac, model=model, controller_bus=port), timeout
             )
 
+    async def pass_fd(self, name: str, fd: int) -> None:
+        """Hand QEMU an open descriptor under ``name``, for a backend to take (a NIC's tap)."""
+        self._require_alive()
+        await self.qmp.pass_fd(fd, name)
+
+    async def close_fd(self, name: str) -> None:
+        """Drop a descriptor passed under ``name`` that no backend took."""
+        self._require_alive()
+        await self.qmp.execute("closefd", {"fdname": name})
+
     async def remove_nic(self, device_id: str, timeout: float = 30.0) -> None:
         netdev = await self._device_link(device_id, "netdev")
         await self.unplug(device_id, timeout)
