@@ -277,8 +277,9 @@ class VM:
         # QMP hangs up after its last events; wait for them, they explain the exit.
         await self.qmp.wait_closed(2.0)
         info = self._classify(ended)
-        self._exit = info
+        # On disk first: whoever sees ``exit`` set may go and read the record.
         self.runtime.write_exit(info.state, info.reason, info.returncode, info.signal)
+        self._exit = info
         for callback in self._exit_callbacks:
             callback(self, info)
         self._exited.set()

@@ -65,8 +65,19 @@ def host_nic(iface: Interface) -> HostNic | None:
     source = nic_source(iface)
     if not source or not iface.mac:
         raise BackendError(f"the saved {kind.value} NIC {iface.mac or '(no MAC)'} has no source or MAC")
-    mode = MacvtapMode(iface.source_mode or "bridge") if kind is InterfaceType.macvtap else None
+    mode = macvtap_mode(iface) if kind is InterfaceType.macvtap else None
     return HostNic(kind, source, iface.mac.lower(), mode, (iface.model or DEFAULT_NIC_MODEL) == "virtio")
+
+
+def macvtap_mode(iface: Interface) -> MacvtapMode:
+    """A macvtap NIC's mode (bridge unless the design says); modes Hearth does not run are refused."""
+    try:
+        return MacvtapMode(iface.source_mode or MacvtapMode.bridge.value)
+    except ValueError:
+        raise BackendError(
+            f"the macvtap NIC {iface.mac} is in mode {iface.source_mode!r}; the qemu driver runs "
+            f"{', '.join(m.value for m in MacvtapMode)}"
+        ) from None
 
 
 def check_source(kind: InterfaceType, source: str | None) -> None:
@@ -160,11 +171,12 @@ def opened(instance_id: str, domain: Domain) -> Iterator[dict[str, int]]:
     """MAC → descriptor for every host-backed NIC of ``domain``, made for a start; our copies are
     closed on exit, and on failure the devices are removed again."""
     fds: dict[str, int] = {}
+    nics = [n for i in domain.devices.interfaces if (n := host_nic(i)) is not None]
+    for nic in nics:  # a bridge or device may have gone since the NIC was added: say which
+        check_source(nic.kind, nic.source)
     try:
-        for iface in domain.devices.interfaces:
-            nic = host_nic(iface)
-            if nic is not None:
-                fds[nic.mac] = open_device(instance_id, nic)
+        for nic in nics:
+            fds[nic.mac] = open_device(instance_id, nic)
         yield fds
     except BaseException:
         for fd in fds.values():

@@ -165,7 +165,9 @@ class InstanceOps(InterfaceOps):
     def adopt(self) -> None:
         """Take over every QEMU a previous manager left running and settle what ended meanwhile."""
         with self._sup_lock:
-            self.sup.attach_all()
+            adopted = self.sup.attach_all()
+        for name, handle in adopted.items():
+            self._watch_exit(name, handle)
         with self._read() as s:
             rows = list(
                 s.scalars(
@@ -324,7 +326,9 @@ class InstanceOps(InterfaceOps):
             with hostnics.opened(instance_id, domain) as nic_fds:  # removed again if QEMU fails
                 machine = design.machine_for(domain, disks, nic_fds)
                 with self._sup_lock:
-                    insert_remote(self.sup.launch(machine), remote)
+                    handle = self.sup.launch(machine)
+                self._watch_exit(instance_id, handle)
+                insert_remote(handle, remote)
         except HearthError as exc:
             self._settle(instance_id, S.PENDING, S.ERROR, f"QEMU did not start: {exc.message}")
             return

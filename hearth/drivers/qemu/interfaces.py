@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 
 from hearth.domain import Domain, Interface
 from hearth.errors import BackendError, HearthError, InvalidState, ValidationError
+from hearth.qemu import SyncVM
 
 from .. import interfaces as rules
 from ..caller import Caller
@@ -28,7 +30,6 @@ from ..resources import (
     InterfaceCreate,
     InterfaceType,
     InterfaceUpdate,
-    MacvtapMode,
     NetworkInterface,
     NicModel,
 )
@@ -55,7 +56,7 @@ def nic_model(iface: Interface, instance_id: str) -> NetworkInterface:
         model = NicModel(iface.model or DEFAULT_NIC_MODEL)
     except ValueError:
         raise BackendError(f"instance {instance_id} has a NIC of unknown model {iface.model!r}") from None
-    mode = MacvtapMode(iface.source_mode or "bridge") if kind is InterfaceType.macvtap else None
+    mode = hostnics.macvtap_mode(iface) if kind is InterfaceType.macvtap else None
     return NetworkInterface(
         mac=iface.mac.lower(),
         type=kind,
@@ -149,7 +150,7 @@ class InterfaceOps(StorageOps):
             domain.devices.interfaces.remove(iface)
             design.save(domain, where)
             nic = hostnics.host_nic(iface)
-            if nic is not None:  # a stopped guest's devices went when it stopped; this is idempotent
+            if nic is not None and state is InstanceState.RUNNING:  # a stopped guest's went at its stop
                 try:
                     hostnics.remove_device(row.id, nic)
                 except HearthError as exc:
@@ -195,10 +196,28 @@ class InterfaceOps(StorageOps):
 
     def _ended(self, instance_id: str) -> None:
         """The guest is recorded STOPPED or ERROR: its NICs' host devices go, once QEMU is gone."""
-        info = self._vm_info(instance_id)
-        if info is not None and info.pid is not None:
-            return  # QEMU still runs (a crashed guest): destroy removes them
-        self._release_host_nics(instance_id)
+        with self._instance_lock(instance_id):  # not while a start is making new ones
+            info = self._vm_info(instance_id)
+            if info is not None and info.pid is not None:
+                return  # QEMU runs (a crashed guest, or a start that came first): not now
+            self._release_host_nics(instance_id)
+
+    def _watch_exit(self, instance_id: str, handle: SyncVM) -> None:
+        """Release the host devices as soon as QEMU ends (a guest that powered itself off is seen
+        stopped only at the next read; its macvtaps and OVS ports should not wait for that)."""
+
+        def release() -> None:
+            if self._closed:
+                return  # the next driver on this state directory settles it
+            try:
+                self._ended(instance_id)
+            except Exception:  # a worker thread: nobody else would see it
+                log.exception("instance %s: releasing its host devices failed", instance_id)
+
+        def ended(_vm: object, _how: object) -> None:  # on the event loop: must not block
+            threading.Thread(target=release, name=f"hearth-release-{instance_id[:8]}", daemon=True).start()
+
+        handle.vm.on_exit(ended)
 
     def _release_host_nics(self, instance_id: str) -> None:
         try:
