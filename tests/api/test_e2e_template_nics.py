@@ -9,7 +9,6 @@ while the guest runs, and takes them all away when the instance is deleted.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,21 +19,18 @@ from typing import Any
 import httpx
 import pytest
 
-from hearth.drivers.libvirt import LibvirtConfig, LibvirtDriver
-from hearth.drivers.libvirt.config import Host
 from hearth.drivers.qemu import QemuDriver
 from hearth.service import Service
 from hearth.store import default_url, make_engine, upgrade
 from hearth.store.users import seed_demo_users
 from hearth.testing.guest import GuestImage
-from tests.drivers.contract.libvirt_cases import SYSTEM_ROOT, guest_files, purge
+from tests.drivers.contract.libvirt_cases import guest_files
 from tests.drivers.qemu.case import short_dir
 from tests.host import netdevs
-from tests.libvirt_host import unique_prefix
 
 from ._live import wait_state
 from .conftest import ADMIN, serve
-from .test_e2e_libvirt import URI, _ensure_libvirtd
+from .test_e2e_libvirt import libvirt_client
 
 pytestmark = [pytest.mark.guest]
 BOOT_TIMEOUT = 180.0
@@ -73,30 +69,8 @@ def _qemu_server(state: Path, guest: GuestImage) -> Iterator[httpx.Client]:
 
 @contextmanager
 def _libvirt_server(guest: GuestImage) -> Iterator[httpx.Client]:
-    _ensure_libvirtd()
-    prefix = unique_prefix()
-    SYSTEM_ROOT.mkdir(parents=True, exist_ok=True)
-    state = SYSTEM_ROOT / f"e2e-nics-{secrets.token_hex(4)}"
-    state.mkdir(mode=0o755)
-    config = LibvirtConfig(
-        hosts=(Host("local", URI),),
-        state_dir=state,
-        prefix=prefix,
-        accel="tcg",
-        file_roots=(guest.kernel.parent, guest.initrd.parent),
-        pool=f"{prefix}pool",
-        pool_path=str(state / "pool"),
-    )
-    engine = make_engine(default_url(state))
-    upgrade(engine)
-    seed_demo_users(engine)
-    try:
-        with serve(Service(LibvirtDriver(config, engine), engine)) as running, running.client(ADMIN) as c:
-            c.timeout = httpx.Timeout(120.0)
-            yield c
-    finally:
-        purge(URI, prefix)
-        shutil.rmtree(state, ignore_errors=True)
+    with libvirt_client(guest, "e2e-nics") as (c, _state):
+        yield c
 
 
 def _template(guest: GuestImage, host: HostNet) -> dict[str, Any]:

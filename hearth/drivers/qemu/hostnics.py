@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 from hearth.domain import Domain, Interface, parse
 from hearth.errors import BackendError, HearthError, ValidationError
-from hearth.host.facts import LocalHost
-from hearth.host.nic_sources import nic_source_problem
+from hearth.host.nic_sources import local_nic_source_problem
 from hearth.qemu import Machine
 from hearth.qemu.properties import Backend
 
@@ -85,22 +84,26 @@ def check_source(kind: InterfaceType, source: str | None) -> None:
     libvirt driver apply too); ValidationError naming it otherwise."""
     if kind not in HOST_KINDS or source is None:
         return
-    host = LocalHost()
-
-    def ovs() -> tuple[set[str], str | None]:
-        try:
-            return {b.name for b in host.ovs_bridges()}, None
-        except HearthError as exc:
-            return set(), exc.message
-
-    problem = nic_source_problem(kind.value, source, {i.name: i for i in host.interfaces()}, ovs)
+    problem = local_nic_source_problem(kind.value, source)
     if problem is not None:
         raise ValidationError(problem, source=source, type=kind.value)
 
 
 def open_device(instance_id: str, nic: HostNic) -> int:
     """Make the NIC's host device and return the descriptor QEMU gets (the caller closes its copy
-    once QEMU has it). A device of that name left over from an earlier run is replaced."""
+    once QEMU has it). A device of that name left over from an earlier run is replaced. Failure is
+    a BackendError naming the NIC and its source, with nothing of it left on the host."""
+    try:
+        return _open_device(instance_id, nic)
+    except HearthError as exc:
+        raise BackendError(
+            f"cannot make the host side of {nic.kind.value} NIC {nic.mac} on {nic.source}: {exc.message}",
+            mac=nic.mac,
+            source=nic.source,
+        ) from None
+
+
+def _open_device(instance_id: str, nic: HostNic) -> int:
     name = nic.device(instance_id)
     remove_device(instance_id, nic)
     if nic.kind is InterfaceType.macvtap:

@@ -97,8 +97,13 @@ def add_macvtap(name: str, lower: str, mode: str, mac: str) -> None:
 
 
 def join_bridge(name: str, bridge: str, mac: str) -> None:
-    """Put tap ``name`` on Linux bridge ``bridge`` with host-side MAC ``mac``, and bring it up."""
-    ip("link", "set", "dev", name, "address", mac, "master", bridge, "up")
+    """Put tap ``name`` on Linux bridge ``bridge`` with host-side MAC ``mac`` and the bridge's MTU
+    (as libvirt does: a smaller port would lower the bridge's), and bring it up."""
+    try:
+        mtu = (SYS_CLASS_NET / bridge / "mtu").read_text().strip()
+    except OSError:
+        raise BackendError(f"Linux bridge {bridge} vanished before tap {name} could join it") from None
+    ip("link", "set", "dev", name, "address", mac, "mtu", mtu, "master", bridge, "up")
 
 
 def bring_up(name: str, mac: str) -> None:

@@ -283,6 +283,29 @@ def test_a_guest_that_powers_itself_off_leaves_no_host_devices_even_unobserved(
     qemu.destroy_instance(ALICE, iid)
 
 
+def test_a_start_that_fails_half_way_leaves_no_host_devices(qemu: QemuDriver, host: HostNet) -> None:
+    """The bridge NIC's tap is made, then the macvtap cannot be (another macvtap on the same veth
+    holds its MAC): the start fails naming why, and the tap made before is gone too."""
+    made = qemu.create_instance(ALICE, InstanceCreate(image_id=GUEST_IMAGE, hwp_id="small", start=False))
+    br_mac, tap_mac = "52:54:00:a1:00:01", "52:54:00:a1:00:02"
+    qemu.create_interface(
+        ALICE, made.id, InterfaceCreate(type=InterfaceType.bridge, source=host.bridge, mac=br_mac)
+    )
+    qemu.create_interface(
+        ALICE, made.id, InterfaceCreate(type=InterfaceType.macvtap, source=host.lower, mac=tap_mac)
+    )
+    with netdevs.macvtap_on(host.lower) as squatter:
+        netdevs.run("ip", "link", "set", "dev", squatter, "address", tap_mac, "up")
+        qemu.start_instance(ALICE, made.id)
+        failed = wait_for_state(qemu, ALICE, made.id, InstanceState.ERROR, timeout=WAIT)
+        reason = failed.state_reason or ""
+        assert f"macvtap NIC {tap_mac} on {host.lower}" in reason and "Address already in use" in reason
+        _host_side_gone(made.id, br_mac, InterfaceType.bridge, host)
+        _host_side_gone(made.id, tap_mac, InterfaceType.macvtap, host)
+        assert os.listdir(f"/sys/class/net/{host.bridge}/brif") == []
+    qemu.destroy_instance(ALICE, made.id)
+
+
 def test_a_nic_whose_host_device_is_missing_or_unfit_is_refused_naming_it(
     qemu: QemuDriver, running: str, guest: GuestImage, host: HostNet
 ) -> None:
