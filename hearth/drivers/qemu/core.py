@@ -1,10 +1,10 @@
 """What every part of the qemu driver shares: store, file layout, supervisor, per-instance locks.
 
 Operations on one instance are serialised by an in-process lock (the state-directory lock makes
-this process the only manager), so a start cannot interleave with a destroy. It is reentrant:
-settling a stop inside a locked operation releases the guest's host devices under the same lock. Reads take no
-lock: they look at the row and at the supervised process, and settle finished transitions with
-a compare-and-set update.
+this process the only manager), so a start cannot interleave with a destroy. The lock is
+reentrant: settling a stop inside a locked operation releases the guest's host devices under it.
+Reads take no lock: they look at the row and at the supervised process, and settle finished
+transitions with a compare-and-set update.
 """
 
 from __future__ import annotations

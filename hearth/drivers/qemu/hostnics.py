@@ -212,14 +212,13 @@ def as_taps(domain: Domain, instance_id: str) -> Domain:
 def use_fds(machine: Machine, fds: Mapping[str, int]) -> None:
     """Point each host-backed NIC's netdev at its descriptor (by MAC) and let QEMU inherit it."""
     by_id = {str(d["netdev"]): str(d.get("mac", "")).lower() for d in machine.devices if "netdev" in d}
+    wired: set[str] = set()
     for i, backend in enumerate(machine.backends):
-        if backend.kind != "netdev":
-            continue
-        fd = fds.get(by_id.get(backend.id, ""))
-        if fd is not None:
-            machine.backends[i] = Backend("netdev", tap_netdev(backend.id, str(fd)))
-            machine.pass_fds.append(fd)
-    wired = {by_id.get(b.id) for b in machine.backends if b.kind == "netdev" and b.type == "tap"}
+        mac = by_id.get(backend.id, "") if backend.kind == "netdev" else ""
+        if mac in fds:
+            machine.backends[i] = Backend("netdev", tap_netdev(backend.id, str(fds[mac])))
+            machine.pass_fds.append(fds[mac])
+            wired.add(mac)
     missing = set(fds) - wired
     if missing:
         raise BackendError(f"NICs {', '.join(sorted(missing))} have a host device but no QEMU netdev")

@@ -220,7 +220,10 @@ class InterfaceOps(StorageOps):
         handle.vm.on_exit(ended)
 
     def _release_host_nics(self, instance_id: str) -> None:
+        where = self.layout.instance_dir(instance_id)
+        if not where.exists():
+            return  # destroyed: its devices went first
         try:
-            hostnics.release(instance_id, design.load(self.layout.instance_dir(instance_id)))
+            hostnics.release(instance_id, design.load(where))
         except HearthError as exc:
             log.warning("instance %s: %s", instance_id, exc.message)
