@@ -62,7 +62,10 @@ def _qemu_server(state: Path, guest: GuestImage) -> Iterator[httpx.Client]:
     try:
         with serve(Service(driver, engine)) as running, running.client(ADMIN) as c:
             c.timeout = httpx.Timeout(120.0)
-            yield c
+            try:
+                yield c
+            finally:  # QEMU outlives its driver by design: a failed test must not leave guests
+                driver.power_off_all()
     finally:
         shutil.rmtree(run, ignore_errors=True)
 
