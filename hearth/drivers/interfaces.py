@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import secrets
 
+from hearth.designer.designer import NicKind
+from hearth.domain import Interface
 from hearth.errors import Conflict, InvalidState, NotFound, ValidationError
 
-from .resources import InstanceState, InterfaceType, InterfaceUpdate, NetworkInterface, check_mac
+from .resources import (
+    InstanceState,
+    InterfaceType,
+    InterfaceUpdate,
+    MacvtapMode,
+    NetworkInterface,
+    NicModel,
+    check_mac,
+)
 
 CHANGEABLE = frozenset({InstanceState.RUNNING, InstanceState.STOPPED})
 
@@ -63,3 +73,57 @@ def random_mac(taken: set[str] | frozenset[str] = frozenset()) -> str:
         mac = "52:54:00:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
         if mac not in taken:
             return mac
+
+
+# The designer's name for each kind of NIC.
+DESIGNER_KIND: dict[InterfaceType, NicKind] = {
+    InterfaceType.network: "network",
+    InterfaceType.bridge: "bridge",
+    InterfaceType.ovs: "ovs",
+    InterfaceType.macvtap: "macvtap",
+    InterfaceType.user: "user",
+}
+
+
+def nic_kind(iface: Interface) -> InterfaceType:
+    """The contract's kind of a domain ``<interface>`` (an OVS bridge is a bridge with an
+    openvswitch virtualport, a macvtap is ``direct``)."""
+    if iface.type == "network":
+        return InterfaceType.network
+    if iface.type == "bridge":
+        return InterfaceType.ovs if iface.virtualport_type == "openvswitch" else InterfaceType.bridge
+    if iface.type == "direct":
+        return InterfaceType.macvtap
+    return InterfaceType.user
+
+
+def nic_source(iface: Interface) -> str | None:
+    """The network, bridge or host device an ``<interface>`` is on (None for user mode)."""
+    return {"network": iface.source_network, "bridge": iface.source_bridge, "direct": iface.source_dev}.get(
+        iface.type or ""
+    )
+
+
+def interface_xml(
+    kind: InterfaceType, source: str | None, mac: str, model: NicModel, mode: MacvtapMode | None = None
+) -> Interface:
+    """The ``<interface>`` of a NIC of ``kind`` on ``source`` (the designer's form, for NICs
+    added after the design)."""
+    iface = Interface()
+    if kind is InterfaceType.network:
+        iface.type = "network"
+        iface.source_network = source
+    elif kind in (InterfaceType.bridge, InterfaceType.ovs):
+        iface.type = "bridge"
+        iface.source_bridge = source
+        if kind is InterfaceType.ovs:
+            iface.virtualport_type = "openvswitch"
+    elif kind is InterfaceType.macvtap:
+        iface.type = "direct"
+        iface.source_dev = source
+        iface.source_mode = (mode or MacvtapMode.bridge).value
+    else:
+        iface.type = "user"
+    iface.mac = mac
+    iface.model = model.value
+    return iface

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from hearth.errors import HearthError
+
+from .facts import LocalHost
 from .interfaces import HostInterface, InterfaceKind
 
 # Host devices a macvtap cannot sit on.
@@ -42,3 +45,16 @@ def nic_source_problem(
     if dev.kind in NOT_MACVTAP_LOWER:
         return f"host interface {source!r} is a {dev.kind.value} device and cannot carry a macvtap"
     return None
+
+
+def local_nic_source_problem(kind: str, source: str) -> str | None:
+    """``nic_source_problem`` against this host's own devices and OVS bridges, read now."""
+    host = LocalHost()
+
+    def ovs() -> tuple[set[str], str | None]:
+        try:
+            return {b.name for b in host.ovs_bridges()}, None
+        except HearthError as exc:
+            return set(), exc.message
+
+    return nic_source_problem(kind, source, {i.name: i for i in host.interfaces()}, ovs)

@@ -10,7 +10,9 @@ ids. What this layer adds is what govmm gets wrong or leaves to every caller:
   (``device_del`` waits for ``DEVICE_DELETED`` of that very device id);
 * events fan out to any number of subscribers and can be awaited with a filter;
 * a socketpair end can be passed in, so there is no window in which another process could
-  grab a monitor socket path before we connect.
+  grab a monitor socket path before we connect;
+* open descriptors are handed over (SCM_RIGHTS, then ``getfd``) one at a time, because QEMU
+  pairs ``getfd`` with whatever descriptor arrived last.
 """
 
 from __future__ import annotations
@@ -147,6 +149,7 @@ class QMP:
         self._subscriptions: set[Subscription] = set()
         self._pump: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
+        self._fd_lock = asyncio.Lock()
         self.disconnect_reason: str | None = None
 
     # -- connection -----------------------------------------------------------------
@@ -296,6 +299,18 @@ class QMP:
             raise BackendError(f"QMP connection lost during {command}", command=command) from exc
         except QMPError as exc:
             raise BackendError(f"QMP {command} failed: {_cause(exc)}", command=command) from exc
+
+    async def pass_fd(self, fd: int, name: str, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+        """Give QEMU a copy of descriptor ``fd`` under ``name`` (e.g. for ``netdev_add`` with
+        ``fd=<name>``); the caller keeps and closes its own copy."""
+        if not self.connected:
+            raise InvalidState(f"QMP is not connected ({self.disconnect_reason or 'never connected'})")
+        async with self._fd_lock:
+            try:
+                self._client.send_fd_scm(fd)
+            except (QMPError, OSError) as exc:
+                raise BackendError(f"cannot pass a descriptor to QEMU: {_cause(exc)}") from exc
+            await self.execute("getfd", {"fdname": name}, timeout)
 
     async def execute_and_wait(
         self,

@@ -269,6 +269,12 @@ class SyncVM:
     ) -> None:
         self._run(self.vm.add_nic(device_id, netdev=netdev, mac=mac, model=model, bus=bus, timeout=timeout))
 
+    def pass_fd(self, name: str, fd: int) -> None:
+        self._run(self.vm.pass_fd(name, fd))
+
+    def close_fd(self, name: str) -> None:
+        self._run(self.vm.close_fd(name))
+
     def remove_nic(self, device_id: str, timeout: float = 30.0) -> None:
         self._run(self.vm.remove_nic(device_id, timeout))
 

@@ -277,8 +277,9 @@ class VM:
         # QMP hangs up after its last events; wait for them, they explain the exit.
         await self.qmp.wait_closed(2.0)
         info = self._classify(ended)
-        self._exit = info
+        # On disk first: whoever sees ``exit`` set may go and read the record.
         self.runtime.write_exit(info.state, info.reason, info.returncode, info.signal)
+        self._exit = info
         for callback in self._exit_callbacks:
             callback(self, info)
         self._exited.set()
@@ -570,6 +571,16 @@ class VM:
             await self.hotplug(
                 devices.nic(device_id, netdev=netdev, mac=mac, model=model, controller_bus=port), timeout
             )
+
+    async def pass_fd(self, name: str, fd: int) -> None:
+        """Hand QEMU an open descriptor under ``name``, for a backend to take (a NIC's tap)."""
+        self._require_alive()
+        await self.qmp.pass_fd(fd, name)
+
+    async def close_fd(self, name: str) -> None:
+        """Drop a descriptor passed under ``name`` that no backend took."""
+        self._require_alive()
+        await self.qmp.execute("closefd", {"fdname": name})
 
     async def remove_nic(self, device_id: str, timeout: float = 30.0) -> None:
         netdev = await self._device_link(device_id, "netdev")

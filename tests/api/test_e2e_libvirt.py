@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +45,14 @@ def _ensure_libvirtd() -> None:
         netdevs.run("bash", str(netdevs.REPO / "scripts" / "start-services.sh"))
 
 
-@pytest.fixture
-def libvirt_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[httpx.Client, GuestImage, Path]]:
-    monkeypatch.setenv("HEARTH_ACCEL", "tcg")
+@contextmanager
+def libvirt_client(guest: GuestImage, stem: str = "e2e") -> Iterator[tuple[httpx.Client, Path]]:
+    """A server on the libvirt driver (qemu:///system) with the demo users, and its state dir;
+    every libvirt object it made is purged afterwards."""
     _ensure_libvirtd()
-    guest = guest_files()
     prefix = unique_prefix()
     SYSTEM_ROOT.mkdir(parents=True, exist_ok=True)
-    state = SYSTEM_ROOT / f"e2e-{secrets.token_hex(4)}"
+    state = SYSTEM_ROOT / f"{stem}-{secrets.token_hex(4)}"
     state.mkdir(mode=0o755)
     config = LibvirtConfig(
         hosts=(Host("local", URI),),
@@ -68,10 +69,18 @@ def libvirt_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[httpx.Clie
     try:
         with serve(Service(LibvirtDriver(config, engine), engine)) as running, running.client(ADMIN) as c:
             c.timeout = httpx.Timeout(120.0)
-            yield c, guest, state
+            yield c, state
     finally:
         purge(URI, prefix)
         shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture
+def libvirt_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[httpx.Client, GuestImage, Path]]:
+    monkeypatch.setenv("HEARTH_ACCEL", "tcg")
+    guest = guest_files()
+    with libvirt_client(guest) as (c, state):
+        yield c, guest, state
 
 
 def _host_iface(client: httpx.Client, name: str) -> dict[str, Any]:

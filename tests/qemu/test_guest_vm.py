@@ -6,6 +6,10 @@ query-pci) and the guest's own (the kernel's uevents, printed on the serial cons
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import struct
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +20,7 @@ from hearth.errors import ValidationError
 from hearth.qemu import Parts, QMPCommandError, Supervisor, SyncVM, VMState
 from hearth.qemu import devices as dev
 from hearth.testing.guest import GuestImage, read_marker, wait_for_console
+from tests.host import netdevs
 from tests.qemu._support import BOOT_TIMEOUT, guest_machine, wait_ready
 
 pytestmark = pytest.mark.guest
@@ -159,3 +164,47 @@ def test_reset_reboots_the_guest(vm: SyncVM) -> None:
     line = _console_from(vm, start, r"HEARTH-GUEST-READY uptime=")
     assert read_marker(line) is not None
     assert vm.status()["status"] == "running"
+
+
+def _open_tap(name: str) -> int:
+    """A descriptor on existing tap ``name`` (TUNSETIFF with IFF_TAP | IFF_NO_PI)."""
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
+    fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH22x", name.encode(), 0x0002 | 0x1000))
+    return fd
+
+
+def _taps_held(pid: int) -> set[str]:
+    held = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == "/dev/net/tun":
+                info = Path(f"/proc/{pid}/fdinfo/{fd}").read_text()
+                held.update(line.split()[1] for line in info.splitlines() if line.startswith("iff:"))
+    return held
+
+
+def test_a_descriptor_passed_over_qmp_backs_a_hot_plugged_tap_nic(vm: SyncVM) -> None:
+    with netdevs.tap_device() as tap:
+        fd = _open_tap(tap)
+        try:
+            vm.pass_fd("tapfd", fd)  # SCM_RIGHTS + getfd: QEMU has its own copy now
+        finally:
+            os.close(fd)
+        start = _offset(vm)
+        vm.add_nic("nic2", netdev={"type": "tap", "fd": "tapfd"}, mac="52:54:00:aa:bb:02")
+        assert tap in _taps_held(vm.pid)
+        shown = vm.qmp.execute("human-monitor-command", {"command-line": "info network"})
+        assert "net-nic2: index=0,type=tap,fd=" in shown
+        _console_from(vm, start, r"UEVENT action=add subsystem=net name=eth")
+        vm.remove_nic("nic2")
+        assert tap not in _taps_held(vm.pid), "netdev_del closes QEMU's copy"
+
+        spare = _open_tap(tap)
+        try:
+            vm.pass_fd("spare", spare)
+        finally:
+            os.close(spare)
+        vm.close_fd("spare")  # dropped unused: no backend can take it any more
+        assert tap not in _taps_held(vm.pid)
+        with pytest.raises(QMPCommandError):
+            vm.add_nic("nic3", netdev={"type": "tap", "fd": "spare"})

@@ -1,8 +1,9 @@
 """A create request checked and resolved into what to build, before anything is built.
 
 Every refusal (unknown profile, override out of range, another tenant's image, a network the
-qemu driver does not have) happens here, so a refused create leaves nothing behind. The
-result names files to make and files to build on; ``build`` makes them.
+qemu driver does not have, a NIC on a host device that is not there) happens here, so a refused
+create leaves nothing behind. The result names files to make and files to build on; ``build``
+makes them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from hearth.designer.sources import is_url, redact
 from hearth.errors import NotSupported, ValidationError
 
+from .. import interfaces as rules
 from .. import profiles
 from ..resources import (
     DEFAULT_NIC_MODEL,
@@ -25,7 +27,7 @@ from ..resources import (
     InterfaceCreate,
     InterfaceType,
 )
-from . import catalogue
+from . import catalogue, hostnics
 from .core import inside_roots
 from .design import ARCH, NicPlan
 from .images import ImageFiles
@@ -114,17 +116,15 @@ def from_image(
 
 
 def check_kind(request: InterfaceCreate) -> None:
-    """Only user-mode NICs: one on a network is refused like an unknown network would be."""
+    """A NIC on a network is refused like an unknown network (the qemu driver has none); a bridge,
+    OVS or macvtap NIC needs its host device to exist and fit (ValidationError naming it)."""
     if request.type is InterfaceType.network:
         raise ValidationError(
-            f"network {request.source!r} does not exist (the qemu driver has user-mode networking only)",
+            f"network {request.source!r} does not exist (the qemu driver has no networks; "
+            "use a bridge, ovs, macvtap or user interface)",
             network=request.source,
         )
-    if request.type is not InterfaceType.user:
-        raise NotSupported(
-            f"{request.type.value} interfaces need libvirt; the qemu driver runs user-mode networking only",
-            type=request.type.value,
-        )
+    hostnics.check_source(request.type, request.source)
 
 
 def check_spec(spec: InstanceSpec) -> list[NicPlan]:
@@ -139,12 +139,22 @@ def check_spec(spec: InstanceSpec) -> list[NicPlan]:
         raise NotSupported("the qemu driver cannot add memory or vCPUs to a running guest (max_* must equal)")
     for name in spec.networks:
         raise ValidationError(
-            f"network {name!r} does not exist (the qemu driver has user-mode networking only)", network=name
+            f"network {name!r} does not exist (the qemu driver has no networks; use interfaces of type "
+            "bridge, ovs, macvtap or user)",
+            network=name,
         )
     nics: list[NicPlan] = []
     for nic in spec.interfaces:
         check_kind(nic)
-        nics.append(NicPlan(mac=nic.mac, model=(nic.model.value if nic.model else DEFAULT_NIC_MODEL)))
+        nics.append(
+            NicPlan(
+                kind=rules.DESIGNER_KIND[nic.type],
+                source=nic.source,
+                mode=nic.effective_mode.value if nic.effective_mode else None,
+                mac=nic.mac,
+                model=(nic.model.value if nic.model else DEFAULT_NIC_MODEL),
+            )
+        )
     # Pools named by disks are checked against the state directory's pool (pools.check_disk_pools).
     if spec.cdrom is not None and is_url(spec.cdrom):
         raise NotSupported(

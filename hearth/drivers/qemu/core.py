@@ -1,9 +1,10 @@
 """What every part of the qemu driver shares: store, file layout, supervisor, per-instance locks.
 
 Operations on one instance are serialised by an in-process lock (the state-directory lock makes
-this process the only manager), so a start cannot interleave with a destroy. Reads take no
-lock: they look at the row and at the supervised process, and settle finished transitions with
-a compare-and-set update.
+this process the only manager), so a start cannot interleave with a destroy. The lock is
+reentrant: settling a stop inside a locked operation releases the guest's host devices under it.
+Reads take no lock: they look at the row and at the supervised process, and settle finished
+transitions with a compare-and-set update.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class QemuBase(StoredDriver):
             self._lock.release()
             raise
         self._sup_lock = threading.RLock()
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
         self._launching: set[str] = set()
         self._stops: dict[str, Future[Any]] = {}
@@ -94,7 +95,7 @@ class QemuBase(StoredDriver):
     @contextmanager
     def _instance_lock(self, instance_id: str) -> Iterator[None]:
         with self._locks_guard:
-            lock = self._locks.setdefault(instance_id, threading.Lock())
+            lock = self._locks.setdefault(instance_id, threading.RLock())
         with lock:
             yield
 

@@ -8,11 +8,12 @@ without libvirt, we number them the way libvirt does before saving.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hearth.designer import Designer
+from hearth.designer.designer import NicKind
 from hearth.domain import Disk, Domain, parse
 from hearth.errors import BackendError, HearthError, NotFound, NotSupported, ValidationError
 from hearth.qemu import Machine
@@ -20,6 +21,7 @@ from hearth.qemu import devices as dev
 from hearth.qemu.accel import resolve
 from hearth.qemu.from_domain import controller_indices, machine_from_domain
 
+from . import hostnics
 from .core import file_errors
 
 DOMAIN_FILE = "domain.xml"
@@ -30,6 +32,11 @@ _HARMLESS_SKIPS = ("channel ",)
 
 @dataclass(frozen=True)
 class NicPlan:
+    """One NIC to design: ``kind`` is the designer's (user, bridge, ovs, macvtap)."""
+
+    kind: NicKind = "user"
+    source: str | None = None
+    mode: str | None = None
     mac: str | None = None
     model: str | None = None
 
@@ -67,7 +74,7 @@ def design(plan: Plan) -> Domain:
     for cdrom in plan.cdroms:
         designer.add_cdrom(cdrom)
     for nic in plan.nics:
-        designer.add_interface("user", mac=nic.mac, model=nic.model)
+        designer.add_interface(nic.kind, nic.source, mode=nic.mode, mac=nic.mac, model=nic.model)
     if plan.kernel is not None:
         designer.set_kernel(
             str(plan.kernel), str(plan.initrd) if plan.initrd is not None else None, plan.cmdline
@@ -147,18 +154,28 @@ class VolumeDisk:
     serial: str
 
 
-def machine_for(domain: Domain, volumes: Sequence[VolumeDisk]) -> Machine:
+def machine_for(
+    domain: Domain, volumes: Sequence[VolumeDisk], nic_fds: Mapping[str, int] | None = None
+) -> Machine:
     """The QEMU machine for the saved design plus the attached volumes.
 
     The accelerator and CPU model are decided at each start (KVM may come or go). NICs and
     volumes sit behind root ports (NICs from the first, volumes from the last) so they can be
-    hot-unplugged later; devices on the root bus cannot.
+    hot-unplugged later; devices on the root bus cannot. ``nic_fds`` (MAC → open tap or macvtap)
+    are the host devices ``hostnics`` made for the bridge, OVS and macvtap NICs.
     """
-    conversion = machine_from_domain(domain)
+    fds = dict(nic_fds or {})
+    wanted = {n.mac for i in domain.devices.interfaces if (n := hostnics.host_nic(i)) is not None}
+    if wanted != set(fds):
+        raise BackendError(
+            f"NICs {', '.join(sorted(wanted ^ set(fds)))} need a host device made for this start"
+        )
+    conversion = machine_from_domain(hostnics.as_taps(domain, domain.name or ""))
     lost = [s for s in conversion.skipped if not s.startswith(_HARMLESS_SKIPS)]
     if lost:
         raise NotSupported(f"the qemu driver cannot run this design: {'; '.join(lost)}", skipped=lost)
     machine = conversion.machine
+    hostnics.use_fds(machine, fds)
     machine.accel = "auto"
     machine.cpu = None
     ports = [str(d["id"]) for d in machine.devices if d.get("driver") == "pcie-root-port"]

@@ -16,7 +16,8 @@ from .pools import PoolOps
 
 
 class QemuDriver(PoolOps, DiskOps):
-    """Instances, images, volumes, snapshots, keys; one realm; user-mode networking only.
+    """Instances, images, volumes, snapshots, keys; one realm; NICs in user mode, on Linux or OVS
+    bridges and on macvtaps (no networks).
 
     Opening a driver on a state directory adopts the guests an earlier process left running.
     """

@@ -32,9 +32,20 @@ def unplug_disk(handle: SyncVM, device: str) -> None:
         handle.qmp.execute("blockdev-del", {"node-name": dev.drive_node(device)})
 
 
-def plug_nic(handle: SyncVM, device: str, mac: str, model: str) -> None:
-    """A user-mode NIC (its own slirp stack) on a free hot-plug port."""
-    handle.add_nic(device, netdev={"type": "user"}, mac=mac, model=model)
+def plug_nic(handle: SyncVM, device: str, mac: str, model: str, fd: int | None = None) -> None:
+    """A NIC on a free hot-plug port: user-mode (its own slirp stack), or on the tap or macvtap
+    open as ``fd``, which QEMU is handed first (``getfd``) and its netdev then takes."""
+    if fd is None:
+        handle.add_nic(device, netdev={"type": "user"}, mac=mac, model=model)
+        return
+    name = f"fd-{device}"
+    handle.pass_fd(name, fd)
+    try:
+        handle.add_nic(device, netdev={"type": "tap", "fd": name}, mac=mac, model=model)
+    except BaseException:
+        with contextlib.suppress(HearthError):  # still QEMU's if netdev_add never took it
+            handle.close_fd(name)
+        raise
 
 
 def unplug_nic(handle: SyncVM, device: str) -> None:

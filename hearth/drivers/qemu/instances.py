@@ -32,7 +32,7 @@ from ..resources import (
     InstanceFilter,
     InstanceState,
 )
-from . import blueprint, build, catalogue, design, qemuimg
+from . import blueprint, build, catalogue, design, hostnics, qemuimg
 from .blueprint import Blueprint, Common, DiskPlan
 from .core import remove_tree
 from .interfaces import InterfaceOps
@@ -144,6 +144,7 @@ class InstanceOps(InterfaceOps):
                 live.kill()
             with self._sup_lock, contextlib.suppress(NotFound):
                 self.sup.remove(row.id)
+            self._release_host_nics(row.id)
             # Attached volumes outlive the guest, as on a real cloud.
             with self._write() as s:
                 for vol in s.scalars(select(QemuVolume).where(QemuVolume.instance_id == row.id)):
@@ -164,7 +165,9 @@ class InstanceOps(InterfaceOps):
     def adopt(self) -> None:
         """Take over every QEMU a previous manager left running and settle what ended meanwhile."""
         with self._sup_lock:
-            self.sup.attach_all()
+            adopted = self.sup.attach_all()
+        for name, handle in adopted.items():
+            self._watch_exit(name, handle)
         with self._read() as s:
             rows = list(
                 s.scalars(
@@ -193,7 +196,8 @@ class InstanceOps(InterfaceOps):
         realm = catalogue.realm(request.realm_id or catalogue.REALM_ID)
         if request.networks:
             raise NotSupported(
-                "the qemu driver has user-mode networking only; it cannot put an instance on a network",
+                "the qemu driver has no networks; give a template interfaces of type bridge, ovs, "
+                "macvtap or user",
                 networks=[n.network_id for n in request.networks],
             )
         ssh_keys: tuple[str, ...] = ()
@@ -319,9 +323,12 @@ class InstanceOps(InterfaceOps):
                 design.VolumeDisk(v.device or "", self.layout.volume_file(v.id), serial_of(v.id))
                 for v in vols
             ]
-            machine = design.machine_for(domain, disks)
-            with self._sup_lock:
-                insert_remote(self.sup.launch(machine), remote)
+            with hostnics.opened(instance_id, domain) as nic_fds:  # removed again if QEMU fails
+                machine = design.machine_for(domain, disks, nic_fds)
+                with self._sup_lock:
+                    handle = self.sup.launch(machine)
+                self._watch_exit(instance_id, handle)
+                insert_remote(handle, remote)
         except HearthError as exc:
             self._settle(instance_id, S.PENDING, S.ERROR, f"QEMU did not start: {exc.message}")
             return

@@ -1,17 +1,26 @@
-"""Instance NICs: user-mode networking only, kept in the saved design, hot-plugged when running.
+"""Instance NICs: user mode, Linux bridge, Open vSwitch, macvtap; kept in the saved design,
+hot-plugged when running.
 
-Each NIC is its own QEMU user-mode (slirp) stack: outbound NAT, no inbound, no addresses the
-host could report, so ``ips`` is empty. A NIC's device id comes from its MAC (``design.nic_alias``),
-so the NIC added to a running guest and the one in its saved design are the same device on the
-next start. Network, bridge, OVS and macvtap NICs need host networking the qemu driver does not
-manage: a NIC on a network is refused like an unknown network (ValidationError), the others as
-NotSupported.
+A user-mode NIC is its own QEMU slirp stack: outbound NAT, no inbound, no addresses the host could
+report, so ``ips`` is empty. A bridge, OVS or macvtap NIC gets a host device the driver makes
+(``hostnics``): its source is checked against the host's facts first (the rule templates and the
+libvirt driver apply), the device is made and handed to QEMU at start and on hot-plug, and removed
+on unplug and once the guest has stopped. A NIC's device id comes from its MAC
+(``design.nic_alias``), so the NIC added to a running guest and the one in its saved design are the
+same device on the next start. The qemu driver has no networks: a NIC on one is refused like an
+unknown network (ValidationError).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import threading
+
 from hearth.domain import Domain, Interface
-from hearth.errors import BackendError, ValidationError
+from hearth.errors import BackendError, HearthError, InvalidState, ValidationError
+from hearth.qemu import SyncVM
 
 from .. import interfaces as rules
 from ..caller import Caller
@@ -24,9 +33,11 @@ from ..resources import (
     NetworkInterface,
     NicModel,
 )
-from . import design, hotplug
+from . import design, hostnics, hotplug
 from .blueprint import check_kind
 from .storage import StorageOps
+
+log = logging.getLogger(__name__)
 
 # The guest-visible model of each NicModel, as QEMU names the device.
 QEMU_NIC = {
@@ -38,14 +49,21 @@ QEMU_NIC = {
 
 
 def nic_model(iface: Interface, instance_id: str) -> NetworkInterface:
-    if iface.type != "user" or not iface.mac:
+    kind = rules.nic_kind(iface)
+    if kind is InterfaceType.network or iface.type not in ("user", "bridge", "direct") or not iface.mac:
         raise BackendError(f"instance {instance_id} has a {iface.type} NIC the qemu driver cannot run")
     try:
         model = NicModel(iface.model or DEFAULT_NIC_MODEL)
     except ValueError:
         raise BackendError(f"instance {instance_id} has a NIC of unknown model {iface.model!r}") from None
+    mode = hostnics.macvtap_mode(iface) if kind is InterfaceType.macvtap else None
     return NetworkInterface(
-        mac=iface.mac.lower(), type=InterfaceType.user, model=model, instance_id=instance_id
+        mac=iface.mac.lower(),
+        type=kind,
+        source=rules.nic_source(iface) if kind is not InterfaceType.user else None,
+        mode=mode,
+        model=model,
+        instance_id=instance_id,
     )
 
 
@@ -85,14 +103,11 @@ class InterfaceOps(StorageOps):
             if design.free_slots(domain, self._attached_count(row.id)) < 1:
                 raise ValidationError(f"instance {row.id} has no free slot for another NIC", instance=row.id)
             model = request.model or NicModel(DEFAULT_NIC_MODEL)
-            iface = Interface()
-            iface.type = "user"
-            iface.mac = mac
-            iface.model = model.value
+            iface = rules.interface_xml(request.type, request.source, mac, model, request.effective_mode)
             iface.alias = design.nic_alias(mac)
-            domain.devices.interfaces.append(iface)
             if state is InstanceState.RUNNING:
-                hotplug.plug_nic(self._handle(row.id), iface.alias, mac, QEMU_NIC[model])
+                self._plug_live(row.id, iface)
+            domain.devices.interfaces.append(iface)
             design.save(domain, where)
             return nic_model(iface, row.id)
 
@@ -106,7 +121,16 @@ class InterfaceOps(StorageOps):
             where = self.layout.instance_dir(row.id)
             domain = design.load(where)
             iface = _find(domain, row.id, wanted)
-            rules.check_update(row.id, state, nic_model(iface, row.id), request)
+            view = nic_model(iface, row.id)
+            rules.check_update(row.id, state, view, request)
+            if request.source is not None and request.source != view.source:
+                hostnics.check_source(view.type, request.source)
+                if state is InstanceState.RUNNING:
+                    self._move_live(row.id, iface, request.source)
+                if iface.type == "direct":
+                    iface.source_dev = request.source
+                else:
+                    iface.source_bridge = request.source
             if request.model is not None:
                 iface.model = request.model.value
             design.save(domain, where)
@@ -125,3 +149,81 @@ class InterfaceOps(StorageOps):
                 hotplug.unplug_nic(self._handle(row.id), iface.alias or design.nic_alias(wanted))
             domain.devices.interfaces.remove(iface)
             design.save(domain, where)
+            nic = hostnics.host_nic(iface)
+            if nic is not None and state is InstanceState.RUNNING:  # a stopped guest's went at its stop
+                try:
+                    hostnics.remove_device(row.id, nic)
+                except HearthError as exc:
+                    raise BackendError(
+                        f"interface {wanted} was removed but its host device {nic.device(row.id)} "
+                        f"stays: {exc.message}",
+                        device=nic.device(row.id),
+                    ) from None
+
+    # --- host devices -------------------------------------------------------------------------
+
+    def _plug_live(self, instance_id: str, iface: Interface) -> None:
+        """Hot-plug ``iface`` into the running guest, its host device made first."""
+        assert iface.alias is not None and iface.mac is not None
+        handle = self._handle(instance_id)
+        model = QEMU_NIC[NicModel(iface.model or DEFAULT_NIC_MODEL)]
+        nic = hostnics.host_nic(iface)
+        if nic is None:
+            hotplug.plug_nic(handle, iface.alias, iface.mac, model)
+            return
+        fd = hostnics.open_device(instance_id, nic)
+        try:
+            hotplug.plug_nic(handle, iface.alias, iface.mac, model, fd)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(HearthError):
+                hostnics.remove_device(instance_id, nic)
+            raise
+        os.close(fd)  # QEMU holds its own copy now
+
+    def _move_live(self, instance_id: str, iface: Interface, source: str) -> None:
+        """Move a running NIC's tap to another bridge; a macvtap's host device is fixed while it runs."""
+        nic = hostnics.host_nic(iface)
+        assert nic is not None
+        if nic.kind is InterfaceType.macvtap:
+            raise InvalidState(
+                f"the host interface of macvtap NIC {nic.mac} can only change while instance "
+                f"{instance_id} is STOPPED",
+                instance=instance_id,
+                state=InstanceState.RUNNING.value,
+            )
+        hostnics.move(instance_id, nic, source)
+
+    def _ended(self, instance_id: str) -> None:
+        """The guest is recorded STOPPED or ERROR: its NICs' host devices go, once QEMU is gone."""
+        with self._instance_lock(instance_id):  # not while a start is making new ones
+            info = self._vm_info(instance_id)
+            if info is not None and info.pid is not None:
+                return  # QEMU runs (a crashed guest, or a start that came first): not now
+            self._release_host_nics(instance_id)
+
+    def _watch_exit(self, instance_id: str, handle: SyncVM) -> None:
+        """Release the host devices as soon as QEMU ends (a guest that powered itself off is seen
+        stopped only at the next read; its macvtaps and OVS ports should not wait for that)."""
+
+        def release() -> None:
+            if self._closed:
+                return  # the next driver on this state directory settles it
+            try:
+                self._ended(instance_id)
+            except Exception:  # a worker thread: nobody else would see it
+                log.exception("instance %s: releasing its host devices failed", instance_id)
+
+        def ended(_vm: object, _how: object) -> None:  # on the event loop: must not block
+            threading.Thread(target=release, name=f"hearth-release-{instance_id[:8]}", daemon=True).start()
+
+        handle.vm.on_exit(ended)
+
+    def _release_host_nics(self, instance_id: str) -> None:
+        where = self.layout.instance_dir(instance_id)
+        if not where.exists():
+            return  # destroyed: its devices went first
+        try:
+            hostnics.release(instance_id, design.load(where))
+        except HearthError as exc:
+            log.warning("instance %s: %s", instance_id, exc.message)

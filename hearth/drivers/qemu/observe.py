@@ -99,7 +99,13 @@ class ObserveOps(QemuBase):
                 .where(QemuInstance.id == instance_id, QemuInstance.state == expected.value)
                 .values(state=state.value, state_reason=reason, stop_deadline=None)
             )
-            return bool(getattr(done, "rowcount", 0))
+            changed = bool(getattr(done, "rowcount", 0))
+        if changed and state in (S.STOPPED, S.ERROR):
+            self._ended(instance_id)
+        return changed
+
+    def _ended(self, instance_id: str) -> None:
+        """Hook: the instance was just recorded STOPPED or ERROR (release what its QEMU held)."""
 
     def _ensure_stopping(self, instance_id: str, deadline: float | None) -> None:
         """A STOPPING instance whose stop nobody drives (e.g. after a restart) gets one again."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from hearth.drivers import Driver, Operation, wait_for_state
@@ -20,6 +23,7 @@ from hearth.drivers.resources import (
 )
 from hearth.errors import Conflict, InvalidState, NotFound, NotSupported, ValidationError
 
+from ...host import netdevs
 from .helpers import DriverCase, boot, stopped
 
 MAC = "52:54:00:5e:00:01"
@@ -175,3 +179,56 @@ def test_addresses_requested_at_create_arrive_on_a_nic(case: DriverCase) -> None
         wait_for_state(d, alice, inst.id, InstanceState.STOPPED, timeout=case.wait_timeout)
         d.destroy_instance(alice, inst.id)
         d.delete_subnet(alice, sub.id)  # no longer in use
+
+
+@contextmanager
+def _host_device(kind: InterfaceType) -> Iterator[str]:
+    """A real host device a NIC of ``kind`` can sit on, unique to the run and removed after."""
+    if kind is InterfaceType.bridge:
+        with netdevs.linux_bridge() as name:
+            yield name
+    elif kind is InterfaceType.ovs:
+        with netdevs.ovs_bridge() as name:
+            yield name
+    else:
+        with netdevs.veth_pair() as (name, _):
+            netdevs.run("ip", "link", "set", name, "up")
+            yield name
+
+
+@pytest.mark.parametrize("kind", [InterfaceType.bridge, InterfaceType.ovs, InterfaceType.macvtap])
+def test_bridge_ovs_and_macvtap_nics_come_and_go_live_and_persist(
+    case: DriverCase, kind: InterfaceType
+) -> None:
+    d, alice = case.driver, case.alice
+    if not d.capabilities().supports(Operation.interfaces_create):
+        return  # refusal covered above
+    mode = MacvtapMode.vepa if kind is InterfaceType.macvtap else None
+    with _host_device(kind) as source:
+        inst = boot(case)
+        before = {n.mac for n in d.list_interfaces(alice, inst.id)}
+        nic = d.create_interface(
+            alice, inst.id, InterfaceCreate(type=kind, source=source, mode=mode, mac=MAC)
+        )
+        assert (nic.mac, nic.type, nic.source, nic.mode, nic.model) == (
+            MAC,
+            kind,
+            source,
+            mode,
+            NicModel.virtio,
+        )
+        assert d.get_interface(alice, inst.id, MAC) == nic
+        assert {n.mac for n in d.list_interfaces(alice, inst.id)} == before | {MAC}
+        d.delete_interface(alice, inst.id, MAC)
+        assert {n.mac for n in d.list_interfaces(alice, inst.id)} == before
+
+        d.stop_instance(alice, inst.id, force=True)
+        wait_for_state(d, alice, inst.id, InstanceState.STOPPED, timeout=case.wait_timeout)
+        d.create_interface(alice, inst.id, InterfaceCreate(type=kind, source=source, mode=mode, mac=MAC))
+        d.start_instance(alice, inst.id)
+        wait_for_state(d, alice, inst.id, InstanceState.RUNNING, timeout=case.wait_timeout)
+        shown = d.get_interface(alice, inst.id, MAC)
+        assert (shown.type, shown.source, shown.mode) == (kind, source, mode), "kept across a restart"
+        d.stop_instance(alice, inst.id, force=True)
+        wait_for_state(d, alice, inst.id, InstanceState.STOPPED, timeout=case.wait_timeout)
+        d.destroy_instance(alice, inst.id)

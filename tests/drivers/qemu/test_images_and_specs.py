@@ -13,6 +13,7 @@ from hearth.drivers.qemu import QemuDriver
 from hearth.drivers.resources import ImageCreate, InstanceCreate, InstanceSpec, InstanceState
 from hearth.errors import NotFound, NotSupported, ValidationError
 from hearth.testing.guest import GuestImage
+from tests.host.netdevs import unique
 
 from .case import GUEST_IMAGE, GUEST_OS, WAIT
 
@@ -97,6 +98,9 @@ def test_a_spec_gets_its_disks_and_nics(qemu: QemuDriver, guest: GuestImage) -> 
     qemu.destroy_instance(ALICE, iid)
 
 
+NO_BRIDGE = unique("hnb")  # a bridge no host has
+
+
 @pytest.mark.parametrize(
     ("extra", "error", "word"),
     [
@@ -104,7 +108,8 @@ def test_a_spec_gets_its_disks_and_nics(qemu: QemuDriver, guest: GuestImage) -> 
         ({"kernel": "/etc/passwd"}, ValidationError, "media directory"),
         ({"cdrom": "https://user:secret@example.org/x.iso"}, NotSupported, "***@example.org"),
         ({"disks": [{"size_gib": 1, "pool": "fast"}]}, ValidationError, "pool"),
-        ({"interfaces": [{"type": "bridge", "source": "br0"}]}, NotSupported, "user-mode"),
+        ({"interfaces": [{"type": "bridge", "source": NO_BRIDGE}]}, ValidationError, NO_BRIDGE),
+        ({"interfaces": [{"type": "network", "source": "default"}]}, ValidationError, "no networks"),
         ({"networks": ["default"]}, ValidationError, "default"),
         ({"max_vcpus": 4}, NotSupported, "vCPUs"),
         ({"os": "no-such-os9"}, ValidationError, "no-such-os9"),
