@@ -12,21 +12,12 @@ import re
 from dataclasses import dataclass, field
 
 from hearth.designer import Designer
-from hearth.designer.designer import NicKind
 from hearth.designer.targets import next_target
-from hearth.domain import Controller, Disk, Domain, DomainCapabilities, HostCapabilities, Interface
+from hearth.domain import Controller, Disk, Domain, DomainCapabilities, HostCapabilities
 from hearth.errors import ValidationError
 
+from ..interfaces import DESIGNER_KIND
 from ..resources import InterfaceType, MacvtapMode, NicModel, Topology
-
-# Linux bridge and OVS NICs are both <interface type='bridge'>; OVS adds a virtualport.
-_KIND: dict[InterfaceType, NicKind] = {
-    InterfaceType.network: "network",
-    InterfaceType.bridge: "bridge",
-    InterfaceType.ovs: "ovs",
-    InterfaceType.macvtap: "macvtap",
-    InterfaceType.user: "user",
-}
 
 
 @dataclass(frozen=True)
@@ -75,28 +66,6 @@ def choose_arch(host: HostCapabilities, wanted: str, is_test: bool) -> str:
     raise ValidationError(f"this host cannot run {wanted} guests", architecture=wanted)
 
 
-def interface_xml(nic: Nic) -> Interface:
-    """The ``<interface>`` for a NIC (used for hot-plug, where the designer is not involved)."""
-    iface = Interface()
-    if nic.type is InterfaceType.network:
-        iface.type = "network"
-        iface.source_network = nic.source
-    elif nic.type in (InterfaceType.bridge, InterfaceType.ovs):
-        iface.type = "bridge"
-        iface.source_bridge = nic.source
-        if nic.type is InterfaceType.ovs:
-            iface.virtualport_type = "openvswitch"
-    elif nic.type is InterfaceType.macvtap:
-        iface.type = "direct"
-        iface.source_dev = nic.source
-        iface.source_mode = (nic.mode or MacvtapMode.bridge).value
-    else:
-        iface.type = "user"
-    iface.mac = nic.mac
-    iface.model = nic.model.value
-    return iface
-
-
 def design(
     plan: Plan, host: HostCapabilities, domcaps: DomainCapabilities | None, domain_type: str
 ) -> tuple[Domain, list[str]]:
@@ -118,7 +87,7 @@ def design(
         d.add_cdrom(plan.cdrom)
     for nic in plan.nics:
         d.add_interface(
-            _KIND[nic.type],
+            DESIGNER_KIND[nic.type],
             nic.source,
             mode=nic.mode.value if nic.mode else None,
             mac=nic.mac,

@@ -20,8 +20,7 @@ from sqlalchemy import Engine
 
 from hearth.domain import Domain, DomainCapabilities, HostCapabilities, StoragePool
 from hearth.errors import BackendError, HearthError, NotFound, ValidationError
-from hearth.host import LocalHost
-from hearth.host.nic_sources import nic_source_problem
+from hearth.host.nic_sources import local_nic_source_problem
 from hearth.store.identity import server_id as store_server_id
 from hearth.store.media import media_roots
 
@@ -207,15 +206,7 @@ class LibvirtBase(StoredDriver):
         has no host devices to check)."""
         if kind not in _HOST_DEVICE_NICS or source is None or not link.host.is_local or link.is_test:
             return
-        host = LocalHost()
-
-        def ovs() -> tuple[set[str], str | None]:
-            try:
-                return {b.name for b in host.ovs_bridges()}, None
-            except HearthError as exc:
-                return set(), exc.message
-
-        problem = nic_source_problem(kind.value, source, {i.name: i for i in host.interfaces()}, ovs)
+        problem = local_nic_source_problem(kind.value, source)
         if problem is not None:
             raise ValidationError(problem, source=source, type=kind.value)
 

@@ -30,22 +30,6 @@ def _append(xml: Domain, iface: Interface) -> None:
     xml.devices.interfaces.append(iface)
 
 
-def _kind(iface: Interface) -> InterfaceType:
-    if iface.type == "network":
-        return InterfaceType.network
-    if iface.type == "bridge":
-        return InterfaceType.ovs if iface.virtualport_type == "openvswitch" else InterfaceType.bridge
-    if iface.type == "direct":
-        return InterfaceType.macvtap
-    return InterfaceType.user
-
-
-def _source(iface: Interface) -> str | None:
-    return {"network": iface.source_network, "bridge": iface.source_bridge, "direct": iface.source_dev}.get(
-        iface.type or ""
-    )
-
-
 class NicOps(InstanceOps):
     def list_interfaces(self, caller: Caller, instance_id: str) -> list[NetworkInterface]:
         found = self._find(caller, instance_id)
@@ -75,7 +59,7 @@ class NicOps(InstanceOps):
         nic = build.Nic(
             request.type, source, mac, request.model or NicModel(DEFAULT_NIC_MODEL), request.effective_mode
         )
-        iface = build.interface_xml(nic)
+        iface = rules.interface_xml(nic.type, nic.source, nic.mac, nic.model, nic.mode)
         self._change_device(found, "attach", iface.to_xml(), lambda x: _append(x, iface))
         return self.get_interface(caller, instance_id, mac)
 
@@ -87,7 +71,7 @@ class NicOps(InstanceOps):
         current = self._iface(found, mac)
         view = self._nic(found, current, NetView(self, found.link))
         rules.check_update(found.id, self._state_of(found), view, request)
-        new_source = _source(current)
+        new_source = rules.nic_source(current)
         if request.source is not None:
             new_source = request.source
             if view.type is InterfaceType.network:
@@ -142,8 +126,8 @@ class NicOps(InstanceOps):
         raise rules.not_found(found.id, mac)
 
     def _nic(self, found: Found, iface: Interface, net: NetView) -> NetworkInterface:
-        kind = _kind(iface)
-        source = _source(iface)
+        kind = rules.nic_kind(iface)
+        source = rules.nic_source(iface)
         ips: list[str] = []
         if kind is InterfaceType.network and source is not None:
             info = net.network(source)
