@@ -27,7 +27,7 @@ DOMAIN = """\
     <cmdline>{cmdline}</cmdline>
   </os>
   <features><acpi/><apic/></features>
-  <cpu mode="host-model"/>
+  <cpu mode="maximum"/>
   <devices>
     <disk type="file" device="disk">
       <driver name="qemu" type="qcow2"/>
@@ -78,17 +78,30 @@ def test_conversion_maps_every_device(guest: GuestImage, tmp_path: Path) -> None
         1,
         "q35",
     )
-    assert (m.accel, m.cpu, m.machine_props) == ("tcg", None, {})
+    assert (m.accel, m.cpu, m.cpu_props, m.machine_props) == ("tcg", "max", {}, {})
     assert m.kernel == guest.kernel and m.append == guest.append("poweroff")
+    assert (m.boot, m.rtc) == ({"strict": True}, {"base": "utc"})
     assert m.devices == [
         {"driver": "pcie-root-port", "id": "pci.1", "bus": "pcie.0", "chassis": 1},
-        {"driver": "virtio-blk-pci", "id": "vda", "drive": "drive-vda", "serial": "DESIGN1"},
+        {
+            "driver": "virtio-blk-pci",
+            "id": "vda",
+            "drive": "drive-vda",
+            "serial": "DESIGN1",
+            "write-cache": True,
+            "bootindex": 1,  # <boot dev='hd'/> is libvirt's default too
+        },
         {"driver": "ide-cd", "id": "sda", "drive": "drive-sda", "bus": "ide.0"},
         {"driver": "virtio-net-pci", "id": "net0", "netdev": "net-net0", "mac": "52:54:00:6b:3c:01"},
+        {"driver": "cirrus-vga", "id": "video0"},  # libvirt's video for a display without <video>
         {"driver": "virtio-balloon-pci", "id": "balloon0"},
+        {"driver": "qemu-xhci", "id": "usb"},  # libvirt's implicit USB controller on q35
     ]
     assert [b.props["driver"] for b in m.backends if b.kind == "blockdev"] == ["qcow2", "raw"]
-    assert conv.skipped == ["graphics vnc: hearth.qemu runs without a display"]
+    assert conv.skipped == [
+        "devices/graphics: hearth.qemu runs without a display (the video device is there)"
+    ]
+    assert conv.ignored == []
 
 
 def test_libvirt_meanings_are_kept() -> None:

@@ -1,0 +1,341 @@
+"""Devices beyond disks and NICs, each as libvirt's QEMU driver builds it.
+
+Includes the devices libvirt adds on its own when the XML is silent (a USB controller and a
+virtio balloon unless the XML says ``none``), so the guest sees the same board either way.
+Character devices get a host side hearth.qemu can own (a file, or nothing at all for a
+pty/socket nobody here would read); the guest sees the same port in every case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from hearth.domain import Domain
+from hearth.domain.devices import CharDevice
+from hearth.errors import NotSupported, ValidationError
+from hearth.qemu import devices as dev
+from hearth.qemu.machine import Machine
+from hearth.qemu.properties import Backend, Device, Parts, Scalar
+
+USB_MODELS = {
+    "piix3-uhci": "piix3-usb-uhci",
+    "piix4-uhci": "piix4-usb-uhci",
+    "ehci": "usb-ehci",
+    "ich9-ehci1": "ich9-usb-ehci1",
+    **{f"ich9-uhci{i}": f"ich9-usb-uhci{i}" for i in (1, 2, 3)},
+    "qemu-xhci": "qemu-xhci",
+    "nec-xhci": "nec-usb-xhci",
+}
+_UHCI_COMPANIONS = {"ich9-uhci1", "ich9-uhci2", "ich9-uhci3"}
+_XHCI = {"qemu-xhci", "nec-xhci"}
+VIDEO_MODELS = {
+    "vga": ("VGA", "VGA"),
+    "cirrus": ("cirrus-vga", "cirrus-vga"),
+    "virtio": ("virtio-vga", "virtio-gpu-pci"),
+    "qxl": ("qxl-vga", "qxl"),
+    "bochs": ("bochs-display", "bochs-display"),
+    "ramfb": ("ramfb", "ramfb"),
+}
+_WATCHDOGS = {"i6300esb": "i6300esb", "ib700": "ib700"}
+_WATCHDOG_ACTIONS = {"reset", "shutdown", "poweroff", "pause", "none", "inject-nmi"}
+
+
+def usb_controller_id(index: int) -> str:
+    """libvirt's id for USB controller ``index`` (``usb``, ``usb1``...), so ``bus=usb.0`` means the same."""
+    return "usb" if index == 0 else f"usb{index}"
+
+
+def default_usb_model(machine_type: str) -> str:
+    """libvirt's model for ``<controller type='usb'>`` without one (and for the implicit one)."""
+    return "qemu-xhci" if machine_type.startswith(("q35", "pc-q35")) else "piix3-uhci"
+
+
+def usb_controller(model: str, index: int, ports: int | None, startport: int | None) -> Device:
+    if model not in USB_MODELS:
+        raise NotSupported(f"USB controller model {model!r} is not supported by hearth.qemu")
+    device: Device = {"driver": USB_MODELS[model]}
+    if model in _UHCI_COMPANIONS:
+        device["masterbus"] = f"{usb_controller_id(index)}.0"
+        device["firstport"] = startport or 0
+        return device
+    if startport is not None:
+        raise ValidationError(f"<master startport> only belongs on an ICH9 UHCI companion, not {model}")
+    if ports is not None:
+        if model not in _XHCI:
+            raise NotSupported(f"ports= on USB controller {model} is not supported by hearth.qemu")
+        device["p2"] = device["p3"] = ports
+    device["id"] = usb_controller_id(index)
+    return device
+
+
+def implicit(domain: Domain, machine: Machine) -> None:
+    """What libvirt adds unless told ``none``: a USB controller and a virtio memory balloon."""
+    if not any(c.type == "usb" for c in domain.devices.controllers):
+        machine.devices.append(usb_controller(default_usb_model(machine.machine_type), 0, None, None))
+    balloon = domain.devices.memballoon
+    if balloon is None:
+        machine.add(dev.balloon("balloon0"))
+
+
+def balloon(domain: Domain, place: Callable[[Device, object], Device]) -> Parts:
+    found = domain.devices.memballoon
+    if found is None or found.model == "none":
+        return Parts()
+    if found.model != "virtio":
+        raise NotSupported(f"memballoon model {found.model!r} is not supported by hearth.qemu")
+    device: Device = {"driver": "virtio-balloon-pci", "id": "balloon0"}
+    if found.autodeflate is not None:
+        device["deflate-on-oom"] = found.autodeflate
+    if found.free_page_reporting is not None:
+        device["free-page-reporting"] = found.free_page_reporting
+    return Parts([], [place(device, found)])
+
+
+def videos(domain: Domain, place: Callable[[Device, object], Device]) -> list[Device]:
+    """The primary ``<video>`` is a VGA-compatible device, a secondary one is not (libvirt's rule)."""
+    out: list[Device] = []
+    items = list(domain.devices.videos)
+    if not items and domain.devices.graphics:
+        return [{"driver": "cirrus-vga", "id": "video0"}]  # libvirt's video for a display without <video>
+    primary = next((i for i, v in enumerate(items) if v.primary), 0)
+    for i, video in enumerate(items):
+        model = video.model or "vga"
+        if model == "none":
+            continue
+        if model not in VIDEO_MODELS:
+            raise NotSupported(f"video model {model!r} is not supported by hearth.qemu")
+        first, other = VIDEO_MODELS[model]
+        device: Device = {"driver": first if i == primary else other, "id": f"video{i}"}
+        if i != primary and model in ("vga", "cirrus", "bochs", "ramfb"):
+            raise ValidationError(f"video model {model!r} can only be the primary video device")
+        if model == "vga" and video.vram:
+            device["vgamem_mb"] = video.vram // 1024
+        if model == "qxl":
+            if video.ram:
+                device["ram_size"] = video.ram * 1024
+            if video.vram:
+                device["vram_size"] = video.vram * 1024
+            if video.vgamem:
+                device["vgamem_mb"] = video.vgamem // 1024
+        if model in ("virtio", "qxl") and video.heads:
+            device["max_outputs"] = video.heads
+        out.append(place(device, video))
+    # the primary goes first: QEMU's first VGA device is the boot display
+    if primary and out:
+        out.insert(0, out.pop(primary))
+    return out
+
+
+_INPUTS = {
+    ("tablet", "usb"): "usb-tablet",
+    ("mouse", "usb"): "usb-mouse",
+    ("keyboard", "usb"): "usb-kbd",
+    ("tablet", "virtio"): "virtio-tablet-pci",
+    ("mouse", "virtio"): "virtio-mouse-pci",
+    ("keyboard", "virtio"): "virtio-keyboard-pci",
+}
+_SOUNDS = {
+    "ich6": ("intel-hda", True),
+    "ich9": ("ich9-intel-hda", True),
+    "ac97": ("AC97", False),
+    "es1370": ("ES1370", False),
+    "sb16": ("sb16", False),
+    "usb": ("usb-audio", False),
+}
+AUDIODEV = "audio1"
+
+
+def inputs(domain: Domain, machine: Machine, place: Callable[[Device, object], Device]) -> None:
+    """PS/2 mouse and keyboard are part of the pc/q35 board; USB and virtio ones are devices."""
+    for i, item in enumerate(domain.devices.inputs):
+        bus = item.bus or ("ps2" if item.type in ("mouse", "keyboard") else "usb")
+        if bus == "ps2" and item.type in ("mouse", "keyboard"):
+            continue
+        driver = _INPUTS.get((str(item.type), bus))
+        if driver is None:
+            raise NotSupported(f"input {item.type} on bus {bus} is not supported by hearth.qemu")
+        machine.devices.append(place({"driver": driver, "id": f"input{i}"}, item))
+
+
+def sounds(domain: Domain, machine: Machine, place: Callable[[Device, object], Device]) -> None:
+    """Sound cards (with a duplex codec on HDA) playing into ``-audiodev none``, as libvirt
+    does without a display; the guest sees the same card."""
+    items = list(domain.devices.sounds)
+    if not items:
+        return
+    machine.backends.append(Backend("audiodev", {"driver": "none", "id": AUDIODEV}))
+    for i, sound in enumerate(items):
+        model = str(sound.model)
+        if model not in _SOUNDS:
+            raise NotSupported(f"sound model {model!r} is not supported by hearth.qemu")
+        driver, hda = _SOUNDS[model]
+        codecs = [c.get("type", "duplex") for c in sound.node.findall("codec")] or (["duplex"] if hda else [])
+        if codecs and not hda:
+            raise ValidationError(f"sound model {model!r} takes no <codec>")
+        device: Device = {"driver": driver, "id": f"sound{i}"}
+        if not hda:
+            device["audiodev"] = AUDIODEV
+        machine.devices.append(place(device, sound))
+        for j, codec in enumerate(codecs):
+            if codec not in ("duplex", "micro", "output"):
+                raise NotSupported(f"sound codec {codec!r} is not supported by hearth.qemu")
+            machine.devices.append(
+                {
+                    "driver": f"hda-{codec}",
+                    "id": f"sound{i}-codec{j}",
+                    "bus": f"sound{i}.0",
+                    "audiodev": AUDIODEV,
+                }
+            )
+
+
+def watchdogs(domain: Domain, machine: Machine, place: Callable[[Device, object], Device]) -> None:
+    for i, watchdog in enumerate(domain.devices.watchdogs):
+        model = watchdog.model
+        if model not in _WATCHDOGS:
+            raise NotSupported(f"watchdog model {model!r} is not supported by hearth.qemu")
+        action = watchdog.action or "reset"
+        if action not in _WATCHDOG_ACTIONS:
+            raise NotSupported(f"watchdog action {action!r} is not supported by hearth.qemu")
+        device: Device = {"driver": _WATCHDOGS[model], "id": f"watchdog{i}"}
+        machine.devices.append(place(device, watchdog) if model == "i6300esb" else device)
+        machine.actions["watchdog"] = action
+
+
+def _chardev(chr_dev: CharDevice, chardev_id: str, what: str) -> Backend:
+    """The host side of a guest port: a file is kept; a pty or socket becomes ``null``."""
+    kind = chr_dev.type or "pty"
+    if kind == "file":
+        if not chr_dev.source_path:
+            raise ValidationError(f"{what} of type file has no <source path>")
+        return Backend("chardev", {"backend": "file", "id": chardev_id, "path": chr_dev.source_path})
+    if kind in ("pty", "null", "unix", "spicevmc", "tcp", "udp", "vc"):
+        return Backend("chardev", {"backend": "null", "id": chardev_id})
+    raise NotSupported(f"{what} of type {kind!r} is not supported by hearth.qemu")
+
+
+def host_side_note(chr_dev: CharDevice, what: str) -> str | None:
+    kind = chr_dev.type or "pty"
+    return (
+        None if kind in ("file", "null") else f"{what}: {kind} host side is not connected (the port is there)"
+    )
+
+
+def parallels(domain: Domain, machine: Machine, skipped: list[str]) -> None:
+    for i, port in enumerate(domain.devices.parallels):
+        chardev = _chardev(port, f"chr-parallel{i}", f"parallel port {i}")
+        machine.backends.append(chardev)
+        machine.devices.append({"driver": "isa-parallel", "id": f"parallel{i}", "chardev": chardev.id})
+        note = host_side_note(port, f"parallel {i}")
+        if note:
+            skipped.append(note)
+
+
+def extra_serial(port: CharDevice, index: int, machine: Machine, skipped: list[str]) -> None:
+    chardev = _chardev(port, f"chr-serial{index}", f"serial port {index}")
+    machine.backends.append(chardev)
+    machine.devices.append(
+        {"driver": "isa-serial", "id": f"serial{index}", "chardev": chardev.id, "index": index}
+    )
+    note = host_side_note(port, f"serial {index}")
+    if note:
+        skipped.append(note)
+
+
+def usb_extras(domain: Domain, machine: Machine, skipped: list[str]) -> None:
+    """Smartcard readers (usb-ccid with a passthrough card), USB hubs and redirected USB ports."""
+    root = domain.node
+    for i, card in enumerate(root.findall("devices/smartcard")):
+        mode = card.get("mode")
+        if mode != "passthrough":
+            raise NotSupported(f"smartcard mode {mode!r} is not supported by hearth.qemu (only passthrough)")
+        reader = f"ccid{i}"
+        machine.devices.append({"driver": "usb-ccid", "id": reader})
+        chardev = _chardev(CharDevice(card), f"chr-smartcard{i}", f"smartcard {i}")
+        machine.backends.append(chardev)
+        machine.devices.append(
+            {
+                "driver": "ccid-card-passthru",
+                "id": f"smartcard{i}",
+                "chardev": chardev.id,
+                "bus": f"{reader}.0",
+            }
+        )
+        skipped.append(f"smartcard {i}: the card's host side is not connected (the reader is there)")
+    for i, hub in enumerate(root.findall("devices/hub")):
+        if hub.get("type") != "usb":
+            raise NotSupported(f"hub type {hub.get('type')!r} is not supported by hearth.qemu")
+        machine.devices.append({"driver": "usb-hub", "id": f"hub{i}"})
+    for i, redir in enumerate(root.findall("devices/redirdev")):
+        if redir.get("bus", "usb") != "usb":
+            raise NotSupported(f"redirdev bus {redir.get('bus')!r} is not supported by hearth.qemu")
+        chardev = _chardev(CharDevice(redir), f"chr-redir{i}", f"redirdev {i}")
+        machine.backends.append(chardev)
+        machine.devices.append({"driver": "usb-redir", "id": f"redir{i}", "chardev": chardev.id})
+        skipped.append(f"redirdev {i}: nothing on the host side is redirected (the port is there)")
+
+
+def channels(domain: Domain, machine: Machine, skipped: list[str], has_controller: bool) -> None:
+    """virtio channels: the guest's port exists (under its name); the host end is not connected."""
+    items = list(domain.devices.channels)
+    virtio = [c for c in items if (c.target_type or "virtio") == "virtio"]
+    if virtio and not has_controller:
+        machine.devices.append({"driver": "virtio-serial-pci", "id": "virtio-serial0"})
+    for i, channel in enumerate(items):
+        if (channel.target_type or "virtio") != "virtio":
+            raise NotSupported(f"channel target type {channel.target_type!r} is not supported by hearth.qemu")
+        chardev = _chardev(channel, f"chr-channel{i}", f"channel {i}")
+        machine.backends.append(chardev)
+        device: Device = {
+            "driver": "virtserialport",
+            "id": f"channel{i}",
+            "chardev": chardev.id,
+            "bus": "virtio-serial0.0",
+            "nr": i + 1,
+        }
+        if channel.target_name:
+            device["name"] = channel.target_name
+        machine.devices.append(device)
+        skipped.append(
+            f"channel {channel.type} {channel.target_name or ''}".strip() + ": host end not connected"
+        )
+
+
+def misc(domain: Domain, machine: Machine, place: Callable[[Device, object], Device]) -> None:
+    """rng, vsock, panic, iommu."""
+    for i, rng in enumerate(domain.devices.rngs):
+        if rng.model != "virtio" or rng.backend_model not in (None, "random"):
+            raise NotSupported(f"rng {rng.model}/{rng.backend_model} is not supported by hearth.qemu")
+        parts = dev.rng(f"rng{i}", source=rng.backend_path or "/dev/urandom")
+        machine.backends.extend(parts.backends)
+        machine.devices.extend(place(d, rng) for d in parts.devices)
+    root = domain.node
+    for i, vsock in enumerate(root.findall("devices/vsock")):
+        cid = vsock.find("cid")
+        if cid is None or cid.get("auto", "no") == "yes" or cid.get("address") is None:
+            raise NotSupported("a vsock needs a fixed <cid address> under hearth.qemu")
+        parts = dev.vsock(f"vsock{i}", int(str(cid.get("address"))))
+        machine.devices.extend(place(d, vsock) for d in parts.devices)
+    for panic in root.findall("devices/panic"):
+        model = panic.get("model", "isa")
+        if model not in ("isa", "pvpanic"):
+            raise NotSupported(f"panic model {model!r} is not supported by hearth.qemu")
+        machine.devices.append({"driver": "pvpanic", "id": "panic0"})
+    for iommu in root.findall("devices/iommu"):
+        if iommu.get("model") != "virtio":
+            raise NotSupported(
+                f"iommu model {iommu.get('model')!r} is not supported by hearth.qemu (only virtio)"
+            )
+        machine.devices.append(place({"driver": "virtio-iommu-pci", "id": "iommu0"}, iommu))
+
+
+def console_file(domain: Domain) -> Path | None:
+    """The file the first serial port (or the console standing for it) writes to, if any."""
+    for port in [*domain.devices.serials, *domain.devices.consoles]:
+        if port.type == "file" and port.source_path:
+            return Path(port.source_path)
+    return None
+
+
+__all__ = ["USB_MODELS", "VIDEO_MODELS", "Scalar"]
