@@ -69,12 +69,15 @@ def usb_controller(model: str, index: int, ports: int | None, startport: int | N
     return device
 
 
-def implicit(domain: Domain, machine: Machine) -> None:
-    """What libvirt adds unless told ``none``: a USB controller and a virtio memory balloon."""
+def implicit_usb(domain: Domain, machine: Machine) -> None:
+    """libvirt adds a USB controller unless one (or ``model='none'``) is given."""
     if not any(c.type == "usb" for c in domain.devices.controllers):
         machine.devices.append(usb_controller(default_usb_model(machine.machine_type), 0, None, None))
-    balloon = domain.devices.memballoon
-    if balloon is None:
+
+
+def implicit_balloon(domain: Domain, machine: Machine) -> None:
+    """libvirt adds a virtio memory balloon unless ``<memballoon model='none'/>`` says otherwise."""
+    if domain.devices.memballoon is None:
         machine.add(dev.balloon("balloon0"))
 
 

@@ -433,6 +433,7 @@ def machine_from_domain(
         )
     controllers, scsi, virtio_serial = _controllers(domain, machine_type, place)
     machine.devices.extend(controllers)
+    domain_devices.implicit_usb(domain, machine)
     if not scsi and any(
         d.target_bus == "scsi" or ((d.target_dev or "").startswith("sd") and not d.target_bus)
         for d in domain.devices.disks
@@ -460,7 +461,7 @@ def machine_from_domain(
     domain_devices.watchdogs(domain, machine, place)
     machine.add(domain_devices.balloon(domain, place))
     domain_devices.misc(domain, machine, place)
-    domain_devices.implicit(domain, machine)
+    domain_devices.implicit_balloon(domain, machine)
     _boot_order(domain, machine)
     _commandline(root, machine)
     # Last, so the specific refusals above come first: NotSupported for anything left unread.

@@ -22,7 +22,6 @@ _PROPS = {
     "mc146818rtc": ("lost_tick_policy", "base_year"),
     "kvm-pit": ("lost_tick_policy",),
     "isa-pit": ("lost_tick_policy",),
-    "ICH9-LPC": ("disable_s3", "disable_s4", "noreboot"),
     "PIIX4_PM": ("disable_s3", "disable_s4"),
     "cfi.pflash01": ("secure", "name"),
     "qemu-xhci": ("p2", "p3"),
@@ -49,6 +48,21 @@ def qtree(text: str) -> list[tuple[str, dict[str, str]]]:
             current.setdefault(prop.group(1), prop.group(2).strip())
         elif line.strip().startswith("bus:"):
             current = None
+    return out
+
+
+# QOM-only properties (not in ``info qtree``), read by qom-get from the board's devices.
+_QOM_PROPS = {"ICH9-LPC": ("disable_s3", "disable_s4", "noreboot")}
+
+
+def qom_props(execute: Execute) -> dict[str, dict[str, Any]]:
+    """The _QOM_PROPS of the board devices under /machine/unattached, by type."""
+    out: dict[str, dict[str, Any]] = {}
+    for child in execute("qom-list", {"path": "/machine/unattached"}):
+        kind = str(child.get("type", ""))[6:-1]
+        if kind in _QOM_PROPS:
+            path = f"/machine/unattached/{child['name']}"
+            out[kind] = {p: execute("qom-get", {"path": path, "property": p}) for p in _QOM_PROPS[kind]}
     return out
 
 
@@ -90,6 +104,7 @@ def facts(execute: Execute) -> dict[str, Any]:
         "devices": dict(sorted(endpoints.items())),
         "pci_bridges": {t: n for t, n in sorted(types.items()) if t in AUTO_PCI},
         "device_props": props,
+        "board_props": qom_props(execute),
         "machine": machine,
         "firmware": {"roms": roms, "flash": _flash(execute)},
         "boot": _boot(execute),

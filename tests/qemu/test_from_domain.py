@@ -83,6 +83,7 @@ def test_conversion_maps_every_device(guest: GuestImage, tmp_path: Path) -> None
     assert (m.boot, m.rtc) == ({"strict": True}, {"base": "utc"})
     assert m.devices == [
         {"driver": "pcie-root-port", "id": "pci.1", "bus": "pcie.0", "chassis": 1},
+        {"driver": "qemu-xhci", "id": "usb"},  # libvirt's implicit USB controller on q35
         {
             "driver": "virtio-blk-pci",
             "id": "vda",
@@ -95,7 +96,6 @@ def test_conversion_maps_every_device(guest: GuestImage, tmp_path: Path) -> None
         {"driver": "virtio-net-pci", "id": "net0", "netdev": "net-net0", "mac": "52:54:00:6b:3c:01"},
         {"driver": "cirrus-vga", "id": "video0"},  # libvirt's video for a display without <video>
         {"driver": "virtio-balloon-pci", "id": "balloon0"},
-        {"driver": "qemu-xhci", "id": "usb"},  # libvirt's implicit USB controller on q35
     ]
     assert [b.props["driver"] for b in m.backends if b.kind == "blockdev"] == ["qcow2", "raw"]
     assert conv.skipped == [
