@@ -26,11 +26,20 @@ def main() -> None:
     for o in outcomes:
         verdict = parity.verdict(o) if o.translated else f"refused: {o.refused}"
         extra = f" ({', '.join(o.differences)})" if verdict == "different" else ""
-        pci = " [pci topology differs]" if o.pci_bridges else ""
+        pci = (
+            " [pci layout identical]"
+            if o.pci_layout_same
+            else " [pci layout differs]"
+            if o.translated
+            else ""
+        )
         print(f"{o.name:28} {verdict}{extra}{pci} {o.seconds:.1f}s")
         if verdict == "both refused":
             print(f"{'':28} why: {parity.HOST_LIMITS.get(o.name, 'unexplained')}")
-    print(f"pci_topology_differs={sum(1 for o in outcomes if o.pci_bridges)} ({parity.PCI_TOPOLOGY_NOTE})")
+    print(
+        f"pci_layout_identical={sum(1 for o in outcomes if o.pci_layout_same)} of {len(translated)}"
+        f" (where it differs: {parity.PCI_TOPOLOGY_NOTE})"
+    )
     print(f"documents={len(outcomes)} translated={len(translated)}")
     print(f"seconds={time.monotonic() - started:.1f}")
     same = sum(1 for o in translated if parity.verdict(o) != "different")

@@ -164,6 +164,11 @@ def inputs(domain: Domain, machine: Machine, place: Callable[[Device, object], D
 def sounds(domain: Domain, machine: Machine, place: Callable[[Device, object], Device]) -> None:
     """Sound cards (with a duplex codec on HDA) playing into ``-audiodev none``, as libvirt
     does without a display; the guest sees the same card."""
+    for audio in domain.node.findall("devices/audio"):
+        if audio.get("type") != "none":
+            raise NotSupported(
+                f"<audio type={audio.get('type')!r}>: hearth.qemu plays sound into nothing (type none)"
+            )
     items = list(domain.devices.sounds)
     if not items:
         return
@@ -299,6 +304,12 @@ def channels(domain: Domain, machine: Machine, skipped: list[str], has_controlle
         }
         if channel.target_name:
             device["name"] = channel.target_name
+        addr = channel.address
+        if addr is not None:
+            if addr.type != "virtio-serial":
+                raise NotSupported(f"a {addr.type!r} address on a channel is not supported by hearth.qemu")
+            device["bus"] = f"virtio-serial{addr.controller or 0}.{addr.bus or 0}"
+            device["nr"] = int(addr.port or i + 1)
         machine.devices.append(device)
         skipped.append(
             f"channel {channel.type} {channel.target_name or ''}".strip() + ": host end not connected"
@@ -342,3 +353,70 @@ def console_file(domain: Domain) -> Path | None:
 
 
 __all__ = ["USB_MODELS", "VIDEO_MODELS", "Scalar"]
+
+
+# libvirt's order of PCI slot assignment on pc (i440fx), by kind of device.
+_PCI_CLASS_ORDER = (
+    ("controller", {"lsi53c895a", "virtio-scsi-pci", "virtio-serial-pci", "ich9-ahci", "pci-bridge",
+                    *USB_MODELS.values()}),
+    ("net", {"virtio-net-pci", "e1000", "e1000e", "rtl8139"}),
+    ("sound", {"intel-hda", "ich9-intel-hda", "AC97", "ES1370"}),
+    ("disk", {"virtio-blk-pci"}),
+    ("memballoon", {"virtio-balloon-pci"}),
+    ("rng", {"virtio-rng-pci"}),
+    ("watchdog", {"i6300esb"}),
+    ("video", {d for pair in VIDEO_MODELS.values() for d in pair} - {"ramfb"}),
+    ("input", {"virtio-tablet-pci", "virtio-mouse-pci", "virtio-keyboard-pci"}),
+    ("vsock", {"vhost-vsock-pci"}),
+    ("iommu", {"virtio-iommu-pci"}),
+)  # fmt: skip
+
+
+def pc_slots(machine: Machine, primary_video: Device | None) -> None:
+    """Give the PCI devices without an address the slots libvirt gives them on pc (i440fx):
+    the first USB controller at 01.2 (next to PIIX3), the primary video at 02, then the rest
+    in libvirt's order of kinds, each at the next free slot. Guests name NICs and remember
+    devices by slot, so the same domain must put them in the same place."""
+    root = [d for d in machine.devices if d.get("bus") in (None, "pci.0")]
+    taken = {_slot(d) for d in machine.devices if d.get("bus") == "pci.0" and "addr" in d}
+    usb = next((d for d in root if d.get("id") == "usb" and d["driver"] in USB_MODELS.values()), None)
+    if usb is not None and "addr" not in usb and "piix" in str(usb["driver"]):
+        usb.update(bus="pci.0", addr="0x1.0x2")
+    video = primary_video
+    if video is not None and "addr" not in video and video.get("bus") is None and 2 not in taken:
+        video.update(bus="pci.0", addr="0x2")
+        taken.add(2)
+    slot = 2
+    for _kind, drivers in _PCI_CLASS_ORDER:
+        for device in root:
+            if device["driver"] not in drivers or "addr" in device:
+                continue
+            while slot in taken or slot <= 1:
+                slot += 1
+            if not usb_companion_slot(machine, device, slot, "pci.0"):
+                device.update(bus="pci.0", addr=f"{slot:#x}")
+            taken.add(slot)
+
+
+def usb_companion_slot(machine: Machine, ehci: Device, slot: int, bus: str) -> bool:
+    """An ICH9 EHCI and its UHCI companions share one slot as libvirt lays them out (EHCI at
+    function 7, UHCI n at function n-1); False when ``ehci`` is not such a master."""
+    if ehci["driver"] != "ich9-usb-ehci1":
+        return False
+    ehci.update(bus=bus, addr=f"{slot:#x}.0x7")
+    for device in machine.devices:
+        driver = str(device["driver"])
+        if (
+            device.get("masterbus") == f"{ehci['id']}.0"
+            and driver.startswith("ich9-usb-uhci")
+            and "addr" not in device
+        ):
+            function = int(driver[-1]) - 1
+            device.update(bus=bus, addr=f"{slot:#x}.{function:#x}" if function else f"{slot:#x}")
+            if function == 0:
+                device["multifunction"] = True
+    return True
+
+
+def _slot(device: Device) -> int:
+    return int(str(device["addr"]).split(".")[0], 16)

@@ -20,6 +20,18 @@ from hearth.errors import NotSupported
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 TEXT = "#text"
 
+# Devices whose <alias> (a libvirt name, never guest-visible) may appear, and those whose
+# <address> the converter places (pci, drive, usb, virtio-serial, as the device takes).
+_ALIASED = (
+    "disk", "controller", "interface", "serial", "console", "parallel", "channel", "video",
+    "memballoon", "rng", "watchdog", "smartcard", "hub", "redirdev", "vsock", "input", "sound",
+)  # fmt: skip
+_ADDRESSED = (
+    "disk", "controller", "interface", "video", "memballoon", "rng", "watchdog", "vsock", "iommu",
+    "input", "sound", "channel",
+)  # fmt: skip
+_ADDRESS = "type domain bus slot function multifunction controller target unit port"
+
 # Element path (tags from below <domain>, "/"-joined) -> attributes read; TEXT: its text too.
 TRANSLATED: dict[str, frozenset[str]] = {
     k: frozenset(v.split())
@@ -141,48 +153,10 @@ TRANSLATED: dict[str, frozenset[str]] = {
         "devices/input": "type bus",
         "devices/sound": "model",
         "devices/sound/codec": "type",
+        "devices/audio": "id type",
         "devices/vsock/cid": "auto address",
-        **{
-            f"devices/{d}/alias": "name"
-            for d in (
-                "disk",
-                "controller",
-                "interface",
-                "serial",
-                "console",
-                "parallel",
-                "channel",
-                "video",
-                "memballoon",
-                "rng",
-                "watchdog",
-                "smartcard",
-                "hub",
-                "redirdev",
-                "vsock",
-            )
-        },
-        **{
-            f"devices/{d}/address": "type domain bus slot function multifunction controller target unit port"
-            for d in (
-                "disk",
-                "controller",
-                "interface",
-                "video",
-                "memballoon",
-                "rng",
-                "watchdog",
-                "smartcard",
-                "hub",
-                "redirdev",
-                "serial",
-                "console",
-                "channel",
-                "parallel",
-                "vsock",
-                "iommu",
-            )
-        },
+        **{f"devices/{d}/alias": "name" for d in _ALIASED},
+        **{f"devices/{d}/address": _ADDRESS for d in _ADDRESSED},
         "qemu:commandline": "",
         "qemu:commandline/qemu:arg": "value",
         "qemu:commandline/qemu:env": "name value",
@@ -192,7 +166,6 @@ TRANSLATED: dict[str, frozenset[str]] = {
 # Element path -> what is left out; reported in Conversion.skipped (the caller decides).
 SKIP: dict[str, str] = {
     "devices/graphics": "hearth.qemu runs without a display (the video device is there)",
-    "devices/audio": "sound devices play into nothing (audiodev none)",
 }
 # Element path -> why it has no effect on the QEMU process; reported in Conversion.ignored.
 IGNORE: dict[str, str] = {

@@ -48,7 +48,12 @@ _IMPLICIT_CONTROLLERS = {
     ("ccid", None),  # the usb-ccid reader is made with its smartcard
 }
 _SCSI_MODELS = {None: "lsi53c895a", "lsilogic": "lsi53c895a", "virtio-scsi": "virtio-scsi-pci"}
-_PCI_CONTROLLERS = {"pcie-pci-bridge": "pcie-pci-bridge", "pci-bridge": "pci-bridge"}
+_PCI_CONTROLLERS = {
+    "pcie-root-port": "pcie-root-port",
+    "pcie-to-pci-bridge": "pcie-pci-bridge",
+    "pci-bridge": "pci-bridge",
+    "dmi-to-pci-bridge": "i82801b11-bridge",
+}
 # libvirt's disk cache modes as (direct, no-flush, guest write cache)
 _CACHE = {
     "none": (True, False, True),
@@ -111,7 +116,8 @@ def _drive_address(disk: Disk, bus: str, index: int, machine_type: str) -> tuple
     return 0, 0, index  # sata: one port per disk
 
 
-def _disk(disk: Disk, machine_type: str, scsi: Mapping[int, str]) -> Parts:
+def _disk(disk: Disk, machine_type: str, scsi: Mapping[int, tuple[str, str]]) -> Parts:
+    """One ``<disk>``; ``scsi`` maps SCSI controller indexes to (device id, QEMU driver)."""
     target = disk.target_dev
     if not target:
         raise ValidationError("a disk without <target dev> cannot be placed")
@@ -142,8 +148,12 @@ def _disk(disk: Disk, machine_type: str, scsi: Mapping[int, str]) -> Parts:
         else:
             if ctl not in scsi:
                 raise ValidationError(f"disk {target} is on SCSI controller {ctl}, which the domain lacks")
-            controller_bus = f"{scsi[ctl]}.0"
-            extra["scsi-id"] = unit
+            scsi_id, scsi_driver = scsi[ctl]
+            controller_bus = f"{scsi_id}.0"
+            if scsi_driver == "virtio-scsi-pci":  # one target, the unit is the LUN (libvirt's layout)
+                extra.update({"channel": 0, "scsi-id": 0, "lun": unit})
+            else:
+                extra["scsi-id"] = unit
     elif bus != "virtio" or kind == "cdrom":
         raise NotSupported(f"{kind} {target}: bus {bus!r} is not supported by hearth.qemu")
     boot = disk.boot_order
@@ -284,6 +294,10 @@ def _placer(machine_type: str) -> Callable[[Device, object], Device]:
         if addr_el is None:
             return device
         addr = Address(addr_el)
+        if addr.type == "usb":
+            device["bus"] = f"{domain_devices.usb_controller_id(_hex(addr.bus, 'bus'))}.0"
+            device["port"] = str(addr.port)
+            return device
         if addr.type != "pci":
             raise NotSupported(
                 f"a {addr.type!r} address on {device['driver']} is not supported by hearth.qemu"
@@ -300,25 +314,39 @@ def _placer(machine_type: str) -> Callable[[Device, object], Device]:
     return place
 
 
+def _board_address(ctl: XMLObject, where: tuple[int, int, int], what: str) -> None:
+    """A built-in device can only be where the board has it (libvirt writes that address)."""
+    el = ctl.lookup()
+    addr_el = None if el is None else el.find("address")
+    if addr_el is None:
+        return
+    addr = Address(addr_el)
+    got = (_hex(addr.bus, "bus"), _hex(addr.slot, "slot"), _hex(addr.function, "function"))
+    if addr.type != "pci" or got != where:
+        raise NotSupported(f"{what} sits at 00:{where[1]:02x}.{where[2]}, not at the address given")
+
+
 def _controllers(
     domain: Domain, machine_type: str, place: Callable[[Device, object], Device]
-) -> tuple[list[Device], dict[int, str], bool]:
+) -> tuple[list[Device], dict[int, tuple[str, str]], bool]:
     """The controllers' devices, the SCSI controllers' ids by index, and whether a
     virtio-serial controller exists."""
     out: list[Device] = []
-    scsi: dict[int, str] = {}
+    scsi: dict[int, tuple[str, str]] = {}
     virtio_serial = False
     sata = 0
-    for ctl, index in zip(list(domain.devices.controllers), controller_indices(domain), strict=True):
+    numbered = list(zip(list(domain.devices.controllers), controller_indices(domain), strict=True))
+    # PCI buses first (by index, as libvirt emits them): devices name them as their bus.
+    numbered.sort(key=lambda pair: (pair[0].type != "pci", pair[1] if pair[0].type == "pci" else 0))
+    for ctl, index in numbered:
         key = (ctl.type, ctl.model)
         el = ctl.node
         model_name = el.find("model")
-        if (
-            model_name is not None
-            and ctl.model is not None
-            and model_name.get("name") not in (None, ctl.model)
-        ):
-            raise NotSupported(f"controller {ctl.type}/{ctl.model}: <model name={model_name.get('name')!r}>")
+        if model_name is not None and model_name.get("name") != _PCI_CONTROLLERS.get(str(ctl.model)):
+            raise NotSupported(
+                f"controller {ctl.type}/{ctl.model}: <model name={model_name.get('name')!r}> is not the QEMU"
+                " device hearth.qemu builds for it"
+            )
         if key in _IMPLICIT_CONTROLLERS:
             continue
         if key == ("pci", "pcie-root-port"):
@@ -327,11 +355,11 @@ def _controllers(
             if port is not None and port.get("port") is not None:
                 device["port"] = _hex(port.get("port"), "port")
             out.append(place(device, ctl))
-        elif ctl.type == "pci" and ctl.model in _PCI_CONTROLLERS:
+        elif ctl.type == "pci" and ctl.model in _PCI_CONTROLLERS and ctl.model != "pcie-root-port":
             out.append(place({"driver": _PCI_CONTROLLERS[ctl.model], "id": f"pci.{index}"}, ctl))
         elif ctl.type == "scsi" and ctl.model in _SCSI_MODELS:
-            scsi[index] = _device_id(ctl.alias, f"scsi{index}")
-            out.append(place({"driver": _SCSI_MODELS[ctl.model], "id": scsi[index]}, ctl))
+            scsi[index] = (_device_id(ctl.alias, f"scsi{index}"), _SCSI_MODELS[ctl.model])
+            out.append(place({"driver": scsi[index][1], "id": scsi[index][0]}, ctl))
         elif ctl.type == "usb":
             model = ctl.model or domain_devices.default_usb_model(machine_type)
             master = el.find("master")
@@ -339,7 +367,8 @@ def _controllers(
             out.append(place(domain_devices.usb_controller(model, index, ctl.ports, start), ctl))
         elif ctl.type == "sata" and ctl.model is None:
             if index == 0 and _is_q35(machine_type):
-                continue  # the board's own AHCI
+                _board_address(ctl, (0, 0x1F, 2), "the q35 board's own AHCI")
+                continue
             sata += 1
             out.append(place({"driver": "ich9-ahci", "id": f"sata{index}"}, ctl))
         elif ctl.type == "ide" and ctl.model is None and index == 0 and not _is_q35(machine_type):
@@ -438,7 +467,7 @@ def machine_from_domain(
         d.target_bus == "scsi" or ((d.target_dev or "").startswith("sd") and not d.target_bus)
         for d in domain.devices.disks
     ):
-        scsi[0] = "scsi0"  # libvirt adds a (model-less, so LSI) SCSI controller for SCSI disks
+        scsi[0] = ("scsi0", _SCSI_MODELS[None])  # libvirt adds a model-less (LSI) one for SCSI disks
         machine.devices.append({"driver": _SCSI_MODELS[None], "id": "scsi0"})
     for disk in domain.devices.disks:
         parts = _disk(disk, machine_type, scsi)
@@ -454,7 +483,8 @@ def machine_from_domain(
     _serials(domain, machine, skipped)
     domain_devices.parallels(domain, machine, skipped)
     domain_devices.channels(domain, machine, skipped, virtio_serial)
-    machine.devices.extend(domain_devices.videos(domain, place))
+    videos = domain_devices.videos(domain, place)
+    machine.devices.extend(videos)
     domain_devices.inputs(domain, machine, place)
     domain_devices.sounds(domain, machine, place)
     domain_devices.usb_extras(domain, machine, skipped)
@@ -462,6 +492,12 @@ def machine_from_domain(
     machine.add(domain_devices.balloon(domain, place))
     domain_devices.misc(domain, machine, place)
     domain_devices.implicit_balloon(domain, machine)
+    if not _is_q35(machine_type):
+        domain_devices.pc_slots(machine, videos[0] if videos else None)
+    else:  # q35's own USB 2 slot, where libvirt puts an unaddressed ICH9 EHCI set
+        ehci = next((d for d in machine.devices if d["driver"] == "ich9-usb-ehci1" and "addr" not in d), None)
+        if ehci is not None:
+            domain_devices.usb_companion_slot(machine, ehci, 0x1D, "pcie.0")
     _boot_order(domain, machine)
     _commandline(root, machine)
     # Last, so the specific refusals above come first: NotSupported for anything left unread.
@@ -481,6 +517,14 @@ def _serials(domain: Domain, machine: Machine, skipped: list[str]) -> None:
             )
     if not serials and not domain.devices.consoles:
         return
+    ports = [s.target_port for s in serials]
+    if len(ports) > 1 and None in ports:
+        raise NotSupported(
+            "serial ports with and without <target port>: libvirt numbers the unnumbered ones after"
+            " the highest given port; give each <serial> its <target port>"
+        )
+    if ports and ports[0] not in (None, 0):
+        raise NotSupported("the first <serial> must be port 0 under hearth.qemu (it is the console)")
     for i, extra in enumerate(serials[1:], start=1):
         domain_devices.extra_serial(extra, extra.target_port or i, machine, skipped)
 

@@ -103,12 +103,39 @@ def facts(execute: Execute) -> dict[str, Any]:
         "memory": {"base": memory["base-memory"], "numa": memdevs if len(memdevs) > 1 else []},
         "devices": dict(sorted(endpoints.items())),
         "pci_bridges": {t: n for t, n in sorted(types.items()) if t in AUTO_PCI},
+        "pci_layout": _pci_layout(execute),
         "device_props": props,
         "board_props": qom_props(execute),
         "machine": machine,
         "firmware": {"roms": roms, "flash": _flash(execute)},
         "boot": _boot(execute),
     }
+
+
+def _pci_layout(execute: Execute) -> list[tuple[int, int, int, int, int, int]]:
+    """Every PCI function as (bus, slot, function, class, vendor, device): where each device sits."""
+    out: list[tuple[int, int, int, int, int, int]] = []
+
+    def walk(devices: list[dict[str, Any]]) -> None:
+        for d in devices:
+            ids = d.get("id", {})
+            out.append(
+                (
+                    d["bus"],
+                    d["slot"],
+                    d["function"],
+                    d["class_info"]["class"],
+                    ids.get("vendor"),
+                    ids.get("device"),
+                )
+            )
+            bridge = d.get("pci_bridge")
+            if bridge:
+                walk(bridge.get("devices", []))
+
+    for bus in execute("query-pci", None):
+        walk(bus["devices"])
+    return sorted(out)
 
 
 def _flash(execute: Execute) -> list[tuple[str, bool]]:
@@ -140,7 +167,12 @@ def _boot(execute: Execute) -> list[tuple[str, int]]:
     return sorted(out)
 
 
+# Compared and reported apart: where PCI devices sit differs whenever the domain gives no
+# <address> (libvirt then adds root ports of its own), see parity.PCI_TOPOLOGY_NOTE.
+APART = ("pci_bridges", "pci_layout")
+
+
 def differences(ours: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
-    """The compared aspects that differ (``pci_bridges`` is reported apart, see AUTO_PCI)."""
+    """The compared aspects that differ (APART ones are reported on their own)."""
     keys = dict.fromkeys([*ours, *theirs])
-    return [key for key in keys if key != "pci_bridges" and ours.get(key) != theirs.get(key)]
+    return [key for key in keys if key not in APART and ours.get(key) != theirs.get(key)]

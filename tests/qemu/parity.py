@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -50,6 +51,7 @@ class Outcome:
     differences: list[str] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
     pci_bridges: tuple[Any, Any] | None = None
+    pci_layout_same: bool = False
     seconds: float = 0.0
 
 
@@ -97,8 +99,20 @@ def _libvirt_facts(conn: libvirt.virConnect, text: str) -> dict[str, Any]:
             dom.destroy()
 
 
+IMAGES = "/tmp/hearth-parity"  # corpus disk paths live here; each run makes them in its work dir
+
+
+def _make_images(text: str, work: Path) -> None:
+    """Empty images for the corpus document's disks (qcow2 or raw by its driver type)."""
+    for disk in parse(text).devices.disks:
+        path = disk.source_file
+        if path and path.startswith(str(work)) and not Path(path).exists():
+            fmt = "qcow2" if disk.driver_type == "qcow2" else "raw"
+            subprocess.run(["qemu-img", "create", "-q", "-f", fmt, path, "16M"], check=True)
+
+
 def _for_side(text: str, name: str, new_name: str, work: Path, nvram_root: str) -> str:
-    text = text.replace(f"<name>{name}</name>", f"<name>{new_name}</name>")
+    text = text.replace(f"<name>{name}</name>", f"<name>{new_name}</name>").replace(IMAGES, str(work))
     text = text.replace(f"{LIBVIRT_NVRAM}/{name}_VARS.fd", f"{nvram_root}/{new_name}_VARS.fd")
     return text.replace("/tmp/parport0", str(work / "parport0"))
 
@@ -124,6 +138,7 @@ def compare(paths: list[Path]) -> list[Outcome]:
             started = time.monotonic()
             with _workdir() as work:
                 ours_text = _for_side(text, name, name, work, str(work))
+                _make_images(ours_text, work)
                 try:
                     machine_from_domain(parse(ours_text), nvram_dir=work)
                 except HearthError as exc:
@@ -145,8 +160,10 @@ def compare(paths: list[Path]) -> list[Outcome]:
             diff = hardware.differences(ours, theirs)
             outcome = Outcome(path.stem, translated=True, differences=diff)
             outcome.detail = {k: {"hearth": ours.get(k), "libvirt": theirs.get(k)} for k in diff}
-            if "start" not in ours and "start" not in theirs and ours["pci_bridges"] != theirs["pci_bridges"]:
-                outcome.pci_bridges = (ours["pci_bridges"], theirs["pci_bridges"])
+            if "start" not in ours and "start" not in theirs:
+                if ours["pci_bridges"] != theirs["pci_bridges"]:
+                    outcome.pci_bridges = (ours["pci_bridges"], theirs["pci_bridges"])
+                outcome.pci_layout_same = ours["pci_layout"] == theirs["pci_layout"]
             outcome.seconds = time.monotonic() - started
             out.append(outcome)
     finally:

@@ -68,7 +68,15 @@ def test_ich9_companions_attach_to_the_ehci_master() -> None:
         "<controller type='usb' index='0' model='ich9-uhci1'><master startport='0'/></controller></devices>"
     )
     devices = _conv(body).machine.devices
-    assert devices[1] == {"driver": "ich9-usb-uhci1", "masterbus": "usb.0", "firstport": 0}
+    assert devices[0] == {"driver": "ich9-usb-ehci1", "id": "usb", "bus": "pci.0", "addr": "0x2.0x7"}
+    assert devices[1] == {
+        "driver": "ich9-usb-uhci1",
+        "masterbus": "usb.0",
+        "firstport": 0,
+        "bus": "pci.0",
+        "addr": "0x2",  # one slot with the EHCI, as libvirt lays them out
+        "multifunction": True,
+    }
 
 
 def test_cpu_model_and_feature_policies_become_flags() -> None:
