@@ -97,7 +97,7 @@ TRANSLATED: dict[str, frozenset[str]] = {
         "cpu/cache": "mode level",
         "cpu/numa": "",
         "cpu/numa/cell": "id cpus memory unit memAccess",
-        "clock": "offset adjustment basis",
+        "clock": "offset adjustment basis timezone start",
         "clock/timer": "name present tickpolicy track",
         "on_poweroff": TEXT,
         "on_reboot": TEXT,

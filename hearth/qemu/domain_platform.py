@@ -63,6 +63,17 @@ def clock(domain: Domain, machine: Machine, *, now: dt.datetime | None = None) -
         start = now or (dt.datetime.now(dt.UTC) if basis == "utc" else dt.datetime.now())
         seconds = int(el.get("adjustment", "0") or 0)
         rtc["base"] = (start + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+    elif offset == "timezone":
+        assert el is not None
+        zone = el.get("timezone")
+        if not zone:
+            raise ValidationError("<clock offset='timezone'> needs a timezone attribute")
+        rtc["base"] = "localtime"
+        machine.env["TZ"] = zone  # libvirt's way: QEMU's localtime is the process's TZ
+    elif offset == "absolute":
+        assert el is not None
+        start_at = dt.datetime.fromtimestamp(int(el.get("start", "0")), dt.UTC)
+        rtc["base"] = start_at.strftime("%Y-%m-%dT%H:%M:%S")
     else:
         raise NotSupported(f"<clock offset={offset!r}> is not supported by hearth.qemu")
     for timer in domain.clock.timers:

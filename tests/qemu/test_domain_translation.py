@@ -259,3 +259,10 @@ def test_every_node_of_every_corpus_document_is_accounted_for(path: Path, tmp_pa
             continue
         assert where in TRANSLATED, where
         assert set(map(str, el.attrib)) <= TRANSLATED[where], (where, dict(el.attrib))
+
+
+def test_clock_offsets_are_libvirt_s_rtc_bases() -> None:
+    zone = _conv("<clock offset='timezone' timezone='Europe/Paris'/>")
+    assert (zone.machine.rtc, zone.machine.env) == ({"base": "localtime"}, {"TZ": "Europe/Paris"})
+    absolute = _conv("<clock offset='absolute' start='1700000000'/>")
+    assert absolute.machine.rtc == {"base": "2023-11-14T22:13:20"}

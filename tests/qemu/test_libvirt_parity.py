@@ -8,11 +8,13 @@ firmware images and boot order. bench/parity.py prints the same run as figures.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 import pytest
 
-from tests.qemu import parity
+from tests.qemu import hardware, parity
+from tests.qemu._support import short_dir
 
 pytestmark = [pytest.mark.libvirtd, pytest.mark.guest]
 
@@ -47,3 +49,21 @@ def test_a_document_neither_side_can_start_is_refused_by_both_for_the_same_cause
     for o in outcomes:
         if parity.verdict(o) == "both refused":
             assert o.name in parity.HOST_LIMITS, f"{o.name}: {o.detail}"
+
+
+def test_the_pci_layout_is_libvirt_s_where_libvirt_adds_no_root_ports(outcomes: list[parity.Outcome]) -> None:
+    """On pc every slot is libvirt's; on q35 too once the domain carries its addresses."""
+    expected = {o.name for o in outcomes if o.name in parity.same_pci_layout_expected()}
+    assert {o.name for o in outcomes if o.pci_layout_same} >= expected - set(parity.HOST_LIMITS)
+
+
+def test_the_comparison_sees_a_different_guest() -> None:
+    """The facts are not blind: the same domain with another CPU model differs in the CPU only."""
+    text = (parity.CORPUS / "cpu-feature-policies.xml").read_text()
+    work = short_dir("hpar-")
+    try:
+        one = parity.hearth_facts(text, work / "a")
+        other = parity.hearth_facts(text.replace(">Haswell<", ">Westmere<"), work / "b")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert hardware.differences(one, other) == ["cpu"]
