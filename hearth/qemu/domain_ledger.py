@@ -36,7 +36,7 @@ _ADDRESS = "type domain bus slot function multifunction controller target unit p
 TRANSLATED: dict[str, frozenset[str]] = {
     k: frozenset(v.split())
     for k, v in {
-        "": "type id",
+        "": "type",
         "name": TEXT,
         "uuid": TEXT,
         "genid": TEXT,
@@ -45,7 +45,7 @@ TRANSLATED: dict[str, frozenset[str]] = {
         "memoryBacking": "",
         "memoryBacking/locked": "",
         "memoryBacking/nosharepages": "",
-        "vcpu": f"current placement {TEXT}",
+        "vcpu": f"current {TEXT}",
         "os": "firmware",
         "os/type": f"arch machine {TEXT}",
         "os/firmware": "",
@@ -89,8 +89,8 @@ TRANSLATED: dict[str, frozenset[str]] = {
         },
         "features/hyperv/spinlocks": "state retries",
         "features/hyperv/vendor_id": "state value",
-        "cpu": "mode match check migratable",
-        "cpu/model": f"fallback vendor_id {TEXT}",
+        "cpu": "mode migratable",
+        "cpu/model": f"vendor_id {TEXT}",
         "cpu/topology": "sockets dies cores threads",
         "cpu/feature": "policy name",
         "cpu/maxphysaddr": "mode bits",
@@ -182,6 +182,16 @@ IGNORE: dict[str, str] = {
     "on_lockfailure": "libvirt lock manager policy",
     "devices/memballoon/stats": "statistics polling is done by libvirt over QMP",
 }
+# Attributes with no effect on the QEMU process (path -> attribute -> why); in Conversion.ignored.
+IGNORE_ATTRS: dict[str, dict[str, str]] = {
+    "": {"id": "the id of a running libvirt domain"},
+    "cpu": {
+        "match": "libvirt's check of the model against the host CPU",
+        "check": "libvirt's check of the guest CPU against the host",
+    },
+    "cpu/model": {"fallback": "libvirt's choice when the host cannot run the model"},
+    "vcpu": {"placement": "host CPU placement by libvirt", "cpuset": "host CPU pinning by libvirt"},
+}
 # Attributes with no effect on QEMU, accepted wherever they appear.
 _ANY_ATTR = frozenset({"{http://www.w3.org/XML/1998/namespace}base"})
 
@@ -220,8 +230,11 @@ def account(root: etree._Element) -> tuple[list[str], list[str]]:
         known = TRANSLATED.get(path)
         if known is None:
             raise NotSupported(f"{where} is not supported by hearth.qemu", element=path)
+        inert = IGNORE_ATTRS.get(path, {})
         for attr in map(str, el.attrib):
-            if attr not in known and attr not in _ANY_ATTR:
+            if attr in inert:
+                ignored.append(f"{path}/@{attr}".lstrip("/") + f": {inert[attr]}")
+            elif attr not in known and attr not in _ANY_ATTR:
                 raise NotSupported(
                     f"{where}/@{attr!s} is not supported by hearth.qemu", element=path, attribute=str(attr)
                 )

@@ -13,7 +13,9 @@ guest (metadata, host-side policy, a display, the host end of a port) is listed 
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -425,6 +427,7 @@ def machine_from_domain(
         skipped.append(
             "currentMemory: libvirt sets the balloon target after start; the guest starts with <memory>"
         )
+    _check_emulator(domain.devices.emulator)
     place = _placer(machine_type)
     machine = Machine(
         name=domain.name,
@@ -503,6 +506,17 @@ def machine_from_domain(
     # Last, so the specific refusals above come first: NotSupported for anything left unread.
     left_out, ignored = account(root)
     return Conversion(machine, left_out + skipped, ignored)
+
+
+def _check_emulator(emulator: str | None, binary: str = "qemu-system-x86_64") -> None:
+    """``<emulator>`` must be the QEMU hearth.qemu runs (another binary is another guest)."""
+    if emulator is None:
+        return
+    ours = shutil.which(binary)
+    if ours is None or os.path.realpath(emulator) != os.path.realpath(ours):
+        raise NotSupported(
+            f"<emulator>{emulator}</emulator>: hearth.qemu runs {ours or binary}", emulator=emulator
+        )
 
 
 def _serials(domain: Domain, machine: Machine, skipped: list[str]) -> None:
