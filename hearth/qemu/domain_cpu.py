@@ -9,11 +9,13 @@ then timers, then Hyper-V) so both command lines read alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lxml import etree
 
 from hearth.domain import Domain
 from hearth.domain.xmlbuilder import unit_factor
+from hearth.domain.xmlio import parse_element
 from hearth.errors import NotSupported, ValidationError
 from hearth.qemu.machine import CpuTopology
 from hearth.qemu.properties import Backend, Scalar, Value
@@ -35,6 +37,20 @@ _HYPERV = {
     "avic": "hv-avic",
 }
 MiB = 1024 * 1024
+CPU_MAP = Path("/usr/share/libvirt/cpu_map")
+
+
+def libvirt_removed_features(model: str, cpu_map: Path = CPU_MAP) -> list[str]:
+    """Features QEMU's ``model`` has but libvirt's definition of it marks removed (libvirt turns
+    them off, e.g. ``EPYC,monitor=off``), read from libvirt's installed CPU map when present."""
+    path = cpu_map / f"x86_{model}.xml"
+    if not path.is_file():
+        return []
+    try:
+        root = parse_element(path.read_bytes(), what=str(path))
+    except ValidationError:
+        return []
+    return [str(f.get("name")) for f in root.iter("feature") if f.get("removed") == "yes" and f.get("name")]
 
 
 @dataclass
@@ -60,6 +76,8 @@ def guest_cpu(domain: Domain) -> GuestCpu:
     out = GuestCpu("qemu64")
     if mode == "custom":
         out.model = model or "qemu64"
+        for name in libvirt_removed_features(out.model):
+            out.props[name] = False
     elif mode == "host-passthrough":
         out.model = "host"
     elif mode == "maximum":

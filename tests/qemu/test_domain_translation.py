@@ -273,3 +273,9 @@ def test_clock_offsets_are_libvirt_s_rtc_bases() -> None:
     assert (zone.machine.rtc, zone.machine.env) == ({"base": "localtime"}, {"TZ": "Europe/Paris"})
     absolute = _conv("<clock offset='absolute' start='1700000000'/>")
     assert absolute.machine.rtc == {"base": "2023-11-14T22:13:20"}
+
+
+def test_a_model_libvirt_defines_without_a_feature_runs_without_it() -> None:
+    """libvirt's CPU map has EPYC without monitor, so libvirt runs EPYC,monitor=off."""
+    assert _opt(_argv(_conv("<cpu><model>EPYC</model></cpu>")), "-cpu") == ["EPYC,monitor=off"]
+    assert _opt(_argv(_conv("<cpu><model>Haswell</model></cpu>")), "-cpu") == ["Haswell"]
