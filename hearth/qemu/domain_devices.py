@@ -355,12 +355,12 @@ def console_file(domain: Domain) -> Path | None:
 __all__ = ["USB_MODELS", "VIDEO_MODELS", "Scalar"]
 
 
-# libvirt's order of PCI slot assignment on pc (i440fx), by kind of device.
+# libvirt's order of PCI address assignment, by kind of device (the same on pc and q35).
 _PCI_CLASS_ORDER = (
-    ("controller", {"lsi53c895a", "virtio-scsi-pci", "virtio-serial-pci", "ich9-ahci", "pci-bridge",
-                    *USB_MODELS.values()}),
     ("net", {"virtio-net-pci", "e1000", "e1000e", "rtl8139"}),
     ("sound", {"intel-hda", "ich9-intel-hda", "AC97", "ES1370"}),
+    ("controller", {"lsi53c895a", "virtio-scsi-pci", "virtio-serial-pci", "ich9-ahci", "pci-bridge",
+                    *USB_MODELS.values()}),
     ("disk", {"virtio-blk-pci"}),
     ("memballoon", {"virtio-balloon-pci"}),
     ("rng", {"virtio-rng-pci"}),
@@ -368,8 +368,27 @@ _PCI_CLASS_ORDER = (
     ("video", {d for pair in VIDEO_MODELS.values() for d in pair} - {"ramfb"}),
     ("input", {"virtio-tablet-pci", "virtio-mouse-pci", "virtio-keyboard-pci"}),
     ("vsock", {"vhost-vsock-pci"}),
-    ("iommu", {"virtio-iommu-pci"}),
 )  # fmt: skip
+# On q35, devices libvirt plugs into a PCIe root port; other PCI devices go behind a
+# pcie-pci-bridge (conventional PCI), except those built into the root complex.
+_PCIE = {
+    "virtio-net-pci", "e1000e", "virtio-scsi-pci", "virtio-serial-pci", "qemu-xhci", "nec-usb-xhci",
+    "virtio-blk-pci", "virtio-balloon-pci", "virtio-rng-pci", "virtio-gpu-pci", "virtio-tablet-pci",
+    "virtio-mouse-pci", "virtio-keyboard-pci", "vhost-vsock-pci", "ich9-ahci",
+}  # fmt: skip
+_Q35_INTEGRATED = {"ich9-intel-hda": 0x1B}
+
+
+def _unplaced(machine: Machine, root_bus: str) -> list[Device]:
+    """PCI devices without an address, in libvirt's order of assignment."""
+    out: list[Device] = []
+    for _kind, drivers in _PCI_CLASS_ORDER:
+        out += [
+            d
+            for d in machine.devices
+            if d["driver"] in drivers and "addr" not in d and d.get("bus") in (None, root_bus)
+        ]
+    return out
 
 
 def pc_slots(machine: Machine, primary_video: Device | None) -> None:
@@ -377,24 +396,111 @@ def pc_slots(machine: Machine, primary_video: Device | None) -> None:
     the first USB controller at 01.2 (next to PIIX3), the primary video at 02, then the rest
     in libvirt's order of kinds, each at the next free slot. Guests name NICs and remember
     devices by slot, so the same domain must put them in the same place."""
-    root = [d for d in machine.devices if d.get("bus") in (None, "pci.0")]
     taken = {_slot(d) for d in machine.devices if d.get("bus") == "pci.0" and "addr" in d}
-    usb = next((d for d in root if d.get("id") == "usb" and d["driver"] in USB_MODELS.values()), None)
-    if usb is not None and "addr" not in usb and "piix" in str(usb["driver"]):
+    usb = next((d for d in machine.devices if d.get("id") == "usb" and "addr" not in d), None)
+    if usb is not None and "piix" in str(usb["driver"]):
         usb.update(bus="pci.0", addr="0x1.0x2")
     video = primary_video
     if video is not None and "addr" not in video and video.get("bus") is None and 2 not in taken:
         video.update(bus="pci.0", addr="0x2")
         taken.add(2)
     slot = 2
-    for _kind, drivers in _PCI_CLASS_ORDER:
-        for device in root:
-            if device["driver"] not in drivers or "addr" in device:
-                continue
-            while slot in taken or slot <= 1:
+    for device in _unplaced(machine, "pci.0"):
+        if "addr" in device:
+            continue  # an ICH9 companion placed with its EHCI
+        while slot in taken or slot <= 1:
+            slot += 1
+        if not usb_companion_slot(machine, device, slot, "pci.0"):
+            device.update(bus="pci.0", addr=f"{slot:#x}")
+        taken.add(slot)
+
+
+def q35_slots(machine: Machine, primary_video: Device | None) -> None:
+    """libvirt's layout on q35 for devices without an address: the primary video at 00:01,
+    ICH9 sound at 00:1b, each PCIe device on a root port of its own (free declared ones
+    first, then new ones, plus one spare for hot-plug when any was added), conventional PCI
+    devices behind one pcie-pci-bridge, and the root ports packed eight to a slot."""
+    taken = {_slot(d) for d in machine.devices if d.get("bus") == "pcie.0" and "addr" in d} | {0, 0x1F}
+    video = primary_video
+    if video is not None and "addr" not in video and video.get("bus") is None and 1 not in taken:
+        video.update(bus="pcie.0", addr="0x1")
+        taken.add(1)
+    for device in machine.devices:
+        slot = _Q35_INTEGRATED.get(str(device["driver"]))
+        if slot is not None and "addr" not in device and device.get("bus") is None and slot not in taken:
+            device.update(bus="pcie.0", addr=f"{slot:#x}")
+            taken.add(slot)
+    ports = [d for d in machine.devices if d["driver"] == "pcie-root-port"]
+    used = {str(d.get("bus")) for d in machine.devices}
+    free = [p for p in ports if str(p["id"]) not in used]
+    indexes = [int(str(d["id"])[4:]) for d in machine.devices if str(d.get("id", "")).startswith("pci.")]
+    next_index = max(indexes, default=0) + 1
+    added: list[Device] = []
+
+    def port() -> Device:
+        nonlocal next_index
+        if free:
+            return free.pop(0)
+        new: Device = {"driver": "pcie-root-port", "id": f"pci.{next_index}", "chassis": next_index}
+        next_index += 1
+        added.append(new)
+        return new
+
+    todo = [d for d in _unplaced(machine, "pcie.0") if "addr" not in d]
+    conventional = [d for d in todo if d["driver"] not in _PCIE]
+    bridge = next((d for d in machine.devices if d["driver"] == "pcie-pci-bridge"), None)
+    bridge_port = port() if conventional and bridge is None else None
+    bridge_slot = 0
+    for device in todo:
+        if device["driver"] in _PCIE:
+            device.update(bus=port()["id"], addr="0x0")
+            continue
+        if bridge is None:
+            assert bridge_port is not None
+            bridge = {
+                "driver": "pcie-pci-bridge",
+                "id": f"pci.{next_index}",
+                "bus": bridge_port["id"],
+                "addr": "0x0",
+            }
+            next_index += 1
+            added.append(bridge)
+        bridge_slot += 1
+        device.update(bus=bridge["id"], addr=f"{bridge_slot:#x}")
+    if any(d["driver"] == "pcie-root-port" for d in added):
+        port()  # libvirt leaves one more root port free for hot-plug
+    _pack_root_ports(machine, added, taken)
+
+
+def _pack_root_ports(machine: Machine, added: list[Device], taken: set[int]) -> None:
+    first = next(
+        (i for i, d in enumerate(machine.devices) if d["driver"] != "pcie-root-port"), len(machine.devices)
+    )
+    machine.devices[first:first] = added
+    loose = sorted(
+        (
+            d
+            for d in machine.devices
+            if d["driver"] == "pcie-root-port" and "addr" not in d and d.get("bus") in (None, "pcie.0")
+        ),
+        key=lambda d: int(str(d["id"])[4:]),
+    )
+    slot = 1
+    for start in range(0, len(loose), 8):
+        while slot in taken:
+            slot += 1
+        group = loose[start : start + 8]
+        for function, device in enumerate(group):
+            device.update(bus="pcie.0", addr=f"{slot:#x}.{function:#x}" if function else f"{slot:#x}")
+            device.setdefault("port", (slot << 3) | function)
+            if function == 0 and len(group) > 1:
+                device["multifunction"] = True
+        taken.add(slot)
+    for device in machine.devices:
+        if device["driver"] == "virtio-iommu-pci" and "addr" not in device:
+            while slot in taken:
                 slot += 1
-            if not usb_companion_slot(machine, device, slot, "pci.0"):
-                device.update(bus="pci.0", addr=f"{slot:#x}")
+            device.update(bus="pcie.0", addr=f"{slot:#x}")
             taken.add(slot)
 
 

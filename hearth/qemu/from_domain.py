@@ -501,6 +501,7 @@ def machine_from_domain(
         ehci = next((d for d in machine.devices if d["driver"] == "ich9-usb-ehci1" and "addr" not in d), None)
         if ehci is not None:
             domain_devices.usb_companion_slot(machine, ehci, 0x1D, "pcie.0")
+        domain_devices.q35_slots(machine, videos[0] if videos else None)
     _boot_order(domain, machine)
     _commandline(root, machine)
     # Last, so the specific refusals above come first: NotSupported for anything left unread.

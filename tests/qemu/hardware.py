@@ -66,6 +66,35 @@ def qom_props(execute: Execute) -> dict[str, dict[str, Any]]:
     return out
 
 
+_BUS = re.compile(r"^(\s*)bus: (\S+)")
+
+
+def pci_placement(text: str) -> list[tuple[str, str, str]]:
+    """(bus, addr, device type) of every PCI device in ``info qtree``: which port or bridge each
+    device sits behind (``query-pci`` cannot see behind a root port before firmware runs)."""
+    out: list[tuple[str, str, str]] = []
+    buses: list[tuple[int, str]] = []
+    current: tuple[str, str] | None = None
+    for line in text.splitlines():
+        bus = _BUS.match(line)
+        if bus:
+            depth = len(bus.group(1))
+            buses = [b for b in buses if b[0] < depth] + [(depth, bus.group(2))]
+            current = None
+            continue
+        dev = _DEV.match(line)
+        if dev:
+            depth = len(dev.group(1))
+            buses = [b for b in buses if b[0] < depth]
+            current = (buses[-1][1] if buses else "", dev.group(2))
+            continue
+        prop = _PROP.match(line)
+        if prop and current is not None and prop.group(1) == "addr":
+            out.append((current[0], prop.group(2).strip(), current[1]))
+            current = None
+    return sorted(out)
+
+
 def _hmp(execute: Execute, command: str) -> str:
     return str(execute("human-monitor-command", {"command-line": command}))
 
@@ -86,7 +115,8 @@ def facts(execute: Execute) -> dict[str, Any]:
     hotpluggable = execute("query-hotpluggable-cpus", None)
     memory = execute("query-memory-size-summary", None)
     memdevs = sorted(d["size"] for d in execute("query-memdev", None))
-    tree = qtree(_hmp(execute, "info qtree"))
+    tree_text = _hmp(execute, "info qtree")
+    tree = qtree(tree_text)
     types = Counter(t for t, _ in tree)
     endpoints = Counter({t: n for t, n in types.items() if t not in AUTO_PCI})
     props = sorted((t, tuple((k, p.get(k)) for k in _PROPS[t])) for t, p in tree if t in _PROPS)
@@ -103,7 +133,7 @@ def facts(execute: Execute) -> dict[str, Any]:
         "memory": {"base": memory["base-memory"], "numa": memdevs if len(memdevs) > 1 else []},
         "devices": dict(sorted(endpoints.items())),
         "pci_bridges": {t: n for t, n in sorted(types.items()) if t in AUTO_PCI},
-        "pci_layout": _pci_layout(execute),
+        "pci_layout": [_pci_layout(execute), pci_placement(tree_text)],
         "device_props": props,
         "board_props": qom_props(execute),
         "machine": machine,

@@ -81,21 +81,32 @@ def test_conversion_maps_every_device(guest: GuestImage, tmp_path: Path) -> None
     assert (m.accel, m.cpu, m.cpu_props, m.machine_props) == ("tcg", "max", {}, {})
     assert m.kernel == guest.kernel and m.append == guest.append("poweroff")
     assert (m.boot, m.rtc) == ({"strict": True}, {"base": "utc"})
+    # libvirt's q35 layout: each PCIe device on a root port (the declared one first, then new
+    # ones plus a spare), the primary video at 00:01, root ports packed from 00:02.
+    ports = [
+        {"driver": "pcie-root-port", "id": f"pci.{i}", "bus": "pcie.0", "chassis": i}
+        | {"addr": "0x2" if i == 1 else f"0x2.{i - 1:#x}", "port": 15 + i}
+        for i in range(1, 6)
+    ]
+    ports[0]["multifunction"] = True
     assert m.devices == [
-        {"driver": "pcie-root-port", "id": "pci.1", "bus": "pcie.0", "chassis": 1},
-        {"driver": "qemu-xhci", "id": "usb"},  # libvirt's implicit USB controller on q35
+        *ports,
+        {"driver": "qemu-xhci", "id": "usb", "bus": "pci.2", "addr": "0x0"},  # libvirt's implicit one
         {
             "driver": "virtio-blk-pci",
             "id": "vda",
             "drive": "drive-vda",
             "serial": "DESIGN1",
             "write-cache": True,
+            "bus": "pci.3",
+            "addr": "0x0",
             "bootindex": 1,  # <boot dev='hd'/> is libvirt's default too
         },
         {"driver": "ide-cd", "id": "sda", "drive": "drive-sda", "bus": "ide.0"},
-        {"driver": "virtio-net-pci", "id": "net0", "netdev": "net-net0", "mac": "52:54:00:6b:3c:01"},
-        {"driver": "cirrus-vga", "id": "video0"},  # libvirt's video for a display without <video>
-        {"driver": "virtio-balloon-pci", "id": "balloon0"},
+        {"driver": "virtio-net-pci", "id": "net0", "netdev": "net-net0", "mac": "52:54:00:6b:3c:01"}
+        | {"bus": "pci.1", "addr": "0x0"},
+        {"driver": "cirrus-vga", "id": "video0", "bus": "pcie.0", "addr": "0x1"},  # libvirt's for a display
+        {"driver": "virtio-balloon-pci", "id": "balloon0", "bus": "pci.4", "addr": "0x0"},
     ]
     assert [b.props["driver"] for b in m.backends if b.kind == "blockdev"] == ["qcow2", "raw"]
     assert conv.skipped == [
@@ -148,7 +159,8 @@ def test_designed_domain_boots_under_qemu(guest: GuestImage, tmp_path: Path, sta
         blocks = {b["qdev"]: b for b in vm.query_block()}
         assert blocks["/machine/peripheral/vda/virtio-backend"]["inserted"]["file"].endswith("root.qcow2")
         assert blocks["sda"]["inserted"]["file"].endswith("media.iso")
-        assert {"vda", "net0", "balloon0", "pci.1"} <= vm.pci_device_ids()
+        peripherals = {c["name"] for c in vm.qmp.execute("qom-list", {"path": "/machine/peripheral"})}
+        assert {"vda", "net0", "balloon0", "pci.1"} <= peripherals
         vm.resume()
         # poweroff mode: the guest prints the marker and powers itself off.
         ended = vm.wait_exit(BOOT_TIMEOUT)
