@@ -234,7 +234,10 @@ def parallels(domain: Domain, machine: Machine, skipped: list[str]) -> None:
     for i, port in enumerate(domain.devices.parallels):
         chardev = _chardev(port, f"chr-parallel{i}", f"parallel port {i}")
         machine.backends.append(chardev)
-        machine.devices.append({"driver": "isa-parallel", "id": f"parallel{i}", "chardev": chardev.id})
+        device: Device = {"driver": "isa-parallel", "id": f"parallel{i}", "chardev": chardev.id}
+        if port.target_port is not None:
+            device["index"] = port.target_port
+        machine.devices.append(device)
         note = host_side_note(port, f"parallel {i}")
         if note:
             skipped.append(note)

@@ -110,7 +110,7 @@ TRANSLATED: dict[str, frozenset[str]] = {
         "devices/disk": "type device",
         "devices/disk/driver": "name type cache io discard detect_zeroes",
         "devices/disk/source": "file dev",
-        "devices/disk/target": "dev bus",
+        "devices/disk/target": "dev bus tray",
         "devices/disk/readonly": "",
         "devices/disk/shareable": "",
         "devices/disk/serial": TEXT,

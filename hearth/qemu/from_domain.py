@@ -135,6 +135,8 @@ def _disk(disk: Disk, machine_type: str, scsi: Mapping[int, tuple[str, str]]) ->
     if disk.driver_name not in (None, "qemu"):
         raise NotSupported(f"disk {target}: driver name {disk.driver_name!r} is not QEMU's")
     bus = disk.target_bus or _default_bus(target, kind)
+    if disk.target_tray not in (None, "closed"):
+        raise NotSupported(f"disk {target}: an open tray is not supported by hearth.qemu (eject after start)")
     index = _disk_index(target)
     controller_bus: str | None = None
     extra: dict[str, Scalar] = {}

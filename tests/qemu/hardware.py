@@ -197,8 +197,7 @@ def _boot(execute: Execute) -> list[tuple[str, int]]:
     return sorted(out)
 
 
-# Compared and reported apart: where PCI devices sit differs whenever the domain gives no
-# <address> (libvirt then adds root ports of its own), see parity.PCI_TOPOLOGY_NOTE.
+# Compared and reported apart (Outcome.pci_layout_same): where each PCI device sits.
 APART = ("pci_bridges", "pci_layout")
 
 

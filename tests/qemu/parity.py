@@ -37,10 +37,6 @@ HOST_LIMITS = {
     "memory-locked": "RLIMIT_MEMLOCK cannot be raised in this container (libvirt: 'cannot limit locked"
     " memory'; hearth.qemu refuses before starting QEMU, which would only warn and run unlocked)",
 }
-# Always different, and not counted: libvirt gives each PCI(e) device without an <address> its
-# own root port (pcie-root-port / pcie-pci-bridge it adds itself); hearth.qemu plugs such a
-# device into the root bus. Addresses written in the domain are kept by both.
-PCI_TOPOLOGY_NOTE = "libvirt adds root ports/bridges for devices without an <address>"
 
 
 @dataclass
@@ -62,17 +58,6 @@ def verdict(o: Outcome) -> str:
     if o.differences == ["start"] and all(str(v).startswith("refused") for v in o.detail["start"].values()):
         return "both refused"
     return "different"
-
-
-def same_pci_layout_expected() -> set[str]:
-    """Documents whose PCI layout must be libvirt's: pc boards, and q35 ones whose devices all
-    carry libvirt's addresses (as ``virsh dumpxml`` writes them)."""
-    out = set()
-    for path in corpus():
-        domain = parse(path.read_text())
-        if not (domain.os.machine or "pc").startswith(("q35", "pc-q35")) or path.stem.endswith("-defined"):
-            out.add(path.stem)
-    return out
 
 
 def corpus() -> list[Path]:
