@@ -125,6 +125,7 @@ def _workdir() -> Iterator[Path]:
 
 def compare(paths: list[Path]) -> list[Outcome]:
     prefix = unique_prefix("hp")
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)  # errors are raised, not printed
     conn = libvirt.open(SYSTEM_URI)
     out: list[Outcome] = []
     try:
