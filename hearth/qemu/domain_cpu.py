@@ -202,11 +202,54 @@ class Numa:
     memory_mib: int
 
 
-def numa(domain: Domain) -> Numa | None:
-    """Guest NUMA cells: one RAM backend and one ``-numa node`` per ``<cell>``."""
+_POLICIES = {"strict": "bind", "preferred": "preferred", "interleave": "interleave"}
+
+
+def host_nodes(nodeset: str) -> list[int]:
+    """libvirt's nodeset syntax (``0-2,^1,4``) as a sorted list of host NUMA nodes."""
+    chosen: set[int] = set()
+    dropped: set[int] = set()
+    for part in (p.strip() for p in nodeset.split(",")):
+        target = dropped if part.startswith("^") else chosen
+        part = part.lstrip("^")
+        try:
+            low, _, high = part.partition("-")
+            target.update(range(int(low), int(high or low) + 1))
+        except ValueError:
+            raise ValidationError(f"nodeset {nodeset!r} is not a list of NUMA node ranges") from None
+    return sorted(chosen - dropped)
+
+
+def _placement(el: etree._Element | None, where: str) -> dict[str, Value]:
+    """``host-nodes`` and ``policy`` of one numatune element, as libvirt sets them on a backend."""
+    if el is None:
+        return {}
+    mode = el.get("mode", "strict")
+    if el.get("placement", "static") != "static" or mode not in _POLICIES or not el.get("nodeset"):
+        raise NotSupported(
+            f"{where} (mode {mode!r}, placement {el.get('placement', 'static')!r}) is not supported by"
+            " hearth.qemu (a static nodeset with mode strict, preferred or interleave is)"
+        )
+    return {"host-nodes": host_nodes(str(el.get("nodeset"))), "policy": _POLICIES[mode]}
+
+
+def numa(domain: Domain, skipped: list[str]) -> Numa | None:
+    """Guest NUMA cells: one RAM backend and one ``-numa node`` per ``<cell>``, placed on the
+    host nodes ``<numatune>`` names (per cell by ``<memnode>``, else by ``<memory>``)."""
     cells = domain.node.findall("cpu/numa/cell")
+    tune = domain.node.find("numatune")
     if not cells:
+        if tune is not None:
+            skipped.append(
+                "numatune: without guest NUMA cells libvirt places memory with cgroups;"
+                " hearth.qemu leaves it to the host (the guest sees the same memory)"
+            )
         return None
+    default = _placement(None if tune is None else tune.find("memory"), "<numatune><memory>")
+    per_cell = {
+        str(m.get("cellid")): _placement(m, f"<numatune><memnode cellid={m.get('cellid')!r}>")
+        for m in ([] if tune is None else tune.findall("memnode"))
+    }
     nodes: list[dict[str, Value]] = []
     backends: list[Backend] = []
     total = 0
@@ -223,6 +266,7 @@ def numa(domain: Domain) -> Numa | None:
             "id": f"ram-node{node_id}",
             "size": mib * MiB,
         }
+        props.update(per_cell.get(str(node_id), default))
         access = cell.get("memAccess")
         if access is not None:
             if access not in ("shared", "private"):

@@ -420,7 +420,7 @@ def machine_from_domain(
     if current > top:
         raise ValidationError(f"<vcpu current='{current}'> is above the maximum {top}")
     cpu = domain_cpu.guest_cpu(domain)
-    numa = domain_cpu.numa(domain)
+    numa = domain_cpu.numa(domain, skipped)
     memory_mib = domain_cpu.round_up_mib(memory_kib)
     if numa is not None and numa.memory_mib != memory_mib:
         raise ValidationError(f"the NUMA cells hold {numa.memory_mib} MiB but <memory> is {memory_mib} MiB")

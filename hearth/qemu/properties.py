@@ -16,6 +16,7 @@ so hotplug and cold plug cannot drift apart, and the rendering rules live in one
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -203,6 +204,10 @@ def device_args(device: Mapping[str, Scalar]) -> list[str]:
 
 
 def backend_args(backend: Backend) -> list[str]:
+    """``-object`` with a list property goes as JSON: QEMU's dotted -object syntax has no lists."""
+    if backend.kind == "object" and any(isinstance(v, list | tuple) for v in backend.props.values()):
+        render_options(backend.kind, backend.props)  # the same checks on keys and values
+        return [f"-{backend.kind}", json.dumps(dict(backend.props), separators=(",", ":"))]
     return [f"-{backend.kind}", render_options(backend.kind, backend.props)]
 
 

@@ -114,7 +114,9 @@ def facts(execute: Execute) -> dict[str, Any]:
     topology = sorted(tuple(sorted((k, v) for k, v in c.get("props", {}).items())) for c in cpus)
     hotpluggable = execute("query-hotpluggable-cpus", None)
     memory = execute("query-memory-size-summary", None)
-    memdevs = sorted(d["size"] for d in execute("query-memdev", None))
+    memdevs = sorted(
+        (d["size"], tuple(d.get("host-nodes", [])), d.get("policy")) for d in execute("query-memdev", None)
+    )
     tree_text = _hmp(execute, "info qtree")
     tree = qtree(tree_text)
     types = Counter(t for t, _ in tree)

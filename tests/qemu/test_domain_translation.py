@@ -279,3 +279,18 @@ def test_a_model_libvirt_defines_without_a_feature_runs_without_it() -> None:
     """libvirt's CPU map has EPYC without monitor, so libvirt runs EPYC,monitor=off."""
     assert _opt(_argv(_conv("<cpu><model>EPYC</model></cpu>")), "-cpu") == ["EPYC,monitor=off"]
     assert _opt(_argv(_conv("<cpu><model>Haswell</model></cpu>")), "-cpu") == ["Haswell"]
+
+
+def test_numatune_places_each_cell_s_memory_on_host_nodes() -> None:
+    cpu = (
+        "<numatune><memory mode='strict' nodeset='0-3,^1'/><memnode cellid='1' mode='preferred' nodeset='0'/>"
+        "</numatune><cpu><topology sockets='2' cores='1' threads='1'/><numa>"
+        "<cell id='0' cpus='0' memory='64' unit='MiB'/><cell id='1' cpus='1' memory='64' unit='MiB'/>"
+        "</numa></cpu>"
+    )
+    objects = _opt(_argv(_conv(cpu, vcpu="<vcpu>2</vcpu>")), "-object")
+    assert objects == [
+        '{"qom-type":"memory-backend-ram","id":"ram-node0","size":67108864,"host-nodes":[0,2,3],"policy":"bind"}',
+        '{"qom-type":"memory-backend-ram","id":"ram-node1","size":67108864,"host-nodes":[0],"policy":"preferred"}',
+    ]
+    assert any(s.startswith("numatune:") for s in _conv("<numatune><memory nodeset='0'/></numatune>").skipped)
