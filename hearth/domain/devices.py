@@ -22,15 +22,18 @@ from hearth.domain.xmlbuilder import (
 from hearth.errors import ValidationError
 
 DISK_DEVICES = ("disk", "cdrom", "floppy", "lun")
-DISK_TYPES = ("file", "block", "network", "volume", "dir", "nvme", "vhostuser")
+# Closed sets from libvirt's schema (tests/domain/test_schema_choices.py compares them with the
+# installed one); NEWER_LIBVIRT lists what later libvirt schemas added (its 11.3 test corpus).
+DISK_TYPES = ("file", "block", "network", "volume", "dir", "nvme", "vhostuser", "vhostvdpa")
 NETWORK_DISK_PROTOCOLS = (
     "http", "https", "ftp", "ftps", "tftp", "nbd", "iscsi", "rbd", "sheepdog", "gluster", "vxhs",
-    "nfs",
+    "nfs", "ssh",
 )  # fmt: skip
+NEWER_LIBVIRT = frozenset({"vhostvdpa", "ssh"})
 MACVTAP_MODES = ("vepa", "bridge", "private", "passthrough")
 INTERFACE_TYPES = (
     "network", "bridge", "direct", "user", "ethernet", "vhostuser", "hostdev", "mcast", "server",
-    "client", "udp", "vdpa", "null", "vds",
+    "client", "udp", "vdpa", "null", "vds", "internal",
 )  # fmt: skip
 
 

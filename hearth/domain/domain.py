@@ -21,14 +21,8 @@ from hearth.domain.xmlbuilder import (
 )
 from hearth.errors import ValidationError
 
-LIFECYCLE_ACTIONS = (
-    "destroy",
-    "restart",
-    "preserve",
-    "rename-restart",
-    "coredump-destroy",
-    "coredump-restart",
-)
+LIFECYCLE_ACTIONS = ("destroy", "restart", "preserve", "rename-restart")
+CRASH_ACTIONS = (*LIFECYCLE_ACTIONS, "coredump-destroy", "coredump-restart")  # only on_crash dumps core
 BOOT_DEVICES = ("hd", "cdrom", "fd", "network")
 
 
@@ -215,7 +209,7 @@ class Domain(XMLObject):
     bootloader = Str("./bootloader")
     on_poweroff = Str("./on_poweroff", choices=LIFECYCLE_ACTIONS)
     on_reboot = Str("./on_reboot", choices=LIFECYCLE_ACTIONS)
-    on_crash = Str("./on_crash", choices=LIFECYCLE_ACTIONS)
+    on_crash = Str("./on_crash", choices=CRASH_ACTIONS)
     pm_suspend_to_mem = Bool("./pm/suspend-to-mem/@enabled")
     pm_suspend_to_disk = Bool("./pm/suspend-to-disk/@enabled")
 

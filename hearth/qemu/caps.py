@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ from typing import Any
 
 from hearth.errors import BackendError, NotFound
 
-_FORMAT = 3
+_FORMAT = 4
 _PROBE_TIMEOUT = 20.0
 # Options -device consumes itself rather than passing on as properties.
 DEVICE_GENERIC_KEYS = frozenset({"driver", "id", "bus"})
@@ -51,6 +52,7 @@ class Capabilities:
     device_props: Mapping[str, frozenset[str] | None]
     object_types: frozenset[str]
     object_props: Mapping[str, frozenset[str] | None]
+    options: Mapping[str, bool] = dataclasses.field(default_factory=dict)  # -name -> takes an argument
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class Capabilities:
             "device_props": {k: _list(v) for k, v in sorted(self.device_props.items())},
             "object_types": sorted(self.object_types),
             "object_props": {k: _list(v) for k, v in sorted(self.object_props.items())},
+            "options": dict(sorted(self.options.items())),
         }
 
     @classmethod
@@ -74,6 +77,7 @@ class Capabilities:
             device_props={k: _set(v) for k, v in data["device_props"].items()},
             object_types=frozenset(data["object_types"]),
             object_props={k: _set(v) for k, v in data["object_props"].items()},
+            options=dict(data["options"]),
         )
 
 
@@ -255,4 +259,24 @@ def probe(path: str) -> Capabilities:
         },
         object_types=objects,
         object_props={},
+        options=command_line_options(path),
     )
+
+
+def command_line_options(path: str) -> dict[str, bool]:
+    """The binary's options from its ``-help``: each one's name, and whether it takes an argument
+    (the help shows ``-name string`` before the description, ``-S`` alone)."""
+    try:
+        text = subprocess.run(
+            [path, "-help"], capture_output=True, text=True, timeout=_PROBE_TIMEOUT, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BackendError(f"{path} -help failed: {exc}", binary=path) from exc
+    options: dict[str, bool] = {}
+    for line in text.splitlines():
+        if not line.startswith("-") or line.startswith("-h or"):
+            continue
+        head = re.split(r"\s{2,}", line.strip(), maxsplit=1)[0]
+        name, _, arg = head.partition(" ")
+        options[name[1:]] = options.get(name[1:], False) or bool(arg.strip())
+    return options

@@ -22,6 +22,7 @@ from hearth.qemu.properties import (
     Device,
     Parts,
     Scalar,
+    Value,
     backend_args,
     check_name,
     check_text,
@@ -40,6 +41,9 @@ class Firmware:
 
     code: Path
     vars: Path | None = None
+    secure: bool = False  # the code needs SMM-protected flash (cfi.pflash01.secure=on)
+    vars_template: Path | None = None  # copied to ``vars`` at launch when that does not exist
+    code_read_only: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,14 +99,25 @@ class Machine:
     machine_props: dict[str, Scalar] = field(default_factory=dict)
     accel: str = "auto"
     cpu: str | None = None
+    cpu_props: dict[str, Scalar] = field(default_factory=dict)  # -cpu model,feature=on,...
     uuid: str | None = None
     kernel: Path | None = None
     initrd: Path | None = None
     append: str | None = None
     firmware: Firmware | None = None
+    bios: Path | None = None  # a ROM image (-bios), the other kind of firmware
+    boot: dict[str, Scalar] = field(default_factory=dict)  # -boot menu=on,strict=on,...
+    rtc: dict[str, Scalar] = field(default_factory=dict)  # -rtc base=utc,driftfix=slew
+    globals: list[tuple[str, str, Scalar]] = field(default_factory=list)  # (driver, property, value)
+    numa: list[dict[str, Value]] = field(default_factory=list)  # -numa node,... (backends hold memdevs)
+    mem_lock: bool = False
+    actions: dict[str, str] = field(default_factory=dict)  # -action reboot=shutdown,...
+    extra_args: list[str] = field(default_factory=list)  # <qemu:commandline>, checked whole (validate)
+    env: dict[str, str] = field(default_factory=dict)  # extra environment of the QEMU process
     backends: list[Backend] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
     console_log: Path | None = None
+    serial_console: bool = True  # False: no serial port at all (a domain without <serial>/<console>)
     pidfile: Path | None = None
     start_paused: bool = False
     pass_fds: list[int] = field(default_factory=list)
@@ -153,7 +168,7 @@ def render_argv(
     machine_props.update(m.machine_props)
     pflash: list[Backend] = []
     if m.firmware is not None:
-        pflash.append(_pflash_node("hearth-pflash0", m.firmware.code, read_only=True))
+        pflash.append(_pflash_node("hearth-pflash0", m.firmware.code, read_only=m.firmware.code_read_only))
         machine_props["pflash0"] = "hearth-pflash0"
         if m.firmware.vars is not None:
             pflash.append(_pflash_node("hearth-pflash1", m.firmware.vars, read_only=False))
@@ -161,11 +176,34 @@ def render_argv(
     args += ["-machine", render_options("machine", machine_props)]
     args += ["-accel", accel]
     if m.machine_type != "none":  # the empty board has no CPU to configure
-        args += ["-cpu", render_scalar(check_name(cpu, "cpu model"))]
+        cpu_arg = [render_scalar(check_name(cpu, "cpu model"))]
+        cpu_arg += [f"{check_name(k, 'cpu feature')}={render_scalar(v, k)}" for k, v in m.cpu_props.items()]
+        args += ["-cpu", ",".join(cpu_arg)]
+    if m.firmware is not None and m.firmware.secure:
+        args += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+    if m.bios is not None:
+        args += ["-bios", check_text(str(m.bios), "bios path")]
     args += ["-m", str(int(m.memory_mib))]
+    if m.mem_lock:
+        args += ["-overcommit", "mem-lock=on"]
     if m.machine_type != "none":
         args += ["-smp", _smp(m)]
+    for node in m.numa:
+        args += ["-numa", render_options("numa", {"type": "node", **node})]
     args += ["-nodefaults", "-no-user-config", "-display", "none"]
+    if m.rtc:
+        args += ["-rtc", render_options("rtc", {"base": "utc", **m.rtc})]
+    for driver, prop, value in m.globals:
+        check_name(driver, "global driver")
+        check_name(prop, "global property")
+        args += ["-global", f"driver={driver},property={prop},value={render_scalar(value, prop)}"]
+    if m.actions:
+        args += [
+            "-action",
+            ",".join(f"{check_name(k, 'action')}={check_name(v, k)}" for k, v in m.actions.items()),
+        ]
+    if m.boot:
+        args += ["-boot", render_options("boot", m.boot)]
     if m.kernel is not None:
         args += ["-kernel", check_text(str(m.kernel), "kernel path")]
     if m.initrd is not None:
@@ -192,7 +230,7 @@ def render_argv(
             }
         args += ["-chardev", render_options("chardev", props)]
         args += ["-mon", f"chardev={chardev_id},mode=control"]
-    if m.console_log is not None:
+    if m.console_log is not None and m.serial_console:
         console = {"backend": "file", "id": CONSOLE_CHARDEV, "path": str(m.console_log)}
         args += ["-chardev", render_options("chardev", console), "-serial", f"chardev:{CONSOLE_CHARDEV}"]
     for entry in m.fdsets:
@@ -205,6 +243,7 @@ def render_argv(
         args += backend_args(backend)
     for device in m.devices:
         args += device_args(device)
+    args += [check_text(a, "extra QEMU argument") for a in m.extra_args]
     return Argv(args=args, pass_fds=tuple(dict.fromkeys(pass_fds)))
 
 

@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,8 +130,12 @@ def running_cmdline(pid: int) -> list[str] | None:
     return raw.rstrip(b"\0").decode(errors="replace").split("\0")
 
 
-async def spawn(argv: Argv, *, cwd: Path, stdout: Path, stderr: Path) -> ChildProcess:
-    """Start QEMU in its own session, inheriting only the descriptors in ``argv.pass_fds``."""
+async def spawn(
+    argv: Argv, *, cwd: Path, stdout: Path, stderr: Path, env: Mapping[str, str] | None = None
+) -> ChildProcess:
+    """Start QEMU in its own session, inheriting only the descriptors in ``argv.pass_fds``.
+
+    ``env`` adds variables (``<qemu:env>``) to the manager's own environment."""
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -141,6 +146,7 @@ async def spawn(argv: Argv, *, cwd: Path, stdout: Path, stderr: Path) -> ChildPr
                 cwd=cwd,
                 pass_fds=argv.pass_fds,
                 start_new_session=True,
+                env={**os.environ, **env} if env else None,
             )
         except OSError as exc:
             raise BackendError(f"cannot start {argv.args[0]}: {exc}", argv=argv.args) from exc

@@ -16,6 +16,7 @@ so hotplug and cold plug cannot drift apart, and the rendering rules live in one
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,7 +31,7 @@ Props: TypeAlias = Mapping[str, Value]
 # A device is its driver plus flat properties: {"driver": "virtio-blk-pci", "drive": "hd0"}.
 Device: TypeAlias = dict[str, Scalar]
 
-BackendKind = Literal["blockdev", "netdev", "object", "chardev", "fsdev"]
+BackendKind = Literal["blockdev", "netdev", "object", "chardev", "fsdev", "audiodev"]
 
 # The key each option takes as its unnamed first element, and whether the option is parsed
 # by QEMU's keyval parser (lists as key.N) or by QemuOpts (lists as a repeated key).
@@ -41,7 +42,11 @@ _IMPLIED: dict[str, str | None] = {
     "object": "qom-type",
     "chardev": "backend",
     "fsdev": "fsdriver",
+    "audiodev": "driver",
     "machine": "type",
+    "numa": "type",
+    "rtc": None,
+    "boot": None,
 }
 _TYPE_KEY: dict[str, str] = {
     "device": "driver",
@@ -50,7 +55,9 @@ _TYPE_KEY: dict[str, str] = {
     "object": "qom-type",
     "chardev": "backend",
     "fsdev": "fsdriver",
+    "audiodev": "driver",
     "machine": "type",
+    "numa": "type",
 }
 _KEYVAL = frozenset({"blockdev", "object"})
 
@@ -176,13 +183,15 @@ def render_options(option: str, props: Props) -> str:
     if option not in _IMPLIED:
         raise ValidationError(f"unknown option kind {option!r}")
     implied = _IMPLIED[option]
-    type_key = _TYPE_KEY[option]
-    if type_key not in props:
-        raise ValidationError(f"-{option} needs a {type_key!r} property", props=_safe(props))
+    type_key = _TYPE_KEY.get(option)
     parts: list[str] = []
     rest = dict(props)
-    type_name = check_name(rest.pop(type_key), f"{option} {type_key}")
-    parts.append(type_name if implied else f"{type_key}={type_name}")
+    type_name = option
+    if type_key is not None:  # options such as -boot have no type element
+        if type_key not in props:
+            raise ValidationError(f"-{option} needs a {type_key!r} property", props=_safe(props))
+        type_name = check_name(rest.pop(type_key), f"{option} {type_key}")
+        parts.append(type_name if implied else f"{type_key}={type_name}")
     if option == "device" and any(isinstance(v, Mapping | list | tuple) for v in rest.values()):
         raise ValidationError(f"device {type_name!r} properties must be flat scalars")
     for key, value in _flatten(rest, "", repeat_lists=option not in _KEYVAL):
@@ -195,6 +204,10 @@ def device_args(device: Mapping[str, Scalar]) -> list[str]:
 
 
 def backend_args(backend: Backend) -> list[str]:
+    """``-object`` with a list property goes as JSON: QEMU's dotted -object syntax has no lists."""
+    if backend.kind == "object" and any(isinstance(v, list | tuple) for v in backend.props.values()):
+        render_options(backend.kind, backend.props)  # the same checks on keys and values
+        return [f"-{backend.kind}", json.dumps(dict(backend.props), separators=(",", ":"))]
     return [f"-{backend.kind}", render_options(backend.kind, backend.props)]
 
 

@@ -10,6 +10,7 @@ at a node nobody defined) that QEMU reports in less obvious ways.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from difflib import get_close_matches
 from pathlib import Path
@@ -27,6 +28,10 @@ _REFERENCES = {
     "fsdev": "fsdev",
     "rng": "object",
 }
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _hint(wrong: str, choices: Iterable[str]) -> str:
@@ -100,6 +105,49 @@ def object_types(backends: Iterable[Backend]) -> list[str]:
     return [b.type for b in backends if b.kind == "object"]
 
 
+# Options hearth.qemu itself owns: passing them again would take the VM out of its hands.
+_MANAGED_OPTIONS = frozenset(
+    {"qmp", "qmp-pretty", "monitor", "mon", "daemonize", "pidfile", "name", "uuid", "S", "incoming",
+     "runas", "chroot", "nodefaults", "no-user-config", "display", "accel", "machine", "M", "enable-kvm"}
+)  # fmt: skip
+
+
+def check_extra_args(args: list[str], caps: Capabilities) -> None:
+    """``<qemu:commandline>`` arguments: each option one the installed QEMU has, each value its
+    own argv element (never glued onto another option), a ``-device``/``-global`` naming a
+    driver QEMU knows."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name = arg[1:].lstrip("-")
+        if not arg.startswith("-") or name not in caps.options:
+            raise ValidationError(
+                f"extra QEMU argument {arg!r} is not an option of this QEMU"
+                + (f" (after {args[i - 1]!r})" if i else "")
+                + _hint(name, caps.options),
+                argument=arg,
+            )
+        if name in _MANAGED_OPTIONS:
+            raise ValidationError(f"extra QEMU argument {arg!r} would replace what hearth.qemu manages")
+        i += 1
+        if not caps.options[name]:
+            continue
+        if i == len(args):
+            raise ValidationError(f"extra QEMU option {arg!r} needs a value after it")
+        value = args[i]
+        if _CONTROL_CHARS.search(value):
+            raise ValidationError(f"the value of extra option {arg!r} contains a control character")
+        if name in ("device", "global") and not value.startswith("{"):
+            head = value.split(",", 1)[0]
+            driver = head[len("driver=") :] if head.startswith("driver=") else head
+            if name == "global" and not head.startswith("driver="):
+                driver = head.split(".", 1)[0]
+            if driver not in caps.device_props:
+                hint = _hint(driver, caps.device_props)
+                raise ValidationError(f"extra {arg} {value!r}: unknown device driver {driver!r}{hint}")
+        i += 1
+
+
 def check_machine(machine: Machine, caps: Capabilities) -> None:
     """Raise one clear ``ValidationError`` for the first thing wrong with ``machine``."""
     m = machine
@@ -111,6 +159,10 @@ def check_machine(machine: Machine, caps: Capabilities) -> None:
         )
     if m.cpu is not None and m.cpu not in caps.cpu_models | {"host", "max"}:
         raise ValidationError(f"unknown cpu model {m.cpu!r}{_hint(m.cpu, caps.cpu_models)}", cpu=m.cpu)
+    check_extra_args(m.extra_args, caps)
+    for key in m.env:
+        if not _ENV_NAME.match(key):
+            raise ValidationError(f"environment variable name {key!r} is not valid")
     if m.kernel is None and (m.initrd is not None or m.append is not None):
         raise ValidationError("an initrd or kernel command line needs a kernel")
     for path, what in ((m.kernel, "kernel"), (m.initrd, "initrd")):
@@ -118,8 +170,12 @@ def check_machine(machine: Machine, caps: Capabilities) -> None:
             check_file(path, what)
     if m.firmware is not None:
         check_file(m.firmware.code, "firmware code")
-        if m.firmware.vars is not None:
+        if m.firmware.vars is not None and (m.firmware.vars_template is None or m.firmware.vars.exists()):
             check_file(m.firmware.vars, "firmware vars")
+        elif m.firmware.vars_template is not None:
+            check_file(m.firmware.vars_template, "firmware vars template")
+    if m.bios is not None:
+        check_file(m.bios, "bios")
     defined: dict[str, set[str]] = {kind: set() for kind in _REFERENCES.values()}
     for backend in m.backends:
         check_backend(backend, caps)

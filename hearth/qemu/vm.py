@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import resource
 import signal
 import socket
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -32,6 +33,7 @@ from hearth.errors import (
 from hearth.qemu import caps as caps_mod
 from hearth.qemu import devices
 from hearth.qemu.accel import Accel, resolve
+from hearth.qemu.firmware import ensure_nvram
 from hearth.qemu.machine import CONSOLE_CHARDEV, Machine, QmpFd, QmpSocket, render_argv
 from hearth.qemu.process import AttachedProcess, ProcessExit, QemuProcess, running_cmdline, spawn, zombie_exit
 from hearth.qemu.properties import Backend, Parts, Value
@@ -45,6 +47,25 @@ _DELETE = {
     "netdev": ("netdev_del", "id"),
     "object": ("object-del", "id"),
 }
+
+
+def _allow_memory_lock(needed: int) -> None:
+    """Raise this process's RLIMIT_MEMLOCK (inherited by QEMU) so ``mem-lock=on`` can lock the
+    guest's RAM; QEMU itself only warns when it cannot, so an unlockable guest is refused here."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+    want = resource.RLIM_INFINITY
+    try:
+        resource.setrlimit(resource.RLIMIT_MEMLOCK, (want, want))
+        return
+    except (ValueError, OSError):
+        pass
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        raise NotSupported(
+            f"locking the guest's memory (<memoryBacking><locked/>) needs RLIMIT_MEMLOCK of at least"
+            f" {needed // MiB} MiB, but this process may lock only {hard // 1024} KiB",
+            limit=hard,
+        )
+    resource.setrlimit(resource.RLIMIT_MEMLOCK, (hard, hard))
 
 
 class VMState(StrEnum):
@@ -140,6 +161,10 @@ class VM:
             machine, pidfile=runtime.pidfile, console_log=machine.console_log or runtime.console_log
         )
         render_argv(m, accel=accel, binary=binary)  # the remaining checks, before anything is touched
+        if m.mem_lock:
+            _allow_memory_lock(m.memory_mib * MiB)
+        if m.firmware is not None and m.firmware.vars is not None:
+            ensure_nvram(m.firmware.vars, m.firmware.vars_template)
         runtime.prepare()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -150,7 +175,9 @@ class VM:
                 monitors=[QmpFd(theirs.fileno()), QmpSocket(runtime.qmp_socket)],
             )
             runtime.write_launch(argv.args, accel)
-            proc = await spawn(argv, cwd=runtime.root, stdout=runtime.stdout_log, stderr=runtime.stderr_log)
+            proc = await spawn(
+                argv, cwd=runtime.root, stdout=runtime.stdout_log, stderr=runtime.stderr_log, env=m.env
+            )
         except BaseException:
             ours.close()
             raise

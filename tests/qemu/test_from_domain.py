@@ -27,7 +27,7 @@ DOMAIN = """\
     <cmdline>{cmdline}</cmdline>
   </os>
   <features><acpi/><apic/></features>
-  <cpu mode="host-model"/>
+  <cpu mode="maximum"/>
   <devices>
     <disk type="file" device="disk">
       <driver name="qemu" type="qcow2"/>
@@ -78,17 +78,41 @@ def test_conversion_maps_every_device(guest: GuestImage, tmp_path: Path) -> None
         1,
         "q35",
     )
-    assert (m.accel, m.cpu, m.machine_props) == ("tcg", None, {})
+    assert (m.accel, m.cpu, m.cpu_props, m.machine_props) == ("tcg", "max", {}, {})
     assert m.kernel == guest.kernel and m.append == guest.append("poweroff")
+    assert (m.boot, m.rtc) == ({"strict": True}, {"base": "utc"})
+    # libvirt's q35 layout: each PCIe device on a root port (the declared one first, then new
+    # ones plus a spare), the primary video at 00:01, root ports packed from 00:02.
+    ports = [
+        {"driver": "pcie-root-port", "id": f"pci.{i}", "bus": "pcie.0", "chassis": i}
+        | {"addr": "0x2" if i == 1 else f"0x2.{i - 1:#x}", "port": 15 + i}
+        for i in range(1, 6)
+    ]
+    ports[0]["multifunction"] = True
     assert m.devices == [
-        {"driver": "pcie-root-port", "id": "pci.1", "bus": "pcie.0", "chassis": 1},
-        {"driver": "virtio-blk-pci", "id": "vda", "drive": "drive-vda", "serial": "DESIGN1"},
+        *ports,
+        {"driver": "qemu-xhci", "id": "usb", "bus": "pci.2", "addr": "0x0"},  # libvirt's implicit one
+        {
+            "driver": "virtio-blk-pci",
+            "id": "vda",
+            "drive": "drive-vda",
+            "serial": "DESIGN1",
+            "write-cache": True,
+            "bus": "pci.3",
+            "addr": "0x0",
+            "bootindex": 1,  # <boot dev='hd'/> is libvirt's default too
+        },
         {"driver": "ide-cd", "id": "sda", "drive": "drive-sda", "bus": "ide.0"},
-        {"driver": "virtio-net-pci", "id": "net0", "netdev": "net-net0", "mac": "52:54:00:6b:3c:01"},
-        {"driver": "virtio-balloon-pci", "id": "balloon0"},
+        {"driver": "virtio-net-pci", "id": "net0", "netdev": "net-net0", "mac": "52:54:00:6b:3c:01"}
+        | {"bus": "pci.1", "addr": "0x0"},
+        {"driver": "cirrus-vga", "id": "video0", "bus": "pcie.0", "addr": "0x1"},  # libvirt's for a display
+        {"driver": "virtio-balloon-pci", "id": "balloon0", "bus": "pci.4", "addr": "0x0"},
     ]
     assert [b.props["driver"] for b in m.backends if b.kind == "blockdev"] == ["qcow2", "raw"]
-    assert conv.skipped == ["graphics vnc: hearth.qemu runs without a display"]
+    assert conv.skipped == [
+        "devices/graphics: hearth.qemu runs without a display (the video device is there)"
+    ]
+    assert conv.ignored == []
 
 
 def test_libvirt_meanings_are_kept() -> None:
@@ -135,7 +159,8 @@ def test_designed_domain_boots_under_qemu(guest: GuestImage, tmp_path: Path, sta
         blocks = {b["qdev"]: b for b in vm.query_block()}
         assert blocks["/machine/peripheral/vda/virtio-backend"]["inserted"]["file"].endswith("root.qcow2")
         assert blocks["sda"]["inserted"]["file"].endswith("media.iso")
-        assert {"vda", "net0", "balloon0", "pci.1"} <= vm.pci_device_ids()
+        peripherals = {c["name"] for c in vm.qmp.execute("qom-list", {"path": "/machine/peripheral"})}
+        assert {"vda", "net0", "balloon0", "pci.1"} <= peripherals
         vm.resume()
         # poweroff mode: the guest prints the marker and powers itself off.
         ended = vm.wait_exit(BOOT_TIMEOUT)

@@ -69,14 +69,19 @@ def test_blockdev_nested_maps_become_dotted_keys_with_explicit_driver() -> None:
     ]
 
 
-def test_lists_are_indexed_for_keyval_options_and_repeated_for_qemuopts() -> None:
+def test_lists_go_as_json_for_objects_indexed_for_blockdev_and_repeated_for_qemuopts() -> None:
+    # QEMU 7.2 refuses host-nodes.0=0 in the dotted -object syntax ("Invalid parameter"); JSON it takes.
     obj = Backend(
         "object", {"qom-type": "memory-backend-ram", "id": "m0", "size": 1024, "host-nodes": [0, 1]}
     )
     assert backend_args(obj) == [
         "-object",
-        "memory-backend-ram,id=m0,size=1024,host-nodes.0=0,host-nodes.1=1",
+        '{"qom-type":"memory-backend-ram","id":"m0","size":1024,"host-nodes":[0,1]}',
     ]
+    with pytest.raises(ValidationError, match="control character"):
+        backend_args(Backend("object", {"qom-type": "x", "id": "m0", "l": ["a\nb"]}))
+    node = Backend("blockdev", {"driver": "quorum", "node-name": "q", "children": ["a", "b"]})
+    assert backend_args(node) == ["-blockdev", "driver=quorum,node-name=q,children.0=a,children.1=b"]
     net = Backend("netdev", {"type": "user", "id": "n0", "hostfwd": ["tcp::2222-:22", "tcp::8080-:80"]})
     assert backend_args(net) == ["-netdev", "user,id=n0,hostfwd=tcp::2222-:22,hostfwd=tcp::8080-:80"]
 

@@ -69,11 +69,12 @@ def test_the_domain_topology_reaches_the_machine() -> None:
     assert _smp(m) == "2,sockets=1,cores=4,threads=1,maxcpus=4"
 
 
-def test_without_topology_the_current_count_boots() -> None:
-    m = _from("<vcpu>2</vcpu>")
-    assert (m.smp, m.max_smp, m.topology, _smp(m)) == (2, None, None, "2")
+def test_without_topology_each_vcpu_is_a_socket_as_libvirt_lays_them_out() -> None:
+    m = _from("<vcpu>6</vcpu>")
+    assert (m.smp, m.max_smp, m.topology) == (6, None, CpuTopology(sockets=6, cores=1, threads=1))
+    assert _smp(m) == "6,sockets=6,cores=1,threads=1,maxcpus=6"
     m = _from('<vcpu current="1">3</vcpu>')
-    assert _smp(m) == "1,maxcpus=3"
+    assert _smp(m) == "1,sockets=3,cores=1,threads=1,maxcpus=3"
 
 
 def test_a_partial_topology_is_refused() -> None:

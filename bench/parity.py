@@ -1,0 +1,42 @@
+"""Same domain, same guest? Start each corpus domain paused under hearth.qemu and under libvirt
+(qemu:///system, same QEMU, TCG) and compare the hardware both QEMUs report, side by side.
+
+Prints one line per document (identical / both refused / the aspects that differ; whether every
+PCI device sits in the same place), the run time, and ``identical_pct`` (of translated documents,
+counting those neither side can start on this host as agreeing) last.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.qemu import parity
+
+
+def main() -> None:
+    os.environ.setdefault("HEARTH_ACCEL", "tcg")
+    began = time.monotonic()
+    outcomes = parity.compare(parity.corpus())
+    translated = [o for o in outcomes if o.translated]
+    for o in outcomes:
+        verdict = parity.verdict(o) if o.translated else f"refused: {o.refused}"
+        extra = f" ({', '.join(o.differences)})" if verdict == "different" else ""
+        pci = " [same PCI placement]" if o.pci_layout_same else ""
+        print(f"{o.name:28} {verdict}{extra}{pci} {o.seconds:.1f}s")
+        if verdict == "both refused":
+            print(f"{'':28} why: {parity.HOST_LIMITS.get(o.name, 'unexplained')}")
+    started = [o for o in translated if parity.verdict(o) != "both refused"]
+    print(f"pci_placement_identical={sum(1 for o in started if o.pci_layout_same)} of {len(started)} started")
+    print(f"documents={len(outcomes)} translated={len(translated)}")
+    print(f"seconds={time.monotonic() - began:.1f}")
+    same = sum(1 for o in translated if parity.verdict(o) != "different")
+    print(f"identical_pct={100 * same / max(len(translated), 1):.1f}")
+
+
+if __name__ == "__main__":
+    main()

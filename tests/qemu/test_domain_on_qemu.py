@@ -1,0 +1,143 @@
+"""A translated domain boots the real tiny guest, and the running QEMU has what the domain says.
+
+Checked in QEMU itself (QMP qom-get, query-cpu-model-expansion, query-cpus-fast, query-memdev,
+the qdev tree, /proc/<pid>/cmdline and environ), not in the argv we rendered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hearth.domain import parse
+from hearth.qemu import Supervisor, SyncVM
+from hearth.qemu.from_domain import machine_from_domain
+from hearth.testing.guest import GuestImage
+from tests.qemu._support import wait_ready
+from tests.qemu.hardware import qom_props, qtree
+
+pytestmark = pytest.mark.guest
+
+DOMAIN = """\
+<domain type="qemu" xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0">
+  <name>translated</name>
+  <memory unit="KiB">262100</memory>
+  <vcpu>2</vcpu>
+  <os>
+    <type arch="x86_64" machine="q35">hvm</type>
+    <kernel>{kernel}</kernel>
+    <initrd>{initrd}</initrd>
+    <cmdline>{cmdline}</cmdline>
+  </os>
+  <features><acpi/><apic/><vmport state="off"/></features>
+  <cpu mode="custom" match="exact">
+    <model>Westmere</model>
+    <topology sockets="2" cores="1" threads="1"/>
+    <feature policy="disable" name="popcnt"/>
+    <feature policy="require" name="pdpe1gb"/>
+    <numa>
+      <cell id="0" cpus="0" memory="131072" unit="KiB"/>
+      <cell id="1" cpus="1" memory="131072" unit="KiB"/>
+    </numa>
+  </cpu>
+  <clock offset="utc">
+    <timer name="rtc" tickpolicy="catchup"/>
+    <timer name="pit" tickpolicy="delay"/>
+    <timer name="hpet" present="no"/>
+  </clock>
+  <pm><suspend-to-mem enabled="no"/><suspend-to-disk enabled="no"/></pm>
+  <devices>
+    <serial type="pty"/>
+    <watchdog model="i6300esb" action="poweroff"/>
+    <hub type="usb"/>
+  </devices>
+  <qemu:commandline>
+    <qemu:arg value="-device"/>
+    <qemu:arg value="pvpanic"/>
+    <qemu:env name="HEARTH_TRANSLATED" value="yes"/>
+  </qemu:commandline>
+</domain>
+"""
+
+
+def _cpu(vm: SyncVM, prop: str) -> Any:
+    path = vm.qmp.execute("query-cpus-fast")[0]["qom-path"]
+    return vm.qmp.execute("qom-get", {"path": path, "property": prop})
+
+
+def test_a_translated_domain_boots_with_the_hardware_it_names(
+    guest: GuestImage, state_dir: Path, tmp_path: Path
+) -> None:
+    text = DOMAIN.format(kernel=guest.kernel, initrd=guest.initrd, cmdline=guest.append("wait"))
+    machine = machine_from_domain(parse(text), console_log=tmp_path / "console.log").machine
+    with Supervisor(state_dir) as sup:
+        vm = sup.launch(machine)
+        try:
+            wait_ready(vm)
+            # CPU: Westmere has popcnt and lacks pdpe1gb; the domain turned them around.
+            expansion = vm.qmp.execute(
+                "query-cpu-model-expansion", {"type": "full", "model": {"name": "Westmere"}}
+            )["model"]["props"]
+            assert (expansion["popcnt"], expansion["pdpe1gb"]) == (False, True)
+            assert (_cpu(vm, "popcnt"), _cpu(vm, "pdpe1gb")) == (False, True)
+            assert _cpu(vm, "model-id").startswith("Westmere")
+            cpus = vm.qmp.execute("query-cpus-fast")
+            assert sorted((c["props"]["socket-id"], c["props"]["node-id"]) for c in cpus) == [(0, 0), (1, 1)]
+            assert sorted(d["size"] for d in vm.qmp.execute("query-memdev")) == [128 << 20, 128 << 20]
+            assert vm.qmp.execute("query-memory-size-summary")["base-memory"] == 256 << 20  # rounded up
+            get = {"path": "/machine", "property": ""}
+            assert vm.qmp.execute("qom-get", {**get, "property": "hpet"}) is False
+            assert vm.qmp.execute("qom-get", {**get, "property": "vmport"}) == "off"
+            tree = qtree(vm.qmp.execute("human-monitor-command", {"command-line": "info qtree"}))
+            props = {kind: p for kind, p in tree}
+            lpc = qom_props(lambda cmd, args: vm.qmp.execute(cmd, args))["ICH9-LPC"]
+            assert (lpc["disable_s3"], lpc["disable_s4"]) == (1, 1)
+            assert props["mc146818rtc"]["lost_tick_policy"] == '"slew"'
+            assert {"i6300esb", "usb-hub", "qemu-xhci", "virtio-balloon-pci", "pvpanic"} <= set(props)
+            assert "hpet" not in props
+            cmdline = Path(f"/proc/{vm.pid}/cmdline").read_bytes().split(b"\0")
+            assert cmdline[cmdline.index(b"-boot") + 1] == b"strict=on"
+            assert b"HEARTH_TRANSLATED=yes" in Path(f"/proc/{vm.pid}/environ").read_bytes().split(b"\0")
+        finally:
+            vm.kill()
+
+
+SECURE = """\
+<domain type="qemu">
+  <name>secure</name>
+  <memory unit="MiB">256</memory>
+  <os firmware="efi">
+    <type arch="x86_64" machine="q35">hvm</type>
+    <firmware>
+      <feature enabled="yes" name="secure-boot"/>
+      <feature enabled="no" name="enrolled-keys"/>
+    </firmware>
+  </os>
+  <features><acpi/></features>
+  <devices><serial type="pty"/></devices>
+</domain>
+"""
+
+
+def test_secure_boot_firmware_runs_with_smm_and_nvram_made_from_its_template(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    machine = machine_from_domain(parse(SECURE), nvram_dir=tmp_path).machine
+    vars_file = tmp_path / "secure_VARS.fd"
+    assert not vars_file.exists()
+    with Supervisor(state_dir) as sup:
+        vm = sup.launch(machine)
+        try:
+            assert vars_file.read_bytes() == Path("/usr/share/OVMF/OVMF_VARS_4M.fd").read_bytes()
+            assert vm.qmp.execute("qom-get", {"path": "/machine", "property": "smm"}) == "on"
+            tree = qtree(vm.qmp.execute("human-monitor-command", {"command-line": "info qtree"}))
+            flash = [p for kind, p in tree if kind == "cfi.pflash01"]
+            assert [p["secure"] for p in flash] == ["true", "true"]
+            nodes = vm.qmp.execute("query-named-block-nodes", {"flat": True})
+            files = {n["file"] for n in nodes if n["drv"] == "file"}
+            assert {"/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", str(vars_file)} <= files
+            assert vm.status()["status"] == "running"
+        finally:
+            vm.kill()
