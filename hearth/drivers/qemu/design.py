@@ -142,9 +142,23 @@ def targets(domain: Domain) -> set[str]:
 
 
 def free_slots(domain: Domain, volumes: int) -> int:
-    """Root ports left for one more NIC or volume, given ``volumes`` attached ones."""
-    ports = sum(1 for c in domain.devices.controllers if c.model == "pcie-root-port")
-    return ports - len(domain.devices.interfaces) - volumes
+    """Root ports left for one more NIC or volume, given ``volumes`` attached ones: the design's
+    ports that no device sits on once it is placed as libvirt places it (USB, balloon, RNG and
+    the virtio-serial controller take ports of their own on q35)."""
+    machine = machine_from_domain(hostnics.as_taps(domain, domain.name or "")).machine
+    return len(_free_ports(machine)) - sum(1 for d in machine.devices if _unplaced_nic(d)) - volumes
+
+
+def _unplaced_nic(device: Mapping[str, object]) -> bool:
+    return "netdev" in device and "bus" not in device
+
+
+def _free_ports(machine: Machine) -> list[str]:
+    """Root ports of ``machine`` no device is plugged into yet, in order."""
+    taken = {str(d["bus"]) for d in machine.devices if "bus" in d}
+    return [
+        str(d["id"]) for d in machine.devices if d.get("driver") == "pcie-root-port" and d["id"] not in taken
+    ]
 
 
 @dataclass(frozen=True)
@@ -178,8 +192,8 @@ def machine_for(
     hostnics.use_fds(machine, fds)
     machine.accel = "auto"
     machine.cpu = None
-    ports = [str(d["id"]) for d in machine.devices if d.get("driver") == "pcie-root-port"]
-    nics = [d for d in machine.devices if "netdev" in d and "bus" not in d]
+    ports = _free_ports(machine)
+    nics = [d for d in machine.devices if _unplaced_nic(d)]
     if len(nics) + len(volumes) > len(ports):
         raise BackendError(
             f"{len(nics)} NICs and {len(volumes)} volumes but only {len(ports)} slots to plug them into"
