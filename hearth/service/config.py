@@ -1,7 +1,9 @@
 """How a Hearth server is configured: one small value object, from defaults, a TOML file and flags.
 
 The TOML file uses the command-line names (``driver``, ``uris``, ``state_dir``, ``db``, ``listen``,
-``task_workers``) plus the task queue bounds (``max_queued_tasks``, ``max_queued_tasks_per_user``);
+``task_workers``) plus the task queue bounds (``max_queued_tasks``, ``max_queued_tasks_per_user``),
+the request body bounds (``max_json_body_bytes``, ``max_upload_body_bytes``) and the failed-login
+cap (``auth_failures_per_user``, ``auth_failures_per_address`` within ``auth_failure_window_seconds``);
 flags given on the command line win over the file, the file over the defaults.
 """
 
@@ -22,11 +24,14 @@ from hearth.errors import ValidationError
 from hearth.store import default_url
 
 from .tasks import DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_USER, TaskLimits
+from .throttle import ThrottleLimits
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 ROOT_STATE_DIR = Path("/var/lib/hearth")
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_QUEUE_LIMIT = 100_000
+DEFAULT_JSON_BODY = 1 << 20
+DEFAULT_UPLOAD_BODY = 1 << 40
 
 
 class DriverName(StrEnum):
@@ -53,6 +58,19 @@ class ServiceConfig:
     task_workers: int = 4
     max_queued_tasks: int = DEFAULT_MAX_QUEUED
     max_queued_tasks_per_user: int = DEFAULT_MAX_QUEUED_PER_USER
+    max_json_body_bytes: int = DEFAULT_JSON_BODY
+    max_upload_body_bytes: int = DEFAULT_UPLOAD_BODY
+    auth_failures_per_user: int = ThrottleLimits.per_user
+    auth_failures_per_address: int = ThrottleLimits.per_address
+    auth_failure_window_seconds: int = int(ThrottleLimits.window)
+
+    @property
+    def auth_throttle(self) -> ThrottleLimits:
+        return ThrottleLimits(
+            per_user=self.auth_failures_per_user,
+            per_address=self.auth_failures_per_address,
+            window=float(self.auth_failure_window_seconds),
+        )
 
     @property
     def task_limits(self) -> TaskLimits:
@@ -90,7 +108,15 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-_INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user"}
+# Integer keys and their bounds.
+_BOUNDS = {
+    "max_json_body_bytes": (1024, 1 << 30),
+    "max_upload_body_bytes": (1024, 1 << 50),
+    "auth_failures_per_user": (0, 1_000_000),
+    "auth_failures_per_address": (0, 1_000_000),
+    "auth_failure_window_seconds": (1, 86_400),
+}
+_INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user", *_BOUNDS}
 _KEYS = {"driver", "uris", "state_dir", "db", "listen", *_INT_KEYS}
 
 
@@ -149,5 +175,8 @@ def _checked(config: ServiceConfig) -> ServiceConfig:
     for key in ("max_queued_tasks", "max_queued_tasks_per_user"):
         if not 1 <= getattr(config, key) <= MAX_QUEUE_LIMIT:
             raise ValidationError(f"{key} must be between 1 and {MAX_QUEUE_LIMIT}", key=key)
+    for key, (low, high) in _BOUNDS.items():
+        if not low <= getattr(config, key) <= high:
+            raise ValidationError(f"{key} must be between {low} and {high}", key=key)
     parse_listen(config.listen)
     return replace(config, driver=driver, state_dir=Path(config.state_dir).expanduser())

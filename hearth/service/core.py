@@ -19,12 +19,13 @@ from hearth.drivers import Caller, Capabilities, Driver, Feature, Operation
 from hearth.drivers.base import MAX_INSTANCE_COUNT
 from hearth.drivers.resources import Action, Instance, InstanceCreate, Volume, VolumeCreate
 from hearth.errors import NotSupported, ValidationError
-from hearth.store import make_engine, upgrade
+from hearth.store import make_engine, open_store
 
 from .auth import Authenticator
 from .backends import open_driver
 from .config import ServiceConfig
 from .tasks import Progress, Task, TaskLimits, TaskRunner
+from .throttle import ThrottleLimits
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,14 @@ class Service:
         templates: Templates | None = None,
         owns_engine: bool = True,
         load_templates: bool = True,
+        auth_throttle: ThrottleLimits | None = None,
     ) -> None:
         self.driver = driver
         self.engine = engine
         self.capabilities: Capabilities = driver.capabilities()
         # The API calls these on the event loop instead of handing them to a worker thread.
         self.inline_operations: frozenset[Operation] = driver.inline_operations
-        self.auth = Authenticator(engine)
+        self.auth = Authenticator(engine, throttle=auth_throttle)
         self.tasks = TaskRunner(engine, workers=task_workers, limits=task_limits)
         interrupted = self.tasks.recover()
         if interrupted:
@@ -89,9 +91,10 @@ class Service:
 
     # --- who is calling -----------------------------------------------------------------------
 
-    def authenticate(self, name: str, password: str) -> Caller:
-        """The caller for these credentials (AuthFailure if wrong); may block on scrypt."""
-        return self.auth.verify(name, password)
+    def authenticate(self, name: str, password: str, address: str | None = None) -> Caller:
+        """The caller for these credentials (AuthFailure if wrong, LimitExceeded past the failure
+        cap for the name or the client ``address``); may block on scrypt."""
+        return self.auth.verify(name, password, address)
 
     # --- what the service offers beyond the driver ----------------------------------------------
 
@@ -174,13 +177,19 @@ def open_service(config: ServiceConfig) -> Service:
     """Open the store (migrating it), the configured driver and the task runner."""
     engine = make_engine(config.db_url)
     try:
-        upgrade(engine)
+        open_store(engine)
         driver = open_driver(config, engine)
     except BaseException:
         engine.dispose()
         raise
     try:
-        return Service(driver, engine, task_workers=config.task_workers, task_limits=config.task_limits)
+        return Service(
+            driver,
+            engine,
+            task_workers=config.task_workers,
+            task_limits=config.task_limits,
+            auth_throttle=config.auth_throttle,
+        )
     except BaseException:
         driver.close()
         engine.dispose()

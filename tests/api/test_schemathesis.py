@@ -20,13 +20,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as REGISTRY
+from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401  (registers them)
 
 from .conftest import DEMO, Running, serve_driver, wait_state, wait_task
 
@@ -34,13 +29,8 @@ MIN_CASES = 1000
 DRAWN_EXAMPLES = 16
 REAL_EXAMPLES = 10
 NEGATIVE_EXAMPLES = 6
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
+# Every check schemathesis has (its `--checks all`).
+CHECKS = REGISTRY.get_all()
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from hearth.media.service import MediaRef, MediaService, Resolved, public_source
 from hearth.service import Service
 
 from ..deps import CallerDep, ServiceDep, call, requires
+from ..gate import STREAMED
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, page
 from .common import PREFIX, created_doc, json_body, task_accepted, task_doc, v1_router
 
@@ -266,7 +267,7 @@ async def upload_status(media: MediaDep, who: CallerDep, upload: str) -> Any:
     return view
 
 
-@router.put("/media/uploads/{upload}", response_model=UploadView)
+@router.put("/media/uploads/{upload}", response_model=UploadView, openapi_extra=STREAMED)
 async def upload_chunk(
     request: Request,
     media: MediaDep,

@@ -1,0 +1,26 @@
+"""HTTP Basic credentials out of an Authorization header, every malformed shape the same 401."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from hearth.errors import AuthFailure
+
+CALLER = "caller"  # the request-state key of the Caller the Gate authenticated
+
+
+def basic_credentials(header: str | None) -> tuple[str, str]:
+    if not header:
+        raise AuthFailure("authentication required: use HTTP Basic with a Hearth user name and password")
+    scheme, _, param = header.partition(" ")
+    if scheme.lower() != "basic" or not param:
+        raise AuthFailure("only HTTP Basic authentication is accepted")
+    try:
+        decoded = base64.b64decode(param.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise AuthFailure("the Basic credentials are not valid base64 of 'name:password'") from None
+    name, sep, password = decoded.partition(":")
+    if not sep or not name:
+        raise AuthFailure("the Basic credentials must be 'name:password'")
+    return name, password
