@@ -62,7 +62,9 @@ def serve(service: Service, limits: BodyLimits | None = None) -> Iterator[Runnin
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(service, limits), log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        create_app(service, limits), log_level="warning", access_log=False, lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
