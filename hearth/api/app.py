@@ -9,6 +9,7 @@ from hearth.service import Service
 
 from . import errors
 from .gate import BodyLimits, Gate, streamed_routes
+from .idempotency import IdempotentCreates, mark_creates
 
 OPENAPI_URL = "/v1/openapi.json"
 
@@ -26,10 +27,12 @@ def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastA
         redoc_url=None,
     )
     app.state.service = service
+    app.add_middleware(IdempotentCreates)  # inside the Gate: it needs the caller
     app.add_middleware(Gate, limits=body_limits)  # inside the error middleware errors.install adds
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
     app.state.method_table = errors.method_table(ROUTERS)
     app.state.streamed_routes = streamed_routes(ROUTERS)
+    app.state.idempotent_routes = mark_creates(r for router in ROUTERS for r in router.routes)
     return app

@@ -24,6 +24,7 @@ from hearth.store import make_engine, open_store
 from .auth import Authenticator
 from .backends import open_driver
 from .config import ServiceConfig
+from .idempotency import Idempotency
 from .tasks import Progress, Task, TaskLimits, TaskRunner
 from .throttle import ThrottleLimits
 
@@ -68,6 +69,8 @@ class Service:
         self.inline_operations: frozenset[Operation] = driver.inline_operations
         self.auth = Authenticator(engine, throttle=auth_throttle)
         self.tasks = TaskRunner(engine, workers=task_workers, limits=task_limits)
+        self.idempotency = Idempotency(engine)  # answers to retried creates (Idempotency-Key)
+        self.idempotency.purge()
         interrupted = self.tasks.recover()
         if interrupted:
             log.warning("%d task(s) from a previous run were marked failed", interrupted)
