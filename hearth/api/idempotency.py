@@ -1,8 +1,8 @@
 """The ``Idempotency-Key`` header on every /v1 create, over the service's ``Idempotency``.
 
-Creates are the POST routes that answer 201; ``mark_creates`` documents the header on each of
-them, and the ASGI middleware below does the work for all of them alike, so no route has to
-remember it. A request with a key is fingerprinted (method, path, query, and the body as
+Creates are the POST routes that answer 201 (streamed uploads aside); ``mark_creates`` documents
+the header on each of them, and the ASGI middleware below does the work for all of them alike,
+so no route has to remember it. A request with a key is fingerprinted (method, path, query, and the body as
 canonical JSON, so key order and spacing do not matter), then either replayed from the store or
 run with its answer captured and kept before it is sent: a retry arriving the moment the client
 has the first answer already finds it. Replays carry ``Idempotent-Replayed: true``.
@@ -53,6 +53,8 @@ def mark_creates(routes: Iterable[BaseRoute]) -> RouteTable:
         if route.status_code != 201 and 201 not in route.responses and "201" not in route.responses:
             continue
         extra = dict(route.openapi_extra or {})
+        if extra.get("x-hearth-body") == "upload":
+            continue  # a streamed file is not buffered to fingerprint it
         if not extra.get(_MARK):
             extra["parameters"] = [*extra.get("parameters", []), _PARAMETER]
             extra[_MARK] = True

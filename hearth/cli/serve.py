@@ -58,6 +58,7 @@ def serve(
 
 
 def _run(cfg: ServiceConfig) -> None:
+    import contextlib
     import logging
 
     import uvicorn
@@ -86,7 +87,11 @@ def _run(cfg: ServiceConfig) -> None:
         for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):  # no URI password in a log
             for target in (logging.getLogger(name), *logging.getLogger(name).handlers):
                 target.addFilter(RedactingFilter())
-        uvicorn.Server(config).run()
+        server = uvicorn.Server(config)
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it stopped on
+            server.run()
+        if not server.started:
+            raise typer.Exit(3)
     finally:
         service.close()
 

@@ -608,6 +608,32 @@ class ImageCreate(Request):
     description: str = Field(default="", max_length=1024)
 
 
+ABSOLUTE_PATH_PATTERN = r"^/[^\x00]*$"
+AbsolutePath = Annotated[str, Field(min_length=2, max_length=4096, pattern=ABSOLUTE_PATH_PATTERN)]
+
+
+class ImageImport(Request):
+    """Add an image from files on the server's host (an admin's act): a disk (any format
+    qemu-img reads), a kernel (+ initrd, cmdline) for direct boot, or both. The files are copied
+    into the driver's pool; the image is shared with every user."""
+
+    name: Name
+    os: Annotated[str, Field(pattern=OS_ID_PATTERN, description="osinfo short id, e.g. debian12")]
+    disk: AbsolutePath | None = None
+    kernel: AbsolutePath | None = None
+    initrd: AbsolutePath | None = None
+    cmdline: str | None = Field(default=None, max_length=4096, pattern=r"^[^\r\n\x00]*$")
+    description: str = Field(default="", max_length=1024)
+
+    @model_validator(mode="after")
+    def _parts(self) -> ImageImport:
+        if self.disk is None and self.kernel is None:
+            raise ValueError("an image needs a disk, a kernel, or both")
+        if (self.initrd is not None or self.cmdline is not None) and self.kernel is None:
+            raise ValueError("initrd and cmdline need a kernel")
+        return self
+
+
 class KeyCreate(Request):
     name: Name
     kind: Literal[KeyKind.ssh_ed25519, KeyKind.ssh_rsa] = KeyKind.ssh_ed25519
