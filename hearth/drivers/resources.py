@@ -13,10 +13,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from hearth.errors import ValidationError
+
+from . import formats
 
 # Names are shown in listings and used as hostnames and key references: keep them boring.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -24,6 +26,10 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 DEVICE_PATTERN = r"^(vd|sd|hd|xvd)[a-z]$"
 MAX_USER_DATA = 64 * 1024
 MAC_PATTERN = r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"
+# What the address checks below accept, declared for OpenAPI (the checks themselves decide).
+CidrText = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": formats.CIDR_PATTERN})]
+IpText = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": formats.IP_PATTERN})]
+MacText = Annotated[str, Field(json_schema_extra={"pattern": formats.UNICAST_MAC_PATTERN})]
 # osinfo short-ids: "debian12", "fedora40", "win2k22", "alpine3.19", "rhel9.4".
 OS_ID_PATTERN = r"^[a-z][a-z0-9._+-]{0,63}$"
 DEFAULT_NIC_MODEL = "virtio"
@@ -351,7 +357,7 @@ class NetworkRequest(Request):
 
     network_id: str
     subnet_id: str | None = None
-    ip_address: str | None = None
+    ip_address: IpText | None = None
 
     @field_validator("ip_address")
     @classmethod
@@ -378,7 +384,7 @@ class InterfaceCreate(Request):
     source: Name | None = None
     mode: MacvtapMode | None = None
     model: NicModel | None = None
-    mac: str | None = None
+    mac: MacText | None = None
 
     @field_validator("mac")
     @classmethod
@@ -436,11 +442,11 @@ class MediumSource(Request):
     """What goes in a removable drive: a local image file (``path``, absolute) or a URL QEMU reads
     itself through its curl driver (``url``: http, https, ftp, ftps; credentials are refused)."""
 
-    path: str | None = Field(None, max_length=4096)
+    path: str | None = Field(None, max_length=4096, json_schema_extra={"pattern": formats.ABSOLUTE_PATH})
     url: str | None = Field(None, max_length=4096)
-    sslverify: bool = True
-    readahead_bytes: int | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: int | None = Field(None, ge=1, le=3600)
+    sslverify: StrictBool = True
+    readahead_bytes: StrictInt | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
+    timeout_seconds: StrictInt | None = Field(None, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _one(self) -> MediumSource:
@@ -483,13 +489,13 @@ class InstanceDisk(BaseModel):
     instance_id: str
     path: str | None = None
     url: str | None = None
-    readonly: bool = False
+    readonly: StrictBool = False
 
 
 class DiskSpec(Request):
     """A new empty disk of ``size_gib`` in ``pool`` (the driver's default pool when None)."""
 
-    size_gib: int = Field(ge=1, le=16 * 1024)
+    size_gib: StrictInt = Field(ge=1, le=16 * 1024)
     format: DiskFormat = DiskFormat.qcow2
     pool: Name | None = None
 
@@ -502,7 +508,7 @@ class ImageDiskSpec(Request):
 
 class GraphicsSpec(Request):
     type: GraphicsType = GraphicsType.vnc
-    listen: str = "127.0.0.1"
+    listen: IpText = "127.0.0.1"
 
     @field_validator("listen")
     @classmethod
@@ -513,9 +519,9 @@ class GraphicsSpec(Request):
 class Topology(Request):
     """How the guest's vCPUs are laid out; sockets x cores x threads is the maximum vCPU count."""
 
-    sockets: int = Field(ge=1, le=4096)
-    cores: int = Field(ge=1, le=4096)
-    threads: int = Field(ge=1, le=64)
+    sockets: StrictInt = Field(ge=1, le=4096)
+    cores: StrictInt = Field(ge=1, le=4096)
+    threads: StrictInt = Field(ge=1, le=64)
 
     @property
     def cpus(self) -> int:
@@ -531,10 +537,10 @@ class InstanceSpec(Request):
     """
 
     os: Annotated[str, Field(pattern=OS_ID_PATTERN)]
-    memory_mib: int = Field(ge=16, le=16 * 1024 * 1024)
-    max_memory_mib: int | None = Field(default=None, ge=16, le=16 * 1024 * 1024)
-    vcpus: int = Field(ge=1, le=4096)
-    max_vcpus: int | None = Field(default=None, ge=1, le=4096)
+    memory_mib: StrictInt = Field(ge=16, le=16 * 1024 * 1024)
+    max_memory_mib: StrictInt | None = Field(default=None, ge=16, le=16 * 1024 * 1024)
+    vcpus: StrictInt = Field(ge=1, le=4096)
+    max_vcpus: StrictInt | None = Field(default=None, ge=1, le=4096)
     topology: Topology | None = None
     disks: list[DiskSpec | ImageDiskSpec] = Field(default_factory=list, max_length=16)
     cdrom: str | None = Field(default=None, max_length=4096)
@@ -573,17 +579,17 @@ class InstanceCreate(Request):
     image_id: str | None = None
     template_id: str | None = None
     hwp_id: str
-    hwp_overrides: dict[HwpPropertyName, HwpValue] = Field(default_factory=dict)
+    hwp_overrides: dict[HwpPropertyName, StrictInt | str] = Field(default_factory=dict)
     realm_id: str | None = None
     name: Name | None = None
     key_name: str | None = None
     user_data: str | None = Field(default=None, max_length=MAX_USER_DATA)
-    networks: list[NetworkRequest] = Field(default_factory=list)
+    networks: list[NetworkRequest] = Field(default_factory=list, max_length=16)
     # The template resolved by the service layer; only with template_id (feature ``templates``).
     spec: InstanceSpec | None = None
     # False: define the instance STOPPED without ever running it (feature ``create_stopped``), so
     # an installer or first-boot script cannot touch its disks before the owner starts it.
-    start: bool = Field(default=True, description="start it once created (false: leave it STOPPED)")
+    start: StrictBool = Field(default=True, description="start it once created (false: leave it STOPPED)")
 
     @model_validator(mode="after")
     def _one_source(self) -> InstanceCreate:
@@ -608,8 +614,7 @@ class ImageCreate(Request):
     description: str = Field(default="", max_length=1024)
 
 
-ABSOLUTE_PATH_PATTERN = r"^/[^\x00]*$"
-AbsolutePath = Annotated[str, Field(min_length=2, max_length=4096, pattern=ABSOLUTE_PATH_PATTERN)]
+AbsolutePath = Annotated[str, Field(min_length=2, max_length=4096, pattern=formats.ABSOLUTE_PATH)]
 
 
 class ImageImport(Request):
@@ -645,7 +650,7 @@ class KeyImport(Request):
 
 
 class VolumeCreate(Request):
-    capacity_gb: int = Field(ge=1, le=16 * 1024)
+    capacity_gb: StrictInt = Field(ge=1, le=16 * 1024)
     name: Name | None = None
     realm_id: str | None = None
     snapshot_id: str | None = None
@@ -661,9 +666,14 @@ class SnapshotCreate(Request):
     name: Name | None = None
 
 
+_UNIQUE: dict[str, Any] = {"uniqueItems": True}
+
+
 class NetworkCreate(Request):
     name: Name
-    address_blocks: list[str] = Field(min_length=1, max_length=16)
+    address_blocks: list[CidrText] = Field(
+        min_length=1, max_length=16, json_schema_extra={"uniqueItems": True}
+    )
 
     @field_validator("address_blocks")
     @classmethod
@@ -673,7 +683,9 @@ class NetworkCreate(Request):
 
 class NetworkUpdate(Request):
     name: Name | None = None
-    address_blocks: list[str] | None = Field(default=None, min_length=1, max_length=16)
+    address_blocks: list[CidrText] | None = Field(
+        default=None, min_length=1, max_length=16, json_schema_extra=_UNIQUE
+    )
 
     @field_validator("address_blocks")
     @classmethod
@@ -684,7 +696,7 @@ class NetworkUpdate(Request):
 class SubnetCreate(Request):
     network_id: str
     name: Name
-    address_block: str
+    address_block: CidrText
 
     @field_validator("address_block")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -18,7 +19,7 @@ from sqlalchemy import Engine
 from hearth.drivers import Caller, Capabilities, Driver, Feature, Operation
 from hearth.drivers.base import MAX_INSTANCE_COUNT
 from hearth.drivers.resources import Action, Instance, InstanceCreate, Volume, VolumeCreate
-from hearth.errors import NotSupported, ValidationError
+from hearth.errors import InvalidState, NotSupported, ValidationError
 from hearth.store import make_engine, open_store
 
 from .auth import Authenticator
@@ -75,6 +76,8 @@ class Service:
         if interrupted:
             log.warning("%d task(s) from a previous run were marked failed", interrupted)
         self._owns_engine = owns_engine
+        self._busy: dict[str, str] = {}  # instance id → the action running on it
+        self._busy_lock = threading.Lock()
         self.templates: Templates | None = templates
         if templates is None and load_templates:
             self.templates = _load_templates(self)
@@ -165,8 +168,28 @@ class Service:
         return self.tasks.submit(caller, "volumes.create", f"clone snapshot {request.snapshot_id}", work)
 
     def act(self, caller: Caller, instance_id: str, action: Action, **options: Any) -> Instance:
+        """One state-changing action at a time per instance, whatever the driver: a second one
+        arriving while the first runs is refused (409) naming it, so neither is silently lost.
+
+        The guard is this process's; servers sharing a store rely on their drivers' own checks.
+        """
         self.require(Operation(f"instances.{action.value}"))
-        return self.driver.act(caller, instance_id, action, **options)
+        with self._busy_lock:
+            running = self._busy.get(instance_id)
+            if running is None:
+                self._busy[instance_id] = action.value
+        if running is not None:
+            self.driver.get_instance(caller, instance_id)  # another tenant's instance stays a 404
+            raise InvalidState(
+                f"instance {instance_id} is busy: {running} is in progress; retry when it is done",
+                instance=instance_id,
+                in_progress=running,
+            )
+        try:
+            return self.driver.act(caller, instance_id, action, **options)
+        finally:
+            with self._busy_lock:
+                self._busy.pop(instance_id, None)
 
     def _check_sources(self, caller: Caller, request: InstanceCreate) -> None:
         """Fail a multi-instance request on a missing image or profile before queueing it."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from hearth.designer.sources import is_url, parse_url
 from hearth.drivers.resources import (
@@ -40,8 +40,8 @@ class TemplateInterfaceType(StrEnum):
 
 
 class TemplateMemory(Request):
-    current: int = Field(ge=16, le=MAX_MIB, description="MiB at boot")
-    max: int | None = Field(default=None, ge=16, le=MAX_MIB, description="MiB the guest may grow to")
+    current: StrictInt = Field(ge=16, le=MAX_MIB, description="MiB at boot")
+    max: StrictInt | None = Field(default=None, ge=16, le=MAX_MIB, description="MiB the guest may grow to")
 
     @model_validator(mode="after")
     def _order(self) -> TemplateMemory:
@@ -51,8 +51,8 @@ class TemplateMemory(Request):
 
 
 class TemplateVcpus(Request):
-    current: int = Field(ge=1, le=4096)
-    max: int | None = Field(default=None, ge=1, le=4096)
+    current: StrictInt = Field(ge=1, le=4096)
+    max: StrictInt | None = Field(default=None, ge=1, le=4096)
     topology: Topology | None = None
 
     @model_validator(mode="after")
@@ -71,7 +71,7 @@ class TemplateVcpus(Request):
 class NewDisk(Request):
     """An empty disk made when an instance is created from the template."""
 
-    size: int = Field(ge=1, le=16 * 1024, description="GiB")
+    size: StrictInt = Field(ge=1, le=16 * 1024, description="GiB")
     format: DiskFormat = DiskFormat.qcow2
     pool: Name | None = Field(default=None, description="storage pool (default: the site's or driver's)")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,7 @@ from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401  
 
 from .conftest import DEMO, Running, serve_driver, wait_state, wait_task
 
+IDEMPOTENCY = "Idempotency-Key"
 MIN_CASES = 1000
 DRAWN_EXAMPLES = 16
 REAL_EXAMPLES = 10
@@ -85,6 +87,7 @@ def test_the_api_conforms_to_its_openapi_document(fuzzed: Running) -> None:
 
     for op in operations:
         params = {p.name for p in op.iter_parameters() if p.location == "path"}
+        idempotent = any(p.name == IDEMPOTENCY for p in op.iter_parameters())
         variants: list[tuple[GenerationMode, int, dict[str, str] | None]] = [
             (GenerationMode.POSITIVE, DRAWN_EXAMPLES, None),
             (GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES, None),
@@ -94,6 +97,7 @@ def test_the_api_conforms_to_its_openapi_document(fuzzed: Running) -> None:
             variants.append((GenerationMode.POSITIVE, REAL_EXAMPLES, ids))
         for mode, examples, path_parameters in variants:
             strategy = op.as_strategy(mode, headers=auth, path_parameters=path_parameters)
+            fresh_keys = mode is GenerationMode.POSITIVE and idempotent
 
             @settings(
                 max_examples=examples,
@@ -107,7 +111,10 @@ def test_the_api_conforms_to_its_openapi_document(fuzzed: Running) -> None:
             def run(case: schemathesis.Case[Any], _: None) -> None:
                 nonlocal count
                 count += 1
-                response = case.call(base_url=fuzzed.url, headers=auth, timeout=30)
+                headers = dict(auth)
+                if fresh_keys:  # noqa: B023  (run is called in this same iteration)
+                    headers[IDEMPOTENCY] = uuid.uuid4().hex  # each generated create is a new request
+                response = case.call(base_url=fuzzed.url, headers=headers, timeout=30)
                 case.validate_response(response, checks=CHECKS)
 
             try:

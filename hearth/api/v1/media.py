@@ -12,7 +12,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from hearth.drivers import Operation
 from hearth.drivers.resources import DISK_DEV_PATTERN, InstanceDisk, MediumSource, RemovableType
@@ -71,7 +71,7 @@ class SourceCreate(_Body):
     server: str | None = None
     export: str | None = None
     urls: list[str] = Field(default_factory=list, max_length=10_000)
-    cache: bool = False
+    cache: StrictBool = False
 
 
 class SourceView(BaseModel):
@@ -114,7 +114,7 @@ class CacheItemView(BaseModel):
 class UploadCreate(_Body):
     source: str
     path: str = Field(min_length=1, max_length=4096)
-    size: int = Field(gt=0)
+    size: StrictInt = Field(gt=0)
     sha256: str | None = None
 
 
@@ -130,20 +130,20 @@ class UploadView(BaseModel):
 class DiskAttachBody(_Body):
     type: RemovableType
     media: str | None = Field(None, description="a media id (m-...), an absolute path in a source, or a URL")
-    cache: bool = False
+    cache: StrictBool = False
     sha256: str | None = None
-    sslverify: bool = True
-    readahead_bytes: int | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: int | None = Field(None, ge=1, le=3600)
+    sslverify: StrictBool = True
+    readahead_bytes: StrictInt | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
+    timeout_seconds: StrictInt | None = Field(None, ge=1, le=3600)
 
 
 class DiskChangeBody(_Body):
     media: str | None = Field(description="the new medium, or null to eject")
-    cache: bool = False
+    cache: StrictBool = False
     sha256: str | None = None
-    sslverify: bool = True
-    readahead_bytes: int | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: int | None = Field(None, ge=1, le=3600)
+    sslverify: StrictBool = True
+    readahead_bytes: StrictInt | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
+    timeout_seconds: StrictInt | None = Field(None, ge=1, le=3600)
 
 
 def _source_view(src: Any) -> SourceView:
