@@ -13,7 +13,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from hearth.errors import ValidationError
@@ -26,6 +34,18 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 DEVICE_PATTERN = r"^(vd|sd|hd|xvd)[a-z]$"
 MAX_USER_DATA = 64 * 1024
 MAC_PATTERN = r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"
+
+
+def _json_integer(value: object) -> object:
+    # JSON Schema's integer: 1 and 1.0 are integers, true and "1" are not.
+    if isinstance(value, bool | str):
+        raise ValueError(f"must be an integer, not {type(value).__name__}")
+    return value
+
+
+# Request integers: no true for 1, no "1" (pydantic's lax int takes both); 1.0 stays an integer.
+Integer = Annotated[int, BeforeValidator(_json_integer)]
+
 # What the address checks below accept, declared for OpenAPI (the checks themselves decide).
 CidrText = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": formats.CIDR_PATTERN})]
 IpText = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": formats.IP_PATTERN})]
@@ -376,9 +396,33 @@ def check_mac(value: str) -> str:
     return value.lower()
 
 
+def _string(field: str) -> dict[str, Any]:
+    """JSON Schema: ``field`` is there and not null."""
+    return {"required": [field], "properties": {field: {"type": "string"}}}
+
+
+def _null(field: str) -> dict[str, Any]:
+    """JSON Schema: ``field`` is absent or null."""
+    return {"properties": {field: {"type": "null"}}}
+
+
+def _is(field: str, value: str) -> dict[str, Any]:
+    return {"required": [field], "properties": {field: {"const": value}}}
+
+
 class InterfaceCreate(Request):
     """A new NIC. ``source`` is needed by every type but ``user``; ``mode`` only for macvtap
     (default bridge). The driver picks a MAC when none is given and the model defaults to virtio."""
+
+    # The rules of ``_shape``, for the OpenAPI document.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {"if": _is("type", "user"), "then": _null("source"), "else": _string("source")},
+                {"if": _is("type", "macvtap"), "else": _null("mode")},
+            ]
+        }
+    )
 
     type: InterfaceType
     source: Name | None = None
@@ -418,6 +462,8 @@ class InterfaceCreate(Request):
 class InterfaceUpdate(Request):
     """Move a NIC to another network/bridge, or change its model (the latter only while stopped)."""
 
+    model_config = ConfigDict(json_schema_extra={"anyOf": [_string("source"), _string("model")]})
+
     source: Name | None = None
     model: NicModel | None = None
 
@@ -445,8 +491,8 @@ class MediumSource(Request):
     path: str | None = Field(None, max_length=4096, json_schema_extra={"pattern": formats.ABSOLUTE_PATH})
     url: str | None = Field(None, max_length=4096)
     sslverify: StrictBool = True
-    readahead_bytes: StrictInt | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: StrictInt | None = Field(None, ge=1, le=3600)
+    readahead_bytes: Integer | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
+    timeout_seconds: Integer | None = Field(None, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _one(self) -> MediumSource:
@@ -495,7 +541,7 @@ class InstanceDisk(BaseModel):
 class DiskSpec(Request):
     """A new empty disk of ``size_gib`` in ``pool`` (the driver's default pool when None)."""
 
-    size_gib: StrictInt = Field(ge=1, le=16 * 1024)
+    size_gib: Integer = Field(ge=1, le=16 * 1024)
     format: DiskFormat = DiskFormat.qcow2
     pool: Name | None = None
 
@@ -519,9 +565,9 @@ class GraphicsSpec(Request):
 class Topology(Request):
     """How the guest's vCPUs are laid out; sockets x cores x threads is the maximum vCPU count."""
 
-    sockets: StrictInt = Field(ge=1, le=4096)
-    cores: StrictInt = Field(ge=1, le=4096)
-    threads: StrictInt = Field(ge=1, le=64)
+    sockets: Integer = Field(ge=1, le=4096)
+    cores: Integer = Field(ge=1, le=4096)
+    threads: Integer = Field(ge=1, le=64)
 
     @property
     def cpus(self) -> int:
@@ -537,10 +583,10 @@ class InstanceSpec(Request):
     """
 
     os: Annotated[str, Field(pattern=OS_ID_PATTERN)]
-    memory_mib: StrictInt = Field(ge=16, le=16 * 1024 * 1024)
-    max_memory_mib: StrictInt | None = Field(default=None, ge=16, le=16 * 1024 * 1024)
-    vcpus: StrictInt = Field(ge=1, le=4096)
-    max_vcpus: StrictInt | None = Field(default=None, ge=1, le=4096)
+    memory_mib: Integer = Field(ge=16, le=16 * 1024 * 1024)
+    max_memory_mib: Integer | None = Field(default=None, ge=16, le=16 * 1024 * 1024)
+    vcpus: Integer = Field(ge=1, le=4096)
+    max_vcpus: Integer | None = Field(default=None, ge=1, le=4096)
     topology: Topology | None = None
     disks: list[DiskSpec | ImageDiskSpec] = Field(default_factory=list, max_length=16)
     cdrom: str | None = Field(default=None, max_length=4096)
@@ -579,7 +625,7 @@ class InstanceCreate(Request):
     image_id: str | None = None
     template_id: str | None = None
     hwp_id: str
-    hwp_overrides: dict[HwpPropertyName, StrictInt | str] = Field(default_factory=dict)
+    hwp_overrides: dict[HwpPropertyName, Integer | str] = Field(default_factory=dict)
     realm_id: str | None = None
     name: Name | None = None
     key_name: str | None = None
@@ -622,6 +668,14 @@ class ImageImport(Request):
     qemu-img reads), a kernel (+ initrd, cmdline) for direct boot, or both. The files are copied
     into the driver's pool; the image is shared with every user."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [_string("disk"), _string("kernel")],
+            "if": {"anyOf": [_string("initrd"), _string("cmdline")]},
+            "then": _string("kernel"),
+        }
+    )
+
     name: Name
     os: Annotated[str, Field(pattern=OS_ID_PATTERN, description="osinfo short id, e.g. debian12")]
     disk: AbsolutePath | None = None
@@ -650,7 +704,7 @@ class KeyImport(Request):
 
 
 class VolumeCreate(Request):
-    capacity_gb: StrictInt = Field(ge=1, le=16 * 1024)
+    capacity_gb: Integer = Field(ge=1, le=16 * 1024)
     name: Name | None = None
     realm_id: str | None = None
     snapshot_id: str | None = None

@@ -12,13 +12,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from hearth.designer.sources import is_url, parse_url
 from hearth.drivers.resources import (
     OS_ID_PATTERN,
     DiskFormat,
     GraphicsSpec,
+    Integer,
     MacvtapMode,
     Name,
     Request,
@@ -40,8 +42,8 @@ class TemplateInterfaceType(StrEnum):
 
 
 class TemplateMemory(Request):
-    current: StrictInt = Field(ge=16, le=MAX_MIB, description="MiB at boot")
-    max: StrictInt | None = Field(default=None, ge=16, le=MAX_MIB, description="MiB the guest may grow to")
+    current: Integer = Field(ge=16, le=MAX_MIB, description="MiB at boot")
+    max: Integer | None = Field(default=None, ge=16, le=MAX_MIB, description="MiB the guest may grow to")
 
     @model_validator(mode="after")
     def _order(self) -> TemplateMemory:
@@ -51,8 +53,8 @@ class TemplateMemory(Request):
 
 
 class TemplateVcpus(Request):
-    current: StrictInt = Field(ge=1, le=4096)
-    max: StrictInt | None = Field(default=None, ge=1, le=4096)
+    current: Integer = Field(ge=1, le=4096)
+    max: Integer | None = Field(default=None, ge=1, le=4096)
     topology: Topology | None = None
 
     @model_validator(mode="after")
@@ -71,7 +73,7 @@ class TemplateVcpus(Request):
 class NewDisk(Request):
     """An empty disk made when an instance is created from the template."""
 
-    size: StrictInt = Field(ge=1, le=16 * 1024, description="GiB")
+    size: Integer = Field(ge=1, le=16 * 1024, description="GiB")
     format: DiskFormat = DiskFormat.qcow2
     pool: Name | None = Field(default=None, description="storage pool (default: the site's or driver's)")
 
@@ -179,16 +181,19 @@ class TemplateCreate(_Boot):
 
 
 class TemplateUpdate(_Boot):
-    """Only the fields given change; ``null`` clears cdrom, kernel, initrd or cmdline."""
+    """Only the fields given change; ``null`` clears cdrom, kernel, initrd or cmdline (the
+    document shows the others as never null, and an empty body as refused)."""
 
-    name: Name | None = None
-    os: OsId | None = None
-    memory: TemplateMemory | None = None
-    vcpus: TemplateVcpus | None = None
-    disks: list[TemplateDisk] | None = Field(default=None, max_length=16)
-    graphics: GraphicsSpec | None = None
-    networks: list[Name] | None = Field(default=None, max_length=16)
-    interfaces: list[TemplateInterface] | None = Field(default=None, max_length=16)
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    name: Name | SkipJsonSchema[None] = None
+    os: OsId | SkipJsonSchema[None] = None
+    memory: TemplateMemory | SkipJsonSchema[None] = None
+    vcpus: TemplateVcpus | SkipJsonSchema[None] = None
+    disks: list[TemplateDisk] | SkipJsonSchema[None] = Field(default=None, max_length=16)
+    graphics: GraphicsSpec | SkipJsonSchema[None] = None
+    networks: list[Name] | SkipJsonSchema[None] = Field(default=None, max_length=16)
+    interfaces: list[TemplateInterface] | SkipJsonSchema[None] = Field(default=None, max_length=16)
 
     @model_validator(mode="after")
     def _something(self) -> TemplateUpdate:

@@ -104,7 +104,15 @@ def test_tenants_cannot_add_images_and_bad_files_are_named(qemu_server: Running,
         )
 
 
-def test_the_mock_driver_says_it_cannot_import_images(server: Running) -> None:
-    with server.client(ADMIN) as admin:
-        r = admin.post("/v1/images", json={"name": "x", "os": "debian11", "disk": "/tmp/x"})
-    assert_error(r, 501, "NotSupported")
+def test_the_mock_driver_checks_an_import_like_a_real_one(server: Running, tmp_path: Path) -> None:
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(b"\0" * 4096)
+    with server.client(ADMIN) as admin, server.client(DEMO) as demo:
+        r = admin.post("/v1/images", json={"name": "mocked", "os": "debian11", "disk": str(disk)})
+        assert r.status_code == 201 and r.json()["os"] == "debian11", r.text
+        assert demo.get(f"/v1/images/{r.json()['id']}").status_code == 200
+        missing = admin.post("/v1/images", json={"name": "x", "os": "debian11", "disk": str(tmp_path / "no")})
+        assert_error(missing, 400, "ValidationError")
+        assert_error(
+            demo.post("/v1/images", json={"name": "x", "os": "debian11", "disk": str(disk)}), 403, "Forbidden"
+        )

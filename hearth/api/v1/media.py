@@ -12,10 +12,10 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hearth.drivers import Operation
-from hearth.drivers.resources import DISK_DEV_PATTERN, InstanceDisk, MediumSource, RemovableType
+from hearth.drivers.resources import DISK_DEV_PATTERN, InstanceDisk, Integer, MediumSource, RemovableType
 from hearth.media.catalogue import parse_types
 from hearth.media.service import MediaRef, MediaService, Resolved, public_source
 from hearth.service import Service
@@ -58,6 +58,14 @@ MediaDep = Annotated[MediaService, Depends(media_service)]
 
 
 # --- models -------------------------------------------------------------------------------------
+
+# What a drive's medium may be named by, as the document declares it: a media id, an absolute
+# path (inside a media source), or an http(s)/ftp(s) URL with a host and a file.
+_SEGMENT = "[A-Za-z0-9._~%-]+"
+MEDIA_REF = (
+    rf"^(m-[^\x00]+|/[^\x00]*|(https?|ftps?)://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{{1,5}})?(/{_SEGMENT})+)$"
+)
+MEDIA_TYPES = r"^ *(iso|vfd|img) *( *, *(iso|vfd|img) *)*$"
 
 
 class _Body(BaseModel):
@@ -114,7 +122,7 @@ class CacheItemView(BaseModel):
 class UploadCreate(_Body):
     source: str
     path: str = Field(min_length=1, max_length=4096)
-    size: StrictInt = Field(gt=0)
+    size: Integer = Field(gt=0)
     sha256: str | None = None
 
 
@@ -129,21 +137,27 @@ class UploadView(BaseModel):
 
 class DiskAttachBody(_Body):
     type: RemovableType
-    media: str | None = Field(None, description="a media id (m-...), an absolute path in a source, or a URL")
+    media: str | None = Field(
+        None,
+        description="a media id (m-...), an absolute path in a source, or a URL",
+        json_schema_extra={"pattern": MEDIA_REF},
+    )
     cache: StrictBool = False
     sha256: str | None = None
     sslverify: StrictBool = True
-    readahead_bytes: StrictInt | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: StrictInt | None = Field(None, ge=1, le=3600)
+    readahead_bytes: Integer | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
+    timeout_seconds: Integer | None = Field(None, ge=1, le=3600)
 
 
 class DiskChangeBody(_Body):
-    media: str | None = Field(description="the new medium, or null to eject")
+    media: str | None = Field(
+        description="the new medium, or null to eject", json_schema_extra={"pattern": MEDIA_REF}
+    )
     cache: StrictBool = False
     sha256: str | None = None
     sslverify: StrictBool = True
-    readahead_bytes: StrictInt | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: StrictInt | None = Field(None, ge=1, le=3600)
+    readahead_bytes: Integer | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
+    timeout_seconds: Integer | None = Field(None, ge=1, le=3600)
 
 
 def _source_view(src: Any) -> SourceView:
@@ -200,7 +214,9 @@ async def list_media(
     who: CallerDep,
     source: Annotated[str, Query(max_length=64, description="source id or name")],
     path: Annotated[str, Query(max_length=1024, description="directory relative to the source")] = "",
-    type: Annotated[str | None, Query(max_length=32, description="iso, vfd, img (comma-separated)")] = None,
+    type: Annotated[
+        str | None, Query(max_length=32, pattern=MEDIA_TYPES, description="iso, vfd, img (comma-separated)")
+    ] = None,
     recursive: bool = False,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,  # the request line stays under h11's 16 KiB

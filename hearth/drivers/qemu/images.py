@@ -19,12 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearth.designer import inspect
-from hearth.errors import Conflict, Forbidden, InvalidState, ValidationError
+from hearth.errors import Conflict, InvalidState, ValidationError
 from hearth.store import new_id
 from hearth.store.qemu_images import QemuImage
 from hearth.store.qemu_instances import QemuInstance
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
+from ..host_files import import_files
 from ..owned import visible_rows
 from ..resources import (
     NAME_PATTERN,
@@ -130,11 +131,7 @@ class ImageOps(CatalogueOps):
 
     def import_image(self, caller: Caller, request: ImageImport) -> Image:
         """An admin adds an image from host files (copied in, shared with every user)."""
-        if not caller.is_admin:
-            raise Forbidden("only an admin can add images")
-        disk, kernel, initrd = (
-            _host_file(label, getattr(request, label)) for label in ("disk", "kernel", "initrd")
-        )
+        disk, kernel, initrd = import_files(caller, request)
         return self.register_image(
             request.name,
             os=request.os,
@@ -254,16 +251,6 @@ class ImageOps(CatalogueOps):
                 s.delete(row)
         for row in doomed:
             remove_tree(self.layout.image_dir(row.id))
-
-
-def _host_file(label: str, given: str | None) -> Path | None:
-    """The regular file ``given`` names, symlinks resolved (None stays None)."""
-    if given is None:
-        return None
-    path = Path(os.path.realpath(given))
-    if not path.is_file():
-        raise ValidationError(f"{label} {given!r} is not a regular file on the server", **{label: given})
-    return path
 
 
 def _place(source: str | None, dest: Path, ours: Path) -> str | None:
