@@ -80,3 +80,8 @@ def _unicast_mac() -> str:
 
 UNICAST_MAC_PATTERN = _unicast_mac()
 ABSOLUTE_PATH = r"^/[^\x00]*$"
+LINE = r"^[^\x00\r\n]*$"
+LOCAL_FILE = r"/[^\x00\r\n]*"
+# A URL QEMU can read a medium from: http(s)/ftp(s), a host, a file (no credentials).
+MEDIA_URL = r"(https?|ftps?)://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[A-Za-z0-9._~%-]+)+"
+SHA256 = r"^[0-9A-Fa-f]{64}$"

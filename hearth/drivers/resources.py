@@ -44,7 +44,10 @@ def _json_integer(value: object) -> object:
 
 
 # Request integers: no true for 1, no "1" (pydantic's lax int takes both); 1.0 stays an integer.
-Integer = Annotated[int, BeforeValidator(_json_integer)]
+# Constraints go before it (``Annotated[int, Field(ge=1), JSON_INTEGER] | None``) so that they
+# still reach the OpenAPI document inside a union.
+JSON_INTEGER = BeforeValidator(_json_integer)
+Integer = Annotated[int, JSON_INTEGER]
 
 # What the address checks below accept, declared for OpenAPI (the checks themselves decide).
 CidrText = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": formats.CIDR_PATTERN})]
@@ -396,17 +399,17 @@ def check_mac(value: str) -> str:
     return value.lower()
 
 
-def _string(field: str) -> dict[str, Any]:
+def json_present(field: str) -> dict[str, Any]:
     """JSON Schema: ``field`` is there and not null."""
     return {"required": [field], "properties": {field: {"type": "string"}}}
 
 
-def _null(field: str) -> dict[str, Any]:
+def json_absent(field: str) -> dict[str, Any]:
     """JSON Schema: ``field`` is absent or null."""
     return {"properties": {field: {"type": "null"}}}
 
 
-def _is(field: str, value: str) -> dict[str, Any]:
+def json_is(field: str, value: str) -> dict[str, Any]:
     return {"required": [field], "properties": {field: {"const": value}}}
 
 
@@ -418,8 +421,12 @@ class InterfaceCreate(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "allOf": [
-                {"if": _is("type", "user"), "then": _null("source"), "else": _string("source")},
-                {"if": _is("type", "macvtap"), "else": _null("mode")},
+                {
+                    "if": json_is("type", "user"),
+                    "then": json_absent("source"),
+                    "else": json_present("source"),
+                },
+                {"if": json_is("type", "macvtap"), "else": json_absent("mode")},
             ]
         }
     )
@@ -462,7 +469,7 @@ class InterfaceCreate(Request):
 class InterfaceUpdate(Request):
     """Move a NIC to another network/bridge, or change its model (the latter only while stopped)."""
 
-    model_config = ConfigDict(json_schema_extra={"anyOf": [_string("source"), _string("model")]})
+    model_config = ConfigDict(json_schema_extra={"anyOf": [json_present("source"), json_present("model")]})
 
     source: Name | None = None
     model: NicModel | None = None
@@ -491,8 +498,8 @@ class MediumSource(Request):
     path: str | None = Field(None, max_length=4096, json_schema_extra={"pattern": formats.ABSOLUTE_PATH})
     url: str | None = Field(None, max_length=4096)
     sslverify: StrictBool = True
-    readahead_bytes: Integer | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: Integer | None = Field(None, ge=1, le=3600)
+    readahead_bytes: Annotated[int, Field(gt=0, le=1 << 30, multiple_of=512), JSON_INTEGER] | None = None
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600), JSON_INTEGER] | None = None
 
     @model_validator(mode="after")
     def _one(self) -> MediumSource:
@@ -584,9 +591,9 @@ class InstanceSpec(Request):
 
     os: Annotated[str, Field(pattern=OS_ID_PATTERN)]
     memory_mib: Integer = Field(ge=16, le=16 * 1024 * 1024)
-    max_memory_mib: Integer | None = Field(default=None, ge=16, le=16 * 1024 * 1024)
+    max_memory_mib: Annotated[int, Field(ge=16, le=16 * 1024 * 1024), JSON_INTEGER] | None = None
     vcpus: Integer = Field(ge=1, le=4096)
-    max_vcpus: Integer | None = Field(default=None, ge=1, le=4096)
+    max_vcpus: Annotated[int, Field(ge=1, le=4096), JSON_INTEGER] | None = None
     topology: Topology | None = None
     disks: list[DiskSpec | ImageDiskSpec] = Field(default_factory=list, max_length=16)
     cdrom: str | None = Field(default=None, max_length=4096)
@@ -670,9 +677,9 @@ class ImageImport(Request):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "anyOf": [_string("disk"), _string("kernel")],
-            "if": {"anyOf": [_string("initrd"), _string("cmdline")]},
-            "then": _string("kernel"),
+            "anyOf": [json_present("disk"), json_present("kernel")],
+            "if": {"anyOf": [json_present("initrd"), json_present("cmdline")]},
+            "then": json_present("kernel"),
         }
     )
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from hearth.designer.sources import is_url, parse_url
+from hearth.drivers import formats
 from hearth.drivers.resources import (
+    JSON_INTEGER,
     OS_ID_PATTERN,
     DiskFormat,
     GraphicsSpec,
@@ -25,6 +27,7 @@ from hearth.drivers.resources import (
     Name,
     Request,
     Topology,
+    json_present,
 )
 from hearth.errors import HearthError
 
@@ -43,7 +46,9 @@ class TemplateInterfaceType(StrEnum):
 
 class TemplateMemory(Request):
     current: Integer = Field(ge=16, le=MAX_MIB, description="MiB at boot")
-    max: Integer | None = Field(default=None, ge=16, le=MAX_MIB, description="MiB the guest may grow to")
+    max: Annotated[int, Field(ge=16, le=MAX_MIB), JSON_INTEGER] | None = Field(
+        default=None, description="MiB the guest may grow to"
+    )
 
     @model_validator(mode="after")
     def _order(self) -> TemplateMemory:
@@ -54,7 +59,7 @@ class TemplateMemory(Request):
 
 class TemplateVcpus(Request):
     current: Integer = Field(ge=1, le=4096)
-    max: Integer | None = Field(default=None, ge=1, le=4096)
+    max: Annotated[int, Field(ge=1, le=4096), JSON_INTEGER] | None = None
     topology: Topology | None = None
 
     @model_validator(mode="after")
@@ -112,13 +117,21 @@ def check_location(value: str, what: str) -> str:
     return value
 
 
+# What check_location accepts, for the OpenAPI document.
+_FILE: dict[str, Any] = {"pattern": f"^{formats.LOCAL_FILE}$"}
+_CDROM: dict[str, Any] = {"pattern": f"^({formats.LOCAL_FILE}|{formats.MEDIA_URL})$"}
+_LINE: dict[str, Any] = {"pattern": formats.LINE}
+
+
 class _Boot(Request):
     """Checks shared by everything that carries cdrom/kernel/initrd/cmdline."""
 
-    cdrom: str | None = Field(default=None, max_length=MAX_PATH, description="ISO path or URL")
-    kernel: str | None = Field(default=None, max_length=MAX_PATH)
-    initrd: str | None = Field(default=None, max_length=MAX_PATH)
-    cmdline: str | None = Field(default=None, max_length=MAX_PATH)
+    cdrom: str | None = Field(
+        default=None, max_length=MAX_PATH, description="ISO path or URL", json_schema_extra=_CDROM
+    )
+    kernel: str | None = Field(default=None, max_length=MAX_PATH, json_schema_extra=_FILE)
+    initrd: str | None = Field(default=None, max_length=MAX_PATH, json_schema_extra=_FILE)
+    cmdline: str | None = Field(default=None, max_length=MAX_PATH, json_schema_extra=_LINE)
 
     @field_validator("cdrom", "kernel", "initrd")
     @classmethod
@@ -138,8 +151,17 @@ class _Boot(Request):
             raise ValueError("initrd and cmdline need a kernel")
 
 
+# _check_kernel's rule, for the OpenAPI document.
+_KERNEL_RULE: dict[str, Any] = {
+    "if": {"anyOf": [json_present("initrd"), json_present("cmdline")]},
+    "then": json_present("kernel"),
+}
+
+
 class TemplateDefinition(_Boot):
     """A template with every default resolved: what the store keeps and instances are made from."""
+
+    model_config = ConfigDict(json_schema_extra=_KERNEL_RULE)
 
     os: OsId
     memory: TemplateMemory
@@ -162,6 +184,8 @@ class TemplateDefinition(_Boot):
 
 class TemplateCreate(_Boot):
     """Omitted parts come from the site defaults (template.conf), then from osinfo."""
+
+    model_config = ConfigDict(json_schema_extra=_KERNEL_RULE)
 
     name: Name
     os: OsId

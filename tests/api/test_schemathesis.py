@@ -53,7 +53,9 @@ BEYOND_SCHEMA = [
         r"public key",  # the key's base64 body must decode to a key of its type
         r"is not a regular file on the server",  # the host's file system
         r"media must be|not inside any media source|no media source|media id",  # sources defined now
-        r"is not inside|outside the network",  # a subnet inside its network's blocks (stored state)
+        r"subnet block .* is outside network",  # new blocks must still hold the network's subnets
+        r"network '.*' does not exist",  # a template names libvirt networks that exist now
+        r"topology gives .* vCPUs",  # sockets x cores x threads must equal the vCPU maximum
     )
 ]
 

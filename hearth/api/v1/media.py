@@ -14,8 +14,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from hearth.drivers import Operation
-from hearth.drivers.resources import DISK_DEV_PATTERN, InstanceDisk, Integer, MediumSource, RemovableType
+from hearth.drivers import Operation, formats
+from hearth.drivers.resources import (
+    DISK_DEV_PATTERN,
+    JSON_INTEGER,
+    InstanceDisk,
+    Integer,
+    MediumSource,
+    RemovableType,
+)
 from hearth.media.catalogue import parse_types
 from hearth.media.service import MediaRef, MediaService, Resolved, public_source
 from hearth.service import Service
@@ -61,10 +68,8 @@ MediaDep = Annotated[MediaService, Depends(media_service)]
 
 # What a drive's medium may be named by, as the document declares it: a media id, an absolute
 # path (inside a media source), or an http(s)/ftp(s) URL with a host and a file.
-_SEGMENT = "[A-Za-z0-9._~%-]+"
-MEDIA_REF = (
-    rf"^(m-[^\x00]+|/[^\x00]*|(https?|ftps?)://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{{1,5}})?(/{_SEGMENT})+)$"
-)
+MEDIA_REF = rf"^(m-[^\x00]+|/[^\x00]*|{formats.MEDIA_URL})$"
+_SHA256: dict[str, Any] = {"pattern": formats.SHA256}
 MEDIA_TYPES = r"^ *(iso|vfd|img) *( *, *(iso|vfd|img) *)*$"
 
 
@@ -123,7 +128,7 @@ class UploadCreate(_Body):
     source: str
     path: str = Field(min_length=1, max_length=4096)
     size: Integer = Field(gt=0)
-    sha256: str | None = None
+    sha256: str | None = Field(None, json_schema_extra=_SHA256)
 
 
 class UploadView(BaseModel):
@@ -143,10 +148,10 @@ class DiskAttachBody(_Body):
         json_schema_extra={"pattern": MEDIA_REF},
     )
     cache: StrictBool = False
-    sha256: str | None = None
+    sha256: str | None = Field(None, json_schema_extra=_SHA256)
     sslverify: StrictBool = True
-    readahead_bytes: Integer | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: Integer | None = Field(None, ge=1, le=3600)
+    readahead_bytes: Annotated[int, Field(gt=0, le=1 << 30, multiple_of=512), JSON_INTEGER] | None = None
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600), JSON_INTEGER] | None = None
 
 
 class DiskChangeBody(_Body):
@@ -154,10 +159,10 @@ class DiskChangeBody(_Body):
         description="the new medium, or null to eject", json_schema_extra={"pattern": MEDIA_REF}
     )
     cache: StrictBool = False
-    sha256: str | None = None
+    sha256: str | None = Field(None, json_schema_extra=_SHA256)
     sslverify: StrictBool = True
-    readahead_bytes: Integer | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: Integer | None = Field(None, ge=1, le=3600)
+    readahead_bytes: Annotated[int, Field(gt=0, le=1 << 30, multiple_of=512), JSON_INTEGER] | None = None
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600), JSON_INTEGER] | None = None
 
 
 def _source_view(src: Any) -> SourceView:
