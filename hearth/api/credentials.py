@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 
+from starlette.concurrency import run_in_threadpool
+
+from hearth.drivers import Caller
 from hearth.errors import AuthFailure
+from hearth.service import Service
 
 CALLER = "caller"  # the request-state key of the Caller the Gate authenticated
 
@@ -24,3 +28,19 @@ def basic_credentials(header: str | None) -> tuple[str, str]:
     if not sep or not name:
         raise AuthFailure("the Basic credentials must be 'name:password'")
     return name, password
+
+
+async def authenticate(svc: Service, header: str | None, address: str | None) -> Caller:
+    """The caller an Authorization header names: a cached verdict at once, else a real check
+    (scrypt, on a worker thread; capped per user and address). AuthFailure or LimitExceeded."""
+    if header:
+        hit = svc.auth.cached_header(header)
+        if hit is not None:
+            return hit
+    name, password = basic_credentials(header)
+    who = svc.auth.cached(name, password)
+    if who is None:
+        who = await run_in_threadpool(svc.authenticate, name, password, address)
+    assert header is not None  # basic_credentials accepted it
+    svc.auth.remember_header(header, name, password)
+    return who

@@ -15,12 +15,11 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic
-from starlette.concurrency import run_in_threadpool
 
 from hearth.drivers import Caller, Operation
 from hearth.service import Service
 
-from .credentials import CALLER, basic_credentials
+from .credentials import CALLER, authenticate
 
 T = TypeVar("T")
 
@@ -42,19 +41,10 @@ class _BasicCaller(HTTPBasic):
         gated = request.scope.get("state", {}).get(CALLER)
         if gated is not None:  # the Gate authenticated this request from its headers already
             return gated  # type: ignore[no-any-return]
-        header = request.headers.get("authorization")
-        svc: Service = request.app.state.service
-        if header:
-            hit = svc.auth.cached_header(header)
-            if hit is not None:
-                return hit
-        name, password = basic_credentials(header)
-        who = svc.auth.cached(name, password)
-        if who is None:
-            who = await run_in_threadpool(svc.authenticate, name, password)
-        assert header is not None  # basic_credentials accepted it
-        svc.auth.remember_header(header, name, password)
-        return who
+        client = request.client
+        return await authenticate(
+            request.app.state.service, request.headers.get("authorization"), client.host if client else None
+        )
 
 
 caller = _BasicCaller(realm="hearth", scheme_name="basic", auto_error=False)

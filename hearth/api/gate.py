@@ -20,16 +20,15 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hearth.drivers import Caller
 from hearth.errors import HearthError, PayloadTooLarge
-from hearth.service import Service
 from hearth.service.config import DEFAULT_JSON_BODY, DEFAULT_UPLOAD_BODY
 
-from .credentials import CALLER, basic_credentials
+from .credentials import CALLER, authenticate
 from .errors import response_for
 
 STREAMED = {"x-hearth-body": "upload"}  # openapi_extra of routes whose body is a streamed file
@@ -108,22 +107,11 @@ class Gate:
             return
         await self.app(scope, _bounded(receive, limit), send)
 
-    async def _authenticate(self, scope: Scope) -> object:
-        svc: Service = scope["app"].state.service
-        header = _header(scope, b"authorization")
-        if header:
-            hit = svc.auth.cached_header(header)
-            if hit is not None:
-                return hit
-        name, password = basic_credentials(header)
-        who = svc.auth.cached(name, password)
-        if who is None:
-            client = scope.get("client")
-            address = client[0] if client else None
-            who = await run_in_threadpool(svc.authenticate, name, password, address)
-        assert header is not None  # basic_credentials accepted it
-        svc.auth.remember_header(header, name, password)
-        return who
+    async def _authenticate(self, scope: Scope) -> Caller:
+        client = scope.get("client")
+        return await authenticate(
+            scope["app"].state.service, _header(scope, b"authorization"), client[0] if client else None
+        )
 
     def _limit(self, scope: Scope) -> int:
         table: RouteTable = getattr(scope["app"].state, "streamed_routes", [])

@@ -8,8 +8,6 @@ parallel stop and suspend calls.
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -23,10 +21,10 @@ from sqlalchemy import Engine
 
 from hearth.drivers import Caller
 from hearth.drivers.mock import MockDriver
-from hearth.drivers.qemu import QemuDriver
 from hearth.drivers.resources import Instance
-from tests.drivers.qemu.case import GUEST_IMAGE, guest_files, register_guest, short_dir
+from tests.drivers.qemu.case import GUEST_IMAGE, guest_files
 
+from ._qemu import qemu_serving
 from .conftest import DEMO, FAST, OTHER, Running, assert_error, new_instance, serve_driver, wait_state
 
 
@@ -71,23 +69,8 @@ def test_a_second_action_while_the_first_runs_is_409_naming_it(held: Running) ->
 def qemu_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Running]:
-    os.environ.setdefault("HEARTH_ACCEL", "tcg")
-    tmp = tmp_path_factory.mktemp("qemu-serial")
-    run = short_dir("hqs-")
-    guest = guest_files(request)
-    made: list[QemuDriver] = []
-
-    def factory(engine: Engine) -> QemuDriver:
-        made.append(QemuDriver(engine, tmp / "qemu", run_dir=run))
-        register_guest(made[0], guest)
-        return made[0]
-
-    try:
-        with serve_driver(tmp, factory) as running:
-            yield running
-            made[0].power_off_all()
-    finally:
-        shutil.rmtree(run, ignore_errors=True)
+    with qemu_serving(tmp_path_factory.mktemp("qemu-serial"), guest_files(request)) as running:
+        yield running
 
 
 def test_parallel_stop_and_suspend_on_a_qemu_guest_accept_exactly_one(qemu_server: Running) -> None:

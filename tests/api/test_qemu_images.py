@@ -7,39 +7,23 @@ the imported kernel image boots the test guest under TCG.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hearth.drivers.qemu import QemuDriver
 from tests.cli.test_client import hearth, js, one_error_line
-from tests.drivers.qemu.case import GUEST_OS, guest_files, short_dir
+from tests.drivers.qemu.case import GUEST_OS, guest_files
 
-from .conftest import ADMIN, DEMO, Running, assert_error, serve_driver, wait_state
+from ._qemu import qemu_serving
+from .conftest import ADMIN, DEMO, Running, assert_error, wait_state
 
 
 @pytest.fixture(scope="module")
-def qemu_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Running]:
-    os.environ.setdefault("HEARTH_ACCEL", "tcg")
-    tmp = tmp_path_factory.mktemp("qemu-images")
-    run = short_dir("hqi-")
-    drivers: list[QemuDriver] = []
-
-    def factory(engine: object) -> QemuDriver:
-        drivers.append(QemuDriver(engine, tmp / "qemu", run_dir=run))  # type: ignore[arg-type]
-        return drivers[0]
-
-    try:
-        with serve_driver(tmp, factory) as running:
-            yield running
-            drivers[0].power_off_all()
-    finally:
-        shutil.rmtree(run, ignore_errors=True)
+def qemu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    with qemu_serving(tmp_path_factory.mktemp("qemu-images")) as running:
+        yield running
 
 
 def _env(server: Running, who: tuple[str, str]) -> dict[str, str]:
