@@ -27,6 +27,8 @@ from hearth.drivers.resources import (
     Name,
     Request,
     Topology,
+    json_absent,
+    json_is,
     json_present,
 )
 from hearth.errors import HearthError
@@ -94,6 +96,10 @@ TemplateDisk = NewDisk | BaseImageDisk
 
 class TemplateInterface(Request):
     """A NIC attached straight to the host: ``source`` is the host device (macvtap) or bridge."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"if": json_is("type", "macvtap"), "else": json_absent("mode")}
+    )
 
     type: TemplateInterfaceType
     source: Name
@@ -214,10 +220,10 @@ class TemplateUpdate(_Boot):
     os: OsId | SkipJsonSchema[None] = None
     memory: TemplateMemory | SkipJsonSchema[None] = None
     vcpus: TemplateVcpus | SkipJsonSchema[None] = None
-    disks: list[TemplateDisk] | SkipJsonSchema[None] = Field(default=None, max_length=16)
+    disks: Annotated[list[TemplateDisk], Field(max_length=16)] | SkipJsonSchema[None] = None
     graphics: GraphicsSpec | SkipJsonSchema[None] = None
-    networks: list[Name] | SkipJsonSchema[None] = Field(default=None, max_length=16)
-    interfaces: list[TemplateInterface] | SkipJsonSchema[None] = Field(default=None, max_length=16)
+    networks: Annotated[list[Name], Field(max_length=16)] | SkipJsonSchema[None] = None
+    interfaces: Annotated[list[TemplateInterface], Field(max_length=16)] | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _something(self) -> TemplateUpdate:

@@ -56,6 +56,7 @@ BEYOND_SCHEMA = [
         r"subnet block .* is outside network",  # new blocks must still hold the network's subnets
         r"network '.*' does not exist",  # a template names libvirt networks that exist now
         r"topology gives .* vCPUs",  # sockets x cores x threads must equal the vCPU maximum
+        r"must not be below",  # a maximum (memory, vCPUs) is at least the current value
     )
 ]
 

@@ -19,7 +19,7 @@ from .conftest import Running, assert_error
     ("path", "body", "field"),
     [
         ("/v1/volumes", {"capacity_gb": True}, "capacity_gb"),
-        ("/v1/volumes", {"capacity_gb": 1.0}, "capacity_gb"),
+        ("/v1/volumes", {"capacity_gb": 1.5}, "capacity_gb"),
         ("/v1/volumes", {"capacity_gb": "1"}, "capacity_gb"),
         ("/v1/instances", {"image_id": "debian-12", "hwp_id": "small", "start": 0}, "start"),
         ("/v1/instances", {"image_id": "debian-12", "hwp_id": "small", "start": "false"}, "start"),
@@ -35,6 +35,11 @@ def test_booleans_and_integers_must_be_what_they_say(
 ) -> None:
     err = assert_error(demo.post(path, json=body), 422, "ValidationError")
     assert any(f.startswith(field) for f in err["details"]["fields"]), err
+
+
+def test_an_integral_number_is_an_integer_as_json_schema_says(demo: httpx.Client) -> None:
+    r = demo.post("/v1/volumes", json={"capacity_gb": 2.0})
+    assert r.status_code == 201 and r.json()["capacity_gb"] == 2, r.text
 
 
 def test_lists_in_request_bodies_are_bounded(demo: httpx.Client) -> None:
