@@ -68,7 +68,7 @@ MediaDep = Annotated[MediaService, Depends(media_service)]
 
 # What a drive's medium may be named by, as the document declares it: a media id, an absolute
 # path (inside a media source), or an http(s)/ftp(s) URL with a host and a file.
-MEDIA_REF = rf"^(m-[^\x00]+|/[^\x00]*|{formats.MEDIA_URL})$"
+MEDIA_REF = rf"^(m-[A-Za-z0-9_-]+|/[^\x00]*|{formats.MEDIA_URL})$"
 _SHA256: dict[str, Any] = {"pattern": formats.SHA256}
 MEDIA_TYPES = r"^ *(iso|vfd|img) *( *, *(iso|vfd|img) *)*$"
 
