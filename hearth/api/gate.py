@@ -75,6 +75,18 @@ def _guarded(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in GUARDED)
 
 
+def _body_headers(scope: Scope) -> tuple[int | None, bool]:
+    """The declared Content-Length (None: none) and whether the body comes chunked."""
+    length: int | None = None
+    chunked = False
+    for key, value in scope["headers"]:
+        if key == b"content-length" and value.isdigit():
+            length = int(value)
+        elif key == b"transfer-encoding":
+            chunked = True
+    return length, chunked
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -97,12 +109,15 @@ class Gate:
         try:
             if _guarded(scope["path"]):
                 scope.setdefault("state", {})[CALLER] = await self._authenticate(scope)
-            limit = self._limit(scope)
         except HearthError as exc:
             await response_for(exc)(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        declared, chunked = _body_headers(scope)
+        if declared is None and not chunked:  # no body (a GET): nothing to bound
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope)
+        if declared is not None and declared > limit:
             await response_for(PayloadTooLarge(_too_large(limit)))(scope, receive, send)
             return
         await self.app(scope, _bounded(receive, limit), send)
