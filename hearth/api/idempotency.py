@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,7 +27,7 @@ from hearth.service import Service
 from hearth.service.idempotency import MAX_KEY, Answer, fingerprint
 
 from .credentials import CALLER
-from .errors import response_for
+from .errors import error_response, response_for
 
 HEADER = "Idempotency-Key"
 SCOPE = "v1"
@@ -84,7 +85,12 @@ class IdempotentCreates:
             await self.app(scope, receive, send)
             return
         svc: Service = scope["app"].state.service
-        body = await _read(receive)
+        try:
+            body = await _read(receive)
+        except HTTPException as exc:  # the Gate's bound, passed while buffering the body
+            name = "PayloadTooLarge" if exc.status_code == 413 else "HTTPError"
+            await error_response(exc.status_code, name, str(exc.detail))(scope, receive, send)
+            return
         fp = fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), _canonical(body))
         try:
             replay = await run_in_threadpool(svc.idempotency.begin, caller, SCOPE, key, fp)

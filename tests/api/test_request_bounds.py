@@ -131,6 +131,14 @@ def test_a_chunked_json_body_is_cut_off_with_413_once_it_passes_the_bound(bounde
     _check_shape(status, body, 413, "PayloadTooLarge")
 
 
+def test_a_chunked_body_past_the_bound_is_413_on_an_idempotent_create_too(bounded: Running) -> None:
+    piece = b" " * 16384
+    chunks = [b"%x\r\n%s\r\n" % (len(piece), piece)] * (JSON_LIMIT // len(piece) + 2)
+    head = {**_json_head(None), "Idempotency-Key": "bounded-1"}
+    status, _, body = _answer(bounded.url, "POST", "/v1/volumes", head, chunks)
+    _check_shape(status, body, 413, "PayloadTooLarge")
+
+
 def test_a_json_body_within_its_bound_is_served(bounded: Running) -> None:
     with bounded.client(DEMO) as c:
         padded = '{"capacity_gb": 1' + " " * (JSON_LIMIT - 100) + "}"
