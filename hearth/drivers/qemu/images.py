@@ -143,7 +143,9 @@ class ImageOps(CatalogueOps):
         )
 
     def staging_dir(self) -> Path:
-        where = self.layout.images / ".staging"
+        # Beside the images, on their file system, but outside them: files under images/ may be
+        # attached as media, and a half-uploaded disk must never be.
+        where = self.layout.state / "staging"
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
         return where
 
