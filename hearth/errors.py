@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from hearth.redact import redact
+
 
 class HearthError(Exception):
-    """Base of all errors meant for a user: ``str(e)`` is one clear sentence."""
+    """Base of all errors meant for a user: ``str(e)`` is one clear sentence.
+
+    The message never carries a URI's password: it is masked here, whoever raised it.
+    ``details["retry_after"]`` (seconds), when given, becomes the HTTP ``Retry-After`` header.
+    """
 
     status: ClassVar[int] = 500
     code_name: ClassVar[str] = "HearthError"
 
     def __init__(self, message: str, **details: Any) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.details: dict[str, Any] = details
@@ -39,6 +46,18 @@ class Forbidden(HearthError):
 class NotFound(HearthError):
     status = 404
     code_name = "NotFound"
+
+
+class PayloadTooLarge(HearthError):
+    status = 413
+    code_name = "PayloadTooLarge"
+
+
+class IdempotencyMismatch(HearthError):
+    """An idempotency key (or EC2 ClientToken) reused for a different request."""
+
+    status = 422
+    code_name = "ValidationError"
 
 
 class InvalidState(HearthError):

@@ -8,11 +8,13 @@ from hearth import __version__
 from hearth.service import Service
 
 from . import errors
+from .gate import BodyLimits, Gate, streamed_routes
+from .idempotency import IdempotentCreates, mark_creates
 
 OPENAPI_URL = "/v1/openapi.json"
 
 
-def create_app(service: Service) -> FastAPI:
+def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastAPI:
     """An app serving ``service``; the caller owns the service and closes it after the server stops."""
     from .v1 import ROUTERS  # routers import the service layer; keep `import hearth.api` light
 
@@ -25,8 +27,12 @@ def create_app(service: Service) -> FastAPI:
         redoc_url=None,
     )
     app.state.service = service
+    app.add_middleware(IdempotentCreates)  # inside the Gate: it needs the caller
+    app.add_middleware(Gate, limits=body_limits)  # inside the error middleware errors.install adds
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
     app.state.method_table = errors.method_table(ROUTERS)
+    app.state.streamed_routes = streamed_routes(ROUTERS)
+    app.state.idempotent_routes = mark_creates(r for router in ROUTERS for r in router.routes)
     return app

@@ -8,8 +8,6 @@ leaving the event loop; only a real scrypt check goes to a worker thread.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import functools
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -17,11 +15,11 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic
-from starlette.concurrency import run_in_threadpool
 
 from hearth.drivers import Caller, Operation
-from hearth.errors import AuthFailure
 from hearth.service import Service
+
+from .credentials import CALLER, authenticate
 
 T = TypeVar("T")
 
@@ -29,22 +27,6 @@ T = TypeVar("T")
 async def service(request: Request) -> Service:
     svc: Service = request.app.state.service
     return svc
-
-
-def _credentials(header: str | None) -> tuple[str, str]:
-    if not header:
-        raise AuthFailure("authentication required: use HTTP Basic with a Hearth user name and password")
-    scheme, _, param = header.partition(" ")
-    if scheme.lower() != "basic" or not param:
-        raise AuthFailure("only HTTP Basic authentication is accepted")
-    try:
-        decoded = base64.b64decode(param.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        raise AuthFailure("the Basic credentials are not valid base64 of 'name:password'") from None
-    name, sep, password = decoded.partition(":")
-    if not sep or not name:
-        raise AuthFailure("the Basic credentials must be 'name:password'")
-    return name, password
 
 
 class _BasicCaller(HTTPBasic):
@@ -56,19 +38,13 @@ class _BasicCaller(HTTPBasic):
 
     async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
         """The authenticated caller; AuthFailure (401 with a Basic challenge) otherwise."""
-        header = request.headers.get("authorization")
-        svc: Service = request.app.state.service
-        if header:
-            hit = svc.auth.cached_header(header)
-            if hit is not None:
-                return hit
-        name, password = _credentials(header)
-        who = svc.auth.cached(name, password)
-        if who is None:
-            who = await run_in_threadpool(svc.authenticate, name, password)
-        assert header is not None  # _credentials accepted it
-        svc.auth.remember_header(header, name, password)
-        return who
+        gated = request.scope.get("state", {}).get(CALLER)
+        if gated is not None:  # the Gate authenticated this request from its headers already
+            return gated  # type: ignore[no-any-return]
+        client = request.client
+        return await authenticate(
+            request.app.state.service, request.headers.get("authorization"), client.host if client else None
+        )
 
 
 caller = _BasicCaller(realm="hearth", scheme_name="basic", auto_error=False)

@@ -3,6 +3,10 @@
 ``{"code": <status>, "error": "<ShortName>", "message": "<sentence>", "details": {...}}``. Request
 validation names the offending fields but never echoes their values (they may be passwords).
 Anything unexpected becomes a 500 with a reference the server log has the traceback under.
+
+What a typed error says is redacted (no URI passwords) for everyone; for callers who are not
+admins it is also stripped of host paths, socket paths and backend URIs, and the raw text goes to
+the server log under a reference the answer carries.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hearth.drivers import Caller
 from hearth.errors import (
     AuthFailure,
     BackendError,
@@ -34,7 +39,10 @@ from hearth.errors import (
     NotSupported,
     ValidationError,
 )
+from hearth.redact import for_tenant, for_tenant_data, redact, redact_data
 from hearth.service.tasks import json_safe
+
+from .credentials import CALLER
 
 log = logging.getLogger("hearth.api")
 
@@ -82,7 +90,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _doc("No such resource (or not yours)"),
     409: _doc("Conflicts with the resource's state; the message lists what is allowed now"),
     422: _doc("The request does not match the schema (the message names the fields)"),
-    429: _doc("Too many tasks already waiting to run (for this user or the server); retry later"),
+    413: _doc("The request body is larger than this route allows"),
+    429: _doc("Too many tasks waiting, or too many failed logins; retry after Retry-After seconds"),
     500: _doc("Internal error; the server log has the details under the given reference"),
     501: _doc("Not supported by this server's driver"),
     502: _doc("The backend failed"),
@@ -97,10 +106,32 @@ def error_response(
     return JSONResponse(body, status_code=status, **kw)
 
 
+def response_for(exc: HearthError, caller: Caller | None = None) -> JSONResponse:
+    """The error body for ``exc`` as ``caller`` may see it (None: unauthenticated, not an admin)."""
+    headers: dict[str, str] = dict(AUTH_CHALLENGE) if isinstance(exc, AuthFailure) else {}
+    retry = exc.details.get("retry_after")
+    if isinstance(retry, int) and not isinstance(retry, bool):
+        headers["Retry-After"] = str(retry)
+    message, details = redact(exc.message), redact_data(exc.details)
+    if caller is None or not caller.is_admin:
+        shown, shown_details = for_tenant(message), for_tenant_data(details)
+        if (shown, shown_details) != (message, details):
+            ref = uuid.uuid4().hex[:12]
+            log.log(
+                logging.WARNING if exc.status >= 500 else logging.INFO,
+                "%s shown to a tenant without host details (reference %s): %s %s",
+                exc.code_name,
+                ref,
+                message,
+                details,
+            )
+            message, details = f"{shown} (reference {ref})", {**shown_details, "reference": ref}
+    return error_response(exc.status, exc.code_name, message, details, headers=headers or None)
+
+
 async def hearth_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HearthError)
-    headers = AUTH_CHALLENGE if isinstance(exc, AuthFailure) else None
-    return error_response(exc.status, exc.code_name, exc.message, exc.details, headers=headers)
+    return response_for(exc, request.scope.get("state", {}).get(CALLER))
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:

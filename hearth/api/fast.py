@@ -3,8 +3,8 @@
 FastAPI solves every dependency of every request (router auth, capability gate, path parameters)
 and re-validates the returned model; for a GET whose driver read is a local SELECT that is most
 of the cost. A route opting in with ``fast_read`` is still declared, documented and served by
-FastAPI as usual; its route class only short-cuts the common case — a GET whose Authorization
-header already has a cached verdict, whose operation the driver serves inline, with a valid id
+FastAPI as usual; its route class only short-cuts the common case — a GET whose caller is known
+(the Gate's verdict, or a cached one), whose operation the driver serves inline, with a valid id
 and no dependency overrides — to the same service calls. Anything else (no or unknown
 credentials, 501, a bad id) takes the full path, so auth order, validation and error shapes are
 FastAPI's own; errors the read raises reach the same app-level handlers. The answer goes through
@@ -27,6 +27,8 @@ from starlette.types import Receive, Scope, Send
 
 from hearth.drivers import Caller, Operation
 from hearth.service import Service
+
+from .credentials import CALLER
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,8 +57,10 @@ class FastRead:
         ident = scope.get("path_params", {}).get(self.param)
         if not isinstance(ident, str) or not 1 <= len(ident) <= self.max_length:
             return None
-        header = _authorization(scope)
-        who = svc.auth.cached_header(header) if header else None
+        who = scope.get("state", {}).get(CALLER)  # the Gate's verdict, when it ran
+        if who is None:
+            header = _authorization(scope)
+            who = svc.auth.cached_header(header) if header else None
         if who is None:
             return None
         result = self.read(svc, who, ident)

@@ -49,7 +49,9 @@ def serve(
         Path | None,
         typer.Option(
             help="TOML file with the same keys (driver, uris, state_dir, db, listen, server_id) and "
-            "task_workers, max_queued_tasks, max_queued_tasks_per_user, a [libvirt] or [ec2] table"
+            "task_workers, max_queued_tasks, max_queued_tasks_per_user, max_json_body_bytes, "
+            "max_upload_body_bytes, auth_failures_per_user, auth_failures_per_address, "
+            "auth_failure_window_seconds, a [libvirt] or [ec2] table"
         ),
     ] = None,
 ) -> None:
@@ -69,15 +71,19 @@ def serve(
 
 
 def _run(cfg: ServiceConfig) -> None:
+    import contextlib
     import logging
 
     import uvicorn
 
     from hearth.api import create_app
+    from hearth.api.gate import BodyLimits
+    from hearth.redact import RedactingFilter
     from hearth.service import open_service
     from hearth.store.demo import DEMO_USERS
 
     host, port = cfg.host_port
+    _secure(cfg)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations are routine, not news
     service = open_service(cfg)
@@ -94,9 +100,37 @@ def _run(cfg: ServiceConfig) -> None:
             if _works(service, user.name, user.password):
                 role = "admin" if user.is_admin else "user"
                 typer.echo(f"Demo {role}: {user.name} / {user.password}")
-        uvicorn.run(create_app(service), host=host, port=port, log_level="info", workers=1)
+        limits = BodyLimits(json=cfg.max_json_body_bytes, upload=cfg.max_upload_body_bytes)
+        config = uvicorn.Config(create_app(service, limits), host=host, port=port, log_level="info")
+        for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):  # no URI password in a log
+            for target in (logging.getLogger(name), *logging.getLogger(name).handlers):
+                target.addFilter(RedactingFilter())
+        server = uvicorn.Server(config)
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it stopped on
+            server.run()
+        if not server.started:
+            raise typer.Exit(3)
     finally:
         service.close()
+
+
+def _secure(cfg: ServiceConfig) -> None:
+    """State dir 0700 and the database and generated files 0600 (fixed, and said so in one line);
+    new files are born private."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    from hearth.service import DriverName
+    from hearth.service.permissions import secure_state
+
+    url = make_url(cfg.db_url)
+    sqlite = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+    notes = secure_state(cfg.state_dir, sqlite, hypervisor_traverses=cfg.driver is DriverName.libvirt)
+    if notes:
+        more = f" (and {len(notes) - 2} more)" if len(notes) > 2 else ""
+        typer.echo(f"hearth: made {len(notes)} path(s) private: {'; '.join(notes[:2])}{more}", err=True)
+    os.umask(0o077)
 
 
 def _works(service: Service, name: str, password: str) -> bool:

@@ -42,12 +42,12 @@ def _store(
     config: Path | None, state_dir: Path | None, db: str | None
 ) -> Iterator[tuple[ServiceConfig, Engine]]:
     from hearth.service import load_config
-    from hearth.store import make_engine, upgrade
+    from hearth.store import make_engine, open_store
 
     cfg = load_config(config).with_overrides(state_dir=state_dir, db=db)
     engine = make_engine(cfg.db_url)
     try:
-        upgrade(engine)
+        open_store(engine)
         yield cfg, engine
     finally:
         engine.dispose()

@@ -13,6 +13,7 @@ transitional state (PENDING, STOPPING); callers poll ``get_instance`` (see ``wai
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +31,7 @@ from .resources import (
     HardwareProfile,
     Image,
     ImageCreate,
+    ImageImport,
     Instance,
     InstanceCreate,
     InstanceDisk,
@@ -107,6 +109,7 @@ class Operation(StrEnum):
     images_get = "images.get"
     images_create = "images.create"
     images_delete = "images.delete"
+    images_import = "images.import"
     realms_list = "realms.list"
     realms_get = "realms.get"
     hardware_profiles_list = "hardware_profiles.list"
@@ -380,6 +383,15 @@ class Driver:
 
     def delete_image(self, caller: Caller, image_id: str) -> None:
         self._unsupported(Operation.images_delete)
+
+    def import_image(self, caller: Caller, request: ImageImport) -> Image:
+        """Add an image from files on the server's host, copied into the driver's pool (admins)."""
+        self._unsupported(Operation.images_import)
+
+    def staging_dir(self) -> Path | None:
+        """Where files uploaded for ``import_image`` are staged (None: the system's temp dir);
+        beside the pool, so the copy into it stays on one file system."""
+        return None
 
     # --- realms and hardware profiles ---------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,9 +87,14 @@ def build_seed_iso(seed: SeedData) -> bytes:
 
 
 def write_seed_iso(seed: SeedData, path: Path) -> Path:
-    """Write the ISO atomically (a guest must never see a half-written seed)."""
+    """Write the ISO atomically (a guest must never see a half-written seed), mode 0600: it
+    carries the user's keys and user data. A driver whose hypervisor runs as another user
+    widens it itself."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(build_seed_iso(seed))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)  # an older file of that name keeps no wider mode
+        out.write(build_seed_iso(seed))
     tmp.replace(path)
     return path
 

@@ -13,10 +13,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from hearth.errors import ValidationError
+
+from . import formats
 
 # Names are shown in listings and used as hostnames and key references: keep them boring.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -24,6 +34,25 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 DEVICE_PATTERN = r"^(vd|sd|hd|xvd)[a-z]$"
 MAX_USER_DATA = 64 * 1024
 MAC_PATTERN = r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"
+
+
+def _json_integer(value: object) -> object:
+    # JSON Schema's integer: 1 and 1.0 are integers, true and "1" are not.
+    if isinstance(value, bool | str):
+        raise ValueError(f"must be an integer, not {type(value).__name__}")
+    return value
+
+
+# Request integers: no true for 1, no "1" (pydantic's lax int takes both); 1.0 stays an integer.
+# Constraints go before it (``Annotated[int, Field(ge=1), JSON_INTEGER] | None``) so that they
+# still reach the OpenAPI document inside a union.
+JSON_INTEGER = BeforeValidator(_json_integer)
+Integer = Annotated[int, JSON_INTEGER]
+
+# What the address checks below accept, declared for OpenAPI (the checks themselves decide).
+CidrText = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": formats.CIDR_PATTERN})]
+IpText = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": formats.IP_PATTERN})]
+MacText = Annotated[str, Field(json_schema_extra={"pattern": formats.UNICAST_MAC_PATTERN})]
 # osinfo short-ids: "debian12", "fedora40", "win2k22", "alpine3.19", "rhel9.4".
 OS_ID_PATTERN = r"^[a-z][a-z0-9._+-]{0,63}$"
 DEFAULT_NIC_MODEL = "virtio"
@@ -351,7 +380,7 @@ class NetworkRequest(Request):
 
     network_id: str
     subnet_id: str | None = None
-    ip_address: str | None = None
+    ip_address: IpText | None = None
 
     @field_validator("ip_address")
     @classmethod
@@ -370,15 +399,43 @@ def check_mac(value: str) -> str:
     return value.lower()
 
 
+def json_present(field: str) -> dict[str, Any]:
+    """JSON Schema: ``field`` is there and not null."""
+    return {"required": [field], "properties": {field: {"type": "string"}}}
+
+
+def json_absent(field: str) -> dict[str, Any]:
+    """JSON Schema: ``field`` is absent or null."""
+    return {"properties": {field: {"type": "null"}}}
+
+
+def json_is(field: str, value: str) -> dict[str, Any]:
+    return {"required": [field], "properties": {field: {"const": value}}}
+
+
 class InterfaceCreate(Request):
     """A new NIC. ``source`` is needed by every type but ``user``; ``mode`` only for macvtap
     (default bridge). The driver picks a MAC when none is given and the model defaults to virtio."""
+
+    # The rules of ``_shape``, for the OpenAPI document.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": json_is("type", "user"),
+                    "then": json_absent("source"),
+                    "else": json_present("source"),
+                },
+                {"if": json_is("type", "macvtap"), "else": json_absent("mode")},
+            ]
+        }
+    )
 
     type: InterfaceType
     source: Name | None = None
     mode: MacvtapMode | None = None
     model: NicModel | None = None
-    mac: str | None = None
+    mac: MacText | None = None
 
     @field_validator("mac")
     @classmethod
@@ -412,6 +469,8 @@ class InterfaceCreate(Request):
 class InterfaceUpdate(Request):
     """Move a NIC to another network/bridge, or change its model (the latter only while stopped)."""
 
+    model_config = ConfigDict(json_schema_extra={"anyOf": [json_present("source"), json_present("model")]})
+
     source: Name | None = None
     model: NicModel | None = None
 
@@ -436,11 +495,11 @@ class MediumSource(Request):
     """What goes in a removable drive: a local image file (``path``, absolute) or a URL QEMU reads
     itself through its curl driver (``url``: http, https, ftp, ftps; credentials are refused)."""
 
-    path: str | None = Field(None, max_length=4096)
+    path: str | None = Field(None, max_length=4096, json_schema_extra={"pattern": formats.ABSOLUTE_PATH})
     url: str | None = Field(None, max_length=4096)
-    sslverify: bool = True
-    readahead_bytes: int | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: int | None = Field(None, ge=1, le=3600)
+    sslverify: StrictBool = True
+    readahead_bytes: Annotated[int, Field(gt=0, le=1 << 30, multiple_of=512), JSON_INTEGER] | None = None
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600), JSON_INTEGER] | None = None
 
     @model_validator(mode="after")
     def _one(self) -> MediumSource:
@@ -483,13 +542,13 @@ class InstanceDisk(BaseModel):
     instance_id: str
     path: str | None = None
     url: str | None = None
-    readonly: bool = False
+    readonly: StrictBool = False
 
 
 class DiskSpec(Request):
     """A new empty disk of ``size_gib`` in ``pool`` (the driver's default pool when None)."""
 
-    size_gib: int = Field(ge=1, le=16 * 1024)
+    size_gib: Integer = Field(ge=1, le=16 * 1024)
     format: DiskFormat = DiskFormat.qcow2
     pool: Name | None = None
 
@@ -502,7 +561,7 @@ class ImageDiskSpec(Request):
 
 class GraphicsSpec(Request):
     type: GraphicsType = GraphicsType.vnc
-    listen: str = "127.0.0.1"
+    listen: IpText = "127.0.0.1"
 
     @field_validator("listen")
     @classmethod
@@ -513,9 +572,9 @@ class GraphicsSpec(Request):
 class Topology(Request):
     """How the guest's vCPUs are laid out; sockets x cores x threads is the maximum vCPU count."""
 
-    sockets: int = Field(ge=1, le=4096)
-    cores: int = Field(ge=1, le=4096)
-    threads: int = Field(ge=1, le=64)
+    sockets: Integer = Field(ge=1, le=4096)
+    cores: Integer = Field(ge=1, le=4096)
+    threads: Integer = Field(ge=1, le=64)
 
     @property
     def cpus(self) -> int:
@@ -531,10 +590,10 @@ class InstanceSpec(Request):
     """
 
     os: Annotated[str, Field(pattern=OS_ID_PATTERN)]
-    memory_mib: int = Field(ge=16, le=16 * 1024 * 1024)
-    max_memory_mib: int | None = Field(default=None, ge=16, le=16 * 1024 * 1024)
-    vcpus: int = Field(ge=1, le=4096)
-    max_vcpus: int | None = Field(default=None, ge=1, le=4096)
+    memory_mib: Integer = Field(ge=16, le=16 * 1024 * 1024)
+    max_memory_mib: Annotated[int, Field(ge=16, le=16 * 1024 * 1024), JSON_INTEGER] | None = None
+    vcpus: Integer = Field(ge=1, le=4096)
+    max_vcpus: Annotated[int, Field(ge=1, le=4096), JSON_INTEGER] | None = None
     topology: Topology | None = None
     disks: list[DiskSpec | ImageDiskSpec] = Field(default_factory=list, max_length=16)
     cdrom: str | None = Field(default=None, max_length=4096)
@@ -573,17 +632,17 @@ class InstanceCreate(Request):
     image_id: str | None = None
     template_id: str | None = None
     hwp_id: str
-    hwp_overrides: dict[HwpPropertyName, HwpValue] = Field(default_factory=dict)
+    hwp_overrides: dict[HwpPropertyName, Integer | str] = Field(default_factory=dict)
     realm_id: str | None = None
     name: Name | None = None
     key_name: str | None = None
     user_data: str | None = Field(default=None, max_length=MAX_USER_DATA)
-    networks: list[NetworkRequest] = Field(default_factory=list)
+    networks: list[NetworkRequest] = Field(default_factory=list, max_length=16)
     # The template resolved by the service layer; only with template_id (feature ``templates``).
     spec: InstanceSpec | None = None
     # False: define the instance STOPPED without ever running it (feature ``create_stopped``), so
     # an installer or first-boot script cannot touch its disks before the owner starts it.
-    start: bool = Field(default=True, description="start it once created (false: leave it STOPPED)")
+    start: StrictBool = Field(default=True, description="start it once created (false: leave it STOPPED)")
 
     @model_validator(mode="after")
     def _one_source(self) -> InstanceCreate:
@@ -608,6 +667,39 @@ class ImageCreate(Request):
     description: str = Field(default="", max_length=1024)
 
 
+AbsolutePath = Annotated[str, Field(min_length=2, max_length=4096, pattern=formats.ABSOLUTE_PATH)]
+
+
+class ImageImport(Request):
+    """Add an image from files on the server's host (an admin's act): a disk (any format
+    qemu-img reads), a kernel (+ initrd, cmdline) for direct boot, or both. The files are copied
+    into the driver's pool; the image is shared with every user."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [json_present("disk"), json_present("kernel")],
+            "if": {"anyOf": [json_present("initrd"), json_present("cmdline")]},
+            "then": json_present("kernel"),
+        }
+    )
+
+    name: Name
+    os: Annotated[str, Field(pattern=OS_ID_PATTERN, description="osinfo short id, e.g. debian12")]
+    disk: AbsolutePath | None = None
+    kernel: AbsolutePath | None = None
+    initrd: AbsolutePath | None = None
+    cmdline: str | None = Field(default=None, max_length=4096, pattern=r"^[^\r\n\x00]*$")
+    description: str = Field(default="", max_length=1024)
+
+    @model_validator(mode="after")
+    def _parts(self) -> ImageImport:
+        if self.disk is None and self.kernel is None:
+            raise ValueError("an image needs a disk, a kernel, or both")
+        if (self.initrd is not None or self.cmdline is not None) and self.kernel is None:
+            raise ValueError("initrd and cmdline need a kernel")
+        return self
+
+
 class KeyCreate(Request):
     name: Name
     kind: Literal[KeyKind.ssh_ed25519, KeyKind.ssh_rsa] = KeyKind.ssh_ed25519
@@ -619,7 +711,7 @@ class KeyImport(Request):
 
 
 class VolumeCreate(Request):
-    capacity_gb: int = Field(ge=1, le=16 * 1024)
+    capacity_gb: Integer = Field(ge=1, le=16 * 1024)
     name: Name | None = None
     realm_id: str | None = None
     snapshot_id: str | None = None
@@ -635,9 +727,14 @@ class SnapshotCreate(Request):
     name: Name | None = None
 
 
+_UNIQUE: dict[str, Any] = {"uniqueItems": True}
+
+
 class NetworkCreate(Request):
     name: Name
-    address_blocks: list[str] = Field(min_length=1, max_length=16)
+    address_blocks: list[CidrText] = Field(
+        min_length=1, max_length=16, json_schema_extra={"uniqueItems": True}
+    )
 
     @field_validator("address_blocks")
     @classmethod
@@ -647,7 +744,9 @@ class NetworkCreate(Request):
 
 class NetworkUpdate(Request):
     name: Name | None = None
-    address_blocks: list[str] | None = Field(default=None, min_length=1, max_length=16)
+    address_blocks: list[CidrText] | None = Field(
+        default=None, min_length=1, max_length=16, json_schema_extra=_UNIQUE
+    )
 
     @field_validator("address_blocks")
     @classmethod
@@ -658,7 +757,7 @@ class NetworkUpdate(Request):
 class SubnetCreate(Request):
     network_id: str
     name: Name
-    address_block: str
+    address_block: CidrText
 
     @field_validator("address_block")
     @classmethod

@@ -6,7 +6,9 @@ remembered for ``ttl`` seconds as an HMAC of the password under a key that exist
 process; failures are never cached, so guessing still costs scrypt. Repeat requests are answered
 by one dict lookup keyed by an HMAC of their raw Authorization header, without decoding it again.
 At most ``max_parallel`` scrypt checks run at once, so a burst of bad logins cannot exhaust memory,
-and identical credentials arriving together are checked once.
+and identical credentials arriving together are checked once. Failed checks are capped per user
+name and per client address (``hearth.service.throttle``): past the cap an attempt is refused
+with 429 before any password is looked at.
 
 A verdict also carries the store's auth epoch read before its check; a password change or a
 deleted user (from any process sharing the store) writes a new epoch, and from then on the
@@ -29,6 +31,8 @@ from sqlalchemy import Engine
 from hearth.drivers import Caller
 from hearth.store.auth_epoch import EpochWatch
 from hearth.store.users import authenticate
+
+from .throttle import AuthThrottle, ThrottleLimits
 
 DEFAULT_TTL = 30.0
 MAX_ENTRIES = 4096
@@ -58,6 +62,7 @@ class Authenticator:
         *,
         ttl: float = DEFAULT_TTL,
         max_parallel: int = 4,
+        throttle: ThrottleLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
@@ -70,6 +75,7 @@ class Authenticator:
         self._slots = threading.BoundedSemaphore(max_parallel)
         self._flights: dict[bytes, _Flight] = {}
         self._epoch = EpochWatch(engine)
+        self.throttle = AuthThrottle(throttle or ThrottleLimits(), clock)
 
     def close(self) -> None:
         self._epoch.close()
@@ -112,8 +118,10 @@ class Authenticator:
                 self._headers.clear()
             self._headers[self._header_digest(header)] = verdict
 
-    def verify(self, name: str, password: str) -> Caller:
+    def verify(self, name: str, password: str, address: str | None = None) -> Caller:
         """Check against the store (slow, blocking) and remember a success; AuthFailure otherwise.
+
+        ``address`` is the client's network address, for the failure cap (LimitExceeded past it).
 
         Concurrent checks of the same name and password share one scrypt run: when a cached
         verdict expires under a busy keep-alive client, its connections would otherwise all
@@ -128,9 +136,11 @@ class Authenticator:
                 hit = self.cached(name, password)
                 if hit is not None:
                     return hit
+                stamp = self.throttle.admit(name, address)
                 epoch = self._epoch.current()  # before the check: a change during it voids the verdict
                 with self._slots:
                     account = authenticate(self.engine, name, password)
+                self.throttle.succeeded(name, address, stamp)
                 caller = Caller(user_id=account.id, is_admin=account.is_admin)
                 with self._lock:
                     if len(self._cache) >= MAX_ENTRIES:

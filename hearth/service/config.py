@@ -2,9 +2,11 @@
 
 The TOML file uses the command-line names (``driver``, ``uris``, ``state_dir``, ``db``, ``listen``,
 ``server_id``, ``task_workers``) plus the task queue bounds (``max_queued_tasks``,
-``max_queued_tasks_per_user``) and a table of backend settings per driver, ``[libvirt]`` and
-``[ec2]`` (checked by that driver); flags given on the command line win over the file, the file
-over the defaults.
+``max_queued_tasks_per_user``), the request body bounds (``max_json_body_bytes``,
+``max_upload_body_bytes``), the failed-login cap (``auth_failures_per_user``,
+``auth_failures_per_address`` within ``auth_failure_window_seconds``) and a table of backend
+settings per driver, ``[libvirt]`` and ``[ec2]`` (checked by that driver); flags given on the
+command line win over the file, the file over the defaults.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ from hearth.store import default_url
 from hearth.store.identity import check_server_id
 
 from .tasks import DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_USER, TaskLimits
+from .throttle import ThrottleLimits
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 ROOT_STATE_DIR = Path("/var/lib/hearth")
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_QUEUE_LIMIT = 100_000
+DEFAULT_JSON_BODY = 1 << 20
+DEFAULT_UPLOAD_BODY = 1 << 40
 
 
 class DriverName(StrEnum):
@@ -60,6 +65,19 @@ class ServiceConfig:
     server_id: str | None = None  # None: the store's own (hearth.store.identity)
     libvirt: Mapping[str, Any] = field(default_factory=dict)  # the [libvirt] table, for that driver
     ec2: Mapping[str, Any] = field(default_factory=dict, repr=False)  # [ec2]: holds credentials
+    max_json_body_bytes: int = DEFAULT_JSON_BODY
+    max_upload_body_bytes: int = DEFAULT_UPLOAD_BODY
+    auth_failures_per_user: int = ThrottleLimits.per_user
+    auth_failures_per_address: int = ThrottleLimits.per_address
+    auth_failure_window_seconds: int = int(ThrottleLimits.window)
+
+    @property
+    def auth_throttle(self) -> ThrottleLimits:
+        return ThrottleLimits(
+            per_user=self.auth_failures_per_user,
+            per_address=self.auth_failures_per_address,
+            window=float(self.auth_failure_window_seconds),
+        )
 
     @property
     def task_limits(self) -> TaskLimits:
@@ -97,7 +115,15 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-_INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user"}
+# Integer keys and their bounds.
+_BOUNDS = {
+    "max_json_body_bytes": (1024, 1 << 30),
+    "max_upload_body_bytes": (1024, 1 << 50),
+    "auth_failures_per_user": (0, 1_000_000),
+    "auth_failures_per_address": (0, 1_000_000),
+    "auth_failure_window_seconds": (1, 86_400),
+}
+_INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user", *_BOUNDS}
 _TABLE_KEYS = {"libvirt", "ec2"}
 _KEYS = {"driver", "uris", "state_dir", "db", "listen", "server_id", *_INT_KEYS, *_TABLE_KEYS}
 
@@ -161,6 +187,9 @@ def _checked(config: ServiceConfig) -> ServiceConfig:
     for key in ("max_queued_tasks", "max_queued_tasks_per_user"):
         if not 1 <= getattr(config, key) <= MAX_QUEUE_LIMIT:
             raise ValidationError(f"{key} must be between 1 and {MAX_QUEUE_LIMIT}", key=key)
+    for key, (low, high) in _BOUNDS.items():
+        if not low <= getattr(config, key) <= high:
+            raise ValidationError(f"{key} must be between {low} and {high}", key=key)
     parse_listen(config.listen)
     if config.server_id is not None:
         check_server_id(config.server_id)

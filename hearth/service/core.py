@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -18,13 +19,15 @@ from sqlalchemy import Engine
 from hearth.drivers import Caller, Capabilities, Driver, Feature, Operation
 from hearth.drivers.base import MAX_INSTANCE_COUNT
 from hearth.drivers.resources import Action, Instance, InstanceCreate, Volume, VolumeCreate
-from hearth.errors import Forbidden, NotSupported, ValidationError
-from hearth.store import make_engine, upgrade
+from hearth.errors import Forbidden, InvalidState, NotSupported, ValidationError
+from hearth.store import make_engine, open_store
 
 from .auth import Authenticator
 from .backends import open_driver
 from .config import ServiceConfig
+from .idempotency import Idempotency
 from .tasks import Progress, Task, TaskLimits, TaskRunner
+from .throttle import ThrottleLimits
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +61,23 @@ class Service:
         templates: Templates | None = None,
         owns_engine: bool = True,
         load_templates: bool = True,
+        auth_throttle: ThrottleLimits | None = None,
     ) -> None:
         self.driver = driver
         self.engine = engine
         self.capabilities: Capabilities = driver.capabilities()
         # The API calls these on the event loop instead of handing them to a worker thread.
         self.inline_operations: frozenset[Operation] = driver.inline_operations
-        self.auth = Authenticator(engine)
+        self.auth = Authenticator(engine, throttle=auth_throttle)
         self.tasks = TaskRunner(engine, workers=task_workers, limits=task_limits)
+        self.idempotency = Idempotency(engine)  # answers to retried creates (Idempotency-Key)
+        self.idempotency.purge()
         interrupted = self.tasks.recover()
         if interrupted:
             log.warning("%d task(s) from a previous run were marked failed", interrupted)
         self._owns_engine = owns_engine
+        self._busy: dict[str, str] = {}  # instance id → the action running on it
+        self._busy_lock = threading.Lock()
         self.templates: Templates | None = templates
         if templates is None and load_templates:
             self.templates = _load_templates(self)
@@ -89,9 +97,10 @@ class Service:
 
     # --- who is calling -----------------------------------------------------------------------
 
-    def authenticate(self, name: str, password: str) -> Caller:
-        """The caller for these credentials (AuthFailure if wrong); may block on scrypt."""
-        return self.auth.verify(name, password)
+    def authenticate(self, name: str, password: str, address: str | None = None) -> Caller:
+        """The caller for these credentials (AuthFailure if wrong, LimitExceeded past the failure
+        cap for the name or the client ``address``); may block on scrypt."""
+        return self.auth.verify(name, password, address)
 
     # --- what the service offers beyond the driver ----------------------------------------------
 
@@ -165,8 +174,28 @@ class Service:
         return self.driver.adopt_instance(caller, instance_id)
 
     def act(self, caller: Caller, instance_id: str, action: Action, **options: Any) -> Instance:
+        """One state-changing action at a time per instance, whatever the driver: a second one
+        arriving while the first runs is refused (409) naming it, so neither is silently lost.
+
+        The guard is this process's; servers sharing a store rely on their drivers' own checks.
+        """
         self.require(Operation(f"instances.{action.value}"))
-        return self.driver.act(caller, instance_id, action, **options)
+        with self._busy_lock:
+            running = self._busy.get(instance_id)
+            if running is None:
+                self._busy[instance_id] = action.value
+        if running is not None:
+            self.driver.get_instance(caller, instance_id)  # another tenant's instance stays a 404
+            raise InvalidState(
+                f"instance {instance_id} is busy: {running} is in progress; retry when it is done",
+                instance=instance_id,
+                in_progress=running,
+            )
+        try:
+            return self.driver.act(caller, instance_id, action, **options)
+        finally:
+            with self._busy_lock:
+                self._busy.pop(instance_id, None)
 
     def _check_sources(self, caller: Caller, request: InstanceCreate) -> None:
         """Fail a multi-instance request on a missing image or profile before queueing it."""
@@ -180,13 +209,19 @@ def open_service(config: ServiceConfig) -> Service:
     """Open the store (migrating it), the configured driver and the task runner."""
     engine = make_engine(config.db_url)
     try:
-        upgrade(engine)
+        open_store(engine)
         driver = open_driver(config, engine)
     except BaseException:
         engine.dispose()
         raise
     try:
-        return Service(driver, engine, task_workers=config.task_workers, task_limits=config.task_limits)
+        return Service(
+            driver,
+            engine,
+            task_workers=config.task_workers,
+            task_limits=config.task_limits,
+            auth_throttle=config.auth_throttle,
+        )
     except BaseException:
         driver.close()
         engine.dispose()

@@ -10,19 +10,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from hearth.designer.sources import is_url, parse_url
+from hearth.drivers import formats
 from hearth.drivers.resources import (
+    JSON_INTEGER,
     OS_ID_PATTERN,
     DiskFormat,
     GraphicsSpec,
+    Integer,
     MacvtapMode,
     Name,
     Request,
     Topology,
+    json_absent,
+    json_is,
+    json_present,
 )
 from hearth.errors import HearthError
 
@@ -40,8 +47,10 @@ class TemplateInterfaceType(StrEnum):
 
 
 class TemplateMemory(Request):
-    current: int = Field(ge=16, le=MAX_MIB, description="MiB at boot")
-    max: int | None = Field(default=None, ge=16, le=MAX_MIB, description="MiB the guest may grow to")
+    current: Integer = Field(ge=16, le=MAX_MIB, description="MiB at boot")
+    max: Annotated[int, Field(ge=16, le=MAX_MIB), JSON_INTEGER] | None = Field(
+        default=None, description="MiB the guest may grow to"
+    )
 
     @model_validator(mode="after")
     def _order(self) -> TemplateMemory:
@@ -51,8 +60,8 @@ class TemplateMemory(Request):
 
 
 class TemplateVcpus(Request):
-    current: int = Field(ge=1, le=4096)
-    max: int | None = Field(default=None, ge=1, le=4096)
+    current: Integer = Field(ge=1, le=4096)
+    max: Annotated[int, Field(ge=1, le=4096), JSON_INTEGER] | None = None
     topology: Topology | None = None
 
     @model_validator(mode="after")
@@ -71,7 +80,7 @@ class TemplateVcpus(Request):
 class NewDisk(Request):
     """An empty disk made when an instance is created from the template."""
 
-    size: int = Field(ge=1, le=16 * 1024, description="GiB")
+    size: Integer = Field(ge=1, le=16 * 1024, description="GiB")
     format: DiskFormat = DiskFormat.qcow2
     pool: Name | None = Field(default=None, description="storage pool (default: the site's or driver's)")
 
@@ -87,6 +96,10 @@ TemplateDisk = NewDisk | BaseImageDisk
 
 class TemplateInterface(Request):
     """A NIC attached straight to the host: ``source`` is the host device (macvtap) or bridge."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"if": json_is("type", "macvtap"), "else": json_absent("mode")}
+    )
 
     type: TemplateInterfaceType
     source: Name
@@ -110,13 +123,21 @@ def check_location(value: str, what: str) -> str:
     return value
 
 
+# What check_location accepts, for the OpenAPI document.
+_FILE: dict[str, Any] = {"pattern": f"^{formats.LOCAL_FILE}$"}
+_CDROM: dict[str, Any] = {"pattern": f"^({formats.LOCAL_FILE}|{formats.MEDIA_URL})$"}
+_LINE: dict[str, Any] = {"pattern": formats.LINE}
+
+
 class _Boot(Request):
     """Checks shared by everything that carries cdrom/kernel/initrd/cmdline."""
 
-    cdrom: str | None = Field(default=None, max_length=MAX_PATH, description="ISO path or URL")
-    kernel: str | None = Field(default=None, max_length=MAX_PATH)
-    initrd: str | None = Field(default=None, max_length=MAX_PATH)
-    cmdline: str | None = Field(default=None, max_length=MAX_PATH)
+    cdrom: str | None = Field(
+        default=None, max_length=MAX_PATH, description="ISO path or URL", json_schema_extra=_CDROM
+    )
+    kernel: str | None = Field(default=None, max_length=MAX_PATH, json_schema_extra=_FILE)
+    initrd: str | None = Field(default=None, max_length=MAX_PATH, json_schema_extra=_FILE)
+    cmdline: str | None = Field(default=None, max_length=MAX_PATH, json_schema_extra=_LINE)
 
     @field_validator("cdrom", "kernel", "initrd")
     @classmethod
@@ -136,8 +157,17 @@ class _Boot(Request):
             raise ValueError("initrd and cmdline need a kernel")
 
 
+# _check_kernel's rule, for the OpenAPI document.
+_KERNEL_RULE: dict[str, Any] = {
+    "if": {"anyOf": [json_present("initrd"), json_present("cmdline")]},
+    "then": json_present("kernel"),
+}
+
+
 class TemplateDefinition(_Boot):
     """A template with every default resolved: what the store keeps and instances are made from."""
+
+    model_config = ConfigDict(json_schema_extra=_KERNEL_RULE)
 
     os: OsId
     memory: TemplateMemory
@@ -161,6 +191,8 @@ class TemplateDefinition(_Boot):
 class TemplateCreate(_Boot):
     """Omitted parts come from the site defaults (template.conf), then from osinfo."""
 
+    model_config = ConfigDict(json_schema_extra=_KERNEL_RULE)
+
     name: Name
     os: OsId
     memory: TemplateMemory | None = None
@@ -179,16 +211,19 @@ class TemplateCreate(_Boot):
 
 
 class TemplateUpdate(_Boot):
-    """Only the fields given change; ``null`` clears cdrom, kernel, initrd or cmdline."""
+    """Only the fields given change; ``null`` clears cdrom, kernel, initrd or cmdline (the
+    document shows the others as never null, and an empty body as refused)."""
 
-    name: Name | None = None
-    os: OsId | None = None
-    memory: TemplateMemory | None = None
-    vcpus: TemplateVcpus | None = None
-    disks: list[TemplateDisk] | None = Field(default=None, max_length=16)
-    graphics: GraphicsSpec | None = None
-    networks: list[Name] | None = Field(default=None, max_length=16)
-    interfaces: list[TemplateInterface] | None = Field(default=None, max_length=16)
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    name: Name | SkipJsonSchema[None] = None
+    os: OsId | SkipJsonSchema[None] = None
+    memory: TemplateMemory | SkipJsonSchema[None] = None
+    vcpus: TemplateVcpus | SkipJsonSchema[None] = None
+    disks: Annotated[list[TemplateDisk], Field(max_length=16)] | SkipJsonSchema[None] = None
+    graphics: GraphicsSpec | SkipJsonSchema[None] = None
+    networks: Annotated[list[Name], Field(max_length=16)] | SkipJsonSchema[None] = None
+    interfaces: Annotated[list[TemplateInterface], Field(max_length=16)] | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _something(self) -> TemplateUpdate:

@@ -178,6 +178,7 @@ class MockAddress(ResourceColumns, Base):
 
 
 from hearth.store import ec2 as _ec2  # noqa: E402,F401  (revision 0095 tables)
+from hearth.store import idempotency as _idempotency  # noqa: E402,F401  (revision 0008 tables)
 from hearth.store import interfaces as _interfaces  # noqa: E402,F401  (revision 0002 tables)
 from hearth.store import libvirt as _libvirt  # noqa: E402,F401  (revision 0090 tables)
 from hearth.store import media as _media  # noqa: E402,F401  (revision 0006 tables)

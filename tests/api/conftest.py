@@ -22,6 +22,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from hearth.api import create_app
+from hearth.api.gate import BodyLimits
 from hearth.drivers import Driver
 from hearth.drivers.mock import MockDriver, MockTiming, seed
 from hearth.service import Service
@@ -55,13 +56,15 @@ def store(tmp: Path) -> Engine:
 
 
 @contextmanager
-def serve(service: Service) -> Iterator[Running]:
+def serve(service: Service, limits: BodyLimits | None = None) -> Iterator[Running]:
     """Serve ``service`` on 127.0.0.1:<free port> until the block ends; closes the service."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(service), log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        create_app(service, limits), log_level="warning", access_log=False, lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import pycdlib
@@ -68,6 +70,17 @@ def test_write_is_atomic_and_leaves_no_temporary(tmp_path: Path) -> None:
     path = write_seed_iso(SeedData("i-1", "h"), tmp_path / "seed.iso")
     assert read_seed_iso(path.read_bytes())["meta-data"]
     assert [p.name for p in tmp_path.iterdir()] == ["seed.iso"]
+
+
+def test_a_seed_is_readable_by_its_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        (tmp_path / "seed.iso.tmp").write_bytes(b"stale")
+        (tmp_path / "seed.iso.tmp").chmod(0o666)
+        path = write_seed_iso(SeedData("i-1", "h", ssh_keys=("ssh-ed25519 AAAA k",)), tmp_path / "seed.iso")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Body, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Tag, create_model
 
 from hearth.drivers import Caller, Operation
 from hearth.drivers.base import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
@@ -31,7 +31,7 @@ class TemplateInstanceCreate(BaseModel):
     template: str = Field(min_length=1, max_length=255, description="template name or id")
     name: Name | None = None
     realm: str | None = Field(default=None, description="realm id (default: the driver's choice)")
-    start: bool = Field(default=True, description="start it once created (false: leave it STOPPED)")
+    start: StrictBool = Field(default=True, description="start it once created (false: leave it STOPPED)")
 
 
 # The driver form is InstanceCreate without what only the service may fill in: a resolved
@@ -70,7 +70,7 @@ class StopOptions(BaseModel):
     timeout: float = Field(
         default=DEFAULT_STOP_TIMEOUT, ge=0, le=MAX_STOP_TIMEOUT, description="seconds before forcing it off"
     )
-    force: bool = Field(default=False, description="power off at once")
+    force: StrictBool = Field(default=False, description="power off at once")
 
 
 def _location(instance: Instance) -> str:

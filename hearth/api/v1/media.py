@@ -12,15 +12,23 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from hearth.drivers import Operation
-from hearth.drivers.resources import DISK_DEV_PATTERN, InstanceDisk, MediumSource, RemovableType
+from hearth.drivers import Operation, formats
+from hearth.drivers.resources import (
+    DISK_DEV_PATTERN,
+    JSON_INTEGER,
+    InstanceDisk,
+    Integer,
+    MediumSource,
+    RemovableType,
+)
 from hearth.media.catalogue import parse_types
 from hearth.media.service import MediaRef, MediaService, Resolved, public_source
 from hearth.service import Service
 
 from ..deps import CallerDep, ServiceDep, call, requires
+from ..gate import STREAMED
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, page
 from .common import PREFIX, created_doc, json_body, task_accepted, task_doc, v1_router
 
@@ -58,6 +66,12 @@ MediaDep = Annotated[MediaService, Depends(media_service)]
 
 # --- models -------------------------------------------------------------------------------------
 
+# What a drive's medium may be named by, as the document declares it: a media id, an absolute
+# path (inside a media source), or an http(s)/ftp(s) URL with a host and a file.
+MEDIA_REF = rf"^(m-[A-Za-z0-9_-]+|/[^\x00]*|{formats.MEDIA_URL})$"
+_SHA256: dict[str, Any] = {"pattern": formats.SHA256}
+MEDIA_TYPES = r"^ *(iso|vfd|img) *( *, *(iso|vfd|img) *)*$"
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -70,7 +84,7 @@ class SourceCreate(_Body):
     server: str | None = None
     export: str | None = None
     urls: list[str] = Field(default_factory=list, max_length=10_000)
-    cache: bool = False
+    cache: StrictBool = False
 
 
 class SourceView(BaseModel):
@@ -113,8 +127,8 @@ class CacheItemView(BaseModel):
 class UploadCreate(_Body):
     source: str
     path: str = Field(min_length=1, max_length=4096)
-    size: int = Field(gt=0)
-    sha256: str | None = None
+    size: Integer = Field(gt=0)
+    sha256: str | None = Field(None, json_schema_extra=_SHA256)
 
 
 class UploadView(BaseModel):
@@ -128,21 +142,27 @@ class UploadView(BaseModel):
 
 class DiskAttachBody(_Body):
     type: RemovableType
-    media: str | None = Field(None, description="a media id (m-...), an absolute path in a source, or a URL")
-    cache: bool = False
-    sha256: str | None = None
-    sslverify: bool = True
-    readahead_bytes: int | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: int | None = Field(None, ge=1, le=3600)
+    media: str | None = Field(
+        None,
+        description="a media id (m-...), an absolute path in a source, or a URL",
+        json_schema_extra={"pattern": MEDIA_REF},
+    )
+    cache: StrictBool = False
+    sha256: str | None = Field(None, json_schema_extra=_SHA256)
+    sslverify: StrictBool = True
+    readahead_bytes: Annotated[int, Field(gt=0, le=1 << 30, multiple_of=512), JSON_INTEGER] | None = None
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600), JSON_INTEGER] | None = None
 
 
 class DiskChangeBody(_Body):
-    media: str | None = Field(description="the new medium, or null to eject")
-    cache: bool = False
-    sha256: str | None = None
-    sslverify: bool = True
-    readahead_bytes: int | None = Field(None, gt=0, le=1 << 30, multiple_of=512)
-    timeout_seconds: int | None = Field(None, ge=1, le=3600)
+    media: str | None = Field(
+        description="the new medium, or null to eject", json_schema_extra={"pattern": MEDIA_REF}
+    )
+    cache: StrictBool = False
+    sha256: str | None = Field(None, json_schema_extra=_SHA256)
+    sslverify: StrictBool = True
+    readahead_bytes: Annotated[int, Field(gt=0, le=1 << 30, multiple_of=512), JSON_INTEGER] | None = None
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600), JSON_INTEGER] | None = None
 
 
 def _source_view(src: Any) -> SourceView:
@@ -199,7 +219,9 @@ async def list_media(
     who: CallerDep,
     source: Annotated[str, Query(max_length=64, description="source id or name")],
     path: Annotated[str, Query(max_length=1024, description="directory relative to the source")] = "",
-    type: Annotated[str | None, Query(max_length=32, description="iso, vfd, img (comma-separated)")] = None,
+    type: Annotated[
+        str | None, Query(max_length=32, pattern=MEDIA_TYPES, description="iso, vfd, img (comma-separated)")
+    ] = None,
     recursive: bool = False,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,  # the request line stays under h11's 16 KiB
@@ -266,7 +288,7 @@ async def upload_status(media: MediaDep, who: CallerDep, upload: str) -> Any:
     return view
 
 
-@router.put("/media/uploads/{upload}", response_model=UploadView)
+@router.put("/media/uploads/{upload}", response_model=UploadView, openapi_extra=STREAMED)
 async def upload_chunk(
     request: Request,
     media: MediaDep,

@@ -27,9 +27,13 @@ _FEATURES: dict[Collection, tuple[Feature, ...]] = {
         Feature.realm_filter,
         Feature.hardware_profile_overrides,
         Feature.templates,
+        Feature.create_stopped,
     ),
     Collection.volumes: (Feature.volume_name,),
 }
+# Every feature belongs to a collection, so none can be left out of the entry point.
+assert {f for fs in _FEATURES.values() for f in fs} == set(Feature), "a Feature is missing from _FEATURES"
+
 # Sub-collections live under their parent's items.
 _HREFS = {
     Collection.interfaces: f"{PREFIX}/instances/{{instance_id}}/interfaces",

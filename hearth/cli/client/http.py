@@ -46,12 +46,24 @@ class Api:
         self._http.close()
 
     def call(
-        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        content: Iterator[bytes] | None = None,
     ) -> tuple[int, Any]:
-        """(status, decoded JSON or None for an empty body); ClientError for any failure."""
+        """(status, decoded JSON or None for an empty body); ClientError for any failure.
+
+        ``content`` streams a raw body (application/octet-stream) instead of JSON ``body``.
+        """
         clean = {k: v for k, v in (params or {}).items() if v is not None}
+        extra: dict[str, Any] = {"json": body}
+        if content is not None:
+            extra = {"content": content, "headers": {"Content-Type": "application/octet-stream"}}
         try:
-            resp = self._http.request(method, path, json=body, params=clean or None)
+            resp = self._http.request(method, path, params=clean or None, **extra)
         except httpx.ConnectError:
             raise ClientError(f"cannot connect to {self.base}") from None
         except httpx.TimeoutException:

@@ -23,6 +23,7 @@ from hearth.store.models import (
 from hearth.store.users import seed_demo_users
 
 from ..caller import SYSTEM_OWNER, Caller, can_see, ensure_modifiable, ensure_visible
+from ..host_files import import_files
 from ..owned import visible_rows
 from ..resources import (
     HWP_UNITS,
@@ -32,6 +33,7 @@ from ..resources import (
     HwpPropertyName,
     Image,
     ImageCreate,
+    ImageImport,
     ImageState,
     InstanceState,
     PropertyKind,
@@ -186,6 +188,24 @@ class CatalogueOps(MockBase):
                 os=source.os if source else None,
                 architecture=source.architecture if source else Architecture.x86_64.value,
                 source_instance=inst.id,
+            )
+            s.add(row)
+            s.flush()
+            return image_model(row)
+
+    def import_image(self, caller: Caller, request: ImageImport) -> Image:
+        """An admin's image from host files: checked like a real driver's, then only recorded."""
+        import_files(caller, request)
+        with self._write() as s:
+            row = MockImage(
+                id=new_id(),
+                name=request.name,
+                owner_id=SYSTEM_OWNER,
+                description=request.description,
+                state=ImageState.AVAILABLE.value,
+                os=request.os,
+                architecture=Architecture.x86_64.value,
+                source_instance=None,
             )
             s.add(row)
             s.flush()

@@ -25,8 +25,17 @@ from hearth.store.qemu_images import QemuImage
 from hearth.store.qemu_instances import QemuInstance
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
+from ..host_files import import_files
 from ..owned import visible_rows
-from ..resources import NAME_PATTERN, Architecture, Image, ImageCreate, ImageState, InstanceState
+from ..resources import (
+    NAME_PATTERN,
+    Architecture,
+    Image,
+    ImageCreate,
+    ImageImport,
+    ImageState,
+    InstanceState,
+)
 from ..row_models import image_model
 from . import design, qemuimg
 from .core import file_errors, remove_tree
@@ -119,6 +128,26 @@ class ImageOps(CatalogueOps):
             assert row is not None
             row.deleted = True
         self._collect_images()
+
+    def import_image(self, caller: Caller, request: ImageImport) -> Image:
+        """An admin adds an image from host files (copied in, shared with every user)."""
+        disk, kernel, initrd = import_files(caller, request)
+        return self.register_image(
+            request.name,
+            os=request.os,
+            disk=disk,
+            kernel=kernel,
+            initrd=initrd,
+            cmdline=request.cmdline,
+            description=request.description,
+        )
+
+    def staging_dir(self) -> Path:
+        # Beside the images, on their file system, but outside them: files under images/ may be
+        # attached as media, and a half-uploaded disk must never be.
+        where = self.layout.state / "staging"
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return where
 
     def register_image(
         self,
