@@ -24,7 +24,7 @@ from typing import TypeVar
 import libvirt
 
 from hearth.errors import BackendError, BackendTimeout, HearthError
-from hearth.media.urls import redact
+from hearth.redact import redact
 
 from .config import Host
 from .errors import CONNECTION_LOST, libvirt_message, translate
