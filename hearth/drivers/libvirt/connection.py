@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 CONNECT_WAIT = 2.0
 # How often a host that is down is tried again in the background.
 RETRY_SECONDS = 5.0
+# Calls one host may have in flight at once: a host that hangs holds at most this many threads,
+# and a caller finding them all taken waits at most CONNECT_WAIT for one before a 504.
+LINK_CALLS = 4
 
 
 def _quiet(_ctx: object, _err: object) -> None:
@@ -77,6 +80,7 @@ class Link:
         self.reconnects = 0  # for tests and diagnostics
         self.last_error: str | None = None
         self._is_test: bool | None = None
+        self._slots = threading.BoundedSemaphore(LINK_CALLS)
 
     @property
     def where(self) -> str:
@@ -172,7 +176,24 @@ class Link:
             return True
 
     def run(self, doing: str, call: Callable[[libvirt.virConnect], T]) -> T:
-        """Run ``call(conn)``, reconnecting once if the connection turned out to be dead."""
+        """Run ``call(conn)``, reconnecting once if the connection turned out to be dead.
+
+        Holds one of the host's ``LINK_CALLS`` slots meanwhile: when they are all taken (the host
+        stopped answering them), the caller is told so within ``CONNECT_WAIT`` instead of queueing
+        behind them.
+        """
+        if not self._slots.acquire(timeout=CONNECT_WAIT):
+            raise BackendTimeout(
+                f"{self.where} has not answered its last {LINK_CALLS} calls; try again later",
+                realm=self.host.realm,
+                retry_after=int(RETRY_SECONDS),
+            )
+        try:
+            return self._run(doing, call)
+        finally:
+            self._slots.release()
+
+    def _run(self, doing: str, call: Callable[[libvirt.virConnect], T]) -> T:
         conn = self.conn
         try:
             return call(conn)
