@@ -31,7 +31,7 @@ from ..stored import StoredDriver
 from . import metadata
 from .access import QemuUser
 from .config import Host, LibvirtConfig
-from .connection import CONNECT_WAIT, RETRY_SECONDS, Link
+from .connection import RETRY_SECONDS, Link, Slots
 from .errors import is_code, libvirt_errors
 from .metadata import InstanceMeta
 from .states import map_state
@@ -80,7 +80,7 @@ class LibvirtBase(StoredDriver):
         self._stopping: dict[str, threading.Event] = {}
         # One pool check at a time per host: requests arriving together after a restart would
         # otherwise each define or start the pool, and all but one fail. Waited for boundedly.
-        self._pool_locks = {h.realm: threading.Lock() for h in config.hosts}
+        self._pool_checks = {h.realm: Slots(1) for h in config.hosts}
         config.state_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
@@ -240,17 +240,11 @@ class LibvirtBase(StoredDriver):
             if not pool.isActive():
                 pool.create(0)
 
-        lock = self._pool_locks[link.host.realm]
-        if not lock.acquire(timeout=CONNECT_WAIT):  # the request ahead waits on a host that hangs
-            raise BackendTimeout(
-                f"{link.where} has not answered a check of storage pool {name}; try again later",
-                realm=link.host.realm,
-                retry_after=int(RETRY_SECONDS),
-            )
-        try:
+        busy = f"{link.where} has not answered a check of storage pool {name}; try again later"
+        with self._pool_checks[link.host.realm].hold(
+            lambda: BackendTimeout(busy, realm=link.host.realm, retry_after=int(RETRY_SECONDS))
+        ):
             link.run(f"preparing storage pool {name}", ensure)
-        finally:
-            lock.release()
         return name
 
     # --- finding instances --------------------------------------------------------------------
