@@ -72,21 +72,34 @@ def requires(op: Operation) -> Callable[[Request], Coroutine[Any, Any, Service]]
 # bound keeps the store's connection pool and the GIL from being swamped by a burst of requests.
 CALL_THREADS = 8
 _calls = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="hearth-api")
+# Calls that only read or write Hearth's own store run on threads of their own: a host that hangs
+# can hold every thread above (each waiting on it), and must not hold these up too.
+_store_calls = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="hearth-store")
 
 
 async def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking service or driver call off the event loop."""
+    """Run a blocking service or driver call off the event loop (it may wait on a backend)."""
     return await asyncio.get_running_loop().run_in_executor(_calls, functools.partial(func, *args, **kwargs))
 
 
+async def call_store(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking call that touches only Hearth's store, never a backend, off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _store_calls, functools.partial(func, *args, **kwargs)
+    )
+
+
 async def call_op(svc: Service, op: Operation, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run the driver's ``op``: inline when the driver declares it a fast local read, else as ``call``.
+    """Run the driver's ``op``: inline when the driver declares it a fast local read, on the
+    store's threads when it is store-only, else as ``call``.
 
     The hand-off to a worker thread and back costs more than such a read itself (a single SQLite
     SELECT), and under load it is what sets the tail latency.
     """
     if op in svc.inline_operations:
         return func(*args, **kwargs)
+    if op in svc.store_operations:
+        return await call_store(func, *args, **kwargs)
     return await call(func, *args, **kwargs)
 
 

@@ -247,6 +247,9 @@ class Driver:
     inline_operations: frozenset[Operation] = frozenset()
     """Operations this driver answers without blocking (no backend call, no waiting on a lock),
     so they are safe to call on the event loop; the API skips the worker thread for them."""
+    store_operations: frozenset[Operation] = frozenset()
+    """Operations answered from Hearth's own store alone, never waiting on a backend: the API runs
+    them on threads calls to a host cannot take, so a host that hangs does not hold them up."""
 
     # --- discovery and shared helpers (not operations) -----------------------------------------
 

@@ -9,20 +9,39 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from hearth.store import read_session, store_errors, write_session
 
-from .base import Driver
+from .base import Driver, Operation
 from .caller import Caller
 from .keystore import KeyStore
 from .resources import Key, KeyCreate, KeyCreated, KeyImport
 
+_KEY_OPERATIONS = {
+    Operation.keys_list: "list_keys",
+    Operation.keys_get: "get_key",
+    Operation.keys_create: "create_key",
+    Operation.keys_import: "import_key",
+    Operation.keys_delete: "delete_key",
+}
+
 
 class StoredDriver(Driver):
     """A driver over an SQLAlchemy engine; a subclass's ``close`` ends with ``super().close()``."""
+
+    store_operations = frozenset(_KEY_OPERATIONS)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Key operations a subclass leaves to the key store are store-only; one it overrides may
+        call its backend (EC2 deletes the key pair in AWS too), so it is not."""
+        super().__init_subclass__(**kwargs)
+        cls.store_operations = frozenset(
+            op for op, name in _KEY_OPERATIONS.items() if getattr(cls, name) is getattr(StoredDriver, name)
+        )
 
     def __init__(self, engine: Engine, *, owns_engine: bool = False) -> None:
         self.engine = engine

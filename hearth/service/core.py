@@ -68,6 +68,8 @@ class Service:
         self.capabilities: Capabilities = driver.capabilities()
         # The API calls these on the event loop instead of handing them to a worker thread.
         self.inline_operations: frozenset[Operation] = driver.inline_operations
+        # ... and these on threads of their own, which calls to a backend cannot take.
+        self.store_operations: frozenset[Operation] = driver.store_operations
         self.auth = Authenticator(engine, throttle=auth_throttle)
         self.tasks = TaskRunner(engine, workers=task_workers, limits=task_limits)
         self.idempotency = Idempotency(engine)  # answers to retried creates (Idempotency-Key)

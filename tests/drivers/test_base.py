@@ -143,3 +143,18 @@ def test_callers_cannot_impersonate_the_shared_catalogue() -> None:
         Caller("system")
     with pytest.raises(ValueError):
         Caller("")
+
+
+def test_only_key_operations_left_to_the_key_store_are_declared_store_only() -> None:
+    """The API runs store-only operations on threads a hung host cannot take, so one that may
+    call a backend must never be declared so: EC2 deletes the key pair in AWS as well."""
+    from hearth.drivers.ec2.driver import Ec2Driver
+    from hearth.drivers.libvirt.driver import LibvirtDriver
+    from hearth.drivers.mock.driver import MockDriver
+    from hearth.drivers.qemu.driver import QemuDriver
+
+    keys = {Operation.keys_list, Operation.keys_get, Operation.keys_create, Operation.keys_import}
+    for cls in (LibvirtDriver, MockDriver, QemuDriver):
+        assert cls.store_operations == keys | {Operation.keys_delete}, cls
+    assert Ec2Driver.store_operations == keys
+    assert Driver.store_operations == frozenset()

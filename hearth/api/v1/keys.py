@@ -10,7 +10,7 @@ from pydantic import Discriminator, Tag
 from hearth.drivers import Operation
 from hearth.drivers.resources import Key, KeyCreate, KeyCreated, KeyImport
 
-from ..deps import CallerDep, ServiceDep, call, requires
+from ..deps import CallerDep, ServiceDep, call_op, requires
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
 from .common import PREFIX, Id, json_body, v1_router
 
@@ -36,12 +36,12 @@ KeyBody = Annotated[
 async def list_keys(
     svc: ServiceDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Any:
-    return page("keys", await call(svc.driver.list_keys, who), limit, cursor)
+    return page("keys", await call_op(svc, Operation.keys_list, svc.driver.list_keys, who), limit, cursor)
 
 
 @router.get("/keys/{key_id}", response_model=Key, dependencies=[Depends(requires(Operation.keys_get))])
 async def get_key(svc: ServiceDep, who: CallerDep, key_id: Id) -> Any:
-    return await call(svc.driver.get_key, who, key_id)
+    return await call_op(svc, Operation.keys_get, svc.driver.get_key, who, key_id)
 
 
 @router.post(
@@ -54,10 +54,10 @@ async def create_key(svc: ServiceDep, who: CallerDep, body: Annotated[KeyBody, B
     """Generate a keypair (``{name, kind?}``) or import a public key (``{name, public_key}``)."""
     if isinstance(body, KeyImport):
         svc.require(Operation.keys_import)
-        key: Key = await call(svc.driver.import_key, who, body)
+        key: Key = await call_op(svc, Operation.keys_import, svc.driver.import_key, who, body)
     else:
         svc.require(Operation.keys_create)
-        key = await call(svc.driver.create_key, who, body)
+        key = await call_op(svc, Operation.keys_create, svc.driver.create_key, who, body)
     return json_body(key, 201, f"{PREFIX}/keys/{key.id}")
 
 
@@ -68,5 +68,5 @@ async def create_key(svc: ServiceDep, who: CallerDep, body: Annotated[KeyBody, B
     dependencies=[Depends(requires(Operation.keys_delete))],
 )
 async def delete_key(svc: ServiceDep, who: CallerDep, key_id: Id) -> Response:
-    await call(svc.driver.delete_key, who, key_id)
+    await call_op(svc, Operation.keys_delete, svc.driver.delete_key, who, key_id)
     return Response(status_code=204)

@@ -6,7 +6,7 @@ from typing import Any
 
 from hearth.service import Task
 
-from ..deps import CallerDep, ServiceDep, call
+from ..deps import CallerDep, ServiceDep, call_store
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
 from .common import Id, v1_router
 
@@ -18,9 +18,9 @@ TaskPage = page_model("tasks", Task)
 async def list_tasks(
     svc: ServiceDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Any:
-    return page("tasks", await call(svc.tasks.list, who), limit, cursor)
+    return page("tasks", await call_store(svc.tasks.list, who), limit, cursor)
 
 
 @router.get("/tasks/{task_id}", response_model=Task)
 async def get_task(svc: ServiceDep, who: CallerDep, task_id: Id) -> Any:
-    return await call(svc.tasks.get, who, task_id)
+    return await call_store(svc.tasks.get, who, task_id)

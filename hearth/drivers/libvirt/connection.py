@@ -18,7 +18,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import libvirt
@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 CONNECT_WAIT = 2.0
 # How often a host that is down is tried again in the background.
 RETRY_SECONDS = 5.0
+# Calls one host may have in flight at once: a host that hangs holds at most this many threads,
+# and a caller finding them all taken waits at most CONNECT_WAIT for one before a 504 (none at
+# all once every one of them has been waiting longer than that).
+LINK_CALLS = 4
 
 
 def _quiet(_ctx: object, _err: object) -> None:
@@ -42,6 +46,41 @@ def _quiet(_ctx: object, _err: object) -> None:
 
 
 libvirt.registerErrorHandler(_quiet, None)
+
+
+class Slots:
+    """At most ``size`` holders at once. A caller waits at most ``CONNECT_WAIT`` for a place, and
+    not at all when every holder has held its place longer than that: what they wait on (a host)
+    is not answering, and queueing behind them would only tie up the caller's thread too."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._since: dict[object, float] = {}  # when each holder took its place
+
+    def _stalled(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            started = list(self._since.values())
+        return len(started) >= self.size and all(now - t > CONNECT_WAIT for t in started)
+
+    @contextlib.contextmanager
+    def hold(self, refuse: Callable[[], HearthError]) -> Iterator[None]:
+        """Hold a place for the block; raise ``refuse()`` when none comes free in time."""
+        if not self._free.acquire(blocking=False) and (
+            self._stalled() or not self._free.acquire(timeout=CONNECT_WAIT)
+        ):
+            raise refuse()
+        token = object()
+        with self._lock:
+            self._since[token] = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._since[token]
+            self._free.release()
 
 
 class _Attempt:
@@ -77,6 +116,7 @@ class Link:
         self.reconnects = 0  # for tests and diagnostics
         self.last_error: str | None = None
         self._is_test: bool | None = None
+        self._slots = Slots(LINK_CALLS)
 
     @property
     def where(self) -> str:
@@ -172,7 +212,19 @@ class Link:
             return True
 
     def run(self, doing: str, call: Callable[[libvirt.virConnect], T]) -> T:
-        """Run ``call(conn)``, reconnecting once if the connection turned out to be dead."""
+        """Run ``call(conn)``, reconnecting once if the connection turned out to be dead.
+
+        Holds one of the host's ``LINK_CALLS`` slots meanwhile: when they are all taken (the host
+        stopped answering them), the caller is told so within ``CONNECT_WAIT`` instead of queueing
+        behind them.
+        """
+        busy = f"{self.where} has not answered its last {LINK_CALLS} calls; try again later"
+        with self._slots.hold(
+            lambda: BackendTimeout(busy, realm=self.host.realm, retry_after=int(RETRY_SECONDS))
+        ):
+            return self._run(doing, call)
+
+    def _run(self, doing: str, call: Callable[[libvirt.virConnect], T]) -> T:
         conn = self.conn
         try:
             return call(conn)

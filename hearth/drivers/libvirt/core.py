@@ -19,7 +19,7 @@ import libvirt
 from sqlalchemy import Engine
 
 from hearth.domain import Domain, DomainCapabilities, HostCapabilities, StoragePool
-from hearth.errors import BackendError, HearthError, NotFound, ValidationError
+from hearth.errors import BackendError, BackendTimeout, HearthError, NotFound, ValidationError
 from hearth.host.nic_sources import local_nic_source_problem
 from hearth.store.identity import server_id as store_server_id
 from hearth.store.media import media_roots
@@ -31,7 +31,7 @@ from ..stored import StoredDriver
 from . import metadata
 from .access import QemuUser
 from .config import Host, LibvirtConfig
-from .connection import Link
+from .connection import RETRY_SECONDS, Link, Slots
 from .errors import is_code, libvirt_errors
 from .metadata import InstanceMeta
 from .states import map_state
@@ -78,6 +78,9 @@ class LibvirtBase(StoredDriver):
         self._caps: dict[str, tuple[HostCapabilities, DomainCapabilities | None]] = {}
         self._lock = threading.Lock()
         self._stopping: dict[str, threading.Event] = {}
+        # One pool check at a time per host: requests arriving together after a restart would
+        # otherwise each define or start the pool, and all but one fail. Waited for boundedly.
+        self._pool_checks = {h.realm: Slots(1) for h in config.hosts}
         config.state_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
@@ -237,7 +240,11 @@ class LibvirtBase(StoredDriver):
             if not pool.isActive():
                 pool.create(0)
 
-        link.run(f"preparing storage pool {name}", ensure)
+        busy = f"{link.where} has not answered a check of storage pool {name}; try again later"
+        with self._pool_checks[link.host.realm].hold(
+            lambda: BackendTimeout(busy, realm=link.host.realm, retry_after=int(RETRY_SECONDS))
+        ):
+            link.run(f"preparing storage pool {name}", ensure)
         return name
 
     # --- finding instances --------------------------------------------------------------------

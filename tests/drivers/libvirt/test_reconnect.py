@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -43,5 +45,36 @@ def test_operations_succeed_after_libvirtd_restarts(
         assert after.state is InstanceState.RUNNING
         assert [i.id for i in driver.list_instances(alice)] == [after.id]
         assert link.reconnects >= 1
+    finally:
+        driver.close()
+
+
+def test_parallel_first_requests_to_a_restarted_host_all_get_its_pool(
+    private_libvirtd: PrivateLibvirtd, tmp_path: Path
+) -> None:
+    """The disk pool is (re)made on first use; requests arriving together must not race to make
+    it (one of them used to fail with "pool already exists" or "already active")."""
+    alice = Caller("alice", is_admin=True)
+    config = LibvirtConfig(
+        hosts=(Host("local", private_libvirtd.uri),),
+        state_dir=tmp_path,
+        prefix="hrp-",
+        pool="hrp-pool",
+        pool_path=str(tmp_path / "pool"),
+    )
+    driver = open_libvirt_driver(config)
+    try:
+        for _round in range(3):  # each restart of the test driver forgets the pool
+            private_libvirtd.stop()
+            private_libvirtd.start()
+            start = threading.Barrier(12)
+
+            def first_use(start: threading.Barrier = start) -> list[str]:
+                start.wait()
+                return [p.name for p in driver.list_pools(alice)]
+
+            with ThreadPoolExecutor(12) as pool:
+                listed = list(pool.map(lambda _: first_use(), range(12)))
+            assert all("hrp-pool" in names for names in listed)
     finally:
         driver.close()
