@@ -114,7 +114,6 @@ class Link:
         self._retrying = False
         self._closed = threading.Event()
         self.reconnects = 0  # for tests and diagnostics
-        self.last_error: str | None = None
         self._is_test: bool | None = None
         self._slots = Slots(LINK_CALLS)
 
@@ -124,36 +123,35 @@ class Link:
         return f"{redact(self.host.uri)} (realm {self.host.realm})"
 
     @property
-    def connected(self) -> bool:
-        return self._conn is not None
-
-    @property
     def conn(self) -> libvirt.virConnect:
         with self._lock:
             if self._conn is not None:
                 return self._conn
             if self._closed.is_set():
                 raise BackendError(f"the connection to {self.where} is closed", realm=self.host.realm)
-            attempt = self._attempt
-            if attempt is None or attempt.done.is_set():
-                attempt = self._attempt = _Attempt(self)
+            attempt = self._attempt_now()
         attempt.done.wait(max(0.0, CONNECT_WAIT - (time.monotonic() - attempt.started)))
         with self._lock:
             if self._conn is not None:
                 return self._conn
         self._retry_in_background()
         if not attempt.done.is_set():
-            raise BackendTimeout(
-                f"{self.where} does not answer; it is retried in the background",
-                realm=self.host.realm,
-                retry_after=int(RETRY_SECONDS),
-            )
-        self.last_error = attempt.error
+            raise self.unanswered(f"{self.where} does not answer; it is retried in the background")
         raise BackendError(
             f"cannot connect to {self.where}: {attempt.error}",
             realm=self.host.realm,
             retry_after=int(RETRY_SECONDS),
         )
+
+    def _attempt_now(self) -> _Attempt:
+        """The connection attempt in flight, or a new one; call with ``_lock`` held."""
+        if self._attempt is None or self._attempt.done.is_set():
+            self._attempt = _Attempt(self)
+        return self._attempt
+
+    def unanswered(self, message: str) -> BackendTimeout:
+        """The 504 for a host that is not answering, with when to try again."""
+        return BackendTimeout(message, realm=self.host.realm, retry_after=int(RETRY_SECONDS))
 
     def connect(self) -> str | None:
         """Try to reach the host now (bounded by ``CONNECT_WAIT``); the reason when it is down."""
@@ -167,7 +165,6 @@ class Link:
         with self._lock:
             if self._conn is None and not self._closed.is_set():
                 self._conn = conn
-                self.last_error = None
                 return
         with contextlib.suppress(libvirt.libvirtError):
             conn.close()  # closed meanwhile, or another attempt won
@@ -183,9 +180,7 @@ class Link:
         try:
             while not self._closed.wait(RETRY_SECONDS) and self._conn is None:
                 with self._lock:
-                    attempt = self._attempt
-                    if attempt is None or attempt.done.is_set():
-                        attempt = self._attempt = _Attempt(self)
+                    attempt = self._attempt_now()
                 attempt.done.wait()
                 if attempt.error is not None:
                     log.info("%s still unavailable: %s", self.where, attempt.error)
@@ -219,9 +214,7 @@ class Link:
         behind them.
         """
         busy = f"{self.where} has not answered its last {LINK_CALLS} calls; try again later"
-        with self._slots.hold(
-            lambda: BackendTimeout(busy, realm=self.host.realm, retry_after=int(RETRY_SECONDS))
-        ):
+        with self._slots.hold(lambda: self.unanswered(busy)):
             return self._run(doing, call)
 
     def _run(self, doing: str, call: Callable[[libvirt.virConnect], T]) -> T:

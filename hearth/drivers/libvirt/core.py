@@ -19,7 +19,7 @@ import libvirt
 from sqlalchemy import Engine
 
 from hearth.domain import Domain, DomainCapabilities, HostCapabilities, StoragePool
-from hearth.errors import BackendError, BackendTimeout, HearthError, NotFound, ValidationError
+from hearth.errors import BackendError, HearthError, NotFound, ValidationError
 from hearth.host.nic_sources import local_nic_source_problem
 from hearth.store.identity import server_id as store_server_id
 from hearth.store.media import media_roots
@@ -31,7 +31,7 @@ from ..stored import StoredDriver
 from . import metadata
 from .access import QemuUser
 from .config import Host, LibvirtConfig
-from .connection import RETRY_SECONDS, Link, Slots
+from .connection import Link, Slots
 from .errors import is_code, libvirt_errors
 from .metadata import InstanceMeta
 from .states import map_state
@@ -76,6 +76,7 @@ class LibvirtBase(StoredDriver):
         self.server_id = store_server_id(engine, config.server_id)
         self.links: dict[str, Link] = {h.realm: Link(h) for h in config.hosts}
         self._caps: dict[str, tuple[HostCapabilities, DomainCapabilities | None]] = {}
+        self._qemu_users: dict[str, QemuUser | None] = {}
         self._lock = threading.Lock()
         self._stopping: dict[str, threading.Event] = {}
         # One pool check at a time per host: requests arriving together after a restart would
@@ -159,12 +160,16 @@ class LibvirtBase(StoredDriver):
     # --- host files a guest is given ------------------------------------------------------------
 
     def _qemu_user(self, link: Link) -> QemuUser | None:
-        """Who QEMU runs as on this host (its DAC label), for hosts whose files we can look at."""
+        """Who QEMU runs as on this host (its DAC label), for hosts whose files we can look at;
+        read once per host, like its capabilities (both change only with a libvirtd restart)."""
         if not link.host.is_local or link.is_test:
             return None
-        host = self.capabilities_of(link)[0]
-        label = host.dac_label(self.domain_type(link, host))
-        return None if label is None else QemuUser.of(*label)
+        realm = link.host.realm
+        if realm not in self._qemu_users:
+            host = self.capabilities_of(link)[0]
+            label = host.dac_label(self.domain_type(link, host))
+            self._qemu_users[realm] = None if label is None else QemuUser.of(*label)
+        return self._qemu_users[realm]
 
     def _check_reachable(self, link: Link, label: str, path: str, *, write: bool = False) -> None:
         user = self._qemu_user(link)
@@ -241,9 +246,7 @@ class LibvirtBase(StoredDriver):
                 pool.create(0)
 
         busy = f"{link.where} has not answered a check of storage pool {name}; try again later"
-        with self._pool_checks[link.host.realm].hold(
-            lambda: BackendTimeout(busy, realm=link.host.realm, retry_after=int(RETRY_SECONDS))
-        ):
+        with self._pool_checks[link.host.realm].hold(lambda: link.unanswered(busy)):
             link.run(f"preparing storage pool {name}", ensure)
         return name
 
