@@ -26,7 +26,7 @@ import libvirt
 import pytest
 
 from hearth.drivers.libvirt import LibvirtConfig, LibvirtDriver, open_libvirt_driver
-from hearth.drivers.libvirt.config import Host
+from hearth.drivers.libvirt.config import DEFAULT_POOL, DEFAULT_POOL_PATH, Host
 from hearth.testing.guest import GuestImage, guest_image
 from tests.libvirt_host import SYSTEM_URI, create_network, unique_prefix
 
@@ -110,8 +110,11 @@ def libvirt_case(
     prefix = unique_prefix()
     guest = guest_files()
     network = create_network(uri, prefix) if own_network else "default"
-    own_pool = {"pool": f"{prefix}pool", "pool_path": str(pool_path or state_dir / "pool")}
-    pool: dict[str, str] = {} if default_pool else own_pool
+    pool, pool_dir = (
+        (DEFAULT_POOL, DEFAULT_POOL_PATH)
+        if default_pool
+        else (f"{prefix}pool", str(pool_path or state_dir / "pool"))
+    )
     config = LibvirtConfig(
         hosts=(Host("local", uri),),
         state_dir=state_dir,
@@ -119,7 +122,8 @@ def libvirt_case(
         accel="tcg",
         file_roots=(Path("/boot"), guest.initrd.parent),
         shared_networks=(network,),
-        **pool,  # type: ignore[arg-type]
+        pool=pool,
+        pool_path=pool_dir,
     )
     try:
         driver = open_libvirt_driver(config)

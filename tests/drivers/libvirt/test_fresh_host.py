@@ -233,12 +233,15 @@ def test_a_file_in_a_media_source_is_attachable_and_one_outside_is_not(tmp_path:
     isos.mkdir()
     (isos / "test.iso").write_bytes(b"\0" * 4096)
     (tmp_path / "elsewhere.iso").write_bytes(b"\0" * 4096)
+    pool_dir = tmp_path / "pool"  # an allowed directory here, as the default pool's is by default
+    pool_dir.mkdir()
     config = LibvirtConfig(
         hosts=(Host("local", "test:///default"),),
         state_dir=tmp_path / "state",
         prefix=prefix,
         pool=f"{prefix}pool",
-        pool_path=str(tmp_path / "pool"),
+        pool_path=str(pool_dir),
+        file_roots=(pool_dir,),
     )
     driver = open_libvirt_driver(config)
     try:
@@ -263,11 +266,8 @@ def test_a_file_in_a_media_source_is_attachable_and_one_outside_is_not(tmp_path:
         disk = driver.create_disk(ALICE, made.id, outside)
         assert disk.path == str((isos / "test.iso").resolve()) and disk.type == RemovableType.cdrom.value
         # The disk pool is an allowed directory for admins, never a tenant's media shelf.
-        pool_disk = Path(driver.config.pool_path) / "someone-elses-disk.qcow2"
-        pool_disk.parent.mkdir(parents=True, exist_ok=True)
+        pool_disk = pool_dir / "someone-elses-disk.qcow2"
         pool_disk.write_bytes(b"\0" * 512)
-        rooted = LibvirtConfig(**{**driver.config.__dict__, "file_roots": (pool_disk.parent,)})
-        driver.config = rooted
         theirs = DiskCreate.model_validate({"type": "cdrom", "medium": {"path": str(pool_disk)}})
         with pytest.raises(ValidationError, match="guests' disks are not media"):
             driver.update_disk(ALICE, made.id, disk.dev, DiskUpdate(medium=theirs.medium))
