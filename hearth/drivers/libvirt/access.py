@@ -44,7 +44,7 @@ class QemuUser:
         return cls(uid, gid, groups | {gid}, name, dynamic)
 
     def _may(self, st: os.stat_result, bit: int) -> bool:
-        """``bit`` is 1 (x), 2 (w) or 4 (r); POSIX owner/group/other precedence, as the kernel does."""
+        """``bit`` is 1 (x) or 4 (r); POSIX owner/group/other precedence, as the kernel does."""
         if self.uid == 0:
             return True
         mode = st.st_mode
@@ -54,7 +54,7 @@ class QemuUser:
             return bool(mode & (bit << 3))
         return bool(mode & bit)
 
-    def problem(self, label: str, path: str, *, write: bool = False) -> str | None:
+    def problem(self, label: str, path: str) -> str | None:
         """Why QEMU could not open ``path`` (already resolved), or None when it can."""
         real = Path(path)
         for directory in reversed(real.parents):
@@ -75,11 +75,10 @@ class QemuUser:
             st = real.stat()
         except OSError:
             return f"{label} {path!r} cannot be read on this host"
-        if not self._may(st, 4) or (write and not self._may(st, 2)):
-            need = "read and write" if write else "read"
+        if not self._may(st, 4):
             return (
                 f"{label} {path!r} cannot be opened by QEMU, which runs as {self.name} (uid {self.uid}) "
-                f"with dynamic_ownership off: it may not {need} the file "
+                f"with dynamic_ownership off: it may not read the file "
                 f"(mode {stat.S_IMODE(st.st_mode):04o}, owner uid {st.st_uid}); change its owner or mode"
             )
         return None

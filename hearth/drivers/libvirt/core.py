@@ -171,9 +171,9 @@ class LibvirtBase(StoredDriver):
             self._qemu_users[realm] = None if label is None else QemuUser.of(*label)
         return self._qemu_users[realm]
 
-    def _check_reachable(self, link: Link, label: str, path: str, *, write: bool = False) -> None:
+    def _check_reachable(self, link: Link, label: str, path: str) -> None:
         user = self._qemu_user(link)
-        problem = None if user is None else user.problem(label, path, write=write)
+        problem = None if user is None else user.problem(label, path)
         if problem is not None:
             raise ValidationError(problem, **{label: path})
 
