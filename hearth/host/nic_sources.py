@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 from hearth.errors import HearthError
 
-from .facts import LocalHost
+from .facts import HostFacts, LocalHost
 from .interfaces import HostInterface, InterfaceKind
 
 # Host devices a macvtap cannot sit on.
@@ -47,14 +47,16 @@ def nic_source_problem(
     return None
 
 
+def ovs_bridge_names(host: HostFacts) -> tuple[set[str], str | None]:
+    """The host's OVS bridge names, or why they cannot be read (OVS missing or not running)."""
+    try:
+        return {b.name for b in host.ovs_bridges()}, None
+    except HearthError as exc:
+        return set(), exc.message
+
+
 def local_nic_source_problem(kind: str, source: str) -> str | None:
     """``nic_source_problem`` against this host's own devices and OVS bridges, read now."""
     host = LocalHost()
-
-    def ovs() -> tuple[set[str], str | None]:
-        try:
-            return {b.name for b in host.ovs_bridges()}, None
-        except HearthError as exc:
-            return set(), exc.message
-
-    return nic_source_problem(kind, source, {i.name: i for i in host.interfaces()}, ovs)
+    interfaces = {i.name: i for i in host.interfaces()}
+    return nic_source_problem(kind, source, interfaces, lambda: ovs_bridge_names(host))

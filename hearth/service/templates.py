@@ -41,9 +41,9 @@ from hearth.drivers.resources import (
     MacvtapMode,
     StoragePool,
 )
-from hearth.errors import Conflict, Forbidden, HearthError, NotFound, ValidationError
+from hearth.errors import Conflict, Forbidden, NotFound, ValidationError
 from hearth.host import HostFacts, HostInterface, LocalHost
-from hearth.host.nic_sources import nic_source_problem
+from hearth.host.nic_sources import nic_source_problem, ovs_bridge_names
 from hearth.osinfo import osinfo_arch
 from hearth.store import new_id, read_session, store_errors, write_session
 from hearth.store.models import utcnow
@@ -133,13 +133,7 @@ class _HostView:
         return found
 
     def ovs_bridges(self) -> tuple[set[str], str | None]:
-        def fetch() -> tuple[set[str], str | None]:
-            try:
-                return {b.name for b in self.service.host.ovs_bridges()}, None
-            except HearthError as exc:
-                return set(), exc.message
-
-        result: tuple[set[str], str | None] = self._once("ovs", fetch)
+        result: tuple[set[str], str | None] = self._once("ovs", lambda: ovs_bridge_names(self.service.host))
         return result
 
     def image_exists(self, image_id: str) -> bool | None:
