@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ipaddress
 import json
 import os
 import secrets
@@ -41,8 +40,9 @@ from typing import Any
 import httpx
 import libvirt
 
-from hearth.domain import Network, StoragePool
+from hearth.domain import StoragePool
 from hearth.testing.guest import MARKER, GuestImage, guest_image, read_marker
+from hearth.testing.networks import create_isolated_network
 
 URI = "qemu:///system"
 OS = "debian11"
@@ -128,44 +128,9 @@ def wait_marker(log: Path, start: float, check: Callable[[], None] = lambda: Non
 # --- the bench's own libvirt network ------------------------------------------------------------
 
 
-def _used_blocks(conn: libvirt.virConnect) -> list[ipaddress.IPv4Network]:
-    """Every IPv4 block the host routes or a libvirt network of it claims."""
-    routes = subprocess.run(
-        ["ip", "-j", "-4", "route", "show", "table", "all"], capture_output=True, text=True
-    )
-    used = []
-    for route in json.loads(routes.stdout or "[]"):
-        try:
-            used.append(ipaddress.IPv4Network(route.get("dst", ""), strict=False))
-        except ValueError:  # "default", "" and the like
-            continue
-    for net in conn.listAllNetworks(0):
-        for ip in Network.from_xml(net.XMLDesc(0)).ips:
-            mask = ip.prefix if ip.prefix is not None else ip.netmask
-            if ip.address and mask is not None and ip.family != "ipv6":
-                used.append(ipaddress.IPv4Network(f"{ip.address}/{mask}", strict=False))
-    return used
-
-
 def make_network(conn: libvirt.virConnect, run: Run) -> None:
     """An isolated NAT-less network with DHCP, like libvirt's "default" but on a free /24."""
-    for third in secrets.SystemRandom().sample(range(100, 250), 150):
-        block = ipaddress.IPv4Network(f"192.168.{third}.0/24")
-        if any(block.overlaps(u) for u in _used_blocks(conn)):
-            continue
-        xml = (
-            f"<network><name>{run.network}</name><bridge name='{run.prefix}-br'/>"
-            f"<ip address='{block[1]}' netmask='255.255.255.0'>"
-            f"<dhcp><range start='{block[2]}' end='{block[254]}'/></dhcp></ip></network>"
-        )
-        net = conn.networkDefineXML(xml)
-        try:
-            net.create()
-        except libvirt.libvirtError:  # a concurrent run took the block first
-            net.undefine()
-            continue
-        return
-    raise RuntimeError("no free 192.168.x.0/24 for the bench's network")
+    create_isolated_network(conn, run.network, f"{run.prefix}-br")
 
 
 # --- Hearth -------------------------------------------------------------------------------------
