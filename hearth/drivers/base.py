@@ -1,10 +1,12 @@
-"""The driver contract: one base class, capabilities derived from what a driver overrides.
+"""The driver contract: one facade class over a backend's per-collection parts.
 
-A backend subclasses ``Driver`` and overrides the operations it can serve; everything it leaves
-alone raises ``NotSupported`` (HTTP 501) naming the driver and operation. ``capabilities()`` is
-computed from those overrides plus the declared ``features``, so the advertised surface can never
-drift from the code. Every operation takes the ``Caller`` first; drivers enforce ownership with
-``hearth.drivers.caller``.
+A backend is a thin ``Driver`` subclass naming its ``parts`` (see ``hearth.drivers.parts``) and
+its ``features``; every contract method here delegates to the part of its collection, and a
+collection without a part raises ``NotSupported`` (HTTP 501) naming the driver and operation.
+``capabilities()`` is computed from what the parts override plus the declared ``features``, so
+the advertised surface can never drift from the code; ``__init_subclass__`` refuses a driver
+whose features name operations it lacks. Every operation takes the ``Caller`` first; drivers
+enforce ownership with ``hearth.drivers.caller``.
 
 Operations return when the action has been initiated: the returned instance may be in a
 transitional state (PENDING, STOPPING); callers poll ``get_instance`` (see ``wait_for_state``).
@@ -12,16 +14,42 @@ transitional state (PENDING, STOPPING); callers poll ``get_instance`` (see ``wai
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, ClassVar, TypeVar
 
 from hearth.errors import NotSupported, ValidationError
 
 from . import states
 from .caller import Caller
+from .operations import (
+    ACTION_OPERATIONS,
+    DEFAULT_STOP_TIMEOUT,
+    MAX_INSTANCE_COUNT,
+    OPERATION_METHODS,
+    Capabilities,
+    Collection,
+    Feature,
+    Operation,
+    features_used,
+)
+from .parts import (
+    PART_BASES,
+    AddressesPart,
+    DisksPart,
+    HardwareProfilesPart,
+    ImagesPart,
+    InstancesPart,
+    InterfacesPart,
+    KeysPart,
+    NetworksPart,
+    Part,
+    PoolsPart,
+    RealmsPart,
+    SnapshotsPart,
+    SubnetsPart,
+    VolumesPart,
+)
 from .resources import (
     Action,
     Address,
@@ -59,190 +87,45 @@ from .resources import (
     VolumeCreate,
 )
 
-MAX_INSTANCE_COUNT = 100
-DEFAULT_STOP_TIMEOUT = 60.0
+__all__ = [
+    "ACTION_OPERATIONS",
+    "DEFAULT_STOP_TIMEOUT",
+    "MAX_INSTANCE_COUNT",
+    "OPERATION_METHODS",
+    "Capabilities",
+    "Collection",
+    "Driver",
+    "Feature",
+    "Operation",
+    "features_used",
+]
 
+P = TypeVar("P", bound=Part)
 
-class Collection(StrEnum):
-    instances = "instances"
-    images = "images"
-    realms = "realms"
-    hardware_profiles = "hardware_profiles"
-    keys = "keys"
-    volumes = "volumes"
-    snapshots = "snapshots"
-    networks = "networks"
-    subnets = "subnets"
-    addresses = "addresses"
-    pools = "pools"
-    # A sub-collection of instances (/instances/{id}/interfaces): methods take the instance id.
-    interfaces = "interfaces"
-    # Likewise /instances/{id}/disks: removable media (cdrom, floppy) of an instance.
-    disks = "disks"
-
-
-class Feature(StrEnum):
-    """Optional request fields a driver accepts; using an undeclared one raises NotSupported."""
-
-    user_data = "user_data"
-    authentication_key = "authentication_key"
-    volume_name = "volume_name"
-    instance_count = "instance_count"
-    realm_filter = "realm_filter"
-    hardware_profile_overrides = "hardware_profile_overrides"
-    templates = "templates"
-    # InstanceCreate.start=False: made STOPPED, never run until started.
-    create_stopped = "create_stopped"
-
-
-class Operation(StrEnum):
-    instances_list = "instances.list"
-    instances_get = "instances.get"
-    instances_create = "instances.create"
-    instances_start = "instances.start"
-    instances_stop = "instances.stop"
-    instances_reboot = "instances.reboot"
-    instances_suspend = "instances.suspend"
-    instances_resume = "instances.resume"
-    instances_destroy = "instances.destroy"
-    images_list = "images.list"
-    images_get = "images.get"
-    images_create = "images.create"
-    images_delete = "images.delete"
-    images_import = "images.import"
-    realms_list = "realms.list"
-    realms_get = "realms.get"
-    hardware_profiles_list = "hardware_profiles.list"
-    hardware_profiles_get = "hardware_profiles.get"
-    keys_list = "keys.list"
-    keys_get = "keys.get"
-    keys_create = "keys.create"
-    keys_import = "keys.import"
-    keys_delete = "keys.delete"
-    volumes_list = "volumes.list"
-    volumes_get = "volumes.get"
-    volumes_create = "volumes.create"
-    volumes_delete = "volumes.delete"
-    volumes_attach = "volumes.attach"
-    volumes_detach = "volumes.detach"
-    snapshots_list = "snapshots.list"
-    snapshots_get = "snapshots.get"
-    snapshots_create = "snapshots.create"
-    snapshots_delete = "snapshots.delete"
-    networks_list = "networks.list"
-    networks_get = "networks.get"
-    networks_create = "networks.create"
-    networks_update = "networks.update"
-    networks_delete = "networks.delete"
-    subnets_list = "subnets.list"
-    subnets_get = "subnets.get"
-    subnets_create = "subnets.create"
-    subnets_update = "subnets.update"
-    subnets_delete = "subnets.delete"
-    addresses_list = "addresses.list"
-    addresses_get = "addresses.get"
-    addresses_create = "addresses.create"
-    addresses_delete = "addresses.delete"
-    addresses_associate = "addresses.associate"
-    addresses_disassociate = "addresses.disassociate"
-    interfaces_list = "interfaces.list"
-    interfaces_get = "interfaces.get"
-    interfaces_create = "interfaces.create"
-    interfaces_update = "interfaces.update"
-    interfaces_delete = "interfaces.delete"
-    disks_list = "disks.list"
-    disks_get = "disks.get"
-    disks_create = "disks.create"
-    disks_update = "disks.update"
-    pools_list = "pools.list"
-    pools_get = "pools.get"
-
-    @property
-    def collection(self) -> Collection:
-        return Collection(self.value.split(".", 1)[0])
-
-    @property
-    def verb(self) -> str:
-        return self.value.split(".", 1)[1]
-
-
-# Operation → the Driver method implementing it. Verbs map to method names by one rule
-# ("<verb>_<singular>", "list_<plural>"); the table is checked against Driver in the tests.
-_SINGULAR = {
-    Collection.instances: "instance",
-    Collection.images: "image",
-    Collection.realms: "realm",
-    Collection.hardware_profiles: "hardware_profile",
-    Collection.keys: "key",
-    Collection.volumes: "volume",
-    Collection.snapshots: "snapshot",
-    Collection.networks: "network",
-    Collection.subnets: "subnet",
-    Collection.addresses: "address",
-    Collection.interfaces: "interface",
-    Collection.disks: "disk",
-    Collection.pools: "pool",
+# What each optional feature is a feature of: declaring one without these is refused at import.
+_FEATURE_NEEDS: dict[Feature, frozenset[Operation]] = {
+    Feature.user_data: frozenset({Operation.instances_create}),
+    Feature.authentication_key: frozenset({Operation.instances_create, Operation.keys_get}),
+    Feature.volume_name: frozenset({Operation.volumes_create}),
+    Feature.instance_count: frozenset({Operation.instances_create}),
+    Feature.realm_filter: frozenset({Operation.instances_list}),
+    Feature.hardware_profile_overrides: frozenset(
+        {Operation.instances_create, Operation.hardware_profiles_get}
+    ),
+    Feature.templates: frozenset({Operation.instances_create}),
+    Feature.create_stopped: frozenset({Operation.instances_create, Operation.instances_start}),
 }
 
 
-def method_name(op: Operation) -> str:
-    if op.verb == "list":
-        return f"list_{op.collection.value}"
-    return f"{op.verb}_{_SINGULAR[op.collection]}"
-
-
-OPERATION_METHODS: dict[Operation, str] = {op: method_name(op) for op in Operation}
-ACTION_OPERATIONS: dict[Action, Operation] = {a: Operation(f"instances.{a.value}") for a in Action}
-
-
-class Capabilities(BaseModel):
-    """What a driver serves: only these collections are advertised by the frontends."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    driver: str
-    collections: list[Collection]
-    operations: list[Operation]
-    features: list[Feature]
-
-    def supports(self, op: Operation) -> bool:
-        return op in self.operations
-
-    def has(self, feature: Feature) -> bool:
-        return feature in self.features
-
-    @property
-    def actions(self) -> frozenset[Action]:
-        return frozenset(a for a, op in ACTION_OPERATIONS.items() if op in self.operations)
-
-
-def features_used(request: InstanceCreate | InstanceFilter | VolumeCreate) -> frozenset[Feature]:
-    """The optional features a request relies on, so drivers can refuse what they cannot honour."""
-    used: set[Feature] = set()
-    if isinstance(request, InstanceCreate):
-        if request.user_data is not None:
-            used.add(Feature.user_data)
-        if request.key_name is not None:
-            used.add(Feature.authentication_key)
-        if request.hwp_overrides:
-            used.add(Feature.hardware_profile_overrides)
-        if request.template_id is not None or request.spec is not None:
-            used.add(Feature.templates)
-        if not request.start:
-            used.add(Feature.create_stopped)
-    elif isinstance(request, InstanceFilter):
-        if request.realm_id is not None:
-            used.add(Feature.realm_filter)
-    elif isinstance(request, VolumeCreate) and request.name is not None:
-        used.add(Feature.volume_name)
-    return frozenset(used)
-
-
 class Driver:
-    """Base of every backend. Override operations; declare ``name`` and ``features``."""
+    """Base of every backend: declare ``name``, ``features`` and ``parts``; build the backend's
+    context and pass it to ``super().__init__``. Contract methods are not overridden here (that
+    is refused at import): a backend implements them in its parts."""
 
     name: ClassVar[str] = "base"
     features: ClassVar[frozenset[Feature]] = frozenset()
+    parts: ClassVar[Mapping[Collection, type[Part]]] = {}
+    """The part serving each collection this backend has; collections left out are NotSupported."""
     # Not a ClassVar: a driver may decide per instance (the mock does, from its store's journal mode).
     inline_operations: frozenset[Operation] = frozenset()
     """Operations this driver answers without blocking (no backend call, no waiting on a lock),
@@ -250,6 +133,29 @@ class Driver:
     store_operations: frozenset[Operation] = frozenset()
     """Operations answered from Hearth's own store alone, never waiting on a backend: the API runs
     them on threads calls to a host cannot take, so a host that hangs does not hold them up."""
+
+    def __init__(self, context: Any = None) -> None:
+        self.context = context
+        self._parts: dict[Collection, Part] = {
+            collection: self.parts.get(collection, base)(context, type(self))
+            for collection, base in PART_BASES.items()
+        }
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _check_driver_class(cls)
+        if cls.parts:
+            cls.store_operations = frozenset(
+                op for part in cls.parts.values() for op in part.store_operations & part.operations
+            )
+
+    def _part(self, kind: type[P]) -> P:
+        parts = self.__dict__.get("_parts")
+        if parts is None:  # TRANSITION: a driver not yet composed of parts never called __init__
+            return kind(self.__dict__.get("context"), type(self))
+        part = parts[kind.collection]
+        assert isinstance(part, kind)
+        return part
 
     # --- discovery and shared helpers (not operations) -----------------------------------------
 
@@ -272,13 +178,7 @@ class Driver:
 
     def require_features(self, request: InstanceCreate | InstanceFilter | VolumeCreate) -> None:
         """Raise NotSupported for the first optional feature the request uses but we lack."""
-        missing = sorted(features_used(request) - self.features)
-        if missing:
-            raise NotSupported(
-                f"the {self.name} driver does not support {missing[0].value}",
-                driver=self.name,
-                feature=missing[0].value,
-            )
+        self._part(InstancesPart).require_features(request)
 
     def act(self, caller: Caller, instance_id: str, action: Action, **options: Any) -> Instance:
         """Dispatch an action by name (what ``POST /instances/{id}/{action}`` needs)."""
@@ -334,253 +234,251 @@ class Driver:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _unsupported(self, op: Operation) -> NoReturn:
-        raise NotSupported(
-            f"the {self.name} driver does not support {op.value}", driver=self.name, operation=op.value
-        )
-
-    # --- instances ----------------------------------------------------------------------------
-
-    def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
-        self._unsupported(Operation.instances_list)
-
-    def get_instance(self, caller: Caller, instance_id: str) -> Instance:
-        self._unsupported(Operation.instances_get)
-
-    def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
-        self._unsupported(Operation.instances_create)
-
-    def start_instance(self, caller: Caller, instance_id: str) -> Instance:
-        self._unsupported(Operation.instances_start)
-
-    def stop_instance(
-        self, caller: Caller, instance_id: str, *, timeout: float = DEFAULT_STOP_TIMEOUT, force: bool = False
-    ) -> Instance:
-        """Ask the guest to shut down, forcing it off after ``timeout`` seconds (at once if force)."""
-        self._unsupported(Operation.instances_stop)
-
-    def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
-        self._unsupported(Operation.instances_reboot)
-
-    def suspend_instance(self, caller: Caller, instance_id: str) -> Instance:
-        self._unsupported(Operation.instances_suspend)
-
-    def resume_instance(self, caller: Caller, instance_id: str) -> Instance:
-        self._unsupported(Operation.instances_resume)
-
-    def destroy_instance(self, caller: Caller, instance_id: str) -> Instance:
-        """Remove a stopped instance; returns its last view (state FINISHED); then it is gone."""
-        self._unsupported(Operation.instances_destroy)
-
-    # --- images -------------------------------------------------------------------------------
-
-    def list_images(self, caller: Caller) -> list[Image]:
-        self._unsupported(Operation.images_list)
-
-    def get_image(self, caller: Caller, image_id: str) -> Image:
-        self._unsupported(Operation.images_get)
-
-    def create_image(self, caller: Caller, request: ImageCreate) -> Image:
-        """Capture the disk of a STOPPED instance as a new image owned by the caller."""
-        self._unsupported(Operation.images_create)
-
-    def delete_image(self, caller: Caller, image_id: str) -> None:
-        self._unsupported(Operation.images_delete)
-
-    def import_image(self, caller: Caller, request: ImageImport) -> Image:
-        """Add an image from files on the server's host, copied into the driver's pool (admins)."""
-        self._unsupported(Operation.images_import)
-
     def staging_dir(self) -> Path | None:
         """Where files uploaded for ``import_image`` are staged (None: the system's temp dir);
         beside the pool, so the copy into it stays on one file system."""
         return None
 
-    # --- realms and hardware profiles ---------------------------------------------------------
+    # --- the contract: each method delegates to its collection's part -------------------------
+
+    # --- instances ---
+
+    def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
+        return self._part(InstancesPart).list_instances(caller, filters)
+
+    def get_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._part(InstancesPart).get_instance(caller, instance_id)
+
+    def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
+        return self._part(InstancesPart).create_instance(caller, request)
+
+    def start_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._part(InstancesPart).start_instance(caller, instance_id)
+
+    def stop_instance(
+        self, caller: Caller, instance_id: str, *, timeout: float = DEFAULT_STOP_TIMEOUT, force: bool = False
+    ) -> Instance:
+        return self._part(InstancesPart).stop_instance(caller, instance_id, timeout=timeout, force=force)
+
+    def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._part(InstancesPart).reboot_instance(caller, instance_id)
+
+    def suspend_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._part(InstancesPart).suspend_instance(caller, instance_id)
+
+    def resume_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._part(InstancesPart).resume_instance(caller, instance_id)
+
+    def destroy_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return self._part(InstancesPart).destroy_instance(caller, instance_id)
+
+    def list_images(self, caller: Caller) -> list[Image]:
+        return self._part(ImagesPart).list_images(caller)
+
+    def get_image(self, caller: Caller, image_id: str) -> Image:
+        return self._part(ImagesPart).get_image(caller, image_id)
+
+    def create_image(self, caller: Caller, request: ImageCreate) -> Image:
+        return self._part(ImagesPart).create_image(caller, request)
+
+    def delete_image(self, caller: Caller, image_id: str) -> None:
+        self._part(ImagesPart).delete_image(caller, image_id)
+
+    def import_image(self, caller: Caller, request: ImageImport) -> Image:
+        return self._part(ImagesPart).import_image(caller, request)
 
     def list_realms(self, caller: Caller) -> list[Realm]:
-        self._unsupported(Operation.realms_list)
+        return self._part(RealmsPart).list_realms(caller)
 
     def get_realm(self, caller: Caller, realm_id: str) -> Realm:
-        self._unsupported(Operation.realms_get)
+        return self._part(RealmsPart).get_realm(caller, realm_id)
 
     def list_hardware_profiles(self, caller: Caller) -> list[HardwareProfile]:
-        self._unsupported(Operation.hardware_profiles_list)
+        return self._part(HardwareProfilesPart).list_hardware_profiles(caller)
 
     def get_hardware_profile(self, caller: Caller, hwp_id: str) -> HardwareProfile:
-        self._unsupported(Operation.hardware_profiles_get)
-
-    # --- keys ---------------------------------------------------------------------------------
+        return self._part(HardwareProfilesPart).get_hardware_profile(caller, hwp_id)
 
     def list_keys(self, caller: Caller) -> list[Key]:
-        self._unsupported(Operation.keys_list)
+        return self._part(KeysPart).list_keys(caller)
 
     def get_key(self, caller: Caller, key_id: str) -> Key:
-        self._unsupported(Operation.keys_get)
+        return self._part(KeysPart).get_key(caller, key_id)
 
     def create_key(self, caller: Caller, request: KeyCreate) -> KeyCreated:
-        """Generate a keypair; the private key is in this response only and never stored."""
-        self._unsupported(Operation.keys_create)
+        return self._part(KeysPart).create_key(caller, request)
 
     def import_key(self, caller: Caller, request: KeyImport) -> Key:
-        self._unsupported(Operation.keys_import)
+        return self._part(KeysPart).import_key(caller, request)
 
     def delete_key(self, caller: Caller, key_id: str) -> None:
-        self._unsupported(Operation.keys_delete)
-
-    # --- storage volumes and snapshots --------------------------------------------------------
+        self._part(KeysPart).delete_key(caller, key_id)
 
     def list_volumes(self, caller: Caller) -> list[Volume]:
-        self._unsupported(Operation.volumes_list)
+        return self._part(VolumesPart).list_volumes(caller)
 
     def get_volume(self, caller: Caller, volume_id: str) -> Volume:
-        self._unsupported(Operation.volumes_get)
+        return self._part(VolumesPart).get_volume(caller, volume_id)
 
     def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
-        self._unsupported(Operation.volumes_create)
+        return self._part(VolumesPart).create_volume(caller, request)
 
     def delete_volume(self, caller: Caller, volume_id: str) -> None:
-        """Refused with Conflict while the volume is attached or has snapshots."""
-        self._unsupported(Operation.volumes_delete)
+        self._part(VolumesPart).delete_volume(caller, volume_id)
 
     def attach_volume(self, caller: Caller, volume_id: str, request: VolumeAttach) -> Volume:
-        self._unsupported(Operation.volumes_attach)
+        return self._part(VolumesPart).attach_volume(caller, volume_id, request)
 
     def detach_volume(self, caller: Caller, volume_id: str) -> Volume:
-        self._unsupported(Operation.volumes_detach)
+        return self._part(VolumesPart).detach_volume(caller, volume_id)
 
     def list_snapshots(self, caller: Caller) -> list[Snapshot]:
-        self._unsupported(Operation.snapshots_list)
+        return self._part(SnapshotsPart).list_snapshots(caller)
 
     def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
-        self._unsupported(Operation.snapshots_get)
+        return self._part(SnapshotsPart).get_snapshot(caller, snapshot_id)
 
     def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
-        self._unsupported(Operation.snapshots_create)
+        return self._part(SnapshotsPart).create_snapshot(caller, request)
 
     def delete_snapshot(self, caller: Caller, snapshot_id: str) -> None:
-        self._unsupported(Operation.snapshots_delete)
-
-    # --- networks, subnets, addresses ---------------------------------------------------------
+        self._part(SnapshotsPart).delete_snapshot(caller, snapshot_id)
 
     def list_networks(self, caller: Caller) -> list[Network]:
-        self._unsupported(Operation.networks_list)
+        return self._part(NetworksPart).list_networks(caller)
 
     def get_network(self, caller: Caller, network_id: str) -> Network:
-        self._unsupported(Operation.networks_get)
+        return self._part(NetworksPart).get_network(caller, network_id)
 
     def create_network(self, caller: Caller, request: NetworkCreate) -> Network:
-        self._unsupported(Operation.networks_create)
+        return self._part(NetworksPart).create_network(caller, request)
 
     def update_network(self, caller: Caller, network_id: str, request: NetworkUpdate) -> Network:
-        """Rename or change blocks; blocks that would strand an existing subnet are refused."""
-        self._unsupported(Operation.networks_update)
+        return self._part(NetworksPart).update_network(caller, network_id, request)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
-        """Refused with Conflict while the network has subnets."""
-        self._unsupported(Operation.networks_delete)
+        self._part(NetworksPart).delete_network(caller, network_id)
 
     def list_subnets(self, caller: Caller, network_id: str | None = None) -> list[Subnet]:
-        self._unsupported(Operation.subnets_list)
+        return self._part(SubnetsPart).list_subnets(caller, network_id)
 
     def get_subnet(self, caller: Caller, subnet_id: str) -> Subnet:
-        self._unsupported(Operation.subnets_get)
+        return self._part(SubnetsPart).get_subnet(caller, subnet_id)
 
     def create_subnet(self, caller: Caller, request: SubnetCreate) -> Subnet:
-        """The block must lie inside one of the network's blocks and not overlap a sibling."""
-        self._unsupported(Operation.subnets_create)
+        return self._part(SubnetsPart).create_subnet(caller, request)
 
     def update_subnet(self, caller: Caller, subnet_id: str, request: SubnetUpdate) -> Subnet:
-        self._unsupported(Operation.subnets_update)
+        return self._part(SubnetsPart).update_subnet(caller, subnet_id, request)
 
     def delete_subnet(self, caller: Caller, subnet_id: str) -> None:
-        """Refused with Conflict while an instance is bound to the subnet."""
-        self._unsupported(Operation.subnets_delete)
+        self._part(SubnetsPart).delete_subnet(caller, subnet_id)
 
     def list_addresses(self, caller: Caller) -> list[Address]:
-        self._unsupported(Operation.addresses_list)
+        return self._part(AddressesPart).list_addresses(caller)
 
     def get_address(self, caller: Caller, address_id: str) -> Address:
-        self._unsupported(Operation.addresses_get)
+        return self._part(AddressesPart).get_address(caller, address_id)
 
     def create_address(self, caller: Caller, request: AddressCreate) -> Address:
-        """Allocate a public address to the caller."""
-        self._unsupported(Operation.addresses_create)
+        return self._part(AddressesPart).create_address(caller, request)
 
     def delete_address(self, caller: Caller, address_id: str) -> None:
-        """Release an address; refused with Conflict while it is associated."""
-        self._unsupported(Operation.addresses_delete)
+        self._part(AddressesPart).delete_address(caller, address_id)
 
     def associate_address(self, caller: Caller, address_id: str, instance_id: str) -> Address:
-        self._unsupported(Operation.addresses_associate)
+        return self._part(AddressesPart).associate_address(caller, address_id, instance_id)
 
     def disassociate_address(self, caller: Caller, address_id: str) -> Address:
-        self._unsupported(Operation.addresses_disassociate)
-
-    # --- network interfaces of an instance ----------------------------------------------------
-    # Changes apply to the running guest and its persistent definition when it is RUNNING, to the
-    # definition alone when it is STOPPED; other states are refused with InvalidState.
+        return self._part(AddressesPart).disassociate_address(caller, address_id)
 
     def list_interfaces(self, caller: Caller, instance_id: str) -> list[NetworkInterface]:
-        self._unsupported(Operation.interfaces_list)
+        return self._part(InterfacesPart).list_interfaces(caller, instance_id)
 
     def get_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface:
-        self._unsupported(Operation.interfaces_get)
+        return self._part(InterfacesPart).get_interface(caller, instance_id, mac)
 
     def create_interface(
         self, caller: Caller, instance_id: str, request: InterfaceCreate
     ) -> NetworkInterface:
-        """Add a NIC; a MAC the instance already has is a Conflict, a missing source a ValidationError."""
-        self._unsupported(Operation.interfaces_create)
+        return self._part(InterfacesPart).create_interface(caller, instance_id, request)
 
     def update_interface(
         self, caller: Caller, instance_id: str, mac: str, request: InterfaceUpdate
     ) -> NetworkInterface:
-        """Change the source and/or model; a model change of a RUNNING instance is InvalidState."""
-        self._unsupported(Operation.interfaces_update)
+        return self._part(InterfacesPart).update_interface(caller, instance_id, mac, request)
 
     def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
-        self._unsupported(Operation.interfaces_delete)
-
-    # --- removable media of an instance (cdrom, floppy) ---------------------------------------
-    # Same live/persistent rule as interfaces. A remote medium is a network disk QEMU reads itself.
+        self._part(InterfacesPart).delete_interface(caller, instance_id, mac)
 
     def list_disks(self, caller: Caller, instance_id: str) -> list[InstanceDisk]:
-        self._unsupported(Operation.disks_list)
+        return self._part(DisksPart).list_disks(caller, instance_id)
 
     def get_disk(self, caller: Caller, instance_id: str, dev: str) -> InstanceDisk:
-        self._unsupported(Operation.disks_get)
+        return self._part(DisksPart).get_disk(caller, instance_id, dev)
 
     def create_disk(self, caller: Caller, instance_id: str, request: DiskCreate) -> InstanceDisk:
-        """Fill the first empty drive of the type, else (STOPPED only) add a drive; InvalidState if
-        the instance runs and has no empty drive of that type (drives are not hot-plugged)."""
-        self._unsupported(Operation.disks_create)
+        return self._part(DisksPart).create_disk(caller, instance_id, request)
 
     def update_disk(self, caller: Caller, instance_id: str, dev: str, request: DiskUpdate) -> InstanceDisk:
-        """Change or (medium None) eject the medium of removable drive ``dev``."""
-        self._unsupported(Operation.disks_update)
-
-    # --- storage pools (host-level, read-only, visible to every user) -------------------------
-    # Where new template disks are made; ``DiskSpec.pool`` takes a pool's id or name.
+        return self._part(DisksPart).update_disk(caller, instance_id, dev, request)
 
     def list_pools(self, caller: Caller) -> list[StoragePool]:
-        self._unsupported(Operation.pools_list)
+        return self._part(PoolsPart).list_pools(caller)
 
     def get_pool(self, caller: Caller, pool_id: str) -> StoragePool:
-        """By id; NotFound when no pool has it."""
-        self._unsupported(Operation.pools_get)
+        return self._part(PoolsPart).get_pool(caller, pool_id)
 
 
 _CAPABILITIES: dict[type[Driver], Capabilities] = {}
+# TRANSITION (issue 10): while backends move from mixins to parts, a driver may still override
+# contract methods on the facade; True until every backend is composed of parts.
+_TRANSITION = True
 _ACTIONS: dict[type[Driver], dict[InstanceState, tuple[Action, ...]]] = {}
 
 
+def _check_driver_class(cls: type[Driver]) -> None:
+    """Refuse, at import, a driver class that is inconsistent: a contract method overridden on
+    the facade (it belongs in a part), a part under the wrong collection, or a feature declared
+    without the operations it is a feature of."""
+    for op, meth in OPERATION_METHODS.items():
+        if meth in vars(cls) and not _TRANSITION:
+            raise TypeError(
+                f"{cls.__qualname__} overrides {meth}: implement it in the "
+                f"{op.collection.value} part ({PART_BASES[op.collection].__name__}), not on the driver"
+            )
+    for collection, part in cls.parts.items():
+        if not issubclass(part, PART_BASES[collection]):
+            raise TypeError(
+                f"{cls.__qualname__}.parts[{collection.value}] is {part.__qualname__}, "
+                f"not a {PART_BASES[collection].__name__}"
+            )
+    if _TRANSITION and not cls.parts:
+        return
+    served = _served(cls)
+    for feature in cls.features:
+        lacking = sorted(_FEATURE_NEEDS[feature] - served)
+        if lacking:
+            raise TypeError(
+                f"{cls.__qualname__} declares feature {feature.value} but lacks "
+                f"{', '.join(op.value for op in lacking)}"
+            )
+
+
+def _served(cls: type[Driver]) -> set[Operation]:
+    served = {op for part in cls.parts.values() for op in part.operations}
+    if _TRANSITION:
+        served |= {op for op, m in OPERATION_METHODS.items() if getattr(cls, m) is not getattr(Driver, m)}
+    return served
+
+
 def _capabilities(cls: type[Driver]) -> Capabilities:
-    """Computed once per class: a class's methods do not change after it is defined."""
+    """Computed once per class: a class's parts do not change after it is defined."""
     cached = _CAPABILITIES.get(cls)
     if cached is not None:
         return cached
-    ops = [op for op, meth in OPERATION_METHODS.items() if getattr(cls, meth) is not getattr(Driver, meth)]
+    served = _served(cls)
+    ops = [op for op in OPERATION_METHODS if op in served]
     collections = sorted({op.collection for op in ops if op.verb == "list"})
     caps = Capabilities(
         driver=cls.name, collections=collections, operations=ops, features=sorted(cls.features)
