@@ -33,6 +33,7 @@ run: venv
 lint: venv
 	$(VENV)/bin/ruff check hearth tests bench
 	$(VENV)/bin/ruff format --check hearth tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: venv
 	$(VENV)/bin/mypy hearth
