@@ -34,7 +34,7 @@ server.stop()
 FILL = """
 import sys, time
 sys.path.insert(0, {root!r})
-from hearth.media.cache import MediaCache
+from hearth.service.media.cache import MediaCache
 cache = MediaCache({cache!r}, 4 << 30)
 start = time.perf_counter()
 got = cache.fetch({url!r})

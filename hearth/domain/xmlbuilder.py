@@ -8,6 +8,8 @@ hand-synchronised representation.
 A path is ``./a/b[@type='x']/c/@attr`` (attribute) or ``./a/b`` (element text) or ``@attr``
 (attribute of the object's own element). Steps may carry one ``[@name='value']`` predicate;
 missing steps are created in the owning class's ``ORDER`` so new output looks like libvirt's.
+A class whose declarations contradict each other (a bound child its ORDER does not rank, a
+child class of another tag, two properties on one place) is refused when it is defined.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from hearth.errors import ValidationError
 T = TypeVar("T")
 ObjT = TypeVar("ObjT", bound="XMLObject")
 
-_STEP = re.compile(r"^([A-Za-z_][\w.-]*)(?:\[@([\w.:-]+)='([^']*)'\])?$")
+_NAME = r"[A-Za-z_][\w.-]*"
+_STEP = re.compile(rf"^({_NAME})(?:\[@([\w.:-]+)='([^']*)'\])?$")
+_TAG = re.compile(rf"^{_NAME}$")
 
 Step = tuple[str, str | None, str | None]
 
@@ -374,6 +378,10 @@ class XMLObject:
 
     __slots__ = ("_anchor", "_node")
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _check_declarations(cls)
+
     def __init__(self, node: etree._Element | None = None, **props: Any) -> None:
         if node is None:
             node = etree.Element(self.TAG)
@@ -585,6 +593,89 @@ class XMLChildren(_ChildPath[ObjT]):
         if obj is None:
             return self
         return ChildList(obj, self.cls, self.steps)
+
+
+# --- definition-time checks ---------------------------------------------------------------------
+
+Place = tuple[tuple[Step, ...], str | None]
+
+
+def _declarations(cls: type[XMLObject]) -> dict[str, object]:
+    """The bindings of ``cls`` by attribute name; a subclass's attribute replaces its bases'."""
+    found: dict[str, object] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, XMLProperty | Flag | Scaled | _ChildPath):
+                found[name] = value
+            else:
+                found.pop(name, None)
+    return found
+
+
+def _element_paths(decl: object) -> tuple[tuple[Step, ...], ...]:
+    """Every element path ``decl`` reads or may create (a property's alternatives included)."""
+    if isinstance(decl, XMLProperty):
+        return (decl.steps, *(steps for steps, _attr in decl.alts))
+    if isinstance(decl, Flag | Scaled | _ChildPath):
+        return (decl.steps,)
+    return ()
+
+
+def _value_place(decl: object) -> Place | None:
+    """Where ``decl`` keeps its value: an attribute, or an element's text (attr None)."""
+    if isinstance(decl, XMLProperty):
+        return decl.steps, decl.attr
+    if isinstance(decl, Scaled):
+        return decl.steps, None
+    return None
+
+
+def _check_order(cls: type[XMLObject]) -> None:
+    name, order = cls.__qualname__, cls.ORDER
+    if not isinstance(order, tuple) or not all(isinstance(tag, str) for tag in order):
+        raise TypeError(f"{name}.ORDER must be a tuple of element names, not {order!r}")
+    seen: set[str] = set()
+    for tag in order:
+        if not _TAG.match(tag):
+            raise TypeError(
+                f"{name}.ORDER names {tag!r}, which is not an element name "
+                "(ORDER ranks child elements, not attributes or paths)"
+            )
+        if tag in seen:
+            raise TypeError(f"{name}.ORDER names {tag!r} twice")
+        seen.add(tag)
+
+
+def _check_declarations(cls: type[XMLObject]) -> None:
+    """Refuse, when the class is defined, declarations that contradict each other.
+
+    Without this, each mistake shows only later and far away: a child the ORDER does not name
+    is silently created after all its siblings (out of libvirt's order), a child class whose
+    TAG differs from its path fails on every read, and two properties bound to one place
+    overwrite each other. ORDER may name elements no property binds: they rank the elements
+    the model keeps without knowing them, so a new sibling still lands in libvirt's order.
+    """
+    _check_order(cls)
+    name, order = cls.__qualname__, frozenset(cls.ORDER)
+    places: dict[Place, str] = {}
+    for attr, decl in _declarations(cls).items():
+        for steps in _element_paths(decl):
+            if order and steps and steps[0][0] not in order:
+                tag = steps[0][0]
+                raise TypeError(
+                    f"{name}.{attr} binds child <{tag}>, which {name}.ORDER does not name: "
+                    f"add it where libvirt puts <{tag}>"
+                )
+        if isinstance(decl, _ChildPath) and decl.cls.TAG and decl.steps[-1][0] != decl.cls.TAG:
+            raise TypeError(
+                f"{name}.{attr} holds <{decl.steps[-1][0]}> elements as {decl.cls.__qualname__}, "
+                f"whose TAG is <{decl.cls.TAG}>"
+            )
+        place = _value_place(decl)
+        if place is not None:
+            other = places.setdefault(place, attr)
+            if other != attr:
+                raise TypeError(f"{name}.{other} and {name}.{attr} bind the same place")
 
 
 _UNITS: dict[str, int] = {

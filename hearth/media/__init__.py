@@ -1,6 +1,7 @@
-"""Install media from local dirs, NFS exports and URLs: confined listing, probing, cache, uploads.
+"""Media primitives the drivers build on: media URLs, removable-drive rules, the ``<disk>``/QMP of a medium.
 
-No web framework and no libvirt here: the service and the drivers call these functions, and
-the API and CLI only translate. Import the submodules directly (``hearth.media.cache`` ...);
-this package keeps its import cheap for the CLI.
+They sit below the drivers, so a backend can attach media without reaching up into the service;
+nothing here imports a backend, the driver base, the service or the API (the removable-drive rules
+take their closed sets from the contract models in ``hearth.drivers.resources``). Sources,
+listing, probing, the cache and uploads are the service's business: ``hearth.service.media``.
 """

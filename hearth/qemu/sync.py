@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import socket
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from hearth.errors import InvalidState
-from hearth.qemu.accel import Accel
-from hearth.qemu.properties import Parts, Value
 from hearth.qemu.qmp import DEFAULT_TIMEOUT, QMP, Event, EventMatch, Subscription
 from hearth.qemu.vm import VM, VMExit, VMState
 
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
 
 
 class LoopThread:
@@ -152,16 +153,38 @@ class SyncQMP:
             self._loop.close()
 
 
+def _blocking(
+    method: Callable[Concatenate[VM, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[SyncVM, P], R]:
+    """The blocking twin of a ``VM`` coroutine method, with its very parameters and docstring.
+
+    Writing the twins by hand let them lose parameters (``powerdown``'s ``press_interval``,
+    ``unplug``'s ``retry_interval``); made from the method itself, they take what it takes.
+    The signature is copied so ``inspect`` and ``help`` show it rather than ``*args, **kwargs``.
+    """
+
+    def call(self: SyncVM, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._loop.run(method(self.vm, *args, **kwargs))
+
+    call.__name__ = method.__name__
+    call.__qualname__ = f"SyncVM.{method.__name__}"
+    call.__doc__ = method.__doc__
+    call.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
+    return call
+
+
 class SyncVM:
-    """The blocking face of :class:`hearth.qemu.vm.VM`; same methods, same errors."""
+    """The blocking face of :class:`hearth.qemu.vm.VM`; same methods, same parameters, same errors.
+
+    Each method is made from ``VM``'s by ``_blocking``; a test checks that every coroutine
+    method of ``VM`` has its twin here (the creating classmethods ``launch`` and ``attach``
+    are ``Supervisor``'s business).
+    """
 
     def __init__(self, vm: VM, loop: LoopThread) -> None:
         self.vm = vm
         self._loop = loop
         self.qmp = SyncQMP(vm.qmp, loop)
-
-    def _run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        return self._loop.run(coro, timeout)
 
     # facts
     @property
@@ -198,118 +221,36 @@ class SyncVM:
         return self.vm.runtime.root
 
     # lifecycle
-    def status(self) -> dict[str, Any]:
-        return self._run(self.vm.status())
-
-    def pause(self) -> None:
-        self._run(self.vm.pause())
-
-    def resume(self) -> None:
-        self._run(self.vm.resume())
-
-    def reset(self) -> None:
-        self._run(self.vm.reset())
-
-    def powerdown(self, timeout: float | None = 60.0) -> Event | None:
-        return self._run(self.vm.powerdown(timeout))
-
-    def wait_exit(self, timeout: float | None = None) -> VMExit:
-        return self._run(self.vm.wait_exit(timeout))
-
-    def quit(self, timeout: float = 10.0) -> VMExit:
-        return self._run(self.vm.quit(timeout))
-
-    def kill(self, timeout: float = 10.0) -> VMExit:
-        return self._run(self.vm.kill(timeout))
-
-    def shutdown(
-        self, graceful_timeout: float = 60.0, quit_timeout: float = 10.0, *, press_interval: float = 2.0
-    ) -> VMExit:
-        return self._run(self.vm.shutdown(graceful_timeout, quit_timeout, press_interval=press_interval))
-
-    def detach(self) -> None:
-        self._run(self.vm.detach())
+    status = _blocking(VM.status)
+    pause = _blocking(VM.pause)
+    resume = _blocking(VM.resume)
+    reset = _blocking(VM.reset)
+    powerdown = _blocking(VM.powerdown)
+    wait_exit = _blocking(VM.wait_exit)
+    quit = _blocking(VM.quit)
+    kill = _blocking(VM.kill)
+    shutdown = _blocking(VM.shutdown)
+    detach = _blocking(VM.detach)
 
     # devices
-    def hotplug(self, parts: Parts, timeout: float = 30.0) -> None:
-        self._run(self.vm.hotplug(parts, timeout))
-
-    def unplug(self, device_id: str, timeout: float = 30.0) -> None:
-        self._run(self.vm.unplug(device_id, timeout))
-
-    def add_disk(
-        self,
-        device_id: str,
-        path: str | Path,
-        *,
-        fmt: str = "qcow2",
-        read_only: bool = False,
-        serial: str | None = None,
-        bus: str | None = None,
-        timeout: float = 30.0,
-    ) -> None:
-        self._run(
-            self.vm.add_disk(
-                device_id, path, fmt=fmt, read_only=read_only, serial=serial, bus=bus, timeout=timeout
-            )
-        )
-
-    def remove_disk(self, device_id: str, timeout: float = 30.0) -> None:
-        self._run(self.vm.remove_disk(device_id, timeout))
-
-    def add_nic(
-        self,
-        device_id: str,
-        *,
-        netdev: Mapping[str, Value] | None = None,
-        mac: str | None = None,
-        model: str = "virtio-net-pci",
-        bus: str | None = None,
-        timeout: float = 30.0,
-    ) -> None:
-        self._run(self.vm.add_nic(device_id, netdev=netdev, mac=mac, model=model, bus=bus, timeout=timeout))
-
-    def pass_fd(self, name: str, fd: int) -> None:
-        self._run(self.vm.pass_fd(name, fd))
-
-    def close_fd(self, name: str) -> None:
-        self._run(self.vm.close_fd(name))
-
-    def remove_nic(self, device_id: str, timeout: float = 30.0) -> None:
-        self._run(self.vm.remove_nic(device_id, timeout))
-
-    def free_hotplug_port(self) -> str | None:
-        return self._run(self.vm.free_hotplug_port())
-
-    def change_media(
-        self, device_id: str, path: str | Path, *, fmt: str = "raw", read_only: bool = True
-    ) -> None:
-        self._run(self.vm.change_media(device_id, path, fmt=fmt, read_only=read_only))
-
-    def eject(self, device_id: str, force: bool = True) -> None:
-        self._run(self.vm.eject(device_id, force))
-
-    def set_balloon(self, target_mib: int, timeout: float | None = 30.0) -> int:
-        return self._run(self.vm.set_balloon(target_mib, timeout))
-
-    def balloon_mib(self) -> int:
-        return self._run(self.vm.balloon_mib())
-
-    def screendump(self, path: str | Path, fmt: str = "png") -> Path:
-        return self._run(self.vm.screendump(path, fmt))
+    hotplug = _blocking(VM.hotplug)
+    unplug = _blocking(VM.unplug)
+    add_disk = _blocking(VM.add_disk)
+    remove_disk = _blocking(VM.remove_disk)
+    add_nic = _blocking(VM.add_nic)
+    pass_fd = _blocking(VM.pass_fd)
+    close_fd = _blocking(VM.close_fd)
+    remove_nic = _blocking(VM.remove_nic)
+    free_hotplug_port = _blocking(VM.free_hotplug_port)
+    change_media = _blocking(VM.change_media)
+    eject = _blocking(VM.eject)
+    set_balloon = _blocking(VM.set_balloon)
+    balloon_mib = _blocking(VM.balloon_mib)
+    screendump = _blocking(VM.screendump)
 
     # queries
-    def query_kvm(self) -> dict[str, bool]:
-        return self._run(self.vm.query_kvm())
-
-    def accelerator(self) -> Accel:
-        return self._run(self.vm.accelerator())
-
-    def query_block(self) -> list[dict[str, Any]]:
-        return self._run(self.vm.query_block())
-
-    def query_pci(self) -> list[dict[str, Any]]:
-        return self._run(self.vm.query_pci())
-
-    def pci_device_ids(self) -> set[str]:
-        return self._run(self.vm.pci_device_ids())
+    query_kvm = _blocking(VM.query_kvm)
+    accelerator = _blocking(VM.accelerator)
+    query_block = _blocking(VM.query_block)
+    query_pci = _blocking(VM.query_pci)
+    pci_device_ids = _blocking(VM.pci_device_ids)

@@ -1,6 +1,6 @@
 """Media sources the server knows, and the mock driver's removable drives (revision 0006).
 
-A source row holds what ``hearth.media.sources.define`` checked; url-list URLs may carry
+A source row holds what ``hearth.service.media.sources.define`` checked; url-list URLs may carry
 credentials, so they are stored but only ever shown through ``hearth.media.urls.redact``.
 """
 

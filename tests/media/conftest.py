@@ -1,4 +1,4 @@
-"""Fixtures for hearth.media: real media files built here, a real HTTP server and FTP server on loopback."""
+"""Fixtures for media tests: real media files built here, a real HTTP server and FTP server on loopback."""
 
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from hearth.errors import BackendError, Conflict, ValidationError
-from hearth.media.cache import MediaCache
 from hearth.media.urls import url_key
+from hearth.service.media.cache import MediaCache
 from tests.media.conftest import FtpServer, build_iso
 from tests.media.httpserver import RangeServer
 
@@ -94,7 +94,7 @@ def test_a_crashed_download_resumes_in_a_new_process(http: RangeServer, tmp_path
     http.rate = 4 * MiB
     script = (
         "import os, sys\n"
-        "from hearth.media.cache import MediaCache\n"
+        "from hearth.service.media.cache import MediaCache\n"
         "def progress(done, total):\n"
         "    if done >= 2 * 1024 * 1024:\n"
         "        os._exit(9)\n"  # die like a killed server: no cleanup at all

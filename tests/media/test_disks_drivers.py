@@ -25,7 +25,7 @@ from hearth.drivers.resources import (
     parse_request,
 )
 from hearth.errors import InvalidState, NotFound, ValidationError
-from hearth.media.cache import MediaCache
+from hearth.service.media.cache import MediaCache
 from tests.media.conftest import DEBIAN_VOLUME_ID, build_iso
 from tests.media.httpserver import RangeServer
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from hearth.errors import Forbidden, NotFound, ValidationError
-from hearth.media.catalogue import list_source, locate, parse_types
-from hearth.media.content import MediaType, classify
-from hearth.media.identify import facts_of_fd, osinfo_recogniser
-from hearth.media.listing import list_dir
-from hearth.media.model import MediaSource, SourceType, parse_media_id
-from hearth.media.paths import UPLOAD_DIR, open_file_inside
+from hearth.service.media.catalogue import list_source, locate, parse_types
+from hearth.service.media.content import MediaType, classify
+from hearth.service.media.identify import facts_of_fd, osinfo_recogniser
+from hearth.service.media.listing import list_dir
+from hearth.service.media.model import MediaSource, SourceType, parse_media_id
+from hearth.service.media.paths import UPLOAD_DIR, open_file_inside
 from tests.media.conftest import DEBIAN_VOLUME_ID, build_floppy, build_iso
 
 
@@ -139,7 +139,7 @@ def test_pagination_walks_a_large_tree_exactly_once(tmp_path: Path) -> None:
 
 
 def page_cursor_for(key: tuple[str, ...]) -> str:
-    from hearth.media.listing import encode_cursor
+    from hearth.service.media.listing import encode_cursor
 
     return encode_cursor(key)
 

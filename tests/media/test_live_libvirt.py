@@ -23,7 +23,7 @@ import libvirt_qemu
 import pytest
 
 from hearth.media.attach import RemoteOptions, removable_disk
-from hearth.media.cache import MediaCache
+from hearth.service.media.cache import MediaCache
 from hearth.testing.guest import MARKER, GuestImage, guest_image, wait_for_console
 from tests.media.conftest import DEBIAN_VOLUME_ID, build_iso
 from tests.media.httpserver import RangeServer

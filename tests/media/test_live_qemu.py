@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from hearth.media.attach import RemoteOptions, qmp_medium
-from hearth.media.cache import MediaCache
 from hearth.qemu import Supervisor
 from hearth.qemu import devices as dev
+from hearth.service.media.cache import MediaCache
 from hearth.testing.guest import GuestImage, guest_image
 from tests.media.conftest import DEBIAN_VOLUME_ID, build_iso
 from tests.media.httpserver import RangeServer

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from hearth.errors import BackendError, ValidationError
-from hearth.media import nfs
-from hearth.media.sources import activate, deactivate, define, nfs_mountpoint
+from hearth.service.media import nfs
+from hearth.service.media.sources import activate, deactivate, define, nfs_mountpoint
 
 
 def test_mount_argv_is_fixed_read_only_and_separate_items(tmp_path: Path) -> None:

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from hearth.errors import NotFound, ValidationError
-from hearth.media.catalogue import list_source, locate
-from hearth.media.content import HEAD_BYTES, MediaType
-from hearth.media.identify import osinfo_recogniser
-from hearth.media.model import SourceType, parse_media_id
-from hearth.media.probe import probe_url, remote_key
-from hearth.media.sources import define, public_urls
 from hearth.media.urls import check_url, redact
+from hearth.service.media.catalogue import list_source, locate
+from hearth.service.media.content import HEAD_BYTES, MediaType
+from hearth.service.media.identify import osinfo_recogniser
+from hearth.service.media.model import SourceType, parse_media_id
+from hearth.service.media.probe import probe_url, remote_key
+from hearth.service.media.sources import define, public_urls
 from tests.media.conftest import DEBIAN_VOLUME_ID, FtpServer, build_floppy, build_iso
 from tests.media.httpserver import RangeServer
 

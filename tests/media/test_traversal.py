@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from hearth.errors import Forbidden, HearthError, NotFound, ValidationError
-from hearth.media.catalogue import locate
-from hearth.media.listing import list_dir
-from hearth.media.model import MediaSource, SourceType
-from hearth.media.paths import _walk_open, open_dir_inside, open_file_inside, real_root
-from hearth.media.upload import Uploads
+from hearth.service.media.catalogue import locate
+from hearth.service.media.listing import list_dir
+from hearth.service.media.model import MediaSource, SourceType
+from hearth.service.media.paths import _walk_open, open_dir_inside, open_file_inside, real_root
+from hearth.service.media.upload import Uploads
 from tests.media.conftest import build_iso
 
 HOSTILE: list[str] = [

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from hearth.errors import Conflict, NotFound, ValidationError
-from hearth.media.content import MediaType
-from hearth.media.listing import list_dir
-from hearth.media.paths import UPLOAD_DIR
-from hearth.media.upload import Uploads
+from hearth.service.media.content import MediaType
+from hearth.service.media.listing import list_dir
+from hearth.service.media.paths import UPLOAD_DIR
+from hearth.service.media.upload import Uploads
 from tests.media.conftest import build_iso
 
 CHUNK = 64 << 10
@@ -55,7 +55,7 @@ def test_a_crash_mid_upload_leaves_a_resumable_invisible_partial(tmp_path: Path)
     half = len(data) // 2
     script = (
         "import os, sys\n"
-        "from hearth.media.upload import Uploads\n"
+        "from hearth.service.media.upload import Uploads\n"
         f"data = open({str(iso)!r}, 'rb').read()\n"
         f"up = Uploads({str(root)!r})\n"
         "st = up.start('crash.iso', len(data))\n"

@@ -1,7 +1,7 @@
 """/v1/media: sources, confined listing, the cache, uploads; /v1/instances/{id}/disks: removable media.
 
 Translation only: every decision (who may, what is safe, what a medium is) is in
-``hearth.media.service``. Long work -- a cache fill before an attach, the verification of an
+``hearth.service.media.core``. Long work -- a cache fill before an attach, the verification of an
 upload -- runs as a task (202 with its URL); the rest answers at once.
 """
 
@@ -23,9 +23,9 @@ from hearth.drivers.resources import (
     MediumSource,
     RemovableType,
 )
-from hearth.media.catalogue import parse_types
-from hearth.media.service import MediaRef, MediaService, Resolved, public_source
 from hearth.service import Service
+from hearth.service.media.catalogue import parse_types
+from hearth.service.media.core import MediaRef, MediaService, Resolved, public_source
 
 from ..deps import CallerDep, ServiceDep, call, requires
 from ..gate import STREAMED

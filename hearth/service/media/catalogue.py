@@ -10,12 +10,12 @@ import os
 from dataclasses import dataclass
 
 from hearth.errors import NotFound, ValidationError
-from hearth.media.content import MediaFacts, MediaType
-from hearth.media.identify import Recogniser, facts_of_fd
-from hearth.media.listing import MAX_LIMIT, decode_cursor, encode_cursor, list_dir
-from hearth.media.model import MediaItem, MediaSource, Page, SourceType
-from hearth.media.paths import open_file_inside, resolve_inside
-from hearth.media.probe import remote_item, remote_key
+from hearth.service.media.content import MediaFacts, MediaType
+from hearth.service.media.identify import Recogniser, facts_of_fd
+from hearth.service.media.listing import MAX_LIMIT, decode_cursor, encode_cursor, list_dir
+from hearth.service.media.model import MediaItem, MediaSource, Page, SourceType
+from hearth.service.media.paths import open_file_inside, resolve_inside
+from hearth.service.media.probe import remote_item, remote_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hearth.errors import Conflict, Forbidden, NotFound, ValidationError
-from hearth.media.cache import check_sha256
-from hearth.media.content import HEAD_BYTES, MediaFacts, classify
-from hearth.media.paths import UPLOAD_DIR, open_dir_inside, real_root, split_relpath
+from hearth.service.media.cache import check_sha256
+from hearth.service.media.content import HEAD_BYTES, MediaFacts, classify
+from hearth.service.media.paths import UPLOAD_DIR, open_dir_inside, real_root, split_relpath
 
 MAX_UPLOAD = 1 << 40  # 1 TiB: a bound on the declared size, not a quota
 _ID_CHARS = frozenset("0123456789abcdef")

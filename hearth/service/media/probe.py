@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hearth.errors import HearthError
-from hearth.media.content import HEAD_BYTES, MediaFacts, classify
-from hearth.media.identify import Recogniser
-from hearth.media.model import MediaItem, media_id
-from hearth.media.origin import TIMEOUT, RemoteStat, open_origin, read_head
 from hearth.media.urls import file_name, redact, url_key
+from hearth.service.media.content import HEAD_BYTES, MediaFacts, classify
+from hearth.service.media.identify import Recogniser
+from hearth.service.media.model import MediaItem, media_id
+from hearth.service.media.origin import TIMEOUT, RemoteStat, open_origin, read_head
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,14 +20,14 @@ from sqlalchemy import Engine, select
 from hearth.drivers import Caller, Driver
 from hearth.drivers.resources import DiskCreate, DiskUpdate, InstanceDisk, MediumSource, RemovableType
 from hearth.errors import Conflict, Forbidden, NotFound, ValidationError
-from hearth.media import sources as source_rules
-from hearth.media.cache import CacheEntry, MediaCache, check_sha256
-from hearth.media.catalogue import Located, list_source, locate
-from hearth.media.content import MediaFacts, MediaType
-from hearth.media.identify import Recogniser, osinfo_recogniser
-from hearth.media.model import MediaSource, Page, SourceType, parse_media_id
-from hearth.media.upload import Uploads, UploadState
 from hearth.media.urls import check_url, has_credentials, redact
+from hearth.service.media import sources as source_rules
+from hearth.service.media.cache import CacheEntry, MediaCache, check_sha256
+from hearth.service.media.catalogue import Located, list_source, locate
+from hearth.service.media.content import MediaFacts, MediaType
+from hearth.service.media.identify import Recogniser, osinfo_recogniser
+from hearth.service.media.model import MediaSource, Page, SourceType, parse_media_id
+from hearth.service.media.upload import Uploads, UploadState
 from hearth.store import new_id, read_session, store_errors, write_session
 from hearth.store.media import MediaSourceRow
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hearth.errors import ValidationError
-from hearth.media import nfs
-from hearth.media.model import MediaSource, SourceType
 from hearth.media.urls import check_url, redact
+from hearth.service.media import nfs
+from hearth.service.media.model import MediaSource, SourceType
 
 MAX_URLS = 10_000
 MAX_NAME = 128

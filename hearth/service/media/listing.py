@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hearth.errors import HearthError, ValidationError
-from hearth.media.content import MediaFacts, MediaType
-from hearth.media.identify import Recogniser, facts_of_fd
-from hearth.media.model import MediaItem, Page, media_id
-from hearth.media.paths import UPLOAD_DIR, open_dir_inside, open_file_inside, split_relpath
+from hearth.service.media.content import MediaFacts, MediaType
+from hearth.service.media.identify import Recogniser, facts_of_fd
+from hearth.service.media.model import MediaItem, Page, media_id
+from hearth.service.media.paths import UPLOAD_DIR, open_dir_inside, open_file_inside, split_relpath
 
 MAX_DEPTH = 16
 MAX_LIMIT = 1000

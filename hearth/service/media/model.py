@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 
 from hearth.errors import ValidationError
-from hearth.media.content import MediaType
+from hearth.service.media.content import MediaType
 
 
 class SourceType(enum.StrEnum):

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from hearth.errors import BackendError, Conflict, HearthError, NotFound, ValidationError
-from hearth.media.origin import TIMEOUT, Origin, open_origin
-from hearth.media.sink import open_direct, pump
 from hearth.media.urls import check_url, redact, url_key
+from hearth.service.media.origin import TIMEOUT, Origin, open_origin
+from hearth.service.media.sink import open_direct, pump
 
 Progress = Callable[[int, int | None], None]
 RETRIES = 5

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from hearth.media.content import HEAD_BYTES, MediaFacts, MediaType, classify
+from hearth.service.media.content import HEAD_BYTES, MediaFacts, MediaType, classify
 
 Recogniser = Callable[[MediaFacts], str | None]
 
