@@ -5,21 +5,95 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Engine
 
+from hearth.errors import HearthError, ValidationError
 from hearth.store import make_engine, upgrade
 
-from .config import Ec2Config
-from .instances import InstanceOps
+from ..base import Collection, Driver, Feature
+from ..caller import Caller
+from ..resources import Instance, InstanceCreate
+from .catalogue import HardwareProfiles, Realms
+from .config import Credentials, Ec2Config
+from .context import Ec2Context
+from .images import Images
+from .instances import Instances
+from .keys import Keys
+from .networks import Addresses, Networks, Subnets
+from .snapshots import Snapshots
+from .volumes import Volumes
 
 
-class Ec2Driver(InstanceOps):
+class Ec2Driver(Driver):
     """Every operation EC2 has a counterpart for. Not served: suspend/resume (EC2 has no pause;
     hibernation is a stop), templates (EC2 boots AMIs, not specs), hardware profile overrides
     (instance types are fixed), create-stopped (RunInstances always starts), instance NICs,
     removable media and storage pools."""
+
+    name = "ec2"
+    features = frozenset(
+        {
+            Feature.user_data,
+            Feature.authentication_key,
+            Feature.volume_name,
+            Feature.instance_count,
+            Feature.realm_filter,
+        }
+    )
+    parts = {
+        Collection.instances: Instances,
+        Collection.images: Images,
+        Collection.realms: Realms,
+        Collection.hardware_profiles: HardwareProfiles,
+        Collection.keys: Keys,
+        Collection.volumes: Volumes,
+        Collection.snapshots: Snapshots,
+        Collection.networks: Networks,
+        Collection.subnets: Subnets,
+        Collection.addresses: Addresses,
+    }
+    context: Ec2Context
+
+    def __init__(
+        self,
+        config: Ec2Config,
+        engine: Engine,
+        *,
+        owns_engine: bool = False,
+        credentials: Credentials | None = None,
+    ) -> None:
+        super().__init__(
+            Ec2Context(
+                config, engine, driver_name=self.name, owns_engine=owns_engine, credentials=credentials
+            )
+        )
+
+    # --- hooks and extensions (not contract operations) ---
+
+    def create_instances(self, caller: Caller, request: InstanceCreate, count: int) -> list[Instance]:
+        """One RunInstances with MinCount = MaxCount = count: EC2 launches them together."""
+        return self._part(Instances).launch(caller, request, count)
+
+    def with_credentials(self, credentials: Credentials) -> Self:
+        """This driver acting with other credentials (Deltacloud-style: a request brings its own
+        key pair); the store and config are shared, the EC2 client is the view's own."""
+        view = type(self).__new__(type(self))
+        Driver.__init__(view, self.context.with_credentials(credentials))
+        return view
+
+    def host_report(self) -> dict[str, str | None]:
+        """The region, and why it cannot be reached (None: it answered DescribeAvailabilityZones)."""
+        region = self.context.region
+        try:
+            self.context.cloud.call("reaching EC2", "describe_availability_zones")
+        except HearthError as exc:
+            return {region: exc.message}
+        return {region: None}
+
+    def close(self) -> None:
+        self.context.close()
 
 
 def open_ec2_driver(config: Ec2Config, db_url: str) -> Ec2Driver:
@@ -47,13 +121,9 @@ def open_driver(
     (or one ``--uri``), never from both."""
     opts = dict(options or {})
     if len(uris) > 1:
-        from hearth.errors import ValidationError
-
         raise ValidationError("the ec2 driver takes at most one --uri (the endpoint URL)")
     if uris:
         if "endpoint_url" in opts:
-            from hearth.errors import ValidationError
-
             raise ValidationError("give the EC2 endpoint as --uri or as [ec2] endpoint_url, not both")
         opts["endpoint_url"] = uris[0]
     return Ec2Driver(Ec2Config.from_options(opts), engine, owns_engine=False)

@@ -7,15 +7,18 @@ reads the same on every backend (and does not depend on how strict the endpoint 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import uuid
 from typing import Any
 
-from hearth.errors import HearthError, NotFound, ValidationError
+from hearth.errors import Conflict, HearthError, ValidationError
+from hearth.store.ec2 import Ec2Object
 
 from .. import states
-from ..base import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
 from ..caller import Caller
+from ..operations import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
+from ..parts import InstancesPart
 from ..resources import (
     Action,
     Instance,
@@ -23,41 +26,43 @@ from ..resources import (
     InstanceFilter,
     InstanceState,
     NetworkBinding,
+    NetworkRequest,
 )
-from .core import Kind, name_tags
+from . import vpcs
+from .amis import bootable_image
+from .attachments import detach_all, disassociate_all
+from .context import Ec2Context, Kind
+from .instance_types import known_type, type_info
+from .key_pairs import key_pair
 from .states import map_state
-from .storage import StorageOps
+from .tags import name_tags
+from .zones import get_realm, usable_realm
 
 log = logging.getLogger(__name__)
-KEY_PAIR_PREFIX = "hearth-"  # EC2 key pair names are per account; Hearth's are per user
 
 
-class InstanceOps(StorageOps):
+class Instances(InstancesPart):
+    context: Ec2Context
+
     def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
         filters = filters or InstanceFilter()
         self.require_features(filters)
-        rows = self._rows_by_id(Kind.instance, caller, filters.owner_id)
+        rows = self.context.rows_by_id(Kind.instance, caller, filters.owner_id)
         if not rows:
             return []
         extra = {"availability_zone": [filters.realm_id]} if filters.realm_id is not None else {}
-        items = self._describe_instances(list(rows), **extra)
+        items = self.context.describe_instances(list(rows), **extra)
         views = [self._view(items[i], row) for i, row in rows.items() if i in items]
         if filters.state is not None:
             views = [v for v in views if v.state is filters.state]
         return views
 
     def get_instance(self, caller: Caller, instance_id: str) -> Instance:
-        row = self._owned(Kind.instance, caller, instance_id)
-        return self._view(self._instance_item(instance_id), row)
+        row = self.context.owned(Kind.instance, caller, instance_id)
+        return self._view(self.context.instance_item(instance_id), row)
 
     def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
-        return self._launch(caller, request, 1)[0]
-
-    def create_instances(self, caller: Caller, request: InstanceCreate, count: int) -> list[Instance]:
-        """One RunInstances with MinCount = MaxCount = count: EC2 launches them together."""
-        if not 1 <= count <= MAX_INSTANCE_COUNT:
-            raise ValidationError(f"count must be between 1 and {MAX_INSTANCE_COUNT}", count=count)
-        return self._launch(caller, request, count)
+        return self.launch(caller, request, 1)[0]
 
     def start_instance(self, caller: Caller, instance_id: str) -> Instance:
         return self._act(caller, instance_id, Action.start, "start_instances")
@@ -71,7 +76,7 @@ class InstanceOps(StorageOps):
             raise ValidationError("the stop timeout must not be negative", timeout=timeout)
         view = self._act(caller, instance_id, Action.stop, "stop_instances", Force=force)
         if not force and view.state is InstanceState.STOPPING:
-            self._schedule(instance_id, timeout, lambda: self._force_stop(instance_id))
+            self.context.timers.schedule(instance_id, timeout, lambda: self._force_stop(instance_id))
         return view
 
     def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
@@ -80,51 +85,32 @@ class InstanceOps(StorageOps):
     def destroy_instance(self, caller: Caller, instance_id: str) -> Instance:
         """Terminate a STOPPED (or ERROR) instance. Its Hearth volumes and addresses are let go
         first, so they outlive it as on any backend; then the record goes."""
-        row = self._owned(Kind.instance, caller, instance_id)
-        item = self._instance_item(instance_id)
-        final = self._view(item, row)
+        ctx = self.context
+        row = ctx.owned(Kind.instance, caller, instance_id)
+        final = self._view(ctx.instance_item(instance_id), row)
         self.check_action(instance_id, final.state, Action.destroy)
-        self._cancel(instance_id)
-        self._detach_all(instance_id)
-        self._disassociate_all(instance_id)
-        self.cloud.call(
+        ctx.timers.cancel(instance_id)
+        detach_all(ctx, instance_id)
+        disassociate_all(ctx, instance_id)
+        ctx.cloud.call(
             f"terminating instance {instance_id}", "terminate_instances", InstanceIds=[instance_id]
         )
-        self._forget(instance_id)
+        ctx.forget(instance_id)
         state = states.TRANSITIONS[Action.destroy].target
         return final.model_copy(update={"state": state, "state_reason": None, "actions": []})
 
-    # --- keys: Hearth's key store, pushed to EC2 as a key pair when an instance needs one -------
+    # --- not a contract operation: the driver's create_instances --------------------------------
 
-    def delete_key(self, caller: Caller, key_id: str) -> None:
-        self.keys.delete(caller, key_id)
-        self.cloud.call(
-            f"deleting the EC2 key pair of key {key_id}", "delete_key_pair", KeyName=KEY_PAIR_PREFIX + key_id
-        )
-
-    def _key_pair(self, caller: Caller, key_name: str) -> str:
-        """The EC2 key pair holding the caller's key ``key_name``, imported on first use."""
-        key = self.keys.by_name(caller, key_name)
-        pair = KEY_PAIR_PREFIX + key.id
-        try:
-            self.cloud.call(f"reading key pair of key {key_name!r}", "describe_key_pairs", KeyNames=[pair])
-        except NotFound:
-            self.cloud.call(
-                f"importing key {key_name!r}",
-                "import_key_pair",
-                KeyName=pair,
-                PublicKeyMaterial=key.public_key.encode(),
-                TagSpecifications=name_tags("key-pair", key_name),
-            )
-        return pair
-
-    # --- internals ----------------------------------------------------------------------------
-
-    def _launch(self, caller: Caller, request: InstanceCreate, count: int) -> list[Instance]:
+    def launch(self, caller: Caller, request: InstanceCreate, count: int) -> list[Instance]:
+        """``count`` instances by one RunInstances (MinCount = MaxCount = count): EC2 launches
+        them together, and a name gets ``-1``, ``-2``, … as on every backend."""
+        if not 1 <= count <= MAX_INSTANCE_COUNT:
+            raise ValidationError(f"count must be between 1 and {MAX_INSTANCE_COUNT}", count=count)
         self.require_features(request)
-        self.get_hardware_profile(caller, request.hwp_id)
+        ctx = self.context
+        type_info(ctx, request.hwp_id)
         assert request.image_id is not None  # template_id without the feature is refused above
-        self._check_bootable(caller, request.image_id)
+        bootable_image(ctx, caller, request.image_id)
         params: dict[str, Any] = {
             "ImageId": request.image_id,
             "InstanceType": request.hwp_id,
@@ -145,52 +131,106 @@ class InstanceOps(StorageOps):
             if ip is not None:
                 nic["PrivateIpAddress"] = ip
         elif request.realm_id is not None:
-            params["Placement"] = {"AvailabilityZone": self._usable_realm(caller, request.realm_id).id}
+            params["Placement"] = {"AvailabilityZone": usable_realm(ctx, request.realm_id).id}
         if request.key_name is not None:
-            params["KeyName"] = self._key_pair(caller, request.key_name)
+            params["KeyName"] = key_pair(ctx, caller, request.key_name)
         if request.user_data is not None:
             params["UserData"] = request.user_data  # boto3 base64-encodes it
         names = _names(request.name, count)
         if count == 1 and names[0] is not None:
             params["TagSpecifications"] = name_tags("instance", names[0])
-        made = self.cloud.call("launching instances", "run_instances", **params)["Instances"]
+        made = ctx.cloud.call("launching instances", "run_instances", **params)["Instances"]
         views: list[Instance] = []
         try:
             for item, wanted in zip(made, names, strict=False):
                 name = wanted or f"inst-{item['InstanceId'][2:10]}"
                 if count > 1 or wanted is None:
-                    self._name_tag(item["InstanceId"], name)
-                row = self._record(caller, Kind.instance, item["InstanceId"], name, key_name=request.key_name)
+                    ctx.name_tag(item["InstanceId"], name)
+                row = ctx.record(caller, Kind.instance, item["InstanceId"], name, key_name=request.key_name)
                 views.append(self._view(item, row))
         except HearthError:
             self._abandon([i["InstanceId"] for i in made])
             raise
         return views
 
+    # --- internals ----------------------------------------------------------------------------
+
+    def _launch_subnet(
+        self, caller: Caller, networks: list[NetworkRequest], realm_id: str | None
+    ) -> tuple[str, str | None]:
+        """The subnet (and fixed address) a new instance's one network request puts it on."""
+        if len(networks) > 1:
+            raise ValidationError("an EC2 instance is launched on one network; give one entry in networks")
+        ctx = self.context
+        want = networks[0]
+        vpcs.vpc(ctx, caller, want.network_id)
+        if want.subnet_id is not None:
+            item, _ = vpcs.subnet(ctx, caller, want.subnet_id)
+            if item["VpcId"] != want.network_id:
+                raise ValidationError(
+                    f"subnet {want.subnet_id} is not on network {want.network_id}", subnet=want.subnet_id
+                )
+            candidates = [item]
+        else:
+            candidates = vpcs.subnet_items(ctx, want.network_id)
+        if realm_id is not None:
+            get_realm(ctx, realm_id)
+            candidates = [c for c in candidates if c.get("AvailabilityZone") == realm_id]
+        if want.ip_address is not None:
+            ip = ipaddress.ip_address(want.ip_address)
+            candidates = [c for c in candidates if ip in ipaddress.ip_network(c["CidrBlock"])]
+            if not candidates:
+                raise ValidationError(
+                    f"address {ip} is outside every subnet of network {want.network_id}"
+                    + (f" in realm {realm_id}" if realm_id else ""),
+                    ip_address=str(ip),
+                )
+        if not candidates:
+            raise ValidationError(
+                f"network {want.network_id} has no subnet" + (f" in realm {realm_id}" if realm_id else ""),
+                network=want.network_id,
+            )
+        subnet = candidates[0]
+        if want.ip_address is not None:
+            taken = ctx.cloud.call(
+                f"reading the addresses of subnet {subnet['SubnetId']}",
+                "describe_network_interfaces",
+                Filters=[
+                    {"Name": "subnet-id", "Values": [subnet["SubnetId"]]},
+                    {"Name": "addresses.private-ip-address", "Values": [want.ip_address]},
+                ],
+            ).get("NetworkInterfaces")
+            if taken:
+                raise Conflict(
+                    f"address {want.ip_address} is already in use on subnet {subnet['SubnetId']}",
+                    ip_address=want.ip_address,
+                )
+        return str(subnet["SubnetId"]), want.ip_address
+
     def _abandon(self, ids: list[str]) -> None:
         """Terminate instances launched for a create that then failed, so none is left unowned."""
         try:
-            self.cloud.call("terminating abandoned instances", "terminate_instances", InstanceIds=ids)
+            self.context.cloud.call("terminating abandoned instances", "terminate_instances", InstanceIds=ids)
         except HearthError as exc:
             log.error("could not terminate abandoned instances %s: %s", ", ".join(ids), exc.message)
         for i in ids:
-            self._forget(i)
+            self.context.forget(i)
 
     def _act(
         self, caller: Caller, instance_id: str, action: Action, operation: str, **params: Any
     ) -> Instance:
-        row = self._owned(Kind.instance, caller, instance_id)
-        state, _ = map_state(self._instance_item(instance_id))
-        self.check_action(instance_id, state, action)
-        self.cloud.call(
+        ctx = self.context
+        row = ctx.owned(Kind.instance, caller, instance_id)
+        self.check_action(instance_id, ctx.instance_state(instance_id), action)
+        ctx.cloud.call(
             f"{action.value} of instance {instance_id}", operation, InstanceIds=[instance_id], **params
         )
-        return self._view(self._instance_item(instance_id), row)
+        return self._view(ctx.instance_item(instance_id), row)
 
     def _force_stop(self, instance_id: str) -> None:
         try:
-            if self._instance_state(instance_id) is InstanceState.STOPPING:
-                self.cloud.call(
+            if self.context.instance_state(instance_id) is InstanceState.STOPPING:
+                self.context.cloud.call(
                     f"forcing instance {instance_id} off",
                     "stop_instances",
                     InstanceIds=[instance_id],
@@ -199,9 +239,9 @@ class InstanceOps(StorageOps):
         except HearthError as exc:
             log.warning("forcing instance %s off failed: %s", instance_id, exc.message)
 
-    def _view(self, item: dict[str, Any], row: Any) -> Instance:
+    def _view(self, item: dict[str, Any], row: Ec2Object) -> Instance:
         state, reason = map_state(item)
-        info = self._known_type(str(item.get("InstanceType")))
+        info = known_type(self.context, str(item.get("InstanceType")))
         cpu = item.get("CpuOptions") or {}
         vcpus = (
             int(cpu["CoreCount"]) * int(cpu.get("ThreadsPerCore", 1))
@@ -233,7 +273,7 @@ class InstanceOps(StorageOps):
             state_reason=reason,
             actions=self.allowed_actions(state),
             image=item.get("ImageId"),
-            realm=str((item.get("Placement") or {}).get("AvailabilityZone", self.config.region)),
+            realm=str((item.get("Placement") or {}).get("AvailabilityZone", self.context.region)),
             hardware_profile=str(item.get("InstanceType")),
             key_name=row.key_name,
             network_bindings=bindings,

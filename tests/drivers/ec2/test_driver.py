@@ -77,9 +77,8 @@ def test_without_a_type_list_every_type_of_the_region_is_offered(moto: MotoServe
 
 
 def test_realms_are_the_zones_of_the_region(driver: Ec2Driver, alice: Caller) -> None:
-    zones = {
-        z["ZoneName"] for z in driver.cloud.call("t", "describe_availability_zones")["AvailabilityZones"]
-    }
+    described = driver.context.cloud.call("t", "describe_availability_zones")
+    zones = {z["ZoneName"] for z in described["AvailabilityZones"]}
     assert {r.id for r in driver.list_realms(alice)} == zones and "us-east-1a" in zones
     assert all(r.owner_id == SYSTEM_OWNER for r in driver.list_realms(alice))
 
@@ -241,9 +240,8 @@ def test_state_names_map_onto_hearths_machine() -> None:
 
 def test_a_view_with_other_credentials_uses_them_for_its_calls(driver: Ec2Driver, alice: Caller) -> None:
     view = driver.with_credentials(Credentials("AKIAOTHERKEY00000001", "another-secret"))
-    assert view.cloud is not driver.cloud and view.cloud.credentials == Credentials(
-        "AKIAOTHERKEY00000001", "another-secret"
-    )
+    assert view.context.cloud is not driver.context.cloud
+    assert view.context.cloud.credentials == Credentials("AKIAOTHERKEY00000001", "another-secret")
     assert view.list_realms(alice) == driver.list_realms(alice)  # moto accepts any key pair
     view.close()
     assert driver.list_realms(alice)  # closing the view leaves the driver's own client alone

@@ -1,0 +1,94 @@
+"""What ties a volume or an address to an instance, read and undone: the volumes part attaches
+and detaches, and terminating an instance lets go of its volumes and addresses first so they
+outlive it, as on every backend.
+
+A Hearth device name (``vdb``) is EC2's ``/dev/sdb``; the row keeps the name the caller chose.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from hearth.errors import BackendTimeout
+
+from .context import EVERYONE, Ec2Context, Kind
+
+# Attachment states in which the volume is still held by its instance.
+HELD = ("attaching", "attached", "busy", "detaching")
+
+
+def ec2_device(device: str) -> str:
+    """EC2's name for a Hearth device: ``sdX``/``xvdX`` as they are, ``vdX``/``hdX`` as ``sdX``."""
+    if device.startswith(("sd", "xvd")):
+        return f"/dev/{device}"
+    return f"/dev/sd{device[2:]}"
+
+
+def attachment(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The attachment holding a DescribeVolumes item (None: the volume is free)."""
+    for a in item.get("Attachments") or []:
+        if a.get("State") in HELD:
+            return dict(a)
+    return None
+
+
+def volume_item(context: Ec2Context, volume_id: str) -> dict[str, Any]:
+    found = context.cloud.call(f"reading volume {volume_id}", "describe_volumes", VolumeIds=[volume_id])
+    return dict(found["Volumes"][0])
+
+
+def detach(context: Ec2Context, volume_id: str, attached: dict[str, Any]) -> dict[str, Any]:
+    """DetachVolume naming the attachment fully (optional on AWS, needed by some endpoints),
+    then wait (bounded) until EC2 says the volume is available again; its item then."""
+    context.cloud.call(
+        f"detaching volume {volume_id}",
+        "detach_volume",
+        VolumeId=volume_id,
+        InstanceId=attached["InstanceId"],
+        Device=attached["Device"],
+    )
+    deadline = time.monotonic() + context.config.wait_seconds
+    delay = 0.05
+    while True:
+        item = volume_item(context, volume_id)
+        if attachment(item) is None:
+            return item
+        if time.monotonic() >= deadline:
+            raise BackendTimeout(
+                f"volume {volume_id} is still detaching after {context.config.wait_seconds:g}s",
+                volume=volume_id,
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+
+
+def detach_all(context: Ec2Context, instance_id: str) -> None:
+    """Detach the Hearth volumes of an instance about to be terminated (its root disk is not
+    one: EC2 made it and deletes it with the instance)."""
+    ids = list(context.rows_by_id(Kind.volume, EVERYONE))
+    if not ids:
+        return
+    on_it = {"Name": "attachment.instance-id", "Values": [instance_id]}
+    for item in context.cloud.by_ids(
+        "listing volumes", "describe_volumes", "Volumes", "volume-id", ids, on_it
+    ):
+        attached = attachment(item)
+        if attached is not None:
+            detach(context, item["VolumeId"], attached)
+
+
+def disassociate_all(context: Ec2Context, instance_id: str) -> None:
+    """Let go of the addresses of an instance about to be terminated (they outlive it)."""
+    found = context.cloud.call(
+        "listing addresses",
+        "describe_addresses",
+        Filters=[{"Name": "instance-id", "Values": [instance_id]}],
+    )
+    for item in found.get("Addresses", []):
+        if item.get("AssociationId"):
+            context.cloud.call(
+                f"disassociating address {item.get('AllocationId')}",
+                "disassociate_address",
+                AssociationId=item["AssociationId"],
+            )
