@@ -222,7 +222,7 @@ def test_a_bug_inside_a_task_fails_the_task_without_internals(broken: Running) -
     with broken.client(DEMO) as c:
         svc = broken.service
         caller = svc.authenticate(*DEMO)
-        real = MockDriver.create_volume(svc.driver, caller, VolumeCreate(capacity_gb=1))  # type: ignore[arg-type]
+        real = Volumes(svc.driver.context, MockDriver).create_volume(caller, VolumeCreate(capacity_gb=1))
         snap = c.post("/v1/snapshots", json={"volume_id": real.id}).json()
         r = c.post("/v1/volumes", json={"capacity_gb": 1, "snapshot_id": snap["id"]})
         assert r.status_code == 202
