@@ -51,21 +51,25 @@ def _uvicorn(app: object, port: int) -> None:
 
 def serve_api(state_dir: Path, port: int, memory: bool = False) -> None:
     from hearth.api import create_app
-    from hearth.drivers import Caller
+    from hearth.drivers import Caller, Collection
     from hearth.drivers.mock import MockDriver
+    from hearth.drivers.mock.instances import Instances
     from hearth.drivers.resources import Instance
     from hearth.service import Service, ServiceConfig, open_service
     from hearth.store import make_engine, upgrade
 
-    class Remembering(MockDriver):
-        """Reads an instance once, then answers from memory (the API layer's cost alone)."""
-
+    class RememberingInstances(Instances):
         seen: dict[str, Instance] = {}
 
         def get_instance(self, caller: Caller, instance_id: str) -> Instance:
             if instance_id not in self.seen:
                 self.seen[instance_id] = super().get_instance(caller, instance_id)
             return self.seen[instance_id]
+
+    class Remembering(MockDriver):
+        """Reads an instance once, then answers from memory (the API layer's cost alone)."""
+
+        parts = {**MockDriver.parts, Collection.instances: RememberingInstances}
 
     config = ServiceConfig(state_dir=state_dir)
     if memory:

@@ -48,7 +48,7 @@ def populate(driver: MockDriver, count: int) -> None:
         }
         for i in range(count)
     ]
-    with driver.engine.begin() as conn:
+    with driver.context.engine.begin() as conn:
         conn.execute(insert(MockInstance), rows)
 
 

@@ -19,8 +19,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from hearth.drivers import Caller
+from hearth.drivers import Caller, Collection
 from hearth.drivers.mock import MockDriver
+from hearth.drivers.mock.instances import Instances
 from hearth.drivers.resources import Instance
 from tests.drivers.qemu.case import GUEST_IMAGE, guest_files
 
@@ -28,18 +29,23 @@ from ._qemu import qemu_serving
 from .conftest import DEMO, FAST, OTHER, Running, assert_error, new_instance, serve_driver, wait_state
 
 
+class HeldInstances(Instances):
+    def stop_instance(self, caller: Caller, instance_id: str, **options: Any) -> Instance:
+        self.context.stop_entered.set()
+        assert self.context.stop_release.wait(30)
+        return super().stop_instance(caller, instance_id, **options)
+
+
 class HeldStops(MockDriver):
     """The mock driver, but a stop stays in the driver until the test lets it go."""
 
+    parts = {**MockDriver.parts, Collection.instances: HeldInstances}
+
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine, timing=FAST)
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
-    def stop_instance(self, caller: Caller, instance_id: str, **options: Any) -> Instance:
-        self.entered.set()
-        assert self.release.wait(30)
-        return super().stop_instance(caller, instance_id, **options)
+        # Parts share state through the context: the held part waits on these.
+        self.entered = self.context.stop_entered = threading.Event()
+        self.release = self.context.stop_release = threading.Event()
 
 
 @pytest.fixture

@@ -9,8 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hearth.drivers import OPERATION_METHODS, Caller, Driver, Operation
+from hearth.drivers import OPERATION_METHODS, Caller, Collection, Operation
 from hearth.drivers.mock import MockDriver
+from hearth.drivers.mock.catalogue import Realms
+from hearth.drivers.mock.images import Images
+from hearth.drivers.mock.instances import Instances
+from hearth.drivers.mock.volumes import Volumes
+from hearth.drivers.parts import PART_BASES, Part
 from hearth.drivers.resources import Image, Instance, InstanceFilter, Realm, Volume, VolumeCreate
 from hearth.errors import BackendTimeout
 
@@ -73,22 +78,35 @@ def test_an_action_not_allowed_now_is_409_with_the_allowed_ones(demo: httpx.Clie
     assert_error(demo.delete(f"/v1/instances/{inst['id']}"), 409, "InvalidState")
 
 
-class ReadOnlyDriver(MockDriver):
-    """A real driver with less capability: it lists and shows, and nothing else."""
-
-    name = "readonly"
-    features = frozenset()
-
-
 # Everything but these operations falls back to the contract's "not supported".
 _KEEP = {
     Operation.instances_list, Operation.instances_get, Operation.images_list, Operation.images_get,
     Operation.realms_list, Operation.realms_get, Operation.hardware_profiles_list,
     Operation.hardware_profiles_get, Operation.keys_list, Operation.keys_get,
 }  # fmt: skip
-for _op, _meth in OPERATION_METHODS.items():
-    if _op not in _KEEP:
-        setattr(ReadOnlyDriver, _meth, getattr(Driver, _meth))
+
+
+def _keeping_only(part: type[Part]) -> type[Part]:
+    """The mock's part with every operation outside ``_KEEP`` given back to the base part."""
+    base = PART_BASES[part.collection]
+    dropped = {
+        meth: getattr(base, meth)
+        for op, meth in OPERATION_METHODS.items()
+        if op.collection is part.collection and op not in _KEEP
+    }
+    return type(f"ReadOnly{part.__name__}", (part,), dropped)
+
+
+class ReadOnlyDriver(MockDriver):
+    """A real driver with less capability: it lists and shows, and nothing else."""
+
+    name = "readonly"
+    features = frozenset()
+    parts = {
+        collection: _keeping_only(part)
+        for collection, part in MockDriver.parts.items()
+        if any(op.collection is collection for op in _KEEP)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -133,22 +151,37 @@ def test_an_unsupported_feature_is_501(readonly: Running) -> None:
         assert err["details"] == {"driver": "readonly", "feature": "realm_filter"}
 
 
+class BrokenRealms(Realms):
+    def get_realm(self, caller: Caller, realm_id: str) -> Realm:
+        raise RuntimeError("secret internals: password=hunter2 at /srv/db")
+
+
+class BrokenImages(Images):
+    def list_images(self, caller: Caller) -> list[Image]:
+        raise BackendTimeout("the hypervisor did not answer within 30s", host="h1")
+
+
+class BrokenVolumes(Volumes):
+    def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
+        raise ZeroDivisionError("deep inside a task")
+
+
+class BrokenInstances(Instances):
+    def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
+        return [Instance.model_construct(id="leaked-driver-value")]  # an invalid response: a bug as well
+
+
 class BrokenDriver(MockDriver):
     """A driver with a bug (a plain exception) and a backend that times out."""
 
     name = "broken"
-
-    def get_realm(self, caller: Caller, realm_id: str) -> Realm:
-        raise RuntimeError("secret internals: password=hunter2 at /srv/db")
-
-    def list_images(self, caller: Caller) -> list[Image]:
-        raise BackendTimeout("the hypervisor did not answer within 30s", host="h1")
-
-    def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
-        raise ZeroDivisionError("deep inside a task")
-
-    def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
-        return [Instance.model_construct(id="leaked-driver-value")]  # an invalid response: a bug as well
+    parts = {
+        **MockDriver.parts,
+        Collection.realms: BrokenRealms,
+        Collection.images: BrokenImages,
+        Collection.volumes: BrokenVolumes,
+        Collection.instances: BrokenInstances,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +222,7 @@ def test_a_bug_inside_a_task_fails_the_task_without_internals(broken: Running) -
     with broken.client(DEMO) as c:
         svc = broken.service
         caller = svc.authenticate(*DEMO)
-        real = MockDriver.create_volume(svc.driver, caller, VolumeCreate(capacity_gb=1))  # type: ignore[arg-type]
+        real = Volumes(svc.driver.context, MockDriver).create_volume(caller, VolumeCreate(capacity_gb=1))
         snap = c.post("/v1/snapshots", json={"volume_id": real.id}).json()
         r = c.post("/v1/volumes", json={"capacity_gb": 1, "snapshot_id": snap["id"]})
         assert r.status_code == 202

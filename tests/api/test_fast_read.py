@@ -13,8 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hearth.drivers import Caller, Driver
+from hearth.drivers import Caller, Collection
 from hearth.drivers.mock import MockDriver
+from hearth.drivers.mock.instances import Instances
+from hearth.drivers.parts import InstancesPart
 from hearth.drivers.resources import Instance
 
 from .conftest import DEMO, FAST, OTHER, Running, assert_error, new_instance, serve_driver, wait_state
@@ -48,20 +50,27 @@ def test_the_short_cut_keeps_errors_and_ownership(server: Running) -> None:
                 assert_error(r, 401, "AuthFailure")
 
 
+class NoGetInstances(Instances):
+    get_instance = InstancesPart.get_instance
+
+
 class NoGetDriver(MockDriver):
     """A real driver that cannot show one instance (the contract's 'not supported')."""
 
     name = "noget"
-    get_instance = Driver.get_instance
+    parts = {**MockDriver.parts, Collection.instances: NoGetInstances}
+
+
+class InvalidGetInstances(Instances):
+    def get_instance(self, caller: Caller, instance_id: str) -> Instance:
+        return {"id": "leaked-driver-value"}  # type: ignore[return-value]
 
 
 class InvalidGetDriver(MockDriver):
     """A driver whose GET answers an invalid instance: a bug the response model must catch."""
 
     name = "invalid"
-
-    def get_instance(self, caller: Caller, instance_id: str) -> Instance:
-        return {"id": "leaked-driver-value"}  # type: ignore[return-value]
+    parts = {**MockDriver.parts, Collection.instances: InvalidGetInstances}
 
 
 @pytest.fixture

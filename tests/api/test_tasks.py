@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 
-from hearth.drivers import Caller
+from hearth.drivers import Caller, Collection
 from hearth.drivers.mock import MockDriver
+from hearth.drivers.mock.instances import Instances
 from hearth.drivers.resources import Instance, InstanceCreate
 from hearth.service import Progress, Service, TaskRunner
 from hearth.service.tasks import RESTART_REASON
@@ -19,18 +20,23 @@ from hearth.service.tasks import RESTART_REASON
 from .conftest import DEMO, FAST, assert_error, serve, serve_driver, store, wait_task
 
 
+class GatedInstances(Instances):
+    def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
+        if not self.context.gate.acquire(timeout=30):
+            raise AssertionError("the test never opened the gate")
+        return super().create_instance(caller, request)
+
+
 class GatedDriver(MockDriver):
     """The mock driver whose creates wait for the test to open a gate, one instance at a time,
     so a task can be seen half done. Fails the create named "boom" with a typed error."""
 
+    parts = {**MockDriver.parts, Collection.instances: GatedInstances}
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.gate = threading.Semaphore(0)
-
-    def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
-        if not self.gate.acquire(timeout=30):
-            raise AssertionError("the test never opened the gate")
-        return super().create_instance(caller, request)
+        # Parts share state through the context: the gated part waits on this.
+        self.gate = self.context.gate = threading.Semaphore(0)
 
 
 def _poll(

@@ -84,7 +84,7 @@ def test_first_start_seeds_a_small_real_catalogue(mock: MockDriver) -> None:
     assert (flexible[HwpPropertyName.memory].first, flexible[HwpPropertyName.memory].last) == (512, 8192)
     assert flexible[HwpPropertyName.cpu].values == [1, 2, 4]
     for demo in (DEMO_USER, ADMIN_USER):
-        assert authenticate(mock.engine, demo.name, demo.password).is_admin is demo.is_admin
+        assert authenticate(mock.context.engine, demo.name, demo.password).is_admin is demo.is_admin
 
 
 def test_seeding_is_idempotent_and_happens_on_first_start_only(url: str) -> None:
@@ -96,7 +96,7 @@ def test_seeding_is_idempotent_and_happens_on_first_start_only(url: str) -> None
         again = open_mock_driver(url)
         assert [i.id for i in again.list_images(ADMIN)] == [i for i in before[0] if i != "fedora-40"]
         assert [p.id for p in again.list_hardware_profiles(ADMIN)] == before[1]
-        with again.engine.connect() as conn:
+        with again.context.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM users")).scalar_one() == 2
         again.close()
 
@@ -184,7 +184,7 @@ def test_unavailable_realm_is_refused(mock: MockDriver) -> None:
 
 
 def test_store_failures_surface_as_backend_errors_without_sql(mock: MockDriver) -> None:
-    with mock.engine.begin() as conn:
+    with mock.context.engine.begin() as conn:
         conn.execute(text("DROP TABLE mock_snapshots"))
     with pytest.raises(BackendError) as err:
         mock.list_snapshots(ALICE)
@@ -193,7 +193,7 @@ def test_store_failures_surface_as_backend_errors_without_sql(mock: MockDriver) 
 
 
 def test_key_store_failures_are_backend_errors_too(mock: MockDriver) -> None:
-    with mock.engine.begin() as conn:
+    with mock.context.engine.begin() as conn:
         conn.execute(text("DROP TABLE keys"))
     with pytest.raises(BackendError, match=r"^the key store failed \(OperationalError\)$"):
         mock.list_keys(ALICE)

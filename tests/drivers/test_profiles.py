@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hearth.drivers.mock.catalogue import HARDWARE_PROFILES
+from hearth.drivers.mock.seed import HARDWARE_PROFILES
 from hearth.drivers.profiles import check_overrides, effective_values
 from hearth.drivers.resources import HardwareProfile, HwpPropertyName
 from hearth.errors import ValidationError

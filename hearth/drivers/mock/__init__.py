@@ -1,7 +1,7 @@
 """The mock driver (the embedded default backend)."""
 
-from .catalogue import seed
-from .core import MockTiming
+from .context import MockTiming
 from .driver import MockDriver, open_mock_driver
+from .seed import seed
 
 __all__ = ["MockDriver", "MockTiming", "open_mock_driver", "seed"]

@@ -5,17 +5,92 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from sqlalchemy import Engine
+
+from hearth.errors import ValidationError
 from hearth.store import make_engine, upgrade
+from hearth.store.models import MockInstance
 
-from .catalogue import seed
-from .core import MockTiming
-from .disks import DiskOps
-from .instances import InstanceOps
-from .pools import PoolOps
+from ..base import Driver
+from ..operations import Collection, Feature, Operation
+from ..resources import InstanceState
+from ..stored import StoredKeys
+from .catalogue import HardwareProfiles, Realms
+from .context import MockContext, MockTiming
+from .images import Images
+from .instances import Instances
+from .media import Disks
+from .networks import Addresses, Networks, Subnets
+from .nics import Interfaces
+from .pools import Pools
+from .seed import seed
+from .snapshots import Snapshots
+from .volumes import Volumes
 
 
-class MockDriver(PoolOps, InstanceOps, DiskOps):
+class MockDriver(Driver):
     """Every operation and feature; state lives in the Hearth store."""
+
+    name = "mock"
+    # Templates are resolved by the service layer; the mock builds from the resolved spec.
+    features = frozenset(
+        {
+            Feature.templates,
+            Feature.user_data,
+            Feature.authentication_key,
+            Feature.volume_name,
+            Feature.instance_count,
+            Feature.realm_filter,
+            Feature.hardware_profile_overrides,
+            Feature.create_stopped,
+        }
+    )
+    parts = {
+        Collection.instances: Instances,
+        Collection.images: Images,
+        Collection.realms: Realms,
+        Collection.hardware_profiles: HardwareProfiles,
+        Collection.keys: StoredKeys,
+        Collection.volumes: Volumes,
+        Collection.snapshots: Snapshots,
+        Collection.networks: Networks,
+        Collection.subnets: Subnets,
+        Collection.addresses: Addresses,
+        Collection.interfaces: Interfaces,
+        Collection.disks: Disks,
+        Collection.pools: Pools,
+    }
+    context: MockContext
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        timing: MockTiming | None = None,
+        clock: Callable[[], float] = time.time,
+        owns_engine: bool = False,
+    ) -> None:
+        context = MockContext(engine, timing=timing, clock=clock, owns_engine=owns_engine)
+        super().__init__(context)
+        # Reading one instance is a single SELECT; with WAL a reader never waits for a writer, so
+        # the API may run it on its event loop (see Service.inline_operations).
+        self.inline_operations = (
+            frozenset({Operation.instances_get}) if context.readers_never_wait else frozenset()
+        )
+
+    # --- hooks and extensions (not contract operations) ---
+
+    def close(self) -> None:
+        self.context.close()
+
+    def simulate_crash(self, instance_id: str, reason: str) -> None:
+        """Test hook: put an instance in ERROR, as a backend failure would (for tests of ERROR)."""
+        with self.context.write() as s:
+            row = s.get(MockInstance, instance_id)
+            if row is None:
+                raise ValidationError(f"no instance {instance_id}")
+            row.state, row.next_state, row.next_at = InstanceState.ERROR.value, None, None
+            row.state_reason = reason
 
 
 def open_mock_driver(

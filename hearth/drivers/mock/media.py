@@ -13,8 +13,62 @@ from hearth.media import drives
 from hearth.store.media import MockDisk
 
 from ..caller import Caller
+from ..parts import DisksPart
 from ..resources import DiskCreate, DiskUpdate, InstanceDisk, InstanceState, MediumSource
-from .nics import NicOps
+from .context import MockContext
+
+
+class Disks(DisksPart):
+    context: MockContext
+
+    def list_disks(self, caller: Caller, instance_id: str) -> list[InstanceDisk]:
+        with self.context.read() as s:
+            self.context.instance_state(s, caller, instance_id)
+            return [_disk(r) for r in _disk_rows(s, instance_id)]
+
+    def get_disk(self, caller: Caller, instance_id: str, dev: str) -> InstanceDisk:
+        dev = drives.parse_dev(dev)
+        with self.context.read() as s:
+            inst, _ = self.context.instance_state(s, caller, instance_id)
+            row = s.get(MockDisk, (inst.id, dev))
+            if row is None:
+                raise drives.not_found(inst.id, dev)
+            return _disk(row)
+
+    def create_disk(self, caller: Caller, instance_id: str, request: DiskCreate) -> InstanceDisk:
+        with self.context.write() as s:
+            inst, state = self.context.instance_state(s, caller, instance_id, lock=True)
+            drives.check_changeable(inst.id, state)
+            rows = _disk_rows(s, inst.id)
+            empty = [r for r in rows if r.type == request.type.value and r.path is None and r.url is None]
+            if empty:
+                row = empty[0]
+            elif state is InstanceState.RUNNING:
+                raise drives.no_empty_drive(inst.id, request.type)
+            else:
+                dev, bus = drives.new_drive(request.type, (r.dev for r in rows), q35=False)
+                row = MockDisk(instance_id=inst.id, dev=dev, type=request.type.value, bus=bus)
+                s.add(row)
+            _put(row, request.medium)
+            s.flush()
+            return _disk(row)
+
+    def update_disk(self, caller: Caller, instance_id: str, dev: str, request: DiskUpdate) -> InstanceDisk:
+        dev = drives.parse_dev(dev)
+        with self.context.write() as s:
+            inst, state = self.context.instance_state(s, caller, instance_id, lock=True)
+            row = s.get(MockDisk, (inst.id, dev))
+            if row is None:
+                raise drives.not_found(inst.id, dev)
+            drives.check_changeable(inst.id, state)
+            _put(row, request.medium)
+            s.flush()
+            return _disk(row)
+
+
+def _disk_rows(s: Session, instance_id: str) -> list[MockDisk]:
+    q = select(MockDisk).where(MockDisk.instance_id == instance_id).order_by(MockDisk.dev)
+    return list(s.scalars(q))
 
 
 def _disk(row: MockDisk) -> InstanceDisk:
@@ -32,53 +86,3 @@ def _disk(row: MockDisk) -> InstanceDisk:
 def _put(row: MockDisk, medium: MediumSource | None) -> None:
     row.path = medium.path if medium else None
     row.url = medium.url if medium else None
-
-
-class DiskOps(NicOps):
-    def _disk_rows(self, s: Session, instance_id: str) -> list[MockDisk]:
-        q = select(MockDisk).where(MockDisk.instance_id == instance_id).order_by(MockDisk.dev)
-        return list(s.scalars(q))
-
-    def list_disks(self, caller: Caller, instance_id: str) -> list[InstanceDisk]:
-        with self._read() as s:
-            self._instance_state(s, caller, instance_id)
-            return [_disk(r) for r in self._disk_rows(s, instance_id)]
-
-    def get_disk(self, caller: Caller, instance_id: str, dev: str) -> InstanceDisk:
-        dev = drives.parse_dev(dev)
-        with self._read() as s:
-            inst, _ = self._instance_state(s, caller, instance_id)
-            row = s.get(MockDisk, (inst.id, dev))
-            if row is None:
-                raise drives.not_found(inst.id, dev)
-            return _disk(row)
-
-    def create_disk(self, caller: Caller, instance_id: str, request: DiskCreate) -> InstanceDisk:
-        with self._write() as s:
-            inst, state = self._instance_state(s, caller, instance_id, lock=True)
-            drives.check_changeable(inst.id, state)
-            rows = self._disk_rows(s, inst.id)
-            empty = [r for r in rows if r.type == request.type.value and r.path is None and r.url is None]
-            if empty:
-                row = empty[0]
-            elif state is InstanceState.RUNNING:
-                raise drives.no_empty_drive(inst.id, request.type)
-            else:
-                dev, bus = drives.new_drive(request.type, (r.dev for r in rows), q35=False)
-                row = MockDisk(instance_id=inst.id, dev=dev, type=request.type.value, bus=bus)
-                s.add(row)
-            _put(row, request.medium)
-            s.flush()
-            return _disk(row)
-
-    def update_disk(self, caller: Caller, instance_id: str, dev: str, request: DiskUpdate) -> InstanceDisk:
-        dev = drives.parse_dev(dev)
-        with self._write() as s:
-            inst, state = self._instance_state(s, caller, instance_id, lock=True)
-            row = s.get(MockDisk, (inst.id, dev))
-            if row is None:
-                raise drives.not_found(inst.id, dev)
-            drives.check_changeable(inst.id, state)
-            _put(row, request.medium)
-            s.flush()
-            return _disk(row)

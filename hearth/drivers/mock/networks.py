@@ -1,4 +1,8 @@
-"""Mock networks, subnets, instance bindings and public addresses, all kept in the store."""
+"""Mock networks, their subnets and public addresses, all kept in the store.
+
+Instances take addresses in subnets through their NICs (``bindings``); a public address is
+handed out from a documentation range, so nothing the mock hands out is routable.
+"""
 
 from __future__ import annotations
 
@@ -12,50 +16,38 @@ from hearth.store.models import MockAddress, MockBinding, MockInstance, MockNetw
 from .. import addressing
 from ..caller import Caller, ensure_visible
 from ..owned import owned_row, visible_rows
+from ..parts import AddressesPart, NetworksPart, SubnetsPart
 from ..resources import (
     Address,
     AddressCreate,
     Network,
     NetworkCreate,
-    NetworkRequest,
     NetworkUpdate,
     Subnet,
     SubnetCreate,
     SubnetUpdate,
 )
 from ..row_models import network_model, subnet_model
-from .catalogue import CatalogueOps
-from .core import serialize_allocations
+from .bindings import serialize_allocations
+from .context import MockContext
 
-# Public addresses come from a documentation range, so nothing the mock hands out is routable.
 PUBLIC_POOL = "203.0.113.0/24"
 
 
-def address_model(row: MockAddress) -> Address:
-    return Address(
-        id=row.id,
-        name=row.name,
-        owner_id=row.owner_id,
-        created=row.created,
-        ip_address=row.ip_address,
-        instance=row.instance_id,
-    )
-
-
-class NetworkOps(CatalogueOps):
-    # --- networks -----------------------------------------------------------------------------
+class Networks(NetworksPart):
+    context: MockContext
 
     def list_networks(self, caller: Caller) -> list[Network]:
         q = visible_rows(MockNetwork, caller)
-        with self._read() as s:
+        with self.context.read() as s:
             return [network_model(r) for r in s.scalars(q)]
 
     def get_network(self, caller: Caller, network_id: str) -> Network:
-        with self._read() as s:
-            return network_model(self._network_row(s, caller, network_id))
+        with self.context.read() as s:
+            return network_model(_network_row(s, caller, network_id))
 
     def create_network(self, caller: Caller, request: NetworkCreate) -> Network:
-        with self._write() as s:
+        with self.context.write() as s:
             row = MockNetwork(
                 id=new_id(),
                 name=request.name,
@@ -67,8 +59,8 @@ class NetworkOps(CatalogueOps):
             return network_model(row)
 
     def update_network(self, caller: Caller, network_id: str, request: NetworkUpdate) -> Network:
-        with self._write() as s:
-            row = self._network_row(s, caller, network_id, modify=True)
+        with self.context.write() as s:
+            row = _network_row(s, caller, network_id, modify=True)
             if request.address_blocks is not None:
                 for sub in s.scalars(select(MockSubnet).where(MockSubnet.network_id == row.id)):
                     addressing.check_subnet_fits(sub.address_block, request.address_blocks, row.id)
@@ -79,8 +71,8 @@ class NetworkOps(CatalogueOps):
             return network_model(row)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
-        with self._write() as s:
-            row = self._network_row(s, caller, network_id, modify=True)
+        with self.context.write() as s:
+            row = _network_row(s, caller, network_id, modify=True)
             count = (
                 s.scalar(select(func.count()).select_from(MockSubnet).where(MockSubnet.network_id == row.id))
                 or 0
@@ -91,25 +83,24 @@ class NetworkOps(CatalogueOps):
                 )
             s.delete(row)
 
-    def _network_row(self, s: Session, caller: Caller, network_id: str, modify: bool = False) -> MockNetwork:
-        return owned_row(s, MockNetwork, "network", caller, network_id, modify)
 
-    # --- subnets ------------------------------------------------------------------------------
+class Subnets(SubnetsPart):
+    context: MockContext
 
     def list_subnets(self, caller: Caller, network_id: str | None = None) -> list[Subnet]:
         q = visible_rows(MockSubnet, caller)
         if network_id is not None:
             q = q.where(MockSubnet.network_id == network_id)
-        with self._read() as s:
+        with self.context.read() as s:
             return [subnet_model(r) for r in s.scalars(q)]
 
     def get_subnet(self, caller: Caller, subnet_id: str) -> Subnet:
-        with self._read() as s:
-            return subnet_model(self._subnet_row(s, caller, subnet_id))
+        with self.context.read() as s:
+            return subnet_model(_subnet_row(s, caller, subnet_id))
 
     def create_subnet(self, caller: Caller, request: SubnetCreate) -> Subnet:
-        with self._write() as s:
-            net = self._network_row(s, caller, request.network_id, modify=True)
+        with self.context.write() as s:
+            net = _network_row(s, caller, request.network_id, modify=True)
             addressing.check_subnet_fits(request.address_block, net.address_blocks, net.id)
             siblings = s.execute(
                 select(MockSubnet.id, MockSubnet.address_block).where(MockSubnet.network_id == net.id)
@@ -127,15 +118,15 @@ class NetworkOps(CatalogueOps):
             return subnet_model(row)
 
     def update_subnet(self, caller: Caller, subnet_id: str, request: SubnetUpdate) -> Subnet:
-        with self._write() as s:
-            row = self._subnet_row(s, caller, subnet_id, modify=True)
+        with self.context.write() as s:
+            row = _subnet_row(s, caller, subnet_id, modify=True)
             row.name = request.name
             s.flush()
             return subnet_model(row)
 
     def delete_subnet(self, caller: Caller, subnet_id: str) -> None:
-        with self._write() as s:
-            row = self._subnet_row(s, caller, subnet_id, modify=True)
+        with self.context.write() as s:
+            row = _subnet_row(s, caller, subnet_id, modify=True)
             bound = (
                 s.scalar(select(func.count()).select_from(MockBinding).where(MockBinding.subnet_id == row.id))
                 or 0
@@ -144,55 +135,21 @@ class NetworkOps(CatalogueOps):
                 raise Conflict(f"subnet {row.id} is in use by {bound} instance(s)", subnet=row.id)
             s.delete(row)
 
-    def _subnet_row(self, s: Session, caller: Caller, subnet_id: str, modify: bool = False) -> MockSubnet:
-        return owned_row(s, MockSubnet, "subnet", caller, subnet_id, modify)
 
-    def _bind(self, s: Session, caller: Caller, instance_id: str, req: NetworkRequest) -> MockBinding:
-        """Give a new instance an address on the requested network (and subnet, and IP)."""
-        net = self._network_row(s, caller, req.network_id)  # shared networks are usable by all
-        if req.subnet_id is not None:
-            sub = self._subnet_row(s, caller, req.subnet_id)
-            if sub.network_id != net.id:
-                raise ValidationError(f"subnet {sub.id} does not belong to network {net.id}", subnet=sub.id)
-            candidates = [sub]
-        else:
-            q = select(MockSubnet).where(MockSubnet.network_id == net.id).order_by(MockSubnet.created)
-            candidates = list(s.scalars(q))
-            if not candidates:
-                raise ValidationError(
-                    f"network {net.id} has no subnet to take an address from", network=net.id
-                )
-        serialize_allocations(s, MockBinding.__tablename__)
-        for sub in candidates:
-            used = set(s.scalars(select(MockBinding.ip_address).where(MockBinding.subnet_id == sub.id)))
-            if req.ip_address is not None:
-                addressing.check_in_block(req.ip_address, sub.address_block)
-                if req.ip_address in used:
-                    raise Conflict(f"address {req.ip_address} is already in use on subnet {sub.id}")
-                ip: str | None = req.ip_address
-            else:
-                ip = addressing.first_free(sub.address_block, used)
-            if ip is not None:
-                binding = MockBinding(
-                    instance_id=instance_id, subnet_id=sub.id, network_id=net.id, ip_address=ip
-                )
-                s.add(binding)
-                return binding
-        raise Conflict(f"network {net.id} has no free address left", network=net.id)
-
-    # --- public addresses ---------------------------------------------------------------------
+class Addresses(AddressesPart):
+    context: MockContext
 
     def list_addresses(self, caller: Caller) -> list[Address]:
         q = visible_rows(MockAddress, caller)
-        with self._read() as s:
+        with self.context.read() as s:
             return [address_model(r) for r in s.scalars(q)]
 
     def get_address(self, caller: Caller, address_id: str) -> Address:
-        with self._read() as s:
-            return address_model(self._address_row(s, caller, address_id))
+        with self.context.read() as s:
+            return address_model(_address_row(s, caller, address_id))
 
     def create_address(self, caller: Caller, request: AddressCreate) -> Address:
-        with self._write() as s:
+        with self.context.write() as s:
             serialize_allocations(s, MockAddress.__tablename__)
             used = set(s.scalars(select(MockAddress.ip_address)))
             ip = addressing.first_free(PUBLIC_POOL, used)
@@ -211,8 +168,8 @@ class NetworkOps(CatalogueOps):
             return address_model(row)
 
     def delete_address(self, caller: Caller, address_id: str) -> None:
-        with self._write() as s:
-            row = self._address_row(s, caller, address_id, modify=True)
+        with self.context.write() as s:
+            row = _address_row(s, caller, address_id, modify=True)
             if row.instance_id is not None:
                 raise Conflict(
                     f"address {row.ip_address} is associated with instance {row.instance_id}; "
@@ -222,8 +179,8 @@ class NetworkOps(CatalogueOps):
             s.delete(row)
 
     def associate_address(self, caller: Caller, address_id: str, instance_id: str) -> Address:
-        with self._write() as s:
-            row = self._address_row(s, caller, address_id, modify=True)
+        with self.context.write() as s:
+            row = _address_row(s, caller, address_id, modify=True)
             inst = s.get(MockInstance, instance_id)
             ensure_visible(caller, "instance", instance_id, inst.owner_id if inst else None)
             assert inst is not None
@@ -239,13 +196,33 @@ class NetworkOps(CatalogueOps):
             return address_model(row)
 
     def disassociate_address(self, caller: Caller, address_id: str) -> Address:
-        with self._write() as s:
-            row = self._address_row(s, caller, address_id, modify=True)
+        with self.context.write() as s:
+            row = _address_row(s, caller, address_id, modify=True)
             if row.instance_id is None:
                 raise Conflict(f"address {row.ip_address} is not associated", address=row.id)
             row.instance_id = None
             s.flush()
             return address_model(row)
 
-    def _address_row(self, s: Session, caller: Caller, address_id: str, modify: bool = False) -> MockAddress:
-        return owned_row(s, MockAddress, "address", caller, address_id, modify)
+
+def address_model(row: MockAddress) -> Address:
+    return Address(
+        id=row.id,
+        name=row.name,
+        owner_id=row.owner_id,
+        created=row.created,
+        ip_address=row.ip_address,
+        instance=row.instance_id,
+    )
+
+
+def _network_row(s: Session, caller: Caller, network_id: str, modify: bool = False) -> MockNetwork:
+    return owned_row(s, MockNetwork, "network", caller, network_id, modify)
+
+
+def _subnet_row(s: Session, caller: Caller, subnet_id: str, modify: bool = False) -> MockSubnet:
+    return owned_row(s, MockSubnet, "subnet", caller, subnet_id, modify)
+
+
+def _address_row(s: Session, caller: Caller, address_id: str, modify: bool = False) -> MockAddress:
+    return owned_row(s, MockAddress, "address", caller, address_id, modify)

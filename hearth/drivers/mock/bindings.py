@@ -1,0 +1,172 @@
+"""Instance NICs and the address bindings they carry: what instance creation, the interfaces
+part and public addresses all write.
+
+Keeping the binding on the NIC (its ``subnet_id``) is what keeps ``network_bindings`` honest: a
+NIC added on a network takes an address, a NIC removed or moved gives it back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from hearth.errors import Conflict, ValidationError
+from hearth.store.interfaces import MockInterface
+from hearth.store.models import MockBinding, MockInstance, MockNetwork, MockSubnet, utcnow
+
+from .. import addressing
+from .. import interfaces as nics
+from ..caller import Caller, can_see
+from ..owned import owned_row
+from ..resources import DEFAULT_NIC_MODEL, InterfaceCreate, InterfaceType, NetworkRequest, NicModel
+
+
+def serialize_allocations(session: Session, table: str) -> None:
+    """Make "pick the first free address, insert it" atomic across concurrent writers.
+
+    SQLite write transactions already hold the database write lock (BEGIN IMMEDIATE); PostgreSQL
+    needs the table locked against other allocators (readers are not blocked).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def bind(s: Session, caller: Caller, instance_id: str, req: NetworkRequest) -> MockBinding:
+    """Give a new instance an address on the requested network (and subnet, and IP)."""
+    net = owned_row(s, MockNetwork, "network", caller, req.network_id)  # shared ones are usable by all
+    if req.subnet_id is not None:
+        sub = owned_row(s, MockSubnet, "subnet", caller, req.subnet_id)
+        if sub.network_id != net.id:
+            raise ValidationError(f"subnet {sub.id} does not belong to network {net.id}", subnet=sub.id)
+        candidates = [sub]
+    else:
+        q = select(MockSubnet).where(MockSubnet.network_id == net.id).order_by(MockSubnet.created)
+        candidates = list(s.scalars(q))
+        if not candidates:
+            raise ValidationError(f"network {net.id} has no subnet to take an address from", network=net.id)
+    serialize_allocations(s, MockBinding.__tablename__)
+    for sub in candidates:
+        used = set(s.scalars(select(MockBinding.ip_address).where(MockBinding.subnet_id == sub.id)))
+        if req.ip_address is not None:
+            addressing.check_in_block(req.ip_address, sub.address_block)
+            if req.ip_address in used:
+                raise Conflict(f"address {req.ip_address} is already in use on subnet {sub.id}")
+            ip: str | None = req.ip_address
+        else:
+            ip = addressing.first_free(sub.address_block, used)
+        if ip is not None:
+            binding = MockBinding(instance_id=instance_id, subnet_id=sub.id, network_id=net.id, ip_address=ip)
+            s.add(binding)
+            return binding
+    raise Conflict(f"network {net.id} has no free address left", network=net.id)
+
+
+def resolve_network(s: Session, caller: Caller, ref: str) -> MockNetwork:
+    """A network the caller may use, by id or else by name; unknown is a ValidationError (400)."""
+    row = s.get(MockNetwork, ref)
+    if row is not None and can_see(caller, row.owner_id):
+        return row
+    same_name = s.scalars(select(MockNetwork).where(MockNetwork.name == ref))
+    named = [r for r in same_name if can_see(caller, r.owner_id)]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ValidationError(
+            f"network name {ref!r} is ambiguous ({len(named)} networks); give the network id",
+            network=ref,
+        )
+    raise ValidationError(f"network {ref!r} does not exist", network=ref)
+
+
+def allocate(s: Session, instance_id: str, net: MockNetwork) -> str | None:
+    """Bind the instance to the first subnet of ``net`` it has no address on yet.
+
+    None when the network has no subnets, or when the instance already holds an address on
+    each of them (``mock_bindings`` keeps one per instance and subnet): such a further NIC
+    is shown without an address, as a real guest's NIC is before it gets a lease.
+    """
+    subs = list(
+        s.scalars(select(MockSubnet).where(MockSubnet.network_id == net.id).order_by(MockSubnet.created))
+    )
+    serialize_allocations(s, MockBinding.__tablename__)
+    mine = set(s.scalars(select(MockBinding.subnet_id).where(MockBinding.instance_id == instance_id)))
+    free = [sub for sub in subs if sub.id not in mine]
+    for sub in free:
+        used = set(s.scalars(select(MockBinding.ip_address).where(MockBinding.subnet_id == sub.id)))
+        ip = addressing.first_free(sub.address_block, used)
+        if ip is not None:
+            s.add(MockBinding(instance_id=instance_id, subnet_id=sub.id, network_id=net.id, ip_address=ip))
+            s.flush()
+            return sub.id
+    if free:
+        raise Conflict(f"network {net.id} has no free address left", network=net.id)
+    return None
+
+
+def release(s: Session, row: MockInterface) -> None:
+    """Give back the address the NIC holds, if any."""
+    if row.subnet_id is not None:
+        s.execute(
+            delete(MockBinding).where(
+                MockBinding.instance_id == row.instance_id, MockBinding.subnet_id == row.subnet_id
+            )
+        )
+        row.subnet_id = None
+
+
+def add_nic(s: Session, caller: Caller, inst: MockInstance, request: InterfaceCreate) -> MockInterface:
+    """A new NIC row; one on a network takes an address there."""
+    taken = set(s.scalars(select(MockInterface.mac).where(MockInterface.instance_id == inst.id)))
+    mac = request.mac or nics.random_mac(taken)
+    if mac in taken:
+        raise nics.duplicate(inst.id, mac)
+    source, subnet_id = request.source, None
+    if request.type is InterfaceType.network:
+        assert request.source is not None  # InterfaceCreate requires it
+        net = resolve_network(s, caller, request.source)
+        source, subnet_id = net.id, allocate(s, inst.id, net)
+    mode = request.effective_mode
+    row = MockInterface(
+        created=_next_stamp(s, inst.id),
+        instance_id=inst.id,
+        mac=mac,
+        type=request.type.value,
+        source=source,
+        mode=mode.value if mode else None,
+        model=(request.model or NicModel(DEFAULT_NIC_MODEL)).value,
+        subnet_id=subnet_id,
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def nic_for_binding(s: Session, inst: MockInstance, binding: MockBinding) -> None:
+    """The NIC an address requested at create time (``InstanceCreate.networks``) arrives on."""
+    taken = set(s.scalars(select(MockInterface.mac).where(MockInterface.instance_id == inst.id)))
+    s.add(
+        MockInterface(
+            created=_next_stamp(s, inst.id),
+            instance_id=inst.id,
+            mac=nics.random_mac(taken),
+            type=InterfaceType.network.value,
+            source=binding.network_id,
+            mode=None,
+            model=DEFAULT_NIC_MODEL,
+            subnet_id=binding.subnet_id,
+        )
+    )
+    s.flush()
+
+
+def _next_stamp(s: Session, instance_id: str) -> datetime:
+    """A creation time later than every NIC the instance has, so listing by it is creation order.
+
+    Within one transaction (an instance built with several NICs) or after the wall clock steps
+    back, plain "now" can tie or go backwards, and the MAC tie-break would then decide the order.
+    """
+    now = utcnow()
+    last = s.scalar(select(func.max(MockInterface.created)).where(MockInterface.instance_id == instance_id))
+    return now if last is None or now > last else last + timedelta(microseconds=1)

@@ -1,0 +1,152 @@
+"""The mock's fixed catalogue, seeded once so a new user sees something real.
+
+Catalogue ids are readable names ("small", "debian-12") because users type them in requests.
+Each later addition (the default network, the pools) is seeded under its own marker, so stores
+seeded before it existed get it once too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from hearth.drivers.profiles import fixed
+from hearth.store import write_session
+from hearth.store.mock_pools import MockPool
+from hearth.store.models import (
+    MockHardwareProfile,
+    MockImage,
+    MockNetwork,
+    MockRealm,
+    MockSubnet,
+    StoreMeta,
+)
+from hearth.store.users import seed_demo_users
+
+from ..caller import SYSTEM_OWNER
+from ..resources import (
+    HWP_UNITS,
+    Architecture,
+    HwpProperty,
+    HwpPropertyName,
+    ImageState,
+    PoolState,
+    PoolType,
+    PropertyKind,
+    RealmState,
+)
+
+_SEEDED = "mock_catalogue_seeded"
+_NETWORK_SEEDED = "mock_default_network_seeded"
+_POOLS_SEEDED = "mock_pools_seeded"
+# A shared network called "default", like libvirt's, so templates naming it work on the mock too.
+DEFAULT_NETWORK = ("default", "192.168.122.0/24")
+M, C, S, A = (
+    HwpPropertyName.memory,
+    HwpPropertyName.cpu,
+    HwpPropertyName.storage,
+    HwpPropertyName.architecture,
+)
+
+
+IMAGES: tuple[tuple[str, str, str], ...] = (
+    ("debian-12", "debian12", "Debian 12 (bookworm) generic cloud image"),
+    ("fedora-40", "fedora40", "Fedora 40 Cloud Base"),
+    ("alpine-3.19", "alpine3.19", "Alpine Linux 3.19 virt"),
+)
+REALMS: tuple[tuple[str, RealmState], ...] = (
+    ("local", RealmState.AVAILABLE),
+    ("remote", RealmState.UNAVAILABLE),
+)
+HARDWARE_PROFILES: dict[str, dict[HwpPropertyName, HwpProperty]] = {
+    "small": {M: fixed(M, 1024), C: fixed(C, 1), S: fixed(S, 10), A: fixed(A, "x86_64")},
+    "medium": {M: fixed(M, 4096), C: fixed(C, 2), S: fixed(S, 40), A: fixed(A, "x86_64")},
+    "flexible": {
+        M: HwpProperty(
+            kind=PropertyKind.range, unit=HWP_UNITS[M], value=1024, first=512, last=8192, step=256
+        ),
+        C: HwpProperty(kind=PropertyKind.enum, unit=HWP_UNITS[C], value=1, values=[1, 2, 4]),
+        S: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[S], value=20, first=10, last=200, step=10),
+        A: fixed(A, "x86_64"),
+    },
+    "opaque": {},
+}
+GIB = 1024**3
+# ``default`` (a dir pool in realm ``local``) is where template disks go when they name no pool;
+# ``archive`` sits in the unavailable realm and is inactive, so refusals can be seen too.
+# (id, type, state, capacity GiB, allocation GiB, path, realm)
+POOLS: tuple[tuple[str, PoolType, PoolState, int, int, str | None, str], ...] = (
+    ("default", PoolType.dir, PoolState.ACTIVE, 500, 120, "/var/lib/hearth/mock/pools/default", "local"),
+    ("archive", PoolType.netfs, PoolState.INACTIVE, 2048, 0, "/var/lib/hearth/mock/pools/archive", "remote"),
+)
+
+
+def seed(engine: Engine) -> bool:
+    """Seed the catalogue and the demo users on the first start only; later starts change nothing
+    (an admin who deletes a seeded image does not see it come back)."""
+    seed_demo_users(engine)
+    _seed_default_network(engine)
+    _seed_pools(engine)
+    with write_session(engine) as s:
+        if s.get(StoreMeta, _SEEDED) is not None:
+            return False
+        for name, os_id, description in IMAGES:
+            s.add(
+                MockImage(
+                    id=name,
+                    name=name,
+                    owner_id=SYSTEM_OWNER,
+                    description=description,
+                    state=ImageState.AVAILABLE.value,
+                    os=os_id,
+                    architecture=Architecture.x86_64.value,
+                )
+            )
+        for name, state in REALMS:
+            s.add(MockRealm(id=name, name=name, owner_id=SYSTEM_OWNER, state=state.value, limit=None))
+        for name, props in HARDWARE_PROFILES.items():
+            s.add(
+                MockHardwareProfile(
+                    id=name,
+                    name=name,
+                    owner_id=SYSTEM_OWNER,
+                    properties={
+                        k.value: p.model_dump(mode="json", exclude_none=True) for k, p in props.items()
+                    },
+                )
+            )
+        s.add(StoreMeta(key=_SEEDED, value="1"))
+    return True
+
+
+def _seed_default_network(engine: Engine) -> None:
+    name, block = DEFAULT_NETWORK
+    with write_session(engine) as s:
+        if s.get(StoreMeta, _NETWORK_SEEDED) is not None:
+            return
+        if s.get(MockNetwork, name) is None:
+            s.add(MockNetwork(id=name, name=name, owner_id=SYSTEM_OWNER, address_blocks=[block]))
+            s.flush()
+            s.add(MockSubnet(id=name, name=name, owner_id=SYSTEM_OWNER, network_id=name, address_block=block))
+        s.add(StoreMeta(key=_NETWORK_SEEDED, value="1"))
+
+
+def _seed_pools(engine: Engine) -> None:
+    with write_session(engine) as s:
+        if s.get(StoreMeta, _POOLS_SEEDED) is not None:
+            return
+        for pool_id, kind, state, capacity, allocation, path, realm in POOLS:
+            if s.get(MockPool, pool_id) is None:
+                s.add(
+                    MockPool(
+                        id=pool_id,
+                        name=pool_id,
+                        owner_id=SYSTEM_OWNER,
+                        type=kind.value,
+                        state=state.value,
+                        capacity_bytes=capacity * GIB,
+                        allocation_bytes=allocation * GIB,
+                        path=path,
+                        realm_id=realm,
+                    )
+                )
+        s.add(StoreMeta(key=_POOLS_SEEDED, value="1"))
