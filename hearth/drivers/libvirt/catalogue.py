@@ -1,41 +1,49 @@
-"""The libvirt driver's hardware profiles: a fixed set, like a cloud's flavours.
-
-Sizes are small on purpose: a profile is what a guest gets, and the test guest (and most
-cloud images) boot fine in 256 MiB. ``opaque`` leaves memory and CPUs to the designer, which
-takes them from the OS's osinfo recommendations.
-"""
+"""Realms and hardware profiles of the libvirt driver: one realm per host, a fixed profile set."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from hearth.errors import HearthError
 
-from hearth.drivers.profiles import fixed
-
-from ..caller import SYSTEM_OWNER
-from ..resources import HWP_UNITS, HardwareProfile, HwpProperty, HwpPropertyName, PropertyKind
-
-M, C, S, A = (
-    HwpPropertyName.memory,
-    HwpPropertyName.cpu,
-    HwpPropertyName.storage,
-    HwpPropertyName.architecture,
-)
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+from ..caller import SYSTEM_OWNER, Caller
+from ..parts import HardwareProfilesPart, RealmsPart
+from ..resources import HardwareProfile, Realm, RealmState
+from .connection import Link
+from .context import EPOCH, LibvirtContext
+from .hardware import HARDWARE_PROFILES, hardware_profile
 
 
-_PROFILES: dict[str, dict[HwpPropertyName, HwpProperty]] = {
-    "small": {M: fixed(M, 256), C: fixed(C, 1), S: fixed(S, 1), A: fixed(A, "x86_64")},
-    "medium": {M: fixed(M, 2048), C: fixed(C, 2), S: fixed(S, 20), A: fixed(A, "x86_64")},
-    "flexible": {
-        M: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[M], value=512, first=128, last=4096, step=128),
-        C: HwpProperty(kind=PropertyKind.enum, unit=HWP_UNITS[C], value=1, values=[1, 2, 4]),
-        S: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[S], value=2, first=1, last=200),
-        A: fixed(A, "x86_64"),
-    },
-    "opaque": {},
-}
+class Realms(RealmsPart):
+    """A realm is a host; it is AVAILABLE while the host answers (asked on every read)."""
 
-HARDWARE_PROFILES: dict[str, HardwareProfile] = {
-    name: HardwareProfile(id=name, name=name, owner_id=SYSTEM_OWNER, created=EPOCH, properties=props)
-    for name, props in _PROFILES.items()
-}
+    context: LibvirtContext
+
+    def list_realms(self, caller: Caller) -> list[Realm]:
+        return [_realm(link) for link in self.context.links.values()]
+
+    def get_realm(self, caller: Caller, realm_id: str) -> Realm:
+        return _realm(self.context.link(realm_id))
+
+
+class HardwareProfiles(HardwareProfilesPart):
+    context: LibvirtContext
+
+    def list_hardware_profiles(self, caller: Caller) -> list[HardwareProfile]:
+        return list(HARDWARE_PROFILES.values())
+
+    def get_hardware_profile(self, caller: Caller, hwp_id: str) -> HardwareProfile:
+        return hardware_profile(hwp_id)
+
+
+def _realm(link: Link) -> Realm:
+    try:
+        link.run("checking the host", lambda c: c.getLibVersion())
+        state = RealmState.AVAILABLE
+    except HearthError:
+        state = RealmState.UNAVAILABLE
+    return Realm(
+        id=link.host.realm,
+        name=link.host.realm,
+        owner_id=SYSTEM_OWNER,
+        created=EPOCH,
+        state=state,
+    )

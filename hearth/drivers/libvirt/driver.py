@@ -8,15 +8,113 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from hearth.errors import Forbidden
 from hearth.store import default_url, make_engine, upgrade
 
+from ..base import Collection, Driver, Feature
+from ..caller import SYSTEM_OWNER, Caller
+from ..resources import Architecture, Image, Instance
+from ..stored import StoredKeys
+from .catalogue import HardwareProfiles, Realms
 from .config import LibvirtConfig
-from .media import DiskOps
-from .pools import PoolOps
+from .context import LibvirtContext
+from .images import Images
+from .instances import Instances
+from .media import Disks
+from .networks import Networks, Subnets
+from .nics import Interfaces
+from .pools import Pools
+from .snapshots import Snapshots
+from .volumes import Volumes
 
 
-class LibvirtDriver(PoolOps, DiskOps):
+class LibvirtDriver(Driver):
     """Every operation but public addresses (libvirt has no floating IPs) over one or more hosts."""
+
+    name = "libvirt"
+    features = frozenset(
+        {
+            Feature.user_data,
+            Feature.authentication_key,
+            Feature.volume_name,
+            Feature.instance_count,
+            Feature.realm_filter,
+            Feature.hardware_profile_overrides,
+            Feature.templates,
+            Feature.create_stopped,
+        }
+    )
+    parts = {
+        Collection.instances: Instances,
+        Collection.images: Images,
+        Collection.realms: Realms,
+        Collection.hardware_profiles: HardwareProfiles,
+        Collection.keys: StoredKeys,
+        Collection.volumes: Volumes,
+        Collection.snapshots: Snapshots,
+        Collection.networks: Networks,
+        Collection.subnets: Subnets,
+        Collection.interfaces: Interfaces,
+        Collection.disks: Disks,
+        Collection.pools: Pools,
+    }
+    context: LibvirtContext
+
+    def __init__(self, config: LibvirtConfig, engine: Engine, *, owns_engine: bool = False) -> None:
+        super().__init__(LibvirtContext(config, engine, self.name, owns_engine=owns_engine))
+
+    # --- hooks and extensions (not contract operations) ---
+
+    def close(self) -> None:
+        self.context.close()
+
+    def host_report(self) -> dict[str, str | None]:
+        return self.context.host_report()
+
+    def host_file_problem(self, caller: Caller, label: str, path: str) -> str | None:
+        return self.context.host_file_problem(label, path)
+
+    def adopt_instance(self, caller: Caller, instance_id: str) -> Instance:
+        """Make another server's (or a pre-identity Hearth) instance on a shared host this
+        server's; its owner, disks and name stay."""
+        if not caller.is_admin:
+            raise Forbidden("only an admin may adopt another server's instance", instance=instance_id)
+        found = self.context.adopt(instance_id)
+        return self.get_instance(caller, found.id)
+
+    def register_image(
+        self,
+        *,
+        name: str,
+        os: str | None,
+        kernel: Path | None = None,
+        initrd: Path | None = None,
+        cmdline: str | None = None,
+        disk: Path | None = None,
+        architecture: Architecture = Architecture.x86_64,
+        realm_id: str | None = None,
+        owner_id: str = SYSTEM_OWNER,
+        image_id: str | None = None,
+        description: str = "",
+    ) -> Image:
+        """Add an image to the catalogue (an operator's job, not a tenant operation).
+
+        ``kernel``/``initrd`` are paths on the image's host, booted directly; ``disk`` is a local
+        file copied into the pool as the base volume. At least one of kernel and disk is needed.
+        """
+        return self._part(Images).register(
+            name=name,
+            os=os,
+            kernel=kernel,
+            initrd=initrd,
+            cmdline=cmdline,
+            disk=disk,
+            architecture=architecture,
+            realm_id=realm_id,
+            owner_id=owner_id,
+            image_id=image_id,
+            description=description,
+        )
 
 
 def open_libvirt_driver(

@@ -6,9 +6,6 @@ The message keeps libvirt's own words (they are usually precise: "Cannot access 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import libvirt
 
 from hearth.errors import (
@@ -73,14 +70,6 @@ def translate(exc: libvirt.libvirtError, doing: str) -> HearthError:
     if code in _TIMEOUT:
         return BackendTimeout(text, **details)
     return BackendError(text, **details)
-
-
-@contextmanager
-def libvirt_errors(doing: str) -> Iterator[None]:
-    try:
-        yield
-    except libvirt.libvirtError as exc:
-        raise translate(exc, doing) from None
 
 
 def is_code(exc: libvirt.libvirtError, *codes: int) -> bool:

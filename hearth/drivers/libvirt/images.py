@@ -11,15 +11,15 @@ import shutil
 from pathlib import Path
 
 import libvirt
-from sqlalchemy.orm import Session
 
 from hearth.domain import StorageVolume
 from hearth.errors import InvalidState, ValidationError
 from hearth.store import new_id
 from hearth.store.libvirt import LibvirtImage
 
-from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
+from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
 from ..owned import visible_rows
+from ..parts import ImagesPart
 from ..resources import (
     Architecture,
     Image,
@@ -29,26 +29,27 @@ from ..resources import (
 )
 from ..row_models import image_model
 from .connection import Link
-from .networking import NetworkOps
-from .volumes import clone_volume, delete_volume, volume_xml
-
-# A deleted image whose base volume still backs instance disks: hidden, collected later.
-DELETED = "DELETED"
+from .context import LibvirtContext
+from .image_rows import DELETED, collect_image, image_row
+from .pool_volumes import clone_volume, delete_volume, volume_xml
 
 
-class ImageOps(NetworkOps):
+class Images(ImagesPart):
+    context: LibvirtContext
+
     def list_images(self, caller: Caller) -> list[Image]:
         q = visible_rows(LibvirtImage, caller).where(LibvirtImage.state != DELETED)
-        with self._read() as s:
+        with self.context.read() as s:
             return [image_model(r) for r in s.scalars(q)]
 
     def get_image(self, caller: Caller, image_id: str) -> Image:
-        with self._read() as s:
-            return image_model(self._image_row(s, caller, image_id))
+        with self.context.read() as s:
+            return image_model(image_row(s, caller, image_id))
 
     def create_image(self, caller: Caller, request: ImageCreate) -> Image:
-        found = self._find(caller, request.instance_id)
-        state = self._state_of(found)
+        ctx = self.context
+        found = ctx.find(caller, request.instance_id)
+        state = ctx.state_of(found)
         if state is not InstanceState.STOPPED:
             raise InvalidState(
                 f"instance {found.id} must be STOPPED to capture its disk; it is {state.value}",
@@ -59,11 +60,11 @@ class ImageOps(NetworkOps):
         if not disks:
             raise ValidationError(f"instance {found.id} has no disk to capture", instance=found.id)
         src_pool, src_vol = disks[0].split("/", 1)
-        with self._read() as s:
+        with ctx.read() as s:
             source = s.get(LibvirtImage, found.meta.image_id) if found.meta.image_id else None
         image_id = new_id()
-        pool = self.pool_name(found.link)
-        volume = f"{self.config.prefix}img-{image_id}.qcow2"
+        pool = ctx.pool_name(found.link)
+        volume = f"{ctx.config.prefix}img-{image_id}.qcow2"
         clone_volume(found.link, src_pool, src_vol, pool, volume)
         row = LibvirtImage(
             id=image_id,
@@ -82,7 +83,7 @@ class ImageOps(NetworkOps):
             cmdline=source.cmdline if source else None,
         )
         try:
-            with self._write() as s:
+            with ctx.write() as s:
                 s.add(row)
                 s.flush()
                 return image_model(row)
@@ -93,30 +94,15 @@ class ImageOps(NetworkOps):
     def delete_image(self, caller: Caller, image_id: str) -> None:
         """Gone from the catalogue at once; its base volume stays while instances still run on it
         (their disks are overlays on it) and is removed with the last of them."""
-        with self._write() as s:
+        with self.context.write() as s:
             row = s.get(LibvirtImage, image_id)
             visible = row.owner_id if row is not None and row.state != DELETED else None
             ensure_modifiable(caller, "image", image_id, visible)
             assert row is not None
             row.state = DELETED
-        self._collect_image(image_id)
+        collect_image(self.context, image_id)
 
-    def _collect_image(self, image_id: str | None) -> None:
-        """Remove a deleted image's base volume and row once no instance uses it any more."""
-        if image_id is None:
-            return
-        with self._write() as s:
-            row = s.get(LibvirtImage, image_id)
-            if row is None or row.state != DELETED:
-                return
-            link = self._link(row.realm_id)
-            if any(f.meta.image_id == row.id for f in self._all(link)):
-                return
-            if row.pool and row.volume:
-                delete_volume(link, row.pool, row.volume)
-            s.delete(row)
-
-    def register_image(
+    def register(
         self,
         *,
         name: str,
@@ -131,16 +117,13 @@ class ImageOps(NetworkOps):
         image_id: str | None = None,
         description: str = "",
     ) -> Image:
-        """Add an image to the catalogue (an operator's job, not a tenant operation).
-
-        ``kernel``/``initrd`` are paths on the image's host, booted directly; ``disk`` is a local
-        file copied into the pool as the base volume. At least one of kernel and disk is needed.
-        """
+        """What ``LibvirtDriver.register_image`` does (an operator's job, not a tenant operation)."""
         if kernel is None and disk is None:
             raise ValidationError("an image needs a kernel to boot, a base disk, or both")
         if initrd is not None and kernel is None:
             raise ValidationError("an initrd needs a kernel")
-        link = self._link(realm_id) if realm_id else self._default_link()
+        ctx = self.context
+        link = ctx.link(realm_id) if realm_id else ctx.default_link()
         if link.host.is_local and not link.is_test:
             for label, path in (("kernel", kernel), ("initrd", initrd), ("disk", disk)):
                 if path is not None and not Path(path).is_file():
@@ -148,8 +131,8 @@ class ImageOps(NetworkOps):
         image_id = image_id or new_id()
         pool = volume = None
         if disk is not None:
-            pool = self.pool_name(link)
-            volume = f"{self.config.prefix}img-{image_id}.qcow2"
+            pool = ctx.pool_name(link)
+            volume = f"{ctx.config.prefix}img-{image_id}.qcow2"
             _import_disk(link, pool, volume, Path(disk))
         row = LibvirtImage(
             id=image_id,
@@ -166,16 +149,10 @@ class ImageOps(NetworkOps):
             initrd=str(initrd) if initrd else None,
             cmdline=cmdline,
         )
-        with self._write() as s:
+        with ctx.write() as s:
             s.add(row)
             s.flush()
             return image_model(row)
-
-    def _image_row(self, s: Session, caller: Caller, image_id: str) -> LibvirtImage:
-        row = s.get(LibvirtImage, image_id)
-        ensure_visible(caller, "image", image_id, row.owner_id if row and row.state != DELETED else None)
-        assert row is not None
-        return row
 
 
 def _import_disk(link: Link, pool: str, volume: str, disk: Path) -> None:

@@ -10,29 +10,28 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import libvirt
-from sqlalchemy.orm import Session
 
 from hearth.designer.host import check_disks_free
-from hearth.domain import Domain
-from hearth.errors import Forbidden, HearthError, NotFound, ValidationError
+from hearth.errors import HearthError, NotFound, ValidationError
 from hearth.store import new_id
 from hearth.store.libvirt import LibvirtImage
 
 from .. import cloudinit, profiles
-from ..base import DEFAULT_STOP_TIMEOUT
-from ..caller import SYSTEM_OWNER, Caller, owner_scope
+from ..caller import Caller, owner_scope
 from ..interfaces import random_mac
+from ..operations import DEFAULT_STOP_TIMEOUT
+from ..parts import InstancesPart
 from ..pools import named_pools
 from ..resources import (
     DEFAULT_NIC_MODEL,
     Action,
     DiskSpec,
-    HardwareProfile,
     HwpPropertyName,
-    ImageState,
     Instance,
     InstanceCreate,
     InstanceFilter,
@@ -41,19 +40,17 @@ from ..resources import (
     InterfaceType,
     NetworkBinding,
     NicModel,
-    Realm,
-    RealmState,
 )
-from . import build, metadata
-from .catalogue import EPOCH, HARDWARE_PROFILES
+from . import build, dhcp, metadata
 from .connection import Link
-from .core import Found
+from .context import Found, LibvirtContext
 from .errors import is_code
+from .hardware import hardware_profile
+from .host_pools import disk_pool
+from .image_rows import collect_image, usable_image
 from .metadata import InstanceMeta
-from .networking import NetInfo, NetView
-from .pools import disk_pool
-from .storage import StorageOps
-from .volumes import GIB, create_volume, delete_volume, volume_info
+from .netinfo import NetInfo, NetView, network_row, resolve_network
+from .pool_volumes import GIB, create_volume, delete_volume, volume_info
 
 log = logging.getLogger(__name__)
 FALLBACK_OS = "linux2022"  # osinfo's generic Linux, for images that do not say what they are
@@ -65,20 +62,22 @@ class _Cleanup:
     """What a half-done create made, undone in reverse if a later step fails."""
 
     def __init__(self) -> None:
-        self.steps: list[tuple[str, object]] = []
+        self.steps: list[tuple[str, Callable[[], object]]] = []
 
-    def add(self, what: str, undo: object) -> None:
+    def add(self, what: str, undo: Callable[[], object]) -> None:
         self.steps.append((what, undo))
 
     def run(self) -> None:
         for what, undo in reversed(self.steps):
             try:
-                undo()  # type: ignore[operator]
+                undo()
             except Exception as exc:
                 log.warning("cleanup of %s failed: %s", what, exc)
 
 
-class InstanceOps(StorageOps):
+class Instances(InstancesPart):
+    context: LibvirtContext
+
     # --- reading ------------------------------------------------------------------------------
 
     def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
@@ -86,11 +85,11 @@ class InstanceOps(StorageOps):
         self.require_features(filters)
         scope = owner_scope(caller, filters.owner_id)
         out: list[Instance] = []
-        for realm, link in self.links.items():
+        for realm, link in self.context.links.items():
             if filters.realm_id is not None and filters.realm_id != realm:
                 continue
-            net = NetView(self, link)
-            for found in self._all(link):
+            net = NetView(self.context, link)
+            for found in self.context.instances_on(link):
                 if scope is not None and found.meta.owner_id not in scope:
                     continue
                 view = self._view(found, net)
@@ -100,51 +99,37 @@ class InstanceOps(StorageOps):
         return out
 
     def get_instance(self, caller: Caller, instance_id: str) -> Instance:
-        found = self._find(caller, instance_id)
-        return self._view(found, NetView(self, found.link))
-
-    def list_realms(self, caller: Caller) -> list[Realm]:
-        return [self._realm(link) for link in self.links.values()]
-
-    def get_realm(self, caller: Caller, realm_id: str) -> Realm:
-        return self._realm(self._link(realm_id))
-
-    def list_hardware_profiles(self, caller: Caller) -> list[HardwareProfile]:
-        return list(HARDWARE_PROFILES.values())
-
-    def get_hardware_profile(self, caller: Caller, hwp_id: str) -> HardwareProfile:
-        hwp = HARDWARE_PROFILES.get(hwp_id)
-        if hwp is None:
-            raise NotFound(f"hardware profile {hwp_id} not found", kind="hardware profile", id=hwp_id)
-        return hwp
+        found = self.context.find(caller, instance_id)
+        return self._view(found, NetView(self.context, found.link))
 
     # --- creating -----------------------------------------------------------------------------
 
     def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
         self.require_features(request)
-        key = self.keys.by_name(caller, request.key_name) if request.key_name is not None else None
-        hwp = self.get_hardware_profile(caller, request.hwp_id)
+        ctx = self.context
+        key = ctx.keys.by_name(caller, request.key_name) if request.key_name is not None else None
+        hwp = hardware_profile(request.hwp_id)
         overrides = profiles.check_overrides(hwp, request.hwp_overrides)
         values = profiles.effective_values(hwp, overrides)
         spec = request.spec
         image: LibvirtImage | None = None
-        with self._read() as s:
+        with ctx.read() as s:
             if request.image_id is not None:
-                image = self._usable_image(s, caller, request.image_id)
+                image = usable_image(s, caller, request.image_id)
             elif spec is None:
                 raise ValidationError(
                     f"template {request.template_id!r} was not resolved: the service layer passes its spec",
                     template=request.template_id,
                 )
             spec_images = {
-                d.image_id: self._usable_image(s, caller, d.image_id)
+                d.image_id: usable_image(s, caller, d.image_id)
                 for d in (spec.disks if spec else [])
                 if not isinstance(d, DiskSpec)
             }
         link = self._placement(caller, request.realm_id, image, list(spec_images.values()))
         instance_id = new_id()
         name = request.name or f"inst-{instance_id[:8]}"
-        host_caps, domcaps = self.capabilities_of(link)
+        host_caps, domcaps = ctx.capabilities_of(link)
         arch_wanted = str(
             values.get(HwpPropertyName.architecture) or (image.architecture if image else "x86_64")
         )
@@ -164,17 +149,17 @@ class InstanceOps(StorageOps):
         )
         if spec is not None and spec.kernel is not None:
             plan.kernel, plan.initrd, plan.cmdline = spec.kernel, spec.initrd, spec.cmdline
-            plan.kernel = self._host_file(link, "kernel", spec.kernel)
+            plan.kernel = ctx.host_file(link, "kernel", spec.kernel)
             if spec.initrd is not None:
-                plan.initrd = self._host_file(link, "initrd", spec.initrd)
+                plan.initrd = ctx.host_file(link, "initrd", spec.initrd)
         elif image is not None and image.kernel is not None:
             plan.kernel, plan.initrd, plan.cmdline = image.kernel, image.initrd, image.cmdline
             for label, path in (("kernel", image.kernel), ("initrd", image.initrd)):
                 if path is not None:
-                    self._check_reachable(link, label, path)
+                    ctx.check_reachable(link, label, path)
         if spec is not None and spec.cdrom is not None:
             local = "://" not in spec.cdrom
-            plan.cdrom = self._host_file(link, "cdrom", spec.cdrom) if local else spec.cdrom
+            plan.cdrom = ctx.host_file(link, "cdrom", spec.cdrom) if local else spec.cdrom
         reservations = self._plan_nics(caller, link, request, plan)
 
         cleanup = _Cleanup()
@@ -186,9 +171,9 @@ class InstanceOps(StorageOps):
                 )
                 owned.append(seed_volume)
             if link.host.is_local and not link.is_test:
-                plan.console_log = str(self._host_dir(link.host, "consoles") / f"{instance_id}.log")
+                plan.console_log = str(ctx.host_dir(link.host, "consoles") / f"{instance_id}.log")
             try:
-                dom_xml, warnings = build.design(plan, host_caps, domcaps, self.domain_type(link, host_caps))
+                dom_xml, warnings = build.design(plan, host_caps, domcaps, ctx.domain_type(link, host_caps))
             except NotFound as exc:  # an OS the osinfo database does not know
                 raise ValidationError(exc.message, **exc.details) from None
             for w in warnings:
@@ -203,15 +188,15 @@ class InstanceOps(StorageOps):
                 key_name=request.key_name,
                 overrides={k.value: v for k, v in overrides.items()},
                 owned_volumes=tuple(owned),
-                server=self.server_id,
+                server=ctx.server_id,
             )
             metadata.write(dom_xml, meta)
             link.run("checking its disks are free", lambda c: check_disks_free(c, dom_xml))
             dom = link.run(f"defining instance {instance_id}", lambda c: c.defineXML(dom_xml.to_xml()))
             cleanup.add("the domain", lambda: self._undefine(link, dom))
             for info, mac, subnet_id, ip in reservations:
-                self._reserve(link, info, mac, subnet_id, ip)
-                cleanup.add("an address", lambda n=info.libvirt_name, m=mac: self._release(link, n, [m]))
+                dhcp.reserve(link, info, mac, subnet_id, ip)
+                cleanup.add("an address", partial(dhcp.release, link, info.libvirt_name, [mac]))
             if request.start:  # else it stays defined and shut off: nothing in the guest has run
                 link.run(f"starting instance {instance_id}", lambda c: dom.create())
         except BaseException:
@@ -219,38 +204,17 @@ class InstanceOps(StorageOps):
             raise
         return self.get_instance(caller, instance_id)
 
-    def adopt_instance(self, caller: Caller, instance_id: str) -> Instance:
-        """Mark another server's (or a pre-identity Hearth) domain as this server's; its owner,
-        disks and name stay. The other server no longer lists it from its next request."""
-        if not caller.is_admin:
-            raise Forbidden("only an admin may adopt another server's instance", instance=instance_id)
-        for link in self.links.values():
-            found = link.run(
-                f"looking up instance {instance_id}", self._lookup_on(link, instance_id, any_server=True)
-            )
-            if found is None:
-                continue
-            if found.meta.server != self.server_id:
-                xml = Domain.from_xml(found.xml.to_xml())
-                metadata.write(xml, found.meta.with_(server=self.server_id))
-                self._redefine(found, xml)
-                log.info("adopted instance %s from server %s", found.id, found.meta.server or "(none)")
-            return self.get_instance(caller, found.id)
-        raise NotFound(
-            f"no Hearth instance {instance_id} on this server's hosts", kind="instance", id=instance_id
-        )
-
     def _placement(
         self, caller: Caller, realm_id: str | None, image: LibvirtImage | None, others: list[LibvirtImage]
     ) -> Link:
         """The host to create on: the one asked for, else the image's, else the first."""
         images = ([image] if image else []) + others
         if realm_id is not None:
-            link = self._link(realm_id)
+            link = self.context.link(realm_id)
         elif images:
-            link = self._link(images[0].realm_id)
+            link = self.context.link(images[0].realm_id)
         else:
-            link = self._default_link()
+            link = self.context.default_link()
         for img in images:
             if img.realm_id != link.host.realm:
                 raise ValidationError(
@@ -263,7 +227,7 @@ class InstanceOps(StorageOps):
         """``<prefix><name>``, so ``virsh dumpxml hearth-web1`` finds it; when a domain of that
         name exists on the host already (another server's, a hand-made one) the id's first
         characters keep it apart. The instance id stays the UUID either way."""
-        wanted = f"{self.config.prefix}{name}"
+        wanted = f"{self.context.config.prefix}{name}"
 
         def taken(c: libvirt.virConnect) -> bool:
             try:
@@ -277,12 +241,6 @@ class InstanceOps(StorageOps):
         if link.run(f"checking the domain name {wanted}", taken):
             return f"{wanted}-{instance_id[:8]}"
         return wanted
-
-    def _usable_image(self, s: Session, caller: Caller, image_id: str) -> LibvirtImage:
-        row = self._image_row(s, caller, image_id)
-        if row.state != ImageState.AVAILABLE.value:
-            raise ValidationError(f"image {row.id} is {row.state}, not AVAILABLE", image=row.id)
-        return row
 
     def _plan_nics(
         self, caller: Caller, link: Link, request: InstanceCreate, plan: build.Plan
@@ -307,7 +265,7 @@ class InstanceOps(StorageOps):
             reservations.append((info, mac, req.subnet_id, req.ip_address))
         spec = request.spec
         for ref in spec.networks if spec else []:
-            info = self._resolve_network(caller, link, ref)
+            info = resolve_network(self.context, caller, link, ref)
             plan.nics.append(
                 build.Nic(
                     InterfaceType.network, info.libvirt_name, mac_for(None), NicModel(DEFAULT_NIC_MODEL)
@@ -317,9 +275,9 @@ class InstanceOps(StorageOps):
             source = nic.source
             if nic.type is InterfaceType.network:
                 assert nic.source is not None
-                source = self._resolve_network(caller, link, nic.source).libvirt_name
+                source = resolve_network(self.context, caller, link, nic.source).libvirt_name
             else:
-                self._check_nic_source(link, nic.type, source)
+                self.context.check_nic_source(link, nic.type, source)
             plan.nics.append(
                 build.Nic(
                     nic.type,
@@ -333,10 +291,10 @@ class InstanceOps(StorageOps):
 
     def _requested_network(self, caller: Caller, link: Link, network_id: str) -> NetInfo:
         """``InstanceCreate.networks`` names networks by id: unknown or foreign ones are NotFound."""
-        if network_id not in self.config.shared_networks:
-            with self._read() as s:
-                self._network_row(s, caller, network_id)
-        return self._resolve_network(caller, link, network_id)
+        if network_id not in self.context.config.shared_networks:
+            with self.context.read() as s:
+                network_row(s, caller, network_id)
+        return resolve_network(self.context, caller, link, network_id)
 
     def _make_disks(
         self,
@@ -350,9 +308,10 @@ class InstanceOps(StorageOps):
         cleanup: _Cleanup,
     ) -> list[str]:
         """Create the instance's disks in the pool; returns them as "pool/volume" (owned by it)."""
-        pool = self.pool_name(link)
+        ctx = self.context
+        pool = ctx.pool_name(link)
         # Template disks naming a pool: resolved (id or name, as GET /v1/pools shows) before any is made.
-        named = {ref: disk_pool(link, ref, len(self.links) > 1) for ref in named_pools(spec)}
+        named = {ref: disk_pool(link, ref, ctx.several_hosts) for ref in named_pools(spec)}
         owned: list[str] = []
         storage_gb = _int(values.get(HwpPropertyName.storage))
 
@@ -370,14 +329,14 @@ class InstanceOps(StorageOps):
             owned.append(f"{pool_name}/{name}")
             plan.disks.append((path, fmt))
 
-        root = f"{self.config.prefix}{instance_id}-disk0.qcow2"
+        root = f"{ctx.config.prefix}{instance_id}-disk0.qcow2"
         if image is not None and image.volume is not None:
             make(root, (storage_gb or 0) * GIB, "qcow2", pool, image)
         elif image is not None and storage_gb:
             make(root, storage_gb * GIB, "qcow2", pool)
         if spec is not None:
             for i, disk in enumerate(spec.disks):
-                name = f"{self.config.prefix}{instance_id}-disk{i}.{getattr(disk, 'format', 'qcow2')}"
+                name = f"{ctx.config.prefix}{instance_id}-disk{i}.{getattr(disk, 'format', 'qcow2')}"
                 if isinstance(disk, DiskSpec):
                     make(name, disk.size_gib * GIB, disk.format.value, named.get(disk.pool or "", pool))
                 else:
@@ -403,8 +362,8 @@ class InstanceOps(StorageOps):
             user_data=user_data,
         )
         data = cloudinit.build_seed_iso(seed)
-        pool = self.pool_name(link)
-        vol_name = f"{self.config.prefix}{instance_id}-seed.iso"
+        pool = self.context.pool_name(link)
+        vol_name = f"{self.context.config.prefix}{instance_id}-seed.iso"
         path = create_volume(link, pool, vol_name, len(data), "raw")
         cleanup.add("the seed volume", lambda: delete_volume(link, pool, vol_name))
         if link.is_test:
@@ -423,9 +382,9 @@ class InstanceOps(StorageOps):
     # --- actions ------------------------------------------------------------------------------
 
     def start_instance(self, caller: Caller, instance_id: str) -> Instance:
-        found = self._find(caller, instance_id)
-        self.check_action(found.id, self._state_of(found), Action.start)
-        self._forget_stop(found.id)
+        found = self.context.find(caller, instance_id)
+        self.check_action(found.id, self.context.state_of(found), Action.start)
+        self.context.forget_stop(found.id)
         found.link.run(f"starting instance {found.id}", lambda c: found.dom.create())
         return self.get_instance(caller, instance_id)
 
@@ -434,76 +393,69 @@ class InstanceOps(StorageOps):
     ) -> Instance:
         if timeout < 0:
             raise ValidationError("the stop timeout must not be negative", timeout=timeout)
-        found = self._find(caller, instance_id)
-        self.check_action(found.id, self._state_of(found), Action.stop)
+        found = self.context.find(caller, instance_id)
+        self.check_action(found.id, self.context.state_of(found), Action.stop)
         if force or timeout == 0:
-            self._forget_stop(found.id)
+            self.context.forget_stop(found.id)
             found.link.run(f"powering off instance {found.id}", lambda c: found.dom.destroy())
             return self.get_instance(caller, instance_id)
         found.link.run(f"shutting down instance {found.id}", lambda c: found.dom.shutdown())
-        if self._is_active(found):
+        if self.context.is_active(found):
             self._watch_stop(found, time.monotonic() + timeout)
         return self.get_instance(caller, instance_id)
 
     def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
-        found = self._find(caller, instance_id)
-        self.check_action(found.id, self._state_of(found), Action.reboot)
+        found = self.context.find(caller, instance_id)
+        self.check_action(found.id, self.context.state_of(found), Action.reboot)
         found.link.run(f"rebooting instance {found.id}", lambda c: found.dom.reboot(0))
         return self.get_instance(caller, instance_id)
 
     def suspend_instance(self, caller: Caller, instance_id: str) -> Instance:
-        found = self._find(caller, instance_id)
-        self.check_action(found.id, self._state_of(found), Action.suspend)
+        found = self.context.find(caller, instance_id)
+        self.check_action(found.id, self.context.state_of(found), Action.suspend)
         found.link.run(f"pausing instance {found.id}", lambda c: found.dom.suspend())
         return self.get_instance(caller, instance_id)
 
     def resume_instance(self, caller: Caller, instance_id: str) -> Instance:
-        found = self._find(caller, instance_id)
-        self.check_action(found.id, self._state_of(found), Action.resume)
+        found = self.context.find(caller, instance_id)
+        self.check_action(found.id, self.context.state_of(found), Action.resume)
         found.link.run(f"resuming instance {found.id}", lambda c: found.dom.resume())
         return self.get_instance(caller, instance_id)
 
     def destroy_instance(self, caller: Caller, instance_id: str) -> Instance:
-        found = self._find(caller, instance_id)
-        final = self._view(found, NetView(self, found.link))
+        found = self.context.find(caller, instance_id)
+        final = self._view(found, NetView(self.context, found.link))
         self.check_action(found.id, final.state, Action.destroy)
         self._remove(found)
-        self._collect_image(found.meta.image_id)
+        collect_image(self.context, found.meta.image_id)
         return final.model_copy(update={"state": InstanceState.FINISHED, "actions": []})
 
     def _remove(self, found: Found) -> None:
         """Undefine the domain and delete what it owned: disks, seed, address reservations."""
         link = found.link
-        self._forget_stop(found.id)
-        if self._is_active(found):
+        self.context.forget_stop(found.id)
+        if self.context.is_active(found):
             link.run(f"powering off instance {found.id}", lambda c: found.dom.destroy())
         nics = [
             (n.source_network, n.mac) for n in found.xml.devices.interfaces if n.type == "network" and n.mac
         ]
         self._undefine(link, found.dom)
         for network, mac in nics:
-            self._release(link, network, [mac])
+            dhcp.release(link, network, [mac])
         for ref in found.meta.owned_volumes:
             pool, name = ref.split("/", 1)
             delete_volume(link, pool, name)
         if found.meta.seed:  # only ever our own file: the path is rebuilt, not taken from the XML
-            (self.config.state_dir / link.host.realm / "seeds" / f"{found.id}.iso").unlink(missing_ok=True)
+            seeds = self.context.config.state_dir / link.host.realm / "seeds"
+            (seeds / f"{found.id}.iso").unlink(missing_ok=True)
 
     def _undefine(self, link: Link, dom: libvirt.virDomain) -> None:
         """Remove the definition with its snapshots, managed save and (not on the test driver) NVRAM."""
         flags = _UNDEFINE if link.is_test else _UNDEFINE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
         link.run(f"removing instance {dom.UUIDString()}", lambda c: dom.undefineFlags(flags))
 
-    def _forget_stop(self, uuid: str) -> None:
-        with self._lock:
-            pending = self._stopping.pop(uuid, None)
-        if pending is not None:
-            pending.set()
-
     def _watch_stop(self, found: Found, deadline: float) -> None:
-        done = threading.Event()
-        with self._lock:
-            self._stopping[found.id] = done
+        done = self.context.begin_stop(found.id)
         run_id = found.link.run("reading the domain id", lambda c: found.dom.ID())
         thread = threading.Thread(
             target=self._stop_loop,
@@ -519,7 +471,7 @@ class InstanceOps(StorageOps):
         Only this run of the guest (libvirt's domain id changes on every start) is ever touched:
         once it is off, a later start is none of this loop's business.
         """
-        retry = self.config.graceful_retry_seconds
+        retry = self.context.config.graceful_retry_seconds
         next_press = time.monotonic() + retry
         try:
             while not done.wait(0.25):
@@ -537,9 +489,7 @@ class InstanceOps(StorageOps):
         except HearthError as exc:
             log.warning("graceful stop of %s: %s", uuid, exc.message)
         finally:
-            with self._lock:
-                if self._stopping.get(uuid) is done:
-                    del self._stopping[uuid]
+            self.context.end_stop(uuid, done)
 
     def _poll_off(self, link: Link, uuid: str, run_id: int) -> bool:
         def off(c: libvirt.virConnect) -> bool:
@@ -554,7 +504,7 @@ class InstanceOps(StorageOps):
     # --- views --------------------------------------------------------------------------------
 
     def _view(self, found: Found, net: NetView) -> Instance:
-        state, reason = self._state(found)
+        state, reason = self.context.state(found)
         meta, xml = found.meta, found.xml
         bindings: list[NetworkBinding] = []
         for nic in xml.devices.interfaces:
@@ -586,20 +536,6 @@ class InstanceOps(StorageOps):
             private_addresses=[b.ip_address for b in bindings],
             memory_mib=kib // 1024 if kib else None,
             vcpus=xml.vcpus_current or xml.vcpus,
-        )
-
-    def _realm(self, link: Link) -> Realm:
-        try:
-            link.run("checking the host", lambda c: c.getLibVersion())
-            state = RealmState.AVAILABLE
-        except HearthError:
-            state = RealmState.UNAVAILABLE
-        return Realm(
-            id=link.host.realm,
-            name=link.host.realm,
-            owner_id=SYSTEM_OWNER,
-            created=EPOCH,
-            state=state,
         )
 
 

@@ -15,9 +15,9 @@ from hearth.media.attach import RemoteOptions, removable_disk
 from hearth.media.urls import redact
 
 from ..caller import Caller
+from ..parts import DisksPart
 from ..resources import DiskCreate, DiskUpdate, InstanceDisk, InstanceState, MediumSource, RemovableType
-from .core import Found
-from .nics import NicOps
+from .context import Found, LibvirtContext
 
 
 def _url(disk: Disk) -> str | None:
@@ -45,19 +45,21 @@ def _empty(disk: Disk) -> bool:
     return disk.type != "network" and disk.source_path is None
 
 
-class DiskOps(NicOps):
+class Disks(DisksPart):
+    context: LibvirtContext
+
     def list_disks(self, caller: Caller, instance_id: str) -> list[InstanceDisk]:
-        found = self._find(caller, instance_id)
+        found = self.context.find(caller, instance_id)
         return [_view(found.id, d) for d in found.xml.devices.disks if d.target_dev]
 
     def get_disk(self, caller: Caller, instance_id: str, dev: str) -> InstanceDisk:
         dev = drives.parse_dev(dev)
-        found = self._find(caller, instance_id)
-        return _view(found.id, self._drive(found, dev))
+        found = self.context.find(caller, instance_id)
+        return _view(found.id, _drive(found, dev))
 
     def create_disk(self, caller: Caller, instance_id: str, request: DiskCreate) -> InstanceDisk:
-        found = self._find(caller, instance_id)
-        state = self._state_of(found)
+        found = self.context.find(caller, instance_id)
+        state = self.context.state_of(found)
         drives.check_changeable(found.id, state)
         disks = [d for d in found.xml.devices.disks if d.target_dev]
         empty = next((d for d in disks if d.device == request.type.value and _empty(d)), None)
@@ -75,26 +77,18 @@ class DiskOps(NicOps):
         def edit(xml: Domain) -> None:
             xml.devices.disks.append(Disk.from_xml(disk.to_xml()))
 
-        self._change_device(found, "attach", disk.to_xml(), edit)
+        self.context.change_device(found, "attach", disk.to_xml(), edit)
         return self.get_disk(caller, instance_id, dev)
 
     def update_disk(self, caller: Caller, instance_id: str, dev: str, request: DiskUpdate) -> InstanceDisk:
         dev = drives.parse_dev(dev)
-        found = self._find(caller, instance_id)
-        current = self._drive(found, dev)
+        found = self.context.find(caller, instance_id)
+        current = _drive(found, dev)
         kind = current.device or "disk"
         if kind not in drives.REMOVABLE:
             raise drives.not_removable(found.id, dev, kind)
-        drives.check_changeable(found.id, self._state_of(found))
+        drives.check_changeable(found.id, self.context.state_of(found))
         return self._insert(caller, found, dev, RemovableType(kind), current.target_bus or "", request.medium)
-
-    # --- helpers ------------------------------------------------------------------------------
-
-    def _drive(self, found: Found, dev: str) -> Disk:
-        for disk in found.xml.devices.disks:
-            if disk.target_dev == dev:
-                return disk
-        raise drives.not_found(found.id, dev)
 
     def _medium_disk(
         self, caller: Caller, found: Found, kind: str, dev: str, bus: str, medium: MediumSource | None
@@ -102,7 +96,7 @@ class DiskOps(NicOps):
         if medium is None:
             return removable_disk(kind, dev, bus)
         if medium.path is not None:
-            path = self._host_file(found.link, kind, medium.path, caller)
+            path = self.context.host_file(found.link, kind, medium.path, caller)
             return removable_disk(kind, dev, bus, path=path)
         options = RemoteOptions(medium.sslverify, medium.readahead_bytes, medium.timeout_seconds)
         return removable_disk(kind, dev, bus, url=medium.url, options=options)
@@ -123,5 +117,12 @@ class DiskOps(NicOps):
                 old.remove()
             xml.devices.disks.append(Disk.from_xml(disk.to_xml()))
 
-        self._change_device(found, "update", disk.to_xml(), edit)
+        self.context.change_device(found, "update", disk.to_xml(), edit)
         return _view(found.id, disk)
+
+
+def _drive(found: Found, dev: str) -> Disk:
+    for disk in found.xml.devices.disks:
+        if disk.target_dev == dev:
+            return disk
+    raise drives.not_found(found.id, dev)

@@ -1,72 +1,154 @@
-"""Storage-volume primitives on a pool: create (empty or as an overlay), clone, delete, locate."""
+"""Volumes as libvirt storage volumes in the pool, attached to instances as disks.
+
+Which instance a volume is attached to is read from the domains' definitions (the host is the
+truth), so a volume detached by hand on the host shows as available here too. A volume made
+from a snapshot is a full copy of the snapshot's volume (``snapshots``).
+"""
 
 from __future__ import annotations
 
-import libvirt
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from hearth.domain import StorageVolume
+from hearth.domain import Domain
+from hearth.errors import Conflict, ValidationError
+from hearth.store import new_id
+from hearth.store.libvirt import LibvirtSnapshot, LibvirtVolume
 
-from .connection import Link
-from .errors import is_code
+from .. import volume_rules
+from ..caller import Caller
+from ..owned import owned_row, visible_rows
+from ..parts import VolumesPart
+from ..resources import Volume, VolumeAttach, VolumeCreate
+from ..row_models import volume_model
+from . import build
+from .context import LibvirtContext
+from .pool_volumes import GIB, clone_volume, create_volume, delete_volume, volume_info
 
-GIB = 1024**3
-
-
-def volume_xml(
-    name: str, capacity_bytes: int, fmt: str = "qcow2", backing: tuple[str, str] | None = None
-) -> str:
-    """``backing`` = (path, format) makes a copy-on-write overlay on that file."""
-    vol = StorageVolume(name=name, capacity_bytes=capacity_bytes, target_format=fmt)
-    if backing is not None:
-        vol.backing_path, vol.backing_format = backing
-    return vol.to_xml()
-
-
-def create_volume(
-    link: Link,
-    pool: str,
-    name: str,
-    capacity_bytes: int,
-    fmt: str = "qcow2",
-    backing: tuple[str, str] | None = None,
-) -> str:
-    """Create a volume and return its path."""
-    xml = volume_xml(name, capacity_bytes, fmt, backing)
-    return link.run(
-        f"creating volume {name} in pool {pool}",
-        lambda c: str(c.storagePoolLookupByName(pool).createXML(xml, 0).path()),
-    )
+# Where each volume is attached: its disk file path -> (instance id, device).
+Attachments = dict[str, tuple[str, str]]
 
 
-def clone_volume(link: Link, src_pool: str, src: str, pool: str, name: str) -> str:
-    """A full, independent copy (an overlay's backing chain is flattened); returns its path."""
+class Volumes(VolumesPart):
+    context: LibvirtContext
 
-    def clone(c: libvirt.virConnect) -> str:
-        source = c.storagePoolLookupByName(src_pool).storageVolLookupByName(src)
-        info = StorageVolume.from_xml(source.XMLDesc(0))
-        xml = volume_xml(name, info.capacity_bytes or GIB, info.target_format or "qcow2")
-        return str(c.storagePoolLookupByName(pool).createXMLFrom(xml, source, 0).path())
+    def list_volumes(self, caller: Caller) -> list[Volume]:
+        q = visible_rows(LibvirtVolume, caller)
+        with self.context.read() as s:
+            rows = list(s.scalars(q))
+        attached = self._attachments({r.realm_id for r in rows})
+        return [self._volume_model(r, attached) for r in rows]
 
-    return link.run(f"copying volume {src} to {name}", clone)
+    def get_volume(self, caller: Caller, volume_id: str) -> Volume:
+        with self.context.read() as s:
+            row = _volume_row(s, caller, volume_id)
+        return self._volume_model(row, self._attachments({row.realm_id}))
 
-
-def delete_volume(link: Link, pool: str, name: str) -> None:
-    """Delete a volume; one that is already gone is fine (cleanup paths call this)."""
-
-    def delete(c: libvirt.virConnect) -> None:
+    def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
+        self.require_features(request)
+        ctx = self.context
+        link = ctx.link(request.realm_id) if request.realm_id else ctx.default_link()
+        volume_id = new_id()
+        pool = ctx.pool_name(link)
+        name = f"{ctx.config.prefix}vol-{volume_id}.qcow2"
+        if request.snapshot_id is not None:
+            with ctx.read() as s:
+                snap = owned_row(s, LibvirtSnapshot, "snapshot", caller, request.snapshot_id)
+            clone_volume(link, snap.pool, snap.volume, pool, name)
+        else:
+            create_volume(link, pool, name, request.capacity_gb * GIB, "qcow2")
+        row = LibvirtVolume(
+            id=volume_id,
+            name=request.name or f"vol-{volume_id[:8]}",
+            owner_id=caller.user_id,
+            realm_id=link.host.realm,
+            pool=pool,
+            volume=name,
+            capacity_gb=request.capacity_gb,
+        )
         try:
-            c.storagePoolLookupByName(pool).storageVolLookupByName(name).delete(0)
-        except libvirt.libvirtError as exc:
-            if not is_code(exc, libvirt.VIR_ERR_NO_STORAGE_VOL, libvirt.VIR_ERR_NO_STORAGE_POOL):
-                raise
+            with ctx.write() as s:
+                s.add(row)
+                s.flush()
+        except Exception:
+            delete_volume(link, pool, name)
+            raise
+        return self._volume_model(row, {})
 
-    link.run(f"deleting volume {name}", delete)
+    def delete_volume(self, caller: Caller, volume_id: str) -> None:
+        with self.context.write() as s:
+            row = _volume_row(s, caller, volume_id, modify=True)
+            on = self._attachments({row.realm_id}).get(self._path(row))
+            snaps = s.scalar(
+                select(func.count()).select_from(LibvirtSnapshot).where(LibvirtSnapshot.volume_id == row.id)
+            )
+            volume_rules.check_deletable(row.id, on, snaps or 0)
+            delete_volume(self.context.link(row.realm_id), row.pool, row.volume)
+            s.delete(row)
+
+    def attach_volume(self, caller: Caller, volume_id: str, request: VolumeAttach) -> Volume:
+        ctx = self.context
+        with ctx.read() as s:
+            row = _volume_row(s, caller, volume_id, modify=True)
+        found = ctx.find(caller, request.instance_id)
+        volume_rules.check_same_owner(row.owner_id, found.meta.owner_id)
+        if found.link.host.realm != row.realm_id:
+            raise ValidationError(f"volume {row.id} is in realm {row.realm_id}, the instance is not")
+        path = self._path(row)
+        on = self._attachments({row.realm_id}).get(path)
+        volume_rules.check_not_attached(row.id, on[0] if on else None)
+        state = ctx.state_of(found)
+        volume_rules.check_instance_state(found.id, state)
+        taken = {d.target_dev for d in found.xml.devices.disks}
+        if request.device in taken:
+            raise Conflict(
+                f"instance {found.id} already has a disk at {request.device}", device=request.device
+            )
+        disk = build.disk_xml(path, "qcow2", request.device)
+
+        def edit(dom_xml: Domain) -> None:
+            dom_xml.devices.disks.append(disk)
+
+        ctx.change_device(found, "attach", disk.to_xml(), edit)
+        return self._volume_model(row, {path: (found.id, request.device)})
+
+    def detach_volume(self, caller: Caller, volume_id: str) -> Volume:
+        ctx = self.context
+        with ctx.read() as s:
+            row = _volume_row(s, caller, volume_id, modify=True)
+        path = self._path(row)
+        on = self._attachments({row.realm_id}).get(path)
+        if on is None:
+            raise Conflict(f"volume {row.id} is not attached", volume=row.id)
+        found = ctx.find(caller, on[0])
+        disk = next(d for d in found.xml.devices.disks if d.source_file == path)
+        xml = disk.to_xml()
+
+        def edit(dom_xml: Domain) -> None:
+            for d in dom_xml.devices.disks:
+                if d.source_file == path:
+                    d.remove()
+
+        ctx.change_device(found, "detach", xml, edit)
+        return self._volume_model(row, {})
+
+    def _path(self, row: LibvirtVolume) -> str:
+        return str(volume_info(self.context.link(row.realm_id), row.pool, row.volume).target_path)
+
+    def _attachments(self, realms: set[str]) -> Attachments:
+        """Disk file path -> (instance id, device) over this driver's instances on those realms."""
+        out: Attachments = {}
+        for realm in realms:
+            for found in self.context.instances_on(self.context.link(realm)):
+                for disk in found.xml.devices.disks:
+                    if disk.source_file and disk.target_dev and disk.device == "disk":
+                        out[disk.source_file] = (found.id, disk.target_dev)
+        return out
+
+    def _volume_model(self, row: LibvirtVolume, attached: Attachments) -> Volume:
+        on = attached.get(self._path(row)) if attached else None
+        return volume_model(row, on[0] if on else None, on[1] if on else None)
 
 
-def volume_info(link: Link, pool: str, name: str) -> StorageVolume:
-    return link.run(
-        f"reading volume {name}",
-        lambda c: StorageVolume.from_xml(
-            c.storagePoolLookupByName(pool).storageVolLookupByName(name).XMLDesc(0)
-        ),
-    )
+def _volume_row(s: Session, caller: Caller, volume_id: str, modify: bool = False) -> LibvirtVolume:
+    return owned_row(s, LibvirtVolume, "volume", caller, volume_id, modify)

@@ -47,7 +47,7 @@ def _states_until_stopped(case: DriverCase, instance: Instance) -> list[Instance
 
 def _libvirt(driver: LibvirtDriver, instance_id: str) -> tuple[int, int, bool, bool, str, str]:
     """(state, reason, active, persistent, name, XML) of the instance's domain, read by libvirt."""
-    link = next(iter(driver.links.values()))
+    link = next(iter(driver.context.links.values()))
 
     def read(c: libvirt.virConnect) -> tuple[int, int, bool, bool, str, str]:
         dom = c.lookupByUUIDString(instance_id)
@@ -64,7 +64,7 @@ def _assert_never_ran(case: DriverCase, instance_id: str) -> None:
         state, reason, active, persistent, name, _ = _libvirt(d, instance_id)
         assert (state, active, persistent) == (libvirt.VIR_DOMAIN_SHUTOFF, False, True)
         assert reason == libvirt.VIR_DOMAIN_SHUTOFF_UNKNOWN, f"the domain ran and stopped (reason {reason})"
-        if not next(iter(d.links.values())).is_test:
+        if not next(iter(d.context.links.values())).is_test:
             assert not (case.host_root / QEMU_LOGS / f"{name}.log").exists(), "libvirt started QEMU for it"
     elif isinstance(d, QemuDriver):
         assert instance_id not in d.sup.names()
@@ -77,7 +77,7 @@ def _assert_ran(case: DriverCase, instance_id: str) -> None:
     if isinstance(d, LibvirtDriver):
         state, _, active, _, name, _ = _libvirt(d, instance_id)
         assert active and state == libvirt.VIR_DOMAIN_RUNNING
-        if not next(iter(d.links.values())).is_test:
+        if not next(iter(d.context.links.values())).is_test:
             assert (case.host_root / QEMU_LOGS / f"{name}.log").exists()
     elif isinstance(d, QemuDriver):
         assert instance_id in d.sup.names() and (d.layout.run / instance_id).exists()

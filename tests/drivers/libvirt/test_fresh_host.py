@@ -116,7 +116,7 @@ def test_a_guest_with_disk_and_seed_runs_from_a_private_state_dir(
         sources = [disk.source_file for disk in _domain("qemu:///system", made.id).devices.disks]
         files = [s for s in sources if s]
         assert len(files) == 2, files  # the disk and the seed ISO
-        pool_dir = Path(d.config.pool_path)  # type: ignore[attr-defined]
+        pool_dir = Path(d.context.config.pool_path)
         for f in files:
             assert Path(f).parent == pool_dir and not Path(f).is_relative_to(system_state)
     finally:
@@ -252,7 +252,7 @@ def test_a_file_in_a_media_source_is_attachable_and_one_outside_is_not(tmp_path:
         outside = DiskCreate.model_validate({"type": "cdrom", "medium": {"path": str(isos / "test.iso")}})
         with pytest.raises(ValidationError, match="outside the allowed directories"):
             driver.create_disk(ALICE, made.id, outside)
-        with write_session(driver.engine) as s:
+        with write_session(driver.context.engine) as s:
             s.add(
                 MediaSourceRow(
                     id="m1",
@@ -344,7 +344,7 @@ def test_a_template_whose_kernel_qemu_cannot_reach_shows_it_in_invalid(system: D
     guest = guest_files()
     private = guest.initrd.parent / f"private-{secrets.token_hex(4)}"
     private.mkdir(mode=0o755)
-    svc = Service(system.driver, system.driver.engine, owns_engine=False)  # type: ignore[attr-defined]
+    svc = Service(system.driver, system.driver.context.engine, owns_engine=False)
     try:
         kernel = private / "vmlinuz"
         shutil.copyfile(guest.kernel, kernel)

@@ -77,7 +77,7 @@ def test_a_host_pool_is_listed_with_figures_and_takes_template_disks(
     test_case: DriverCase, tmp_path: Path
 ) -> None:
     d, alice = test_case.driver, test_case.alice
-    name = f"{d.config.prefix}extra"  # type: ignore[attr-defined]
+    name = f"{d.context.config.prefix}extra"
     assert name not in {p.name for p in d.list_pools(alice)}
     with dir_pool("test:///default", name, tmp_path / "extra") as host_pool:
         listed = {p.name: p for p in d.list_pools(alice)}
@@ -163,7 +163,7 @@ def test_pool_ids_name_the_realm_when_the_driver_has_several_hosts(tmp_path: Pat
 def test_a_template_disk_lands_in_the_named_pool_on_qemu_system(system: DriverCase) -> None:
     """Real libvirtd, real volume in a pool defined for this test, real boot under TCG."""
     d, alice = system.driver, system.alice
-    name = f"{d.config.prefix}extra"  # type: ignore[attr-defined]
+    name = f"{d.context.config.prefix}extra"
     where = SYSTEM_ROOT / f"pool-{secrets.token_hex(4)}"
     try:
         with dir_pool("qemu:///system", name, where) as host_pool:

@@ -27,7 +27,7 @@ def test_operations_succeed_after_libvirtd_restarts(
         register_guest(driver, guest_files())
         before = driver.create_instance(alice, InstanceCreate(image_id="test-guest", hwp_id="small"))
         assert before.state is InstanceState.RUNNING
-        link = driver.links["local"]
+        link = driver.context.links["local"]
         assert link.reconnects == 0
 
         private_libvirtd.stop()

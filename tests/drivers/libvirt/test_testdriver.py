@@ -91,7 +91,7 @@ def test_spec_files_must_come_from_the_allowed_directories(
 
 def test_a_disk_another_domain_on_the_host_writes_is_refused_naming_it(case: DriverCase) -> None:
     """As virt-install does: here a template's cdrom names a file a foreign domain has as its disk."""
-    roots = case.driver.config.file_roots  # type: ignore[attr-defined]
+    roots = case.driver.context.config.file_roots
     disk = roots[-1] / f"foreign-{secrets.token_hex(3)}.qcow2"  # an allowed directory: only use matters
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), "8M"], check=True)
     name = f"foreign-{secrets.token_hex(3)}"

@@ -3,7 +3,7 @@
 Instances are domains whose Hearth metadata carries this server's id; the instance id is the
 domain UUID, the domain name ``<prefix><name>`` (easy to find with virsh). Anything else on the
 host (another server's guests, hand-made ones) is invisible here; taking over another server's
-guest is an admin's explicit ``adopt_instance``.
+guest is an admin's explicit ``adopt``.
 """
 
 from __future__ import annotations
@@ -13,30 +13,33 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import libvirt
 from sqlalchemy import Engine
 
 from hearth.domain import Domain, DomainCapabilities, HostCapabilities, StoragePool
-from hearth.errors import BackendError, HearthError, NotFound, ValidationError
+from hearth.errors import HearthError, NotFound, ValidationError
 from hearth.host.nic_sources import local_nic_source_problem
 from hearth.store.identity import server_id as store_server_id
 from hearth.store.media import media_roots
 
-from ..base import Feature
 from ..caller import Caller, ensure_visible
 from ..resources import InstanceState, InterfaceType
-from ..stored import StoredDriver
+from ..stored import StoreContext
 from . import metadata
 from .access import QemuUser
 from .config import Host, LibvirtConfig
 from .connection import Link, Slots
-from .errors import is_code, libvirt_errors
+from .errors import is_code
 from .metadata import InstanceMeta
 from .states import map_state
 
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+"""The ``created`` of what the host or the driver has rather than a tenant made: realms, host
+networks, pools, hardware profiles (their real age is unknown, and must not change per request)."""
 log = logging.getLogger(__name__)
 _HOST_DEVICE_NICS = frozenset({InterfaceType.bridge, InterfaceType.ovs, InterfaceType.macvtap})
 
@@ -55,23 +58,14 @@ class Found:
         return str(self.dom.UUIDString())
 
 
-class LibvirtBase(StoredDriver):
-    name = "libvirt"
-    features = frozenset(
-        {
-            Feature.user_data,
-            Feature.authentication_key,
-            Feature.volume_name,
-            Feature.instance_count,
-            Feature.realm_filter,
-            Feature.hardware_profile_overrides,
-            Feature.templates,
-            Feature.create_stopped,
-        }
-    )
+class LibvirtContext(StoreContext):
+    """One driver's hosts (a ``Link`` each), its store and config, and what is read once per host
+    (capabilities, QEMU's user); every part of the driver holds the same one."""
 
-    def __init__(self, config: LibvirtConfig, engine: Engine, *, owns_engine: bool = False) -> None:
-        super().__init__(engine, owns_engine=owns_engine)
+    def __init__(
+        self, config: LibvirtConfig, engine: Engine, driver_name: str, *, owns_engine: bool = False
+    ) -> None:
+        super().__init__(engine, driver_name, owns_engine=owns_engine)
         self.config = config
         self.server_id = store_server_id(engine, config.server_id)
         self.links: dict[str, Link] = {h.realm: Link(h) for h in config.hosts}
@@ -85,6 +79,7 @@ class LibvirtBase(StoredDriver):
         config.state_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
+        """End the graceful stops under way and the connections, then the store."""
         with self._lock:
             stops = list(self._stopping.values())
         for ev in stops:
@@ -95,14 +90,19 @@ class LibvirtBase(StoredDriver):
 
     # --- hosts --------------------------------------------------------------------------------
 
-    def _link(self, realm_id: str) -> Link:
+    def link(self, realm_id: str) -> Link:
         link = self.links.get(realm_id)
         if link is None:
             raise NotFound(f"realm {realm_id} not found", kind="realm", id=realm_id)
         return link
 
-    def _default_link(self) -> Link:
+    def default_link(self) -> Link:
         return next(iter(self.links.values()))
+
+    @property
+    def several_hosts(self) -> bool:
+        """With several hosts a pool's id names its realm: the same pool name is on each."""
+        return len(self.links) > 1
 
     def host_report(self) -> dict[str, str | None]:
         """Reach every host now, in parallel, each bounded by the link's wait: realm -> the reason
@@ -119,7 +119,7 @@ class LibvirtBase(StoredDriver):
             t.join()
         return {realm: results.get(realm) for realm in self.links}
 
-    def _host_dir(self, host: Host, *parts: str) -> Path:
+    def host_dir(self, host: Host, *parts: str) -> Path:
         """A directory of the server's own under the state dir: never one QEMU has to open
         (consoles are written by virtlogd, which runs as root)."""
         path = self.config.state_dir.joinpath(host.realm, *parts)
@@ -171,13 +171,14 @@ class LibvirtBase(StoredDriver):
             self._qemu_users[realm] = None if label is None else QemuUser.of(*label)
         return self._qemu_users[realm]
 
-    def _check_reachable(self, link: Link, label: str, path: str) -> None:
+    def check_reachable(self, link: Link, label: str, path: str) -> None:
+        """Refuse (400) a host file QEMU could not open once the guest starts."""
         user = self._qemu_user(link)
         problem = None if user is None else user.problem(label, path)
         if problem is not None:
             raise ValidationError(problem, **{label: path})
 
-    def _host_file(self, link: Link, label: str, path: str, caller: Caller | None = None) -> str:
+    def host_file(self, link: Link, label: str, path: str, caller: Caller | None = None) -> str:
         """A host file a request names (kernel, initrd, ISO, floppy): resolved, inside the allowed
         directories or a media source, and reachable by QEMU; refused with a 400 naming the path
         otherwise. Paths on a remote host are that host's business and pass as given.
@@ -195,20 +196,20 @@ class LibvirtBase(StoredDriver):
                     f"{label} {path!r} is in the disk pool ({pool_dir}): guests' disks are not media",
                     **{label: path},
                 )
-        self._check_reachable(link, label, real)
+        self.check_reachable(link, label, real)
         return real
 
-    def host_file_problem(self, caller: Caller, label: str, path: str) -> str | None:
+    def host_file_problem(self, label: str, path: str) -> str | None:
         """Why an instance could not be given ``path`` on the default host (template checks)."""
         try:
-            self._host_file(self._default_link(), label, path)
+            self.host_file(self.default_link(), label, path)
         except ValidationError as exc:
             return exc.message
         except HearthError:
             return None  # the host is down: the create will say so
         return None
 
-    def _check_nic_source(self, link: Link, kind: InterfaceType, source: str | None) -> None:
+    def check_nic_source(self, link: Link, kind: InterfaceType, source: str | None) -> None:
         """A bridge, OVS bridge or macvtap NIC's host device must exist (and fit) before libvirt is
         asked; checked from this host's own facts, so only for a local host (libvirt's test driver
         has no host devices to check)."""
@@ -266,7 +267,8 @@ class LibvirtBase(StoredDriver):
             return None
         return Found(link, dom, xml, meta)
 
-    def _find(self, caller: Caller, instance_id: str) -> Found:
+    def find(self, caller: Caller, instance_id: str) -> Found:
+        """This server's instance ``instance_id`` on whichever host has it, if ``caller`` may see it."""
         for link in self.links.values():
             found = link.run(f"looking up instance {instance_id}", self._lookup_on(link, instance_id))
             if found is not None:
@@ -288,7 +290,9 @@ class LibvirtBase(StoredDriver):
 
         return lookup
 
-    def _all(self, link: Link) -> list[Found]:
+    def instances_on(self, link: Link) -> list[Found]:
+        """Every instance of this server on the host, whoever owns it."""
+
         def scan(c: libvirt.virConnect) -> list[Found]:
             out = []
             for dom in c.listAllDomains(0):
@@ -299,20 +303,32 @@ class LibvirtBase(StoredDriver):
 
         return link.run("listing domains", scan)
 
-    def _refresh(self, found: Found) -> Found:
-        with libvirt_errors(f"reading instance {found.id}"):
-            fresh = self._load(found.link, found.dom)
-        if fresh is None:
-            raise BackendError(f"instance {found.id} vanished while it was being changed")
-        return fresh
+    def adopt(self, instance_id: str) -> Found:
+        """Mark another server's (or a pre-identity Hearth) domain as this server's; its owner,
+        disks and name stay. The other server no longer lists it from its next request."""
+        for link in self.links.values():
+            found = link.run(
+                f"looking up instance {instance_id}", self._lookup_on(link, instance_id, any_server=True)
+            )
+            if found is None:
+                continue
+            if found.meta.server != self.server_id:
+                xml = Domain.from_xml(found.xml.to_xml())
+                metadata.write(xml, found.meta.with_(server=self.server_id))
+                self.redefine(found, xml)
+                log.info("adopted instance %s from server %s", found.id, found.meta.server or "(none)")
+            return found
+        raise NotFound(
+            f"no Hearth instance {instance_id} on this server's hosts", kind="instance", id=instance_id
+        )
 
-    def _redefine(self, found: Found, xml: Domain) -> None:
+    def redefine(self, found: Found, xml: Domain) -> None:
         """Replace the persistent definition (libvirt keeps the running guest as it is)."""
         found.link.run(f"updating the definition of instance {found.id}", lambda c: c.defineXML(xml.to_xml()))
 
     # --- state and device changes --------------------------------------------------------------
 
-    def _state(self, found: Found) -> tuple[InstanceState, str | None]:
+    def state(self, found: Found) -> tuple[InstanceState, str | None]:
         state, reason = found.link.run(
             f"reading the state of instance {found.id}", lambda c: found.dom.state(0)
         )
@@ -320,17 +336,15 @@ class LibvirtBase(StoredDriver):
             stopping = found.id in self._stopping
         return map_state(state, reason, stopping)
 
-    def _state_of(self, found: Found) -> InstanceState:
-        return self._state(found)[0]
+    def state_of(self, found: Found) -> InstanceState:
+        return self.state(found)[0]
 
-    def _is_active(self, found: Found) -> bool:
+    def is_active(self, found: Found) -> bool:
         return bool(
             found.link.run(f"reading the state of instance {found.id}", lambda c: found.dom.isActive())
         )
 
-    def _change_device(
-        self, found: Found, verb: str, device_xml: str, edit: Callable[[Domain], None]
-    ) -> None:
+    def change_device(self, found: Found, verb: str, device_xml: str, edit: Callable[[Domain], None]) -> None:
         """Attach, detach or update a device on the running guest and in its definition.
 
         A running guest gets the change live and persistent, a stopped one in its definition only.
@@ -340,10 +354,10 @@ class LibvirtBase(StoredDriver):
         if found.link.is_test:
             xml = Domain.from_xml(found.xml.to_xml())
             edit(xml)
-            self._redefine(found, xml)
+            self.redefine(found, xml)
             return
         flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
-        if self._is_active(found):
+        if self.is_active(found):
             flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
         call = {
             "attach": found.dom.attachDeviceFlags,
@@ -351,3 +365,25 @@ class LibvirtBase(StoredDriver):
             "update": found.dom.updateDeviceFlags,
         }[verb]
         found.link.run(f"{verb}ing a device of instance {found.id}", lambda c: call(device_xml, flags))
+
+    # --- graceful stops under way (they show as STOPPING) -------------------------------------
+
+    def begin_stop(self, instance_id: str) -> threading.Event:
+        """Mark a graceful stop under way; the event is set to call it off (or at ``close``)."""
+        done = threading.Event()
+        with self._lock:
+            self._stopping[instance_id] = done
+        return done
+
+    def forget_stop(self, instance_id: str) -> None:
+        """Call off a graceful stop under way, if any (the instance is started or forced off)."""
+        with self._lock:
+            pending = self._stopping.pop(instance_id, None)
+        if pending is not None:
+            pending.set()
+
+    def end_stop(self, instance_id: str, done: threading.Event) -> None:
+        """A stop watcher is finished: unmark it, unless a newer stop replaced it meanwhile."""
+        with self._lock:
+            if self._stopping.get(instance_id) is done:
+                del self._stopping[instance_id]

@@ -1,0 +1,52 @@
+"""Image rows as images and instances both read them: visibility, usability, late removal.
+
+An instance boots from an image row (its base volume, its kernel); a deleted image whose base
+volume still backs instance disks is kept, hidden, and collected when its last instance goes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from hearth.errors import ValidationError
+from hearth.store.libvirt import LibvirtImage
+
+from ..caller import Caller, ensure_visible
+from ..resources import ImageState
+from .context import LibvirtContext
+from .pool_volumes import delete_volume
+
+# A deleted image whose base volume still backs instance disks: hidden, collected later.
+DELETED = "DELETED"
+
+
+def image_row(s: Session, caller: Caller, image_id: str) -> LibvirtImage:
+    """The image by id if ``caller`` may see it; a deleted one is NotFound."""
+    row = s.get(LibvirtImage, image_id)
+    ensure_visible(caller, "image", image_id, row.owner_id if row and row.state != DELETED else None)
+    assert row is not None
+    return row
+
+
+def usable_image(s: Session, caller: Caller, image_id: str) -> LibvirtImage:
+    """An image an instance can be made from: visible and AVAILABLE."""
+    row = image_row(s, caller, image_id)
+    if row.state != ImageState.AVAILABLE.value:
+        raise ValidationError(f"image {row.id} is {row.state}, not AVAILABLE", image=row.id)
+    return row
+
+
+def collect_image(ctx: LibvirtContext, image_id: str | None) -> None:
+    """Remove a deleted image's base volume and row once no instance uses it any more."""
+    if image_id is None:
+        return
+    with ctx.write() as s:
+        row = s.get(LibvirtImage, image_id)
+        if row is None or row.state != DELETED:
+            return
+        link = ctx.link(row.realm_id)
+        if any(f.meta.image_id == row.id for f in ctx.instances_on(link)):
+            return
+        if row.pool and row.volume:
+            delete_volume(link, row.pool, row.volume)
+        s.delete(row)

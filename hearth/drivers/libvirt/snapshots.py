@@ -1,0 +1,70 @@
+"""Snapshots as point-in-time copies of a volume, in the volume's pool.
+
+libvirt has no snapshot of a bare storage volume, so a snapshot is a full copy made by libvirt
+in the same pool (qcow2 keeps it sparse); a volume can be created from one (``volumes``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from hearth.store import new_id
+from hearth.store.libvirt import LibvirtSnapshot, LibvirtVolume
+
+from ..caller import Caller
+from ..owned import owned_row, visible_rows
+from ..parts import SnapshotsPart
+from ..resources import Snapshot, SnapshotCreate, SnapshotState
+from ..row_models import snapshot_model
+from .context import LibvirtContext
+from .pool_volumes import clone_volume, delete_volume
+
+
+class Snapshots(SnapshotsPart):
+    context: LibvirtContext
+
+    def list_snapshots(self, caller: Caller) -> list[Snapshot]:
+        q = visible_rows(LibvirtSnapshot, caller)
+        with self.context.read() as s:
+            return [snapshot_model(r, SnapshotState.AVAILABLE) for r in s.scalars(q)]
+
+    def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
+        with self.context.read() as s:
+            return snapshot_model(_snapshot_row(s, caller, snapshot_id), SnapshotState.AVAILABLE)
+
+    def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
+        ctx = self.context
+        with ctx.read() as s:
+            vol = owned_row(s, LibvirtVolume, "volume", caller, request.volume_id, modify=True)
+        link = ctx.link(vol.realm_id)
+        snapshot_id = new_id()
+        name = f"{ctx.config.prefix}snap-{snapshot_id}.qcow2"
+        clone_volume(link, vol.pool, vol.volume, vol.pool, name)
+        row = LibvirtSnapshot(
+            id=snapshot_id,
+            name=request.name or f"snap-{snapshot_id[:8]}",
+            owner_id=vol.owner_id,
+            volume_id=vol.id,
+            pool=vol.pool,
+            volume=name,
+        )
+        try:
+            with ctx.write() as s:
+                s.add(row)
+                s.flush()
+                return snapshot_model(row, SnapshotState.AVAILABLE)
+        except Exception:
+            delete_volume(link, vol.pool, name)
+            raise
+
+    def delete_snapshot(self, caller: Caller, snapshot_id: str) -> None:
+        with self.context.write() as s:
+            row = _snapshot_row(s, caller, snapshot_id, modify=True)
+            vol = s.get(LibvirtVolume, row.volume_id)
+            assert vol is not None
+            delete_volume(self.context.link(vol.realm_id), row.pool, row.volume)
+            s.delete(row)
+
+
+def _snapshot_row(s: Session, caller: Caller, snapshot_id: str, modify: bool = False) -> LibvirtSnapshot:
+    return owned_row(s, LibvirtSnapshot, "snapshot", caller, snapshot_id, modify)
