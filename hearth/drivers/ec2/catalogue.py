@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from hearth.errors import InvalidState, NotFound, ValidationError
-from hearth.store.ec2 import Ec2Object
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
 from ..profiles import fixed
@@ -31,6 +30,7 @@ from ..resources import (
     RealmState,
 )
 from .core import EPOCH, EVERYONE, Ec2Base, Kind, name_tags, tag
+from .tables import Ec2Object
 
 ARCHITECTURES = {"x86_64": Architecture.x86_64, "arm64": Architecture.aarch64, "i386": Architecture.i686}
 IMAGE_STATES = {"available": ImageState.AVAILABLE, "pending": ImageState.PENDING}

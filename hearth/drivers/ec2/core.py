@@ -2,7 +2,7 @@
 
 EC2 ids are Hearth ids (``i-…``, ``vol-…``): stable, and what an EC2 user already knows. EC2 has
 one owner per account, so who owns what among Hearth users is a row per object in the driver's
-own table (``hearth.store.ec2``); an object without a row was not made through Hearth and is
+own table (``hearth.drivers.ec2.tables``); an object without a row was not made through Hearth and is
 invisible, except the shared catalogue (the configured owners' images, the default VPC).
 """
 
@@ -18,7 +18,6 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from hearth.errors import HearthError, NotFound
-from hearth.store.ec2 import Ec2Object
 
 from ..base import Feature
 from ..caller import Caller, ensure_modifiable, ensure_visible, owner_scope
@@ -27,6 +26,7 @@ from ..stored import StoredDriver
 from .cloud import Cloud
 from .config import Credentials, Ec2Config
 from .states import map_state
+from .tables import Ec2Object
 
 # EC2 does not say when a zone or an instance type came to be.
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)

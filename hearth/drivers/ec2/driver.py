@@ -9,8 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from hearth.store import make_engine, upgrade
-
+from ..schema import migrated_engine
 from .config import Ec2Config
 from .instances import InstanceOps
 
@@ -25,13 +24,8 @@ class Ec2Driver(InstanceOps):
 def open_ec2_driver(config: Ec2Config, db_url: str) -> Ec2Driver:
     """Open the driver with its store at ``db_url``, migrating the store first. EC2 is not
     contacted until the first operation."""
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-    except Exception:
-        engine.dispose()
-        raise
-    return Ec2Driver(config, engine, owns_engine=True)
+    with migrated_engine(db_url, "ec2") as engine:
+        return Ec2Driver(config, engine, owns_engine=True)
 
 
 def open_driver(

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from hearth.store import default_url, make_engine, upgrade
+from hearth.store import default_url
 
+from ..schema import migrated_engine
 from .config import LibvirtConfig
 from .media import DiskOps
 from .pools import PoolOps
@@ -34,13 +35,8 @@ def open_libvirt_driver(
         if state_dir is None:
             raise TypeError("state_dir is required with a list of URIs")
         config = LibvirtConfig.for_uris(uris, state_dir, **options)
-    engine = make_engine(db_url or default_url(config.state_dir))
-    try:
-        upgrade(engine)
-    except Exception:
-        engine.dispose()
-        raise
-    return LibvirtDriver(config, engine, owns_engine=True)
+    with migrated_engine(db_url or default_url(config.state_dir), "libvirt") as engine:
+        return LibvirtDriver(config, engine, owns_engine=True)
 
 
 def open_driver(

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from hearth.domain import StorageVolume
 from hearth.errors import InvalidState, ValidationError
 from hearth.store import new_id
-from hearth.store.libvirt import LibvirtImage
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
 from ..owned import visible_rows
@@ -30,6 +29,7 @@ from ..resources import (
 from ..row_models import image_model
 from .connection import Link
 from .networking import NetworkOps
+from .tables import LibvirtImage
 from .volumes import clone_volume, delete_volume, volume_xml
 
 # A deleted image whose base volume still backs instance disks: hidden, collected later.

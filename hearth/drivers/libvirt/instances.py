@@ -19,7 +19,6 @@ from hearth.designer.host import check_disks_free
 from hearth.domain import Domain
 from hearth.errors import Forbidden, HearthError, NotFound, ValidationError
 from hearth.store import new_id
-from hearth.store.libvirt import LibvirtImage
 
 from .. import cloudinit, profiles
 from ..base import DEFAULT_STOP_TIMEOUT
@@ -53,6 +52,7 @@ from .metadata import InstanceMeta
 from .networking import NetInfo, NetView
 from .pools import disk_pool
 from .storage import StorageOps
+from .tables import LibvirtImage
 from .volumes import GIB, create_volume, delete_volume, volume_info
 
 log = logging.getLogger(__name__)

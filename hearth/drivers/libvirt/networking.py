@@ -28,7 +28,6 @@ from hearth.domain import DHCPHost, DHCPRange, NetworkIP
 from hearth.domain import Network as NetworkXML
 from hearth.errors import Conflict, NotFound, ValidationError
 from hearth.store import new_id
-from hearth.store.libvirt import LibvirtNetwork, LibvirtSubnet
 
 from .. import addressing
 from ..caller import SYSTEM_OWNER, Caller, can_see, ensure_modifiable
@@ -39,6 +38,7 @@ from .catalogue import EPOCH
 from .connection import Link
 from .core import LibvirtBase
 from .errors import is_code
+from .tables import LibvirtNetwork, LibvirtSubnet
 
 
 @dataclass

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from hearth.domain import Domain
 from hearth.errors import Conflict, ValidationError
 from hearth.store import new_id
-from hearth.store.libvirt import LibvirtSnapshot, LibvirtVolume
 
 from .. import volume_rules
 from ..caller import Caller
@@ -30,6 +29,7 @@ from ..resources import (
 from ..row_models import snapshot_model, volume_model
 from . import build
 from .images import ImageOps
+from .tables import LibvirtSnapshot, LibvirtVolume
 from .volumes import GIB, clone_volume, create_volume, delete_volume, volume_info
 
 

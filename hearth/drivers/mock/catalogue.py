@@ -11,15 +11,7 @@ from sqlalchemy.orm import Session
 from hearth.drivers.profiles import fixed
 from hearth.errors import InvalidState, ValidationError
 from hearth.store import new_id, write_session
-from hearth.store.models import (
-    MockHardwareProfile,
-    MockImage,
-    MockInstance,
-    MockNetwork,
-    MockRealm,
-    MockSubnet,
-    StoreMeta,
-)
+from hearth.store.models import StoreMeta
 from hearth.store.users import seed_demo_users
 
 from ..caller import SYSTEM_OWNER, Caller, can_see, ensure_modifiable, ensure_visible
@@ -43,6 +35,7 @@ from ..resources import (
 from ..row_models import image_model
 from .core import MockBase, effective_state
 from .pools import seed_pools
+from .tables import MockHardwareProfile, MockImage, MockInstance, MockNetwork, MockRealm, MockSubnet
 
 _SEEDED = "mock_catalogue_seeded"
 _NETWORK_SEEDED = "mock_default_network_seeded"

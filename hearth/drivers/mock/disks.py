@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearth.media import drives
-from hearth.store.media import MockDisk
 
 from ..caller import Caller
 from ..resources import DiskCreate, DiskUpdate, InstanceDisk, InstanceState, MediumSource
 from .nics import NicOps
+from .tables import MockDisk
 
 
 def _disk(row: MockDisk) -> InstanceDisk:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from hearth.store import make_engine, upgrade
-
+from ..schema import migrated_engine
 from .catalogue import seed
 from .core import MockTiming
 from .disks import DiskOps
@@ -26,12 +25,7 @@ def open_mock_driver(
     seed_catalogue: bool = True,
 ) -> MockDriver:
     """Open (migrating and, on first start, seeding) the store at ``url`` and return the driver."""
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
+    with migrated_engine(url, "mock") as engine:
         if seed_catalogue:
             seed(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return MockDriver(engine, timing=timing, clock=clock, owns_engine=True)
+        return MockDriver(engine, timing=timing, clock=clock, owns_engine=True)

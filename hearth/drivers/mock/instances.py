@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import ValidationError
 from hearth.store import new_id
-from hearth.store.interfaces import MockInstanceSpec
-from hearth.store.models import MockAddress, MockBinding, MockHardwareProfile, MockInstance, MockVolume
 
 from .. import profiles, states
 from ..base import DEFAULT_STOP_TIMEOUT
@@ -34,6 +32,7 @@ from .catalogue import check_image_usable, hwp_model
 from .core import effective_state, gc_paused
 from .nics import NicOps
 from .pools import check_disk_pools
+from .tables import MockAddress, MockBinding, MockHardwareProfile, MockInstance, MockInstanceSpec, MockVolume
 
 
 class InstanceOps(NicOps):

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, ValidationError
 from hearth.store import new_id
-from hearth.store.models import MockAddress, MockBinding, MockInstance, MockNetwork, MockSubnet
 
 from .. import addressing
 from ..caller import Caller, ensure_visible
@@ -26,6 +25,7 @@ from ..resources import (
 from ..row_models import network_model, subnet_model
 from .catalogue import CatalogueOps
 from .core import serialize_allocations
+from .tables import MockAddress, MockBinding, MockInstance, MockNetwork, MockSubnet
 
 # Public addresses come from a documentation range, so nothing the mock hands out is routable.
 PUBLIC_POOL = "203.0.113.0/24"

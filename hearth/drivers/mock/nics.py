@@ -13,8 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, ValidationError
-from hearth.store.interfaces import MockInterface
-from hearth.store.models import MockBinding, MockInstance, MockNetwork, MockSubnet, utcnow
+from hearth.store.models import utcnow
 
 from .. import addressing
 from .. import interfaces as nics
@@ -31,6 +30,7 @@ from ..resources import (
 )
 from .core import effective_state, serialize_allocations
 from .storage import StorageOps
+from .tables import MockBinding, MockInstance, MockInterface, MockNetwork, MockSubnet
 
 
 def _next_stamp(s: Session, instance_id: str) -> datetime:

@@ -10,13 +10,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from hearth.store import write_session
-from hearth.store.mock_pools import MockPool
 from hearth.store.models import StoreMeta
 
 from ..caller import SYSTEM_OWNER, Caller
 from ..pools import named_pools, pool_by_id, usable_pool
 from ..resources import InstanceSpec, PoolState, PoolType, StoragePool
 from .core import MockBase
+from .tables import MockPool
 
 _SEEDED = "mock_pools_seeded"
 GIB = 1024**3

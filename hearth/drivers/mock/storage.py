@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict
 from hearth.store import new_id
-from hearth.store.models import MockInstance, MockSnapshot, MockVolume
 
 from .. import volume_rules
 from ..caller import Caller, ensure_visible
@@ -24,6 +23,7 @@ from ..resources import (
 from ..row_models import attached_volume_model, stored_snapshot_model
 from .core import effective_state
 from .networking import NetworkOps
+from .tables import MockInstance, MockSnapshot, MockVolume
 
 
 class StorageOps(NetworkOps):
