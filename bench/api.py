@@ -55,8 +55,9 @@ def serve_api(state_dir: Path, port: int, memory: bool = False) -> None:
     from hearth.drivers.mock import MockDriver
     from hearth.drivers.mock.instances import Instances
     from hearth.drivers.resources import Instance
+    from hearth.drivers.schema import upgrade
     from hearth.service import Service, ServiceConfig, open_service
-    from hearth.store import make_engine, upgrade
+    from hearth.store import make_engine
 
     class RememberingInstances(Instances):
         seen: dict[str, Instance] = {}
@@ -74,7 +75,7 @@ def serve_api(state_dir: Path, port: int, memory: bool = False) -> None:
     config = ServiceConfig(state_dir=state_dir)
     if memory:
         engine = make_engine(config.db_url)
-        upgrade(engine)
+        upgrade(engine, "mock")
         service = Service(Remembering(engine), engine)
     else:
         service = open_service(config)

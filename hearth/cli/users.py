@@ -41,16 +41,13 @@ Password = Annotated[
 def _store(
     config: Path | None, state_dir: Path | None, db: str | None
 ) -> Iterator[tuple[ServiceConfig, Engine]]:
+    from hearth.drivers.schema import migrated_engine
     from hearth.service import load_config
-    from hearth.store import make_engine, open_store
 
     cfg = load_config(config).with_overrides(state_dir=state_dir, db=db)
-    engine = make_engine(cfg.db_url)
-    try:
-        open_store(engine)
+    with migrated_engine(cfg.db_url, cfg.driver.value) as engine:
         yield cfg, engine
-    finally:
-        engine.dispose()
+    engine.dispose()  # (after a failure, migrated_engine has disposed of it)
 
 
 @app.command("add")

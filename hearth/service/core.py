@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from hearth.drivers import Caller, Capabilities, Driver, Feature, Operation
 from hearth.drivers.base import MAX_INSTANCE_COUNT
 from hearth.drivers.resources import Action, Instance, InstanceCreate, Volume, VolumeCreate
+from hearth.drivers.schema import migrated_engine
 from hearth.errors import Forbidden, InvalidState, NotSupported, ValidationError
-from hearth.store import make_engine, open_store
 
 from .auth import Authenticator
 from .backends import open_driver
@@ -208,14 +208,9 @@ class Service:
 
 
 def open_service(config: ServiceConfig) -> Service:
-    """Open the store (migrating it), the configured driver and the task runner."""
-    engine = make_engine(config.db_url)
-    try:
-        open_store(engine)
+    """Open the store (migrating it for the configured driver), the driver and the task runner."""
+    with migrated_engine(config.db_url, config.driver.value) as engine:
         driver = open_driver(config, engine)
-    except BaseException:
-        engine.dispose()
-        raise
     try:
         return Service(
             driver,

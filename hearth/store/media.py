@@ -1,4 +1,4 @@
-"""Media sources the server knows, and the mock driver's removable drives (revision 0006).
+"""Media sources the server knows (revision 0006), and the host directories they serve.
 
 A source row holds what ``hearth.service.media.sources.define`` checked; url-list URLs may carry
 credentials, so they are stored but only ever shown through ``hearth.media.urls.redact``.
@@ -6,13 +6,12 @@ credentials, so they are stored but only ever shown through ``hearth.media.urls.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, Engine, ForeignKey, String, Text, select
+from sqlalchemy import JSON, Boolean, Engine, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .models import Base, ResourceColumns, UTCDateTime, utcnow
+from .models import Base, ResourceColumns
 
 
 class MediaSourceRow(ResourceColumns, Base):
@@ -35,19 +34,3 @@ def media_roots(engine: Engine) -> list[Path]:
         return [
             Path(str(root or path)) for kind, path, root in rows if kind in ("dir", "nfs") and (root or path)
         ]
-
-
-class MockDisk(Base):
-    """A drive of a mock instance; ``url`` holds a remote medium, ``path`` a local one."""
-
-    __tablename__ = "mock_disks"
-
-    instance_id: Mapped[str] = mapped_column(
-        ForeignKey("mock_instances.id", ondelete="CASCADE"), primary_key=True
-    )
-    dev: Mapped[str] = mapped_column(String(8), primary_key=True)
-    type: Mapped[str] = mapped_column(String(8))
-    bus: Mapped[str] = mapped_column(String(8))
-    path: Mapped[str | None] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(Text)
-    created: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

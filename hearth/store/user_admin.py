@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, column, func, inspect, select, update
+from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, NotFound, ValidationError
 
 from .auth_epoch import bump_epoch
 from .engine import read_session, write_session
-from .models import Base, User
+from .models import User
 from .passwords import hash_password
 from .users import MIN_PASSWORD, Account, _account
 
@@ -56,19 +57,23 @@ def set_password(engine: Engine, name: str, password: str) -> Account:
 def owned_resources(session: Session, user_id: str) -> dict[str, int]:
     """How many live resources of each kind the store records for ``user_id``.
 
-    Found through every table with an ``owner_id`` column, so a driver's new tables count
-    without this module knowing them; rows in a final state (destroyed, deleted) do not.
+    Found through every table of this database with an ``owner_id`` column, read from the
+    database itself: a driver's tables count without this module knowing them, and only the
+    tables this store holds are asked. Rows in a final state (destroyed, deleted) do not count.
     """
     counts: dict[str, int] = {}
-    for table in Base.metadata.sorted_tables:
-        if "owner_id" not in table.c or table.name in _NOT_RESOURCES:
+    found = inspect(session.connection())
+    for name in sorted(found.get_table_names()):
+        columns = {c["name"] for c in found.get_columns(name)}
+        if "owner_id" not in columns or name in _NOT_RESOURCES:
             continue
+        table = sql_table(name, *(column(c) for c in columns & {"owner_id", "state"}))
         query = select(func.count()).select_from(table).where(table.c.owner_id == user_id)
-        if "state" in table.c:
+        if "state" in columns:
             query = query.where(table.c.state.not_in(_GONE_STATES))
         n = int(session.scalar(query) or 0)
         if n:
-            kind = _kind(table.name)
+            kind = _kind(name)
             counts[kind] = counts.get(kind, 0) + n
     return dict(sorted(counts.items()))
 

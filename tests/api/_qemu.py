@@ -31,7 +31,7 @@ def qemu_serving(tmp: Path, guest: GuestImage | None = None) -> Iterator[Running
         return made[0]
 
     try:
-        with serve_driver(tmp, factory) as running:
+        with serve_driver(tmp, factory, "qemu") as running:
             try:
                 yield running
             finally:

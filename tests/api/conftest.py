@@ -25,10 +25,11 @@ from hearth.api import create_app
 from hearth.api.gate import BodyLimits
 from hearth.drivers import Driver
 from hearth.drivers.mock import MockDriver, MockTiming, seed
+from hearth.drivers.schema import upgrade
 from hearth.service import Service
-from hearth.store import default_url, make_engine, upgrade
+from hearth.store import default_url, make_engine
 from hearth.store.demo import ADMIN_USER, DEMO_USER
-from hearth.store.users import create_user
+from hearth.store.users import create_user, seed_demo_users
 
 # Short simulated boot and shutdown: transitional states are still seen, briefly.
 FAST = MockTiming(boot_seconds=0.05, shutdown_seconds=0.05)
@@ -46,11 +47,15 @@ class Running:
         return httpx.Client(base_url=self.url, auth=auth, timeout=30)
 
 
-def store(tmp: Path) -> Engine:
-    """A migrated, seeded store with the demo users and one more plain user."""
+def store(tmp: Path, backend: str = "mock") -> Engine:
+    """A store migrated for ``backend`` with the demo users and one more plain user (and for the
+    mock, its seeded catalogue)."""
     engine = make_engine(default_url(tmp))
-    upgrade(engine)
-    seed(engine)
+    upgrade(engine, backend)
+    if backend == "mock":
+        seed(engine)
+    else:
+        seed_demo_users(engine)
     create_user(engine, *OTHER)
     return engine
 
@@ -87,9 +92,10 @@ DriverFactory = Callable[[Engine], Driver]
 
 @contextmanager
 def serve_driver(
-    tmp: Path, factory: DriverFactory = lambda e: MockDriver(e, timing=FAST)
+    tmp: Path, factory: DriverFactory = lambda e: MockDriver(e, timing=FAST), backend: str = "mock"
 ) -> Iterator[Running]:
-    engine = store(tmp)
+    """Serve the driver ``factory`` makes over a new store for ``backend`` (the one it serves)."""
+    engine = store(tmp, backend)
     with serve(Service(factory(engine), engine)) as running:
         yield running
 

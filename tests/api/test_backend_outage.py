@@ -35,7 +35,7 @@ def outage(tmp_path: Path) -> Iterator[tuple[Running, PrivateLibvirtd]]:
     options = {"name_prefix": prefix, "pool": f"{prefix}-pool", "pool_path": str(tmp_path / "pool")}
     with private_libvirtd() as daemon:
         factory = lambda e: open_driver(uris=[daemon.uri], state_dir=tmp_path, engine=e, options=options)  # noqa: E731
-        with serve_driver(tmp_path, factory) as running:
+        with serve_driver(tmp_path, factory, "libvirt") as running:
             yield running, daemon
 
 

@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearth.store.interfaces import MockInstanceSpec
+from hearth.drivers.mock.tables import MockInstanceSpec
 
 from .conftest import Running, wait_state
 

@@ -22,8 +22,9 @@ import pytest
 
 from hearth.drivers.libvirt import LibvirtConfig, LibvirtDriver
 from hearth.drivers.libvirt.config import Host
+from hearth.drivers.schema import upgrade
 from hearth.service import Service
-from hearth.store import default_url, make_engine, upgrade
+from hearth.store import default_url, make_engine
 from hearth.store.users import seed_demo_users
 from hearth.testing.guest import MARKER as READY_MARKER
 from hearth.testing.guest import UEVENT_MARKER, GuestImage
@@ -64,7 +65,7 @@ def libvirt_client(guest: GuestImage, stem: str = "e2e") -> Iterator[tuple[httpx
         pool_path=str(state / "pool"),
     )
     engine = make_engine(default_url(state))
-    upgrade(engine)
+    upgrade(engine, "libvirt")
     seed_demo_users(engine)
     try:
         with serve(Service(LibvirtDriver(config, engine), engine)) as running, running.client(ADMIN) as c:

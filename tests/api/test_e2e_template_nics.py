@@ -20,8 +20,9 @@ import httpx
 import pytest
 
 from hearth.drivers.qemu import QemuDriver
+from hearth.drivers.schema import upgrade
 from hearth.service import Service
-from hearth.store import default_url, make_engine, upgrade
+from hearth.store import default_url, make_engine
 from hearth.store.users import seed_demo_users
 from hearth.testing.guest import GuestImage
 from tests.drivers.contract.libvirt_cases import guest_files
@@ -54,7 +55,7 @@ class HostNet:
 def _qemu_server(state: Path, guest: GuestImage) -> Iterator[httpx.Client]:
     run = short_dir("hqe-")
     engine = make_engine(default_url(state))
-    upgrade(engine)
+    upgrade(engine, "qemu")
     seed_demo_users(engine)
     driver = QemuDriver(
         engine, state / "qemu", run_dir=run, media_roots=[guest.kernel.parent, guest.initrd.parent]

@@ -59,7 +59,7 @@ def libvirt_server(tmp_path: Path) -> Iterator[tuple[Running, str]]:
         hosts=(Host("local", "test:///default"),), state_dir=tmp_path / "libvirt", prefix=prefix
     )
     try:
-        with serve_driver(tmp_path, lambda e: LibvirtDriver(config, e)) as running:
+        with serve_driver(tmp_path, lambda e: LibvirtDriver(config, e), "libvirt") as running:
             yield running, prefix
     finally:
         purge("test:///default", prefix)

@@ -25,7 +25,7 @@ def unreachable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     from hearth.drivers.libvirt import open_driver
 
     tmp = tmp_path_factory.mktemp("redact")
-    with serve_driver(tmp, lambda e: open_driver(uris=[URI], state_dir=tmp, engine=e)) as running:
+    with serve_driver(tmp, lambda e: open_driver(uris=[URI], state_dir=tmp, engine=e), "libvirt") as running:
         yield running
 
 

@@ -5,38 +5,37 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
+from hearth.drivers.schema import BRANCHES, upgrade
 from hearth.errors import AuthFailure, Conflict, ValidationError
-from hearth.store import default_url, make_engine, upgrade
+from hearth.store import default_url, make_engine
 from hearth.store.demo import ADMIN_USER, DEMO_USER
-from hearth.store.models import Base
 from hearth.store.passwords import hash_password, verify_password
 from hearth.store.users import authenticate, create_user, get_user, seed_demo_users
+from tests.store.schema import diff
 
 from .conftest import PgCluster
-
-
-def _diff(engine: Engine) -> list[object]:
-    with engine.connect() as conn:
-        return list(
-            compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
-        )
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
     eng = make_engine(default_url(tmp_path))
-    upgrade(eng)
+    upgrade(eng, "mock")
     return eng
 
 
-def test_migrations_produce_the_orm_schema_on_sqlite(engine: Engine) -> None:
-    assert _diff(engine) == []
-    upgrade(engine)  # a second start is a no-op
-    assert _diff(engine) == []
+@pytest.mark.parametrize("backend", BRANCHES)
+def test_migrations_produce_the_orm_schema_on_sqlite(tmp_path: Path, backend: str) -> None:
+    """The shared tables and the backend's, each as its ORM class declares it, and no others."""
+    engine = make_engine(default_url(tmp_path))
+    try:
+        upgrade(engine, backend)
+        assert diff(engine, backend) == []
+        upgrade(engine, backend)  # a second start is a no-op
+        assert diff(engine, backend) == []
+    finally:
+        engine.dispose()
 
 
 def test_the_schema_comparison_notices_drift(engine: Engine) -> None:
@@ -44,17 +43,20 @@ def test_the_schema_comparison_notices_drift(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_mock_instances_owner_state"))
         conn.execute(text("ALTER TABLE keys ADD COLUMN stray INTEGER"))
-    diff = _diff(engine)
-    assert any("ix_mock_instances_owner_state" in repr(d) for d in diff)
-    assert any("stray" in repr(d) for d in diff)
+        conn.execute(text("CREATE TABLE qemu_images (id INTEGER PRIMARY KEY)"))
+    found = diff(engine, "mock")
+    assert any("ix_mock_instances_owner_state" in repr(d) for d in found)
+    assert any("stray" in repr(d) for d in found)
+    assert any("qemu_images" in repr(d) for d in found)  # another backend's table is drift too
 
 
-def test_migrations_produce_the_orm_schema_on_postgresql(pg_cluster: PgCluster) -> None:
+@pytest.mark.parametrize("backend", BRANCHES)
+def test_migrations_produce_the_orm_schema_on_postgresql(pg_cluster: PgCluster, backend: str) -> None:
     eng = make_engine(pg_cluster.new_database())
     try:
-        upgrade(eng)
-        assert _diff(eng) == []
-        assert "mock_instances" in inspect(eng).get_table_names()
+        upgrade(eng, backend)
+        assert diff(eng, backend) == []
+        assert f"{backend}_" in " ".join(inspect(eng).get_table_names())
     finally:
         eng.dispose()
 

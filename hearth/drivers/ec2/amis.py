@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from hearth.errors import NotFound, ValidationError
-from hearth.store.ec2 import Ec2Object
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
 from ..resources import Architecture, Image, ImageState
 from .context import EPOCH, Ec2Context, Kind
 from .instance_types import ARCHITECTURES
+from .tables import Ec2Object
 from .tags import tag
 
 IMAGE_STATES = {"available": ImageState.AVAILABLE, "pending": ImageState.PENDING}

@@ -2,7 +2,7 @@
 
 EC2 ids are Hearth ids (``i-…``, ``vol-…``): stable, and what an EC2 user already knows. EC2 has
 one owner per account, so who owns what among Hearth users is a row per object in the driver's
-own table (``hearth.store.ec2``); an object without a row was not made through Hearth and is
+own table (``hearth.drivers.ec2.tables``); an object without a row was not made through Hearth and is
 invisible, except the shared catalogue (the configured owners' images, the default VPC).
 """
 
@@ -17,7 +17,6 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from hearth.errors import NotFound
-from hearth.store.ec2 import Ec2Object
 
 from ..caller import Caller, ensure_modifiable, ensure_visible, owner_scope
 from ..resources import InstanceState
@@ -25,6 +24,7 @@ from ..stored import StoreContext
 from .cloud import Cloud
 from .config import Credentials, Ec2Config
 from .states import map_state
+from .tables import Ec2Object
 from .tags import NAME_TAG
 from .timers import Timers
 

@@ -10,11 +10,11 @@ from typing import Any, Self
 from sqlalchemy import Engine
 
 from hearth.errors import HearthError, ValidationError
-from hearth.store import make_engine, upgrade
 
 from ..base import Collection, Driver, Feature
 from ..caller import Caller
 from ..resources import Instance, InstanceCreate
+from ..schema import migrated_engine
 from .catalogue import HardwareProfiles, Realms
 from .config import Credentials, Ec2Config
 from .context import Ec2Context
@@ -99,13 +99,8 @@ class Ec2Driver(Driver):
 def open_ec2_driver(config: Ec2Config, db_url: str) -> Ec2Driver:
     """Open the driver with its store at ``db_url``, migrating the store first. EC2 is not
     contacted until the first operation."""
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-    except Exception:
-        engine.dispose()
-        raise
-    return Ec2Driver(config, engine, owns_engine=True)
+    with migrated_engine(db_url, "ec2") as engine:
+        return Ec2Driver(config, engine, owns_engine=True)
 
 
 def open_driver(

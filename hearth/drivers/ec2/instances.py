@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 from hearth.errors import Conflict, HearthError, ValidationError
-from hearth.store.ec2 import Ec2Object
 
 from .. import states
 from ..caller import Caller
@@ -35,6 +34,7 @@ from .context import Ec2Context, Kind
 from .instance_types import known_type, type_info
 from .key_pairs import key_pair
 from .states import map_state
+from .tables import Ec2Object
 from .tags import name_tags
 from .zones import get_realm, usable_realm
 

@@ -10,7 +10,6 @@ import ipaddress
 from typing import Any
 
 from hearth.errors import Conflict, HearthError, NotFound, ValidationError
-from hearth.store.ec2 import Ec2Object
 
 from ..caller import SYSTEM_OWNER, Caller, can_see
 from ..parts import AddressesPart, NetworksPart, SubnetsPart
@@ -25,6 +24,7 @@ from ..resources import (
     SubnetUpdate,
 )
 from .context import EPOCH, EVERYONE, Ec2Context, Kind
+from .tables import Ec2Object
 from .tags import name_tags, tag
 from .vpcs import blocks, default_vpcs, ipv4_block, subnet, subnet_items, vpc
 

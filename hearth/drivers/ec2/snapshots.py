@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearth.store.ec2 import Ec2Object
-
 from ..caller import Caller
 from ..parts import SnapshotsPart
 from ..resources import Snapshot, SnapshotCreate, SnapshotState
 from .context import Ec2Context, Kind
+from .tables import Ec2Object
 from .tags import name_tags
 
 SNAPSHOT_STATES = {"completed": SnapshotState.AVAILABLE, "pending": SnapshotState.PENDING}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from hearth.errors import Conflict
-from hearth.store.ec2 import Ec2Object
 
 from .. import volume_rules
 from ..caller import Caller
@@ -19,6 +18,7 @@ from ..resources import Volume, VolumeAttach, VolumeCreate, VolumeState
 from .attachments import attachment, detach, ec2_device, volume_item
 from .context import EVERYONE, Ec2Context, Kind
 from .states import map_state
+from .tables import Ec2Object
 from .tags import name_tags
 from .zones import usable_realm
 

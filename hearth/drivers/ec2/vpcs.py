@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from hearth.errors import ValidationError
-from hearth.store.ec2 import Ec2Object
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
 from .context import Ec2Context, Kind
+from .tables import Ec2Object
 
 MIN_PREFIX, MAX_PREFIX = 16, 28  # what EC2 takes for a VPC or subnet block
 

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hearth.errors import Forbidden
-from hearth.store import default_url, make_engine, upgrade
+from hearth.store import default_url
 
 from ..base import Collection, Driver, Feature
 from ..caller import SYSTEM_OWNER, Caller
 from ..resources import Architecture, Image, Instance
+from ..schema import migrated_engine
 from ..stored import StoredKeys
 from .catalogue import HardwareProfiles, Realms
 from .config import LibvirtConfig
@@ -132,13 +133,8 @@ def open_libvirt_driver(
         if state_dir is None:
             raise TypeError("state_dir is required with a list of URIs")
         config = LibvirtConfig.for_uris(uris, state_dir, **options)
-    engine = make_engine(db_url or default_url(config.state_dir))
-    try:
-        upgrade(engine)
-    except Exception:
-        engine.dispose()
-        raise
-    return LibvirtDriver(config, engine, owns_engine=True)
+    with migrated_engine(db_url or default_url(config.state_dir), "libvirt") as engine:
+        return LibvirtDriver(config, engine, owns_engine=True)
 
 
 def open_driver(

@@ -9,12 +9,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from hearth.errors import ValidationError
-from hearth.store.libvirt import LibvirtImage
 
 from ..caller import Caller, ensure_visible
 from ..resources import ImageState
 from .context import LibvirtContext
 from .pool_volumes import delete_volume
+from .tables import LibvirtImage
 
 # A deleted image whose base volume still backs instance disks: hidden, collected later.
 DELETED = "DELETED"

@@ -15,7 +15,6 @@ import libvirt
 from hearth.domain import StorageVolume
 from hearth.errors import InvalidState, ValidationError
 from hearth.store import new_id
-from hearth.store.libvirt import LibvirtImage
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
 from ..owned import visible_rows
@@ -32,6 +31,7 @@ from .connection import Link
 from .context import LibvirtContext
 from .image_rows import DELETED, collect_image, image_row
 from .pool_volumes import clone_volume, delete_volume, volume_xml
+from .tables import LibvirtImage
 
 
 class Images(ImagesPart):

@@ -19,7 +19,6 @@ import libvirt
 from hearth.designer.host import check_disks_free
 from hearth.errors import HearthError, NotFound, ValidationError
 from hearth.store import new_id
-from hearth.store.libvirt import LibvirtImage
 
 from .. import cloudinit, profiles
 from ..caller import Caller, owner_scope
@@ -51,6 +50,7 @@ from .image_rows import collect_image, usable_image
 from .metadata import InstanceMeta
 from .netinfo import NetInfo, NetView, network_row, resolve_network
 from .pool_volumes import GIB, create_volume, delete_volume, volume_info
+from .tables import LibvirtImage
 
 log = logging.getLogger(__name__)
 FALLBACK_OS = "linux2022"  # osinfo's generic Linux, for images that do not say what they are

@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 from hearth.domain import Network as NetworkXML
 from hearth.domain import NetworkIP
 from hearth.errors import ValidationError
-from hearth.store.libvirt import LibvirtNetwork, LibvirtSubnet
 
 from ..caller import SYSTEM_OWNER, Caller, can_see
 from ..owned import owned_row
 from .connection import Link
 from .context import LibvirtContext
 from .errors import is_code
+from .tables import LibvirtNetwork, LibvirtSubnet
 
 
 @dataclass

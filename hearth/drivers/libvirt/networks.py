@@ -22,7 +22,6 @@ from hearth.domain import DHCPHost, DHCPRange, NetworkIP
 from hearth.domain import Network as NetworkXML
 from hearth.errors import Conflict, NotFound, ValidationError
 from hearth.store import new_id
-from hearth.store.libvirt import LibvirtNetwork, LibvirtSubnet
 
 from .. import addressing
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
@@ -34,6 +33,7 @@ from .connection import Link
 from .context import EPOCH, LibvirtContext
 from .errors import is_code
 from .netinfo import block_of, net_info, network_row, network_xml, shared_subnet_id
+from .tables import LibvirtNetwork, LibvirtSubnet
 
 
 class Networks(NetworksPart):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from hearth.store import new_id
-from hearth.store.libvirt import LibvirtSnapshot, LibvirtVolume
 
 from ..caller import Caller
 from ..owned import owned_row, visible_rows
@@ -18,6 +17,7 @@ from ..resources import Snapshot, SnapshotCreate, SnapshotState
 from ..row_models import snapshot_model
 from .context import LibvirtContext
 from .pool_volumes import clone_volume, delete_volume
+from .tables import LibvirtSnapshot, LibvirtVolume
 
 
 class Snapshots(SnapshotsPart):

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from hearth.domain import Domain
 from hearth.errors import Conflict, ValidationError
 from hearth.store import new_id
-from hearth.store.libvirt import LibvirtSnapshot, LibvirtVolume
 
 from .. import volume_rules
 from ..caller import Caller
@@ -24,6 +23,7 @@ from ..row_models import volume_model
 from . import build
 from .context import LibvirtContext
 from .pool_volumes import GIB, clone_volume, create_volume, delete_volume, volume_info
+from .tables import LibvirtSnapshot, LibvirtVolume
 
 # Where each volume is attached: its disk file path -> (instance id, device).
 Attachments = dict[str, tuple[str, str]]

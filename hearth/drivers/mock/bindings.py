@@ -13,14 +13,14 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, ValidationError
-from hearth.store.interfaces import MockInterface
-from hearth.store.models import MockBinding, MockInstance, MockNetwork, MockSubnet, utcnow
+from hearth.store.models import utcnow
 
 from .. import addressing
 from .. import interfaces as nics
 from ..caller import Caller, can_see
 from ..owned import owned_row
 from ..resources import DEFAULT_NIC_MODEL, InterfaceCreate, InterfaceType, NetworkRequest, NicModel
+from .tables import MockBinding, MockInstance, MockInterface, MockNetwork, MockSubnet
 
 
 def serialize_allocations(session: Session, table: str) -> None:

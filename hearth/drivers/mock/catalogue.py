@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hearth.store.models import MockHardwareProfile, MockRealm
-
 from ..caller import Caller, can_see
 from ..parts import HardwareProfilesPart, RealmsPart
 from ..resources import HardwareProfile, Realm, RealmState
 from .context import MockContext
 from .lookups import hwp_model, hwp_row, realm_row
+from .tables import MockHardwareProfile, MockRealm
 
 
 def realm_model(row: MockRealm) -> Realm:

@@ -16,12 +16,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from hearth.store import store_errors
-from hearth.store.models import MockInstance
 
 from ..caller import Caller, ensure_visible
 from ..resources import InstanceState
 from ..stored import StoreContext
 from .reads import RawRead, get_statement
+from .tables import MockInstance
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,11 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from hearth.errors import ValidationError
-from hearth.store import make_engine, upgrade
-from hearth.store.models import MockInstance
 
 from ..base import Driver
 from ..operations import Collection, Feature, Operation
 from ..resources import InstanceState
+from ..schema import migrated_engine
 from ..stored import StoredKeys
 from .catalogue import HardwareProfiles, Realms
 from .context import MockContext, MockTiming
@@ -25,6 +24,7 @@ from .nics import Interfaces
 from .pools import Pools
 from .seed import seed
 from .snapshots import Snapshots
+from .tables import MockInstance
 from .volumes import Volumes
 
 
@@ -101,12 +101,7 @@ def open_mock_driver(
     seed_catalogue: bool = True,
 ) -> MockDriver:
     """Open (migrating and, on first start, seeding) the store at ``url`` and return the driver."""
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
+    with migrated_engine(url, "mock") as engine:
         if seed_catalogue:
             seed(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return MockDriver(engine, timing=timing, clock=clock, owns_engine=True)
+        return MockDriver(engine, timing=timing, clock=clock, owns_engine=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from hearth.errors import InvalidState
 from hearth.store import new_id
-from hearth.store.models import MockImage
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
 from ..host_files import import_files
@@ -15,6 +14,7 @@ from ..resources import Architecture, Image, ImageCreate, ImageImport, ImageStat
 from ..row_models import image_model
 from .context import MockContext
 from .lookups import image_row
+from .tables import MockImage
 
 
 class Images(ImagesPart):

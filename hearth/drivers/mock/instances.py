@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import ValidationError
 from hearth.store import new_id
-from hearth.store.interfaces import MockInstanceSpec
-from hearth.store.models import MockAddress, MockBinding, MockInstance, MockVolume
 
 from .. import profiles, states
 from ..caller import SYSTEM_OWNER, Caller, ensure_visible, owner_scope
@@ -34,6 +32,7 @@ from . import reads
 from .bindings import add_nic, bind, nic_for_binding
 from .context import MockContext, effective_state
 from .lookups import check_disk_pools, check_image_usable, hwp_model, hwp_row, image_row, usable_realm
+from .tables import MockAddress, MockBinding, MockInstance, MockInstanceSpec, MockVolume
 
 
 class Instances(InstancesPart):

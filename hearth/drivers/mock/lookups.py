@@ -11,8 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearth.errors import InvalidState, ValidationError
-from hearth.store.mock_pools import MockPool
-from hearth.store.models import MockHardwareProfile, MockImage, MockRealm
 
 from ..caller import Caller, ensure_visible
 from ..pools import named_pools, usable_pool
@@ -25,6 +23,7 @@ from ..resources import (
     RealmState,
     StoragePool,
 )
+from .tables import MockHardwareProfile, MockImage, MockPool, MockRealm
 
 
 def image_row(s: Session, caller: Caller, image_id: str) -> MockImage:

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hearth.media import drives
-from hearth.store.media import MockDisk
 
 from ..caller import Caller
 from ..parts import DisksPart
 from ..resources import DiskCreate, DiskUpdate, InstanceDisk, InstanceState, MediumSource
 from .context import MockContext
+from .tables import MockDisk
 
 
 class Disks(DisksPart):

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, ValidationError
 from hearth.store import new_id
-from hearth.store.models import MockAddress, MockBinding, MockInstance, MockNetwork, MockSubnet
 
 from .. import addressing
 from ..caller import Caller, ensure_visible
@@ -30,6 +29,7 @@ from ..resources import (
 from ..row_models import network_model, subnet_model
 from .bindings import serialize_allocations
 from .context import MockContext
+from .tables import MockAddress, MockBinding, MockInstance, MockNetwork, MockSubnet
 
 PUBLIC_POOL = "203.0.113.0/24"
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearth.store.interfaces import MockInterface
-from hearth.store.models import MockBinding
-
 from .. import interfaces as nics
 from ..caller import Caller
 from ..parts import InterfacesPart
@@ -24,6 +21,7 @@ from ..resources import (
 )
 from .bindings import add_nic, allocate, release, resolve_network
 from .context import MockContext
+from .tables import MockBinding, MockInterface
 
 
 class Interfaces(InterfacesPart):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from hearth.store.mock_pools import MockPool
-
 from ..caller import Caller
 from ..parts import PoolsPart
 from ..pools import pool_by_id
 from ..resources import StoragePool
 from .context import MockContext
 from .lookups import all_pools, pool_model
+from .tables import MockPool
 
 
 class Pools(PoolsPart):

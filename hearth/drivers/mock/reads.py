@@ -23,10 +23,9 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 
 from hearth.errors import BackendError
-from hearth.store.interfaces import MockInstanceSpec
-from hearth.store.models import MockAddress, MockBinding, MockHardwareProfile, MockInstance
 
 from ..resources import Action, HwpPropertyName, Instance, InstanceState, NetworkBinding, build_trusted
+from .tables import MockAddress, MockBinding, MockHardwareProfile, MockInstance, MockInstanceSpec
 
 _I, _SPEC, _HWP = MockInstance, MockInstanceSpec, MockHardwareProfile
 _STATES = {s.value: s for s in InstanceState}

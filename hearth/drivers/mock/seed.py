@@ -11,15 +11,7 @@ from sqlalchemy import Engine
 
 from hearth.drivers.profiles import fixed
 from hearth.store import write_session
-from hearth.store.mock_pools import MockPool
-from hearth.store.models import (
-    MockHardwareProfile,
-    MockImage,
-    MockNetwork,
-    MockRealm,
-    MockSubnet,
-    StoreMeta,
-)
+from hearth.store.models import StoreMeta
 from hearth.store.users import seed_demo_users
 
 from ..caller import SYSTEM_OWNER
@@ -34,6 +26,7 @@ from ..resources import (
     PropertyKind,
     RealmState,
 )
+from .tables import MockHardwareProfile, MockImage, MockNetwork, MockPool, MockRealm, MockSubnet
 
 _SEEDED = "mock_catalogue_seeded"
 _NETWORK_SEEDED = "mock_default_network_seeded"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from hearth.store import new_id
-from hearth.store.models import MockSnapshot, MockVolume
 
 from ..caller import Caller
 from ..owned import owned_row, visible_rows
@@ -13,6 +12,7 @@ from ..parts import SnapshotsPart
 from ..resources import Snapshot, SnapshotCreate, SnapshotState
 from ..row_models import stored_snapshot_model
 from .context import MockContext
+from .tables import MockSnapshot, MockVolume
 
 
 class Snapshots(SnapshotsPart):

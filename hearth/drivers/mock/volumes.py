@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict
 from hearth.store import new_id
-from hearth.store.models import MockSnapshot, MockVolume
 
 from .. import volume_rules
 from ..caller import Caller
@@ -18,6 +17,7 @@ from ..resources import Volume, VolumeAttach, VolumeCreate
 from ..row_models import attached_volume_model
 from .context import MockContext
 from .lookups import usable_realm
+from .tables import MockSnapshot, MockVolume
 
 
 class Volumes(VolumesPart):

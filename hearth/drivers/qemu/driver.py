@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hearth.errors import ValidationError
-from hearth.store import default_url, make_engine, upgrade
+from hearth.store import default_url
 
+from ..schema import migrated_engine
 from .media import DiskOps
 from .pools import PoolOps
 
@@ -61,13 +62,8 @@ def open_qemu_driver(
 ) -> QemuDriver:
     """Open (migrating) the store at ``url`` (default: SQLite in ``state_dir``) and the driver."""
     Path(state_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
-    engine = make_engine(url or default_url(Path(state_dir)))
-    try:
-        upgrade(engine)
+    with migrated_engine(url or default_url(Path(state_dir)), "qemu") as engine:
         return QemuDriver(engine, Path(state_dir), run_dir=run_dir, media_roots=media_roots, owns_engine=True)
-    except BaseException:
-        engine.dispose()
-        raise
 
 
 def open_driver(

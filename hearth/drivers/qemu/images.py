@@ -21,8 +21,6 @@ from sqlalchemy.orm import Session
 from hearth.designer import inspect
 from hearth.errors import Conflict, InvalidState, ValidationError
 from hearth.store import new_id
-from hearth.store.qemu_images import QemuImage
-from hearth.store.qemu_instances import QemuInstance
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
 from ..host_files import import_files
@@ -40,6 +38,7 @@ from ..row_models import image_model
 from . import design, qemuimg
 from .core import file_errors, remove_tree
 from .listing import CatalogueOps
+from .tables import QemuImage, QemuInstance
 
 DISK_FILE = "disk.qcow2"
 KERNEL_FILE = "kernel"

@@ -15,9 +15,6 @@ from sqlalchemy import select, update
 
 from hearth.errors import HearthError, InvalidState, NotFound, NotSupported, ValidationError
 from hearth.store import new_id
-from hearth.store.qemu_images import QemuImage
-from hearth.store.qemu_instances import QemuInstance
-from hearth.store.qemu_volumes import QemuVolume
 
 from .. import states
 from ..base import DEFAULT_STOP_TIMEOUT
@@ -40,6 +37,7 @@ from .observe import Observation
 from .pools import check_disk_pools
 from .power import force_off
 from .storage import serial_of
+from .tables import QemuImage, QemuInstance, QemuVolume
 
 S = InstanceState
 

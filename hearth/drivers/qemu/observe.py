@@ -21,12 +21,12 @@ from sqlalchemy import update
 
 from hearth.errors import HearthError
 from hearth.qemu import VMInfo, VMState
-from hearth.store.qemu_instances import QemuInstance
 
 from ..caller import Caller, ensure_visible
 from ..resources import InstanceState
 from .core import QemuBase
 from .power import QUIT_TIMEOUT
+from .tables import QemuInstance
 
 S = InstanceState
 

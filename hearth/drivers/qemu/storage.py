@@ -18,8 +18,6 @@ from sqlalchemy.orm import Session
 from hearth.errors import Conflict, InvalidState, ValidationError
 from hearth.qemu import SyncVM
 from hearth.store import new_id
-from hearth.store.qemu_instances import QemuInstance
-from hearth.store.qemu_volumes import QemuSnapshot, QemuVolume
 
 from .. import volume_rules
 from ..caller import Caller, ensure_visible
@@ -37,6 +35,7 @@ from ..row_models import attached_volume_model, stored_snapshot_model
 from . import catalogue, design, hotplug, qemuimg
 from .core import file_errors
 from .images import ImageOps
+from .tables import QemuInstance, QemuSnapshot, QemuVolume
 
 GiB = qemuimg.GiB
 

@@ -1,4 +1,4 @@
-"""initial schema: users, keys, store_meta and the mock driver's tables
+"""initial schema: users, keys and store_meta (the root of the shared branch)
 
 Revision ID: 0001
 Revises:
@@ -6,6 +6,8 @@ Created: 2026-11-21
 
 Written out in full (no imports from hearth.store.models) so later model changes cannot
 silently rewrite history; tests/drivers/test_store.py checks it matches the ORM metadata.
+Until the drivers owned their tables this revision also made the mock driver's; those moved to
+the mock branch (revision mock0001), which a store made before the move counts as applied.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from alembic import op
 
 revision = "0001"
 down_revision = None
-branch_labels = None
+branch_labels = ("shared",)
 depends_on = None
 
 ID = sa.String(length=36)
@@ -59,98 +61,8 @@ def upgrade() -> None:
         sa.Column("public_key", sa.Text(), nullable=False),
         sa.UniqueConstraint("owner_id", "name", name="uq_keys_owner_name"),
     )
-    _resource(
-        "mock_realms",
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("limit", sa.Integer(), nullable=True),
-    )
-    _resource("mock_hardware_profiles", sa.Column("properties", sa.JSON(), nullable=False))
-    _resource(
-        "mock_images",
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("os", sa.String(length=64), nullable=True),
-        sa.Column("architecture", sa.String(length=16), nullable=False),
-        sa.Column("source_instance", ID, nullable=True),
-    )
-    _resource(
-        "mock_instances",
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("next_state", sa.String(length=16), nullable=True),
-        sa.Column("next_at", sa.Float(), nullable=True),
-        sa.Column("state_reason", sa.Text(), nullable=True),
-        sa.Column("image_id", ID, nullable=True),
-        sa.Column("template_id", ID, nullable=True),
-        sa.Column("realm_id", ID, nullable=False),
-        sa.Column("hwp_id", ID, nullable=False),
-        sa.Column("hwp_overrides", sa.JSON(), nullable=False),
-        sa.Column("key_name", sa.String(length=64), nullable=True),
-        sa.Column("user_data", sa.Text(), nullable=True),
-    )
-    op.create_index("ix_mock_instances_owner_state", "mock_instances", ["owner_id", "state"])
-    op.create_index("ix_mock_instances_realm_id", "mock_instances", ["realm_id"])
-    _resource("mock_networks", sa.Column("address_blocks", sa.JSON(), nullable=False))
-    _resource(
-        "mock_subnets",
-        sa.Column("network_id", ID, nullable=False),
-        sa.Column("address_block", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["network_id"], ["mock_networks.id"]),
-    )
-    op.create_index("ix_mock_subnets_network_id", "mock_subnets", ["network_id"])
-    _resource(
-        "mock_addresses",
-        sa.Column("ip_address", sa.String(length=64), nullable=False),
-        sa.Column("instance_id", ID, nullable=True),
-        sa.ForeignKeyConstraint(["instance_id"], ["mock_instances.id"]),
-        sa.UniqueConstraint("ip_address"),
-    )
-    op.create_index("ix_mock_addresses_instance_id", "mock_addresses", ["instance_id"])
-    _resource(
-        "mock_volumes",
-        sa.Column("capacity_gb", sa.Integer(), nullable=False),
-        sa.Column("realm_id", ID, nullable=False),
-        sa.Column("instance_id", ID, nullable=True),
-        sa.Column("device", sa.String(length=8), nullable=True),
-        sa.ForeignKeyConstraint(["instance_id"], ["mock_instances.id"]),
-        sa.UniqueConstraint("instance_id", "device", name="uq_mock_volumes_device"),
-    )
-    op.create_index("ix_mock_volumes_instance_id", "mock_volumes", ["instance_id"])
-    _resource(
-        "mock_snapshots",
-        sa.Column("volume_id", ID, nullable=False),
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(["volume_id"], ["mock_volumes.id"]),
-    )
-    op.create_index("ix_mock_snapshots_volume_id", "mock_snapshots", ["volume_id"])
-    op.create_table(
-        "mock_bindings",
-        sa.Column("instance_id", ID, nullable=False),
-        sa.Column("subnet_id", ID, nullable=False),
-        sa.Column("network_id", ID, nullable=False),
-        sa.Column("ip_address", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["instance_id"], ["mock_instances.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["network_id"], ["mock_networks.id"]),
-        sa.ForeignKeyConstraint(["subnet_id"], ["mock_subnets.id"]),
-        sa.PrimaryKeyConstraint("instance_id", "subnet_id"),
-        sa.UniqueConstraint("subnet_id", "ip_address", name="uq_mock_bindings_ip"),
-    )
-    op.create_index("ix_mock_bindings_network_id", "mock_bindings", ["network_id"])
 
 
 def downgrade() -> None:
-    for table in (
-        "mock_bindings",
-        "mock_snapshots",
-        "mock_volumes",
-        "mock_addresses",
-        "mock_subnets",
-        "mock_networks",
-        "mock_instances",
-        "mock_images",
-        "mock_hardware_profiles",
-        "mock_realms",
-        "keys",
-        "users",
-        "store_meta",
-    ):
+    for table in ("keys", "users", "store_meta"):
         op.drop_table(table)

@@ -1,10 +1,11 @@
-"""media: media sources, and the mock driver's removable drives
+"""media: media sources
 
 Revision ID: 0006
 Revises: 0001
 Created: 2026-11-22
 
-Its own branch off 0001 (the store upgrades to "heads"); written out in full, like 0001.
+In the shared branch (0009 joins its heads); written out in full, like 0001. Until each driver
+owned its tables this revision also made the mock driver's ``mock_disks``, now mock0002's.
 """
 
 from __future__ import annotations
@@ -37,21 +38,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_media_sources_owner_id", "media_sources", ["owner_id"])
-    op.create_table(
-        "mock_disks",
-        sa.Column("instance_id", ID, nullable=False),
-        sa.Column("dev", sa.String(length=8), nullable=False),
-        sa.Column("type", sa.String(length=8), nullable=False),
-        sa.Column("bus", sa.String(length=8), nullable=False),
-        sa.Column("path", sa.Text(), nullable=True),
-        sa.Column("url", sa.Text(), nullable=True),
-        sa.Column("created", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["instance_id"], ["mock_instances.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("instance_id", "dev"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("mock_disks")
     op.drop_index("ix_media_sources_owner_id", table_name="media_sources")
     op.drop_table("media_sources")

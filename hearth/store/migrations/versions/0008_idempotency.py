@@ -4,7 +4,7 @@ Revision ID: 0008
 Revises: 0001
 Created: 2026-12-02
 
-Its own branch off 0001 (the store upgrades to "heads"); written out in full, like 0001.
+In the shared branch (0009 joins its heads); written out in full, like 0001.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """mock driver: instance network interfaces and resolved template specs
 
 Revision ID: 0002
-Revises: 0001
+Revises: mock0001
 Created: 2026-11-22
 
-Its own branch off 0001 (the store upgrades to "heads"). Written out in full, like 0001.
+In the mock branch; it revised the shared 0001 until the mock tables moved out of it into
+mock0001. Written out in full, like 0001.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002"
-down_revision = "0001"
-branch_labels = ("mock_interfaces",)
+down_revision = "mock0001"
+branch_labels = None
 depends_on = None
 
 ID = sa.String(length=36)

@@ -1,12 +1,11 @@
 """ec2 driver: the ownership table of what Hearth users made on EC2
 
 Revision ID: 0095
-Revises: 0001
+Revises:
 Created: 2026-12-02
 
-Its own branch off 0001 (the store upgrades to "heads"), like 0005 and 0090: the table depends
-on no other revision's. An id well away from the sequence the other revisions take. Written out
-in full, like 0001.
+The root of the ec2 branch; it revised the shared 0001 until each driver owned its tables (the
+table refers to no shared one). Written out in full, like 0001.
 """
 
 from __future__ import annotations
@@ -15,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0095"
-down_revision = "0001"
-branch_labels = ("ec2_driver",)
+down_revision = None
+branch_labels = ("ec2",)
 depends_on = None
 
 

@@ -1,4 +1,4 @@
-"""What the libvirt driver keeps beside libvirt itself (revision 0090).
+"""What the libvirt driver keeps beside libvirt itself (branch ``libvirt``).
 
 Domains carry their own ownership in ``<metadata>``; these are the objects libvirt cannot label
 (9.0 has no metadata on volumes or networks) or that are Hearth concepts: images (a base volume
@@ -9,12 +9,16 @@ realm (host) and the libvirt object it stands for.
 from __future__ import annotations
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .models import ID_LEN, NAME_LEN, Base, ResourceColumns
+from hearth.store.models import ID_LEN, NAME_LEN, ResourceColumns
 
 PATH_LEN = 4096
 OBJ_LEN = 255
+
+
+class Base(DeclarativeBase):
+    """The libvirt driver's metadata, apart from the shared store's."""
 
 
 class LibvirtImage(ResourceColumns, Base):

@@ -1,10 +1,11 @@
 """qemu driver: images, instance records, volumes and snapshots
 
 Revision ID: 0005
-Revises: 0001
+Revises:
 Created: 2026-11-23
 
-Its own branch off 0001 (the store upgrades to "heads"); written out in full, like 0001.
+The root of the qemu branch; it revised the shared 0001 until each driver owned its tables
+(no table here refers to a shared one). Written out in full, like 0001.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0001"
-branch_labels = ("qemu_driver",)
+down_revision = None
+branch_labels = ("qemu",)
 depends_on = None
 
 ID = sa.String(length=36)

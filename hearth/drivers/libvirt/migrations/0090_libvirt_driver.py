@@ -1,11 +1,11 @@
 """libvirt driver: images, volumes, snapshots, networks and subnets
 
 Revision ID: 0090
-Revises: 0001
+Revises:
 Created: 2026-11-22
 
-Its own branch off 0001 (the store upgrades to "heads"); an id well away from the sequence the
-other revisions take. Written out in full, like 0001.
+The root of the libvirt branch; it revised the shared 0001 until each driver owned its tables
+(no table here refers to a shared one). Written out in full, like 0001.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0090"
-down_revision = "0001"
-branch_labels = ("libvirt_driver",)
+down_revision = None
+branch_labels = ("libvirt",)
 depends_on = None
 
 ID = sa.String(length=36)

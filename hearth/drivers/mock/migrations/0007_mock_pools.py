@@ -1,10 +1,11 @@
 """mock_pools: the mock driver's storage pools
 
 Revision ID: 0007
-Revises: 0001
+Revises: mock0001
 Created: 2026-11-30
 
-Its own branch off 0001 (the store upgrades to "heads"); written out in full, like 0001.
+In the mock branch, beside 0002 (mock0002 joins them); it revised the shared 0001 until the
+mock tables moved out of it into mock0001. Written out in full, like 0001.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0001"
+down_revision = "mock0001"
 branch_labels = None
 depends_on = None
 

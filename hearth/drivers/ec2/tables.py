@@ -1,4 +1,4 @@
-"""What the EC2 driver keeps beside EC2 itself (revision 0095): who owns what it made.
+"""What the EC2 driver keeps beside EC2 itself (branch ``ec2``): who owns what it made.
 
 EC2 has one owner per account; Hearth has many users on one account. Each row records an EC2
 object (instance, image, volume, snapshot, VPC, subnet, Elastic IP) made through Hearth, under
@@ -10,9 +10,13 @@ shared catalogue. ``region`` keeps a store reused against another region from cl
 from __future__ import annotations
 
 from sqlalchemy import Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .models import ID_LEN, NAME_LEN, Base, ResourceColumns
+from hearth.store.models import ID_LEN, NAME_LEN, ResourceColumns
+
+
+class Base(DeclarativeBase):
+    """The EC2 driver's metadata, apart from the shared store's."""
 
 
 class Ec2Object(ResourceColumns, Base):

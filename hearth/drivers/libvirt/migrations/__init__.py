@@ -1,0 +1,2 @@
+"""The libvirt driver's Alembic revisions (branch ``libvirt``): applied, beside the shared branch, by
+``hearth.drivers.schema`` to a store opened for this driver, and to no other store."""

@@ -1,0 +1,2 @@
+"""The mock driver's Alembic revisions (branch ``mock``): applied, beside the shared branch, by
+``hearth.drivers.schema`` to a store opened for this driver, and to no other store."""
