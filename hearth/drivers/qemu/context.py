@@ -20,10 +20,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 
+from hearth.domain import Domain
 from hearth.errors import HearthError, NotFound
 from hearth.qemu import Machine, Supervisor, SyncVM, VMInfo
 from hearth.store.qemu_instances import QemuInstance
@@ -40,6 +42,20 @@ from .power import PRESS_INTERVAL, GracefulStops, force_off
 log = logging.getLogger(__name__)
 
 S = InstanceState
+
+
+@dataclass(frozen=True)
+class DesignChange:
+    """An instance's saved design being changed under the instance's lock; ``state`` is the
+    instance's as seen once the lock was held, so it cannot change until ``save``."""
+
+    instance_id: str
+    state: InstanceState
+    domain: Domain
+    where: Path
+
+    def save(self) -> None:
+        design.save(self.domain, self.where)
 
 
 class QemuContext(StoreContext):
@@ -180,6 +196,20 @@ class QemuContext(StoreContext):
         ensure_visible(caller, "instance", instance_id, row.owner_id if row else None)
         assert row is not None
         return row
+
+    def saved_design(self, caller: Caller, instance_id: str) -> tuple[str, Domain]:
+        """The instance's id and saved design (what its next start runs, changes made live included)."""
+        row = self.instance_row(caller, instance_id)
+        return row.id, design.load(self.layout.instance_dir(row.id))
+
+    @contextmanager
+    def changing_design(self, caller: Caller, instance_id: str) -> Iterator[DesignChange]:
+        """Hold the instance's lock while its saved design is changed (and, if it runs, QEMU)."""
+        row = self.instance_row(caller, instance_id)
+        with self.instance_lock(row.id):
+            state = self.observe_row(row).state
+            where = self.layout.instance_dir(row.id)
+            yield DesignChange(row.id, state, design.load(where), where)
 
     def attached_volumes(self, instance_id: str) -> list[QemuVolume]:
         with self.read() as s:

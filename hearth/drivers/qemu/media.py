@@ -17,8 +17,7 @@ from hearth.media.urls import redact
 from ..caller import Caller
 from ..parts import DisksPart
 from ..resources import DiskCreate, DiskUpdate, InstanceDisk, InstanceState, MediumSource, RemovableType
-from . import design
-from .context import QemuContext
+from .context import DesignChange, QemuContext
 from .files import inside_roots
 from .removable import device_id, medium_url
 
@@ -40,65 +39,46 @@ class Disks(DisksPart):
     context: QemuContext
 
     def list_disks(self, caller: Caller, instance_id: str) -> list[InstanceDisk]:
-        row = self.context.instance_row(caller, instance_id)
-        domain = design.load(self.context.layout.instance_dir(row.id))
-        return [_view(row.id, d) for d in domain.devices.disks if d.target_dev]
+        iid, domain = self.context.saved_design(caller, instance_id)
+        return [_view(iid, d) for d in domain.devices.disks if d.target_dev]
 
     def get_disk(self, caller: Caller, instance_id: str, dev: str) -> InstanceDisk:
         dev = drives.parse_dev(dev)
-        row = self.context.instance_row(caller, instance_id)
-        domain = design.load(self.context.layout.instance_dir(row.id))
-        return _view(row.id, _drive(domain, row.id, dev))
+        iid, domain = self.context.saved_design(caller, instance_id)
+        return _view(iid, _drive(domain, iid, dev))
 
     def create_disk(self, caller: Caller, instance_id: str, request: DiskCreate) -> InstanceDisk:
         if request.type is RemovableType.floppy:
             raise NotSupported("the qemu driver's machines have no floppy controller; use a cdrom")
-        row = self.context.instance_row(caller, instance_id)
-        with self.context.instance_lock(row.id):
-            state = self.context.observe_row(row).state
-            drives.check_changeable(row.id, state)
-            where = self.context.layout.instance_dir(row.id)
-            domain = design.load(where)
-            disks = [d for d in domain.devices.disks if d.target_dev]
+        with self.context.changing_design(caller, instance_id) as change:
+            drives.check_changeable(change.instance_id, change.state)
+            disks = [d for d in change.domain.devices.disks if d.target_dev]
             empty = next(
                 (d for d in disks if d.device == "cdrom" and d.type != "network" and d.source_path is None),
                 None,
             )
-            if empty is None and state is InstanceState.RUNNING:
-                raise drives.no_empty_drive(row.id, request.type)
+            if empty is None and change.state is InstanceState.RUNNING:
+                raise drives.no_empty_drive(change.instance_id, request.type)
             if empty is not None:
                 dev, bus, alias = empty.target_dev or "", empty.target_bus or "sata", empty.alias
             else:
-                q35 = "q35" in (domain.os.machine or "q35")
+                q35 = "q35" in (change.domain.os.machine or "q35")
                 dev, bus = drives.new_drive(request.type, (d.target_dev or "" for d in disks), q35=q35)
                 alias = None
-            return self._put(row.id, state, domain, dev, bus, alias, request.medium)
+            return self._put(change, dev, bus, alias, request.medium)
 
     def update_disk(self, caller: Caller, instance_id: str, dev: str, request: DiskUpdate) -> InstanceDisk:
         dev = drives.parse_dev(dev)
-        row = self.context.instance_row(caller, instance_id)
-        with self.context.instance_lock(row.id):
-            state = self.context.observe_row(row).state
-            where = self.context.layout.instance_dir(row.id)
-            domain = design.load(where)
-            current = _drive(domain, row.id, dev)
+        with self.context.changing_design(caller, instance_id) as change:
+            current = _drive(change.domain, change.instance_id, dev)
             kind = current.device or "disk"
             if kind not in drives.REMOVABLE:
-                raise drives.not_removable(row.id, dev, kind)
-            drives.check_changeable(row.id, state)
-            return self._put(
-                row.id, state, domain, dev, current.target_bus or "sata", current.alias, request.medium
-            )
+                raise drives.not_removable(change.instance_id, dev, kind)
+            drives.check_changeable(change.instance_id, change.state)
+            return self._put(change, dev, current.target_bus or "sata", current.alias, request.medium)
 
     def _put(
-        self,
-        instance_id: str,
-        state: InstanceState,
-        domain: Domain,
-        dev: str,
-        bus: str,
-        alias: str | None,
-        medium: MediumSource | None,
+        self, change: DesignChange, dev: str, bus: str, alias: str | None, medium: MediumSource | None
     ) -> InstanceDisk:
         roots = self.context.media_roots
         path = str(inside_roots(medium.path, roots, "cdrom")) if medium and medium.path else None
@@ -110,8 +90,8 @@ class Disks(DisksPart):
         url = medium.url if medium else None
         disk = removable_disk("cdrom", dev, bus, path=path, url=url, options=options)
         disk.alias = alias
-        if state is InstanceState.RUNNING:
-            handle = self.context.handle(instance_id)
+        if change.state is InstanceState.RUNNING:
+            handle = self.context.handle(change.instance_id)
             dev_id = device_id(disk)
             if path is None and url is None:
                 handle.eject(dev_id)
@@ -119,11 +99,11 @@ class Disks(DisksPart):
                 handle.qmp.execute(
                     "blockdev-change-medium", qmp_medium(dev_id, path=path, url=url, options=options)
                 )
-        for old in [d for d in domain.devices.disks if d.target_dev == dev]:
+        for old in [d for d in change.domain.devices.disks if d.target_dev == dev]:
             old.remove()
-        domain.devices.disks.append(disk)
-        design.save(domain, self.context.layout.instance_dir(instance_id))
-        return _view(instance_id, disk)
+        change.domain.devices.disks.append(disk)
+        change.save()
+        return _view(change.instance_id, disk)
 
 
 def _drive(domain: Domain, instance_id: str, dev: str) -> Disk:

@@ -74,88 +74,77 @@ class Interfaces(InterfacesPart):
     context: QemuContext
 
     def list_interfaces(self, caller: Caller, instance_id: str) -> list[NetworkInterface]:
-        row = self.context.instance_row(caller, instance_id)
-        domain = design.load(self.context.layout.instance_dir(row.id))
-        return [nic_model(i, row.id) for i in domain.devices.interfaces]
+        iid, domain = self.context.saved_design(caller, instance_id)
+        return [nic_model(i, iid) for i in domain.devices.interfaces]
 
     def get_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface:
         wanted = rules.parse_mac(mac)
-        row = self.context.instance_row(caller, instance_id)
-        domain = design.load(self.context.layout.instance_dir(row.id))
-        return nic_model(_find(domain, row.id, wanted), row.id)
+        iid, domain = self.context.saved_design(caller, instance_id)
+        return nic_model(_find(domain, iid, wanted), iid)
 
     def create_interface(
         self, caller: Caller, instance_id: str, request: InterfaceCreate
     ) -> NetworkInterface:
-        row = self.context.instance_row(caller, instance_id)
-        check_kind(request)
-        with self.context.instance_lock(row.id):
-            state = self.context.observe_row(row).state
-            rules.check_changeable(row.id, state)
-            where = self.context.layout.instance_dir(row.id)
-            domain = design.load(where)
+        with self.context.changing_design(caller, instance_id) as change:
+            iid, state, domain = change.instance_id, change.state, change.domain
+            check_kind(request)
+            rules.check_changeable(iid, state)
             taken = {(i.mac or "").lower() for i in domain.devices.interfaces}
             mac = request.mac or rules.random_mac(taken)
             if mac in taken:
-                raise rules.duplicate(row.id, mac)
-            if design.free_slots(domain, len(self.context.attached_volumes(row.id))) < 1:
-                raise ValidationError(f"instance {row.id} has no free slot for another NIC", instance=row.id)
+                raise rules.duplicate(iid, mac)
+            if design.free_slots(domain, len(self.context.attached_volumes(iid))) < 1:
+                raise ValidationError(f"instance {iid} has no free slot for another NIC", instance=iid)
             model = request.model or NicModel(DEFAULT_NIC_MODEL)
             iface = rules.interface_xml(request.type, request.source, mac, model, request.effective_mode)
             iface.alias = design.nic_alias(mac)
             if state is InstanceState.RUNNING:
-                self._plug_live(row.id, iface)
+                self._plug_live(iid, iface)
             domain.devices.interfaces.append(iface)
-            design.save(domain, where)
-            return nic_model(iface, row.id)
+            change.save()
+            return nic_model(iface, iid)
 
     def update_interface(
         self, caller: Caller, instance_id: str, mac: str, request: InterfaceUpdate
     ) -> NetworkInterface:
         wanted = rules.parse_mac(mac)
-        row = self.context.instance_row(caller, instance_id)
-        with self.context.instance_lock(row.id):
-            state = self.context.observe_row(row).state
-            where = self.context.layout.instance_dir(row.id)
-            domain = design.load(where)
-            iface = _find(domain, row.id, wanted)
-            view = nic_model(iface, row.id)
-            rules.check_update(row.id, state, view, request)
+        with self.context.changing_design(caller, instance_id) as change:
+            iid, state = change.instance_id, change.state
+            iface = _find(change.domain, iid, wanted)
+            view = nic_model(iface, iid)
+            rules.check_update(iid, state, view, request)
             if request.source is not None and request.source != view.source:
                 hostnics.check_source(view.type, request.source)
                 if state is InstanceState.RUNNING:
-                    self._move_live(row.id, iface, request.source)
+                    self._move_live(iid, iface, request.source)
                 if iface.type == "direct":
                     iface.source_dev = request.source
                 else:
                     iface.source_bridge = request.source
             if request.model is not None:
                 iface.model = request.model.value
-            design.save(domain, where)
-            return nic_model(iface, row.id)
+            change.save()
+            return nic_model(iface, iid)
 
     def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
         wanted = rules.parse_mac(mac)
-        row = self.context.instance_row(caller, instance_id)
-        with self.context.instance_lock(row.id):
-            state = self.context.observe_row(row).state
-            where = self.context.layout.instance_dir(row.id)
-            domain = design.load(where)
-            iface = _find(domain, row.id, wanted)
-            rules.check_changeable(row.id, state)
+        with self.context.changing_design(caller, instance_id) as change:
+            iid, state = change.instance_id, change.state
+            iface = _find(change.domain, iid, wanted)
+            rules.check_changeable(iid, state)
             if state is InstanceState.RUNNING:
-                hotplug.unplug_nic(self.context.handle(row.id), iface.alias or design.nic_alias(wanted))
-            domain.devices.interfaces.remove(iface)
-            design.save(domain, where)
+                hotplug.unplug_nic(self.context.handle(iid), iface.alias or design.nic_alias(wanted))
+            change.domain.devices.interfaces.remove(iface)
+            change.save()
             nic = hostnics.host_nic(iface)
             if nic is not None and state is InstanceState.RUNNING:  # a stopped guest's went at its stop
                 try:
-                    hostnics.remove_device(row.id, nic)
+                    hostnics.remove_device(iid, nic)
                 except HearthError as exc:
                     raise BackendError(
-                        f"interface {wanted} was removed but its host device {nic.device(row.id)} "
+                        f"interface {wanted} was removed but its host device {nic.device(iid)} "
                         f"stays: {exc.message}",
-                        device=nic.device(row.id),
+                        device=nic.device(iid),
                     ) from None
 
     # --- host devices -------------------------------------------------------------------------
