@@ -28,9 +28,9 @@ from ..resources import (
     InterfaceType,
 )
 from . import catalogue, hostnics
-from .core import inside_roots
 from .design import ARCH, NicPlan
-from .images import ImageFiles
+from .files import inside_roots
+from .imagefiles import ImageFiles
 
 GiB = 1024**3
 

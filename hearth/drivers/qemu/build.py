@@ -16,7 +16,7 @@ from hearth.domain import Domain
 from ..cloudinit import SeedData, hostname_for, write_seed_iso
 from . import design, qemuimg
 from .blueprint import Blueprint
-from .core import file_errors
+from .files import file_errors
 
 SEED_FILE = "seed.iso"
 

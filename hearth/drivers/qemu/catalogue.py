@@ -1,4 +1,5 @@
-"""The qemu driver's fixed catalogue: one realm (this host) and a few hardware profiles.
+"""The qemu driver's fixed catalogue: one realm (this host) and a few hardware profiles, and
+the realms and hardware-profiles parts that list them (they need no QEMU and no store).
 
 A direct-QEMU host is one machine, so there is one realm, ``local``. Profiles are small on
 purpose (the test guest and most cloud images boot in 256 MiB); ``opaque`` leaves memory and
@@ -12,7 +13,8 @@ from datetime import UTC, datetime
 from hearth.drivers.profiles import fixed
 from hearth.errors import NotFound
 
-from ..caller import SYSTEM_OWNER
+from ..caller import SYSTEM_OWNER, Caller
+from ..parts import HardwareProfilesPart, RealmsPart
 from ..resources import (
     HWP_UNITS,
     HardwareProfile,
@@ -66,3 +68,19 @@ def realm(realm_id: str) -> Realm:
     if realm_id != REALM_ID:
         raise NotFound(f"realm {realm_id} not found", kind="realm", id=realm_id)
     return REALM
+
+
+class Realms(RealmsPart):
+    def list_realms(self, caller: Caller) -> list[Realm]:
+        return [REALM]
+
+    def get_realm(self, caller: Caller, realm_id: str) -> Realm:
+        return realm(realm_id)
+
+
+class HardwareProfiles(HardwareProfilesPart):
+    def list_hardware_profiles(self, caller: Caller) -> list[HardwareProfile]:
+        return list(HARDWARE_PROFILES.values())
+
+    def get_hardware_profile(self, caller: Caller, hwp_id: str) -> HardwareProfile:
+        return profile(hwp_id)

@@ -22,7 +22,7 @@ from hearth.qemu.accel import resolve
 from hearth.qemu.from_domain import controller_indices, machine_from_domain
 
 from . import hostnics
-from .core import file_errors
+from .files import file_errors
 
 DOMAIN_FILE = "domain.xml"
 ARCH = "x86_64"
@@ -166,6 +166,12 @@ class VolumeDisk:
     device: str
     path: Path
     serial: str
+
+
+def serial_of(volume_id: str) -> str:
+    """What the guest sees as a volume's serial (virtio-blk keeps 20 characters), the same at
+    every start and hot-plug."""
+    return volume_id.replace("-", "")[:20]
 
 
 def machine_for(

@@ -11,17 +11,56 @@ from sqlalchemy import Engine
 from hearth.errors import ValidationError
 from hearth.store import default_url
 
+from ..base import Collection, Driver, Feature
+from ..caller import SYSTEM_OWNER
+from ..resources import Image
 from ..schema import migrated_engine
-from .media import DiskOps
-from .pools import PoolOps
+from ..stored import StoredKeys
+from .catalogue import HardwareProfiles, Realms
+from .context import QemuContext
+from .images import Images
+from .instances import Instances
+from .media import Disks
+from .nics import Interfaces
+from .pools import Pools
+from .power import PRESS_INTERVAL
+from .snapshots import Snapshots
+from .volumes import Volumes
 
 
-class QemuDriver(PoolOps, DiskOps):
+class QemuDriver(Driver):
     """Instances, images, volumes, snapshots, keys; one realm; NICs in user mode, on Linux or OVS
     bridges and on macvtaps (no networks).
 
     Opening a driver on a state directory adopts the guests an earlier process left running.
     """
+
+    name = "qemu"
+    features = frozenset(
+        {
+            Feature.templates,
+            Feature.user_data,
+            Feature.authentication_key,
+            Feature.volume_name,
+            Feature.instance_count,
+            Feature.realm_filter,
+            Feature.hardware_profile_overrides,
+            Feature.create_stopped,
+        }
+    )
+    parts = {
+        Collection.instances: Instances,
+        Collection.images: Images,
+        Collection.realms: Realms,
+        Collection.hardware_profiles: HardwareProfiles,
+        Collection.keys: StoredKeys,
+        Collection.volumes: Volumes,
+        Collection.snapshots: Snapshots,
+        Collection.interfaces: Interfaces,
+        Collection.disks: Disks,
+        Collection.pools: Pools,
+    }
+    context: QemuContext
 
     def __init__(
         self,
@@ -32,10 +71,11 @@ class QemuDriver(PoolOps, DiskOps):
         media_roots: Sequence[Path] = (),
         binary: str = "qemu-system-x86_64",
         owns_engine: bool = False,
-        press_interval: float = 2.0,
+        press_interval: float = PRESS_INTERVAL,
     ) -> None:
-        super().__init__(
+        context = QemuContext(
             engine,
+            self.name,
             state_dir,
             run_dir=run_dir,
             media_roots=media_roots,
@@ -43,11 +83,60 @@ class QemuDriver(PoolOps, DiskOps):
             owns_engine=owns_engine,
             press_interval=press_interval,
         )
+        super().__init__(context)
         try:
             self.adopt()
         except BaseException:
             self.close()
             raise
+
+    # --- hooks and extensions (not contract operations) ---
+
+    def adopt(self) -> None:
+        """Take over every QEMU a previous manager left running and settle what ended meanwhile."""
+        self.context.adopt()
+
+    def power_off_all(self) -> None:
+        """Force every running guest off at once (host shutdown, test teardown)."""
+        self.context.power_off_all()
+
+    def register_image(
+        self,
+        name: str,
+        *,
+        os: str,
+        disk: Path | None = None,
+        kernel: Path | None = None,
+        initrd: Path | None = None,
+        cmdline: str | None = None,
+        description: str = "",
+        owner_id: str = SYSTEM_OWNER,
+        image_id: str | None = None,
+    ) -> Image:
+        """Add an image from local files (an admin's act, not a tenant operation); shared with
+        everyone when owned by SYSTEM_OWNER."""
+        return self._part(Images).register_image(
+            name,
+            os=os,
+            disk=disk,
+            kernel=kernel,
+            initrd=initrd,
+            cmdline=cmdline,
+            description=description,
+            owner_id=owner_id,
+            image_id=image_id,
+        )
+
+    def staging_dir(self) -> Path:
+        # Beside the images, on their file system, but outside them: files under images/ may be
+        # attached as media, and a half-uploaded disk must never be.
+        where = self.context.layout.staging
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return where
+
+    def close(self) -> None:
+        """Stop managing; guests keep running and a later driver on this state dir adopts them."""
+        self.context.close()
 
     def __enter__(self) -> QemuDriver:
         return self

@@ -12,11 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hearth.designer import inspect
 from hearth.errors import Conflict, InvalidState, ValidationError
@@ -25,6 +21,7 @@ from hearth.store import new_id
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
 from ..host_files import import_files
 from ..owned import visible_rows
+from ..parts import ImagesPart
 from ..resources import (
     NAME_PATTERN,
     Architecture,
@@ -36,8 +33,9 @@ from ..resources import (
 )
 from ..row_models import image_model
 from . import design, qemuimg
-from .core import file_errors, remove_tree
-from .listing import CatalogueOps
+from .context import QemuContext
+from .files import file_errors, remove_tree
+from .imagefiles import collect_unused, visible_image
 from .tables import QemuImage, QemuInstance
 
 DISK_FILE = "disk.qcow2"
@@ -45,57 +43,48 @@ KERNEL_FILE = "kernel"
 INITRD_FILE = "initrd"
 
 
-@dataclass(frozen=True)
-class ImageFiles:
-    """Absolute paths of an image's parts (None: the image has no such part)."""
+class Images(ImagesPart):
+    context: QemuContext
 
-    os: str | None
-    disk: Path | None
-    kernel: Path | None
-    initrd: Path | None
-    cmdline: str | None
-
-
-class ImageOps(CatalogueOps):
     def list_images(self, caller: Caller) -> list[Image]:
         q = visible_rows(QemuImage, caller).where(QemuImage.deleted.is_(False))
-        with self._read() as s:
+        with self.context.read() as s:
             return [image_model(r) for r in s.scalars(q)]
 
     def get_image(self, caller: Caller, image_id: str) -> Image:
-        with self._read() as s:
-            return image_model(self._image_row(s, caller, image_id))
+        with self.context.read() as s:
+            return image_model(visible_image(s, caller, image_id))
 
     def create_image(self, caller: Caller, request: ImageCreate) -> Image:
         """Copy the root disk (flattened) and boot files of a STOPPED instance into a new image."""
-        with self._instance_lock(request.instance_id):
-            with self._read() as s:
+        with self.context.instance_lock(request.instance_id):
+            with self.context.read() as s:
                 inst = s.get(QemuInstance, request.instance_id)
                 ensure_visible(caller, "instance", request.instance_id, inst.owner_id if inst else None)
                 assert inst is not None
                 source = s.get(QemuImage, inst.image_id) if inst.image_id else None
-            state = self._observe_row(inst).state
+            state = self.context.observe_row(inst).state
             if state is not InstanceState.STOPPED:
                 raise InvalidState(
                     f"instance {inst.id} must be STOPPED to capture its disk; it is {state.value}",
                     instance=inst.id,
                     state=state.value,
                 )
-            domain = design.load(self.layout.instance_dir(inst.id))
+            domain = design.load(self.context.layout.instance_dir(inst.id))
             root = design.root_disk(domain)
             if root is None or not root.source_file:
                 raise ValidationError(f"instance {inst.id} has no disk to capture", instance=inst.id)
             os_id = source.os if source is not None else (inst.spec or {}).get("os")
             image_id = new_id()
-            target = self.layout.image_dir(image_id)
+            target = self.context.layout.image_dir(image_id)
             try:
                 with file_errors("creating the image directory"):
                     target.mkdir(mode=0o700)
                 qemuimg.convert(
                     Path(root.source_file), target / DISK_FILE, src_format=root.driver_type or "raw"
                 )
-                kernel = _place(domain.os.kernel, target / KERNEL_FILE, self.layout.images)
-                initrd = _place(domain.os.initrd, target / INITRD_FILE, self.layout.images)
+                kernel = _place(domain.os.kernel, target / KERNEL_FILE, self.context.layout.images)
+                initrd = _place(domain.os.initrd, target / INITRD_FILE, self.context.layout.images)
                 row = QemuImage(
                     id=image_id,
                     name=request.name,
@@ -111,7 +100,7 @@ class ImageOps(CatalogueOps):
                     initrd=initrd,
                     cmdline=domain.os.cmdline if kernel else None,
                 )
-                with self._write() as s:
+                with self.context.write() as s:
                     s.add(row)
                     s.flush()
                     return image_model(row)
@@ -120,13 +109,13 @@ class ImageOps(CatalogueOps):
                 raise
 
     def delete_image(self, caller: Caller, image_id: str) -> None:
-        with self._write() as s:
+        with self.context.write() as s:
             row = s.get(QemuImage, image_id)
             owner = row.owner_id if row is not None and not row.deleted else None
             ensure_modifiable(caller, "image", image_id, owner)
             assert row is not None
             row.deleted = True
-        self._collect_images()
+        collect_unused(self.context)
 
     def import_image(self, caller: Caller, request: ImageImport) -> Image:
         """An admin adds an image from host files (copied in, shared with every user)."""
@@ -141,12 +130,7 @@ class ImageOps(CatalogueOps):
             description=request.description,
         )
 
-    def staging_dir(self) -> Path:
-        # Beside the images, on their file system, but outside them: files under images/ may be
-        # attached as media, and a half-uploaded disk must never be.
-        where = self.layout.state / "staging"
-        where.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return where
+    # --- behind the driver's register_image hook (not a contract operation) ---------------------
 
     def register_image(
         self,
@@ -179,8 +163,9 @@ class ImageOps(CatalogueOps):
                 raise ValidationError(f"{label} {str(path)!r} is not a file", **{label: str(path)})
         design.check_os(os)
         image_id = image_id or new_id()
-        target = self.layout.image_dir(image_id)
-        with self._read() as s:
+        images = self.context.layout.images
+        target = self.context.layout.image_dir(image_id)
+        with self.context.read() as s:
             if s.get(QemuImage, image_id) is not None:
                 raise Conflict(f"image {image_id} already exists", id=image_id)
         if target.exists():
@@ -205,53 +190,17 @@ class ImageOps(CatalogueOps):
                 architecture=Architecture.x86_64.value,
                 disk=disk_name,
                 disk_format="qcow2" if disk_name else None,
-                kernel=_place(str(kernel) if kernel else None, target / KERNEL_FILE, self.layout.images),
-                initrd=_place(str(initrd) if initrd else None, target / INITRD_FILE, self.layout.images),
+                kernel=_place(str(kernel) if kernel else None, target / KERNEL_FILE, images),
+                initrd=_place(str(initrd) if initrd else None, target / INITRD_FILE, images),
                 cmdline=cmdline,
             )
-            with self._write() as s:
+            with self.context.write() as s:
                 s.add(row)
                 s.flush()
                 return image_model(row)
         except BaseException:
             remove_tree(target)
             raise
-
-    # --- shared with instance creation --------------------------------------------------------
-
-    def _image_row(self, s: Session, caller: Caller, image_id: str) -> QemuImage:
-        row = s.get(QemuImage, image_id)
-        ensure_visible(
-            caller, "image", image_id, row.owner_id if row is not None and not row.deleted else None
-        )
-        assert row is not None
-        return row
-
-    def _image_files(self, row: QemuImage) -> ImageFiles:
-        if row.state != ImageState.AVAILABLE.value:
-            raise ValidationError(f"image {row.id} is {row.state}, not AVAILABLE", image=row.id)
-        where = self.layout.image_dir(row.id)
-        return ImageFiles(
-            os=row.os,
-            disk=where / row.disk if row.disk else None,
-            kernel=where / row.kernel if row.kernel else None,
-            initrd=where / row.initrd if row.initrd else None,
-            cmdline=row.cmdline,
-        )
-
-    def _collect_images(self) -> None:
-        """Remove deleted images no instance builds on any more (rows first, then files)."""
-        with self._write() as s:
-            used: set[str] = set()
-            for bases in s.scalars(select(QemuInstance.base_images)):
-                used.update(bases or [])
-            doomed = [
-                r for r in s.scalars(select(QemuImage).where(QemuImage.deleted.is_(True))) if r.id not in used
-            ]
-            for row in doomed:
-                s.delete(row)
-        for row in doomed:
-            remove_tree(self.layout.image_dir(row.id))
 
 
 def _place(source: str | None, dest: Path, ours: Path) -> str | None:

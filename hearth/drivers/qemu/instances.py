@@ -17,8 +17,9 @@ from hearth.errors import HearthError, InvalidState, NotFound, NotSupported, Val
 from hearth.store import new_id
 
 from .. import states
-from ..base import DEFAULT_STOP_TIMEOUT
 from ..caller import Caller, owner_scope
+from ..operations import DEFAULT_STOP_TIMEOUT
+from ..parts import InstancesPart
 from ..resources import (
     Action,
     HwpPropertyName,
@@ -31,18 +32,22 @@ from ..resources import (
 )
 from . import blueprint, build, catalogue, design, hostnics, qemuimg
 from .blueprint import Blueprint, Common, DiskPlan
-from .core import remove_tree
-from .interfaces import InterfaceOps
+from .context import QemuContext
+from .design import serial_of
+from .files import remove_tree
+from .imagefiles import collect_unused, files_of, visible_image
 from .observe import Observation
 from .pools import check_disk_pools
 from .power import force_off
-from .storage import serial_of
+from .removable import insert_remote, split_remote
 from .tables import QemuImage, QemuInstance, QemuVolume
 
 S = InstanceState
 
 
-class InstanceOps(InterfaceOps):
+class Instances(InstancesPart):
+    context: QemuContext
+
     def list_instances(self, caller: Caller, filters: InstanceFilter | None = None) -> list[Instance]:
         filters = filters or InstanceFilter()
         self.require_features(filters)
@@ -52,47 +57,40 @@ class InstanceOps(InterfaceOps):
             q = q.where(QemuInstance.owner_id.in_(scope))
         if filters.realm_id is not None:
             q = q.where(QemuInstance.realm_id == filters.realm_id)
-        with self._read() as s:
+        with self.context.read() as s:
             rows = list(s.scalars(q))
-        views = [self._view(r, self._observe_row(r)) for r in rows]
+        views = [self._view(r, self.context.observe_row(r)) for r in rows]
         return [v for v in views if filters.state is None or v.state is filters.state]
 
     def get_instance(self, caller: Caller, instance_id: str) -> Instance:
-        row = self._instance_row(caller, instance_id)
-        return self._view(row, self._observe_row(row))
+        row = self.context.instance_row(caller, instance_id)
+        return self._view(row, self.context.observe_row(row))
 
     def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
         self.require_features(request)
         plan = self._blueprint(caller, request)
         instance_id = new_id()
-        self._launching.add(instance_id)
-        try:
-            with self._instance_lock(instance_id):
-                where = self.layout.instance_dir(instance_id)
-                try:
-                    domain = build.materialise(instance_id, plan, where)
-                    state = S.PENDING if request.start else S.STOPPED
-                    self._record(caller, instance_id, plan, domain.memory_mib or 0, domain.vcpus or 1, state)
-                except BaseException:
-                    remove_tree(where)
-                    raise
-                if request.start:  # else only recorded: the first start launches QEMU
-                    self._launch(instance_id)
-        finally:
-            self._launching.discard(instance_id)
+        with self.context.launching(instance_id), self.context.instance_lock(instance_id):
+            where = self.context.layout.instance_dir(instance_id)
+            try:
+                domain = build.materialise(instance_id, plan, where)
+                state = S.PENDING if request.start else S.STOPPED
+                self._record(caller, instance_id, plan, domain.memory_mib or 0, domain.vcpus or 1, state)
+            except BaseException:
+                remove_tree(where)
+                raise
+            if request.start:  # else only recorded: the first start launches QEMU
+                self._launch(instance_id)
         return self.get_instance(caller, instance_id)
 
     def start_instance(self, caller: Caller, instance_id: str) -> Instance:
-        with self._instance_lock(instance_id):
-            row = self._instance_row(caller, instance_id)
-            seen = self._observe_row(row)
+        with self.context.instance_lock(instance_id):
+            row = self.context.instance_row(caller, instance_id)
+            seen = self.context.observe_row(row)
             self.check_action(row.id, seen.state, Action.start)
-            self._launching.add(row.id)
-            try:
-                if self._settle(row.id, S(row.state), S.PENDING, None):
+            with self.context.launching(row.id):
+                if self.context.settle(row.id, S(row.state), S.PENDING, None):
                     self._launch(row.id)
-            finally:
-                self._launching.discard(row.id)
         return self.get_instance(caller, instance_id)
 
     def stop_instance(
@@ -100,16 +98,16 @@ class InstanceOps(InterfaceOps):
     ) -> Instance:
         if timeout < 0:
             raise ValidationError("the stop timeout must not be negative", timeout=timeout)
-        with self._instance_lock(instance_id):
-            row = self._instance_row(caller, instance_id)
-            seen = self._observe_row(row)
+        with self.context.instance_lock(instance_id):
+            row = self.context.instance_row(caller, instance_id)
+            seen = self.context.observe_row(row)
             self.check_action(row.id, seen.state, Action.stop)
             if force:
-                self._cancel_stop(row.id)
-                ended = force_off(self._handle(row.id))
-                self._settle(row.id, S(row.state), S.STOPPED, f"forced off ({ended.reason})")
+                self.context.stops.cancel(row.id)
+                ended = force_off(self.context.handle(row.id))
+                self.context.settle(row.id, S(row.state), S.STOPPED, f"forced off ({ended.reason})")
             else:
-                with self._write() as s:
+                with self.context.write() as s:
                     s.execute(
                         update(QemuInstance)
                         .where(QemuInstance.id == row.id)
@@ -118,7 +116,7 @@ class InstanceOps(InterfaceOps):
                         )
                     )
                 with contextlib.suppress(InvalidState):  # QEMU ended meanwhile: reads settle it
-                    self._start_graceful_stop(row.id, timeout)
+                    self.context.start_graceful_stop(row.id, timeout)
         return self.get_instance(caller, instance_id)
 
     def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
@@ -131,61 +129,30 @@ class InstanceOps(InterfaceOps):
         return self._live_action(caller, instance_id, Action.resume)
 
     def destroy_instance(self, caller: Caller, instance_id: str) -> Instance:
-        with self._instance_lock(instance_id):
-            row = self._instance_row(caller, instance_id)
-            seen = self._observe_row(row)
+        with self.context.instance_lock(instance_id):
+            row = self.context.instance_row(caller, instance_id)
+            seen = self.context.observe_row(row)
             self.check_action(row.id, seen.state, Action.destroy)
             final = self._view(row, seen)
-            self._cancel_stop(row.id)
-            live = self._live_handle(row.id)
+            self.context.stops.cancel(row.id)
+            live = self.context.live_handle(row.id)
             if live is not None:  # an ERROR whose QEMU still runs (e.g. a panicked guest)
                 live.kill()
-            with self._sup_lock, contextlib.suppress(NotFound):
-                self.sup.remove(row.id)
-            self._release_host_nics(row.id)
+            self.context.remove_vm(row.id)
+            self.context.release_host_nics(row.id)
             # Attached volumes outlive the guest, as on a real cloud.
-            with self._write() as s:
+            with self.context.write() as s:
                 for vol in s.scalars(select(QemuVolume).where(QemuVolume.instance_id == row.id)):
                     vol.instance_id, vol.device = None, None
                 s.flush()
                 gone = s.get(QemuInstance, row.id)
                 if gone is not None:
                     s.delete(gone)
-            remove_tree(self.layout.instance_dir(row.id))
-        with self._locks_guard:
-            self._locks.pop(row.id, None)
-        self._collect_images()
+            remove_tree(self.context.layout.instance_dir(row.id))
+        self.context.forget_lock(row.id)
+        collect_unused(self.context)
         state = states.TRANSITIONS[Action.destroy].target
         return final.model_copy(update={"state": state, "actions": self.allowed_actions(state)})
-
-    # --- for operators and tests (not part of the contract) -----------------------------------
-
-    def adopt(self) -> None:
-        """Take over every QEMU a previous manager left running and settle what ended meanwhile."""
-        with self._sup_lock:
-            adopted = self.sup.attach_all()
-        for name, handle in adopted.items():
-            self._watch_exit(name, handle)
-        with self._read() as s:
-            rows = list(
-                s.scalars(
-                    select(QemuInstance).where(QemuInstance.state.in_(("PENDING", "RUNNING", "STOPPING")))
-                )
-            )
-        for row in rows:
-            self._observe_row(row)
-
-    def power_off_all(self) -> None:
-        """Force every running guest off at once (host shutdown, test teardown)."""
-        with self._read() as s:
-            rows = list(s.scalars(select(QemuInstance)))
-        for row in rows:
-            with self._instance_lock(row.id):
-                self._cancel_stop(row.id)
-                live = self._live_handle(row.id)
-                if live is not None:
-                    ended = force_off(live)
-                    self._settle(row.id, S(row.state), S.STOPPED, f"forced off ({ended.reason})")
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -200,7 +167,7 @@ class InstanceOps(InterfaceOps):
             )
         ssh_keys: tuple[str, ...] = ()
         if request.key_name is not None:
-            ssh_keys = (self.keys.by_name(caller, request.key_name).public_key,)
+            ssh_keys = (self.context.keys.by_name(caller, request.key_name).public_key,)
         common = Common(
             name=request.name,
             image_id=request.image_id,
@@ -220,9 +187,9 @@ class InstanceOps(InterfaceOps):
         self, caller: Caller, common: Common, request: InstanceCreate, values: dict[HwpPropertyName, HwpValue]
     ) -> Blueprint:
         assert request.image_id is not None
-        with self._read() as s:
-            image = self._image_row(s, caller, request.image_id)
-        files = self._image_files(image)
+        with self.context.read() as s:
+            image = visible_image(s, caller, request.image_id)
+        files = files_of(self.context.layout, image)
         base_size = qemuimg.virtual_size(files.disk, "qcow2") if files.disk is not None else None
         os_id, memory, vcpus, disks, nics = blueprint.from_image(request, files, values, base_size)
         return Blueprint(
@@ -246,15 +213,15 @@ class InstanceOps(InterfaceOps):
                 template=request.template_id,
             )
         nics = blueprint.check_spec(spec)
-        check_disk_pools(spec, self.layout.state)
-        cdroms, kernel, initrd = blueprint.spec_files(spec, self.media_roots)
+        check_disk_pools(spec, self.context.layout.state)
+        cdroms, kernel, initrd = blueprint.spec_files(spec, self.context.media_roots)
         disks: list[DiskPlan] = []
         bases: list[str] = []
         for disk in spec.disks:
             if isinstance(disk, ImageDiskSpec):
-                with self._read() as s:
-                    image = self._image_row(s, caller, disk.image_id)
-                files = self._image_files(image)
+                with self.context.read() as s:
+                    image = visible_image(s, caller, disk.image_id)
+                files = files_of(self.context.layout, image)
                 if files.disk is None:
                     raise ValidationError(f"image {image.id} has no disk to build on", image=image.id)
                 disks.append(DiskPlan(base=files.disk, size_bytes=None))
@@ -285,7 +252,7 @@ class InstanceOps(InterfaceOps):
         self, caller: Caller, instance_id: str, plan: Blueprint, memory: int, vcpus: int, state: InstanceState
     ) -> None:
         who = plan.common
-        with self._write() as s:
+        with self.context.write() as s:
             for image_id in plan.base_images:  # deleted while we were copying?
                 image = s.get(QemuImage, image_id)
                 if image is None or image.deleted:
@@ -311,36 +278,32 @@ class InstanceOps(InterfaceOps):
 
     def _launch(self, instance_id: str) -> None:
         """Start QEMU for a PENDING instance; the row ends RUNNING, or ERROR with the reason."""
+        layout = self.context.layout
         try:
-            from .media import insert_remote, split_remote  # remote media: inserted once QEMU runs
-
-            domain, remote = split_remote(design.load(self.layout.instance_dir(instance_id)))
-            with self._read() as s:
-                vols = list(s.scalars(select(QemuVolume).where(QemuVolume.instance_id == instance_id)))
+            # Remote media are held back from the design and inserted once QEMU runs.
+            domain, remote = split_remote(design.load(layout.instance_dir(instance_id)))
             disks = [
-                design.VolumeDisk(v.device or "", self.layout.volume_file(v.id), serial_of(v.id))
-                for v in vols
+                design.VolumeDisk(v.device or "", layout.volume_file(v.id), serial_of(v.id))
+                for v in self.context.attached_volumes(instance_id)
             ]
             with hostnics.opened(instance_id, domain) as nic_fds:  # removed again if QEMU fails
                 machine = design.machine_for(domain, disks, nic_fds)
-                with self._sup_lock:
-                    handle = self.sup.launch(machine)
-                self._watch_exit(instance_id, handle)
+                handle = self.context.launch(instance_id, machine)
                 insert_remote(handle, remote)
         except HearthError as exc:
-            self._settle(instance_id, S.PENDING, S.ERROR, f"QEMU did not start: {exc.message}")
+            self.context.settle(instance_id, S.PENDING, S.ERROR, f"QEMU did not start: {exc.message}")
             return
         except Exception as exc:
-            self._settle(instance_id, S.PENDING, S.ERROR, f"QEMU did not start ({type(exc).__name__})")
+            self.context.settle(instance_id, S.PENDING, S.ERROR, f"QEMU did not start ({type(exc).__name__})")
             return
-        self._settle(instance_id, S.PENDING, S.RUNNING, None)
+        self.context.settle(instance_id, S.PENDING, S.RUNNING, None)
 
     def _live_action(self, caller: Caller, instance_id: str, action: Action) -> Instance:
-        with self._instance_lock(instance_id):
-            row = self._instance_row(caller, instance_id)
-            seen = self._observe_row(row)
+        with self.context.instance_lock(instance_id):
+            row = self.context.instance_row(caller, instance_id)
+            seen = self.context.observe_row(row)
             self.check_action(row.id, seen.state, action)
-            handle = self._handle(row.id)
+            handle = self.context.handle(row.id)
             if action is Action.reboot:
                 handle.reset()
             elif action is Action.suspend:
@@ -348,11 +311,6 @@ class InstanceOps(InterfaceOps):
             else:
                 handle.resume()
         return self.get_instance(caller, instance_id)
-
-    def _cancel_stop(self, instance_id: str) -> None:
-        fut = self._stops.pop(instance_id, None)
-        if fut is not None:
-            fut.cancel()
 
     def _view(self, row: QemuInstance, seen: Observation) -> Instance:
         return Instance(

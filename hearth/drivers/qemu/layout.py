@@ -6,6 +6,7 @@ finds the same guests::
     <state>/images/<image id>/      base disk, kernel, initrd of an image
     <state>/volumes/<volume id>.qcow2
     <state>/instances/<instance id>/ domain.xml (the saved design), disks, seed.iso
+    <state>/staging/                uploads for import_image, until copied into an image
     <run>/<instance id>/            the QEMU runtime dir (QMP socket, pidfile, console log)
 
 The runtime dirs hold unix sockets, whose paths are limited to 107 bytes, so they may live in a
@@ -59,6 +60,12 @@ class Layout:
     @property
     def instances(self) -> Path:
         return self.state / "instances"
+
+    @property
+    def staging(self) -> Path:
+        """Where uploads wait: outside ``images`` (whose files may be attached as media), on its
+        file system, so moving them in is a rename."""
+        return self.state / "staging"
 
     def image_dir(self, image_id: str) -> Path:
         return self.images / _safe(image_id)

@@ -13,10 +13,11 @@ from pathlib import Path
 from hearth.errors import BackendError
 
 from ..caller import SYSTEM_OWNER, Caller
+from ..parts import PoolsPart
 from ..pools import named_pools, pool_by_id, usable_pool
 from ..resources import InstanceSpec, PoolState, PoolType, StoragePool
 from .catalogue import EPOCH, REALM_ID
-from .core import QemuBase
+from .context import QemuContext
 
 POOL_ID = "default"
 
@@ -47,9 +48,11 @@ def check_disk_pools(spec: InstanceSpec, state_dir: Path) -> None:
         usable_pool([state_pool(state_dir)], ref, f"(the qemu driver has one pool, {POOL_ID})")
 
 
-class PoolOps(QemuBase):
+class Pools(PoolsPart):
+    context: QemuContext
+
     def list_pools(self, caller: Caller) -> list[StoragePool]:
-        return [state_pool(self.layout.state)]
+        return [state_pool(self.context.layout.state)]
 
     def get_pool(self, caller: Caller, pool_id: str) -> StoragePool:
         return pool_by_id(self.list_pools(caller), pool_id)

@@ -67,8 +67,8 @@ def _assert_never_ran(case: DriverCase, instance_id: str) -> None:
         if not next(iter(d.context.links.values())).is_test:
             assert not (case.host_root / QEMU_LOGS / f"{name}.log").exists(), "libvirt started QEMU for it"
     elif isinstance(d, QemuDriver):
-        assert instance_id not in d.sup.names()
-        assert not (d.layout.run / instance_id).exists(), "a QEMU runtime directory was made"
+        assert instance_id not in d.context.sup.names()
+        assert not (d.context.layout.run / instance_id).exists(), "a QEMU runtime directory was made"
 
 
 def _assert_ran(case: DriverCase, instance_id: str) -> None:
@@ -80,7 +80,7 @@ def _assert_ran(case: DriverCase, instance_id: str) -> None:
         if not next(iter(d.context.links.values())).is_test:
             assert (case.host_root / QEMU_LOGS / f"{name}.log").exists()
     elif isinstance(d, QemuDriver):
-        assert instance_id in d.sup.names() and (d.layout.run / instance_id).exists()
+        assert instance_id in d.context.sup.names() and (d.context.layout.run / instance_id).exists()
 
 
 def _assert_topology(case: DriverCase, instance_id: str) -> None:
@@ -92,7 +92,7 @@ def _assert_topology(case: DriverCase, instance_id: str) -> None:
         assert {k: int(topo.get(k, "0")) for k in TOPOLOGY} == TOPOLOGY
         assert xml.findtext("vcpu") == "2"
     elif isinstance(d, QemuDriver):
-        handle = d.sup.get(instance_id)
+        handle = d.context.sup.get(instance_id)
         argv = Path(f"/proc/{handle.pid}/cmdline").read_bytes().split(b"\0")
         smp = argv[argv.index(b"-smp") + 1].decode()
         assert smp == "2,sockets=1,cores=2,threads=1,maxcpus=2"

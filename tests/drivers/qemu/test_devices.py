@@ -53,13 +53,13 @@ def running(qemu: QemuDriver) -> str:
 
 
 def _console(qemu: QemuDriver, iid: str) -> Path:
-    return qemu.layout.run / iid / "console.log"
+    return qemu.context.layout.run / iid / "console.log"
 
 
 def _blocks(qemu: QemuDriver, iid: str) -> dict[str, str]:
     """qdev id → the file QEMU has open for it."""
     out = {}
-    for b in qemu.sup.get(iid).query_block():
+    for b in qemu.context.sup.get(iid).query_block():
         qdev = str(b.get("qdev", "")).removeprefix("/machine/peripheral/").removesuffix("/virtio-backend")
         if b.get("inserted"):
             out[qdev] = b["inserted"]["file"]
@@ -75,13 +75,13 @@ def test_the_seed_iso_carries_the_key_and_user_data(qemu: QemuDriver, running: s
     files = read_seed_iso(data)
     meta = json.loads(files["meta-data"])
     assert meta["instance-id"] == running and meta["local-hostname"] == "devices"
-    assert meta["public-keys"] == [qemu.keys.by_name(ALICE, "devkey").public_key]
+    assert meta["public-keys"] == [qemu.context.keys.by_name(ALICE, "devkey").public_key]
     assert files["user-data"] == b"#cloud-config\nhostname: devices\n"
 
 
 def test_volume_hotplug_shows_in_query_block_and_in_the_guest(qemu: QemuDriver, running: str) -> None:
     vol = qemu.create_volume(ALICE, VolumeCreate(capacity_gb=1))
-    path = qemu.layout.volume_file(vol.id)
+    path = qemu.context.layout.volume_file(vol.id)
     log = _console(qemu, running)
     mark = log.stat().st_size
     on = qemu.attach_volume(ALICE, vol.id, VolumeAttach(instance_id=running, device="vdc"))
@@ -95,7 +95,7 @@ def test_volume_hotplug_shows_in_query_block_and_in_the_guest(qemu: QemuDriver, 
     )
     assert snap.id in {s["name"] for s in json.loads(info.stdout).get("snapshots", [])}
     copy = qemu.create_volume(ALICE, VolumeCreate(capacity_gb=2, snapshot_id=snap.id))
-    assert qemu.layout.volume_file(copy.id).is_file() and copy.capacity_gb == 2
+    assert qemu.context.layout.volume_file(copy.id).is_file() and copy.capacity_gb == 2
 
     mark = log.stat().st_size
     off = qemu.detach_volume(ALICE, vol.id)
@@ -115,7 +115,7 @@ def test_a_volume_attached_while_stopped_is_plugged_in_at_start(qemu: QemuDriver
     snap = qemu.create_snapshot(ALICE, SnapshotCreate(volume_id=vol.id))  # qemu-img, QEMU is off
     qemu.start_instance(ALICE, made.id)
     wait_for_state(qemu, ALICE, made.id, InstanceState.RUNNING, timeout=WAIT)
-    assert _blocks(qemu, made.id)["vdb"] == str(qemu.layout.volume_file(vol.id))
+    assert _blocks(qemu, made.id)["vdb"] == str(qemu.context.layout.volume_file(vol.id))
     wait_for_console(_console(qemu, made.id), "HEARTH-GUEST-READY", WAIT)
     qemu.detach_volume(ALICE, vol.id)  # it was plugged behind a root port, so it can come out
     assert "vdb" not in _blocks(qemu, made.id)
@@ -132,10 +132,10 @@ def test_nic_hotplug_shows_in_query_pci_and_in_the_guest(qemu: QemuDriver, runni
         ALICE, running, InterfaceCreate(type=InterfaceType.user, model=NicModel.virtio, mac=mac)
     )
     assert nic.type is InterfaceType.user and nic.source is None and nic.ips == []
-    assert "ua-nic-5254009a0001" in qemu.sup.get(running).pci_device_ids()
+    assert "ua-nic-5254009a0001" in qemu.context.sup.get(running).pci_device_ids()
     wait_for_console(log, r"UEVENT action=add subsystem=net", WAIT, start=mark)
-    saved = (qemu.layout.instance_dir(running) / "domain.xml").read_text()
+    saved = (qemu.context.layout.instance_dir(running) / "domain.xml").read_text()
     assert mac in saved  # persisted for the next start
     qemu.delete_interface(ALICE, running, mac)
-    assert "ua-nic-5254009a0001" not in qemu.sup.get(running).pci_device_ids()
-    assert mac not in (qemu.layout.instance_dir(running) / "domain.xml").read_text()
+    assert "ua-nic-5254009a0001" not in qemu.context.sup.get(running).pci_device_ids()
+    assert mac not in (qemu.context.layout.instance_dir(running) / "domain.xml").read_text()

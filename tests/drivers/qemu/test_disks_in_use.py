@@ -51,9 +51,9 @@ def test_another_instances_writable_disk_is_refused_as_media_naming_that_instanc
                 template_id="t", hwp_id="opaque", spec=_spec(guest, disks=[{"size_gib": 1}]), start=False
             ),
         )
-        disk = driver.layout.instance_dir(alice.id) / "root.qcow2"
+        disk = driver.context.layout.instance_dir(alice.id) / "root.qcow2"
         assert disk.is_file()
-        before = {p.name for p in driver.layout.instances.iterdir()}
+        before = {p.name for p in driver.context.layout.instances.iterdir()}
         with pytest.raises(Conflict) as err:
             driver.create_instance(
                 BOB,
@@ -62,10 +62,10 @@ def test_another_instances_writable_disk_is_refused_as_media_naming_that_instanc
                 ),
             )
         assert alice.id in str(err.value) and str(disk) in str(err.value)
-        assert {p.name for p in driver.layout.instances.iterdir()} == before  # nothing left behind
+        assert {p.name for p in driver.context.layout.instances.iterdir()} == before  # nothing left behind
         # The same read-only medium in two instances is fine.
         iso = tmp_path / "media.iso"
-        shutil.copy(driver.layout.instance_dir(alice.id) / "seed.iso", iso)
+        shutil.copy(driver.context.layout.instance_dir(alice.id) / "seed.iso", iso)
         for who in (ALICE, BOB):
             driver.create_instance(
                 who,

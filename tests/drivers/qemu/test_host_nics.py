@@ -80,7 +80,7 @@ def running(qemu: QemuDriver) -> str:
 
 
 def _console(qemu: QemuDriver, iid: str) -> Path:
-    return qemu.layout.run / iid / "console.log"
+    return qemu.context.layout.run / iid / "console.log"
 
 
 def _device(iid: str, mac: str, kind: InterfaceType) -> str:
@@ -166,7 +166,7 @@ def test_a_host_backed_nic_hot_plugs_into_the_guest_and_leaves_nothing_behind(
     qemu: QemuDriver, running: str, host: HostNet, kind: InterfaceType, mode: MacvtapMode | None
 ) -> None:
     log = _console(qemu, running)
-    handle = qemu.sup.get(running)
+    handle = qemu.context.sup.get(running)
     mac = "52:54:00:9b:00:0" + str(KINDS.index((kind, mode)))
     mark = log.stat().st_size
     nic = qemu.create_interface(
@@ -180,7 +180,7 @@ def test_a_host_backed_nic_hot_plugs_into_the_guest_and_leaves_nothing_behind(
     assert held in _qemu_devices(handle.pid), "QEMU holds the device's descriptor"
     assert nic_alias(mac) in _tap_netdevs(handle), "the guest NIC sits on a tap netdev"
     wait_for_console(log, rf"{UEVENT_MARKER} action=add subsystem=net", WAIT, start=mark)
-    assert mac in (qemu.layout.instance_dir(running) / "domain.xml").read_text()
+    assert mac in (qemu.context.layout.instance_dir(running) / "domain.xml").read_text()
 
     mark = log.stat().st_size
     qemu.delete_interface(ALICE, running, mac)
@@ -234,7 +234,7 @@ def test_a_template_with_bridge_ovs_and_macvtap_nics_boots_on_them_and_stopping_
     assert shown["52:54:00:9c:00:02"].model is NicModel.e1000
 
     for _ in range(2):  # the first start, then a start after a stop: the same devices each time
-        handle = qemu.sup.get(iid)
+        handle = qemu.context.sup.get(iid)
         taps = [a for a in handle.argv if a.startswith("tap,")]
         assert len(taps) == 3 and all(",fd=" in a and "ifname" not in a for a in taps), taps
         held = _qemu_devices(handle.pid)
@@ -268,7 +268,7 @@ def test_a_guest_that_powers_itself_off_leaves_no_host_devices_even_unobserved(
     for mac, kind in nics:
         qemu.create_interface(ALICE, iid, InterfaceCreate(type=kind, source=host.source(kind), mac=mac))
         assert netdevs.exists(_device(iid, mac, kind))
-    handle = qemu.sup.get(iid)
+    handle = qemu.context.sup.get(iid)
     handle.qmp.execute("system_powerdown")  # behind the driver's back: no read will settle it
     handle.wait_exit(WAIT)
     deadline = time.monotonic() + 30
@@ -331,7 +331,7 @@ def test_a_nic_whose_host_device_is_missing_or_unfit_is_refused_naming_it(
         qemu.create_instance(ALICE, InstanceCreate(template_id="tmpl-bad", hwp_id="small", spec=spec))
     assert missing in err.value.message
     assert [i.id for i in qemu.list_instances(ALICE)] == [running], "a refused create leaves nothing"
-    assert sorted(p.name for p in qemu.layout.instances.iterdir()) == [running]
+    assert sorted(p.name for p in qemu.context.layout.instances.iterdir()) == [running]
 
 
 def test_a_running_nic_moves_between_bridges_and_a_stopped_macvtap_changes_device(
@@ -406,7 +406,7 @@ def test_nics_outlive_a_driver_restart_and_a_qemu_killed_meanwhile_leaves_no_dev
                     ALICE, iid, InterfaceCreate(type=kind, source=host.source(kind), mac=mac)
                 )
             listed = first.list_interfaces(ALICE, iid)
-            pid = first.sup.get(iid).pid
+            pid = first.context.sup.get(iid).pid
         # The first driver is gone; QEMU and the NICs' host devices stay.
         assert _check_host_side(iid, tap_mac, InterfaceType.macvtap, host.lower) in _qemu_devices(pid)
         with open_qemu_driver(state_dir, run_dir=run, media_roots=roots) as second:
@@ -448,7 +448,7 @@ def test_the_machine_of_a_host_backed_nic_takes_its_descriptor_on_the_command_li
     made = qemu.create_instance(
         ALICE, InstanceCreate(template_id="tmpl-argv", hwp_id="small", spec=_spec(guest, host), start=False)
     )
-    domain = design.load(qemu.layout.instance_dir(made.id))
+    domain = design.load(qemu.context.layout.instance_dir(made.id))
     xml = domain.to_xml()
     assert "openvswitch" in xml and 'type="direct"' in xml and "vepa" in xml
     with pytest.raises(BackendError) as err:

@@ -38,22 +38,22 @@ def _stopped(qemu: QemuDriver, **fields: object) -> str:
 
 def test_instances_run_on_overlays_and_captures_stand_alone(qemu: QemuDriver) -> None:
     src = _stopped(qemu)
-    root = qemu.layout.instance_dir(src) / "root.qcow2"
+    root = qemu.context.layout.instance_dir(src) / "root.qcow2"
     assert _info(root)["virtual-size"] == 1024**3  # the profile's storage: 1 GB
     img = qemu.create_image(ALICE, ImageCreate(instance_id=src, name="captured"))
-    disk = qemu.layout.image_dir(img.id) / "disk.qcow2"
+    disk = qemu.context.layout.image_dir(img.id) / "disk.qcow2"
     assert "backing-filename" not in _info(disk)
-    assert (qemu.layout.image_dir(img.id) / "kernel").is_file()
+    assert (qemu.context.layout.image_dir(img.id) / "kernel").is_file()
 
     user = _stopped(qemu, image_id=img.id)
-    overlay = qemu.layout.instance_dir(user) / "root.qcow2"
+    overlay = qemu.context.layout.instance_dir(user) / "root.qcow2"
     assert Path(str(_info(overlay)["full-backing-filename"])).resolve() == disk.resolve()
     qemu.delete_image(ALICE, img.id)  # hidden at once ...
     with pytest.raises(NotFound):
         qemu.get_image(ALICE, img.id)
     assert disk.is_file()  # ... but its files stay while an instance builds on them
     qemu.destroy_instance(ALICE, user)
-    assert not qemu.layout.image_dir(img.id).exists()
+    assert not qemu.context.layout.image_dir(img.id).exists()
     qemu.destroy_instance(ALICE, src)
 
 
@@ -89,7 +89,7 @@ def test_a_spec_gets_its_disks_and_nics(qemu: QemuDriver, guest: GuestImage) -> 
     iid = _from_spec(qemu, spec)
     inst = wait_for_state(qemu, ALICE, iid, InstanceState.RUNNING, timeout=WAIT)
     assert (inst.memory_mib, inst.vcpus, inst.template, inst.image) == (192, 1, "tmpl", None)
-    blocks = {b["qdev"]: b for b in qemu.sup.get(iid).query_block() if b.get("inserted")}
+    blocks = {b["qdev"]: b for b in qemu.context.sup.get(iid).query_block() if b.get("inserted")}
     files = sorted(Path(b["inserted"]["file"]).name for b in blocks.values())
     assert files == ["disk1.qcow2", "root.raw", "seed.iso"]
     [nic] = qemu.list_interfaces(ALICE, iid)
@@ -118,12 +118,12 @@ NO_BRIDGE = unique("hnb")  # a bridge no host has
 def test_what_a_direct_qemu_host_cannot_do_is_refused_before_anything_is_made(
     qemu: QemuDriver, guest: GuestImage, extra: dict[str, object], error: type[Exception], word: str
 ) -> None:
-    before = {p.name for p in qemu.layout.instances.iterdir()}
+    before = {p.name for p in qemu.context.layout.instances.iterdir()}
     with pytest.raises(error) as err:
         _from_spec(qemu, _spec(guest, **extra))
     assert word in str(err.value)
     assert "secret" not in str(err.value)
-    assert {p.name for p in qemu.layout.instances.iterdir()} == before
+    assert {p.name for p in qemu.context.layout.instances.iterdir()} == before
 
 
 def test_a_registered_disk_is_converted_and_grown_per_profile(
@@ -134,10 +134,10 @@ def test_a_registered_disk_is_converted_and_grown_per_profile(
     img = qemu.register_image(
         "disky", os=GUEST_OS, disk=raw, kernel=guest.kernel, initrd=guest.initrd, cmdline=guest.append()
     )
-    base = qemu.layout.image_dir(img.id) / "disk.qcow2"
+    base = qemu.context.layout.image_dir(img.id) / "disk.qcow2"
     assert _info(base)["format"] == "qcow2" and _info(base)["virtual-size"] == 2 * 1024 * 1024
     iid = _stopped(qemu, image_id=img.id)  # profile "small": 1 GB of storage
-    overlay = _info(qemu.layout.instance_dir(iid) / "root.qcow2")
+    overlay = _info(qemu.context.layout.instance_dir(iid) / "root.qcow2")
     assert overlay["virtual-size"] == 1024**3
     assert Path(str(overlay["full-backing-filename"])).resolve() == base.resolve()
     iso = tmp_path / "media.iso"

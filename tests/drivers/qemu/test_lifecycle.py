@@ -27,18 +27,18 @@ def _boot(driver: QemuDriver, image: str = GUEST_IMAGE, **fields: object) -> str
 
 
 def _console(driver: QemuDriver, instance_id: str) -> Path:
-    return driver.layout.run / instance_id / "console.log"
+    return driver.context.layout.run / instance_id / "console.log"
 
 
 def test_a_crashed_qemu_is_error_with_its_reason_and_can_be_destroyed(qemu: QemuDriver) -> None:
     iid = _boot(qemu)
-    pid = int((qemu.layout.run / iid / "qemu.pid").read_text())
+    pid = int((qemu.context.layout.run / iid / "qemu.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     inst = wait_for_state(qemu, ALICE, iid, InstanceState.ERROR, timeout=WAIT)
     assert inst.state_reason is not None and "SIGKILL" in inst.state_reason
     assert inst.actions == [Action.destroy]
     assert qemu.destroy_instance(ALICE, iid).state is InstanceState.FINISHED
-    assert not (qemu.layout.run / iid).exists() and not qemu.layout.instance_dir(iid).exists()
+    assert not (qemu.context.layout.run / iid).exists() and not qemu.context.layout.instance_dir(iid).exists()
     with pytest.raises(NotFound):
         qemu.get_instance(ALICE, iid)
 
@@ -91,5 +91,5 @@ def test_reboot_resets_the_guest(qemu: QemuDriver) -> None:
 
 def test_one_manager_per_state_directory(qemu: QemuDriver) -> None:
     with pytest.raises(Conflict) as err:
-        open_qemu_driver(qemu.layout.state, run_dir=qemu.layout.run)
+        open_qemu_driver(qemu.context.layout.state, run_dir=qemu.context.layout.run)
     assert str(os.getpid()) in err.value.message

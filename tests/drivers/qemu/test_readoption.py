@@ -90,7 +90,7 @@ def test_guests_outlive_a_killed_manager_and_are_adopted(guest: GuestImage, stat
             assert seen[survivor].state is InstanceState.RUNNING and seen[survivor].name == "survivor"
             assert seen[victim].state is InstanceState.ERROR
             assert "no manager was watching" in (seen[victim].state_reason or "")
-            assert second.sup.get(survivor).pid == pids[survivor]  # the same process, adopted
+            assert second.context.sup.get(survivor).pid == pids[survivor]  # the same process, adopted
             second.suspend_instance(ALICE, survivor)
             assert second.get_instance(ALICE, survivor).state is InstanceState.PAUSED
             second.resume_instance(ALICE, survivor)

@@ -1,60 +1,45 @@
-"""Volumes (qcow2 files in ``volumes/``) and their snapshots (internal qcow2 snapshots).
+"""Volumes: qcow2 files in ``volumes/``, attached to instances as virtio disks.
 
 Attaching to a RUNNING instance hot-plugs the disk; to a STOPPED one it only records the
 attachment, and every start plugs the recorded volumes in. The store row is written first, so
-two requests cannot claim one device, and is rolled back if QEMU refuses the disk. Snapshots of
-a volume a running QEMU holds open are taken by QEMU itself over QMP; otherwise by qemu-img.
+two requests cannot claim one device, and is rolled back if QEMU refuses the disk. A volume may
+be made from a snapshot (``snapshots``): a copy of the volume as it was then.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, InvalidState, ValidationError
-from hearth.qemu import SyncVM
 from hearth.store import new_id
 
 from .. import volume_rules
 from ..caller import Caller, ensure_visible
 from ..owned import owned_row, visible_rows
-from ..resources import (
-    InstanceState,
-    Snapshot,
-    SnapshotCreate,
-    SnapshotState,
-    Volume,
-    VolumeAttach,
-    VolumeCreate,
-)
-from ..row_models import attached_volume_model, stored_snapshot_model
+from ..parts import VolumesPart
+from ..resources import InstanceState, Volume, VolumeAttach, VolumeCreate
+from ..row_models import attached_volume_model
 from . import catalogue, design, hotplug, qemuimg
-from .core import file_errors
-from .images import ImageOps
+from .context import QemuContext
+from .design import serial_of
+from .files import file_errors
 from .tables import QemuInstance, QemuSnapshot, QemuVolume
 
 GiB = qemuimg.GiB
 
 
-def serial_of(volume_id: str) -> str:
-    """What the guest sees as the disk's serial (virtio-blk keeps 20 characters)."""
-    return volume_id.replace("-", "")[:20]
-
-
-class StorageOps(ImageOps):
-    # --- volumes ------------------------------------------------------------------------------
+class Volumes(VolumesPart):
+    context: QemuContext
 
     def list_volumes(self, caller: Caller) -> list[Volume]:
         q = visible_rows(QemuVolume, caller)
-        with self._read() as s:
+        with self.context.read() as s:
             return [attached_volume_model(r) for r in s.scalars(q)]
 
     def get_volume(self, caller: Caller, volume_id: str) -> Volume:
-        with self._read() as s:
+        with self.context.read() as s:
             return attached_volume_model(self._volume_row(s, caller, volume_id))
 
     def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
@@ -62,8 +47,8 @@ class StorageOps(ImageOps):
         realm = catalogue.realm(request.realm_id or catalogue.REALM_ID)
         source: tuple[QemuVolume, QemuSnapshot] | None = None
         if request.snapshot_id is not None:
-            with self._read() as s:
-                snap = self._snapshot_row(s, caller, request.snapshot_id)
+            with self.context.read() as s:
+                snap = owned_row(s, QemuSnapshot, "snapshot", caller, request.snapshot_id)
                 vol = s.get(QemuVolume, snap.volume_id)
                 assert vol is not None
             if request.capacity_gb < vol.capacity_gb:
@@ -73,7 +58,7 @@ class StorageOps(ImageOps):
                 )
             source = (vol, snap)
         volume_id = new_id()
-        path = self.layout.volume_file(volume_id)
+        path = self.context.layout.volume_file(volume_id)
         size = request.capacity_gb * GiB
         try:
             if source is None:
@@ -82,7 +67,7 @@ class StorageOps(ImageOps):
                 vol, snap = source
                 # The snapshot's data never changes, so reading it while a guest runs is sound.
                 qemuimg.convert(
-                    self.layout.volume_file(vol.id),
+                    self.context.layout.volume_file(vol.id),
                     path,
                     src_format="qcow2",
                     snapshot=snap.id,
@@ -97,7 +82,7 @@ class StorageOps(ImageOps):
                 capacity_gb=request.capacity_gb,
                 realm_id=realm.id,
             )
-            with self._write() as s:
+            with self.context.write() as s:
                 s.add(row)
                 s.flush()
                 return attached_volume_model(row)
@@ -107,7 +92,7 @@ class StorageOps(ImageOps):
             raise
 
     def delete_volume(self, caller: Caller, volume_id: str) -> None:
-        with self._write() as s:
+        with self.context.write() as s:
             row = self._volume_row(s, caller, volume_id, modify=True)
             snaps = s.scalar(
                 select(func.count()).select_from(QemuSnapshot).where(QemuSnapshot.volume_id == row.id)
@@ -116,26 +101,26 @@ class StorageOps(ImageOps):
             volume_rules.check_deletable(row.id, attached, snaps or 0)
             s.delete(row)
         with file_errors(f"removing volume {volume_id}"):
-            self.layout.volume_file(volume_id).unlink(missing_ok=True)
+            self.context.layout.volume_file(volume_id).unlink(missing_ok=True)
 
     def attach_volume(self, caller: Caller, volume_id: str, request: VolumeAttach) -> Volume:
-        with self._read() as s:
+        with self.context.read() as s:
             vol = self._volume_row(s, caller, volume_id, modify=True)
             inst = s.get(QemuInstance, request.instance_id)
             ensure_visible(caller, "instance", request.instance_id, inst.owner_id if inst else None)
             assert inst is not None
         volume_rules.check_same_owner(vol.owner_id, inst.owner_id)
-        with self._instance_lock(inst.id):
+        with self.context.instance_lock(inst.id):
             volume_rules.check_not_attached(vol.id, vol.instance_id)
-            state = self._observe_row(inst).state
+            state = self.context.observe_row(inst).state
             volume_rules.check_instance_state(inst.id, state)
             self._claim_device(inst.id, vol.id, request.device)
             if state is InstanceState.RUNNING:
                 try:
                     hotplug.plug_disk(
-                        self._handle(inst.id),
+                        self.context.handle(inst.id),
                         request.device,
-                        self.layout.volume_file(vol.id),
+                        self.context.layout.volume_file(vol.id),
                         serial_of(vol.id),
                     )
                 except BaseException:
@@ -144,19 +129,19 @@ class StorageOps(ImageOps):
             return self.get_volume(caller, vol.id)
 
     def detach_volume(self, caller: Caller, volume_id: str) -> Volume:
-        with self._read() as s:
+        with self.context.read() as s:
             vol = self._volume_row(s, caller, volume_id, modify=True)
         if vol.instance_id is None or vol.device is None:
             raise Conflict(f"volume {vol.id} is not attached", volume=vol.id)
-        with self._instance_lock(vol.instance_id):
-            with self._read() as s:
+        with self.context.instance_lock(vol.instance_id):
+            with self.context.read() as s:
                 inst = s.get(QemuInstance, vol.instance_id)
                 current = s.get(QemuVolume, vol.id)
             if current is None or current.instance_id != vol.instance_id or inst is None:
                 raise Conflict(f"volume {vol.id} was detached meanwhile", volume=vol.id)
-            state = self._observe_row(inst).state
+            state = self.context.observe_row(inst).state
             if state is InstanceState.RUNNING:
-                hotplug.unplug_disk(self._handle(inst.id), vol.device)
+                hotplug.unplug_disk(self.context.handle(inst.id), vol.device)
             elif state not in (InstanceState.STOPPED, InstanceState.ERROR):
                 raise InvalidState(
                     f"cannot detach a volume from instance {inst.id} while it is {state.value}",
@@ -167,13 +152,13 @@ class StorageOps(ImageOps):
         return self.get_volume(caller, vol.id)
 
     def _claim_device(self, instance_id: str, volume_id: str, device: str) -> None:
-        domain = design.load(self.layout.instance_dir(instance_id))
+        domain = design.load(self.context.layout.instance_dir(instance_id))
         if device in design.targets(domain):
             raise Conflict(
                 f"device {device} of instance {instance_id} is one of its own disks", device=device
             )
         try:
-            with self._write() as s:
+            with self.context.write() as s:
                 row = s.get(QemuVolume, volume_id)
                 assert row is not None
                 if row.instance_id is not None:
@@ -191,89 +176,11 @@ class StorageOps(ImageOps):
         except IntegrityError:
             raise Conflict(f"device {device} of instance {instance_id} is taken", device=device) from None
 
-    def _attached_count(self, instance_id: str) -> int:
-        with self._read() as s:
-            q = select(func.count()).select_from(QemuVolume).where(QemuVolume.instance_id == instance_id)
-            return int(s.scalar(q) or 0)
-
     def _release_device(self, volume_id: str) -> None:
-        with self._write() as s:
+        with self.context.write() as s:
             row = s.get(QemuVolume, volume_id)
             if row is not None:
                 row.instance_id, row.device = None, None
 
     def _volume_row(self, s: Session, caller: Caller, volume_id: str, modify: bool = False) -> QemuVolume:
         return owned_row(s, QemuVolume, "volume", caller, volume_id, modify)
-
-    # --- snapshots ----------------------------------------------------------------------------
-
-    def list_snapshots(self, caller: Caller) -> list[Snapshot]:
-        q = visible_rows(QemuSnapshot, caller)
-        with self._read() as s:
-            return [stored_snapshot_model(r) for r in s.scalars(q)]
-
-    def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
-        with self._read() as s:
-            return stored_snapshot_model(self._snapshot_row(s, caller, snapshot_id))
-
-    def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
-        with self._read() as s:
-            vol = self._volume_row(s, caller, request.volume_id, modify=True)
-        snapshot_id = new_id()
-        with self._volume_user(vol) as live:
-            if live is not None:
-                assert vol.device is not None
-                hotplug.snapshot_live(live, vol.device, snapshot_id)
-            else:
-                qemuimg.snapshot_create(self.layout.volume_file(vol.id), snapshot_id)
-            row = QemuSnapshot(
-                id=snapshot_id,
-                name=request.name or f"snap-{snapshot_id[:8]}",
-                owner_id=vol.owner_id,
-                volume_id=vol.id,
-                state=SnapshotState.AVAILABLE.value,
-            )
-            with self._write() as s:
-                s.add(row)
-                s.flush()
-                return stored_snapshot_model(row)
-
-    def delete_snapshot(self, caller: Caller, snapshot_id: str) -> None:
-        with self._read() as s:
-            snap = self._snapshot_row(s, caller, snapshot_id, modify=True)
-            vol = s.get(QemuVolume, snap.volume_id)
-            assert vol is not None
-        with self._volume_user(vol) as live:
-            path = self.layout.volume_file(vol.id)
-            if live is not None:
-                assert vol.device is not None
-                hotplug.delete_snapshot_live(live, vol.device, snap.id)
-            elif snap.id in qemuimg.snapshot_tags(path):
-                qemuimg.snapshot_delete(path, snap.id)
-            with self._write() as s:
-                row = s.get(QemuSnapshot, snap.id)
-                if row is not None:
-                    s.delete(row)
-
-    def _snapshot_row(
-        self, s: Session, caller: Caller, snapshot_id: str, modify: bool = False
-    ) -> QemuSnapshot:
-        return owned_row(s, QemuSnapshot, "snapshot", caller, snapshot_id, modify)
-
-    @contextmanager
-    def _volume_user(self, vol: QemuVolume) -> Iterator[SyncVM | None]:
-        """Hold the lock of the instance the volume is attached to; yield its QEMU if that runs.
-
-        A running QEMU owns the file (its lock keeps qemu-img out), so changes go through it.
-        """
-        if vol.instance_id is None:
-            yield None
-            return
-        with self._instance_lock(vol.instance_id):
-            with self._read() as s:
-                now = s.get(QemuVolume, vol.id)
-            if now is None or now.instance_id != vol.instance_id:
-                raise Conflict(
-                    f"volume {vol.id} was attached or detached meanwhile; try again", volume=vol.id
-                )
-            yield self._live_handle(vol.instance_id)

@@ -5,7 +5,7 @@ A user-mode NIC is its own QEMU slirp stack: outbound NAT, no inbound, no addres
 report, so ``ips`` is empty. A bridge, OVS or macvtap NIC gets a host device the driver makes
 (``hostnics``): its source is checked against the host's facts first (the rule templates and the
 libvirt driver apply), the device is made and handed to QEMU at start and on hot-plug, and removed
-on unplug and once the guest has stopped. A NIC's device id comes from its MAC
+on unplug and, by the context, once the guest has stopped. A NIC's device id comes from its MAC
 (``design.nic_alias``), so the NIC added to a running guest and the one in its saved design are the
 same device on the next start. The qemu driver has no networks: a NIC on one is refused like an
 unknown network (ValidationError).
@@ -14,16 +14,14 @@ unknown network (ValidationError).
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import threading
 
 from hearth.domain import Domain, Interface
 from hearth.errors import BackendError, HearthError, InvalidState, ValidationError
-from hearth.qemu import SyncVM
 
 from .. import interfaces as rules
 from ..caller import Caller
+from ..parts import InterfacesPart
 from ..resources import (
     DEFAULT_NIC_MODEL,
     InstanceState,
@@ -35,9 +33,7 @@ from ..resources import (
 )
 from . import design, hostnics, hotplug
 from .blueprint import check_kind
-from .storage import StorageOps
-
-log = logging.getLogger(__name__)
+from .context import QemuContext
 
 # The guest-visible model of each NicModel, as QEMU names the device.
 QEMU_NIC = {
@@ -74,90 +70,81 @@ def _find(domain: Domain, instance_id: str, mac: str) -> Interface:
     return found
 
 
-class InterfaceOps(StorageOps):
+class Interfaces(InterfacesPart):
+    context: QemuContext
+
     def list_interfaces(self, caller: Caller, instance_id: str) -> list[NetworkInterface]:
-        row = self._instance_row(caller, instance_id)
-        domain = design.load(self.layout.instance_dir(row.id))
-        return [nic_model(i, row.id) for i in domain.devices.interfaces]
+        iid, domain = self.context.saved_design(caller, instance_id)
+        return [nic_model(i, iid) for i in domain.devices.interfaces]
 
     def get_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface:
         wanted = rules.parse_mac(mac)
-        row = self._instance_row(caller, instance_id)
-        domain = design.load(self.layout.instance_dir(row.id))
-        return nic_model(_find(domain, row.id, wanted), row.id)
+        iid, domain = self.context.saved_design(caller, instance_id)
+        return nic_model(_find(domain, iid, wanted), iid)
 
     def create_interface(
         self, caller: Caller, instance_id: str, request: InterfaceCreate
     ) -> NetworkInterface:
-        row = self._instance_row(caller, instance_id)
-        check_kind(request)
-        with self._instance_lock(row.id):
-            state = self._observe_row(row).state
-            rules.check_changeable(row.id, state)
-            where = self.layout.instance_dir(row.id)
-            domain = design.load(where)
+        with self.context.changing_design(caller, instance_id) as change:
+            iid, state, domain = change.instance_id, change.state, change.domain
+            check_kind(request)
+            rules.check_changeable(iid, state)
             taken = {(i.mac or "").lower() for i in domain.devices.interfaces}
             mac = request.mac or rules.random_mac(taken)
             if mac in taken:
-                raise rules.duplicate(row.id, mac)
-            if design.free_slots(domain, self._attached_count(row.id)) < 1:
-                raise ValidationError(f"instance {row.id} has no free slot for another NIC", instance=row.id)
+                raise rules.duplicate(iid, mac)
+            if design.free_slots(domain, len(self.context.attached_volumes(iid))) < 1:
+                raise ValidationError(f"instance {iid} has no free slot for another NIC", instance=iid)
             model = request.model or NicModel(DEFAULT_NIC_MODEL)
             iface = rules.interface_xml(request.type, request.source, mac, model, request.effective_mode)
             iface.alias = design.nic_alias(mac)
             if state is InstanceState.RUNNING:
-                self._plug_live(row.id, iface)
+                self._plug_live(iid, iface)
             domain.devices.interfaces.append(iface)
-            design.save(domain, where)
-            return nic_model(iface, row.id)
+            change.save()
+            return nic_model(iface, iid)
 
     def update_interface(
         self, caller: Caller, instance_id: str, mac: str, request: InterfaceUpdate
     ) -> NetworkInterface:
         wanted = rules.parse_mac(mac)
-        row = self._instance_row(caller, instance_id)
-        with self._instance_lock(row.id):
-            state = self._observe_row(row).state
-            where = self.layout.instance_dir(row.id)
-            domain = design.load(where)
-            iface = _find(domain, row.id, wanted)
-            view = nic_model(iface, row.id)
-            rules.check_update(row.id, state, view, request)
+        with self.context.changing_design(caller, instance_id) as change:
+            iid, state = change.instance_id, change.state
+            iface = _find(change.domain, iid, wanted)
+            view = nic_model(iface, iid)
+            rules.check_update(iid, state, view, request)
             if request.source is not None and request.source != view.source:
                 hostnics.check_source(view.type, request.source)
                 if state is InstanceState.RUNNING:
-                    self._move_live(row.id, iface, request.source)
+                    self._move_live(iid, iface, request.source)
                 if iface.type == "direct":
                     iface.source_dev = request.source
                 else:
                     iface.source_bridge = request.source
             if request.model is not None:
                 iface.model = request.model.value
-            design.save(domain, where)
-            return nic_model(iface, row.id)
+            change.save()
+            return nic_model(iface, iid)
 
     def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
         wanted = rules.parse_mac(mac)
-        row = self._instance_row(caller, instance_id)
-        with self._instance_lock(row.id):
-            state = self._observe_row(row).state
-            where = self.layout.instance_dir(row.id)
-            domain = design.load(where)
-            iface = _find(domain, row.id, wanted)
-            rules.check_changeable(row.id, state)
+        with self.context.changing_design(caller, instance_id) as change:
+            iid, state = change.instance_id, change.state
+            iface = _find(change.domain, iid, wanted)
+            rules.check_changeable(iid, state)
             if state is InstanceState.RUNNING:
-                hotplug.unplug_nic(self._handle(row.id), iface.alias or design.nic_alias(wanted))
-            domain.devices.interfaces.remove(iface)
-            design.save(domain, where)
+                hotplug.unplug_nic(self.context.handle(iid), iface.alias or design.nic_alias(wanted))
+            change.domain.devices.interfaces.remove(iface)
+            change.save()
             nic = hostnics.host_nic(iface)
             if nic is not None and state is InstanceState.RUNNING:  # a stopped guest's went at its stop
                 try:
-                    hostnics.remove_device(row.id, nic)
+                    hostnics.remove_device(iid, nic)
                 except HearthError as exc:
                     raise BackendError(
-                        f"interface {wanted} was removed but its host device {nic.device(row.id)} "
+                        f"interface {wanted} was removed but its host device {nic.device(iid)} "
                         f"stays: {exc.message}",
-                        device=nic.device(row.id),
+                        device=nic.device(iid),
                     ) from None
 
     # --- host devices -------------------------------------------------------------------------
@@ -165,7 +152,7 @@ class InterfaceOps(StorageOps):
     def _plug_live(self, instance_id: str, iface: Interface) -> None:
         """Hot-plug ``iface`` into the running guest, its host device made first."""
         assert iface.alias is not None and iface.mac is not None
-        handle = self._handle(instance_id)
+        handle = self.context.handle(instance_id)
         model = QEMU_NIC[NicModel(iface.model or DEFAULT_NIC_MODEL)]
         nic = hostnics.host_nic(iface)
         if nic is None:
@@ -193,37 +180,3 @@ class InterfaceOps(StorageOps):
                 state=InstanceState.RUNNING.value,
             )
         hostnics.move(instance_id, nic, source)
-
-    def _ended(self, instance_id: str) -> None:
-        """The guest is recorded STOPPED or ERROR: its NICs' host devices go, once QEMU is gone."""
-        with self._instance_lock(instance_id):  # not while a start is making new ones
-            info = self._vm_info(instance_id)
-            if info is not None and info.pid is not None:
-                return  # QEMU runs (a crashed guest, or a start that came first): not now
-            self._release_host_nics(instance_id)
-
-    def _watch_exit(self, instance_id: str, handle: SyncVM) -> None:
-        """Release the host devices as soon as QEMU ends (a guest that powered itself off is seen
-        stopped only at the next read; its macvtaps and OVS ports should not wait for that)."""
-
-        def release() -> None:
-            if self._closed:
-                return  # the next driver on this state directory settles it
-            try:
-                self._ended(instance_id)
-            except Exception:  # a worker thread: nobody else would see it
-                log.exception("instance %s: releasing its host devices failed", instance_id)
-
-        def ended(_vm: object, _how: object) -> None:  # on the event loop: must not block
-            threading.Thread(target=release, name=f"hearth-release-{instance_id[:8]}", daemon=True).start()
-
-        handle.vm.on_exit(ended)
-
-    def _release_host_nics(self, instance_id: str) -> None:
-        where = self.layout.instance_dir(instance_id)
-        if not where.exists():
-            return  # destroyed: its devices went first
-        try:
-            hostnics.release(instance_id, design.load(where))
-        except HearthError as exc:
-            log.warning("instance %s: %s", instance_id, exc.message)
