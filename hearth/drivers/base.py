@@ -150,10 +150,7 @@ class Driver:
             )
 
     def _part(self, kind: type[P]) -> P:
-        parts = self.__dict__.get("_parts")
-        if parts is None:  # TRANSITION: a driver not yet composed of parts never called __init__
-            return kind(self.__dict__.get("context"), type(self))
-        part = parts[kind.collection]
+        part = self._parts[kind.collection]
         assert isinstance(part, kind)
         return part
 
@@ -431,9 +428,6 @@ class Driver:
 
 
 _CAPABILITIES: dict[type[Driver], Capabilities] = {}
-# TRANSITION (issue 10): while backends move from mixins to parts, a driver may still override
-# contract methods on the facade; True until every backend is composed of parts.
-_TRANSITION = True
 _ACTIONS: dict[type[Driver], dict[InstanceState, tuple[Action, ...]]] = {}
 
 
@@ -442,7 +436,7 @@ def _check_driver_class(cls: type[Driver]) -> None:
     the facade (it belongs in a part), a part under the wrong collection, or a feature declared
     without the operations it is a feature of."""
     for op, meth in OPERATION_METHODS.items():
-        if meth in vars(cls) and not _TRANSITION:
+        if meth in vars(cls):
             raise TypeError(
                 f"{cls.__qualname__} overrides {meth}: implement it in the "
                 f"{op.collection.value} part ({PART_BASES[op.collection].__name__}), not on the driver"
@@ -453,8 +447,6 @@ def _check_driver_class(cls: type[Driver]) -> None:
                 f"{cls.__qualname__}.parts[{collection.value}] is {part.__qualname__}, "
                 f"not a {PART_BASES[collection].__name__}"
             )
-    if _TRANSITION and not cls.parts:
-        return
     served = _served(cls)
     for feature in cls.features:
         lacking = sorted(_FEATURE_NEEDS[feature] - served)
@@ -466,10 +458,7 @@ def _check_driver_class(cls: type[Driver]) -> None:
 
 
 def _served(cls: type[Driver]) -> set[Operation]:
-    served = {op for part in cls.parts.values() for op in part.operations}
-    if _TRANSITION:
-        served |= {op for op, m in OPERATION_METHODS.items() if getattr(cls, m) is not getattr(Driver, m)}
-    return served
+    return {op for part in cls.parts.values() for op in part.operations}
 
 
 def _capabilities(cls: type[Driver]) -> Capabilities:

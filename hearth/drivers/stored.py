@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hearth.store import read_session, store_errors, write_session
 
-from .base import Driver, Operation
+from .operations import Operation
 from .caller import Caller
 from .keystore import KeyStore
 from .parts import KeysPart
@@ -29,61 +29,6 @@ _KEY_OPERATIONS = {
     Operation.keys_import: "import_key",
     Operation.keys_delete: "delete_key",
 }
-
-
-class StoredDriver(Driver):
-    """A driver over an SQLAlchemy engine; a subclass's ``close`` ends with ``super().close()``."""
-
-    store_operations = frozenset(_KEY_OPERATIONS)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Key operations a subclass leaves to the key store are store-only; one it overrides may
-        call its backend (EC2 deletes the key pair in AWS too), so it is not."""
-        super().__init_subclass__(**kwargs)
-        cls.store_operations = frozenset(
-            op for op, name in _KEY_OPERATIONS.items() if getattr(cls, name) is getattr(StoredDriver, name)
-        )
-
-    def __init__(self, engine: Engine, *, owns_engine: bool = False) -> None:
-        self.engine = engine
-        self.keys = KeyStore(engine)
-        self._owns_engine = owns_engine
-
-    @property
-    def store_label(self) -> str:
-        """How store errors name where they happened."""
-        return f"the {self.name} driver's store"
-
-    def close(self) -> None:
-        if self._owns_engine:
-            self.engine.dispose()
-
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with store_errors(self.store_label), read_session(self.engine) as s:
-            yield s
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with store_errors(self.store_label), write_session(self.engine) as s:
-            yield s
-
-    # --- keys: the shared key store -----------------------------------------------------------
-
-    def list_keys(self, caller: Caller) -> list[Key]:
-        return self.keys.list(caller)
-
-    def get_key(self, caller: Caller, key_id: str) -> Key:
-        return self.keys.get(caller, key_id)
-
-    def create_key(self, caller: Caller, request: KeyCreate) -> KeyCreated:
-        return self.keys.create(caller, request)
-
-    def import_key(self, caller: Caller, request: KeyImport) -> Key:
-        return self.keys.import_(caller, request)
-
-    def delete_key(self, caller: Caller, key_id: str) -> None:
-        self.keys.delete(caller, key_id)
 
 
 class StoreContext:

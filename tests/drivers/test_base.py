@@ -176,10 +176,6 @@ def test_only_key_operations_left_to_the_key_store_are_declared_store_only() -> 
 
 
 def test_a_driver_overriding_a_contract_method_itself_is_refused_at_import() -> None:
-    import hearth.drivers.base as base
-
-    if base._TRANSITION:
-        pytest.skip("TRANSITION: legacy drivers still override the facade")  # removed with it
     with pytest.raises(TypeError, match="implement it in the instances part"):
 
         class Direct(Driver):
