@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import os as _os
-import random
 import threading
 import uuid
 from collections.abc import Iterable
@@ -45,18 +44,28 @@ from hearth.domain import (
     MemBalloon,
     Video,
 )
-from hearth.domain.devices import MACVTAP_MODES
-from hearth.domain.formats import valid_mac
 from hearth.errors import ValidationError
 from hearth.osinfo.model import OS
+from hearth.vocab import topology
+from hearth.vocab.choice import choose
+from hearth.vocab.disk_devices import DiskDevice, FixedDiskDevice, RemovableType
+from hearth.vocab.graphics import GraphicsType
+from hearth.vocab.mac import check_mac, random_mac
+from hearth.vocab.macvtap_modes import (
+    DEFAULT_MACVTAP_MODE,
+    AnyMacvtapMode,
+    LibvirtOnlyMacvtapMode,
+    MacvtapMode,
+)
+from hearth.vocab.nic_kinds import LIBVIRT_TYPE, OVS_VIRTUALPORT, InterfaceType, needs_source
+from hearth.vocab.nic_models import AnyNicModel, LibvirtOnlyNicModel, NicModel
 
 if TYPE_CHECKING:
     from hearth.domain import DomainCapabilities, HostCapabilities
 
 LIBOSINFO_NS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
-NIC_MODELS = ("virtio", "e1000e", "e1000", "rtl8139", "ne2k_pci", "pcnet", "vmxnet3")
-NIC_KINDS = ("network", "bridge", "ovs", "macvtap", "user")
-GRAPHICS = ("auto", "spice", "vnc", "none")
+# ``setup(graphics=…)``: pick SPICE or VNC as the host allows (none where the platform has none).
+AUTO = "auto"
 PCIE_ROOT_PORTS = 14  # what virt-install adds: room for hotplug on PCIe machines
 SKELETON_CACHE_SIZE = 64
 
@@ -65,7 +74,8 @@ _SKELETONS: dict[tuple[object, ...], tuple[etree._Element, tuple[str, ...]]] = {
 _SKELETONS_LOCK = threading.Lock()
 
 ResourceLevel = Literal["recommended", "minimal"]
-NicKind = Literal["network", "bridge", "ovs", "macvtap", "user"]
+# What ``add_interface`` takes: a kind, or its name (the CLI's and scripts' strings).
+NicKind = InterfaceType | str
 
 
 class OSLookup(Protocol):
@@ -76,7 +86,7 @@ class OSLookup(Protocol):
 
 @dataclass(slots=True)
 class _DiskRequest:
-    device: str  # disk | cdrom | floppy
+    device: DiskDevice
     image: ImageInfo | None = None
     remote: NetworkSource | None = None
     shareable: bool = False
@@ -84,11 +94,11 @@ class _DiskRequest:
 
 @dataclass(slots=True)
 class _NicRequest:
-    kind: NicKind
+    kind: InterfaceType
     source: str | None
-    mode: str | None
+    mode: AnyMacvtapMode | None
     mac: str
-    model: str | None
+    model: AnyNicModel | None
 
 
 @dataclass(slots=True)
@@ -98,7 +108,7 @@ class _Setup:
     resources: ResourceLevel = "recommended"
     memory_mib: int | None = None
     vcpus: int | None = None
-    graphics: str = "auto"
+    graphics: GraphicsType | None = None  # None: AUTO
 
 
 @dataclass(slots=True)
@@ -112,9 +122,28 @@ class Design:
         return self.domain.to_xml()
 
 
-def random_mac(rng: random.Random | None = None) -> str:
-    r = rng or random
-    return "52:54:00:{:02x}:{:02x}:{:02x}".format(*(r.randrange(256) for _ in range(3)))
+def interface_xml(
+    kind: InterfaceType, source: str | None, mac: str, model: AnyNicModel | None, mode: AnyMacvtapMode | None
+) -> Interface:
+    """The ``<interface>`` of a NIC of ``kind`` on ``source``; no ``model`` leaves libvirt's default.
+
+    Public because NICs added to a designed domain later must look the same (the drivers' NIC
+    operations build theirs here).
+    """
+    iface = Interface(type=LIBVIRT_TYPE[kind])
+    iface.mac = mac
+    if kind is InterfaceType.network:
+        iface.source_network = source
+    elif kind in (InterfaceType.bridge, InterfaceType.ovs):
+        iface.source_bridge = source
+        if kind is InterfaceType.ovs:
+            iface.virtualport_type = OVS_VIRTUALPORT
+    elif kind is InterfaceType.macvtap:
+        iface.source_dev = source
+        iface.source_mode = mode
+    if model is not None:
+        iface.model = model
+    return iface
 
 
 class Designer:
@@ -191,7 +220,7 @@ class Designer:
         memory: int | None = None,
         vcpus: int | None = None,
         *,
-        graphics: str = "auto",
+        graphics: GraphicsType | str = AUTO,
     ) -> Self:
         """Choose the OS and how generous to be; ``memory`` is MiB, ``arch`` defaults to the host's."""
         if isinstance(os, str):
@@ -208,11 +237,10 @@ class Designer:
             isinstance(vcpus, bool) or not isinstance(vcpus, int) or not 1 <= vcpus <= 4096
         ):
             raise ValidationError(f"vcpus must be a whole number from 1 to 4096, not {vcpus!r}")
-        if graphics not in GRAPHICS:
-            raise ValidationError(f"graphics must be one of {', '.join(GRAPHICS)}, not {graphics!r}")
+        shown = None if graphics == AUTO else choose("graphics", graphics, (GraphicsType,), others=[AUTO])
         if arch is None and self._host_caps is not None:
             arch = self._host_caps.host_arch  # the host's, which need not be this machine's
-        self._setup = _Setup(os, normalise_arch(arch), resources, memory, vcpus, graphics)
+        self._setup = _Setup(os, normalise_arch(arch), resources, memory, vcpus, shown)
         return self
 
     def set_name(self, name: str, uuid_: str | None = None) -> Self:
@@ -231,15 +259,10 @@ class Designer:
     def set_cpu_topology(self, sockets: int, cores: int, threads: int) -> Self:
         """Lay the vCPUs out as sockets x cores x threads (guest licensing and schedulers care);
         the product must equal the domain's vCPU count, checked in ``build()``."""
-        for label, value, top in (
-            ("sockets", sockets, 4096),
-            ("cores", cores, 4096),
-            ("threads", threads, 64),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
-                raise ValidationError(
-                    f"topology {label} must be a whole number from 1 to {top}, not {value!r}"
-                )
+        for label, value in (("sockets", sockets), ("cores", cores), ("threads", threads)):
+            problem = topology.level_problem(label, value)
+            if problem is not None:
+                raise ValidationError(problem, **{label: value})
         self._topology = (sockets, cores, threads)
         return self
 
@@ -254,23 +277,24 @@ class Designer:
         image = inspect(path)
         if image.is_iso:
             raise ValidationError(f"{image.path!r} is an ISO 9660 image: attach it with add_cdrom")
-        self._disks.append(_DiskRequest("disk", image=image, shareable=shareable))
+        self._disks.append(_DiskRequest(FixedDiskDevice.disk, image=image, shareable=shareable))
         if force:
             self._forced.add(image.path)
         return self
 
     def add_cdrom(self, location: str | _os.PathLike[str] | None) -> Self:
         """A local ISO, an http/https/ftp/ftps URL QEMU streams itself, or None for an empty drive."""
+        cdrom = RemovableType.cdrom
         if location is None:
-            self._disks.append(_DiskRequest("cdrom"))
+            self._disks.append(_DiskRequest(cdrom))
         elif isinstance(location, str) and is_url(location):
-            self._disks.append(_DiskRequest("cdrom", remote=parse_url(location)))
+            self._disks.append(_DiskRequest(cdrom, remote=parse_url(location)))
         else:
-            self._disks.append(_DiskRequest("cdrom", image=inspect(location)))
+            self._disks.append(_DiskRequest(cdrom, image=inspect(location)))
         return self
 
     def add_floppy(self, path: str | _os.PathLike[str]) -> Self:
-        self._disks.append(_DiskRequest("floppy", image=inspect(path)))
+        self._disks.append(_DiskRequest(RemovableType.floppy, image=inspect(path)))
         return self
 
     def add_interface(
@@ -282,25 +306,27 @@ class Designer:
         mac: str | None = None,
         model: str | None = None,
     ) -> Self:
-        """A NIC on a libvirt network, a Linux or OVS bridge, a macvtap host device, or user mode."""
-        if kind not in NIC_KINDS:
-            raise ValidationError(f"interface kind must be one of {', '.join(NIC_KINDS)}, not {kind!r}")
-        if kind == "user":
+        """A NIC on a libvirt network, a Linux or OVS bridge, a macvtap host device, or user mode;
+        ``mode`` and ``model`` are libvirt's names (any libvirt knows, not only the contract's)."""
+        nic_kind = choose("interface kind", kind, (InterfaceType,))
+        if not needs_source(nic_kind):
             if source:
                 raise ValidationError("a user-mode interface takes no source")
         elif not source or any(c.isspace() for c in source) or "/" in source:
             raise ValidationError(
-                f"a {kind} interface needs a source name without spaces or '/', got {source!r}"
+                f"a {nic_kind.value} interface needs a source name without spaces or '/', got {source!r}"
             )
-        if mode is not None and kind != "macvtap":
-            raise ValidationError(f"mode applies to macvtap interfaces only, not {kind}")
-        if kind == "macvtap":
-            mode = mode or "bridge"
-            if mode not in MACVTAP_MODES:
-                raise ValidationError(f"macvtap mode must be one of {', '.join(MACVTAP_MODES)}, not {mode!r}")
-        if model is not None and model not in NIC_MODELS:
-            raise ValidationError(f"NIC model must be one of {', '.join(NIC_MODELS)}, not {model!r}")
-        self._nics.append(_NicRequest(kind, source, mode, valid_mac(mac) if mac else random_mac(), model))
+        if mode is not None and nic_kind is not InterfaceType.macvtap:
+            raise ValidationError(f"mode applies to macvtap interfaces only, not {nic_kind.value}")
+        macvtap_mode: AnyMacvtapMode | None = None
+        if nic_kind is InterfaceType.macvtap:
+            modes = (MacvtapMode, LibvirtOnlyMacvtapMode)
+            macvtap_mode = choose("macvtap mode", mode, modes) if mode is not None else DEFAULT_MACVTAP_MODE
+        nic_model: AnyNicModel | None = None
+        if model is not None:
+            nic_model = choose("NIC model", model, (NicModel, LibvirtOnlyNicModel))
+        mac = check_mac(mac) if mac else random_mac()
+        self._nics.append(_NicRequest(nic_kind, source, macvtap_mode, mac, nic_model))
         return self
 
     def add_default_network(self, network: str = "default") -> Self:
@@ -434,47 +460,48 @@ class _Build:
         vcpus = self.s.vcpus if self.s.vcpus is not None else (pick("n_cpus") or 1)
         return mem_bytes // 1024, vcpus
 
-    def graphics_type(self) -> str | None:
+    def graphics_type(self) -> GraphicsType | None:
         g = self.s.graphics
-        if g == "none":
+        if g is GraphicsType.none:
             return None
-        if g == "auto":
+        if g is None:
             if not self.plat.graphics:
                 return None
-            return "spice" if self._domcaps_allows("devices/graphics", "type", "spice") else "vnc"
+            spice = self._domcaps_allows("devices/graphics", "type", GraphicsType.spice)
+            return GraphicsType.spice if spice else GraphicsType.vnc
         return g
 
-    def disk_bus(self, device: str) -> str:
-        if device == "floppy":
+    def disk_bus(self, device: DiskDevice) -> str:
+        if device is RemovableType.floppy:
             return "fdc"
-        if device == "disk" and self.traits.virtio_block:
+        if device is FixedDiskDevice.disk and self.traits.virtio_block:
             return "virtio"
-        if device == "cdrom" and not self.plat.is_x86:
+        if device is RemovableType.cdrom and not self.plat.is_x86:
             return "scsi" if self.traits.virtio_scsi else "usb"
         if not self.plat.is_x86:
             return "scsi" if self.traits.virtio_scsi else "usb"
         return "sata" if self.machine() == "q35" else "ide"
 
-    def nic_model(self) -> str | None:
+    def nic_model(self) -> AnyNicModel | None:
         if self.traits.virtio_net:
-            return "virtio"
+            return NicModel.virtio
         if self.machine() == "q35":
-            return "e1000e"
+            return NicModel.e1000e
         if not self.plat.is_x86:
             return None
         for pref in LEGACY_NIC_PREFERENCE:
             if pref in self.traits.net_models:
                 return pref
-        return "e1000"
+        return NicModel.e1000
 
-    def video_model(self, graphics: str | None) -> str | None:
+    def video_model(self, graphics: GraphicsType | None) -> str | None:
         if graphics is None:
             return None
         if not self.plat.is_x86:
             return "vga" if self.plat.machine == "pseries" else "virtio"
         if self.traits.virtio_gpu and self._domcaps_allows("devices/video", "modelType", "virtio"):
             return "virtio"
-        if graphics == "spice" and self._domcaps_allows("devices/video", "modelType", "qxl"):
+        if graphics is GraphicsType.spice and self._domcaps_allows("devices/video", "modelType", "qxl"):
             return "qxl"
         return "vga"
 
@@ -502,7 +529,7 @@ class _Build:
             dom.os.initrd = initrd
             dom.os.cmdline = cmdline
         else:
-            has_cdrom = any(r.device == "cdrom" for r in self.d._disks)
+            has_cdrom = any(r.device is RemovableType.cdrom for r in self.d._disks)
             dom.os.set_boot_order(["hd", "cdrom"] if has_cdrom else ["hd"])
         self._request_devices()
         return Design(dom, self.warnings)
@@ -512,10 +539,10 @@ class _Build:
             return
         sockets, cores, threads = self.d._topology
         vcpus = self.domain.vcpus or 1
-        if sockets * cores * threads != vcpus:
+        problem = topology.topology_problem(vcpus, sockets=sockets, cores=cores, threads=threads)
+        if problem is not None:
             raise ValidationError(
-                f"CPU topology {sockets} sockets x {cores} cores x {threads} threads gives "
-                f"{sockets * cores * threads} vCPUs, but the guest has {vcpus}",
+                f"CPU topology {problem} (the guest has {vcpus} vCPUs)",
                 sockets=sockets,
                 cores=cores,
                 threads=threads,
@@ -617,7 +644,7 @@ class _Build:
             elif self.traits.virtio_input:
                 devs.inputs.append(Input(type="tablet", bus="virtio"))
                 devs.inputs.append(Input(type="keyboard", bus="virtio"))
-            if gtype == "spice":
+            if gtype is GraphicsType.spice:
                 devs.channels.append(
                     Channel(type="spicevmc", target_type="virtio", target_name="com.redhat.spice.0")
                 )
@@ -654,7 +681,8 @@ class _Build:
             if self.s.arch == "s390x":
                 self.warnings.append("s390x guests get no default network; add one explicitly if wanted")
             else:
-                nics.append(_NicRequest("network", self.d._default_network, None, random_mac(), None))
+                network = self.d._default_network
+                nics.append(_NicRequest(InterfaceType.network, network, None, random_mac(), None))
         for nic in nics:
             devs.interfaces.append(self._interface(nic))
 
@@ -681,7 +709,7 @@ class _Build:
             disk.driver_type = img.format
             if img.kind == "block":
                 disk.source_dev = img.path
-                if req.device == "disk":
+                if req.device is FixedDiskDevice.disk:
                     disk.driver_cache = "none"
                     disk.driver_io = "native"
                     disk.driver_discard = "unmap"
@@ -691,33 +719,11 @@ class _Build:
         used.append(target)
         disk.target_dev = target
         disk.target_bus = bus
-        if req.device == "cdrom":
+        if req.device is RemovableType.cdrom:
             disk.readonly = True
         if req.shareable:
             disk.shareable = True
         return disk
 
     def _interface(self, nic: _NicRequest) -> Interface:
-        iface = Interface()
-        if nic.kind == "network":
-            iface.type = "network"
-        elif nic.kind in ("bridge", "ovs"):
-            iface.type = "bridge"
-        elif nic.kind == "macvtap":
-            iface.type = "direct"
-        else:
-            iface.type = "user"
-        iface.mac = nic.mac
-        if nic.kind == "network":
-            iface.source_network = nic.source
-        elif nic.kind in ("bridge", "ovs"):
-            iface.source_bridge = nic.source
-            if nic.kind == "ovs":
-                iface.virtualport_type = "openvswitch"
-        elif nic.kind == "macvtap":
-            iface.source_dev = nic.source
-            iface.source_mode = nic.mode
-        model = nic.model or self.nic_model()
-        if model is not None:
-            iface.model = model
-        return iface
+        return interface_xml(nic.kind, nic.source, nic.mac, nic.model or self.nic_model(), nic.mode)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from hearth.domain import Disk, Domain
 from hearth.errors import Conflict
+from hearth.vocab.disk_devices import RemovableType
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ def disk_key(disk: Disk) -> str | None:
 
 
 def _use(domain: Domain, disk: Disk) -> DiskUse:
-    readonly = disk.readonly or disk.device == "cdrom"  # QEMU never writes a cdrom
+    readonly = disk.readonly or disk.device == RemovableType.cdrom  # QEMU never writes a cdrom
     return DiskUse(domain.name or domain.uuid or "(unnamed)", readonly, disk.shareable)
 
 

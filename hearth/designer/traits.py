@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hearth.osinfo.model import OS
+from hearth.vocab.nic_models import AnyNicModel, LibvirtOnlyNicModel, NicModel
 
 _PCI = "http://pcisig.com/pci/"
 VIRTIO_BLOCK = (_PCI + "1af4/1001", _PCI + "1af4/1042")
@@ -23,7 +24,13 @@ VIRTIO_INPUT = (_PCI + "1af4/1052",)
 QEMU_XHCI = (_PCI + "1b36/0004",)
 Q35_CHIPSET = ("http://qemu.org/chipset/x86/q35",)
 
-LEGACY_NIC_PREFERENCE = ("e1000", "rtl8139", "ne2k_pci", "pcnet")
+# The NIC model of a guest without virtio-net: the first of these its osinfo device list names.
+LEGACY_NIC_PREFERENCE: tuple[AnyNicModel, ...] = (
+    NicModel.e1000,
+    NicModel.rtl8139,
+    LibvirtOnlyNicModel.ne2k_pci,
+    LibvirtOnlyNicModel.pcnet,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,9 @@ from hearth.domain.xmlbuilder import (
     XMLObject,
 )
 from hearth.errors import ValidationError
+from hearth.vocab.disk_devices import ALL_DISK_DEVICES
+from hearth.vocab.macvtap_modes import ALL_MACVTAP_MODES
 
-DISK_DEVICES = ("disk", "cdrom", "floppy", "lun")
 # Closed sets from libvirt's schema (tests/domain/test_schema_choices.py compares them with the
 # installed one); NEWER_LIBVIRT lists what later libvirt schemas added (its 11.3 test corpus).
 DISK_TYPES = ("file", "block", "network", "volume", "dir", "nvme", "vhostuser", "vhostvdpa")
@@ -30,7 +31,7 @@ NETWORK_DISK_PROTOCOLS = (
     "nfs", "ssh",
 )  # fmt: skip
 NEWER_LIBVIRT = frozenset({"vhostvdpa", "ssh"})
-MACVTAP_MODES = ("vepa", "bridge", "private", "passthrough")
+MACVTAP_MODES: tuple[str, ...] = ALL_MACVTAP_MODES
 INTERFACE_TYPES = (
     "network", "bridge", "direct", "user", "ethernet", "vhostuser", "hostdev", "mcast", "server",
     "client", "udp", "vdpa", "null", "vds", "internal",
@@ -86,7 +87,7 @@ class Disk(XMLObject):
     )  # fmt: skip
 
     type = Str("@type", choices=DISK_TYPES)
-    device = Str("@device", choices=DISK_DEVICES)
+    device = Str("@device", choices=ALL_DISK_DEVICES)
     snapshot = Str("@snapshot")
 
     driver_name = Str("./driver/@name")
@@ -372,7 +373,6 @@ class Devices(XMLObject):
 
 
 __all__ = [
-    "DISK_DEVICES",
     "DISK_TYPES",
     "INTERFACE_TYPES",
     "MACVTAP_MODES",

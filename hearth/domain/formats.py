@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from hearth.errors import ValidationError
+from hearth.vocab.mac import MacProblem, mac_problem
 
 Check = Callable[[Any, str], None]
 
-_MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 # libvirt takes 32 hex digits, with the dashes in the usual places or none at all.
 _UUID = re.compile(r"^[0-9a-fA-F]{8}(-?)[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{4}\1[0-9a-fA-F]{12}$")
 _WWN = re.compile(r"^(0x)?[0-9a-fA-F]{16}$")
@@ -32,25 +32,23 @@ def _refuse(obj: Any, field: str, text: str, what: str) -> None:
     raise ValidationError(f"{obj.TAG} {field} must be {what}, not {text!r}", field=field, value=text)
 
 
+# What a MAC must be instead, in this module's "<field> must be …" wording.
+_MAC_WANTED = {
+    MacProblem.shape: "a MAC address of the form 52:54:00:xx:xx:xx",
+    MacProblem.multicast: "a unicast MAC address (this one is multicast)",
+    MacProblem.zero: "a MAC address other than 00:00:00:00:00:00",
+}
+
+
 def check_mac(field: str) -> Check:
-    """A unicast MAC address: libvirt refuses a multicast one on a NIC."""
+    """The vocabulary's NIC MAC rule (libvirt refuses a multicast one); written as given."""
 
     def check(obj: Any, text: str) -> None:
-        if not _MAC.match(text):
-            _refuse(obj, field, text, "a MAC address of the form 52:54:00:xx:xx:xx")
-        if int(text[:2], 16) & 1:
-            _refuse(obj, field, text, "a unicast MAC address (this one is multicast)")
+        problem = mac_problem(text)
+        if problem is not None:
+            _refuse(obj, field, text, _MAC_WANTED[problem])
 
     return check
-
-
-def valid_mac(mac: str) -> str:
-    """``mac`` lower-cased, or a ValidationError saying what is wrong with it."""
-    if not _MAC.match(mac):
-        raise ValidationError(f"MAC address {mac!r} is not of the form 52:54:00:xx:xx:xx", mac=mac)
-    if int(mac[:2], 16) & 1:
-        raise ValidationError(f"MAC address {mac!r} is a multicast address", mac=mac)
-    return mac.lower()
 
 
 def check_uuid(field: str) -> Check:

@@ -1,11 +1,11 @@
 """Regular expressions for the address formats requests carry, as the OpenAPI document declares them.
 
-The checks in ``resources`` (``check_cidr``, ``check_ip``, ``check_mac``) decide; these patterns
-say the same thing to clients and fuzzers, exactly where a regular expression can: an IPv4 block
-with its host bits clear, any IP address, a unicast MAC that is not all zeros. An IPv6 block is
-declared in its common written form (whole 16-bit groups before ``::``); the server also takes
-other prefix lengths. Built once from parts, without look-arounds, so every regex engine (and
-Hypothesis) reads them.
+The checks in ``resources`` (``check_cidr``, ``check_ip``) decide; these patterns say the same
+thing to clients and fuzzers, exactly where a regular expression can: an IPv4 block with its
+host bits clear, any IP address (a MAC's pattern is in ``hearth.vocab.mac``, beside its check).
+An IPv6 block is declared in its common written form (whole 16-bit groups before ``::``); the
+server also takes other prefix lengths. Built once from parts, without look-arounds, so every
+regex engine (and Hypothesis) reads them.
 """
 
 from __future__ import annotations
@@ -60,25 +60,6 @@ def _ipv6_block() -> str:
 CIDR_PATTERN = f"^({_ipv4_block()}|{_ipv6_block()})$"
 
 
-def _unicast_mac() -> str:
-    """Twelve hex digits in colon pairs, the multicast bit clear, not all zeros."""
-    any_digit, even, nonzero, nonzero_even = _HEX, "[02468aceACE]", "[1-9A-Fa-f]", "[2468aceACE]"
-    forms = []
-    for first in range(12):  # the first digit that is not 0
-        digits = []
-        for i in range(12):
-            allowed = even if i == 1 else any_digit
-            if i < first:
-                allowed = "0"
-            elif i == first:
-                allowed = nonzero_even if i == 1 else nonzero
-            digits.append(allowed)
-        pairs = [digits[i] + digits[i + 1] for i in range(0, 12, 2)]
-        forms.append(":".join(pairs))
-    return "^(" + "|".join(forms) + ")$"
-
-
-UNICAST_MAC_PATTERN = _unicast_mac()
 ABSOLUTE_PATH = r"^/[^\x00]*$"
 LINE = r"^[^\x00\r\n]*$"
 LOCAL_FILE = r"/[^\x00\r\n]*"

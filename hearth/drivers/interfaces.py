@@ -7,11 +7,14 @@ change is refused rather than half-applied.
 
 from __future__ import annotations
 
-import secrets
-
-from hearth.designer.designer import NicKind
+from hearth import designer
 from hearth.domain import Interface
 from hearth.errors import Conflict, InvalidState, NotFound, ValidationError
+from hearth.vocab import instance_states
+from hearth.vocab.mac import check_mac
+from hearth.vocab.mac import random_mac as random_mac
+from hearth.vocab.macvtap_modes import DEFAULT_MACVTAP_MODE
+from hearth.vocab.nic_kinds import kind_of
 
 from .resources import (
     InstanceState,
@@ -20,28 +23,16 @@ from .resources import (
     MacvtapMode,
     NetworkInterface,
     NicModel,
-    check_mac,
 )
-
-CHANGEABLE = frozenset({InstanceState.RUNNING, InstanceState.STOPPED})
 
 
 def parse_mac(mac: str) -> str:
     """A MAC from a URL or request, canonical (lower case), or ValidationError naming it."""
-    try:
-        return check_mac(mac)
-    except ValueError as exc:
-        raise ValidationError(str(exc), mac=mac) from None
+    return check_mac(mac)
 
 
 def check_changeable(instance_id: str, state: InstanceState) -> None:
-    if state not in CHANGEABLE:
-        raise InvalidState(
-            f"cannot change the interfaces of instance {instance_id} while it is {state.value}; "
-            "it must be RUNNING or STOPPED",
-            instance=instance_id,
-            state=state.value,
-        )
+    instance_states.check_changeable(instance_id, state, "interfaces")
 
 
 def check_update(instance_id: str, state: InstanceState, nic: NetworkInterface, req: InterfaceUpdate) -> None:
@@ -67,34 +58,14 @@ def duplicate(instance_id: str, mac: str) -> Conflict:
     return Conflict(f"instance {instance_id} already has an interface {mac}", instance=instance_id, mac=mac)
 
 
-def random_mac(taken: set[str] | frozenset[str] = frozenset()) -> str:
-    """A random MAC in QEMU's locally administered 52:54:00 range, not among ``taken``."""
-    while True:
-        mac = "52:54:00:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
-        if mac not in taken:
-            return mac
-
-
-# The designer's name for each kind of NIC.
-DESIGNER_KIND: dict[InterfaceType, NicKind] = {
-    InterfaceType.network: "network",
-    InterfaceType.bridge: "bridge",
-    InterfaceType.ovs: "ovs",
-    InterfaceType.macvtap: "macvtap",
-    InterfaceType.user: "user",
-}
+# Transitional: backends still look the designer's kind up here; it is the same enum now.
+DESIGNER_KIND: dict[InterfaceType, InterfaceType] = {kind: kind for kind in InterfaceType}
 
 
 def nic_kind(iface: Interface) -> InterfaceType:
     """The contract's kind of a domain ``<interface>`` (an OVS bridge is a bridge with an
     openvswitch virtualport, a macvtap is ``direct``)."""
-    if iface.type == "network":
-        return InterfaceType.network
-    if iface.type == "bridge":
-        return InterfaceType.ovs if iface.virtualport_type == "openvswitch" else InterfaceType.bridge
-    if iface.type == "direct":
-        return InterfaceType.macvtap
-    return InterfaceType.user
+    return kind_of(iface.type, iface.virtualport_type)
 
 
 def nic_source(iface: Interface) -> str | None:
@@ -108,22 +79,6 @@ def interface_xml(
     kind: InterfaceType, source: str | None, mac: str, model: NicModel, mode: MacvtapMode | None = None
 ) -> Interface:
     """The ``<interface>`` of a NIC of ``kind`` on ``source`` (the designer's form, for NICs
-    added after the design)."""
-    iface = Interface()
-    if kind is InterfaceType.network:
-        iface.type = "network"
-        iface.source_network = source
-    elif kind in (InterfaceType.bridge, InterfaceType.ovs):
-        iface.type = "bridge"
-        iface.source_bridge = source
-        if kind is InterfaceType.ovs:
-            iface.virtualport_type = "openvswitch"
-    elif kind is InterfaceType.macvtap:
-        iface.type = "direct"
-        iface.source_dev = source
-        iface.source_mode = (mode or MacvtapMode.bridge).value
-    else:
-        iface.type = "user"
-    iface.mac = mac
-    iface.model = model.value
-    return iface
+    added after the design); a macvtap gets the default mode unless one is given."""
+    macvtap = (mode or DEFAULT_MACVTAP_MODE) if kind is InterfaceType.macvtap else None
+    return designer.interface_xml(kind, source, mac, model, macvtap)

@@ -26,14 +26,28 @@ from pydantic import ValidationError as PydanticValidationError
 
 from hearth.errors import ValidationError
 
+# The vocabulary the models use; ``X as X`` names stay importable from here, as before.
+from hearth.vocab import topology
+from hearth.vocab.device_names import DISK_DEV_PATTERN as DISK_DEV_PATTERN
+from hearth.vocab.device_names import VOLUME_DEVICE_PATTERN as VOLUME_DEVICE_PATTERN
+from hearth.vocab.disk_devices import RemovableType as RemovableType
+from hearth.vocab.graphics import GraphicsType as GraphicsType
+from hearth.vocab.instance_states import InstanceState as InstanceState
+from hearth.vocab.mac import MAC_PATTERN as MAC_PATTERN
+from hearth.vocab.mac import UNICAST_MAC_PATTERN
+from hearth.vocab.mac import check_mac as _check_mac
+from hearth.vocab.macvtap_modes import MacvtapMode as MacvtapMode
+from hearth.vocab.nic_kinds import SOURCE_OF
+from hearth.vocab.nic_kinds import InterfaceType as InterfaceType
+from hearth.vocab.nic_models import DEFAULT_NIC_MODEL as DEFAULT_NIC_MODEL
+from hearth.vocab.nic_models import NicModel as NicModel
+
 from . import formats
 
 # Names are shown in listings and used as hostnames and key references: keep them boring.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
-DEVICE_PATTERN = r"^(vd|sd|hd|xvd)[a-z]$"
 MAX_USER_DATA = 64 * 1024
-MAC_PATTERN = r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"
 
 
 def _json_integer(value: object) -> object:
@@ -52,20 +66,9 @@ Integer = Annotated[int, JSON_INTEGER]
 # What the address checks below accept, declared for OpenAPI (the checks themselves decide).
 CidrText = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": formats.CIDR_PATTERN})]
 IpText = Annotated[str, Field(max_length=64, json_schema_extra={"pattern": formats.IP_PATTERN})]
-MacText = Annotated[str, Field(json_schema_extra={"pattern": formats.UNICAST_MAC_PATTERN})]
+MacText = Annotated[str, Field(json_schema_extra={"pattern": UNICAST_MAC_PATTERN})]
 # osinfo short-ids: "debian12", "fedora40", "win2k22", "alpine3.19", "rhel9.4".
 OS_ID_PATTERN = r"^[a-z][a-z0-9._+-]{0,63}$"
-DEFAULT_NIC_MODEL = "virtio"
-
-
-class InstanceState(StrEnum):
-    PENDING = "PENDING"
-    RUNNING = "RUNNING"
-    STOPPING = "STOPPING"
-    STOPPED = "STOPPED"
-    PAUSED = "PAUSED"
-    FINISHED = "FINISHED"
-    ERROR = "ERROR"
 
 
 class Action(StrEnum):
@@ -141,38 +144,9 @@ class KeyKind(StrEnum):
     ecdsa_sha2_nistp521 = "ecdsa-sha2-nistp521"
 
 
-class InterfaceType(StrEnum):
-    """How a NIC reaches the outside: a (libvirt/Hearth) network, a Linux or OVS bridge, a macvtap
-    host device, or QEMU's user-mode stack."""
-
-    network = "network"
-    bridge = "bridge"
-    ovs = "ovs"
-    macvtap = "macvtap"
-    user = "user"
-
-
-class MacvtapMode(StrEnum):
-    bridge = "bridge"
-    vepa = "vepa"
-
-
-class NicModel(StrEnum):
-    virtio = "virtio"
-    e1000e = "e1000e"
-    e1000 = "e1000"
-    rtl8139 = "rtl8139"
-
-
 class DiskFormat(StrEnum):
     qcow2 = "qcow2"
     raw = "raw"
-
-
-class GraphicsType(StrEnum):
-    vnc = "vnc"
-    spice = "spice"
-    none = "none"
 
 
 HwpValue = int | str
@@ -186,38 +160,56 @@ class Resource(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str
-    name: str
-    owner_id: str
-    created: datetime
+    id: str = Field(description="unique id, used in URLs")
+    name: str = Field(description="human-readable name, unique per owner")
+    owner_id: str = Field(description="id of the user who owns it; 'system' for the shared catalogue")
+    created: datetime = Field(description="when it was created (UTC)")
 
 
 class NetworkBinding(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    network: str
-    subnet: str
-    ip_address: str
+    network: str = Field(description="id of the network")
+    subnet: str = Field(description="id of the subnet the address is from")
+    ip_address: str = Field(description="the instance's address on that subnet")
 
 
 class Instance(Resource):
     """A guest. ``image``/``template``/``realm``/``hardware_profile`` hold ids of those resources."""
 
-    state: InstanceState
-    state_reason: str | None = None
-    actions: list[Action]
-    image: str | None = None
-    template: str | None = None
-    realm: str
-    hardware_profile: str
-    hardware_profile_overrides: dict[HwpPropertyName, HwpValue] = Field(default_factory=dict)
-    key_name: str | None = None
-    network_bindings: list[NetworkBinding] = Field(default_factory=list)
-    public_addresses: list[str] = Field(default_factory=list)
-    private_addresses: list[str] = Field(default_factory=list)
+    state: InstanceState = Field(description="lifecycle state")
+    state_reason: str | None = Field(
+        default=None, description="why it is in this state (set for ERROR), else null"
+    )
+    actions: list[Action] = Field(description="actions allowed in the current state")
+    image: str | None = Field(
+        default=None, description="id of the image it was made from (null when made from a template)"
+    )
+    template: str | None = Field(
+        default=None, description="id of the template it was made from (null when made from an image)"
+    )
+    realm: str = Field(description="id of the realm (host or region) it runs in")
+    hardware_profile: str = Field(description="id of its hardware profile")
+    hardware_profile_overrides: dict[HwpPropertyName, HwpValue] = Field(
+        default_factory=dict, description="profile properties given a value other than the profile's default"
+    )
+    key_name: str | None = Field(default=None, description="name of the SSH key put into the guest, if any")
+    network_bindings: list[NetworkBinding] = Field(
+        default_factory=list, description="networks it is attached to, with subnet and address"
+    )
+    public_addresses: list[str] = Field(
+        default_factory=list, description="addresses reachable from outside the host"
+    )
+    private_addresses: list[str] = Field(
+        default_factory=list, description="addresses on the host's internal networks"
+    )
     # What the guest got (from the spec, else the profile); None when the backend does not know.
-    memory_mib: int | None = None
-    vcpus: int | None = None
+    memory_mib: int | None = Field(
+        default=None, description="memory the guest got, in MiB (null when the backend does not know)"
+    )
+    vcpus: int | None = Field(
+        default=None, description="vCPUs the guest got (null when the backend does not know)"
+    )
 
 
 class NetworkInterface(BaseModel):
@@ -229,26 +221,34 @@ class NetworkInterface(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    mac: str
-    type: InterfaceType
-    source: str | None = None
-    mode: MacvtapMode | None = None
-    model: NicModel
-    ips: list[str] = Field(default_factory=list)
-    instance_id: str
+    mac: str = Field(description="MAC address, lower case; identifies the NIC within the instance")
+    type: InterfaceType = Field(description="how the NIC reaches the outside")
+    source: str | None = Field(
+        default=None, description="network id, bridge or host device it is on (null for user mode)"
+    )
+    mode: MacvtapMode | None = Field(default=None, description="macvtap mode (macvtap NICs only)")
+    model: NicModel = Field(description="guest-visible NIC model")
+    ips: list[str] = Field(
+        default_factory=list, description="addresses the host has seen it use (DHCP leases, ARP)"
+    )
+    instance_id: str = Field(description="id of the instance it belongs to")
 
 
 class Image(Resource):
-    description: str = ""
-    state: ImageState
-    os: str | None = None  # osinfo short-id, e.g. "debian12"
-    architecture: Architecture
-    source_instance: str | None = None
+    description: str = Field(default="", description="free text about the image")
+    state: ImageState = Field(description="whether it can be used yet")
+    os: str | None = Field(default=None, description="osinfo short id of its operating system, e.g. debian12")
+    architecture: Architecture = Field(description="CPU architecture it runs on")
+    source_instance: str | None = Field(
+        default=None, description="id of the instance it was captured from, if any"
+    )
 
 
 class Realm(Resource):
-    state: RealmState
-    limit: int | None = None
+    state: RealmState = Field(description="whether new instances can be placed here")
+    limit: int | None = Field(
+        default=None, description="most instances it can hold; null when unlimited or unknown"
+    )
 
 
 class PoolType(StrEnum):
@@ -285,13 +285,15 @@ class StoragePool(Resource):
     None when the backend cannot tell (an inactive libvirt pool reports nothing).
     """
 
-    type: PoolType
-    state: PoolState
-    capacity_bytes: int | None = None
-    allocation_bytes: int | None = None
-    available_bytes: int | None = None
-    path: str | None = None
-    realm: str
+    type: PoolType = Field(description="libvirt's storage pool type")
+    state: PoolState = Field(description="whether the pool is usable")
+    capacity_bytes: int | None = Field(default=None, description="total size in bytes (null when unknown)")
+    allocation_bytes: int | None = Field(
+        default=None, description="bytes allocated to volumes (null when unknown)"
+    )
+    available_bytes: int | None = Field(default=None, description="bytes still free (null when unknown)")
+    path: str | None = Field(default=None, description="directory or device it lives in, if it has one")
+    realm: str = Field(description="id of the realm (host) it belongs to")
 
 
 class HwpProperty(BaseModel):
@@ -299,13 +301,13 @@ class HwpProperty(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: PropertyKind
-    unit: Unit
-    value: HwpValue
-    first: int | None = None
-    last: int | None = None
-    step: int | None = None
-    values: list[HwpValue] | None = None
+    kind: PropertyKind = Field(description="fixed value, a range, or a list of choices")
+    unit: Unit = Field(description="unit of the values")
+    value: HwpValue = Field(description="the value (fixed) or the default (range, enum)")
+    first: int | None = Field(default=None, description="lowest value of a range")
+    last: int | None = Field(default=None, description="highest value of a range")
+    step: int | None = Field(default=None, description="step between the values of a range (null: any)")
+    values: list[HwpValue] | None = Field(default=None, description="the choices of an enum")
 
     @model_validator(mode="after")
     def _shape(self) -> HwpProperty:
@@ -322,46 +324,53 @@ class HwpProperty(BaseModel):
 class HardwareProfile(Resource):
     """An empty ``properties`` dict is an opaque profile: the backend decides everything."""
 
-    properties: dict[HwpPropertyName, HwpProperty] = Field(default_factory=dict)
+    properties: dict[HwpPropertyName, HwpProperty] = Field(
+        default_factory=dict,
+        description="what the profile fixes or offers, per dimension; empty: the backend decides",
+    )
 
 
 class Key(Resource):
     """A public key; the private half is never stored and only shown once (``KeyCreated``)."""
 
-    kind: KeyKind
-    fingerprint: str
-    public_key: str
+    kind: KeyKind = Field(description="key algorithm")
+    fingerprint: str = Field(description="SHA256 fingerprint of the public key")
+    public_key: str = Field(description="the public key in OpenSSH format")
 
 
 class KeyCreated(Key):
-    private_key: str
+    private_key: str = Field(
+        description="the private key (OpenSSH format); shown only in this response, never stored"
+    )
 
 
 class Volume(Resource):
-    capacity_gb: int
-    state: VolumeState
-    realm: str
-    instance: str | None = None
-    device: str | None = None
+    capacity_gb: int = Field(description="size in GB")
+    state: VolumeState = Field(description="whether it is attached")
+    realm: str = Field(description="id of the realm it lives in")
+    instance: str | None = Field(default=None, description="id of the instance it is attached to, if any")
+    device: str | None = Field(
+        default=None, description="guest device it is attached as (e.g. vdb), if attached"
+    )
 
 
 class Snapshot(Resource):
-    volume: str
-    state: SnapshotState
+    volume: str = Field(description="id of the volume it was taken of")
+    state: SnapshotState = Field(description="whether it is complete")
 
 
 class Network(Resource):
-    address_blocks: list[str]
+    address_blocks: list[str] = Field(description="CIDR blocks its subnets are carved from")
 
 
 class Subnet(Resource):
-    network: str
-    address_block: str
+    network: str = Field(description="id of the network it belongs to")
+    address_block: str = Field(description="its CIDR block, inside one of the network's")
 
 
 class Address(Resource):
-    ip_address: str
-    instance: str | None = None
+    ip_address: str = Field(description="the reserved IP address")
+    instance: str | None = Field(default=None, description="id of the instance using it, if any")
 
 
 # --- requests -------------------------------------------------------------------------------
@@ -378,9 +387,11 @@ M = TypeVar("M", bound=BaseModel)
 class NetworkRequest(Request):
     """Attach the new instance to a network; the driver picks the subnet and address if omitted."""
 
-    network_id: str
-    subnet_id: str | None = None
-    ip_address: IpText | None = None
+    network_id: str = Field(description="id of the network to attach to")
+    subnet_id: str | None = Field(
+        default=None, description="id of the subnet (default: the driver picks one)"
+    )
+    ip_address: IpText | None = Field(default=None, description="address to use (default: the next free one)")
 
     @field_validator("ip_address")
     @classmethod
@@ -389,14 +400,11 @@ class NetworkRequest(Request):
 
 
 def check_mac(value: str) -> str:
-    """A unicast MAC in colon form, lower-cased (the form listings and URLs use)."""
-    if not re.match(MAC_PATTERN, value):
-        raise ValueError(f"{value!r} is not a MAC address such as 52:54:00:12:34:56")
-    if int(value[:2], 16) & 1:
-        raise ValueError(f"{value!r} is a multicast MAC address; a NIC needs a unicast one")
-    if value == "00:00:00:00:00:00":
-        raise ValueError("00:00:00:00:00:00 is not a usable MAC address")
-    return value.lower()
+    """The vocabulary's MAC check for a model validator (which reports a ValueError)."""
+    try:
+        return _check_mac(value)
+    except ValidationError as exc:
+        raise ValueError(exc.message) from None
 
 
 def json_present(field: str) -> dict[str, Any]:
@@ -431,11 +439,15 @@ class InterfaceCreate(Request):
         }
     )
 
-    type: InterfaceType
-    source: Name | None = None
-    mode: MacvtapMode | None = None
-    model: NicModel | None = None
-    mac: MacText | None = None
+    type: InterfaceType = Field(description="how the NIC reaches the outside")
+    source: Name | None = Field(
+        default=None, description="network, bridge, OVS bridge or host device; none for user mode"
+    )
+    mode: MacvtapMode | None = Field(default=None, description="macvtap mode (macvtap only; default bridge)")
+    model: NicModel | None = Field(default=None, description="guest-visible NIC model (default virtio)")
+    mac: MacText | None = Field(
+        default=None, description="unicast MAC address (default: a random 52:54:00 one)"
+    )
 
     @field_validator("mac")
     @classmethod
@@ -450,13 +462,7 @@ class InterfaceCreate(Request):
             if self.source is not None:
                 raise ValueError("a user interface takes no source")
         elif self.source is None:
-            what = {
-                InterfaceType.network: "a network",
-                InterfaceType.bridge: "a bridge",
-                InterfaceType.ovs: "an OVS bridge",
-                InterfaceType.macvtap: "a host interface",
-            }[self.type]
-            raise ValueError(f"a {self.type.value} interface needs a source ({what})")
+            raise ValueError(f"a {self.type.value} interface needs a source ({SOURCE_OF[self.type]})")
         return self
 
     @property
@@ -471,8 +477,10 @@ class InterfaceUpdate(Request):
 
     model_config = ConfigDict(json_schema_extra={"anyOf": [json_present("source"), json_present("model")]})
 
-    source: Name | None = None
-    model: NicModel | None = None
+    source: Name | None = Field(default=None, description="network, bridge or host device to move the NIC to")
+    model: NicModel | None = Field(
+        default=None, description="new NIC model (only while the instance is stopped)"
+    )
 
     @model_validator(mode="after")
     def _something(self) -> InterfaceUpdate:
@@ -483,23 +491,31 @@ class InterfaceUpdate(Request):
 
 # --- removable media of an instance (sub-collection "disks"; models used by hearth.media) -------
 
-DISK_DEV_PATTERN = r"^((vd|sd|hd|xvd)[a-z]{1,2}|fd[a-z])$"
-
-
-class RemovableType(StrEnum):
-    cdrom = "cdrom"
-    floppy = "floppy"
-
 
 class MediumSource(Request):
     """What goes in a removable drive: a local image file (``path``, absolute) or a URL QEMU reads
     itself through its curl driver (``url``: http, https, ftp, ftps; credentials are refused)."""
 
-    path: str | None = Field(None, max_length=4096, json_schema_extra={"pattern": formats.ABSOLUTE_PATH})
-    url: str | None = Field(None, max_length=4096)
-    sslverify: StrictBool = True
-    readahead_bytes: Annotated[int, Field(gt=0, le=1 << 30, multiple_of=512), JSON_INTEGER] | None = None
-    timeout_seconds: Annotated[int, Field(ge=1, le=3600), JSON_INTEGER] | None = None
+    path: str | None = Field(
+        None,
+        max_length=4096,
+        json_schema_extra={"pattern": formats.ABSOLUTE_PATH},
+        description="absolute path of a local image file",
+    )
+    url: str | None = Field(
+        None,
+        max_length=4096,
+        description="http, https, ftp or ftps URL QEMU reads the medium from (no credentials)",
+    )
+    sslverify: StrictBool = Field(
+        default=True, description="check the server's TLS certificate (https, ftps)"
+    )
+    readahead_bytes: Annotated[int, Field(gt=0, le=1 << 30, multiple_of=512), JSON_INTEGER] | None = Field(
+        default=None, description="bytes QEMU reads ahead from the URL (multiple of 512)"
+    )
+    timeout_seconds: Annotated[int, Field(ge=1, le=3600), JSON_INTEGER] | None = Field(
+        default=None, description="seconds QEMU waits for the URL's server"
+    )
 
     @model_validator(mode="after")
     def _one(self) -> MediumSource:
@@ -521,14 +537,14 @@ class DiskCreate(Request):
     """Put a removable drive's medium in: into the first empty drive of this type (live when the
     instance runs, and persistently), or -- while stopped and none is empty -- into a new drive."""
 
-    type: RemovableType
-    medium: MediumSource | None = None
+    type: RemovableType = Field(description="kind of removable drive")
+    medium: MediumSource | None = Field(default=None, description="what to put in (null: an empty drive)")
 
 
 class DiskUpdate(Request):
     """Change the medium in place (a live CD change when running); ``medium: null`` ejects."""
 
-    medium: MediumSource | None
+    medium: MediumSource | None = Field(description="the new medium; null ejects")
 
 
 class InstanceDisk(BaseModel):
@@ -536,32 +552,35 @@ class InstanceDisk(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    dev: str
-    type: str  # disk, cdrom, floppy, lun
-    bus: str | None = None
-    instance_id: str
-    path: str | None = None
-    url: str | None = None
-    readonly: StrictBool = False
+    dev: str = Field(description="guest device name, e.g. sdb, hdc, fda")
+    # A vocab DiskDevice value; typed as the enum once every backend passes one.
+    type: str = Field(description="what the drive is: disk, cdrom, floppy or lun")
+    bus: str | None = Field(default=None, description="bus it is on (sata, ide, fdc, virtio, ...), if known")
+    instance_id: str = Field(description="id of the instance it belongs to")
+    path: str | None = Field(default=None, description="local file of the medium, if any")
+    url: str | None = Field(
+        default=None, description="remote medium QEMU reads, if any (credentials removed)"
+    )
+    readonly: StrictBool = Field(default=False, description="the guest cannot write to it")
 
 
 class DiskSpec(Request):
     """A new empty disk of ``size_gib`` in ``pool`` (the driver's default pool when None)."""
 
-    size_gib: Integer = Field(ge=1, le=16 * 1024)
-    format: DiskFormat = DiskFormat.qcow2
-    pool: Name | None = None
+    size_gib: Integer = Field(ge=1, le=16 * 1024, description="size of the new disk in GiB")
+    format: DiskFormat = Field(default=DiskFormat.qcow2, description="image format of the new disk")
+    pool: Name | None = Field(default=None, description="storage pool id or name (default: the driver's)")
 
 
 class ImageDiskSpec(Request):
     """A disk made from an image (an overlay or a copy, as the driver does it)."""
 
-    image_id: str
+    image_id: str = Field(description="id of the image the disk is made from")
 
 
 class GraphicsSpec(Request):
-    type: GraphicsType = GraphicsType.vnc
-    listen: IpText = "127.0.0.1"
+    type: GraphicsType = Field(default=GraphicsType.vnc, description="display protocol, or none")
+    listen: IpText = Field(default="127.0.0.1", description="address the display listens on")
 
     @field_validator("listen")
     @classmethod
@@ -572,13 +591,18 @@ class GraphicsSpec(Request):
 class Topology(Request):
     """How the guest's vCPUs are laid out; sockets x cores x threads is the maximum vCPU count."""
 
-    sockets: Integer = Field(ge=1, le=4096)
-    cores: Integer = Field(ge=1, le=4096)
-    threads: Integer = Field(ge=1, le=64)
+    sockets: Integer = Field(ge=1, le=topology.MAX_SOCKETS, description="CPU sockets")
+    cores: Integer = Field(ge=1, le=topology.MAX_CORES, description="cores per socket")
+    threads: Integer = Field(ge=1, le=topology.MAX_THREADS, description="threads per core")
 
     @property
     def cpus(self) -> int:
         return self.sockets * self.cores * self.threads
+
+    def problem(self, max_vcpus: int) -> str | None:
+        """Why this layout does not fit a guest of ``max_vcpus`` (read after "topology"), or None."""
+        s = self
+        return topology.topology_problem(max_vcpus, sockets=s.sockets, cores=s.cores, threads=s.threads)
 
 
 class InstanceSpec(Request):
@@ -589,20 +613,32 @@ class InstanceSpec(Request):
     are further NICs. ``cdrom`` is a local path or an http(s)/ftp(s) URL.
     """
 
-    os: Annotated[str, Field(pattern=OS_ID_PATTERN)]
-    memory_mib: Integer = Field(ge=16, le=16 * 1024 * 1024)
-    max_memory_mib: Annotated[int, Field(ge=16, le=16 * 1024 * 1024), JSON_INTEGER] | None = None
-    vcpus: Integer = Field(ge=1, le=4096)
-    max_vcpus: Annotated[int, Field(ge=1, le=4096), JSON_INTEGER] | None = None
-    topology: Topology | None = None
-    disks: list[DiskSpec | ImageDiskSpec] = Field(default_factory=list, max_length=16)
-    cdrom: str | None = Field(default=None, max_length=4096)
-    kernel: str | None = Field(default=None, max_length=4096)
-    initrd: str | None = Field(default=None, max_length=4096)
-    cmdline: str | None = Field(default=None, max_length=4096)
-    graphics: GraphicsSpec = Field(default_factory=GraphicsSpec)
-    networks: list[Name] = Field(default_factory=list, max_length=16)
-    interfaces: list[InterfaceCreate] = Field(default_factory=list, max_length=16)
+    os: Annotated[str, Field(pattern=OS_ID_PATTERN)] = Field(description="osinfo short id, e.g. debian12")
+    memory_mib: Integer = Field(ge=16, le=16 * 1024 * 1024, description="memory at boot, in MiB")
+    max_memory_mib: Annotated[int, Field(ge=16, le=16 * 1024 * 1024), JSON_INTEGER] | None = Field(
+        default=None, description="memory the guest may grow to, in MiB"
+    )
+    vcpus: Integer = Field(ge=1, le=4096, description="vCPUs at boot")
+    max_vcpus: Annotated[int, Field(ge=1, le=4096), JSON_INTEGER] | None = Field(
+        default=None, description="vCPUs the guest may grow to"
+    )
+    topology: Topology | None = Field(
+        default=None, description="how the vCPUs are laid out (default: one socket per vCPU)"
+    )
+    disks: list[DiskSpec | ImageDiskSpec] = Field(
+        default_factory=list, max_length=16, description="disks to make, the first is the boot disk"
+    )
+    cdrom: str | None = Field(
+        default=None, max_length=4096, description="ISO to attach: a local path or an http(s)/ftp(s) URL"
+    )
+    kernel: str | None = Field(default=None, max_length=4096, description="kernel to boot directly")
+    initrd: str | None = Field(default=None, max_length=4096, description="initrd for the kernel")
+    cmdline: str | None = Field(default=None, max_length=4096, description="kernel command line")
+    graphics: GraphicsSpec = Field(default_factory=GraphicsSpec, description="display of the guest")
+    networks: list[Name] = Field(
+        default_factory=list, max_length=16, description="network ids or names, one NIC of type network each"
+    )
+    interfaces: list[InterfaceCreate] = Field(default_factory=list, max_length=16, description="further NICs")
 
     @model_validator(mode="after")
     def _shape(self) -> InstanceSpec:
@@ -610,12 +646,9 @@ class InstanceSpec(Request):
             raise ValueError("max_memory_mib must not be below memory_mib")
         if self.max_vcpus is not None and self.max_vcpus < self.vcpus:
             raise ValueError("max_vcpus must not be below vcpus")
-        top = self.max_vcpus or self.vcpus
-        if self.topology is not None and self.topology.cpus != top:
-            raise ValueError(
-                f"topology gives {self.topology.cpus} vCPUs (sockets x cores x threads) "
-                f"but the maximum is {top}"
-            )
+        problem = self.topology.problem(self.max_vcpus or self.vcpus) if self.topology else None
+        if problem is not None:
+            raise ValueError(f"topology {problem}")
         if (self.initrd is not None or self.cmdline is not None) and self.kernel is None:
             raise ValueError("initrd and cmdline need a kernel")
         if self.cmdline is not None and any(c in self.cmdline for c in "\r\n\x00"):
@@ -629,17 +662,27 @@ class InstanceSpec(Request):
 class InstanceCreate(Request):
     """Exactly one of ``image_id`` and ``template_id`` names the source."""
 
-    image_id: str | None = None
-    template_id: str | None = None
-    hwp_id: str
-    hwp_overrides: dict[HwpPropertyName, Integer | str] = Field(default_factory=dict)
-    realm_id: str | None = None
-    name: Name | None = None
-    key_name: str | None = None
-    user_data: str | None = Field(default=None, max_length=MAX_USER_DATA)
-    networks: list[NetworkRequest] = Field(default_factory=list, max_length=16)
+    image_id: str | None = Field(default=None, description="id of the image to make it from")
+    template_id: str | None = Field(default=None, description="id of the template to make it from")
+    hwp_id: str = Field(description="id of the hardware profile")
+    hwp_overrides: dict[HwpPropertyName, Integer | str] = Field(
+        default_factory=dict, description="values for the profile's range or enum properties"
+    )
+    realm_id: str | None = Field(
+        default=None, description="id of the realm to run it in (default: the driver picks)"
+    )
+    name: Name | None = Field(default=None, description="its name (default: generated)")
+    key_name: str | None = Field(default=None, description="name of an SSH key to put into the guest")
+    user_data: str | None = Field(
+        default=None, max_length=MAX_USER_DATA, description="cloud-init user data given to the guest"
+    )
+    networks: list[NetworkRequest] = Field(
+        default_factory=list, max_length=16, description="networks to attach it to"
+    )
     # The template resolved by the service layer; only with template_id (feature ``templates``).
-    spec: InstanceSpec | None = None
+    spec: InstanceSpec | None = Field(
+        default=None, description="the template resolved by the server; not given by clients"
+    )
     # False: define the instance STOPPED without ever running it (feature ``create_stopped``), so
     # an installer or first-boot script cannot touch its disks before the owner starts it.
     start: StrictBool = Field(default=True, description="start it once created (false: leave it STOPPED)")
@@ -654,17 +697,17 @@ class InstanceCreate(Request):
 
 
 class InstanceFilter(Request):
-    state: InstanceState | None = None
-    realm_id: str | None = None
-    owner_id: str | None = None
+    state: InstanceState | None = Field(default=None, description="only instances in this state")
+    realm_id: str | None = Field(default=None, description="only instances in this realm")
+    owner_id: str | None = Field(default=None, description="only instances of this owner (admins)")
 
 
 class ImageCreate(Request):
     """Capture the disk of a stopped instance."""
 
-    instance_id: str
-    name: Name
-    description: str = Field(default="", max_length=1024)
+    instance_id: str = Field(description="id of the stopped instance whose disk is captured")
+    name: Name = Field(description="name of the new image")
+    description: str = Field(default="", max_length=1024, description="free text about the image")
 
 
 AbsolutePath = Annotated[str, Field(min_length=2, max_length=4096, pattern=formats.ABSOLUTE_PATH)]
@@ -683,13 +726,21 @@ class ImageImport(Request):
         }
     )
 
-    name: Name
+    name: Name = Field(description="name of the new image")
     os: Annotated[str, Field(pattern=OS_ID_PATTERN, description="osinfo short id, e.g. debian12")]
-    disk: AbsolutePath | None = None
-    kernel: AbsolutePath | None = None
-    initrd: AbsolutePath | None = None
-    cmdline: str | None = Field(default=None, max_length=4096, pattern=r"^[^\r\n\x00]*$")
-    description: str = Field(default="", max_length=1024)
+    disk: AbsolutePath | None = Field(
+        default=None, description="absolute path of a disk image on the server's host"
+    )
+    kernel: AbsolutePath | None = Field(
+        default=None, description="absolute path of a kernel on the server's host"
+    )
+    initrd: AbsolutePath | None = Field(
+        default=None, description="absolute path of an initrd on the server's host"
+    )
+    cmdline: str | None = Field(
+        default=None, max_length=4096, pattern=r"^[^\r\n\x00]*$", description="kernel command line"
+    )
+    description: str = Field(default="", max_length=1024, description="free text about the image")
 
     @model_validator(mode="after")
     def _parts(self) -> ImageImport:
@@ -701,39 +752,48 @@ class ImageImport(Request):
 
 
 class KeyCreate(Request):
-    name: Name
-    kind: Literal[KeyKind.ssh_ed25519, KeyKind.ssh_rsa] = KeyKind.ssh_ed25519
+    name: Name = Field(description="name of the new key")
+    kind: Literal[KeyKind.ssh_ed25519, KeyKind.ssh_rsa] = Field(
+        default=KeyKind.ssh_ed25519, description="key algorithm"
+    )
 
 
 class KeyImport(Request):
-    name: Name
-    public_key: str = Field(max_length=16 * 1024)
+    name: Name = Field(description="name of the key")
+    public_key: str = Field(max_length=16 * 1024, description="the public key in OpenSSH format")
 
 
 class VolumeCreate(Request):
-    capacity_gb: Integer = Field(ge=1, le=16 * 1024)
-    name: Name | None = None
-    realm_id: str | None = None
-    snapshot_id: str | None = None
+    capacity_gb: Integer = Field(ge=1, le=16 * 1024, description="size in GB")
+    name: Name | None = Field(default=None, description="its name (default: generated)")
+    realm_id: str | None = Field(
+        default=None, description="id of the realm to make it in (default: the driver picks)"
+    )
+    snapshot_id: str | None = Field(default=None, description="id of a snapshot to fill it from")
 
 
 class VolumeAttach(Request):
-    instance_id: str
-    device: Annotated[str, Field(pattern=DEVICE_PATTERN)]
+    instance_id: str = Field(description="id of the instance to attach it to")
+    device: Annotated[str, Field(pattern=VOLUME_DEVICE_PATTERN)] = Field(
+        description="guest device name, e.g. vdb"
+    )
 
 
 class SnapshotCreate(Request):
-    volume_id: str
-    name: Name | None = None
+    volume_id: str = Field(description="id of the volume to snapshot")
+    name: Name | None = Field(default=None, description="its name (default: generated)")
 
 
 _UNIQUE: dict[str, Any] = {"uniqueItems": True}
 
 
 class NetworkCreate(Request):
-    name: Name
+    name: Name = Field(description="name of the network")
     address_blocks: list[CidrText] = Field(
-        min_length=1, max_length=16, json_schema_extra={"uniqueItems": True}
+        min_length=1,
+        max_length=16,
+        json_schema_extra={"uniqueItems": True},
+        description="CIDR blocks its subnets are carved from; they may not overlap",
     )
 
     @field_validator("address_blocks")
@@ -743,9 +803,13 @@ class NetworkCreate(Request):
 
 
 class NetworkUpdate(Request):
-    name: Name | None = None
+    name: Name | None = Field(default=None, description="new name")
     address_blocks: list[CidrText] | None = Field(
-        default=None, min_length=1, max_length=16, json_schema_extra=_UNIQUE
+        default=None,
+        min_length=1,
+        max_length=16,
+        json_schema_extra=_UNIQUE,
+        description="new CIDR blocks; they may not overlap",
     )
 
     @field_validator("address_blocks")
@@ -755,9 +819,9 @@ class NetworkUpdate(Request):
 
 
 class SubnetCreate(Request):
-    network_id: str
-    name: Name
-    address_block: CidrText
+    network_id: str = Field(description="id of the network it belongs to")
+    name: Name = Field(description="name of the subnet")
+    address_block: CidrText = Field(description="its CIDR block, inside one of the network's")
 
     @field_validator("address_block")
     @classmethod
@@ -766,11 +830,11 @@ class SubnetCreate(Request):
 
 
 class SubnetUpdate(Request):
-    name: Name
+    name: Name = Field(description="new name")
 
 
 class AddressCreate(Request):
-    name: Name | None = None
+    name: Name | None = Field(default=None, description="its name (default: generated)")
 
 
 # --- address checks shared by requests and drivers --------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from hearth.errors import HearthError
+from hearth.vocab.nic_kinds import InterfaceType
 
 from .facts import HostFacts, LocalHost
 from .interfaces import HostInterface, InterfaceKind
@@ -26,15 +27,16 @@ def nic_source_problem(
     interfaces: Mapping[str, HostInterface],
     ovs_bridges: Callable[[], tuple[set[str], str | None]],
 ) -> str | None:
-    """Why a NIC of ``kind`` ("bridge", "ovs", "macvtap") cannot use host device ``source``, or
-    None. ``ovs_bridges()`` gives the OVS bridge names, or the reason they cannot be read."""
-    if kind == "ovs":
+    """Why a NIC of ``kind`` (one of ``HOST_DEVICE_KINDS``, or its value) cannot use host device
+    ``source``, or None. ``ovs_bridges()`` gives the OVS bridge names, or the reason they cannot
+    be read."""
+    if kind == InterfaceType.ovs:
         bridges, error = ovs_bridges()
         if error is not None:
             return f"OVS bridge {source!r} cannot be checked: {error}"
         return None if source in bridges else f"OVS bridge {source!r} does not exist"
     dev = interfaces.get(source)
-    if kind == "bridge":
+    if kind == InterfaceType.bridge:
         if dev is None:
             return f"Linux bridge {source!r} does not exist"
         if dev.kind is not InterfaceKind.bridge:

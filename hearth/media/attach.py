@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from hearth.designer.sources import parse_url
 from hearth.domain.devices import Disk, DiskHost
 from hearth.errors import ValidationError
+from hearth.vocab.disk_devices import REMOVABLE, RemovableType
 
-DEVICES = ("cdrom", "floppy")
 MAX_READAHEAD = 1 << 30
 MAX_TIMEOUT = 3600
 
@@ -47,8 +47,8 @@ def removable_disk(
     options: RemoteOptions | None = None,
 ) -> Disk:
     """A read-only cdrom/floppy on ``target_dev``; with neither path nor url the drive is empty."""
-    if device not in DEVICES:
-        raise ValidationError(f"removable device must be cdrom or floppy, not {device!r}")
+    if device not in REMOVABLE:
+        raise ValidationError(f"removable device must be {' or '.join(RemovableType)}, not {device!r}")
     if path is not None and url is not None:
         raise ValidationError("give a local path or a URL for the medium, not both")
     disk = Disk(type="file", device=device)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from hearth.drivers.resources import DISK_DEV_PATTERN, InstanceState, RemovableType
 from hearth.errors import InvalidState, NotFound, ValidationError
-
-CHANGEABLE = frozenset({InstanceState.RUNNING, InstanceState.STOPPED})
-REMOVABLE = frozenset({"cdrom", "floppy"})
+from hearth.vocab import instance_states
+from hearth.vocab.device_names import DISK_DEV_PATTERN
+from hearth.vocab.disk_devices import REMOVABLE as REMOVABLE
+from hearth.vocab.disk_devices import RemovableType
+from hearth.vocab.instance_states import InstanceState
 
 
 def parse_dev(dev: str) -> str:
@@ -25,13 +26,7 @@ def parse_dev(dev: str) -> str:
 
 
 def check_changeable(instance_id: str, state: InstanceState) -> None:
-    if state not in CHANGEABLE:
-        raise InvalidState(
-            f"cannot change the media of instance {instance_id} while it is {state.value}; "
-            "it must be RUNNING or STOPPED",
-            instance=instance_id,
-            state=state.value,
-        )
+    instance_states.check_changeable(instance_id, state, "media")
 
 
 def no_empty_drive(instance_id: str, kind: RemovableType) -> InvalidState:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from hearth.errors import ValidationError
 from hearth.qemu.properties import NODE_NAME_MAX, Backend, Device, Parts, Scalar, Value, check_id
+from hearth.vocab.nic_models import NicModel
 
 DiskBus = Literal["virtio", "sata", "ide", "scsi", "usb"]
 _DISK_DRIVER: dict[str, str] = {
@@ -24,6 +25,13 @@ _DISK_DRIVER: dict[str, str] = {
     "usb": "usb-storage",
 }
 _CD_DRIVER: dict[str, str] = {"sata": "ide-cd", "ide": "ide-cd", "scsi": "scsi-cd"}
+# The QEMU device of each NIC model the contract offers (hearth.qemu runs exactly these).
+NIC_DEVICES: dict[NicModel, str] = {
+    NicModel.virtio: "virtio-net-pci",
+    NicModel.e1000e: "e1000e",
+    NicModel.e1000: "e1000",
+    NicModel.rtl8139: "rtl8139",
+}
 
 
 def drive_node(device_id: str) -> str:
@@ -108,7 +116,7 @@ def nic(
     id: str,
     *,
     netdev: Mapping[str, Value] | None = None,
-    model: str = "virtio-net-pci",
+    model: str = NIC_DEVICES[NicModel.virtio],
     mac: str | None = None,
     controller_bus: str | None = None,
     bootindex: int | None = None,

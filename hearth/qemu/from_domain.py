@@ -32,16 +32,14 @@ from hearth.qemu import firmware as fw
 from hearth.qemu.domain_ledger import QEMU_NS, account
 from hearth.qemu.machine import Firmware, Machine
 from hearth.qemu.properties import Device, Parts, Scalar, Value, check_id
+from hearth.vocab.device_names import DISK_PREFIX_PATTERN
+from hearth.vocab.disk_devices import FixedDiskDevice, RemovableType
+from hearth.vocab.nic_models import NicModel
 
 _ARCHES = {None, "x86_64", "i686"}
 _ACCEL = {"kvm": "kvm", "qemu": "tcg", None: "auto"}
-_NIC_MODELS = {
-    None: "rtl8139",  # libvirt's default NIC model on x86
-    "virtio": "virtio-net-pci",
-    "e1000": "e1000",
-    "e1000e": "e1000e",
-    "rtl8139": "rtl8139",
-}
+_NIC_MODELS: dict[str | None, str] = {model.value: device for model, device in dev.NIC_DEVICES.items()}
+_NIC_MODELS[None] = dev.NIC_DEVICES[NicModel.rtl8139]  # libvirt's default NIC model on x86
 # Built into the board: nothing to add.
 _IMPLICIT_CONTROLLERS = {
     ("pci", "pcie-root"),
@@ -84,7 +82,7 @@ def _device_id(preferred: str | None, fallback: str) -> str:
 
 def _disk_index(target: str) -> int:
     """``vda``/``sda``/``hda`` → 0, ``sdb`` → 1, ``sdaa`` → 26 (libvirt's naming)."""
-    letters = re.sub(r"^(vd|sd|hd|xvd)", "", target)
+    letters = re.sub(DISK_PREFIX_PATTERN, "", target)
     if not letters.isalpha():
         raise ValidationError(f"cannot read a disk index from target dev {target!r}", target=target)
     index = 0
@@ -123,8 +121,8 @@ def _disk(disk: Disk, machine_type: str, scsi: Mapping[int, tuple[str, str]]) ->
     target = disk.target_dev
     if not target:
         raise ValidationError("a disk without <target dev> cannot be placed")
-    kind = disk.device or "disk"
-    if kind not in ("disk", "cdrom"):
+    kind = disk.device or FixedDiskDevice.disk
+    if kind not in (FixedDiskDevice.disk, RemovableType.cdrom):
         raise NotSupported(f"disk {target}: device {kind!r} is not supported by hearth.qemu")
     dev_id = _device_id(disk.alias, target)
     source_type = disk.type or "file"
@@ -158,10 +156,10 @@ def _disk(disk: Disk, machine_type: str, scsi: Mapping[int, tuple[str, str]]) ->
                 extra.update({"channel": 0, "scsi-id": 0, "lun": unit})
             else:
                 extra["scsi-id"] = unit
-    elif bus != "virtio" or kind == "cdrom":
+    elif bus != "virtio" or kind == RemovableType.cdrom:
         raise NotSupported(f"{kind} {target}: bus {bus!r} is not supported by hearth.qemu")
     boot = disk.boot_order
-    if kind == "cdrom":
+    if kind == RemovableType.cdrom:
         cd_bus: Literal["sata", "ide", "scsi"] = (
             "scsi" if bus == "scsi" else "ide" if bus == "ide" else "sata"
         )
@@ -208,7 +206,7 @@ def _disk_driver(disk: Disk, parts: Parts, source_type: str, kind: str) -> None:
         if not isinstance(props, dict) or not isinstance(file_node, dict):
             continue
         if source_type == "block":
-            file_node["driver"] = "host_cdrom" if kind == "cdrom" else "host_device"
+            file_node["driver"] = "host_cdrom" if kind == RemovableType.cdrom else "host_device"
         node_cache = {"direct": direct, "no-flush": no_flush}
         if direct or no_flush:
             props["cache"] = dict(node_cache)
@@ -219,7 +217,7 @@ def _disk_driver(disk: Disk, parts: Parts, source_type: str, kind: str) -> None:
             props["discard"] = file_node["discard"] = discard
         if zeroes is not None:
             props["detect-zeroes"] = zeroes
-    if parts.backends and kind == "disk":
+    if parts.backends and kind == FixedDiskDevice.disk:
         parts.devices[0]["write-cache"] = write_cache
     if disk.shareable:
         parts.devices[0]["share-rw"] = True

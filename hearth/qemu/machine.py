@@ -30,6 +30,7 @@ from hearth.qemu.properties import (
     render_options,
     render_scalar,
 )
+from hearth.vocab.topology import topology_problem
 
 _VM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 CONSOLE_CHARDEV = "hearth-console"
@@ -263,13 +264,9 @@ def _smp(m: Machine) -> str:
                 raise ValidationError(
                     f"CPU topology {label} must be a positive whole number", **{label: value}
                 )
-        if t.cpus != top:
-            raise ValidationError(
-                f"CPU topology gives {t.cpus} vCPUs (sockets x dies x cores x threads) "
-                f"but the maximum is {top}",
-                **counts,
-                maxcpus=top,
-            )
+        problem = topology_problem(top, **counts)
+        if problem is not None:
+            raise ValidationError(f"CPU topology {problem}", **counts, maxcpus=top)
         parts += [f"sockets={t.sockets}"]
         if t.dies != 1:
             parts += [f"dies={t.dies}"]

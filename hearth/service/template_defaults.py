@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hearth.drivers.resources import NAME_PATTERN, DiskFormat, GraphicsType, check_ip
+from hearth.drivers.resources import NAME_PATTERN, DiskFormat, check_ip
 from hearth.errors import ValidationError
+from hearth.vocab.graphics import GraphicsType
 
 ENV_VAR = "HEARTH_TEMPLATE_CONF"
 SYSTEM_PATH = Path("/etc/hearth/template.conf")

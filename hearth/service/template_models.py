@@ -9,7 +9,6 @@ cannot satisfy right now instead of a template that fails only when it is used.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -23,7 +22,6 @@ from hearth.drivers.resources import (
     DiskFormat,
     GraphicsSpec,
     Integer,
-    MacvtapMode,
     Name,
     Request,
     Topology,
@@ -31,19 +29,25 @@ from hearth.drivers.resources import (
     json_is,
     json_present,
 )
+from hearth.drivers.subsets import OnlyMembers
 from hearth.errors import HearthError
+from hearth.vocab.macvtap_modes import MacvtapMode
+from hearth.vocab.nic_kinds import HOST_DEVICE_KINDS, InterfaceType
 
 OsId = Annotated[str, Field(pattern=OS_ID_PATTERN, description="osinfo short-id, e.g. debian11")]
 MAX_MIB = 16 * 1024 * 1024
 MAX_PATH = 4096
 
 
-class TemplateInterfaceType(StrEnum):
-    """Direct host attachments; libvirt networks go in ``networks``."""
-
-    macvtap = "macvtap"
-    ovs = "ovs"
-    bridge = "bridge"
+# The NIC kinds on a host device; OpenAPI shows them under this name, as before.
+TemplateInterfaceType = Annotated[
+    InterfaceType,
+    OnlyMembers(
+        HOST_DEVICE_KINDS,
+        name="TemplateInterfaceType",
+        description="Direct host attachments; libvirt networks go in ``networks``.",
+    ),
+]
 
 
 class TemplateMemory(Request):
@@ -69,11 +73,9 @@ class TemplateVcpus(Request):
         top = self.max if self.max is not None else self.current
         if top < self.current:
             raise ValueError("vcpus.max must not be below vcpus.current")
-        t = self.topology
-        if t is not None and t.cpus != top:
-            raise ValueError(
-                f"vcpus.topology gives {t.cpus} vCPUs (sockets x cores x threads) but the maximum is {top}"
-            )
+        problem = self.topology.problem(top) if self.topology is not None else None
+        if problem is not None:
+            raise ValueError(f"vcpus.topology {problem}")
         return self
 
 

@@ -37,8 +37,6 @@ from hearth.drivers.resources import (
     InstanceCreate,
     InstanceSpec,
     InterfaceCreate,
-    InterfaceType,
-    MacvtapMode,
     StoragePool,
 )
 from hearth.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -48,6 +46,8 @@ from hearth.osinfo import osinfo_arch
 from hearth.store import new_id, read_session, store_errors, write_session
 from hearth.store.models import utcnow
 from hearth.store.templates import TemplateRow
+from hearth.vocab.macvtap_modes import DEFAULT_MACVTAP_MODE
+from hearth.vocab.nic_kinds import InterfaceType
 
 from .tasks import Progress, Task, TaskRunner
 from .template_defaults import (
@@ -64,7 +64,6 @@ from .template_models import (
     TemplateCreate,
     TemplateDefinition,
     TemplateDisk,
-    TemplateInterfaceType,
     TemplateInvalid,
     TemplateMemory,
     TemplateUpdate,
@@ -393,7 +392,7 @@ class TemplateService:
             self._os(definition.os)
         if "interfaces" in parts:
             for i, nic in enumerate(definition.interfaces):
-                if nic.mode is not None and nic.type is not TemplateInterfaceType.macvtap:
+                if nic.mode is not None and nic.type is not InterfaceType.macvtap:
                     raise ValidationError(
                         f"interfaces[{i}]: mode applies to macvtap interfaces only, not {nic.type.value}",
                         field=f"interfaces.{i}.mode",
@@ -457,8 +456,8 @@ class TemplateService:
                 out.append(_Problem(kind, path, problem))
         return out
 
-    def _interface_problem(self, kind: TemplateInterfaceType, source: str, view: _HostView) -> str | None:
-        return nic_source_problem(kind.value, source, view.interfaces(), view.ovs_bridges)
+    def _interface_problem(self, kind: InterfaceType, source: str, view: _HostView) -> str | None:
+        return nic_source_problem(kind, source, view.interfaces(), view.ovs_bridges)
 
     def _disk_problems(self, disk: TemplateDisk, view: _HostView) -> builtins.list[_Problem]:
         if isinstance(disk, BaseImageDisk):
@@ -621,10 +620,7 @@ def instance_spec(d: TemplateDefinition) -> InstanceSpec:
         cmdline=d.cmdline,
         graphics=GraphicsSpec(type=d.graphics.type, listen=d.graphics.listen),
         networks=list(d.networks),
-        interfaces=[
-            InterfaceCreate(type=InterfaceType(n.type.value), source=n.source, mode=n.mode)
-            for n in d.interfaces
-        ],
+        interfaces=[InterfaceCreate(type=n.type, source=n.source, mode=n.mode) for n in d.interfaces],
     )
 
 
@@ -632,8 +628,8 @@ def _interfaces_with_mode(nics: list[Any]) -> list[Any]:
     """Macvtap NICs show their mode (bridge unless given); mode on other types is left for the
     check that refuses it by name."""
     return [
-        n.model_copy(update={"mode": MacvtapMode.bridge})
-        if n.type is TemplateInterfaceType.macvtap and n.mode is None
+        n.model_copy(update={"mode": DEFAULT_MACVTAP_MODE})
+        if n.type is InterfaceType.macvtap and n.mode is None
         else n
         for n in nics
     ]
