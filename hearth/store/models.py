@@ -177,6 +177,7 @@ class MockAddress(ResourceColumns, Base):
     instance_id: Mapped[str | None] = mapped_column(ForeignKey("mock_instances.id"), index=True)
 
 
+from hearth.store import access_keys as _access_keys  # noqa: E402,F401  (revision 0010 tables)
 from hearth.store import ec2 as _ec2  # noqa: E402,F401  (revision 0095 tables)
 from hearth.store import idempotency as _idempotency  # noqa: E402,F401  (revision 0008 tables)
 from hearth.store import interfaces as _interfaces  # noqa: E402,F401  (revision 0002 tables)
