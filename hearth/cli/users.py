@@ -1,8 +1,10 @@
-"""`hearth user add|list|passwd|delete`: the server's users, straight in its store.
+"""`hearth user add|list|passwd|delete` and `hearth user access-key add|list|delete`: the server's
+users and their EC2 access keys, straight in its store.
 
 These commands open the store the server uses (SQLite in WAL mode, or the configured database),
-so they work while the server runs; a changed password or a deleted user stops working in the
-running server from its next request on (the store's auth epoch, see hearth.store.auth_epoch).
+so they work while the server runs; a changed password, a deleted user or a deleted access key
+stops working in the running server from its next request on (the store's auth epoch, see
+hearth.store.auth_epoch; access keys are read from the store at every request).
 """
 
 from __future__ import annotations
@@ -160,3 +162,77 @@ def _unrecorded_instances(cfg: ServiceConfig, engine: Engine, name: str, force: 
         warn(f"could not count {name}'s libvirt instances ({exc.message}); they are kept if any")
         return 0
     return sum(1 for i in found if i.owner_id == account.id and i.state is not InstanceState.FINISHED)
+
+
+# --- hearth user access-key: the keys a user signs EC2 requests with ---------------------------
+
+access_key_app = typer.Typer(
+    help="Manage a user's access keys for the EC2 API (AWS Signature Version 4).", no_args_is_help=True
+)
+app.add_typer(access_key_app, name="access-key")
+
+
+@access_key_app.command("add")
+def access_key_add(
+    name: Annotated[str, typer.Argument(help="the user who signs with the new key")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print {access_key_id, secret_access_key} for scripts")
+    ] = False,
+    state_dir: StateDir = None,
+    db: Db = None,
+    config: Config = None,
+) -> None:
+    """Make an access key; its secret is printed now and never again (it is stored sealed)."""
+    with user_errors(), _store(config, state_dir, db) as (cfg, engine):
+        from hearth.cli.client.render import show_json
+        from hearth.service.access_keys import AccessKeys
+
+        made = AccessKeys.in_state_dir(engine, cfg.state_dir).create(name)
+        if as_json:
+            show_json({"access_key_id": made.key.id, "secret_access_key": made.secret})
+            return
+        # Plain lines, not a table: a narrow terminal must not fold the secret.
+        typer.echo(f"access_key_id      {made.key.id}")
+        typer.echo(f"secret_access_key  {made.secret}")
+        warn(f"the secret of {made.key.id} is shown only this once; keep it safe")
+
+
+@access_key_app.command("list")
+def access_key_list(
+    name: Annotated[str, typer.Argument(help="the user whose keys to list")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+    state_dir: StateDir = None,
+    db: Db = None,
+    config: Config = None,
+) -> None:
+    """List a user's access keys: id and when made (never a secret)."""
+    with user_errors(), _store(config, state_dir, db) as (cfg, engine):
+        from hearth.cli.client.render import emit_list, field
+        from hearth.service.access_keys import AccessKeys
+
+        keys = [
+            {"access_key_id": k.id, "user": k.user, "created": k.created.isoformat()}
+            for k in AccessKeys.in_state_dir(engine, cfg.state_dir).list(name)
+        ]
+        emit_list(
+            keys,
+            as_json,
+            [("ACCESS KEY ID", field("access_key_id")), ("CREATED", field("created"))],
+            "access_keys",
+        )
+
+
+@access_key_app.command("delete")
+def access_key_delete(
+    name: Annotated[str, typer.Argument(help="the user the key belongs to")],
+    key_id: Annotated[str, typer.Argument(metavar="KEY_ID", help="the access key id (AKIA…)")],
+    state_dir: StateDir = None,
+    db: Db = None,
+    config: Config = None,
+) -> None:
+    """Delete an access key; a running server refuses requests signed with it from the next one on."""
+    with user_errors(), _store(config, state_dir, db) as (cfg, engine):
+        from hearth.service.access_keys import AccessKeys
+
+        gone = AccessKeys.in_state_dir(engine, cfg.state_dir).delete(name, key_id)
+        typer.echo(f"deleted access key {gone.id} of {gone.user}")

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from hearth.store import read_session, store_errors, write_session
 
-from .operations import Operation
 from .caller import Caller
 from .keystore import KeyStore
+from .operations import Operation
 from .parts import KeysPart
 from .resources import Key, KeyCreate, KeyCreated, KeyImport
 

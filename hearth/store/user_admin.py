@@ -23,8 +23,9 @@ from .models import User
 from .passwords import hash_password
 from .users import MIN_PASSWORD, Account, _account
 
-# Owned rows that are history, not resources a user could still be using.
-_NOT_RESOURCES = frozenset({"tasks"})
+# Owned rows that are not resources a user could still be using: history, and credentials that
+# go with their user (the access keys' rows cascade).
+_NOT_RESOURCES = frozenset({"tasks", "access_keys"})
 _GONE_STATES = ("FINISHED", "DELETED")
 _BACKEND_PREFIXES = ("mock_", "qemu_", "libvirt_")
 

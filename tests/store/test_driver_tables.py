@@ -61,6 +61,7 @@ def test_the_shared_branch_alone_makes_no_driver_tables(tmp_path: Path) -> None:
         "templates",
         "media_sources",
         "idempotency_keys",
+        "access_keys",
     }
 
 
