@@ -40,13 +40,15 @@ class RemoteOptions:
 def removable_disk(
     device: str,
     target_dev: str,
-    bus: str,
+    bus: str | None,
     *,
     path: str | None = None,
     url: str | None = None,
     options: RemoteOptions | None = None,
 ) -> Disk:
-    """A read-only cdrom/floppy on ``target_dev``; with neither path nor url the drive is empty."""
+    """A read-only cdrom/floppy on ``target_dev``; with neither path nor url the drive is empty.
+
+    ``bus`` None leaves the bus to the hypervisor (libvirt derives it from the target's prefix)."""
     if device not in REMOVABLE:
         raise ValidationError(f"removable device must be {' or '.join(RemovableType)}, not {device!r}")
     if path is not None and url is not None:
@@ -76,6 +78,19 @@ def removable_disk(
     disk.source_readahead_bytes = opts.readahead_bytes
     disk.source_timeout_seconds = opts.timeout_seconds
     return disk
+
+
+def medium_url(disk: Disk) -> str | None:
+    """The URL a network ``<disk>`` reads (what ``removable_disk`` was given), None for any other.
+
+    Credentials included, should a definition made elsewhere hold them: redact before showing it.
+    """
+    if disk.type != "network" or not disk.source_protocol or not disk.source_hosts:
+        return None
+    host = disk.source_hosts[0]
+    port = f":{host.port}" if host.port else ""
+    query = f"?{disk.source_query}" if disk.source_query else ""
+    return f"{disk.source_protocol}://{host.name}{port}{disk.source_name or ''}{query}"
 
 
 def qmp_medium(

@@ -50,17 +50,37 @@ def not_removable(instance_id: str, dev: str, kind: str) -> ValidationError:
     )
 
 
-def new_drive(kind: RemovableType, used: Iterable[str], *, q35: bool) -> tuple[str, str]:
-    """(target dev, bus) for a new drive: cdroms on SATA (q35) or IDE (pc), floppies on the fdc."""
+DEFAULT_MACHINE = "pc"
+"""The board a definition without ``<os><type machine>`` gets: libvirt's default for x86, and
+what ``hearth.qemu`` builds such a definition as."""
+
+
+def is_q35(machine: str | None) -> bool:
+    """A q35 board (``q35``, ``pc-q35-8.2``): PCIe, SATA (AHCI) for drives, no floppy controller."""
+    return (machine or DEFAULT_MACHINE).startswith(("q35", "pc-q35"))
+
+
+def has_floppy_controller(machine: str | None) -> bool:
+    """Only the i440fx PC boards (``pc``, ``pc-i440fx-8.2``, ``pc-1.0``) and ``isapc`` have the
+    ISA floppy controller built in; q35 and the boards of other architectures have none."""
+    board = machine or DEFAULT_MACHINE
+    return board == "isapc" or (board.startswith("pc") and not is_q35(board))
+
+
+def new_drive(kind: RemovableType, used: Iterable[str], *, machine: str | None) -> tuple[str, str]:
+    """(target dev, bus) for a new drive on ``machine`` (None: ``DEFAULT_MACHINE``): cdroms on
+    SATA (q35) or IDE (pc), floppies on the floppy controller of a board that has one."""
     taken = set(used)
     if kind is RemovableType.floppy:
-        if q35:
-            raise ValidationError("q35 machines have no floppy controller; use a cdrom")
+        if not has_floppy_controller(machine):
+            raise ValidationError(
+                f"the {machine} machine has no floppy controller; use a cdrom", machine=machine
+            )
         for dev in ("fda", "fdb"):
             if dev not in taken:
                 return dev, "fdc"
         raise ValidationError("the floppy controller has no free unit (fda and fdb are taken)")
-    prefix, bus, units = ("sd", "sata", 6) if q35 else ("hd", "ide", 4)
+    prefix, bus, units = ("sd", "sata", 6) if is_q35(machine) else ("hd", "ide", 4)
     for i in range(units):
         dev = prefix + chr(ord("a") + i)
         if dev not in taken:

@@ -352,13 +352,34 @@ class LibvirtContext(StoreContext):
         (``edit``), which is what a stopped guest would get anyway.
         """
         if found.link.is_test:
-            xml = Domain.from_xml(found.xml.to_xml())
-            edit(xml)
-            self.redefine(found, xml)
+            self._edit_definition(found, edit)
             return
         flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
         if self.is_active(found):
             flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
+        self._device_call(found, verb, device_xml, flags)
+
+    def change_live_device(self, found: Found, verb: str, device_xml: str) -> None:
+        """The change on the running guest alone, for a caller that records it apart
+        (``change_defined_device``). Nothing on libvirt's test driver, which has no live devices."""
+        if not found.link.is_test:
+            self._device_call(found, verb, device_xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+
+    def change_defined_device(
+        self, found: Found, verb: str, device_xml: str, edit: Callable[[Domain], None]
+    ) -> None:
+        """The change in the persistent definition alone (``edit`` of it on the test driver)."""
+        if found.link.is_test:
+            self._edit_definition(found, edit)
+        else:
+            self._device_call(found, verb, device_xml, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+
+    def _edit_definition(self, found: Found, edit: Callable[[Domain], None]) -> None:
+        xml = Domain.from_xml(found.xml.to_xml())
+        edit(xml)
+        self.redefine(found, xml)
+
+    def _device_call(self, found: Found, verb: str, device_xml: str, flags: int) -> None:
         call = {
             "attach": found.dom.attachDeviceFlags,
             "detach": found.dom.detachDeviceFlags,

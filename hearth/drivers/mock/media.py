@@ -1,88 +1,60 @@
-"""Mock removable drives: rows in ``mock_disks``, following the rules of ``hearth.media.drives``.
+"""Mock removable drives: the port of ``hearth.drivers.removable`` over rows in ``mock_disks``.
 
 The mock guest is a pc machine without a boot disk, so its drives are just the cdroms and
-floppies media was put into; a remote medium is kept as its URL, a local one as its path.
+floppies media was put into; a remote medium is kept as its URL, a local one as its path. No
+guest runs, so nothing changes live: the row is the whole of a drive.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearth.media import drives
-
 from ..caller import Caller
-from ..parts import DisksPart
-from ..resources import DiskCreate, DiskUpdate, InstanceDisk, InstanceState, MediumSource
+from ..removable import Change, Drive, Held, RemovableDisks
+from ..resources import RemovableType
 from .context import MockContext
 from .tables import MockDisk
 
 
-class Disks(DisksPart):
+class Disks(RemovableDisks[Session]):
     context: MockContext
+    removable_kinds = frozenset(RemovableType)
 
-    def list_disks(self, caller: Caller, instance_id: str) -> list[InstanceDisk]:
-        with self.context.read() as s:
-            self.context.instance_state(s, caller, instance_id)
-            return [_disk(r) for r in _disk_rows(s, instance_id)]
+    # --- the port -------------------------------------------------------------------------------
 
-    def get_disk(self, caller: Caller, instance_id: str, dev: str) -> InstanceDisk:
-        dev = drives.parse_dev(dev)
+    def load_drives(self, caller: Caller, instance_id: str) -> tuple[str, list[Drive]]:
         with self.context.read() as s:
             inst, _ = self.context.instance_state(s, caller, instance_id)
-            row = s.get(MockDisk, (inst.id, dev))
-            if row is None:
-                raise drives.not_found(inst.id, dev)
-            return _disk(row)
+            return inst.id, _drives(s, inst.id)
 
-    def create_disk(self, caller: Caller, instance_id: str, request: DiskCreate) -> InstanceDisk:
+    @contextmanager
+    def changing_drives(self, caller: Caller, instance_id: str) -> Iterator[Held[Session]]:
         with self.context.write() as s:
             inst, state = self.context.instance_state(s, caller, instance_id, lock=True)
-            drives.check_changeable(inst.id, state)
-            rows = _disk_rows(s, inst.id)
-            empty = [r for r in rows if r.type == request.type.value and r.path is None and r.url is None]
-            if empty:
-                row = empty[0]
-            elif state is InstanceState.RUNNING:
-                raise drives.no_empty_drive(inst.id, request.type)
-            else:
-                dev, bus = drives.new_drive(request.type, (r.dev for r in rows), q35=False)
-                row = MockDisk(instance_id=inst.id, dev=dev, type=request.type.value, bus=bus)
-                s.add(row)
-            _put(row, request.medium)
-            s.flush()
-            return _disk(row)
+            yield Held(inst.id, state, None, _drives(s, inst.id), s)
 
-    def update_disk(self, caller: Caller, instance_id: str, dev: str, request: DiskUpdate) -> InstanceDisk:
-        dev = drives.parse_dev(dev)
-        with self.context.write() as s:
-            inst, state = self.context.instance_state(s, caller, instance_id, lock=True)
-            row = s.get(MockDisk, (inst.id, dev))
-            if row is None:
-                raise drives.not_found(inst.id, dev)
-            drives.check_changeable(inst.id, state)
-            _put(row, request.medium)
-            s.flush()
-            return _disk(row)
+    def local_medium(self, held: Held[Session], kind: RemovableType, path: str, caller: Caller) -> str:
+        return path  # no host files behind a mock guest: the path is only recorded
+
+    def apply_live(self, held: Held[Session], change: Change) -> None:
+        pass  # no guest runs
+
+    def persist(self, held: Held[Session], change: Change) -> None:
+        s = held.handle
+        row = s.get(MockDisk, (held.instance_id, change.dev))
+        if row is None:
+            assert change.bus is not None  # a new drive's bus is always chosen (drives.new_drive)
+            kind, bus = change.kind.value, change.bus
+            row = MockDisk(instance_id=held.instance_id, dev=change.dev, type=kind, bus=bus)
+            s.add(row)
+        row.path, row.url = change.path, change.url
+        s.flush()
 
 
-def _disk_rows(s: Session, instance_id: str) -> list[MockDisk]:
+def _drives(s: Session, instance_id: str) -> list[Drive]:
     q = select(MockDisk).where(MockDisk.instance_id == instance_id).order_by(MockDisk.dev)
-    return list(s.scalars(q))
-
-
-def _disk(row: MockDisk) -> InstanceDisk:
-    return InstanceDisk(
-        dev=row.dev,
-        type=row.type,
-        bus=row.bus,
-        instance_id=row.instance_id,
-        path=row.path,
-        url=row.url,
-        readonly=True,
-    )
-
-
-def _put(row: MockDisk, medium: MediumSource | None) -> None:
-    row.path = medium.path if medium else None
-    row.url = medium.url if medium else None
+    return [Drive(r.dev, r.type, r.bus, r.path, r.url, True, r.url is not None) for r in s.scalars(q)]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from hearth.domain import Disk, Domain
-from hearth.media.attach import RemoteOptions, qmp_medium, removable_disk
+from hearth.media.attach import RemoteOptions, medium_url, qmp_medium, removable_disk
 from hearth.qemu import SyncVM
 
 
@@ -26,16 +26,6 @@ def device_id(disk: Disk) -> str:
     """The id hearth.qemu gives a disk's device: its alias when usable, else the target dev."""
     alias = disk.alias or ""
     return alias if re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", alias) else (disk.target_dev or "")
-
-
-def medium_url(disk: Disk) -> str | None:
-    """The URL of a drive's remote medium (credentials included: redact before showing it)."""
-    if disk.type != "network" or not disk.source_protocol or not disk.source_hosts:
-        return None
-    host = disk.source_hosts[0]
-    port = f":{host.port}" if host.port else ""
-    query = f"?{disk.source_query}" if disk.source_query else ""
-    return f"{disk.source_protocol}://{host.name}{port}{disk.source_name or ''}{query}"
 
 
 def _options(disk: Disk) -> RemoteOptions:
