@@ -39,7 +39,7 @@ from .imagefiles import collect_unused, files_of, visible_image
 from .observe import Observation
 from .pools import check_disk_pools
 from .power import force_off
-from .removable import insert_remote, split_remote
+from .remote_media import insert_remote, split_remote
 from .tables import QemuImage, QemuInstance, QemuVolume
 
 S = InstanceState

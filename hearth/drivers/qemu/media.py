@@ -20,7 +20,7 @@ from ..removable import Change, Drive, Held, RemovableDisks
 from ..resources import RemovableType
 from .context import DesignChange, QemuContext
 from .files import inside_roots
-from .removable import device_id
+from .remote_media import device_id
 
 
 class Disks(RemovableDisks[DesignChange]):
