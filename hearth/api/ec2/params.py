@@ -95,6 +95,22 @@ class Params:
         if unknown:
             raise Ec2Error("UnknownParameter", f"The parameter {self.full(unknown[0])} is not recognized")
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every parameter at and below this level as ``name=value`` pairs, in name order (the
+        request's meaning, whatever order the client sent it in)."""
+        found: list[tuple[str, str]] = []
+
+        def walk(node: dict[str, Node], prefix: str) -> None:
+            for key in sorted(node):
+                value = node[key]
+                if isinstance(value, str):
+                    found.append((prefix + key, value))
+                else:
+                    walk(value, f"{prefix}{key}.")
+
+        walk(self._tree, self._prefix)
+        return found
+
     # --- scalars ------------------------------------------------------------------------------
 
     def text(self, name: str) -> str | None:
