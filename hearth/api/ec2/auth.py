@@ -1,45 +1,34 @@
-"""Who sent an EC2 request: the one place the frontend authenticates.
+"""Who sent an EC2 request: AWS Signature Version 4 under the user's access keys, verified.
 
-EC2 clients sign with AWS Signature Version 4 under per-user access keys. Until SigV4
-verification and access keys are part of Hearth, the frontend accepts the Hearth user's HTTP
-Basic credentials (checked by the Service like every /v1 request) and refuses a SigV4-signed
-request with a clear AuthFailure rather than trusting a signature it cannot check.
+The one place the frontend authenticates. ``sigv4.verify`` checks the signature (header or
+presigned query) against the secret of the access key it names; the key's owner is the caller.
+The lookups read the store (a key deleted a moment ago is refused), so they run on the store's
+threads, never on the event loop.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from hearth.drivers import Caller
 from hearth.errors import AuthFailure
 from hearth.service import Service
 
-from ..credentials import authenticate as basic_caller
-from .faults import Ec2Error
-
-SIGV4_SCHEME = "AWS4-HMAC-SHA256"
+from ..deps import call_store
+from .sigv4 import AuthCode, SignedRequest, SignatureRefused, verify
 
 
-@dataclass(frozen=True)
-class WireRequest:
-    """A request as it came off the wire: what a signature covers."""
-
-    method: str
-    path: str  # still percent-encoded
-    query: str  # still percent-encoded
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    client: str | None
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        return next((v for k, v in self.headers if k == wanted), None)
+def _caller(service: Service, request: SignedRequest) -> Caller:
+    keys = service.access_keys
+    if keys is None:
+        raise AuthFailure("this server has no access keys configured; EC2 requests cannot be verified")
+    signer = verify(request, keys.secret_for)
+    caller = keys.caller_for(signer.access_key_id)
+    if caller is None:  # deleted between the two reads
+        raise SignatureRefused(
+            AuthCode.auth_failure, "AWS was not able to validate the provided access credentials"
+        )
+    return caller
 
 
-async def authenticate(service: Service, request: WireRequest) -> Caller:
-    header = request.header("authorization")
-    if header is None and "X-Amz-Signature=" not in request.query:
-        raise Ec2Error("MissingAuthenticationToken", "The request must contain valid credentials")
-    if header is None or header.startswith(SIGV4_SCHEME):
-        raise AuthFailure("AWS Signature Version 4 is not verified by this server yet; use HTTP Basic")
-    return await basic_caller(service, header, request.client)
+async def authenticate(service: Service, request: SignedRequest) -> Caller:
+    """The caller who signed ``request``; SignatureRefused (with EC2's code) otherwise."""
+    return await call_store(_caller, service, request)

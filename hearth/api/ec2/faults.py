@@ -31,6 +31,7 @@ from hearth.errors import (
 # Codes answered with a status other than 400.
 _STATUS: Final[Mapping[str, int]] = {
     "AuthFailure": 401,
+    "MissingAuthenticationToken": 401,
     "UnauthorizedOperation": 403,
     "SignatureDoesNotMatch": 403,
     "OptInRequired": 403,

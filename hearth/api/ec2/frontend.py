@@ -19,7 +19,7 @@ from hearth.service.config import DEFAULT_JSON_BODY
 
 from ..errors import visible
 from . import actions  # noqa: F401  (registers every action)
-from .auth import WireRequest, authenticate
+from .auth import authenticate
 from .calls import ServiceCalls
 from .context import Context, Frontend
 from .faults import Ec2Error, code_for, status_of
@@ -27,6 +27,7 @@ from .ids import IdMap
 from .registry import ACTIONS
 from .render import XML_TYPE, error_document, response_document
 from .request import read_request, request_pairs
+from .sigv4 import SignedRequest
 from .terminated import Terminations
 
 log = logging.getLogger("hearth.api.ec2")
@@ -67,22 +68,25 @@ async def _send(send: Send, status: int, body: bytes, extra: list[tuple[bytes, b
     await send({"type": "http.response.body", "body": body})
 
 
-def _wire(scope: Scope, body: bytes) -> WireRequest:
+def _wire(scope: Scope, body: bytes) -> SignedRequest:
+    """The request as a signature covers it: raw path and query, every header, the body."""
     headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
     raw = scope.get("raw_path") or scope["path"].encode()
-    client = scope.get("client")
-    return WireRequest(
+    return SignedRequest(
         method=scope["method"],
-        path=raw.decode("latin-1") if isinstance(raw, bytes) else str(raw),
+        path=raw.decode("latin-1"),
         query=scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
         body=body,
-        client=client[0] if client else None,
     )
 
 
-def _endpoint(wire: WireRequest, scope: Scope) -> str:
-    host = wire.header("host") or "localhost"
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), None)
+
+
+def _endpoint(scope: Scope) -> str:
+    host = _header(scope, b"host") or "localhost"
     return f"{scope.get('scheme', 'http')}://{host}{PREFIX}"
 
 
@@ -111,7 +115,7 @@ class Ec2Frontend:
                 ) from None
             wire = _wire(scope, body)
             pairs = request_pairs(
-                wire.method, wire.query.encode("latin-1"), body, wire.header("content-type")
+                wire.method, wire.query.encode("latin-1"), body, _header(scope, b"content-type")
             )
             caller = await authenticate(self.service, wire)
             request = read_request(pairs)
@@ -124,7 +128,7 @@ class Ec2Frontend:
             request.params.refuse_unknown(spec.params)
             if request.params.boolean("DryRun"):
                 raise Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
-            context = Context(caller, self.state, request_id, _endpoint(wire, scope))
+            context = Context(caller, self.state, request_id, _endpoint(scope))
             answer = await spec.handler(context, request.params)
             if isinstance(answer, bytes):  # a replayed answer (ClientToken), already a document
                 await _send(send, 200, answer)
@@ -133,7 +137,7 @@ class Ec2Frontend:
         except Ec2Error as exc:
             await _send(send, exc.status, error_document(exc.code, exc.message, request_id))
         except HearthError as exc:
-            code = str(exc.details.get("ec2_code") or code_for(exc, conflict))
+            code = str(exc.details.get("ec2_code") or code_for(exc, conflict))  # sigv4 names its code
             message, _ = visible(exc, caller)
             await _send(send, status_of(code), error_document(code, message, request_id))
         except Exception:
