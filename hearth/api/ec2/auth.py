@@ -13,7 +13,7 @@ from hearth.errors import AuthFailure
 from hearth.service import Service
 
 from ..deps import call_store
-from .sigv4 import AuthCode, SignedRequest, SignatureRefused, verify
+from .sigv4 import AuthCode, SignatureRefused, SignedRequest, verify
 
 
 def _caller(service: Service, request: SignedRequest) -> Caller:
