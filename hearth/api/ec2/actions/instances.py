@@ -239,6 +239,7 @@ async def _launch_request(ctx: Context, params: Params) -> tuple[InstanceCreate,
     if low > high:
         raise invalid("MinCount", str(low), "must not be larger than MaxCount")
     _refuse_options(params)
+    user_data = _user_data(params.text("UserData"))  # everything is checked before anything is looked up
     placement = params.struct("Placement")
     realm = None
     if placement is not None:
@@ -269,7 +270,7 @@ async def _launch_request(ctx: Context, params: Params) -> tuple[InstanceCreate,
         realm_id=realm,
         name=tags.get(NAME_TAG),
         key_name=params.text("KeyName") or None,
-        user_data=_user_data(params.text("UserData")),
+        user_data=user_data,
         networks=networks,
     )
     return request, low, high
