@@ -19,6 +19,7 @@ from .ids import IdMap, Kind, check_id
 from .terminated import Terminations
 
 T = TypeVar("T")
+H = TypeVar("H", bound="HasId")
 REGION: Final = "hearth"  # the one region a Hearth server is; its realms are the zones
 
 # How EC2 words a missing resource, per kind of id.
@@ -100,6 +101,18 @@ class Context:
                 raise not_found(kind, ec2)
             resolved.append(hearth)
         return resolved
+
+    def select(self, kind: Kind, ec2_ids: Sequence[str], items: Sequence[H]) -> list[H]:
+        """The items a Describe* names by id, from a listing just made: an id that is not in it
+        (never was, or since deleted) is reported missing, as EC2 does."""
+        for ec2 in ec2_ids:
+            check_id(kind, ec2)
+        by_ec2 = {self.ids.ec2(kind, item.id): item for item in items}
+        for ec2 in ec2_ids:
+            if ec2 not in by_ec2:
+                raise not_found(kind, ec2)
+        wanted = set(ec2_ids)
+        return [item for ec2, item in by_ec2.items() if ec2 in wanted]
 
     async def resolve_one(self, kind: Kind, ec2: str, listing: Callable[[], Iterable[HasId]]) -> str:
         return (await self.resolve(kind, [ec2], listing))[0]

@@ -66,8 +66,7 @@ async def describe_images(ctx: Context, params: Params) -> Body:
     paging = read_paging(params, 1, 1000)
     images = await ctx.run(ctx.calls.images.list, ctx.caller)
     if wanted:
-        ids = set(await ctx.resolve(Kind.image, wanted, lambda: images))
-        images = [i for i in images if i.id in ids]
+        images = ctx.select(Kind.image, wanted, images)
     chosen, token = page([i for i in images if _owned(i, owners, ctx) and keep(i)], paging)
     return {"imagesSet": [image_item(i, ctx.ids, _tags(i)) for i in chosen], "nextToken": token}
 

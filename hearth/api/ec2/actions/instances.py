@@ -131,11 +131,8 @@ async def _described(ctx: Context, params: Params, lo: int) -> tuple[list[Shown]
         )
     params.boolean("IncludeManagedResources")
     shown = await ctx.run(_shown, ctx.calls, ctx.frontend.terminations, ctx.caller)
-    for item in shown:
-        ctx.ec2(Kind.instance, item.id)
     if wanted:
-        ids = set(await _resolve_instances(ctx, wanted))
-        shown = [s for s in shown if s.id in ids]
+        shown = ctx.select(Kind.instance, wanted, shown)
     return page([s for s in shown if keep(s)], paging)
 
 

@@ -86,7 +86,7 @@ async def describe_key_pairs(ctx: Context, params: Params) -> Body:
     missing = [n for n in names if not any(k.name == n for k in keys)]
     if missing:
         raise Ec2Error("InvalidKeyPair.NotFound", f"The key pair '{missing[0]}' does not exist")
-    wanted = set(await ctx.resolve(Kind.key, key_ids, lambda: keys)) if key_ids else None
+    wanted = {k.id for k in ctx.select(Kind.key, key_ids, keys)} if key_ids else None
     shown = [
         k for k in keys if (not names or k.name in names) and (wanted is None or k.id in wanted) and keep(k)
     ]

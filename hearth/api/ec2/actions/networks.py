@@ -76,8 +76,7 @@ async def describe_vpcs(ctx: Context, params: Params) -> Body:
     paging = read_paging(params, 5, 1000)
     networks = await ctx.run(ctx.calls.networks.list, ctx.caller)
     if wanted:
-        ids = set(await ctx.resolve(Kind.vpc, wanted, lambda: networks))
-        networks = [n for n in networks if n.id in ids]
+        networks = ctx.select(Kind.vpc, wanted, networks)
     chosen, token = page([n for n in networks if keep(n)], paging)
     return {"vpcSet": [vpc_body(n, ctx.ids, _tags(n.name)) for n in chosen], "nextToken": token}
 
@@ -135,8 +134,7 @@ async def describe_subnets(ctx: Context, params: Params) -> Body:
     paging = read_paging(params, 5, 1000)
     subnets = await ctx.run(ctx.calls.subnets.list, ctx.caller)
     if wanted:
-        ids = set(await ctx.resolve(Kind.subnet, wanted, lambda: subnets))
-        subnets = [s for s in subnets if s.id in ids]
+        subnets = ctx.select(Kind.subnet, wanted, subnets)
     chosen, token = page([s for s in subnets if keep(s)], paging)
     return {"subnetSet": [subnet_body(s, ctx.ids, _tags(s.name), zone) for s in chosen], "nextToken": token}
 
@@ -203,7 +201,7 @@ async def describe_addresses(ctx: Context, params: Params) -> Body:
     allocations = params.strings("AllocationId")
     keep = addresses_filter(ctx).matcher(read_filters(params))
     addresses = await ctx.run(ctx.calls.addresses.list, ctx.caller)
-    wanted = set(await ctx.resolve(Kind.address, allocations, lambda: addresses)) if allocations else None
+    wanted = {a.id for a in ctx.select(Kind.address, allocations, addresses)} if allocations else None
     unknown = [ip for ip in ips if not any(a.ip_address == ip for a in addresses)]
     if unknown:
         raise Ec2Error("InvalidAddress.NotFound", f"Address '{unknown[0]}' not found.")

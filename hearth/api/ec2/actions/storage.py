@@ -106,8 +106,7 @@ async def describe_volumes(ctx: Context, params: Params) -> Body:
     params.boolean("IncludeManagedResources")
     volumes = await ctx.run(ctx.calls.volumes.list, ctx.caller)
     if wanted:
-        ids = set(await ctx.resolve(Kind.volume, wanted, lambda: volumes))
-        volumes = [v for v in volumes if v.id in ids]
+        volumes = ctx.select(Kind.volume, wanted, volumes)
     chosen, token = page([v for v in volumes if keep(v)], paging)
     return {"volumeSet": [volume_body(v, ctx.ids, _tags(v.name)) for v in chosen], "nextToken": token}
 
@@ -190,8 +189,7 @@ async def describe_snapshots(ctx: Context, params: Params) -> Body:
     paging = read_paging(params, 5, 1000)
     snapshots = await ctx.run(ctx.calls.snapshots.list, ctx.caller)
     if wanted:
-        ids = set(await ctx.resolve(Kind.snapshot, wanted, lambda: snapshots))
-        snapshots = [s for s in snapshots if s.id in ids]
+        snapshots = ctx.select(Kind.snapshot, wanted, snapshots)
     volumes = {v.id: v.capacity_gb for v in await ctx.run(ctx.calls.volumes.list, ctx.caller)}
     chosen, token = page([s for s in snapshots if (not owners or s.owner_id in owners) and keep(s)], paging)
     items = [snapshot_body(s, ctx.ids, _tags(s.name), volumes.get(s.volume)) for s in chosen]
