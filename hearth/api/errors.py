@@ -112,6 +112,12 @@ def response_for(exc: HearthError, caller: Caller | None = None) -> JSONResponse
     retry = exc.details.get("retry_after")
     if isinstance(retry, int) and not isinstance(retry, bool):
         headers["Retry-After"] = str(retry)
+    message, details = visible(exc, caller)
+    return error_response(exc.status, exc.code_name, message, details, headers=headers or None)
+
+
+def visible(exc: HearthError, caller: Caller | None) -> tuple[str, dict[str, Any]]:
+    """What ``exc`` says (message, details) as ``caller`` may read it, whatever the frontend."""
     message, details = redact(exc.message), redact_data(exc.details)
     if caller is None or not caller.is_admin:
         shown, shown_details = for_tenant(message), for_tenant_data(details)
@@ -126,7 +132,7 @@ def response_for(exc: HearthError, caller: Caller | None = None) -> JSONResponse
                 details,
             )
             message, details = f"{shown} (reference {ref})", {**shown_details, "reference": ref}
-    return error_response(exc.status, exc.code_name, message, details, headers=headers or None)
+    return message, details
 
 
 async def hearth_error(request: Request, exc: Exception) -> JSONResponse:

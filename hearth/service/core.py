@@ -22,6 +22,7 @@ from hearth.drivers.resources import Action, Instance, InstanceCreate, Volume, V
 from hearth.drivers.schema import migrated_engine
 from hearth.errors import Forbidden, InvalidState, NotSupported, ValidationError
 
+from .access_keys import AccessKeys
 from .auth import Authenticator
 from .backends import open_driver
 from .config import ServiceConfig
@@ -62,6 +63,7 @@ class Service:
         owns_engine: bool = True,
         load_templates: bool = True,
         auth_throttle: ThrottleLimits | None = None,
+        access_keys: AccessKeys | None = None,
     ) -> None:
         self.driver = driver
         self.engine = engine
@@ -71,6 +73,8 @@ class Service:
         # ... and these on threads of their own, which calls to a backend cannot take.
         self.store_operations: frozenset[Operation] = driver.store_operations
         self.auth = Authenticator(engine, throttle=auth_throttle)
+        # The EC2 frontend's credentials (SigV4 needs the secrets, sealed under the state dir).
+        self.access_keys = access_keys
         self.tasks = TaskRunner(engine, workers=task_workers, limits=task_limits)
         self.idempotency = Idempotency(engine)  # answers to retried creates (Idempotency-Key)
         self.idempotency.purge()
@@ -218,6 +222,7 @@ def open_service(config: ServiceConfig) -> Service:
             task_workers=config.task_workers,
             task_limits=config.task_limits,
             auth_throttle=config.auth_throttle,
+            access_keys=AccessKeys.in_state_dir(engine, config.state_dir),
         )
     except BaseException:
         driver.close()

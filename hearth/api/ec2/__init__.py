@@ -1,5 +1,7 @@
-"""The EC2 Query API at ``/ec2``: boto3 and the AWS CLI against Hearth, unchanged.
+"""The EC2 Query API at ``/ec2`` (API version 2016-11-15): boto3 and the AWS CLI against Hearth,
+unchanged.
 
-So far it holds the wire-format pieces the frontend's routes will use: ``sigv4`` (who signed a
-request, verified). The routes themselves translate EC2 actions to Service calls only.
+The protocol layer (parameters, XML responses, error documents, filters, pagination, states,
+``sigv4``: who signed a request, verified) knows nothing of the Service; the actions translate
+EC2 requests into service calls and back.
 """

@@ -1,0 +1,455 @@
+"""RunInstances, DescribeInstances, DescribeInstanceStatus, Start/Stop/Reboot/TerminateInstances.
+
+Every instance is its own reservation (Hearth keeps no launch groups; RunInstances still answers
+the instances it made as one). TerminateInstances answers at once, as EC2 does: the stop and the
+destroy run as a task while the instance shows ``shutting-down``, then ``terminated`` for an hour.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from hearth.drivers import Caller
+from hearth.drivers.operations import MAX_INSTANCE_COUNT
+from hearth.drivers.resources import Instance, InstanceCreate, InstanceState, NetworkRequest
+from hearth.errors import BackendTimeout, HearthError
+from hearth.service import Progress
+from hearth.service.idempotency import Answer, fingerprint
+
+from ..calls import ServiceCalls
+from ..context import Context
+from ..elements.instances import instance_item, reservation, state_change
+from ..faults import Ec2Error, invalid, missing
+from ..filters import FilterSet, read_filters
+from ..ids import Kind
+from ..paging import page, read_paging
+from ..params import Params
+from ..registry import action
+from ..render import Body, Value, response_document
+from ..states import Ec2State, ec2_state, state_element
+from ..tags import read_tag_specifications
+from ..terminated import Terminations
+
+NAME_TAG: Final = "Name"
+SETTLE_TIMEOUT: Final = 600.0  # how long a termination waits for a guest to settle before it gives up
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An instance as this frontend shows it: Hearth's view and the EC2 state it is in now."""
+
+    instance: Instance
+    state: Ec2State
+
+    @property
+    def id(self) -> str:
+        return self.instance.id
+
+    @property
+    def created(self) -> datetime:
+        return self.instance.created
+
+
+def _tags(instance: Instance) -> dict[str, str]:
+    return {NAME_TAG: instance.name} if instance.name else {}
+
+
+def instances_filter(ctx: Context) -> FilterSet[Shown]:
+    def binding(s: Shown) -> list[tuple[str, str]]:
+        return [(b.network, b.subnet) for b in s.instance.network_bindings[:1]]
+
+    return FilterSet[Shown](
+        {
+            "instance-id": lambda s: [ctx.ec2(Kind.instance, s.id)],
+            "instance-state-name": lambda s: [s.state.ec2_name],
+            "instance-state-code": lambda s: [str(s.state.code)],
+            "image-id": lambda s: [ctx.ec2(Kind.image, s.instance.image)] if s.instance.image else [],
+            "availability-zone": lambda s: [s.instance.realm],
+            "instance-type": lambda s: [s.instance.hardware_profile],
+            "vpc-id": lambda s: [ctx.ec2(Kind.vpc, n) for n, _ in binding(s)],
+            "subnet-id": lambda s: [ctx.ec2(Kind.subnet, sub) for _, sub in binding(s)],
+            "key-name": lambda s: [s.instance.key_name] if s.instance.key_name else [],
+            "private-ip-address": lambda s: (
+                [b.ip_address for b in s.instance.network_bindings[:1]] or s.instance.private_addresses[:1]
+            ),
+            "ip-address": lambda s: s.instance.public_addresses[:1],
+            "reservation-id": lambda s: [ctx.ec2(Kind.reservation, s.id)],
+            "architecture": lambda s: ["x86_64"],
+            "owner-id": lambda s: [s.instance.owner_id],
+        },
+        tags=lambda s: _tags(s.instance),
+    )
+
+
+def _shown(calls: ServiceCalls, terminations: Terminations, caller: Caller) -> list[Shown]:
+    """Hearth's instances with the frontend's terminating and terminated ones."""
+    live = calls.instances.list(caller)
+    gone = {g.instance.id: g for g in terminations.visible(caller)}
+    shown: list[Shown] = []
+    for instance in live:
+        ending = gone.pop(instance.id, None)
+        if ending is None:
+            shown.append(Shown(instance, ec2_state(instance.state)))
+        else:
+            shown.append(Shown(instance, Ec2State.terminated if ending.finished else Ec2State.shutting_down))
+    for ending in gone.values():  # destroyed: Hearth no longer lists them
+        state = Ec2State.terminated if ending.finished else Ec2State.shutting_down
+        shown.append(Shown(ending.instance, state))
+    return shown
+
+
+async def _resolve_instances(ctx: Context, ec2_ids: list[str]) -> list[str]:
+    terminations = ctx.frontend.terminations
+
+    def listing() -> list[Shown]:
+        return _shown(ctx.calls, terminations, ctx.caller)
+
+    return await ctx.resolve(Kind.instance, ec2_ids, listing)
+
+
+def _element(ctx: Context, shown: Shown) -> dict[str, Value]:
+    return instance_item(shown.instance, ctx.ids, _tags(shown.instance), state=shown.state)
+
+
+# --- DescribeInstances, DescribeInstanceStatus ----------------------------------------------------
+
+
+async def _described(ctx: Context, params: Params, lo: int) -> tuple[list[Shown], str | None]:
+    wanted = params.strings("InstanceId")
+    keep = instances_filter(ctx).matcher(read_filters(params))
+    paging = read_paging(params, lo, 1000)
+    if wanted and paging.max_results is not None:
+        raise Ec2Error(
+            "InvalidParameterCombination",
+            "The parameter instancesSet cannot be used with the parameter maxResults",
+        )
+    params.boolean("IncludeManagedResources")
+    shown = await ctx.run(_shown, ctx.calls, ctx.frontend.terminations, ctx.caller)
+    if wanted:
+        shown = ctx.select(Kind.instance, wanted, shown)
+    return page([s for s in shown if keep(s)], paging)
+
+
+@action("DescribeInstances", ("InstanceId", "Filter", "MaxResults", "NextToken", "IncludeManagedResources"))
+async def describe_instances(ctx: Context, params: Params) -> Body:
+    chosen, token = await _described(ctx, params, 5)
+    reservations = [reservation(s.id, [_element(ctx, s)], s.instance.owner_id, ctx.ids) for s in chosen]
+    return {"reservationSet": reservations, "nextToken": token}
+
+
+def _status(ctx: Context, shown: Shown) -> dict[str, Value]:
+    running = shown.state is Ec2State.running
+    summary: dict[str, Value] = {
+        "status": "ok" if running else "not-applicable",
+        "details": [{"name": "reachability", "status": "passed"}] if running else [],
+    }
+    return {
+        "instanceId": ctx.ec2(Kind.instance, shown.id),
+        "availabilityZone": shown.instance.realm,
+        "instanceState": state_element(shown.state),
+        "instanceStatus": summary,
+        "systemStatus": summary,
+        "eventsSet": [],
+    }
+
+
+@action(
+    "DescribeInstanceStatus",
+    ("InstanceId", "Filter", "MaxResults", "NextToken", "IncludeAllInstances", "IncludeManagedResources"),
+)
+async def describe_instance_status(ctx: Context, params: Params) -> Body:
+    everything = params.boolean("IncludeAllInstances") or False
+    chosen, token = await _described(ctx, params, 5)
+    if not everything:  # EC2 reports only running instances unless asked for all
+        chosen = [s for s in chosen if s.state is Ec2State.running]
+    return {"instanceStatusSet": [_status(ctx, s) for s in chosen], "nextToken": token}
+
+
+# --- RunInstances ----------------------------------------------------------------------------------
+
+RUN_PARAMETERS: Final = (
+    "ImageId",
+    "InstanceType",
+    "MinCount",
+    "MaxCount",
+    "KeyName",
+    "UserData",
+    "Placement",
+    "SubnetId",
+    "PrivateIpAddress",
+    "TagSpecification",
+    "ClientToken",
+    "Monitoring",
+    "DisableApiTermination",
+    "InstanceInitiatedShutdownBehavior",
+    "EbsOptimized",
+    "SecurityGroupId",
+    "SecurityGroup",
+)
+
+
+def _user_data(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise invalid("UserData", "", "must be base64 of UTF-8 text") from None
+
+
+def _refuse_options(params: Params) -> None:
+    """The options Hearth cannot honour are refused, not ignored (the instance would differ)."""
+    monitoring = params.struct("Monitoring")
+    if monitoring is not None:
+        monitoring.refuse_unknown(("Enabled",))
+        if monitoring.boolean("Enabled"):
+            raise Ec2Error("Unsupported", "Detailed monitoring is not supported by Hearth")
+    if params.boolean("DisableApiTermination"):
+        raise Ec2Error("Unsupported", "Termination protection is not supported by Hearth")
+    if params.choice("InstanceInitiatedShutdownBehavior", ("stop", "terminate")) == "terminate":
+        raise Ec2Error(
+            "Unsupported", "InstanceInitiatedShutdownBehavior terminate is not supported by Hearth"
+        )
+    if params.boolean("EbsOptimized"):
+        raise Ec2Error("Unsupported", "EBS-optimized instances are not supported by Hearth")
+    if params.strings("SecurityGroupId") or params.strings("SecurityGroup"):
+        raise Ec2Error("Unsupported", "Hearth has no security groups; launch without them")
+
+
+async def _launch_request(ctx: Context, params: Params) -> tuple[InstanceCreate, int, int]:
+    image_ec2 = params.required("ImageId")
+    hwp = params.text("InstanceType")
+    if not hwp:
+        raise missing("InstanceType")
+    low = params.integer("MinCount", 1, MAX_INSTANCE_COUNT)
+    high = params.integer("MaxCount", 1, MAX_INSTANCE_COUNT)
+    if low is None:
+        raise missing("MinCount")
+    if high is None:
+        raise missing("MaxCount")
+    if low > high:
+        raise invalid("MinCount", str(low), "must not be larger than MaxCount")
+    _refuse_options(params)
+    user_data = _user_data(params.text("UserData"))  # everything is checked before anything is looked up
+    placement = params.struct("Placement")
+    realm = None
+    if placement is not None:
+        placement.refuse_unknown(("AvailabilityZone", "Tenancy", "GroupName"))
+        realm = placement.text("AvailabilityZone") or None
+        if placement.choice("Tenancy", ("default",)) is None and placement.text("GroupName"):
+            raise Ec2Error("Unsupported", "Placement groups are not supported by Hearth")
+    tags = read_tag_specifications(params, {"instance"}).get("instance", {})
+    extra = sorted(k for k in tags if k != NAME_TAG)
+    if extra:
+        raise Ec2Error("Unsupported", f"Hearth keeps only the Name tag of an instance, not '{extra[0]}'")
+    image_id = await ctx.resolve_one(Kind.image, image_ec2, lambda: ctx.calls.images.list(ctx.caller))
+    networks: list[NetworkRequest] = []
+    subnet_ec2 = params.text("SubnetId")
+    address = params.text("PrivateIpAddress")
+    if subnet_ec2:
+        subnets = await ctx.run(ctx.calls.subnets.list, ctx.caller)
+        subnet_id = await ctx.resolve_one(Kind.subnet, subnet_ec2, lambda: subnets)
+        subnet = next(s for s in subnets if s.id == subnet_id)
+        networks.append(NetworkRequest(network_id=subnet.network, subnet_id=subnet.id, ip_address=address))
+    elif address:
+        raise invalid("PrivateIpAddress", address, "needs a SubnetId")
+    if address and high > 1:
+        raise invalid("PrivateIpAddress", address, "one address cannot go to several instances")
+    request = InstanceCreate(
+        image_id=image_id,
+        hwp_id=hwp,
+        realm_id=realm,
+        name=tags.get(NAME_TAG),
+        key_name=params.text("KeyName") or None,
+        user_data=user_data,
+        networks=networks,
+    )
+    return request, low, high
+
+
+def _launch(
+    calls: ServiceCalls, caller: Caller, request: InstanceCreate, low: int, high: int
+) -> list[Instance]:
+    """Up to ``high`` instances; if fewer than ``low`` could be made, those made are taken down
+    again (EC2 launches all or nothing below MinCount) and the error is raised."""
+    made: list[Instance] = []
+    for i in range(1, high + 1):
+        one = (
+            request.model_copy(update={"name": f"{request.name}-{i}"})
+            if request.name and high > 1
+            else request
+        )
+        try:
+            created = calls.instances.create(caller, one)
+        except HearthError:
+            if len(made) >= low:
+                break
+            for instance in made:
+                _take_down(calls, caller, instance.id)
+            raise
+        if not isinstance(created, Instance):  # one instance is never a task
+            raise RuntimeError("creating one instance answered a task")
+        made.append(created)
+    return made
+
+
+@action("RunInstances", RUN_PARAMETERS, conflict="InvalidParameterValue")
+async def run_instances(ctx: Context, params: Params) -> Body | bytes:
+    request, low, high = await _launch_request(ctx, params)
+    token = params.text("ClientToken")
+
+    def body(made: list[Instance]) -> dict[str, Value]:
+        items = [
+            instance_item(m, ctx.ids, _tags(m), launch_index=n, client_token=token)
+            for n, m in enumerate(made)
+        ]
+        return reservation(made[0].id, items, ctx.owner, ctx.ids)
+
+    if not token:
+        made = await ctx.run(_launch, ctx.calls, ctx.caller, request, low, high)
+        return body(made)
+    if len(token) > 64:
+        raise invalid("ClientToken", "", "must have at most 64 characters")
+    fp = fingerprint("RunInstances", *(f"{k}={v}" for k, v in params.pairs() if k != "ClientToken"))
+
+    def produce() -> Answer:
+        made = _launch(ctx.calls, ctx.caller, request, low, high)
+        document = response_document("RunInstances", ctx.request_id, body(made))
+        return Answer(200, document.decode("utf-8"))
+
+    answer = await ctx.run(ctx.calls.once, ctx.caller, "ec2.RunInstances", token, fp, produce)
+    return answer.body.encode("utf-8")
+
+
+# --- state changes ---------------------------------------------------------------------------------
+
+
+def _settle(calls: ServiceCalls, caller: Caller, instance_id: str, wanted: set[InstanceState]) -> Instance:
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    interval = 0.02
+    while True:
+        instance = calls.instances.get(caller, instance_id)
+        if instance.state in wanted:
+            return instance
+        if time.monotonic() > deadline:
+            raise BackendTimeout(f"instance {instance_id} did not settle", instance=instance_id)
+        time.sleep(interval)
+        interval = min(interval * 1.5, 0.5)
+
+
+def _take_down(calls: ServiceCalls, caller: Caller, instance_id: str) -> None:
+    """Stop (waiting out a boot or a stop under way) and destroy: what termination does."""
+    instance = calls.instances.get(caller, instance_id)
+    if instance.state is InstanceState.PENDING:
+        instance = _settle(calls, caller, instance_id, {InstanceState.RUNNING, InstanceState.ERROR})
+    if instance.state is InstanceState.PAUSED:
+        instance = calls.instances.resume(caller, instance_id)
+    if instance.state is InstanceState.RUNNING:
+        instance = calls.instances.stop(caller, instance_id)
+    if instance.state is InstanceState.STOPPING:
+        _settle(calls, caller, instance_id, {InstanceState.STOPPED, InstanceState.ERROR})
+    calls.instances.destroy(caller, instance_id)
+
+
+async def _targets(ctx: Context, params: Params) -> list[tuple[str, Shown]]:
+    wanted = params.strings("InstanceId")
+    if not wanted:
+        raise missing("InstanceId")
+    ids = await _resolve_instances(ctx, wanted)
+    shown = {s.id: s for s in await ctx.run(_shown, ctx.calls, ctx.frontend.terminations, ctx.caller)}
+    targets: list[tuple[str, Shown]] = []
+    for ec2, hearth in zip(wanted, ids, strict=True):
+        if hearth not in shown:
+            raise Ec2Error("InvalidInstanceID.NotFound", f"The instance ID '{ec2}' does not exist")
+        targets.append((ec2, shown[hearth]))
+    return targets
+
+
+def _gone(ec2: str, item: Shown) -> None:
+    if item.state in (Ec2State.terminated, Ec2State.shutting_down):
+        raise Ec2Error(
+            "IncorrectInstanceState", f"The instance '{ec2}' is not in a state from which it can be changed"
+        )
+
+
+@action("StartInstances", ("InstanceId", "AdditionalInfo"), conflict="IncorrectInstanceState")
+async def start_instances(ctx: Context, params: Params) -> Body:
+    params.text("AdditionalInfo")
+    changes = []
+    for ec2, item in await _targets(ctx, params):
+        _gone(ec2, item)
+        state = item.instance.state
+        if state is InstanceState.PAUSED:
+            after = await ctx.run(ctx.calls.instances.resume, ctx.caller, item.id)
+        elif state in (InstanceState.RUNNING, InstanceState.PENDING):
+            after = item.instance  # already running: EC2 answers the state it is in
+        else:
+            after = await ctx.run(ctx.calls.instances.start, ctx.caller, item.id)  # refused with the reason
+        changes.append(state_change(ec2, item.state, ec2_state(after.state)))
+    return {"instancesSet": changes}
+
+
+@action(
+    "StopInstances", ("InstanceId", "Force", "Hibernate", "SkipOsShutdown"), conflict="IncorrectInstanceState"
+)
+async def stop_instances(ctx: Context, params: Params) -> Body:
+    force = bool(params.boolean("Force") or params.boolean("SkipOsShutdown"))
+    if params.boolean("Hibernate"):
+        raise Ec2Error("UnsupportedHibernationConfiguration", "Hibernation is not supported by Hearth")
+    changes = []
+    for ec2, item in await _targets(ctx, params):
+        _gone(ec2, item)
+        state = item.instance.state
+        if state in (InstanceState.STOPPED, InstanceState.STOPPING, InstanceState.PAUSED):
+            after = item.instance
+        else:
+            after = await ctx.run(ctx.calls.instances.stop, ctx.caller, item.id, force=force)
+        changes.append(state_change(ec2, item.state, ec2_state(after.state)))
+    return {"instancesSet": changes}
+
+
+@action("RebootInstances", ("InstanceId",), conflict="IncorrectInstanceState")
+async def reboot_instances(ctx: Context, params: Params) -> Body:
+    for ec2, item in await _targets(ctx, params):
+        _gone(ec2, item)
+        await ctx.run(ctx.calls.instances.reboot, ctx.caller, item.id)
+    return {"return": True}
+
+
+def _termination(
+    calls: ServiceCalls, caller: Caller, terminations: Terminations, instance_id: str
+) -> Callable[[Progress], None]:
+    """The task that takes one instance down, telling ``terminations`` how it went."""
+
+    def work(progress: Progress) -> None:
+        try:
+            _take_down(calls, caller, instance_id)
+        except BaseException:
+            terminations.fail(instance_id)
+            raise
+        terminations.finish(instance_id)
+
+    return work
+
+
+@action("TerminateInstances", ("InstanceId", "Force", "SkipOsShutdown"), conflict="IncorrectInstanceState")
+async def terminate_instances(ctx: Context, params: Params) -> Body:
+    params.boolean("Force")
+    params.boolean("SkipOsShutdown")
+    terminations = ctx.frontend.terminations
+    changes = []
+    for ec2, item in await _targets(ctx, params):
+        if item.state in (Ec2State.terminated, Ec2State.shutting_down):
+            changes.append(state_change(ec2, item.state, item.state))
+            continue
+        terminations.begin(item.instance)
+        work = _termination(ctx.calls, ctx.caller, terminations, item.id)
+        await ctx.run(ctx.calls.submit, ctx.caller, "instances.terminate", f"terminate {ec2}", work)
+        changes.append(state_change(ec2, item.state, Ec2State.shutting_down))
+    return {"instancesSet": changes}

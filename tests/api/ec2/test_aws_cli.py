@@ -1,0 +1,108 @@
+"""The AWS CLI, unchanged, against /ec2: ``aws --endpoint-url …/ec2 ec2 …`` with a Hearth access key.
+
+The CLI runs as a user runs it, in its own process, configured only by the environment.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hearth.api.ec2.context import REGION
+
+from ..conftest import Running
+from .clients import Credentials
+
+
+def _aws() -> list[str]:
+    if importlib.util.find_spec("awscli") is not None:
+        return [sys.executable, "-m", "awscli"]
+    found = shutil.which("aws")
+    if found is None:
+        pytest.fail("the AWS CLI is not installed (it is a dev dependency: pip install -e '.[dev]')")
+    return [found]
+
+
+def _run(server: Running, key: Credentials, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "AWS_ACCESS_KEY_ID": key.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": key.secret_access_key,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    command = [*_aws(), "--endpoint-url", f"{server.url}/ec2", "--output", "json", "ec2", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> Any:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout) if result.stdout.strip() else None
+
+
+def test_the_cli_runs_waits_for_describes_and_terminates_an_instance(
+    server: Running, demo_key: Credentials, tmp_path: Path
+) -> None:
+    regions = _ok(_run(server, demo_key, tmp_path, "describe-regions"))
+    assert [r["RegionName"] for r in regions["Regions"]] == [REGION]
+    image = _ok(
+        _run(server, demo_key, tmp_path, "describe-images", "--filters", "Name=name,Values=debian-12")
+    )["Images"][0]["ImageId"]
+    launched = _ok(
+        _run(
+            server,
+            demo_key,
+            tmp_path,
+            "run-instances",
+            "--image-id",
+            image,
+            "--instance-type",
+            "small",
+            "--count",
+            "1",
+            "--tag-specifications",
+            "ResourceType=instance,Tags=[{Key=Name,Value=cli}]",
+        )
+    )
+    (instance,) = [i["InstanceId"] for i in launched["Instances"]]
+    _ok(_run(server, demo_key, tmp_path, "wait", "instance-running", "--instance-ids", instance))
+    names = _ok(
+        _run(
+            server,
+            demo_key,
+            tmp_path,
+            "describe-instances",
+            "--instance-ids",
+            instance,
+            "--query",
+            "Reservations[].Instances[].[State.Name, Tags[?Key=='Name'].Value | [0]]",
+        )
+    )
+    assert names == [["running", "cli"]]
+    _ok(_run(server, demo_key, tmp_path, "stop-instances", "--instance-ids", instance))
+    _ok(_run(server, demo_key, tmp_path, "wait", "instance-stopped", "--instance-ids", instance))
+    terminated = _ok(_run(server, demo_key, tmp_path, "terminate-instances", "--instance-ids", instance))
+    assert terminated["TerminatingInstances"][0]["CurrentState"]["Name"] == "shutting-down"
+    _ok(_run(server, demo_key, tmp_path, "wait", "instance-terminated", "--instance-ids", instance))
+
+
+def test_the_cli_reports_ec2s_error_code_and_exits_non_zero(
+    server: Running, demo_key: Credentials, tmp_path: Path
+) -> None:
+    result = _run(server, demo_key, tmp_path, "describe-instances", "--instance-ids", "i-0123456789abcdef0")
+    assert result.returncode != 0
+    assert "InvalidInstanceID.NotFound" in result.stderr and "Traceback" not in result.stderr
+    wrong = Credentials(demo_key.access_key_id, "x" * 40)
+    result = _run(server, wrong, tmp_path, "describe-regions")
+    assert result.returncode != 0 and "SignatureDoesNotMatch" in result.stderr
