@@ -6,14 +6,13 @@ from __future__ import annotations
 from hearth.errors import InvalidState
 from hearth.store import new_id
 
-from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
+from ..caller import SYSTEM_OWNER, Caller
 from ..host_files import import_files
-from ..owned import visible_rows
 from ..parts import ImagesPart
 from ..resources import Architecture, Image, ImageCreate, ImageImport, ImageState, InstanceState
 from ..row_models import image_model
 from .context import MockContext
-from .lookups import image_row
+from .rows import IMAGES
 from .tables import MockImage
 
 
@@ -21,13 +20,10 @@ class Images(ImagesPart):
     context: MockContext
 
     def list_images(self, caller: Caller) -> list[Image]:
-        q = visible_rows(MockImage, caller)
-        with self.context.read() as s:
-            return [image_model(r) for r in s.scalars(q)]
+        return IMAGES.list(self.context, caller)
 
     def get_image(self, caller: Caller, image_id: str) -> Image:
-        with self.context.read() as s:
-            return image_model(image_row(s, caller, image_id))
+        return IMAGES.get(self.context, caller, image_id)
 
     def create_image(self, caller: Caller, request: ImageCreate) -> Image:
         with self.context.write() as s:
@@ -72,7 +68,4 @@ class Images(ImagesPart):
             return image_model(row)
 
     def delete_image(self, caller: Caller, image_id: str) -> None:
-        with self.context.write() as s:
-            row = s.get(MockImage, image_id)
-            ensure_modifiable(caller, "image", image_id, row.owner_id if row else None)
-            s.delete(row)
+        IMAGES.delete(self.context, caller, image_id)
