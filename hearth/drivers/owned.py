@@ -88,6 +88,18 @@ class OwnedRows(Generic[R]):
         with store.read() as s:
             return self.row(s, caller, row_id, modify)
 
+    def delete(
+        self, store: Sessions, caller: Caller, row_id: str, check: Callable[[Session, R], None] | None = None
+    ) -> R:
+        """Delete the row the caller may change. ``check`` runs first, in the same transaction:
+        it may refuse, or remove what the backend keeps outside the store. Returns the row."""
+        with store.write() as s:
+            row = self.row(s, caller, row_id, modify=True)
+            if check is not None:
+                check(s, row)
+            s.delete(row)
+            return row
+
     def by_ref(self, s: Session, caller: Caller, ref: str) -> R | None:
         """The row the caller may use by id, else by name (ValidationError if the name is
         ambiguous); None if there is neither, so the backend can look further or say so."""
@@ -151,18 +163,6 @@ class OwnedCollection(OwnedRows[R], Generic[R, M]):
             row.name = name
             s.flush()
             return self.view(row)
-
-    def delete(
-        self, store: Sessions, caller: Caller, row_id: str, check: Callable[[Session, R], None] | None = None
-    ) -> R:
-        """Delete the row the caller may change; ``check`` may refuse first (or undo what the
-        backend keeps outside the store, in the same transaction). Returns the deleted row."""
-        with store.write() as s:
-            row = self.row(s, caller, row_id, modify=True)
-            if check is not None:
-                check(s, row)
-            s.delete(row)
-            return row
 
 
 # Transition: the qemu backend still calls these until it is converted to the classes above.

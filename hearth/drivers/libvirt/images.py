@@ -16,8 +16,7 @@ from hearth.domain import StorageVolume
 from hearth.errors import InvalidState, ValidationError
 from hearth.store import new_id
 
-from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
-from ..owned import visible_rows
+from ..caller import SYSTEM_OWNER, Caller
 from ..parts import ImagesPart
 from ..resources import (
     Architecture,
@@ -29,8 +28,9 @@ from ..resources import (
 from ..row_models import image_model
 from .connection import Link
 from .context import LibvirtContext
-from .image_rows import DELETED, collect_image, image_row
+from .image_rows import collect_image
 from .pool_volumes import clone_volume, delete_volume, volume_xml
+from .rows import DELETED, IMAGES
 from .tables import LibvirtImage
 
 
@@ -38,13 +38,10 @@ class Images(ImagesPart):
     context: LibvirtContext
 
     def list_images(self, caller: Caller) -> list[Image]:
-        q = visible_rows(LibvirtImage, caller).where(LibvirtImage.state != DELETED)
-        with self.context.read() as s:
-            return [image_model(r) for r in s.scalars(q)]
+        return IMAGES.list(self.context, caller)
 
     def get_image(self, caller: Caller, image_id: str) -> Image:
-        with self.context.read() as s:
-            return image_model(image_row(s, caller, image_id))
+        return IMAGES.get(self.context, caller, image_id)
 
     def create_image(self, caller: Caller, request: ImageCreate) -> Image:
         ctx = self.context
@@ -95,11 +92,7 @@ class Images(ImagesPart):
         """Gone from the catalogue at once; its base volume stays while instances still run on it
         (their disks are overlays on it) and is removed with the last of them."""
         with self.context.write() as s:
-            row = s.get(LibvirtImage, image_id)
-            visible = row.owner_id if row is not None and row.state != DELETED else None
-            ensure_modifiable(caller, "image", image_id, visible)
-            assert row is not None
-            row.state = DELETED
+            IMAGES.row(s, caller, image_id, modify=True).state = DELETED
         collect_image(self.context, image_id)
 
     def register(
