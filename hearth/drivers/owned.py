@@ -100,6 +100,20 @@ class OwnedRows(Generic[R]):
             s.delete(row)
             return row
 
+    def insert(self, store: Sessions, row: R, undo: Callable[[], None] | None = None) -> R:
+        """Store a new row in a write session of its own. If that fails, ``undo`` removes what
+        the backend made for the row outside the store (a disk file, a libvirt object), so a
+        failed create leaves nothing behind."""
+        try:
+            with store.write() as s:
+                s.add(row)
+                s.flush()
+        except BaseException:
+            if undo is not None:
+                undo()
+            raise
+        return row
+
     def by_ref(self, s: Session, caller: Caller, ref: str) -> R | None:
         """The row the caller may use by id, else by name (ValidationError if the name is
         ambiguous); None if there is neither, so the backend can look further or say so."""
@@ -148,6 +162,16 @@ class OwnedCollection(OwnedRows[R], Generic[R, M]):
     ) -> None:
         super().__init__(model, kind, *where, parent=parent, order=order)
         self.view = view
+
+    def add(self, s: Session, row: R) -> M:
+        """Store a new row (its defaults filled in) and return its view."""
+        s.add(row)
+        s.flush()
+        return self.view(row)
+
+    def create(self, store: Sessions, row: R, undo: Callable[[], None] | None = None) -> M:
+        """``insert``, returning the new row's view."""
+        return self.view(self.insert(store, row, undo))
 
     def list(self, store: Sessions, caller: Caller, *where: ColumnElement[bool]) -> list[M]:
         with store.read() as s:

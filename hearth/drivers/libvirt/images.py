@@ -13,9 +13,10 @@ from pathlib import Path
 import libvirt
 
 from hearth.domain import StorageVolume
-from hearth.errors import InvalidState, ValidationError
+from hearth.errors import ValidationError
 from hearth.store import new_id
 
+from .. import states
 from ..caller import SYSTEM_OWNER, Caller
 from ..parts import ImagesPart
 from ..resources import (
@@ -23,9 +24,7 @@ from ..resources import (
     Image,
     ImageCreate,
     ImageState,
-    InstanceState,
 )
-from ..row_models import image_model
 from .connection import Link
 from .context import LibvirtContext
 from .image_rows import collect_image
@@ -47,12 +46,7 @@ class Images(ImagesPart):
         ctx = self.context
         found = ctx.find(caller, request.instance_id)
         state = ctx.state_of(found)
-        if state is not InstanceState.STOPPED:
-            raise InvalidState(
-                f"instance {found.id} must be STOPPED to capture its disk; it is {state.value}",
-                instance=found.id,
-                state=state.value,
-            )
+        states.check_capturable(found.id, state)
         disks = [v for v in found.meta.owned_volumes if "-disk" in v.rsplit("/", 1)[-1]]
         if not disks:
             raise ValidationError(f"instance {found.id} has no disk to capture", instance=found.id)
@@ -79,14 +73,7 @@ class Images(ImagesPart):
             initrd=source.initrd if source else None,
             cmdline=source.cmdline if source else None,
         )
-        try:
-            with ctx.write() as s:
-                s.add(row)
-                s.flush()
-                return image_model(row)
-        except Exception:
-            delete_volume(found.link, pool, volume)
-            raise
+        return IMAGES.create(ctx, row, lambda: delete_volume(found.link, pool, volume))
 
     def delete_image(self, caller: Caller, image_id: str) -> None:
         """Gone from the catalogue at once; its base volume stays while instances still run on it
@@ -142,10 +129,7 @@ class Images(ImagesPart):
             initrd=str(initrd) if initrd else None,
             cmdline=cmdline,
         )
-        with ctx.write() as s:
-            s.add(row)
-            s.flush()
-            return image_model(row)
+        return IMAGES.create(ctx, row)
 
 
 def _import_disk(link: Link, pool: str, volume: str, disk: Path) -> None:

@@ -26,7 +26,6 @@ from .. import network_rules
 from ..caller import EPOCH, SYSTEM_OWNER, Caller, ensure_modifiable
 from ..parts import NetworksPart, SubnetsPart
 from ..resources import Network, NetworkCreate, NetworkUpdate, Subnet, SubnetCreate, SubnetUpdate
-from ..row_models import network_model, subnet_model
 from .connection import Link
 from .context import LibvirtContext
 from .errors import is_code
@@ -71,14 +70,7 @@ class Networks(NetworksPart):
                 raise
 
         link.run(f"creating network {request.name}", define)
-        try:
-            with ctx.write() as s:
-                s.add(row)
-                s.flush()
-                return network_model(row)
-        except Exception:
-            _drop_libvirt_network(link, row.libvirt_name)
-            raise
+        return NETWORKS.create(ctx, row, lambda: _drop_libvirt_network(link, row.libvirt_name))
 
     def update_network(self, caller: Caller, network_id: str, request: NetworkUpdate) -> Network:
         if network_id in self.context.config.shared_networks:
@@ -88,7 +80,7 @@ class Networks(NetworksPart):
             row = NETWORKS.row(s, caller, network_id, modify=True)
             network_rules.change_network(row, SUBNETS.of(s, row.id), request)
             s.flush()
-            return network_model(row)
+            return NETWORKS.view(row)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
         if network_id in self.context.config.shared_networks:
@@ -137,15 +129,12 @@ class Subnets(SubnetsPart):
                 address_block=request.address_block,
             )
             self._apply_blocks(net, [x.address_block for x in siblings] + [row.address_block])
-            s.add(row)
-            s.flush()
-            return subnet_model(row)
+            return SUBNETS.add(s, row)
 
     def update_subnet(self, caller: Caller, subnet_id: str, request: SubnetUpdate) -> Subnet:
         return SUBNETS.rename(self.context, caller, subnet_id, request.name)
 
     def delete_subnet(self, caller: Caller, subnet_id: str) -> None:
-
         def check(s: Session, row: LibvirtSubnet) -> None:
             net = s.get(LibvirtNetwork, row.network_id)
             assert net is not None

@@ -43,14 +43,7 @@ class Snapshots(SnapshotsPart):
             pool=vol.pool,
             volume=name,
         )
-        try:
-            with ctx.write() as s:
-                s.add(row)
-                s.flush()
-                return SNAPSHOTS.view(row)
-        except Exception:
-            delete_volume(link, vol.pool, name)
-            raise
+        return SNAPSHOTS.create(ctx, row, lambda: delete_volume(link, vol.pool, name))
 
     def delete_snapshot(self, caller: Caller, snapshot_id: str) -> None:
         def remove_copy(s: Session, row: LibvirtSnapshot) -> None:

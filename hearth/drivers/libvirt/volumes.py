@@ -62,14 +62,7 @@ class Volumes(VolumesPart):
             volume=name,
             capacity_gb=request.capacity_gb,
         )
-        try:
-            with ctx.write() as s:
-                s.add(row)
-                s.flush()
-        except Exception:
-            delete_volume(link, pool, name)
-            raise
-        return self._volume_model(row, {})
+        return self._volume_model(VOLUMES.insert(ctx, row, lambda: delete_volume(link, pool, name)), {})
 
     def delete_volume(self, caller: Caller, volume_id: str) -> None:
         def check(s: Session, row: LibvirtVolume) -> None:

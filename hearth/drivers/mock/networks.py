@@ -26,7 +26,6 @@ from ..resources import (
     SubnetCreate,
     SubnetUpdate,
 )
-from ..row_models import network_model, subnet_model
 from .bindings import serialize_allocations
 from .context import MockContext
 from .rows import NETWORKS, SUBNETS
@@ -52,16 +51,14 @@ class Networks(NetworksPart):
                 owner_id=caller.user_id,
                 address_blocks=list(request.address_blocks),
             )
-            s.add(row)
-            s.flush()
-            return network_model(row)
+            return NETWORKS.add(s, row)
 
     def update_network(self, caller: Caller, network_id: str, request: NetworkUpdate) -> Network:
         with self.context.write() as s:
             row = NETWORKS.row(s, caller, network_id, modify=True)
             network_rules.change_network(row, SUBNETS.of(s, row.id), request)
             s.flush()
-            return network_model(row)
+            return NETWORKS.view(row)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
         def check(s: Session, row: MockNetwork) -> None:
@@ -91,9 +88,7 @@ class Subnets(SubnetsPart):
                 network_id=net.id,
                 address_block=request.address_block,
             )
-            s.add(row)
-            s.flush()
-            return subnet_model(row)
+            return SUBNETS.add(s, row)
 
     def update_subnet(self, caller: Caller, subnet_id: str, request: SubnetUpdate) -> Subnet:
         return SUBNETS.rename(self.context, caller, subnet_id, request.name)
@@ -134,9 +129,7 @@ class Addresses(AddressesPart):
                 ip_address=ip,
                 instance_id=None,
             )
-            s.add(row)
-            s.flush()
-            return address_model(row)
+            return ADDRESSES.add(s, row)
 
     def delete_address(self, caller: Caller, address_id: str) -> None:
         def check(s: Session, row: MockAddress) -> None:

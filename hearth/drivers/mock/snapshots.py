@@ -7,7 +7,6 @@ from hearth.store import new_id
 from ..caller import Caller
 from ..parts import SnapshotsPart
 from ..resources import Snapshot, SnapshotCreate, SnapshotState
-from ..row_models import stored_snapshot_model
 from .context import MockContext
 from .rows import SNAPSHOTS, VOLUMES
 from .tables import MockSnapshot
@@ -33,9 +32,7 @@ class Snapshots(SnapshotsPart):
                 volume_id=vol.id,
                 state=SnapshotState.AVAILABLE.value,
             )
-            s.add(row)
-            s.flush()
-            return stored_snapshot_model(row)
+            return SNAPSHOTS.add(s, row)
 
     def delete_snapshot(self, caller: Caller, snapshot_id: str) -> None:
         SNAPSHOTS.delete(self.context, caller, snapshot_id)

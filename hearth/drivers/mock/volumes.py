@@ -41,9 +41,7 @@ class Volumes(VolumesPart):
                 capacity_gb=request.capacity_gb,
                 realm_id=realm.id,
             )
-            s.add(row)
-            s.flush()
-            return attached_volume_model(row)
+            return VOLUMES.add(s, row)
 
     def delete_volume(self, caller: Caller, volume_id: str) -> None:
         VOLUMES.delete(self.context, caller, volume_id, _check_deletable)
