@@ -136,12 +136,15 @@ class OwnedRows(Generic[R]):
 
     def of(self, s: Session, parent_id: str) -> list[R]:
         """The rows that belong to ``parent_id`` (whoever owns them), oldest first."""
-        return list(s.scalars(select(self.model).where(self._of(parent_id)).order_by(*self.order)))
+        q = select(self.model).where(self.belongs_to(parent_id)).order_by(*self.order)
+        return list(s.scalars(q))
 
     def count_of(self, s: Session, parent_id: str) -> int:
-        return s.scalar(select(func.count()).select_from(self.model).where(self._of(parent_id))) or 0
+        q = select(func.count()).select_from(self.model).where(self.belongs_to(parent_id))
+        return s.scalar(q) or 0
 
-    def _of(self, parent_id: str) -> ColumnElement[bool]:
+    def belongs_to(self, parent_id: str) -> ColumnElement[bool]:
+        """The filter "of that parent" (a listing's ``network_id=``)."""
         if self.parent is None:
             raise TypeError(f"{self.kind} rows belong to no parent")
         return self.parent == parent_id
@@ -181,18 +184,16 @@ class OwnedCollection(OwnedRows[R], Generic[R, M]):
         with store.read() as s:
             return self.view(self.row(s, caller, row_id))
 
-    def rename(self, store: Sessions, caller: Caller, row_id: str, name: str) -> M:
+    def change(self, store: Sessions, caller: Caller, row_id: str, edit: Callable[[Session, R], None]) -> M:
+        """Apply ``edit`` (which may refuse) to the row the caller may change; its new view."""
         with store.write() as s:
             row = self.row(s, caller, row_id, modify=True)
-            row.name = name
+            edit(s, row)
             s.flush()
             return self.view(row)
 
+    def rename(self, store: Sessions, caller: Caller, row_id: str, name: str) -> M:
+        def set_name(s: Session, row: R) -> None:
+            row.name = name
 
-# Transition: the qemu backend still calls these until it is converted to the classes above.
-def visible_rows(model: type[R], caller: Caller) -> Select[R]:
-    return OwnedRows(model, "row").query(caller)
-
-
-def owned_row(s: Session, model: type[R], kind: str, caller: Caller, row_id: str, modify: bool = False) -> R:
-    return OwnedRows(model, kind).row(s, caller, row_id, modify)
+        return self.change(store, caller, row_id, set_name)

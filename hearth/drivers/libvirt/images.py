@@ -18,7 +18,7 @@ from hearth.store import new_id
 
 from .. import states
 from ..caller import SYSTEM_OWNER, Caller
-from ..parts import ImagesPart
+from ..owned_parts import RowImages
 from ..resources import (
     Architecture,
     Image,
@@ -33,14 +33,9 @@ from .rows import DELETED, IMAGES
 from .tables import LibvirtImage
 
 
-class Images(ImagesPart):
+class Images(RowImages):
     context: LibvirtContext
-
-    def list_images(self, caller: Caller) -> list[Image]:
-        return IMAGES.list(self.context, caller)
-
-    def get_image(self, caller: Caller, image_id: str) -> Image:
-        return IMAGES.get(self.context, caller, image_id)
+    rows = IMAGES
 
     def create_image(self, caller: Caller, request: ImageCreate) -> Image:
         ctx = self.context

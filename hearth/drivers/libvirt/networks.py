@@ -76,11 +76,11 @@ class Networks(NetworksPart):
         if network_id in self.context.config.shared_networks:
             ensure_modifiable(caller, "network", network_id, SYSTEM_OWNER)
             raise ValidationError(f"network {network_id} is a host network; change it on the host")
-        with self.context.write() as s:
-            row = NETWORKS.row(s, caller, network_id, modify=True)
+
+        def edit(s: Session, row: LibvirtNetwork) -> None:
             network_rules.change_network(row, SUBNETS.of(s, row.id), request)
-            s.flush()
-            return NETWORKS.view(row)
+
+        return NETWORKS.change(self.context, caller, network_id, edit)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
         if network_id in self.context.config.shared_networks:

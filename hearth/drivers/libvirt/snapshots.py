@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from hearth.store import new_id
 
 from ..caller import Caller
-from ..parts import SnapshotsPart
+from ..owned_parts import RowSnapshots
 from ..resources import Snapshot, SnapshotCreate
 from .context import LibvirtContext
 from .pool_volumes import clone_volume, delete_volume
@@ -19,14 +19,9 @@ from .rows import SNAPSHOTS, VOLUMES
 from .tables import LibvirtSnapshot, LibvirtVolume
 
 
-class Snapshots(SnapshotsPart):
+class Snapshots(RowSnapshots):
     context: LibvirtContext
-
-    def list_snapshots(self, caller: Caller) -> list[Snapshot]:
-        return SNAPSHOTS.list(self.context, caller)
-
-    def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
-        return SNAPSHOTS.get(self.context, caller, snapshot_id)
+    rows = SNAPSHOTS
 
     def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
         ctx = self.context

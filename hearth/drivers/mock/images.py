@@ -8,21 +8,16 @@ from hearth.store import new_id
 from .. import states
 from ..caller import SYSTEM_OWNER, Caller
 from ..host_files import import_files
-from ..parts import ImagesPart
+from ..owned_parts import RowImages
 from ..resources import Architecture, Image, ImageCreate, ImageImport, ImageState
 from .context import MockContext
 from .rows import IMAGES
 from .tables import MockImage
 
 
-class Images(ImagesPart):
+class Images(RowImages):
     context: MockContext
-
-    def list_images(self, caller: Caller) -> list[Image]:
-        return IMAGES.list(self.context, caller)
-
-    def get_image(self, caller: Caller, image_id: str) -> Image:
-        return IMAGES.get(self.context, caller, image_id)
+    rows = IMAGES
 
     def create_image(self, caller: Caller, request: ImageCreate) -> Image:
         with self.context.write() as s:

@@ -13,7 +13,7 @@ from hearth.errors import Conflict, ValidationError
 from hearth.store import new_id
 
 from .. import addressing, network_rules
-from ..caller import Caller, ensure_visible
+from ..caller import Caller
 from ..owned import OwnedCollection
 from ..parts import AddressesPart, NetworksPart, SubnetsPart
 from ..resources import (
@@ -29,7 +29,7 @@ from ..resources import (
 from .bindings import serialize_allocations
 from .context import MockContext
 from .rows import NETWORKS, SUBNETS
-from .tables import MockAddress, MockBinding, MockInstance, MockNetwork, MockSubnet
+from .tables import MockAddress, MockBinding, MockNetwork, MockSubnet
 
 PUBLIC_POOL = "203.0.113.0/24"
 
@@ -54,11 +54,10 @@ class Networks(NetworksPart):
             return NETWORKS.add(s, row)
 
     def update_network(self, caller: Caller, network_id: str, request: NetworkUpdate) -> Network:
-        with self.context.write() as s:
-            row = NETWORKS.row(s, caller, network_id, modify=True)
+        def edit(s: Session, row: MockNetwork) -> None:
             network_rules.change_network(row, SUBNETS.of(s, row.id), request)
-            s.flush()
-            return NETWORKS.view(row)
+
+        return NETWORKS.change(self.context, caller, network_id, edit)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
         def check(s: Session, row: MockNetwork) -> None:
@@ -145,9 +144,7 @@ class Addresses(AddressesPart):
     def associate_address(self, caller: Caller, address_id: str, instance_id: str) -> Address:
         with self.context.write() as s:
             row = ADDRESSES.row(s, caller, address_id, modify=True)
-            inst = s.get(MockInstance, instance_id)
-            ensure_visible(caller, "instance", instance_id, inst.owner_id if inst else None)
-            assert inst is not None
+            inst, _ = self.context.instance_state(s, caller, instance_id)
             if inst.owner_id != row.owner_id:
                 raise ValidationError("an address can only be associated with an instance of the same owner")
             if row.instance_id is not None:

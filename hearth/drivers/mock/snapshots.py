@@ -5,21 +5,16 @@ from __future__ import annotations
 from hearth.store import new_id
 
 from ..caller import Caller
-from ..parts import SnapshotsPart
+from ..owned_parts import RowSnapshots
 from ..resources import Snapshot, SnapshotCreate, SnapshotState
 from .context import MockContext
 from .rows import SNAPSHOTS, VOLUMES
 from .tables import MockSnapshot
 
 
-class Snapshots(SnapshotsPart):
+class Snapshots(RowSnapshots):
     context: MockContext
-
-    def list_snapshots(self, caller: Caller) -> list[Snapshot]:
-        return SNAPSHOTS.list(self.context, caller)
-
-    def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
-        return SNAPSHOTS.get(self.context, caller, snapshot_id)
+    rows = SNAPSHOTS
 
     def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
         with self.context.write() as s:

@@ -11,7 +11,7 @@ from hearth.store import new_id
 
 from .. import volume_rules
 from ..caller import Caller
-from ..parts import VolumesPart
+from ..owned_parts import RowVolumes
 from ..resources import Volume, VolumeAttach, VolumeCreate
 from ..row_models import attached_volume_model
 from .context import MockContext
@@ -20,14 +20,9 @@ from .rows import SNAPSHOTS, VOLUMES
 from .tables import MockVolume
 
 
-class Volumes(VolumesPart):
+class Volumes(RowVolumes):
     context: MockContext
-
-    def list_volumes(self, caller: Caller) -> list[Volume]:
-        return VOLUMES.list(self.context, caller)
-
-    def get_volume(self, caller: Caller, volume_id: str) -> Volume:
-        return VOLUMES.get(self.context, caller, volume_id)
+    rows = VOLUMES
 
     def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
         self.require_features(request)
@@ -81,5 +76,4 @@ class Volumes(VolumesPart):
 
 
 def _check_deletable(s: Session, row: MockVolume) -> None:
-    attached = (row.instance_id, row.device) if row.instance_id is not None else None
-    volume_rules.check_deletable(row.id, attached, SNAPSHOTS.count_of(s, row.id))
+    volume_rules.check_row_deletable(row, SNAPSHOTS.count_of(s, row.id))
