@@ -57,3 +57,18 @@ def first_free(block: str, used: Collection[str]) -> str | None:
         if host not in taken:
             return str(host)
     return None
+
+
+def pick_address(block: str, used: Collection[str], wanted: str | None, where: str) -> str | None:
+    """The address a new binding gets in ``block``: ``wanted`` if it is inside and free
+    (ValidationError / Conflict naming ``where`` else), or the first free one; None if full."""
+    if wanted is None:
+        return first_free(block, used)
+    check_in_block(wanted, block)
+    if wanted in used:
+        raise Conflict(f"address {wanted} is already in use on {where}", ip_address=wanted)
+    return wanted
+
+
+def no_free_address(network_id: str) -> Conflict:
+    return Conflict(f"network {network_id} has no free address left", network=network_id)

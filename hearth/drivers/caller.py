@@ -7,11 +7,15 @@ tenant's resource is reported as missing, so ids cannot be probed for existence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from hearth.errors import Forbidden, NotFound
 
 # owner_id of the shared catalogue (seeded images, realms, hardware profiles): visible to all.
 SYSTEM_OWNER = "system"
+# ``created`` of what no tenant made (realms, instance types, host networks, fixed profiles): its
+# real age is unknown and must not change from one read to the next.
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,18 @@ def effective_values(
 def fixed(name: HwpPropertyName, value: HwpValue) -> HwpProperty:
     """A profile property with one fixed value, in that property's unit."""
     return HwpProperty(kind=PropertyKind.fixed, unit=HWP_UNITS[name], value=value)
+
+
+def ranged(
+    name: HwpPropertyName, default: int, first: int, last: int, step: int | None = None
+) -> HwpProperty:
+    """A property taking any value from ``first`` to ``last`` (in ``step``s); ``default`` unless
+    overridden."""
+    return HwpProperty(
+        kind=PropertyKind.range, unit=HWP_UNITS[name], value=default, first=first, last=last, step=step
+    )
+
+
+def one_of(name: HwpPropertyName, default: int, values: list[int]) -> HwpProperty:
+    """A property taking one of ``values``, ``default`` unless overridden."""
+    return HwpProperty(kind=PropertyKind.enum, unit=HWP_UNITS[name], value=default, values=list(values))

@@ -67,3 +67,13 @@ def check_action(
             allowed=[a.value for a in allowed],
         )
     return TRANSITIONS[action]
+
+
+def check_capturable(instance_id: str, state: InstanceState) -> None:
+    """An image is captured from a STOPPED instance only: a running guest's disk is changing."""
+    if state is not S.STOPPED:
+        raise InvalidState(
+            f"instance {instance_id} must be STOPPED to capture its disk; it is {state.value}",
+            instance=instance_id,
+            state=state.value,
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from hearth.errors import Conflict, InvalidState, ValidationError
 
 from .resources import InstanceState
+from .row_models import AttachedVolumeRow
 
 # A disk can be hot-plugged into a running guest or cold-plugged into a stopped one.
 ATTACHABLE = frozenset({InstanceState.RUNNING, InstanceState.STOPPED})
@@ -45,3 +46,9 @@ def check_instance_state(instance_id: str, state: InstanceState) -> None:
             instance=instance_id,
             state=state.value,
         )
+
+
+def check_row_deletable(row: AttachedVolumeRow, snapshots: int) -> None:
+    """``check_deletable`` for a volume whose row records its own attachment."""
+    attached = (row.instance_id, row.device) if row.instance_id is not None else None
+    check_deletable(row.id, attached, snapshots)

@@ -1,4 +1,5 @@
-"""Hardware-profile overrides: coercion of JSON values and the one-line refusals."""
+"""Hardware-profile overrides (coercion of JSON values, the one-line refusals) and the one table
+of profiles the backends read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hearth.drivers.mock.seed import HARDWARE_PROFILES
+from hearth.drivers.profile_catalogue import DIFFERENCES, PROFILES, profile_properties
 from hearth.drivers.profiles import check_overrides, effective_values
 from hearth.drivers.resources import HardwareProfile, HwpPropertyName
 from hearth.errors import ValidationError
@@ -15,9 +16,8 @@ M, C, A = HwpPropertyName.memory, HwpPropertyName.cpu, HwpPropertyName.architect
 
 
 def _profile(name: str) -> HardwareProfile:
-    return HardwareProfile(
-        id=name, name=name, owner_id="system", created=datetime.now(UTC), properties=HARDWARE_PROFILES[name]
-    )
+    props = profile_properties("mock")[name]
+    return HardwareProfile(id=name, name=name, owner_id="system", created=datetime.now(UTC), properties=props)
 
 
 def test_numbers_sent_as_strings_are_accepted_and_coerced() -> None:
@@ -51,3 +51,16 @@ def test_opaque_profiles_take_no_overrides() -> None:
 def test_effective_values_fill_in_defaults() -> None:
     vals = effective_values(_profile("flexible"), {C: 2})
     assert vals[M] == 1024 and vals[C] == 2 and vals[A] == "x86_64"
+
+
+@pytest.mark.parametrize("driver", ["mock", "qemu", "libvirt"])
+def test_every_backend_offers_the_same_profile_names(driver: str) -> None:
+    assert list(profile_properties(driver)) == list(PROFILES)
+
+
+def test_a_difference_changes_only_properties_the_table_has() -> None:
+    for driver, profiles in DIFFERENCES.items():
+        for name, props in profiles.items():
+            assert name in PROFILES, (driver, name)
+            assert set(props) <= set(PROFILES[name]), (driver, name)
+            assert all(PROFILES[name][p] != prop for p, prop in props.items()), (driver, name)

@@ -12,9 +12,9 @@ from typing import Any
 
 from hearth.errors import NotFound, ValidationError
 
-from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
+from ..caller import EPOCH, SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
 from ..resources import Architecture, Image, ImageState
-from .context import EPOCH, Ec2Context, Kind
+from .context import Ec2Context, Kind
 from .instance_types import ARCHITECTURES
 from .tables import Ec2Object
 from .tags import tag

@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from hearth.errors import NotFound
 
-from ..caller import Caller, ensure_modifiable, ensure_visible, owner_scope
+from ..caller import Caller
+from ..owned import OwnedRows
 from ..resources import InstanceState
 from ..stored import StoreContext
 from .cloud import Cloud
@@ -28,8 +29,6 @@ from .tables import Ec2Object
 from .tags import NAME_TAG
 from .timers import Timers
 
-# EC2 does not say when a zone, an instance type or the default VPC came to be.
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 # Reads rows of every owner (a Hearth object that is not the caller's is still not catalogue).
 EVERYONE = Caller("hearth-ec2-every-owner", is_admin=True)
 
@@ -63,6 +62,13 @@ class Ec2Context(StoreContext):
         self.config = config
         self.cloud = Cloud(config, credentials if credentials is not None else config.credentials)
         self.timers = Timers()
+        self.owned_rows = {
+            kind: OwnedRows(
+                Ec2Object, kind.value, Ec2Object.kind == kind.value, Ec2Object.region == config.region
+            )
+            for kind in Kind
+        }
+        """Each kind's ownership rows of this region: one table holds every kind of every region."""
 
     @property
     def region(self) -> str:
@@ -86,19 +92,12 @@ class Ec2Context(StoreContext):
 
     def rows(self, s: Session, kind: Kind, caller: Caller, owner: str | None = None) -> list[Ec2Object]:
         """The ``kind`` rows of this region the caller may see (of ``owner`` only, if given)."""
-        q = select(Ec2Object).where(Ec2Object.kind == kind.value, Ec2Object.region == self.region)
-        scope = owner_scope(caller, owner)
-        if scope is not None:
-            q = q.where(Ec2Object.owner_id.in_(scope))
-        return list(s.scalars(q.order_by(Ec2Object.created, Ec2Object.id)))
+        return self.owned_rows[kind].rows(s, caller, owner=owner)
 
     def rows_by_id(self, kind: Kind, caller: Caller, owner: str | None = None) -> dict[str, Ec2Object]:
-        """Like ``rows``, detached from their session, by EC2 id (in creation order)."""
+        """Like ``rows``, in a session of their own, by EC2 id (in creation order)."""
         with self.read() as s:
-            rows = self.rows(s, kind, caller, owner)
-            for r in rows:
-                s.expunge(r)
-        return {r.id: r for r in rows}
+            return {r.id: r for r in self.rows(s, kind, caller, owner)}
 
     def described(
         self, kind: Kind, caller: Caller, operation: str, key: str, id_filter: str, id_key: str
@@ -115,28 +114,16 @@ class Ec2Context(StoreContext):
 
     def lookup(self, s: Session, kind: Kind, obj_id: str) -> Ec2Object | None:
         """The row of ``obj_id`` if it is a ``kind`` of this region, whoever owns it."""
-        row = s.get(Ec2Object, obj_id)
-        if row is None or row.kind != kind.value or row.region != self.region:
-            return None
-        return row
+        return self.owned_rows[kind].find(s, obj_id)
 
     def row(self, kind: Kind, obj_id: str) -> Ec2Object | None:
-        """Like ``lookup`` in a session of its own, detached (None: not made through Hearth)."""
+        """Like ``lookup`` in a session of its own (None: not made through Hearth)."""
         with self.read() as s:
-            row = self.lookup(s, kind, obj_id)
-            if row is not None:
-                s.expunge(row)
-            return row
+            return self.lookup(s, kind, obj_id)
 
     def owned(self, kind: Kind, caller: Caller, obj_id: str, *, modify: bool = False) -> Ec2Object:
         """The row of the caller's ``kind`` object ``obj_id``, or NotFound (Forbidden: shared)."""
-        with self.read() as s:
-            row = self.lookup(s, kind, obj_id)
-            check = ensure_modifiable if modify else ensure_visible
-            check(caller, kind.value, obj_id, row.owner_id if row else None)
-            assert row is not None
-            s.expunge(row)
-            return row
+        return self.owned_rows[kind].fetch(self, caller, obj_id, modify)
 
     def record(self, caller: Caller, kind: Kind, obj_id: str, name: str, **extra: Any) -> Ec2Object:
         """Record that the caller owns the EC2 object ``obj_id`` Hearth just made."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-from hearth.errors import InvalidState
-
+from .. import states
 from ..caller import SYSTEM_OWNER, Caller
 from ..parts import ImagesPart
-from ..resources import Image, ImageCreate, InstanceState
+from ..resources import Image, ImageCreate
 from .amis import image_item, image_view, visible_image
 from .context import EVERYONE, Ec2Context, Kind
 from .tags import name_tags
@@ -47,12 +46,7 @@ class Images(ImagesPart):
         ctx = self.context
         inst = ctx.owned(Kind.instance, caller, request.instance_id)
         state = ctx.instance_state(inst.id)
-        if state is not InstanceState.STOPPED:
-            raise InvalidState(
-                f"instance {inst.id} must be STOPPED to capture its disk; it is {state.value}",
-                instance=inst.id,
-                state=state.value,
-            )
+        states.check_capturable(inst.id, state)
         made = ctx.cloud.call(
             f"capturing instance {inst.id}",
             "create_image",

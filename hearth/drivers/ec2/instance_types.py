@@ -14,10 +14,10 @@ from typing import Any
 
 from hearth.errors import NotFound, ValidationError
 
-from ..caller import SYSTEM_OWNER
+from ..caller import EPOCH, SYSTEM_OWNER
 from ..profiles import fixed
 from ..resources import Architecture, HardwareProfile, HwpProperty, HwpPropertyName
-from .context import EPOCH, Ec2Context
+from .context import Ec2Context
 
 # EC2's architecture names onto Hearth's (instance types' and AMIs').
 ARCHITECTURES = {"x86_64": Architecture.x86_64, "arm64": Architecture.aarch64, "i386": Architecture.i686}

@@ -11,7 +11,7 @@ from typing import Any
 
 from hearth.errors import Conflict, HearthError, NotFound, ValidationError
 
-from ..caller import SYSTEM_OWNER, Caller, can_see
+from ..caller import EPOCH, SYSTEM_OWNER, Caller, can_see
 from ..parts import AddressesPart, NetworksPart, SubnetsPart
 from ..resources import (
     Address,
@@ -23,7 +23,7 @@ from ..resources import (
     SubnetCreate,
     SubnetUpdate,
 )
-from .context import EPOCH, EVERYONE, Ec2Context, Kind
+from .context import EVERYONE, Ec2Context, Kind
 from .tables import Ec2Object
 from .tags import name_tags, tag
 from .vpcs import blocks, default_vpcs, ipv4_block, subnet, subnet_items, vpc

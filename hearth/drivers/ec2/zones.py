@@ -3,11 +3,11 @@ volumes are placed. Zones belong to the cloud, so every realm is shared (SYSTEM_
 
 from __future__ import annotations
 
-from hearth.errors import InvalidState, NotFound
-
-from ..caller import SYSTEM_OWNER
+from .. import realms
+from ..caller import EPOCH, SYSTEM_OWNER
+from ..realms import find_realm
 from ..resources import Realm, RealmState
-from .context import EPOCH, Ec2Context
+from .context import Ec2Context
 
 
 def list_realms(context: Ec2Context) -> list[Realm]:
@@ -25,21 +25,11 @@ def list_realms(context: Ec2Context) -> list[Realm]:
 
 
 def get_realm(context: Ec2Context, realm_id: str) -> Realm:
-    for realm in list_realms(context):
-        if realm.id == realm_id:
-            return realm
-    raise NotFound(f"realm {realm_id} not found", kind="realm", id=realm_id)
+    return find_realm(list_realms(context), realm_id)
 
 
 def usable_realm(context: Ec2Context, realm_id: str | None) -> Realm:
-    """The realm to place a new object in: ``realm_id`` if it is AVAILABLE (InvalidState if it
-    is not), else the first AVAILABLE zone of the region."""
-    if realm_id is None:
-        for r in list_realms(context):
-            if r.state is RealmState.AVAILABLE:
-                return r
-        raise InvalidState(f"no availability zone of {context.region} is available")
-    realm = get_realm(context, realm_id)
-    if realm.state is not RealmState.AVAILABLE:
-        raise InvalidState(f"realm {realm.id} is {realm.state.value}; choose an AVAILABLE realm")
-    return realm
+    """The zone to place a new object in (``realms.usable_realm``'s rule over the region's zones)."""
+    return realms.usable_realm(
+        list_realms(context), realm_id, f"no availability zone of {context.region} is available"
+    )

@@ -1,15 +1,15 @@
-"""Realms and hardware profiles of the libvirt driver: one realm per host, a fixed profile set."""
+"""Realms of the libvirt driver: one per host. Its hardware profiles are the shared table's
+(``profile_catalogue``), served by the shared part."""
 
 from __future__ import annotations
 
 from hearth.errors import HearthError
 
-from ..caller import SYSTEM_OWNER, Caller
-from ..parts import HardwareProfilesPart, RealmsPart
-from ..resources import HardwareProfile, Realm, RealmState
+from ..caller import EPOCH, SYSTEM_OWNER, Caller
+from ..parts import RealmsPart
+from ..resources import Realm, RealmState
 from .connection import Link
-from .context import EPOCH, LibvirtContext
-from .hardware import HARDWARE_PROFILES, hardware_profile
+from .context import LibvirtContext
 
 
 class Realms(RealmsPart):
@@ -22,16 +22,6 @@ class Realms(RealmsPart):
 
     def get_realm(self, caller: Caller, realm_id: str) -> Realm:
         return _realm(self.context.link(realm_id))
-
-
-class HardwareProfiles(HardwareProfilesPart):
-    context: LibvirtContext
-
-    def list_hardware_profiles(self, caller: Caller) -> list[HardwareProfile]:
-        return list(HARDWARE_PROFILES.values())
-
-    def get_hardware_profile(self, caller: Caller, hwp_id: str) -> HardwareProfile:
-        return hardware_profile(hwp_id)
 
 
 def _realm(link: Link) -> Realm:

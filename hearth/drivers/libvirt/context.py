@@ -13,7 +13,6 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import libvirt
@@ -37,9 +36,6 @@ from .metadata import InstanceMeta
 from .states import map_state
 
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-"""The ``created`` of what the host or the driver has rather than a tenant made: realms, host
-networks, pools, hardware profiles (their real age is unknown, and must not change per request)."""
 log = logging.getLogger(__name__)
 _HOST_DEVICE_NICS = frozenset({InterfaceType.bridge, InterfaceType.ovs, InterfaceType.macvtap})
 

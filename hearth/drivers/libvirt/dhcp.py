@@ -15,7 +15,7 @@ import libvirt
 
 from hearth.domain import DHCPHost
 from hearth.domain import Network as NetworkXML
-from hearth.errors import Conflict, ValidationError
+from hearth.errors import ValidationError
 
 from .. import addressing
 from .connection import Link
@@ -52,18 +52,9 @@ def reserve(link: Link, info: NetInfo, mac: str, subnet_id: str | None, wanted_i
         )
     used = {h.ip for i in xml.ips for h in i.dhcp_hosts if h.ip} | {str(dhcp_ip.address)}
     used |= {ip for ips in info.leases.values() for ip in ips}
-    if wanted_ip is not None:
-        addressing.check_in_block(wanted_ip, block)
-        if wanted_ip in used:
-            raise Conflict(
-                f"address {wanted_ip} is already in use on network {info.id}", ip_address=wanted_ip
-            )
-        ip = wanted_ip
-    else:
-        free = addressing.first_free(block, used)
-        if free is None:
-            raise Conflict(f"network {info.id} has no free address left", network=info.id)
-        ip = free
+    ip = addressing.pick_address(block, used, wanted_ip, f"network {info.id}")
+    if ip is None:
+        raise addressing.no_free_address(info.id)
     entry = DHCPHost(mac=mac, ip=ip).to_xml(pretty=False)
     _update_hosts(
         link, info.libvirt_name, libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, index, entry, f"reserving {ip}"

@@ -13,10 +13,11 @@ from hearth.store import default_url
 
 from ..base import Collection, Driver, Feature
 from ..caller import SYSTEM_OWNER, Caller
+from ..profile_catalogue import TableHardwareProfiles
 from ..resources import Architecture, Image, Instance
 from ..schema import migrated_engine
 from ..stored import StoredKeys
-from .catalogue import HardwareProfiles, Realms
+from .catalogue import Realms
 from .config import LibvirtConfig
 from .context import LibvirtContext
 from .images import Images
@@ -49,7 +50,7 @@ class LibvirtDriver(Driver):
         Collection.instances: Instances,
         Collection.images: Images,
         Collection.realms: Realms,
-        Collection.hardware_profiles: HardwareProfiles,
+        Collection.hardware_profiles: TableHardwareProfiles,
         Collection.keys: StoredKeys,
         Collection.volumes: Volumes,
         Collection.snapshots: Snapshots,

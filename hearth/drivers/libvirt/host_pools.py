@@ -14,11 +14,10 @@ import libvirt
 
 from hearth.domain import StoragePool as PoolXML
 
-from ..caller import SYSTEM_OWNER
+from ..caller import EPOCH, SYSTEM_OWNER
 from ..pools import usable_pool
 from ..resources import PoolState, PoolType, StoragePool
 from .connection import Link
-from .context import EPOCH
 from .errors import is_code
 
 _STATES = {

@@ -10,27 +10,17 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import ValidationError
 
-from ..caller import Caller, ensure_visible
+from ..caller import Caller
 from ..resources import ImageState
 from .context import LibvirtContext
 from .pool_volumes import delete_volume
+from .rows import DELETED, IMAGES
 from .tables import LibvirtImage
-
-# A deleted image whose base volume still backs instance disks: hidden, collected later.
-DELETED = "DELETED"
-
-
-def image_row(s: Session, caller: Caller, image_id: str) -> LibvirtImage:
-    """The image by id if ``caller`` may see it; a deleted one is NotFound."""
-    row = s.get(LibvirtImage, image_id)
-    ensure_visible(caller, "image", image_id, row.owner_id if row and row.state != DELETED else None)
-    assert row is not None
-    return row
 
 
 def usable_image(s: Session, caller: Caller, image_id: str) -> LibvirtImage:
     """An image an instance can be made from: visible and AVAILABLE."""
-    row = image_row(s, caller, image_id)
+    row = IMAGES.row(s, caller, image_id)
     if row.state != ImageState.AVAILABLE.value:
         raise ValidationError(f"image {row.id} is {row.state}, not AVAILABLE", image=row.id)
     return row

@@ -13,49 +13,35 @@ from pathlib import Path
 import libvirt
 
 from hearth.domain import StorageVolume
-from hearth.errors import InvalidState, ValidationError
+from hearth.errors import ValidationError
 from hearth.store import new_id
 
-from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
-from ..owned import visible_rows
-from ..parts import ImagesPart
+from .. import states
+from ..caller import SYSTEM_OWNER, Caller
+from ..owned_parts import RowImages
 from ..resources import (
     Architecture,
     Image,
     ImageCreate,
     ImageState,
-    InstanceState,
 )
-from ..row_models import image_model
 from .connection import Link
 from .context import LibvirtContext
-from .image_rows import DELETED, collect_image, image_row
+from .image_rows import collect_image
 from .pool_volumes import clone_volume, delete_volume, volume_xml
+from .rows import DELETED, IMAGES
 from .tables import LibvirtImage
 
 
-class Images(ImagesPart):
+class Images(RowImages):
     context: LibvirtContext
-
-    def list_images(self, caller: Caller) -> list[Image]:
-        q = visible_rows(LibvirtImage, caller).where(LibvirtImage.state != DELETED)
-        with self.context.read() as s:
-            return [image_model(r) for r in s.scalars(q)]
-
-    def get_image(self, caller: Caller, image_id: str) -> Image:
-        with self.context.read() as s:
-            return image_model(image_row(s, caller, image_id))
+    rows = IMAGES
 
     def create_image(self, caller: Caller, request: ImageCreate) -> Image:
         ctx = self.context
         found = ctx.find(caller, request.instance_id)
         state = ctx.state_of(found)
-        if state is not InstanceState.STOPPED:
-            raise InvalidState(
-                f"instance {found.id} must be STOPPED to capture its disk; it is {state.value}",
-                instance=found.id,
-                state=state.value,
-            )
+        states.check_capturable(found.id, state)
         disks = [v for v in found.meta.owned_volumes if "-disk" in v.rsplit("/", 1)[-1]]
         if not disks:
             raise ValidationError(f"instance {found.id} has no disk to capture", instance=found.id)
@@ -82,24 +68,13 @@ class Images(ImagesPart):
             initrd=source.initrd if source else None,
             cmdline=source.cmdline if source else None,
         )
-        try:
-            with ctx.write() as s:
-                s.add(row)
-                s.flush()
-                return image_model(row)
-        except Exception:
-            delete_volume(found.link, pool, volume)
-            raise
+        return IMAGES.create(ctx, row, lambda: delete_volume(found.link, pool, volume))
 
     def delete_image(self, caller: Caller, image_id: str) -> None:
         """Gone from the catalogue at once; its base volume stays while instances still run on it
         (their disks are overlays on it) and is removed with the last of them."""
         with self.context.write() as s:
-            row = s.get(LibvirtImage, image_id)
-            visible = row.owner_id if row is not None and row.state != DELETED else None
-            ensure_modifiable(caller, "image", image_id, visible)
-            assert row is not None
-            row.state = DELETED
+            IMAGES.row(s, caller, image_id, modify=True).state = DELETED
         collect_image(self.context, image_id)
 
     def register(
@@ -149,10 +124,7 @@ class Images(ImagesPart):
             initrd=str(initrd) if initrd else None,
             cmdline=cmdline,
         )
-        with ctx.write() as s:
-            s.add(row)
-            s.flush()
-            return image_model(row)
+        return IMAGES.create(ctx, row)
 
 
 def _import_disk(link: Link, pool: str, volume: str, disk: Path) -> None:

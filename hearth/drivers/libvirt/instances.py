@@ -26,6 +26,7 @@ from ..interfaces import random_mac
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..pools import named_pools
+from ..profile_catalogue import hardware_profile
 from ..resources import (
     DEFAULT_NIC_MODEL,
     Action,
@@ -44,12 +45,12 @@ from . import build, dhcp, metadata
 from .connection import Link
 from .context import Found, LibvirtContext
 from .errors import is_code
-from .hardware import hardware_profile
 from .host_pools import disk_pool
 from .image_rows import collect_image, usable_image
 from .metadata import InstanceMeta
-from .netinfo import NetInfo, NetView, network_row, resolve_network
+from .netinfo import NetInfo, NetView, resolve_network
 from .pool_volumes import GIB, create_volume, delete_volume, volume_info
+from .rows import NETWORKS
 from .tables import LibvirtImage
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class Instances(InstancesPart):
         self.require_features(request)
         ctx = self.context
         key = ctx.keys.by_name(caller, request.key_name) if request.key_name is not None else None
-        hwp = hardware_profile(request.hwp_id)
+        hwp = hardware_profile(self.driver.name, request.hwp_id)
         overrides = profiles.check_overrides(hwp, request.hwp_overrides)
         values = profiles.effective_values(hwp, overrides)
         spec = request.spec
@@ -292,8 +293,7 @@ class Instances(InstancesPart):
     def _requested_network(self, caller: Caller, link: Link, network_id: str) -> NetInfo:
         """``InstanceCreate.networks`` names networks by id: unknown or foreign ones are NotFound."""
         if network_id not in self.context.config.shared_networks:
-            with self.context.read() as s:
-                network_row(s, caller, network_id)
+            NETWORKS.fetch(self.context, caller, network_id)
         return resolve_network(self.context, caller, link, network_id)
 
     def _make_disks(

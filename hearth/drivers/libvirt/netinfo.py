@@ -15,18 +15,17 @@ from dataclasses import dataclass, field
 
 import libvirt
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hearth.domain import Network as NetworkXML
 from hearth.domain import NetworkIP
 from hearth.errors import ValidationError
 
-from ..caller import SYSTEM_OWNER, Caller, can_see
-from ..owned import owned_row
+from ..caller import SYSTEM_OWNER, Caller
 from .connection import Link
 from .context import LibvirtContext
 from .errors import is_code
-from .tables import LibvirtNetwork, LibvirtSubnet
+from .rows import NETWORKS, SUBNETS
+from .tables import LibvirtNetwork
 
 
 @dataclass
@@ -80,11 +79,6 @@ def arp_table() -> dict[str, list[str]]:
     return table
 
 
-def network_row(s: Session, caller: Caller, network_id: str, modify: bool = False) -> LibvirtNetwork:
-    """A Hearth-made network by id, if ``caller`` may see (``modify``: change) it."""
-    return owned_row(s, LibvirtNetwork, "network", caller, network_id, modify)
-
-
 def network_xml(link: Link, name: str, inactive: bool = True) -> NetworkXML | None:
     """The libvirt network's definition (``inactive``: the persistent one); None if it is missing."""
 
@@ -121,12 +115,8 @@ def net_info(ctx: LibvirtContext, link: Link, libvirt_name: str) -> NetInfo | No
             ).first()
             if row is None:
                 return None
-            subs = s.execute(
-                select(LibvirtSubnet.id, LibvirtSubnet.address_block).where(
-                    LibvirtSubnet.network_id == row.id
-                )
-            ).all()
-        info = NetInfo(row.id, libvirt_name, row.owner_id, [(i, b) for i, b in subs])
+            subs = SUBNETS.of(s, row.id)
+        info = NetInfo(row.id, libvirt_name, row.owner_id, [(x.id, x.address_block) for x in subs])
     for ip in xml.ips:
         for host in ip.dhcp_hosts:
             if host.mac and host.ip:
@@ -158,19 +148,7 @@ def _leases(link: Link, libvirt_name: str) -> dict[str, list[str]]:
 def resolve_network(ctx: LibvirtContext, caller: Caller, link: Link, ref: str) -> NetInfo:
     """A network a NIC may join, by id or name; unknown is a ValidationError naming it."""
     with ctx.read() as s:
-        row = s.get(LibvirtNetwork, ref)
-        if row is None or not can_see(caller, row.owner_id):
-            named = [
-                r
-                for r in s.scalars(select(LibvirtNetwork).where(LibvirtNetwork.name == ref))
-                if can_see(caller, r.owner_id)
-            ]
-            if len(named) > 1:
-                raise ValidationError(
-                    f"network name {ref!r} is ambiguous ({len(named)} networks); give the network id",
-                    network=ref,
-                )
-            row = named[0] if named else None
+        row = NETWORKS.by_ref(s, caller, ref)
     if row is not None:
         if row.realm_id != link.host.realm:
             raise ValidationError(f"network {ref!r} is in realm {row.realm_id}, not {link.host.realm}")
@@ -178,7 +156,7 @@ def resolve_network(ctx: LibvirtContext, caller: Caller, link: Link, ref: str) -
     elif ref in ctx.config.shared_networks:
         libvirt_name = ref
     else:
-        raise ValidationError(f"network {ref!r} does not exist", network=ref)
+        raise NETWORKS.unknown(ref)
     info = net_info(ctx, link, libvirt_name)
     if info is None:
         raise ValidationError(f"network {ref!r} does not exist on realm {link.host.realm}", network=ref)

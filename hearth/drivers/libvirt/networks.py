@@ -15,7 +15,6 @@ from __future__ import annotations
 import ipaddress
 
 import libvirt
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hearth.domain import DHCPHost, DHCPRange, NetworkIP
@@ -23,16 +22,15 @@ from hearth.domain import Network as NetworkXML
 from hearth.errors import Conflict, NotFound, ValidationError
 from hearth.store import new_id
 
-from .. import addressing
-from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
-from ..owned import owned_row, visible_rows
+from .. import network_rules
+from ..caller import EPOCH, SYSTEM_OWNER, Caller, ensure_modifiable
 from ..parts import NetworksPart, SubnetsPart
 from ..resources import Network, NetworkCreate, NetworkUpdate, Subnet, SubnetCreate, SubnetUpdate
-from ..row_models import network_model, subnet_model
 from .connection import Link
-from .context import EPOCH, LibvirtContext
+from .context import LibvirtContext
 from .errors import is_code
-from .netinfo import block_of, net_info, network_row, network_xml, shared_subnet_id
+from .netinfo import block_of, net_info, network_xml, shared_subnet_id
+from .rows import NETWORKS, SUBNETS
 from .tables import LibvirtNetwork, LibvirtSubnet
 
 
@@ -40,18 +38,13 @@ class Networks(NetworksPart):
     context: LibvirtContext
 
     def list_networks(self, caller: Caller) -> list[Network]:
-        out = _shared_networks(self.context)
-        q = visible_rows(LibvirtNetwork, caller)
-        with self.context.read() as s:
-            out += [network_model(r) for r in s.scalars(q)]
-        return out
+        return _shared_networks(self.context) + NETWORKS.list(self.context, caller)
 
     def get_network(self, caller: Caller, network_id: str) -> Network:
         for net in _shared_networks(self.context):
             if net.id == network_id:
                 return net
-        with self.context.read() as s:
-            return network_model(network_row(s, caller, network_id))
+        return NETWORKS.get(self.context, caller, network_id)
 
     def create_network(self, caller: Caller, request: NetworkCreate) -> Network:
         ctx = self.context
@@ -77,43 +70,25 @@ class Networks(NetworksPart):
                 raise
 
         link.run(f"creating network {request.name}", define)
-        try:
-            with ctx.write() as s:
-                s.add(row)
-                s.flush()
-                return network_model(row)
-        except Exception:
-            _drop_libvirt_network(link, row.libvirt_name)
-            raise
+        return NETWORKS.create(ctx, row, lambda: _drop_libvirt_network(link, row.libvirt_name))
 
     def update_network(self, caller: Caller, network_id: str, request: NetworkUpdate) -> Network:
         if network_id in self.context.config.shared_networks:
             ensure_modifiable(caller, "network", network_id, SYSTEM_OWNER)
             raise ValidationError(f"network {network_id} is a host network; change it on the host")
-        with self.context.write() as s:
-            row = network_row(s, caller, network_id, modify=True)
-            if request.address_blocks is not None:
-                for sub in s.scalars(select(LibvirtSubnet).where(LibvirtSubnet.network_id == row.id)):
-                    addressing.check_subnet_fits(sub.address_block, request.address_blocks, row.id)
-                row.address_blocks = list(request.address_blocks)
-            if request.name is not None:
-                row.name = request.name
-            s.flush()
-            return network_model(row)
+
+        def edit(s: Session, row: LibvirtNetwork) -> None:
+            network_rules.change_network(row, SUBNETS.of(s, row.id), request)
+
+        return NETWORKS.change(self.context, caller, network_id, edit)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
         if network_id in self.context.config.shared_networks:
             ensure_modifiable(caller, "network", network_id, SYSTEM_OWNER)
             raise ValidationError(f"network {network_id} is a host network; Hearth does not delete it")
-        with self.context.write() as s:
-            row = network_row(s, caller, network_id, modify=True)
-            count = s.scalar(
-                select(func.count()).select_from(LibvirtSubnet).where(LibvirtSubnet.network_id == row.id)
-            )
-            if count:
-                raise Conflict(
-                    f"network {row.id} still has {count} subnet(s); delete them first", network=row.id
-                )
+
+        def check(s: Session, row: LibvirtNetwork) -> None:
+            network_rules.check_network_deletable(row.id, SUBNETS.count_of(s, row.id))
             link = self.context.link(row.realm_id)
             users = _instances_using(self.context, link, row.libvirt_name)
             if users:
@@ -122,34 +97,29 @@ class Networks(NetworksPart):
                     network=row.id,
                 )
             _drop_libvirt_network(link, row.libvirt_name)
-            s.delete(row)
+
+        NETWORKS.delete(self.context, caller, network_id, check)
 
 
 class Subnets(SubnetsPart):
     context: LibvirtContext
 
     def list_subnets(self, caller: Caller, network_id: str | None = None) -> list[Subnet]:
-        out = [s for s in _shared_subnets(self.context) if network_id in (None, s.network)]
-        q = visible_rows(LibvirtSubnet, caller)
-        if network_id is not None:
-            q = q.where(LibvirtSubnet.network_id == network_id)
-        with self.context.read() as s:
-            out += [subnet_model(r) for r in s.scalars(q)]
-        return out
+        shared = [s for s in _shared_subnets(self.context) if network_id in (None, s.network)]
+        where = () if network_id is None else (LibvirtSubnet.network_id == network_id,)
+        return shared + SUBNETS.list(self.context, caller, *where)
 
     def get_subnet(self, caller: Caller, subnet_id: str) -> Subnet:
         for sub in _shared_subnets(self.context):
             if sub.id == subnet_id:
                 return sub
-        with self.context.read() as s:
-            return subnet_model(_subnet_row(s, caller, subnet_id))
+        return SUBNETS.get(self.context, caller, subnet_id)
 
     def create_subnet(self, caller: Caller, request: SubnetCreate) -> Subnet:
         with self.context.write() as s:
-            net = network_row(s, caller, request.network_id, modify=True)
-            addressing.check_subnet_fits(request.address_block, net.address_blocks, net.id)
-            siblings = list(s.scalars(select(LibvirtSubnet).where(LibvirtSubnet.network_id == net.id)))
-            addressing.check_no_overlap(request.address_block, [(x.id, x.address_block) for x in siblings])
+            net = NETWORKS.row(s, caller, request.network_id, modify=True)
+            siblings = SUBNETS.of(s, net.id)
+            network_rules.check_new_subnet(request.address_block, net, siblings)
             _check_usable_block(request.address_block)
             row = LibvirtSubnet(
                 id=new_id(),
@@ -159,20 +129,13 @@ class Subnets(SubnetsPart):
                 address_block=request.address_block,
             )
             self._apply_blocks(net, [x.address_block for x in siblings] + [row.address_block])
-            s.add(row)
-            s.flush()
-            return subnet_model(row)
+            return SUBNETS.add(s, row)
 
     def update_subnet(self, caller: Caller, subnet_id: str, request: SubnetUpdate) -> Subnet:
-        with self.context.write() as s:
-            row = _subnet_row(s, caller, subnet_id, modify=True)
-            row.name = request.name
-            s.flush()
-            return subnet_model(row)
+        return SUBNETS.rename(self.context, caller, subnet_id, request.name)
 
     def delete_subnet(self, caller: Caller, subnet_id: str) -> None:
-        with self.context.write() as s:
-            row = _subnet_row(s, caller, subnet_id, modify=True)
+        def check(s: Session, row: LibvirtSubnet) -> None:
             net = s.get(LibvirtNetwork, row.network_id)
             assert net is not None
             info = net_info(self.context, self.context.link(net.realm_id), net.libvirt_name)
@@ -184,13 +147,9 @@ class Subnets(SubnetsPart):
                 raise Conflict(
                     f"subnet {row.id} is in use by {len(bound)} instance address(es)", subnet=row.id
                 )
-            rest = s.scalars(
-                select(LibvirtSubnet.address_block).where(
-                    LibvirtSubnet.network_id == net.id, LibvirtSubnet.id != row.id
-                )
-            )
-            self._apply_blocks(net, list(rest))
-            s.delete(row)
+            self._apply_blocks(net, [x.address_block for x in SUBNETS.of(s, net.id) if x.id != row.id])
+
+        SUBNETS.delete(self.context, caller, subnet_id, check)
 
     def _apply_blocks(self, row: LibvirtNetwork, blocks: list[str]) -> None:
         """Redefine a Hearth network with these ``<ip>`` blocks, keeping reservations that still fit."""
@@ -245,10 +204,6 @@ class Subnets(SubnetsPart):
 
 
 # --- what networks and subnets both read --------------------------------------------------------
-
-
-def _subnet_row(s: Session, caller: Caller, subnet_id: str, modify: bool = False) -> LibvirtSubnet:
-    return owned_row(s, LibvirtSubnet, "subnet", caller, subnet_id, modify)
 
 
 def _shared_xml(ctx: LibvirtContext) -> list[tuple[Link, NetworkXML]]:

@@ -11,31 +11,21 @@ from sqlalchemy.orm import Session
 from hearth.store import new_id
 
 from ..caller import Caller
-from ..owned import owned_row, visible_rows
-from ..parts import SnapshotsPart
-from ..resources import Snapshot, SnapshotCreate, SnapshotState
-from ..row_models import snapshot_model
+from ..owned_parts import RowSnapshots
+from ..resources import Snapshot, SnapshotCreate
 from .context import LibvirtContext
 from .pool_volumes import clone_volume, delete_volume
+from .rows import SNAPSHOTS, VOLUMES
 from .tables import LibvirtSnapshot, LibvirtVolume
 
 
-class Snapshots(SnapshotsPart):
+class Snapshots(RowSnapshots):
     context: LibvirtContext
-
-    def list_snapshots(self, caller: Caller) -> list[Snapshot]:
-        q = visible_rows(LibvirtSnapshot, caller)
-        with self.context.read() as s:
-            return [snapshot_model(r, SnapshotState.AVAILABLE) for r in s.scalars(q)]
-
-    def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
-        with self.context.read() as s:
-            return snapshot_model(_snapshot_row(s, caller, snapshot_id), SnapshotState.AVAILABLE)
+    rows = SNAPSHOTS
 
     def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
         ctx = self.context
-        with ctx.read() as s:
-            vol = owned_row(s, LibvirtVolume, "volume", caller, request.volume_id, modify=True)
+        vol = VOLUMES.fetch(ctx, caller, request.volume_id, modify=True)
         link = ctx.link(vol.realm_id)
         snapshot_id = new_id()
         name = f"{ctx.config.prefix}snap-{snapshot_id}.qcow2"
@@ -48,23 +38,12 @@ class Snapshots(SnapshotsPart):
             pool=vol.pool,
             volume=name,
         )
-        try:
-            with ctx.write() as s:
-                s.add(row)
-                s.flush()
-                return snapshot_model(row, SnapshotState.AVAILABLE)
-        except Exception:
-            delete_volume(link, vol.pool, name)
-            raise
+        return SNAPSHOTS.create(ctx, row, lambda: delete_volume(link, vol.pool, name))
 
     def delete_snapshot(self, caller: Caller, snapshot_id: str) -> None:
-        with self.context.write() as s:
-            row = _snapshot_row(s, caller, snapshot_id, modify=True)
+        def remove_copy(s: Session, row: LibvirtSnapshot) -> None:
             vol = s.get(LibvirtVolume, row.volume_id)
             assert vol is not None
             delete_volume(self.context.link(vol.realm_id), row.pool, row.volume)
-            s.delete(row)
 
-
-def _snapshot_row(s: Session, caller: Caller, snapshot_id: str, modify: bool = False) -> LibvirtSnapshot:
-    return owned_row(s, LibvirtSnapshot, "snapshot", caller, snapshot_id, modify)
+        SNAPSHOTS.delete(self.context, caller, snapshot_id, remove_copy)

@@ -7,7 +7,6 @@ from a snapshot is a full copy of the snapshot's volume (``snapshots``).
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hearth.domain import Domain
@@ -16,14 +15,14 @@ from hearth.store import new_id
 
 from .. import volume_rules
 from ..caller import Caller
-from ..owned import owned_row, visible_rows
 from ..parts import VolumesPart
 from ..resources import Volume, VolumeAttach, VolumeCreate
 from ..row_models import volume_model
 from . import build
 from .context import LibvirtContext
 from .pool_volumes import GIB, clone_volume, create_volume, delete_volume, volume_info
-from .tables import LibvirtSnapshot, LibvirtVolume
+from .rows import SNAPSHOTS, VOLUMES
+from .tables import LibvirtVolume
 
 # Where each volume is attached: its disk file path -> (instance id, device).
 Attachments = dict[str, tuple[str, str]]
@@ -33,15 +32,13 @@ class Volumes(VolumesPart):
     context: LibvirtContext
 
     def list_volumes(self, caller: Caller) -> list[Volume]:
-        q = visible_rows(LibvirtVolume, caller)
         with self.context.read() as s:
-            rows = list(s.scalars(q))
+            rows = VOLUMES.rows(s, caller)
         attached = self._attachments({r.realm_id for r in rows})
         return [self._volume_model(r, attached) for r in rows]
 
     def get_volume(self, caller: Caller, volume_id: str) -> Volume:
-        with self.context.read() as s:
-            row = _volume_row(s, caller, volume_id)
+        row = VOLUMES.fetch(self.context, caller, volume_id)
         return self._volume_model(row, self._attachments({row.realm_id}))
 
     def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
@@ -52,8 +49,7 @@ class Volumes(VolumesPart):
         pool = ctx.pool_name(link)
         name = f"{ctx.config.prefix}vol-{volume_id}.qcow2"
         if request.snapshot_id is not None:
-            with ctx.read() as s:
-                snap = owned_row(s, LibvirtSnapshot, "snapshot", caller, request.snapshot_id)
+            snap = SNAPSHOTS.fetch(ctx, caller, request.snapshot_id)
             clone_volume(link, snap.pool, snap.volume, pool, name)
         else:
             create_volume(link, pool, name, request.capacity_gb * GIB, "qcow2")
@@ -66,30 +62,19 @@ class Volumes(VolumesPart):
             volume=name,
             capacity_gb=request.capacity_gb,
         )
-        try:
-            with ctx.write() as s:
-                s.add(row)
-                s.flush()
-        except Exception:
-            delete_volume(link, pool, name)
-            raise
-        return self._volume_model(row, {})
+        return self._volume_model(VOLUMES.insert(ctx, row, lambda: delete_volume(link, pool, name)), {})
 
     def delete_volume(self, caller: Caller, volume_id: str) -> None:
-        with self.context.write() as s:
-            row = _volume_row(s, caller, volume_id, modify=True)
+        def check(s: Session, row: LibvirtVolume) -> None:
             on = self._attachments({row.realm_id}).get(self._path(row))
-            snaps = s.scalar(
-                select(func.count()).select_from(LibvirtSnapshot).where(LibvirtSnapshot.volume_id == row.id)
-            )
-            volume_rules.check_deletable(row.id, on, snaps or 0)
+            volume_rules.check_deletable(row.id, on, SNAPSHOTS.count_of(s, row.id))
             delete_volume(self.context.link(row.realm_id), row.pool, row.volume)
-            s.delete(row)
+
+        VOLUMES.delete(self.context, caller, volume_id, check)
 
     def attach_volume(self, caller: Caller, volume_id: str, request: VolumeAttach) -> Volume:
         ctx = self.context
-        with ctx.read() as s:
-            row = _volume_row(s, caller, volume_id, modify=True)
+        row = VOLUMES.fetch(ctx, caller, volume_id, modify=True)
         found = ctx.find(caller, request.instance_id)
         volume_rules.check_same_owner(row.owner_id, found.meta.owner_id)
         if found.link.host.realm != row.realm_id:
@@ -114,8 +99,7 @@ class Volumes(VolumesPart):
 
     def detach_volume(self, caller: Caller, volume_id: str) -> Volume:
         ctx = self.context
-        with ctx.read() as s:
-            row = _volume_row(s, caller, volume_id, modify=True)
+        row = VOLUMES.fetch(ctx, caller, volume_id, modify=True)
         path = self._path(row)
         on = self._attachments({row.realm_id}).get(path)
         if on is None:
@@ -148,7 +132,3 @@ class Volumes(VolumesPart):
     def _volume_model(self, row: LibvirtVolume, attached: Attachments) -> Volume:
         on = attached.get(self._path(row)) if attached else None
         return volume_model(row, on[0] if on else None, on[1] if on else None)
-
-
-def _volume_row(s: Session, caller: Caller, volume_id: str, modify: bool = False) -> LibvirtVolume:
-    return owned_row(s, LibvirtVolume, "volume", caller, volume_id, modify)

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from hearth.errors import Conflict, ValidationError
+from hearth.errors import ValidationError
 from hearth.store.models import utcnow
 
 from .. import addressing
 from .. import interfaces as nics
-from ..caller import Caller, can_see
-from ..owned import owned_row
+from ..caller import Caller
 from ..resources import DEFAULT_NIC_MODEL, InterfaceCreate, InterfaceType, NetworkRequest, NicModel
+from .rows import NETWORKS, SUBNETS
 from .tables import MockBinding, MockInstance, MockInterface, MockNetwork, MockSubnet
 
 
@@ -35,49 +35,32 @@ def serialize_allocations(session: Session, table: str) -> None:
 
 def bind(s: Session, caller: Caller, instance_id: str, req: NetworkRequest) -> MockBinding:
     """Give a new instance an address on the requested network (and subnet, and IP)."""
-    net = owned_row(s, MockNetwork, "network", caller, req.network_id)  # shared ones are usable by all
+    net = NETWORKS.row(s, caller, req.network_id)  # shared ones are usable by all
     if req.subnet_id is not None:
-        sub = owned_row(s, MockSubnet, "subnet", caller, req.subnet_id)
+        sub = SUBNETS.row(s, caller, req.subnet_id)
         if sub.network_id != net.id:
             raise ValidationError(f"subnet {sub.id} does not belong to network {net.id}", subnet=sub.id)
         candidates = [sub]
     else:
-        q = select(MockSubnet).where(MockSubnet.network_id == net.id).order_by(MockSubnet.created)
-        candidates = list(s.scalars(q))
+        candidates = SUBNETS.of(s, net.id)
         if not candidates:
             raise ValidationError(f"network {net.id} has no subnet to take an address from", network=net.id)
     serialize_allocations(s, MockBinding.__tablename__)
     for sub in candidates:
-        used = set(s.scalars(select(MockBinding.ip_address).where(MockBinding.subnet_id == sub.id)))
-        if req.ip_address is not None:
-            addressing.check_in_block(req.ip_address, sub.address_block)
-            if req.ip_address in used:
-                raise Conflict(f"address {req.ip_address} is already in use on subnet {sub.id}")
-            ip: str | None = req.ip_address
-        else:
-            ip = addressing.first_free(sub.address_block, used)
+        ip = addressing.pick_address(sub.address_block, _used(s, sub), req.ip_address, f"subnet {sub.id}")
         if ip is not None:
             binding = MockBinding(instance_id=instance_id, subnet_id=sub.id, network_id=net.id, ip_address=ip)
             s.add(binding)
             return binding
-    raise Conflict(f"network {net.id} has no free address left", network=net.id)
+    raise addressing.no_free_address(net.id)
 
 
 def resolve_network(s: Session, caller: Caller, ref: str) -> MockNetwork:
     """A network the caller may use, by id or else by name; unknown is a ValidationError (400)."""
-    row = s.get(MockNetwork, ref)
-    if row is not None and can_see(caller, row.owner_id):
-        return row
-    same_name = s.scalars(select(MockNetwork).where(MockNetwork.name == ref))
-    named = [r for r in same_name if can_see(caller, r.owner_id)]
-    if len(named) == 1:
-        return named[0]
-    if named:
-        raise ValidationError(
-            f"network name {ref!r} is ambiguous ({len(named)} networks); give the network id",
-            network=ref,
-        )
-    raise ValidationError(f"network {ref!r} does not exist", network=ref)
+    row = NETWORKS.by_ref(s, caller, ref)
+    if row is None:
+        raise NETWORKS.unknown(ref)
+    return row
 
 
 def allocate(s: Session, instance_id: str, net: MockNetwork) -> str | None:
@@ -87,22 +70,23 @@ def allocate(s: Session, instance_id: str, net: MockNetwork) -> str | None:
     each of them (``mock_bindings`` keeps one per instance and subnet): such a further NIC
     is shown without an address, as a real guest's NIC is before it gets a lease.
     """
-    subs = list(
-        s.scalars(select(MockSubnet).where(MockSubnet.network_id == net.id).order_by(MockSubnet.created))
-    )
+    subs = SUBNETS.of(s, net.id)
     serialize_allocations(s, MockBinding.__tablename__)
     mine = set(s.scalars(select(MockBinding.subnet_id).where(MockBinding.instance_id == instance_id)))
     free = [sub for sub in subs if sub.id not in mine]
     for sub in free:
-        used = set(s.scalars(select(MockBinding.ip_address).where(MockBinding.subnet_id == sub.id)))
-        ip = addressing.first_free(sub.address_block, used)
+        ip = addressing.first_free(sub.address_block, _used(s, sub))
         if ip is not None:
             s.add(MockBinding(instance_id=instance_id, subnet_id=sub.id, network_id=net.id, ip_address=ip))
             s.flush()
             return sub.id
     if free:
-        raise Conflict(f"network {net.id} has no free address left", network=net.id)
+        raise addressing.no_free_address(net.id)
     return None
+
+
+def _used(s: Session, sub: MockSubnet) -> set[str]:
+    return set(s.scalars(select(MockBinding.ip_address).where(MockBinding.subnet_id == sub.id)))
 
 
 def release(s: Session, row: MockInterface) -> None:

@@ -31,7 +31,8 @@ from ..resources import (
 from . import reads
 from .bindings import add_nic, bind, nic_for_binding
 from .context import MockContext, effective_state
-from .lookups import check_disk_pools, check_image_usable, hwp_model, hwp_row, image_row, usable_realm
+from .lookups import check_disk_pools, check_image_usable, usable_realm
+from .rows import IMAGES, PROFILES
 from .tables import MockAddress, MockBinding, MockInstance, MockInstanceSpec, MockVolume
 
 
@@ -72,11 +73,11 @@ class Instances(InstancesPart):
         if request.key_name is not None:
             self.context.keys.by_name(caller, request.key_name)  # before the write lock: it reads on its own
         with self.context.write() as s:
-            hwp = hwp_row(s, caller, request.hwp_id)
-            overrides = profiles.check_overrides(hwp_model(hwp), request.hwp_overrides)
+            hwp = PROFILES.view(PROFILES.row(s, caller, request.hwp_id))
+            overrides = profiles.check_overrides(hwp, request.hwp_overrides)
             spec = request.spec
             if request.image_id is not None:
-                check_image_usable(image_row(s, caller, request.image_id))
+                check_image_usable(IMAGES.row(s, caller, request.image_id))
             elif spec is None:
                 raise ValidationError(
                     f"template {request.template_id!r} was not resolved: the service layer passes its spec",
@@ -85,7 +86,7 @@ class Instances(InstancesPart):
             else:
                 for disk in spec.disks:
                     if isinstance(disk, ImageDiskSpec):
-                        check_image_usable(image_row(s, caller, disk.image_id))
+                        check_image_usable(IMAGES.row(s, caller, disk.image_id))
             realm = usable_realm(s, caller, request.realm_id)
             if spec is not None:
                 check_disk_pools(s, spec, realm.id)

@@ -1,8 +1,8 @@
-"""The catalogue rows several mock parts look up: images, realms, hardware profiles and pools.
+"""What mock instance and volume creation check against the catalogue: images, realms, pools.
 
-Their own parts serve them (``images``, ``catalogue``, ``pools``), and instance and volume
-creation check what they are placed on and made of against the same rows, so the lookups and
-converters live here, once, for all of them.
+The catalogue's own parts serve it (``images``, ``catalogue``, ``pools``); creating an instance
+or a volume checks what it is placed on and made of against the same rows, so the checks and
+the pool converters live here, once, for all of them.
 """
 
 from __future__ import annotations
@@ -10,27 +10,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearth.errors import InvalidState, ValidationError
+from hearth.errors import ValidationError
 
-from ..caller import Caller, ensure_visible
+from .. import realms
+from ..caller import Caller
 from ..pools import named_pools, usable_pool
-from ..resources import (
-    HardwareProfile,
-    ImageState,
-    InstanceSpec,
-    PoolState,
-    PoolType,
-    RealmState,
-    StoragePool,
-)
-from .tables import MockHardwareProfile, MockImage, MockPool, MockRealm
-
-
-def image_row(s: Session, caller: Caller, image_id: str) -> MockImage:
-    row = s.get(MockImage, image_id)
-    ensure_visible(caller, "image", image_id, row.owner_id if row else None)
-    assert row is not None
-    return row
+from ..resources import ImageState, InstanceSpec, PoolState, PoolType, Realm, StoragePool
+from .rows import REALMS
+from .tables import MockImage, MockPool
 
 
 def check_image_usable(image: MockImage) -> None:
@@ -38,45 +25,12 @@ def check_image_usable(image: MockImage) -> None:
         raise ValidationError(f"image {image.id} is {image.state}, not AVAILABLE", image=image.id)
 
 
-def realm_row(s: Session, caller: Caller, realm_id: str) -> MockRealm:
-    row = s.get(MockRealm, realm_id)
-    ensure_visible(caller, "realm", realm_id, row.owner_id if row else None)
-    assert row is not None
-    return row
-
-
-def usable_realm(s: Session, caller: Caller, realm_id: str | None) -> MockRealm:
-    """The realm a new instance or volume goes to: the one asked for, else the first available."""
-    row = _default_realm(s) if realm_id is None else realm_row(s, caller, realm_id)
-    if row.state != RealmState.AVAILABLE.value:
-        raise InvalidState(f"realm {row.id} is {row.state}; choose an AVAILABLE realm", realm=row.id)
-    return row
-
-
-def _default_realm(s: Session) -> MockRealm:
-    q = select(MockRealm).where(MockRealm.state == RealmState.AVAILABLE.value).order_by(MockRealm.id)
-    row = s.scalars(q).first()
-    if row is None:
-        raise InvalidState("no realm is available to place the instance in")
-    return row
-
-
-def hwp_row(s: Session, caller: Caller, hwp_id: str) -> MockHardwareProfile:
-    row = s.get(MockHardwareProfile, hwp_id)
-    ensure_visible(caller, "hardware profile", hwp_id, row.owner_id if row else None)
-    assert row is not None
-    return row
-
-
-def hwp_model(row: MockHardwareProfile) -> HardwareProfile:
-    return HardwareProfile.model_validate(
-        {
-            "id": row.id,
-            "name": row.name,
-            "owner_id": row.owner_id,
-            "created": row.created,
-            "properties": row.properties,
-        }
+def usable_realm(s: Session, caller: Caller, realm_id: str | None) -> Realm:
+    """The realm a new instance or volume goes to (``realms.usable_realm``'s rule)."""
+    return realms.usable_realm(
+        [REALMS.view(r) for r in REALMS.rows(s, caller)],
+        realm_id,
+        "no realm is available to place the instance in",
     )
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from hearth.errors import Conflict, ValidationError
 from hearth.store import new_id
 
-from .. import addressing
-from ..caller import Caller, ensure_visible
-from ..owned import owned_row, visible_rows
+from .. import addressing, network_rules
+from ..caller import Caller
+from ..owned import OwnedCollection
 from ..parts import AddressesPart, NetworksPart, SubnetsPart
 from ..resources import (
     Address,
@@ -26,10 +26,10 @@ from ..resources import (
     SubnetCreate,
     SubnetUpdate,
 )
-from ..row_models import network_model, subnet_model
 from .bindings import serialize_allocations
 from .context import MockContext
-from .tables import MockAddress, MockBinding, MockInstance, MockNetwork, MockSubnet
+from .rows import NETWORKS, SUBNETS
+from .tables import MockAddress, MockBinding, MockNetwork, MockSubnet
 
 PUBLIC_POOL = "203.0.113.0/24"
 
@@ -38,13 +38,10 @@ class Networks(NetworksPart):
     context: MockContext
 
     def list_networks(self, caller: Caller) -> list[Network]:
-        q = visible_rows(MockNetwork, caller)
-        with self.context.read() as s:
-            return [network_model(r) for r in s.scalars(q)]
+        return NETWORKS.list(self.context, caller)
 
     def get_network(self, caller: Caller, network_id: str) -> Network:
-        with self.context.read() as s:
-            return network_model(_network_row(s, caller, network_id))
+        return NETWORKS.get(self.context, caller, network_id)
 
     def create_network(self, caller: Caller, request: NetworkCreate) -> Network:
         with self.context.write() as s:
@@ -54,58 +51,35 @@ class Networks(NetworksPart):
                 owner_id=caller.user_id,
                 address_blocks=list(request.address_blocks),
             )
-            s.add(row)
-            s.flush()
-            return network_model(row)
+            return NETWORKS.add(s, row)
 
     def update_network(self, caller: Caller, network_id: str, request: NetworkUpdate) -> Network:
-        with self.context.write() as s:
-            row = _network_row(s, caller, network_id, modify=True)
-            if request.address_blocks is not None:
-                for sub in s.scalars(select(MockSubnet).where(MockSubnet.network_id == row.id)):
-                    addressing.check_subnet_fits(sub.address_block, request.address_blocks, row.id)
-                row.address_blocks = list(request.address_blocks)
-            if request.name is not None:
-                row.name = request.name
-            s.flush()
-            return network_model(row)
+        def edit(s: Session, row: MockNetwork) -> None:
+            network_rules.change_network(row, SUBNETS.of(s, row.id), request)
+
+        return NETWORKS.change(self.context, caller, network_id, edit)
 
     def delete_network(self, caller: Caller, network_id: str) -> None:
-        with self.context.write() as s:
-            row = _network_row(s, caller, network_id, modify=True)
-            count = (
-                s.scalar(select(func.count()).select_from(MockSubnet).where(MockSubnet.network_id == row.id))
-                or 0
-            )
-            if count:
-                raise Conflict(
-                    f"network {row.id} still has {count} subnet(s); delete them first", network=row.id
-                )
-            s.delete(row)
+        def check(s: Session, row: MockNetwork) -> None:
+            network_rules.check_network_deletable(row.id, SUBNETS.count_of(s, row.id))
+
+        NETWORKS.delete(self.context, caller, network_id, check)
 
 
 class Subnets(SubnetsPart):
     context: MockContext
 
     def list_subnets(self, caller: Caller, network_id: str | None = None) -> list[Subnet]:
-        q = visible_rows(MockSubnet, caller)
-        if network_id is not None:
-            q = q.where(MockSubnet.network_id == network_id)
-        with self.context.read() as s:
-            return [subnet_model(r) for r in s.scalars(q)]
+        where = () if network_id is None else (MockSubnet.network_id == network_id,)
+        return SUBNETS.list(self.context, caller, *where)
 
     def get_subnet(self, caller: Caller, subnet_id: str) -> Subnet:
-        with self.context.read() as s:
-            return subnet_model(_subnet_row(s, caller, subnet_id))
+        return SUBNETS.get(self.context, caller, subnet_id)
 
     def create_subnet(self, caller: Caller, request: SubnetCreate) -> Subnet:
         with self.context.write() as s:
-            net = _network_row(s, caller, request.network_id, modify=True)
-            addressing.check_subnet_fits(request.address_block, net.address_blocks, net.id)
-            siblings = s.execute(
-                select(MockSubnet.id, MockSubnet.address_block).where(MockSubnet.network_id == net.id)
-            )
-            addressing.check_no_overlap(request.address_block, [(i, b) for i, b in siblings])
+            net = NETWORKS.row(s, caller, request.network_id, modify=True)
+            network_rules.check_new_subnet(request.address_block, net, SUBNETS.of(s, net.id))
             row = MockSubnet(
                 id=new_id(),
                 name=request.name,
@@ -113,40 +87,31 @@ class Subnets(SubnetsPart):
                 network_id=net.id,
                 address_block=request.address_block,
             )
-            s.add(row)
-            s.flush()
-            return subnet_model(row)
+            return SUBNETS.add(s, row)
 
     def update_subnet(self, caller: Caller, subnet_id: str, request: SubnetUpdate) -> Subnet:
-        with self.context.write() as s:
-            row = _subnet_row(s, caller, subnet_id, modify=True)
-            row.name = request.name
-            s.flush()
-            return subnet_model(row)
+        return SUBNETS.rename(self.context, caller, subnet_id, request.name)
 
     def delete_subnet(self, caller: Caller, subnet_id: str) -> None:
-        with self.context.write() as s:
-            row = _subnet_row(s, caller, subnet_id, modify=True)
+        def check(s: Session, row: MockSubnet) -> None:
             bound = (
                 s.scalar(select(func.count()).select_from(MockBinding).where(MockBinding.subnet_id == row.id))
                 or 0
             )
             if bound:
                 raise Conflict(f"subnet {row.id} is in use by {bound} instance(s)", subnet=row.id)
-            s.delete(row)
+
+        SUBNETS.delete(self.context, caller, subnet_id, check)
 
 
 class Addresses(AddressesPart):
     context: MockContext
 
     def list_addresses(self, caller: Caller) -> list[Address]:
-        q = visible_rows(MockAddress, caller)
-        with self.context.read() as s:
-            return [address_model(r) for r in s.scalars(q)]
+        return ADDRESSES.list(self.context, caller)
 
     def get_address(self, caller: Caller, address_id: str) -> Address:
-        with self.context.read() as s:
-            return address_model(_address_row(s, caller, address_id))
+        return ADDRESSES.get(self.context, caller, address_id)
 
     def create_address(self, caller: Caller, request: AddressCreate) -> Address:
         with self.context.write() as s:
@@ -163,27 +128,23 @@ class Addresses(AddressesPart):
                 ip_address=ip,
                 instance_id=None,
             )
-            s.add(row)
-            s.flush()
-            return address_model(row)
+            return ADDRESSES.add(s, row)
 
     def delete_address(self, caller: Caller, address_id: str) -> None:
-        with self.context.write() as s:
-            row = _address_row(s, caller, address_id, modify=True)
+        def check(s: Session, row: MockAddress) -> None:
             if row.instance_id is not None:
                 raise Conflict(
                     f"address {row.ip_address} is associated with instance {row.instance_id}; "
                     "disassociate it first",
                     address=row.id,
                 )
-            s.delete(row)
+
+        ADDRESSES.delete(self.context, caller, address_id, check)
 
     def associate_address(self, caller: Caller, address_id: str, instance_id: str) -> Address:
         with self.context.write() as s:
-            row = _address_row(s, caller, address_id, modify=True)
-            inst = s.get(MockInstance, instance_id)
-            ensure_visible(caller, "instance", instance_id, inst.owner_id if inst else None)
-            assert inst is not None
+            row = ADDRESSES.row(s, caller, address_id, modify=True)
+            inst, _ = self.context.instance_state(s, caller, instance_id)
             if inst.owner_id != row.owner_id:
                 raise ValidationError("an address can only be associated with an instance of the same owner")
             if row.instance_id is not None:
@@ -197,7 +158,7 @@ class Addresses(AddressesPart):
 
     def disassociate_address(self, caller: Caller, address_id: str) -> Address:
         with self.context.write() as s:
-            row = _address_row(s, caller, address_id, modify=True)
+            row = ADDRESSES.row(s, caller, address_id, modify=True)
             if row.instance_id is None:
                 raise Conflict(f"address {row.ip_address} is not associated", address=row.id)
             row.instance_id = None
@@ -216,13 +177,4 @@ def address_model(row: MockAddress) -> Address:
     )
 
 
-def _network_row(s: Session, caller: Caller, network_id: str, modify: bool = False) -> MockNetwork:
-    return owned_row(s, MockNetwork, "network", caller, network_id, modify)
-
-
-def _subnet_row(s: Session, caller: Caller, subnet_id: str, modify: bool = False) -> MockSubnet:
-    return owned_row(s, MockSubnet, "subnet", caller, subnet_id, modify)
-
-
-def _address_row(s: Session, caller: Caller, address_id: str, modify: bool = False) -> MockAddress:
-    return owned_row(s, MockAddress, "address", caller, address_id, modify)
+ADDRESSES = OwnedCollection(MockAddress, "address", address_model)

@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from hearth.drivers.profiles import fixed
 from hearth.store import write_session
 from hearth.store.models import StoreMeta
 from hearth.store.users import seed_demo_users
 
 from ..caller import SYSTEM_OWNER
-from ..resources import (
-    HWP_UNITS,
-    Architecture,
-    HwpProperty,
-    HwpPropertyName,
-    ImageState,
-    PoolState,
-    PoolType,
-    PropertyKind,
-    RealmState,
-)
+from ..profile_catalogue import profile_properties
+from ..resources import Architecture, ImageState, PoolState, PoolType, RealmState
 from .tables import MockHardwareProfile, MockImage, MockNetwork, MockPool, MockRealm, MockSubnet
 
 _SEEDED = "mock_catalogue_seeded"
@@ -33,12 +23,6 @@ _NETWORK_SEEDED = "mock_default_network_seeded"
 _POOLS_SEEDED = "mock_pools_seeded"
 # A shared network called "default", like libvirt's, so templates naming it work on the mock too.
 DEFAULT_NETWORK = ("default", "192.168.122.0/24")
-M, C, S, A = (
-    HwpPropertyName.memory,
-    HwpPropertyName.cpu,
-    HwpPropertyName.storage,
-    HwpPropertyName.architecture,
-)
 
 
 IMAGES: tuple[tuple[str, str, str], ...] = (
@@ -50,19 +34,8 @@ REALMS: tuple[tuple[str, RealmState], ...] = (
     ("local", RealmState.AVAILABLE),
     ("remote", RealmState.UNAVAILABLE),
 )
-HARDWARE_PROFILES: dict[str, dict[HwpPropertyName, HwpProperty]] = {
-    "small": {M: fixed(M, 1024), C: fixed(C, 1), S: fixed(S, 10), A: fixed(A, "x86_64")},
-    "medium": {M: fixed(M, 4096), C: fixed(C, 2), S: fixed(S, 40), A: fixed(A, "x86_64")},
-    "flexible": {
-        M: HwpProperty(
-            kind=PropertyKind.range, unit=HWP_UNITS[M], value=1024, first=512, last=8192, step=256
-        ),
-        C: HwpProperty(kind=PropertyKind.enum, unit=HWP_UNITS[C], value=1, values=[1, 2, 4]),
-        S: HwpProperty(kind=PropertyKind.range, unit=HWP_UNITS[S], value=20, first=10, last=200, step=10),
-        A: fixed(A, "x86_64"),
-    },
-    "opaque": {},
-}
+# The shared table, with the mock's own sizes (the reason is written there).
+HARDWARE_PROFILES = profile_properties("mock")
 GIB = 1024**3
 # ``default`` (a dir pool in realm ``local``) is where template disks go when they name no pool;
 # ``archive`` sits in the unavailable realm and is inactive, so refusals can be seen too.

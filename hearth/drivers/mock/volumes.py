@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -11,26 +11,18 @@ from hearth.store import new_id
 
 from .. import volume_rules
 from ..caller import Caller
-from ..owned import owned_row, visible_rows
-from ..parts import VolumesPart
+from ..owned_parts import RowVolumes
 from ..resources import Volume, VolumeAttach, VolumeCreate
 from ..row_models import attached_volume_model
 from .context import MockContext
 from .lookups import usable_realm
-from .tables import MockSnapshot, MockVolume
+from .rows import SNAPSHOTS, VOLUMES
+from .tables import MockVolume
 
 
-class Volumes(VolumesPart):
+class Volumes(RowVolumes):
     context: MockContext
-
-    def list_volumes(self, caller: Caller) -> list[Volume]:
-        q = visible_rows(MockVolume, caller)
-        with self.context.read() as s:
-            return [attached_volume_model(r) for r in s.scalars(q)]
-
-    def get_volume(self, caller: Caller, volume_id: str) -> Volume:
-        with self.context.read() as s:
-            return attached_volume_model(_volume_row(s, caller, volume_id))
+    rows = VOLUMES
 
     def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
         self.require_features(request)
@@ -44,23 +36,14 @@ class Volumes(VolumesPart):
                 capacity_gb=request.capacity_gb,
                 realm_id=realm.id,
             )
-            s.add(row)
-            s.flush()
-            return attached_volume_model(row)
+            return VOLUMES.add(s, row)
 
     def delete_volume(self, caller: Caller, volume_id: str) -> None:
-        with self.context.write() as s:
-            row = _volume_row(s, caller, volume_id, modify=True)
-            snaps = s.scalar(
-                select(func.count()).select_from(MockSnapshot).where(MockSnapshot.volume_id == row.id)
-            )
-            attached = (row.instance_id, row.device) if row.instance_id is not None else None
-            volume_rules.check_deletable(row.id, attached, snaps or 0)
-            s.delete(row)
+        VOLUMES.delete(self.context, caller, volume_id, _check_deletable)
 
     def attach_volume(self, caller: Caller, volume_id: str, request: VolumeAttach) -> Volume:
         with self.context.write() as s:
-            row = _volume_row(s, caller, volume_id, modify=True)
+            row = VOLUMES.row(s, caller, volume_id, modify=True)
             inst, state = self.context.instance_state(s, caller, request.instance_id, lock=True)
             volume_rules.check_same_owner(row.owner_id, inst.owner_id)
             volume_rules.check_not_attached(row.id, row.instance_id)
@@ -84,7 +67,7 @@ class Volumes(VolumesPart):
 
     def detach_volume(self, caller: Caller, volume_id: str) -> Volume:
         with self.context.write() as s:
-            row = _volume_row(s, caller, volume_id, modify=True)
+            row = VOLUMES.row(s, caller, volume_id, modify=True)
             if row.instance_id is None:
                 raise Conflict(f"volume {row.id} is not attached", volume=row.id)
             row.instance_id, row.device = None, None
@@ -92,5 +75,5 @@ class Volumes(VolumesPart):
             return attached_volume_model(row)
 
 
-def _volume_row(s: Session, caller: Caller, volume_id: str, modify: bool = False) -> MockVolume:
-    return owned_row(s, MockVolume, "volume", caller, volume_id, modify)
+def _check_deletable(s: Session, row: MockVolume) -> None:
+    volume_rules.check_row_deletable(row, SNAPSHOTS.count_of(s, row.id))

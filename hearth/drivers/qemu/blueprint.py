@@ -20,6 +20,7 @@ from .. import profiles
 from ..resources import (
     DEFAULT_NIC_MODEL,
     GraphicsType,
+    HardwareProfile,
     HwpPropertyName,
     HwpValue,
     InstanceCreate,
@@ -77,10 +78,9 @@ class Blueprint:
 
 
 def sizing(
-    request: InstanceCreate,
+    hwp: HardwareProfile, request: InstanceCreate
 ) -> tuple[dict[HwpPropertyName, HwpValue], dict[HwpPropertyName, HwpValue]]:
-    """(checked overrides, every property's effective value) for the request's profile."""
-    hwp = catalogue.profile(request.hwp_id)
+    """(checked overrides, every property's effective value) for the request's profile ``hwp``."""
     overrides = profiles.check_overrides(hwp, request.hwp_overrides)
     values = profiles.effective_values(hwp, request.hwp_overrides)
     arch = values.get(HwpPropertyName.architecture, ARCH)

@@ -29,13 +29,14 @@ from hearth.domain import Domain
 from hearth.errors import HearthError, NotFound
 from hearth.qemu import Machine, Supervisor, SyncVM, VMInfo
 
-from ..caller import Caller, ensure_visible
+from ..caller import Caller
 from ..resources import InstanceState
 from ..stored import StoreContext
 from . import design, hostnics
 from .layout import Layout, StateLock
 from .observe import Observation, observe
 from .power import PRESS_INTERVAL, GracefulStops, force_off
+from .rows import INSTANCES
 from .tables import QemuInstance, QemuVolume
 
 log = logging.getLogger(__name__)
@@ -190,11 +191,7 @@ class QemuContext(StoreContext):
 
     def instance_row(self, caller: Caller, instance_id: str) -> QemuInstance:
         """The instance's row, or NotFound/Forbidden as the caller's ownership decides."""
-        with self.read() as s:
-            row = s.get(QemuInstance, instance_id)
-        ensure_visible(caller, "instance", instance_id, row.owner_id if row else None)
-        assert row is not None
-        return row
+        return INSTANCES.fetch(self, caller, instance_id)
 
     def saved_design(self, caller: Caller, instance_id: str) -> tuple[str, Domain]:
         """The instance's id and saved design (what its next start runs, changes made live included)."""

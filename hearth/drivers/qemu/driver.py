@@ -13,10 +13,11 @@ from hearth.store import default_url
 
 from ..base import Collection, Driver, Feature
 from ..caller import SYSTEM_OWNER
+from ..profile_catalogue import TableHardwareProfiles
 from ..resources import Image
 from ..schema import migrated_engine
 from ..stored import StoredKeys
-from .catalogue import HardwareProfiles, Realms
+from .catalogue import Realms
 from .context import QemuContext
 from .images import Images
 from .instances import Instances
@@ -52,7 +53,7 @@ class QemuDriver(Driver):
         Collection.instances: Instances,
         Collection.images: Images,
         Collection.realms: Realms,
-        Collection.hardware_profiles: HardwareProfiles,
+        Collection.hardware_profiles: TableHardwareProfiles,
         Collection.keys: StoredKeys,
         Collection.volumes: Volumes,
         Collection.snapshots: Snapshots,

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hearth.errors import ValidationError
 
-from ..caller import Caller, ensure_visible
 from ..resources import ImageState
 from .context import QemuContext
 from .files import remove_tree
@@ -32,14 +30,6 @@ class ImageFiles:
     kernel: Path | None
     initrd: Path | None
     cmdline: str | None
-
-
-def visible_image(s: Session, caller: Caller, image_id: str) -> QemuImage:
-    """The image's row, or NotFound/Forbidden; a deleted image is not found."""
-    row = s.get(QemuImage, image_id)
-    ensure_visible(caller, "image", image_id, row.owner_id if row is not None and not row.deleted else None)
-    assert row is not None
-    return row
 
 
 def files_of(layout: Layout, row: QemuImage) -> ImageFiles:

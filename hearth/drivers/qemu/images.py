@@ -15,13 +15,13 @@ import shutil
 from pathlib import Path
 
 from hearth.designer import inspect
-from hearth.errors import Conflict, InvalidState, ValidationError
+from hearth.errors import Conflict, ValidationError
 from hearth.store import new_id
 
-from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
+from .. import states
+from ..caller import SYSTEM_OWNER, Caller
 from ..host_files import import_files
-from ..owned import visible_rows
-from ..parts import ImagesPart
+from ..owned_parts import RowImages
 from ..resources import (
     NAME_PATTERN,
     Architecture,
@@ -29,47 +29,32 @@ from ..resources import (
     ImageCreate,
     ImageImport,
     ImageState,
-    InstanceState,
 )
 from ..row_models import image_model
 from . import design, qemuimg
 from .context import QemuContext
 from .files import file_errors, remove_tree
-from .imagefiles import collect_unused, visible_image
-from .tables import QemuImage, QemuInstance
+from .imagefiles import collect_unused
+from .rows import IMAGES, INSTANCES
+from .tables import QemuImage
 
 DISK_FILE = "disk.qcow2"
 KERNEL_FILE = "kernel"
 INITRD_FILE = "initrd"
 
 
-class Images(ImagesPart):
+class Images(RowImages):
     context: QemuContext
-
-    def list_images(self, caller: Caller) -> list[Image]:
-        q = visible_rows(QemuImage, caller).where(QemuImage.deleted.is_(False))
-        with self.context.read() as s:
-            return [image_model(r) for r in s.scalars(q)]
-
-    def get_image(self, caller: Caller, image_id: str) -> Image:
-        with self.context.read() as s:
-            return image_model(visible_image(s, caller, image_id))
+    rows = IMAGES
 
     def create_image(self, caller: Caller, request: ImageCreate) -> Image:
         """Copy the root disk (flattened) and boot files of a STOPPED instance into a new image."""
         with self.context.instance_lock(request.instance_id):
             with self.context.read() as s:
-                inst = s.get(QemuInstance, request.instance_id)
-                ensure_visible(caller, "instance", request.instance_id, inst.owner_id if inst else None)
-                assert inst is not None
+                inst = INSTANCES.row(s, caller, request.instance_id)
                 source = s.get(QemuImage, inst.image_id) if inst.image_id else None
             state = self.context.observe_row(inst).state
-            if state is not InstanceState.STOPPED:
-                raise InvalidState(
-                    f"instance {inst.id} must be STOPPED to capture its disk; it is {state.value}",
-                    instance=inst.id,
-                    state=state.value,
-                )
+            states.check_capturable(inst.id, state)
             domain = design.load(self.context.layout.instance_dir(inst.id))
             root = design.root_disk(domain)
             if root is None or not root.source_file:
@@ -110,11 +95,7 @@ class Images(ImagesPart):
 
     def delete_image(self, caller: Caller, image_id: str) -> None:
         with self.context.write() as s:
-            row = s.get(QemuImage, image_id)
-            owner = row.owner_id if row is not None and not row.deleted else None
-            ensure_modifiable(caller, "image", image_id, owner)
-            assert row is not None
-            row.deleted = True
+            IMAGES.row(s, caller, image_id, modify=True).deleted = True
         collect_unused(self.context)
 
     def import_image(self, caller: Caller, request: ImageImport) -> Image:
@@ -194,10 +175,7 @@ class Images(ImagesPart):
                 initrd=_place(str(initrd) if initrd else None, target / INITRD_FILE, images),
                 cmdline=cmdline,
             )
-            with self.context.write() as s:
-                s.add(row)
-                s.flush()
-                return image_model(row)
+            return IMAGES.create(self.context, row)
         except BaseException:
             remove_tree(target)
             raise

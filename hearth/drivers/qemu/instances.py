@@ -20,6 +20,7 @@ from .. import states
 from ..caller import Caller, owner_scope
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
+from ..profile_catalogue import hardware_profile
 from ..resources import (
     Action,
     HwpPropertyName,
@@ -35,11 +36,12 @@ from .blueprint import Blueprint, Common, DiskPlan
 from .context import QemuContext
 from .design import serial_of
 from .files import remove_tree
-from .imagefiles import collect_unused, files_of, visible_image
+from .imagefiles import collect_unused, files_of
 from .observe import Observation
 from .pools import check_disk_pools
 from .power import force_off
 from .remote_media import insert_remote, split_remote
+from .rows import IMAGES
 from .tables import QemuImage, QemuInstance, QemuVolume
 
 S = InstanceState
@@ -157,7 +159,7 @@ class Instances(InstancesPart):
     # --- internals ----------------------------------------------------------------------------
 
     def _blueprint(self, caller: Caller, request: InstanceCreate) -> Blueprint:
-        overrides, values = blueprint.sizing(request)
+        overrides, values = blueprint.sizing(hardware_profile(self.driver.name, request.hwp_id), request)
         realm = catalogue.realm(request.realm_id or catalogue.REALM_ID)
         if request.networks:
             raise NotSupported(
@@ -188,7 +190,7 @@ class Instances(InstancesPart):
     ) -> Blueprint:
         assert request.image_id is not None
         with self.context.read() as s:
-            image = visible_image(s, caller, request.image_id)
+            image = IMAGES.row(s, caller, request.image_id)
         files = files_of(self.context.layout, image)
         base_size = qemuimg.virtual_size(files.disk, "qcow2") if files.disk is not None else None
         os_id, memory, vcpus, disks, nics = blueprint.from_image(request, files, values, base_size)
@@ -220,7 +222,7 @@ class Instances(InstancesPart):
         for disk in spec.disks:
             if isinstance(disk, ImageDiskSpec):
                 with self.context.read() as s:
-                    image = visible_image(s, caller, disk.image_id)
+                    image = IMAGES.row(s, caller, disk.image_id)
                 files = files_of(self.context.layout, image)
                 if files.disk is None:
                     raise ValidationError(f"image {image.id} has no disk to build on", image=image.id)

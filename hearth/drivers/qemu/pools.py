@@ -12,11 +12,11 @@ from pathlib import Path
 
 from hearth.errors import BackendError
 
-from ..caller import SYSTEM_OWNER, Caller
+from ..caller import EPOCH, SYSTEM_OWNER, Caller
 from ..parts import PoolsPart
 from ..pools import named_pools, pool_by_id, usable_pool
 from ..resources import InstanceSpec, PoolState, PoolType, StoragePool
-from .catalogue import EPOCH, REALM_ID
+from .catalogue import REALM_ID
 from .context import QemuContext
 
 POOL_ID = "default"

@@ -10,37 +10,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session
-
 from hearth.errors import Conflict
 from hearth.qemu import SyncVM
 from hearth.store import new_id
 
 from ..caller import Caller
-from ..owned import owned_row, visible_rows
-from ..parts import SnapshotsPart
+from ..owned_parts import RowSnapshots
 from ..resources import Snapshot, SnapshotCreate, SnapshotState
-from ..row_models import stored_snapshot_model
 from . import hotplug, qemuimg
 from .context import QemuContext
+from .rows import SNAPSHOTS, VOLUMES
 from .tables import QemuSnapshot, QemuVolume
 
 
-class Snapshots(SnapshotsPart):
+class Snapshots(RowSnapshots):
     context: QemuContext
-
-    def list_snapshots(self, caller: Caller) -> list[Snapshot]:
-        q = visible_rows(QemuSnapshot, caller)
-        with self.context.read() as s:
-            return [stored_snapshot_model(r) for r in s.scalars(q)]
-
-    def get_snapshot(self, caller: Caller, snapshot_id: str) -> Snapshot:
-        with self.context.read() as s:
-            return stored_snapshot_model(self._snapshot_row(s, caller, snapshot_id))
+    rows = SNAPSHOTS
 
     def create_snapshot(self, caller: Caller, request: SnapshotCreate) -> Snapshot:
-        with self.context.read() as s:
-            vol = owned_row(s, QemuVolume, "volume", caller, request.volume_id, modify=True)
+        vol = VOLUMES.fetch(self.context, caller, request.volume_id, modify=True)
         snapshot_id = new_id()
         with self._volume_user(vol) as live:
             if live is not None:
@@ -55,14 +43,11 @@ class Snapshots(SnapshotsPart):
                 volume_id=vol.id,
                 state=SnapshotState.AVAILABLE.value,
             )
-            with self.context.write() as s:
-                s.add(row)
-                s.flush()
-                return stored_snapshot_model(row)
+            return SNAPSHOTS.create(self.context, row)
 
     def delete_snapshot(self, caller: Caller, snapshot_id: str) -> None:
         with self.context.read() as s:
-            snap = self._snapshot_row(s, caller, snapshot_id, modify=True)
+            snap = SNAPSHOTS.row(s, caller, snapshot_id, modify=True)
             vol = s.get(QemuVolume, snap.volume_id)
             assert vol is not None
         with self._volume_user(vol) as live:
@@ -76,11 +61,6 @@ class Snapshots(SnapshotsPart):
                 row = s.get(QemuSnapshot, snap.id)
                 if row is not None:
                     s.delete(row)
-
-    def _snapshot_row(
-        self, s: Session, caller: Caller, snapshot_id: str, modify: bool = False
-    ) -> QemuSnapshot:
-        return owned_row(s, QemuSnapshot, "snapshot", caller, snapshot_id, modify)
 
     @contextmanager
     def _volume_user(self, vol: QemuVolume) -> Iterator[SyncVM | None]:

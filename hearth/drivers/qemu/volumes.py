@@ -8,7 +8,7 @@ be made from a snapshot (``snapshots``): a copy of the volume as it was then.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,31 +16,22 @@ from hearth.errors import Conflict, InvalidState, ValidationError
 from hearth.store import new_id
 
 from .. import volume_rules
-from ..caller import Caller, ensure_visible
-from ..owned import owned_row, visible_rows
-from ..parts import VolumesPart
+from ..caller import Caller
+from ..owned_parts import RowVolumes
 from ..resources import InstanceState, Volume, VolumeAttach, VolumeCreate
-from ..row_models import attached_volume_model
 from . import catalogue, design, hotplug, qemuimg
 from .context import QemuContext
 from .design import serial_of
 from .files import file_errors
+from .rows import INSTANCES, SNAPSHOTS, VOLUMES
 from .tables import QemuInstance, QemuSnapshot, QemuVolume
 
 GiB = qemuimg.GiB
 
 
-class Volumes(VolumesPart):
+class Volumes(RowVolumes):
     context: QemuContext
-
-    def list_volumes(self, caller: Caller) -> list[Volume]:
-        q = visible_rows(QemuVolume, caller)
-        with self.context.read() as s:
-            return [attached_volume_model(r) for r in s.scalars(q)]
-
-    def get_volume(self, caller: Caller, volume_id: str) -> Volume:
-        with self.context.read() as s:
-            return attached_volume_model(self._volume_row(s, caller, volume_id))
+    rows = VOLUMES
 
     def create_volume(self, caller: Caller, request: VolumeCreate) -> Volume:
         self.require_features(request)
@@ -48,7 +39,7 @@ class Volumes(VolumesPart):
         source: tuple[QemuVolume, QemuSnapshot] | None = None
         if request.snapshot_id is not None:
             with self.context.read() as s:
-                snap = owned_row(s, QemuSnapshot, "snapshot", caller, request.snapshot_id)
+                snap = SNAPSHOTS.row(s, caller, request.snapshot_id)
                 vol = s.get(QemuVolume, snap.volume_id)
                 assert vol is not None
             if request.capacity_gb < vol.capacity_gb:
@@ -82,33 +73,24 @@ class Volumes(VolumesPart):
                 capacity_gb=request.capacity_gb,
                 realm_id=realm.id,
             )
-            with self.context.write() as s:
-                s.add(row)
-                s.flush()
-                return attached_volume_model(row)
+            return VOLUMES.create(self.context, row)
         except BaseException:
             with file_errors("removing a half-made volume"):
                 path.unlink(missing_ok=True)
             raise
 
     def delete_volume(self, caller: Caller, volume_id: str) -> None:
-        with self.context.write() as s:
-            row = self._volume_row(s, caller, volume_id, modify=True)
-            snaps = s.scalar(
-                select(func.count()).select_from(QemuSnapshot).where(QemuSnapshot.volume_id == row.id)
-            )
-            attached = (row.instance_id, row.device) if row.instance_id is not None else None
-            volume_rules.check_deletable(row.id, attached, snaps or 0)
-            s.delete(row)
+        def check(s: Session, row: QemuVolume) -> None:
+            volume_rules.check_row_deletable(row, SNAPSHOTS.count_of(s, row.id))
+
+        VOLUMES.delete(self.context, caller, volume_id, check)
         with file_errors(f"removing volume {volume_id}"):
             self.context.layout.volume_file(volume_id).unlink(missing_ok=True)
 
     def attach_volume(self, caller: Caller, volume_id: str, request: VolumeAttach) -> Volume:
         with self.context.read() as s:
-            vol = self._volume_row(s, caller, volume_id, modify=True)
-            inst = s.get(QemuInstance, request.instance_id)
-            ensure_visible(caller, "instance", request.instance_id, inst.owner_id if inst else None)
-            assert inst is not None
+            vol = VOLUMES.row(s, caller, volume_id, modify=True)
+            inst = INSTANCES.row(s, caller, request.instance_id)
         volume_rules.check_same_owner(vol.owner_id, inst.owner_id)
         with self.context.instance_lock(inst.id):
             volume_rules.check_not_attached(vol.id, vol.instance_id)
@@ -129,8 +111,7 @@ class Volumes(VolumesPart):
             return self.get_volume(caller, vol.id)
 
     def detach_volume(self, caller: Caller, volume_id: str) -> Volume:
-        with self.context.read() as s:
-            vol = self._volume_row(s, caller, volume_id, modify=True)
+        vol = VOLUMES.fetch(self.context, caller, volume_id, modify=True)
         if vol.instance_id is None or vol.device is None:
             raise Conflict(f"volume {vol.id} is not attached", volume=vol.id)
         with self.context.instance_lock(vol.instance_id):
@@ -181,6 +162,3 @@ class Volumes(VolumesPart):
             row = s.get(QemuVolume, volume_id)
             if row is not None:
                 row.instance_id, row.device = None, None
-
-    def _volume_row(self, s: Session, caller: Caller, volume_id: str, modify: bool = False) -> QemuVolume:
-        return owned_row(s, QemuVolume, "volume", caller, volume_id, modify)
