@@ -7,8 +7,7 @@ the errors users see must not differ between them.
 from __future__ import annotations
 
 from hearth.errors import Conflict, InvalidState, ValidationError
-
-from .resources import InstanceState
+from hearth.vocab.instance_states import InstanceState
 
 # A disk can be hot-plugged into a running guest or cold-plugged into a stopped one.
 ATTACHABLE = frozenset({InstanceState.RUNNING, InstanceState.STOPPED})

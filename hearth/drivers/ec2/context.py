@@ -17,9 +17,9 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from hearth.errors import NotFound
+from hearth.vocab.instance_states import InstanceState
 
 from ..caller import Caller, ensure_modifiable, ensure_visible, owner_scope
-from ..resources import InstanceState
 from ..stored import StoreContext
 from .cloud import Cloud
 from .config import Credentials, Ec2Config

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 from hearth.errors import InvalidState
+from hearth.vocab.instance_states import InstanceState
 
 from ..caller import SYSTEM_OWNER, Caller
 from ..parts import ImagesPart
-from ..resources import Image, ImageCreate, InstanceState
+from ..resources import Image, ImageCreate
 from .amis import image_item, image_view, visible_image
 from .context import EVERYONE, Ec2Context, Kind
 from .tags import name_tags

@@ -15,17 +15,12 @@ import libvirt
 from hearth.domain import StorageVolume
 from hearth.errors import InvalidState, ValidationError
 from hearth.store import new_id
+from hearth.vocab.instance_states import InstanceState
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
 from ..owned import visible_rows
 from ..parts import ImagesPart
-from ..resources import (
-    Architecture,
-    Image,
-    ImageCreate,
-    ImageState,
-    InstanceState,
-)
+from ..resources import Architecture, Image, ImageCreate, ImageState
 from ..row_models import image_model
 from .connection import Link
 from .context import LibvirtContext

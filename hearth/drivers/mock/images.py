@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from hearth.errors import InvalidState
 from hearth.store import new_id
+from hearth.vocab.instance_states import InstanceState
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable
 from ..host_files import import_files
 from ..owned import visible_rows
 from ..parts import ImagesPart
-from ..resources import Architecture, Image, ImageCreate, ImageImport, ImageState, InstanceState
+from ..resources import Architecture, Image, ImageCreate, ImageImport, ImageState
 from ..row_models import image_model
 from .context import MockContext
 from .lookups import image_row

@@ -17,20 +17,13 @@ from pathlib import Path
 from hearth.designer import inspect
 from hearth.errors import Conflict, InvalidState, ValidationError
 from hearth.store import new_id
+from hearth.vocab.instance_states import InstanceState
 
 from ..caller import SYSTEM_OWNER, Caller, ensure_modifiable, ensure_visible
 from ..host_files import import_files
 from ..owned import visible_rows
 from ..parts import ImagesPart
-from ..resources import (
-    NAME_PATTERN,
-    Architecture,
-    Image,
-    ImageCreate,
-    ImageImport,
-    ImageState,
-    InstanceState,
-)
+from ..resources import NAME_PATTERN, Architecture, Image, ImageCreate, ImageImport, ImageState
 from ..row_models import image_model
 from . import design, qemuimg
 from .context import QemuContext

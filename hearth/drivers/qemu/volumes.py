@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, InvalidState, ValidationError
 from hearth.store import new_id
+from hearth.vocab.instance_states import InstanceState
 
 from .. import volume_rules
 from ..caller import Caller, ensure_visible
 from ..owned import owned_row, visible_rows
 from ..parts import VolumesPart
-from ..resources import InstanceState, Volume, VolumeAttach, VolumeCreate
+from ..resources import Volume, VolumeAttach, VolumeCreate
 from ..row_models import attached_volume_model
 from . import catalogue, design, hotplug, qemuimg
 from .context import QemuContext
