@@ -18,8 +18,8 @@ from sqlalchemy import insert
 from hearth.drivers import Caller
 from hearth.drivers.mock import MockDriver, open_mock_driver
 from hearth.drivers.mock.tables import MockInstance
-from hearth.drivers.resources import InstanceState
 from hearth.store import default_url, new_id
+from hearth.vocab.instance_states import InstanceState
 
 OWNER = Caller("bench-user")
 RUNS = 7

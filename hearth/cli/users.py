@@ -141,11 +141,11 @@ def _unrecorded_instances(cfg: ServiceConfig, engine: Engine, name: str, force: 
     """Instances the store does not record: a libvirt domain keeps its owner in its own metadata,
     so only the driver can count them. Zero for the other drivers (their store rows count)."""
     from hearth.drivers import Caller
-    from hearth.drivers.resources import InstanceState
     from hearth.errors import HearthError
     from hearth.service.backends import open_driver
     from hearth.service.config import DriverName
     from hearth.store.users import get_user
+    from hearth.vocab.instance_states import InstanceState
 
     account = get_user(engine, name)
     if cfg.driver is not DriverName.libvirt or account is None:

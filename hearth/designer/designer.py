@@ -74,8 +74,6 @@ _SKELETONS: dict[tuple[object, ...], tuple[etree._Element, tuple[str, ...]]] = {
 _SKELETONS_LOCK = threading.Lock()
 
 ResourceLevel = Literal["recommended", "minimal"]
-# What ``add_interface`` takes: a kind, or its name (the CLI's and scripts' strings).
-NicKind = InterfaceType | str
 
 
 class OSLookup(Protocol):
@@ -299,7 +297,7 @@ class Designer:
 
     def add_interface(
         self,
-        kind: NicKind,
+        kind: InterfaceType | str,
         source: str | None = None,
         *,
         mode: str | None = None,
@@ -307,7 +305,8 @@ class Designer:
         model: str | None = None,
     ) -> Self:
         """A NIC on a libvirt network, a Linux or OVS bridge, a macvtap host device, or user mode;
-        ``mode`` and ``model`` are libvirt's names (any libvirt knows, not only the contract's)."""
+        ``kind`` may be given by name (the CLI's and scripts' strings), ``mode`` and ``model`` are
+        libvirt's names (any libvirt knows, not only the contract's)."""
         nic_kind = choose("interface kind", kind, (InterfaceType,))
         if not needs_source(nic_kind):
             if source:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from hearth.errors import NotSupported, ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 from . import states
 from .caller import Caller
@@ -64,7 +65,6 @@ from .resources import (
     InstanceCreate,
     InstanceDisk,
     InstanceFilter,
-    InstanceState,
     InterfaceCreate,
     InterfaceUpdate,
     Key,

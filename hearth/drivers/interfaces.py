@@ -11,24 +11,12 @@ from hearth import designer
 from hearth.domain import Interface
 from hearth.errors import Conflict, InvalidState, NotFound, ValidationError
 from hearth.vocab import instance_states
-from hearth.vocab.mac import check_mac
-from hearth.vocab.mac import random_mac as random_mac
-from hearth.vocab.macvtap_modes import DEFAULT_MACVTAP_MODE
-from hearth.vocab.nic_kinds import kind_of
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.macvtap_modes import DEFAULT_MACVTAP_MODE, MacvtapMode
+from hearth.vocab.nic_kinds import InterfaceType, kind_of
+from hearth.vocab.nic_models import NicModel
 
-from .resources import (
-    InstanceState,
-    InterfaceType,
-    InterfaceUpdate,
-    MacvtapMode,
-    NetworkInterface,
-    NicModel,
-)
-
-
-def parse_mac(mac: str) -> str:
-    """A MAC from a URL or request, canonical (lower case), or ValidationError naming it."""
-    return check_mac(mac)
+from .resources import InterfaceUpdate, NetworkInterface
 
 
 def check_changeable(instance_id: str, state: InstanceState) -> None:
@@ -56,10 +44,6 @@ def not_found(instance_id: str, mac: str) -> NotFound:
 
 def duplicate(instance_id: str, mac: str) -> Conflict:
     return Conflict(f"instance {instance_id} already has an interface {mac}", instance=instance_id, mac=mac)
-
-
-# Transitional: backends still look the designer's kind up here; it is the same enum now.
-DESIGNER_KIND: dict[InterfaceType, InterfaceType] = {kind: kind for kind in InterfaceType}
 
 
 def nic_kind(iface: Interface) -> InterfaceType:

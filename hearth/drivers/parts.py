@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from hearth.errors import NotSupported
+from hearth.vocab.instance_states import InstanceState
 
 from .caller import Caller
 from .operations import DEFAULT_STOP_TIMEOUT, OPERATION_METHODS, Collection, Operation, features_used
@@ -31,7 +32,6 @@ from .resources import (
     InstanceCreate,
     InstanceDisk,
     InstanceFilter,
-    InstanceState,
     InterfaceCreate,
     InterfaceUpdate,
     Key,

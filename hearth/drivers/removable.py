@@ -18,7 +18,7 @@ from hearth.errors import NotSupported
 from hearth.media import drives
 from hearth.media.attach import RemoteOptions, medium_url, removable_disk
 from hearth.media.urls import redact
-from hearth.vocab.disk_devices import REMOVABLE, RemovableType
+from hearth.vocab.disk_devices import DiskDevice, RemovableType, disk_device
 from hearth.vocab.instance_states import InstanceState
 
 from .caller import Caller
@@ -33,7 +33,7 @@ class Drive:
     """One drive of an instance as the algorithm sees it, whatever the backend keeps."""
 
     dev: str
-    device: str  # disk, cdrom, floppy, lun
+    device: DiskDevice
     bus: str | None
     path: str | None = None
     url: str | None = None  # as the backend holds it, credentials included: ``view`` redacts
@@ -61,7 +61,7 @@ class Change:
 
     @property
     def drive(self) -> Drive:
-        return Drive(self.dev, self.kind.value, self.bus, self.path, self.url, True, self.url is not None)
+        return Drive(self.dev, self.kind, self.bus, self.path, self.url, True, self.url is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,7 @@ class RemovableDisks(DisksPart, MediaPort[H]):
             )
         with self.changing_drives(caller, instance_id) as held:
             drives.check_changeable(held.instance_id, held.state)
-            empty = next((d for d in held.drives if d.device == kind.value and d.empty), None)
+            empty = next((d for d in held.drives if d.device is kind and d.empty), None)
             if empty is not None:
                 return self._put(caller, held, empty.dev, kind, empty.bus, request.medium, new=False)
             if held.state is InstanceState.RUNNING:
@@ -148,11 +148,10 @@ class RemovableDisks(DisksPart, MediaPort[H]):
         dev = drives.parse_dev(dev)
         with self.changing_drives(caller, instance_id) as held:
             current = _drive(held.drives, held.instance_id, dev)
-            if current.device not in REMOVABLE:
+            if not isinstance(current.device, RemovableType):
                 raise drives.not_removable(held.instance_id, dev, current.device)
             drives.check_changeable(held.instance_id, held.state)
-            kind = RemovableType(current.device)
-            return self._put(caller, held, dev, kind, current.bus, request.medium, new=False)
+            return self._put(caller, held, dev, current.device, current.bus, request.medium, new=False)
 
     def _put(
         self,
@@ -200,7 +199,7 @@ def drive_of(disk: Disk) -> Drive:
     network = disk.type == "network"
     return Drive(
         dev=disk.target_dev or "",
-        device=disk.device or "disk",
+        device=disk_device(disk.device),
         bus=disk.target_bus,
         path=None if network else disk.source_path,
         url=medium_url(disk),

@@ -26,21 +26,17 @@ from pydantic import ValidationError as PydanticValidationError
 
 from hearth.errors import ValidationError
 
-# The vocabulary the models use; ``X as X`` names stay importable from here, as before.
+# The closed sets come from the vocabulary; import them from there, not from here.
 from hearth.vocab import topology
-from hearth.vocab.device_names import DISK_DEV_PATTERN as DISK_DEV_PATTERN
-from hearth.vocab.device_names import VOLUME_DEVICE_PATTERN as VOLUME_DEVICE_PATTERN
-from hearth.vocab.disk_devices import RemovableType as RemovableType
-from hearth.vocab.graphics import GraphicsType as GraphicsType
-from hearth.vocab.instance_states import InstanceState as InstanceState
-from hearth.vocab.mac import MAC_PATTERN as MAC_PATTERN
+from hearth.vocab.device_names import VOLUME_DEVICE_PATTERN
+from hearth.vocab.disk_devices import DiskDevice, RemovableType
+from hearth.vocab.graphics import GraphicsType
+from hearth.vocab.instance_states import InstanceState
 from hearth.vocab.mac import UNICAST_MAC_PATTERN
 from hearth.vocab.mac import check_mac as _check_mac
-from hearth.vocab.macvtap_modes import MacvtapMode as MacvtapMode
-from hearth.vocab.nic_kinds import SOURCE_OF
-from hearth.vocab.nic_kinds import InterfaceType as InterfaceType
-from hearth.vocab.nic_models import DEFAULT_NIC_MODEL as DEFAULT_NIC_MODEL
-from hearth.vocab.nic_models import NicModel as NicModel
+from hearth.vocab.macvtap_modes import DEFAULT_MACVTAP_MODE, MacvtapMode
+from hearth.vocab.nic_kinds import SOURCE_OF, InterfaceType
+from hearth.vocab.nic_models import NicModel
 
 from . import formats
 
@@ -468,7 +464,7 @@ class InterfaceCreate(Request):
     @property
     def effective_mode(self) -> MacvtapMode | None:
         if self.type is InterfaceType.macvtap:
-            return self.mode or MacvtapMode.bridge
+            return self.mode or DEFAULT_MACVTAP_MODE
         return None
 
 
@@ -553,8 +549,7 @@ class InstanceDisk(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     dev: str = Field(description="guest device name, e.g. sdb, hdc, fda")
-    # A vocab DiskDevice value; typed as the enum once every backend passes one.
-    type: str = Field(description="what the drive is: disk, cdrom, floppy or lun")
+    type: DiskDevice = Field(description="what the drive is: disk, cdrom, floppy or lun")
     bus: str | None = Field(default=None, description="bus it is on (sata, ide, fdc, virtio, ...), if known")
     instance_id: str = Field(description="id of the instance it belongs to")
     path: str | None = Field(default=None, description="local file of the medium, if any")

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hearth.errors import InvalidState
+from hearth.vocab.instance_states import InstanceState
 
-from .resources import Action, InstanceState
+from .resources import Action
 
 S = InstanceState
 

@@ -7,8 +7,8 @@ the errors users see must not differ between them.
 from __future__ import annotations
 
 from hearth.errors import Conflict, InvalidState, ValidationError
+from hearth.vocab.instance_states import InstanceState
 
-from .resources import InstanceState
 from .row_models import AttachedVolumeRow
 
 # A disk can be hot-plugged into a running guest or cold-plugged into a stopped one.

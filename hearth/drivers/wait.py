@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 from hearth.errors import BackendError, BackendTimeout
+from hearth.vocab.instance_states import InstanceState
 
 from .base import Driver
 from .caller import Caller
-from .resources import Instance, InstanceState
+from .resources import Instance
 
 
 def wait_for_state(

@@ -22,12 +22,12 @@ NOT_MACVTAP_LOWER = frozenset(
 
 
 def nic_source_problem(
-    kind: str,
+    kind: InterfaceType,
     source: str,
     interfaces: Mapping[str, HostInterface],
     ovs_bridges: Callable[[], tuple[set[str], str | None]],
 ) -> str | None:
-    """Why a NIC of ``kind`` (one of ``HOST_DEVICE_KINDS``, or its value) cannot use host device
+    """Why a NIC of ``kind`` (one of ``HOST_DEVICE_KINDS``) cannot use host device
     ``source``, or None. ``ovs_bridges()`` gives the OVS bridge names, or the reason they cannot
     be read."""
     if kind == InterfaceType.ovs:
@@ -57,7 +57,7 @@ def ovs_bridge_names(host: HostFacts) -> tuple[set[str], str | None]:
         return set(), exc.message
 
 
-def local_nic_source_problem(kind: str, source: str) -> str | None:
+def local_nic_source_problem(kind: InterfaceType, source: str) -> str | None:
     """``nic_source_problem`` against this host's own devices and OVS bridges, read now."""
     host = LocalHost()
     interfaces = {i.name: i for i in host.interfaces()}

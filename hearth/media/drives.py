@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from hearth.errors import InvalidState, NotFound, ValidationError
 from hearth.vocab import instance_states
 from hearth.vocab.device_names import DISK_DEV_PATTERN
-from hearth.vocab.disk_devices import REMOVABLE as REMOVABLE
 from hearth.vocab.disk_devices import RemovableType
 from hearth.vocab.instance_states import InstanceState
 

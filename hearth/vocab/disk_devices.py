@@ -30,3 +30,12 @@ ALL_DISK_DEVICES: tuple[DiskDevice, ...] = (
 
 # The devices whose medium can change (a ``<disk device>`` as read is a plain string).
 REMOVABLE: frozenset[str] = frozenset(RemovableType)
+_BY_VALUE: dict[str, DiskDevice] = {device.value: device for device in ALL_DISK_DEVICES}
+
+
+def disk_device(device: str | None) -> DiskDevice:
+    """The member of a ``<disk device>`` as read, where an absent one is libvirt's default, a disk."""
+    try:
+        return _BY_VALUE[device or FixedDiskDevice.disk]
+    except KeyError:
+        raise ValueError(f"{device!r} is not a disk device (one of {', '.join(_BY_VALUE)})") from None

@@ -17,15 +17,9 @@ from hearth.drivers import (
     Operation,
 )
 from hearth.drivers.parts import PART_BASES, InstancesPart, VolumesPart
-from hearth.drivers.resources import (
-    Action,
-    Instance,
-    InstanceCreate,
-    InstanceFilter,
-    InstanceState,
-    VolumeCreate,
-)
+from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, VolumeCreate
 from hearth.errors import NotSupported, ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 ALICE = Caller("alice")
 

@@ -16,9 +16,7 @@ from hearth.drivers.resources import (
     Action,
     HwpPropertyName,
     InstanceCreate,
-    InstanceState,
     InterfaceCreate,
-    InterfaceType,
     KeyCreate,
     PropertyKind,
     RealmState,
@@ -27,6 +25,8 @@ from hearth.errors import BackendError, InvalidState
 from hearth.store import default_url
 from hearth.store.demo import ADMIN_USER, DEMO_USER
 from hearth.store.users import authenticate
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.nic_kinds import InterfaceType
 
 from .conftest import PgCluster
 

@@ -13,7 +13,6 @@ from hearth.drivers.resources import (
     HwpPropertyName,
     Instance,
     InstanceCreate,
-    InstanceState,
     NetworkBinding,
     NetworkCreate,
     PropertyKind,
@@ -24,6 +23,7 @@ from hearth.drivers.resources import (
     parse_request,
 )
 from hearth.errors import ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 
 def test_parse_request_turns_pydantic_errors_into_one_validation_error() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from hearth.drivers.resources import Action, InstanceState
+from hearth.drivers.resources import Action
 from hearth.drivers.states import TRANSITIONS, allowed_actions, check_action
 from hearth.errors import InvalidState
+from hearth.vocab.instance_states import InstanceState
 
 S, A = InstanceState, Action
 

@@ -17,15 +17,10 @@ from pathlib import Path
 import pytest
 
 from hearth.drivers import Caller, Driver, wait_for_state
-from hearth.drivers.resources import (
-    DiskCreate,
-    DiskUpdate,
-    InstanceCreate,
-    InstanceState,
-    parse_request,
-)
+from hearth.drivers.resources import DiskCreate, DiskUpdate, InstanceCreate, parse_request
 from hearth.errors import InvalidState, NotFound, ValidationError
 from hearth.service.media.cache import MediaCache
+from hearth.vocab.instance_states import InstanceState
 from tests.media.conftest import DEBIAN_VOLUME_ID, build_iso
 from tests.media.httpserver import RangeServer
 

@@ -23,9 +23,11 @@ from hearth.drivers.libvirt import LibvirtDriver
 from hearth.drivers.qemu import QemuDriver
 from hearth.drivers.qemu import design as qemu_design
 from hearth.drivers.removable import Drive, view
-from hearth.drivers.resources import DiskCreate, DiskUpdate, InstanceCreate, InstanceState, parse_request
+from hearth.drivers.resources import DiskCreate, DiskUpdate, InstanceCreate, parse_request
 from hearth.errors import InvalidState, NotSupported, ValidationError
 from hearth.media import drives
+from hearth.vocab.disk_devices import RemovableType
+from hearth.vocab.instance_states import InstanceState
 from tests.drivers.contract.conftest import mock_case
 from tests.drivers.contract.helpers import DriverCase
 from tests.drivers.contract.libvirt_cases import libvirt_test_case
@@ -157,7 +159,7 @@ def test_a_fixed_disk_is_not_a_drive_whose_medium_changes(machine_backend: Drive
 
 def test_credentials_a_definition_holds_in_a_medium_url_are_masked_when_shown() -> None:
     url = "https://user:pw@mirror.example/x.iso"
-    drive = Drive("hdc", "cdrom", "ide", url=url, readonly=True, network=True)
+    drive = Drive("hdc", RemovableType.cdrom, "ide", url=url, readonly=True, network=True)
     shown = view("i-1", drive)
     assert shown.url == "https://***@mirror.example/x.iso" and "pw" not in shown.model_dump_json()
 

@@ -22,11 +22,12 @@ from hearth.drivers.ec2 import Ec2Config, open_ec2_driver
 from hearth.drivers.libvirt import open_libvirt_driver
 from hearth.drivers.mock import open_mock_driver
 from hearth.drivers.qemu import open_qemu_driver
-from hearth.drivers.resources import InstanceState, InterfaceType
 from hearth.drivers.schema import BRANCHES
 from hearth.store import default_url, make_engine
 from hearth.store.migrate import SHARED, alembic_config
 from hearth.store.users import authenticate
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.nic_kinds import InterfaceType
 from tests.drivers.qemu.case import short_dir
 
 from . import schema

@@ -7,7 +7,7 @@ import pytest
 from hearth.errors import InvalidState, ValidationError
 from hearth.vocab.choice import choose
 from hearth.vocab.device_names import DISK_DEV_PATTERN, DISK_PREFIX_PATTERN, VOLUME_DEVICE_PATTERN
-from hearth.vocab.disk_devices import ALL_DISK_DEVICES, REMOVABLE, FixedDiskDevice, RemovableType
+from hearth.vocab.disk_devices import ALL_DISK_DEVICES, REMOVABLE, FixedDiskDevice, RemovableType, disk_device
 from hearth.vocab.instance_states import CHANGEABLE, InstanceState, check_changeable
 from hearth.vocab.macvtap_modes import ALL_MACVTAP_MODES, LibvirtOnlyMacvtapMode, MacvtapMode
 from hearth.vocab.nic_kinds import (
@@ -31,6 +31,14 @@ def test_split_sets_are_disjoint_and_join_to_libvirt_s() -> None:
     assert set(ALL_DISK_DEVICES) == {"disk", "cdrom", "floppy", "lun"}
     assert set(ALL_DISK_DEVICES) == {*FixedDiskDevice, *RemovableType}
     assert {"cdrom", "floppy"} == REMOVABLE and DEFAULT_NIC_MODEL is NicModel.virtio
+
+
+def test_a_disk_device_as_read_is_its_member_and_an_absent_one_is_a_disk() -> None:
+    assert [disk_device(d.value) for d in ALL_DISK_DEVICES] == list(ALL_DISK_DEVICES)
+    assert disk_device("cdrom") is RemovableType.cdrom
+    assert disk_device(None) is FixedDiskDevice.disk
+    with pytest.raises(ValueError, match="'tape' is not a disk device"):
+        disk_device("tape")
 
 
 def test_every_kind_but_user_needs_a_source_and_host_kinds_sit_on_a_host_device() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
-from hearth.drivers.resources import InstanceState
+from hearth.vocab.instance_states import InstanceState
 
 
 @dataclass(frozen=True)

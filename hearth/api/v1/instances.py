@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Ta
 
 from hearth.drivers import Caller, Operation
 from hearth.drivers.base import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
-from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, InstanceState, Name
+from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, Name
 from hearth.service import Service, Task
+from hearth.vocab.instance_states import InstanceState
 
 from ..deps import CallerDep, ServiceDep, call, call_op, requires
 from ..fast import fast_read

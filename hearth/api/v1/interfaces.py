@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from fastapi import Body, Depends, Path, Response
 
 from hearth.drivers import Operation
-from hearth.drivers.resources import MAC_PATTERN, InterfaceCreate, InterfaceUpdate, NetworkInterface
+from hearth.drivers.resources import InterfaceCreate, InterfaceUpdate, NetworkInterface
+from hearth.vocab.mac import MAC_PATTERN
 
 from ..deps import CallerDep, ServiceDep, call, requires
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model

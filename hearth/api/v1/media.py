@@ -15,17 +15,12 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hearth.drivers import Operation, formats
-from hearth.drivers.resources import (
-    DISK_DEV_PATTERN,
-    JSON_INTEGER,
-    InstanceDisk,
-    Integer,
-    MediumSource,
-    RemovableType,
-)
+from hearth.drivers.resources import JSON_INTEGER, InstanceDisk, Integer, MediumSource
 from hearth.service import Service
 from hearth.service.media.catalogue import parse_types
 from hearth.service.media.core import MediaRef, MediaService, Resolved, public_source
+from hearth.vocab.device_names import DISK_DEV_PATTERN
+from hearth.vocab.disk_devices import RemovableType
 
 from ..deps import CallerDep, ServiceDep, call, requires
 from ..gate import STREAMED

@@ -17,10 +17,10 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from hearth.errors import NotFound
+from hearth.vocab.instance_states import InstanceState
 
 from ..caller import Caller
 from ..owned import OwnedRows
-from ..resources import InstanceState
 from ..stored import StoreContext
 from .cloud import Cloud
 from .config import Credentials, Ec2Config

@@ -13,20 +13,13 @@ import uuid
 from typing import Any
 
 from hearth.errors import Conflict, HearthError, ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 from .. import states
 from ..caller import Caller
 from ..operations import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
 from ..parts import InstancesPart
-from ..resources import (
-    Action,
-    Instance,
-    InstanceCreate,
-    InstanceFilter,
-    InstanceState,
-    NetworkBinding,
-    NetworkRequest,
-)
+from ..resources import Action, Instance, InstanceCreate, InstanceFilter, NetworkBinding, NetworkRequest
 from . import vpcs
 from .amis import bootable_image
 from .attachments import detach_all, disassociate_all

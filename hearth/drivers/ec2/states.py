@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..resources import InstanceState
+from hearth.vocab.instance_states import InstanceState
 
 S = InstanceState
 STATES: dict[str, InstanceState] = {

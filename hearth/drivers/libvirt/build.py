@@ -12,12 +12,17 @@ import re
 from dataclasses import dataclass, field
 
 from hearth.designer import Designer
-from hearth.designer.targets import next_target
+from hearth.designer.targets import BUS_PREFIX, next_target
 from hearth.domain import Controller, Disk, Domain, DomainCapabilities, HostCapabilities
 from hearth.errors import ValidationError
+from hearth.vocab.device_names import VOLUME_DEVICE_PATTERN
+from hearth.vocab.disk_devices import FixedDiskDevice, RemovableType
+from hearth.vocab.graphics import GraphicsType
+from hearth.vocab.macvtap_modes import MacvtapMode
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import NicModel
 
-from ..interfaces import DESIGNER_KIND
-from ..resources import InterfaceType, MacvtapMode, NicModel, Topology
+from ..resources import Topology
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class Plan:
     max_memory_mib: int | None = None
     max_vcpus: int | None = None
     topology: Topology | None = None
-    graphics: str = "none"
+    graphics: GraphicsType = GraphicsType.none
     listen: str | None = None
     kernel: str | None = None
     initrd: str | None = None
@@ -86,13 +91,7 @@ def design(
     if plan.cdrom is not None:
         d.add_cdrom(plan.cdrom)
     for nic in plan.nics:
-        d.add_interface(
-            DESIGNER_KIND[nic.type],
-            nic.source,
-            mode=nic.mode.value if nic.mode else None,
-            mac=nic.mac,
-            model=nic.model.value,
-        )
+        d.add_interface(nic.type, nic.source, mode=nic.mode, mac=nic.mac, model=nic.model)
     result = d.build()
     dom = result.domain
     if plan.kernel is not None and not plan.check_local_files:
@@ -127,7 +126,7 @@ def _add_disks(dom: Domain, plan: Plan) -> None:
         dom.devices.disks.append(
             Disk(
                 type="file",
-                device="disk",
+                device=FixedDiskDevice.disk,
                 driver_name="qemu",
                 driver_type=fmt,
                 source_file=path,
@@ -141,7 +140,7 @@ def _add_disks(dom: Domain, plan: Plan) -> None:
         dom.devices.disks.append(
             Disk(
                 type="file",
-                device="cdrom",
+                device=RemovableType.cdrom,
                 driver_name="qemu",
                 driver_type="raw",
                 source_file=plan.seed,
@@ -152,17 +151,19 @@ def _add_disks(dom: Domain, plan: Plan) -> None:
         )
 
 
-_BUS_BY_PREFIX = {"vd": "virtio", "sd": "scsi", "hd": "ide", "xvd": "xen"}
+# The bus a data disk attaches on, by the prefix of the name the user chose (sdX is SCSI).
+_VOLUME_BUSES = ("virtio", "scsi", "ide", "xen")
+_BUS_BY_PREFIX = {BUS_PREFIX[bus]: bus for bus in _VOLUME_BUSES}
 
 
 def disk_xml(path: str, fmt: str, device: str) -> Disk:
     """A data disk for attach: the bus follows the device name the user chose (vdX, sdX, hdX)."""
-    match = re.match(r"^(xvd|vd|sd|hd)[a-z]$", device)
+    match = re.match(VOLUME_DEVICE_PATTERN, device)
     if match is None:
         raise ValidationError(f"device {device!r} is not a disk name such as vdb", device=device)
     return Disk(
         type="file",
-        device="disk",
+        device=FixedDiskDevice.disk,
         driver_name="qemu",
         driver_type=fmt,
         source_file=path,

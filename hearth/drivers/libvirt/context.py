@@ -23,9 +23,10 @@ from hearth.errors import HearthError, NotFound, ValidationError
 from hearth.host.nic_sources import local_nic_source_problem
 from hearth.store.identity import server_id as store_server_id
 from hearth.store.media import media_roots
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.nic_kinds import HOST_DEVICE_KINDS, InterfaceType
 
 from ..caller import Caller, ensure_visible
-from ..resources import InstanceState, InterfaceType
 from ..stored import StoreContext
 from . import metadata
 from .access import QemuUser
@@ -37,7 +38,6 @@ from .states import map_state
 
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
 log = logging.getLogger(__name__)
-_HOST_DEVICE_NICS = frozenset({InterfaceType.bridge, InterfaceType.ovs, InterfaceType.macvtap})
 
 
 @dataclass
@@ -209,9 +209,9 @@ class LibvirtContext(StoreContext):
         """A bridge, OVS bridge or macvtap NIC's host device must exist (and fit) before libvirt is
         asked; checked from this host's own facts, so only for a local host (libvirt's test driver
         has no host devices to check)."""
-        if kind not in _HOST_DEVICE_NICS or source is None or not link.host.is_local or link.is_test:
+        if kind not in HOST_DEVICE_KINDS or source is None or not link.host.is_local or link.is_test:
             return
-        problem = local_nic_source_problem(kind.value, source)
+        problem = local_nic_source_problem(kind, source)
         if problem is not None:
             raise ValidationError(problem, source=source, type=kind.value)
 

@@ -19,16 +19,19 @@ import libvirt
 from hearth.designer.host import check_disks_free
 from hearth.errors import HearthError, NotFound, ValidationError
 from hearth.store import new_id
+from hearth.vocab.graphics import GraphicsType
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.mac import random_mac
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import DEFAULT_NIC_MODEL
 
 from .. import cloudinit, profiles
 from ..caller import Caller, owner_scope
-from ..interfaces import random_mac
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..pools import named_pools
 from ..profile_catalogue import hardware_profile
 from ..resources import (
-    DEFAULT_NIC_MODEL,
     Action,
     DiskSpec,
     HwpPropertyName,
@@ -36,10 +39,7 @@ from ..resources import (
     InstanceCreate,
     InstanceFilter,
     InstanceSpec,
-    InstanceState,
-    InterfaceType,
     NetworkBinding,
-    NicModel,
 )
 from . import build, dhcp, metadata
 from .connection import Link
@@ -144,7 +144,7 @@ class Instances(InstancesPart):
             max_memory_mib=spec.max_memory_mib if spec else None,
             max_vcpus=spec.max_vcpus if spec else None,
             topology=spec.topology if spec else None,
-            graphics=spec.graphics.type.value if spec else "none",
+            graphics=spec.graphics.type if spec else GraphicsType.none,
             listen=spec.graphics.listen if spec else None,
             check_local_files=link.host.is_local,
         )
@@ -260,17 +260,13 @@ class Instances(InstancesPart):
         for req in request.networks:
             info = self._requested_network(caller, link, req.network_id)
             mac = mac_for(None)
-            plan.nics.append(
-                build.Nic(InterfaceType.network, info.libvirt_name, mac, NicModel(DEFAULT_NIC_MODEL))
-            )
+            plan.nics.append(build.Nic(InterfaceType.network, info.libvirt_name, mac, DEFAULT_NIC_MODEL))
             reservations.append((info, mac, req.subnet_id, req.ip_address))
         spec = request.spec
         for ref in spec.networks if spec else []:
             info = resolve_network(self.context, caller, link, ref)
             plan.nics.append(
-                build.Nic(
-                    InterfaceType.network, info.libvirt_name, mac_for(None), NicModel(DEFAULT_NIC_MODEL)
-                )
+                build.Nic(InterfaceType.network, info.libvirt_name, mac_for(None), DEFAULT_NIC_MODEL)
             )
         for nic in spec.interfaces if spec else []:
             source = nic.source
@@ -284,7 +280,7 @@ class Instances(InstancesPart):
                     nic.type,
                     source,
                     mac_for(nic.mac),
-                    nic.model or NicModel(DEFAULT_NIC_MODEL),
+                    nic.model or DEFAULT_NIC_MODEL,
                     nic.effective_mode,
                 )
             )

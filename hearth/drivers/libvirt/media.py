@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from hearth.domain import Disk, Domain
+from hearth.vocab.disk_devices import RemovableType
 
 from .. import removable
 from ..caller import Caller
 from ..removable import Change, Drive, Held, RemovableDisks
-from ..resources import RemovableType
 from .context import Found, LibvirtContext
 
 

@@ -8,19 +8,15 @@ reservations, leases, and the ARP table.
 from __future__ import annotations
 
 from hearth.domain import Domain, Interface
+from hearth.vocab.mac import check_mac, random_mac
+from hearth.vocab.macvtap_modes import MacvtapMode
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import DEFAULT_NIC_MODEL, NicModel
 
 from .. import interfaces as rules
 from ..caller import Caller
 from ..parts import InterfacesPart
-from ..resources import (
-    DEFAULT_NIC_MODEL,
-    InterfaceCreate,
-    InterfaceType,
-    InterfaceUpdate,
-    MacvtapMode,
-    NetworkInterface,
-    NicModel,
-)
+from ..resources import InterfaceCreate, InterfaceUpdate, NetworkInterface
 from . import build, dhcp
 from .context import Found, LibvirtContext
 from .netinfo import NetView, resolve_network
@@ -39,7 +35,7 @@ class Interfaces(InterfacesPart):
         return [_nic(found, i, net) for i in found.xml.devices.interfaces if i.mac]
 
     def get_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface:
-        mac = rules.parse_mac(mac)
+        mac = check_mac(mac)
         found = self.context.find(caller, instance_id)
         return _nic(found, _iface(found, mac), NetView(self.context, found.link))
 
@@ -49,7 +45,7 @@ class Interfaces(InterfacesPart):
         found = self.context.find(caller, instance_id)
         rules.check_changeable(found.id, self.context.state_of(found))
         taken = {i.mac.lower() for i in found.xml.devices.interfaces if i.mac}
-        mac = request.mac or rules.random_mac(taken)
+        mac = request.mac or random_mac(taken)
         if mac in taken:
             raise rules.duplicate(found.id, mac)
         source = request.source
@@ -58,9 +54,7 @@ class Interfaces(InterfacesPart):
             source = resolve_network(self.context, caller, found.link, request.source).libvirt_name
         else:
             self.context.check_nic_source(found.link, request.type, source)
-        nic = build.Nic(
-            request.type, source, mac, request.model or NicModel(DEFAULT_NIC_MODEL), request.effective_mode
-        )
+        nic = build.Nic(request.type, source, mac, request.model or DEFAULT_NIC_MODEL, request.effective_mode)
         iface = rules.interface_xml(nic.type, nic.source, nic.mac, nic.model, nic.mode)
         self.context.change_device(found, "attach", iface.to_xml(), lambda x: _append(x, iface))
         return self.get_interface(caller, instance_id, mac)
@@ -68,7 +62,7 @@ class Interfaces(InterfacesPart):
     def update_interface(
         self, caller: Caller, instance_id: str, mac: str, request: InterfaceUpdate
     ) -> NetworkInterface:
-        mac = rules.parse_mac(mac)
+        mac = check_mac(mac)
         found = self.context.find(caller, instance_id)
         current = _iface(found, mac)
         view = _nic(found, current, NetView(self.context, found.link))
@@ -82,13 +76,13 @@ class Interfaces(InterfacesPart):
                 self.context.check_nic_source(found.link, view.type, new_source)
         changed = Interface.from_xml(current.to_xml())
         if request.source is not None:
-            if changed.type == "network":
+            if view.type is InterfaceType.network:
                 if new_source != current.source_network:
                     dhcp.release(found.link, current.source_network, [mac])  # the old address goes
                 changed.source_network = new_source
-            elif changed.type == "bridge":
+            elif view.type in (InterfaceType.bridge, InterfaceType.ovs):
                 changed.source_bridge = new_source
-            elif changed.type == "direct":
+            elif view.type is InterfaceType.macvtap:
                 changed.source_dev = new_source
         if request.model is not None:
             changed.model = request.model.value
@@ -107,7 +101,7 @@ class Interfaces(InterfacesPart):
         return self.get_interface(caller, instance_id, mac)
 
     def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
-        mac = rules.parse_mac(mac)
+        mac = check_mac(mac)
         found = self.context.find(caller, instance_id)
         current = _iface(found, mac)
         rules.check_changeable(found.id, self.context.state_of(found))
@@ -118,7 +112,7 @@ class Interfaces(InterfacesPart):
                     i.remove()
 
         self.context.change_device(found, "detach", current.to_xml(), edit)
-        if current.type == "network":
+        if rules.nic_kind(current) is InterfaceType.network:
             dhcp.release(found.link, current.source_network, [mac])
 
 

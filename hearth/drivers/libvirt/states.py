@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libvirt
 
-from ..resources import InstanceState
+from hearth.vocab.instance_states import InstanceState
 
 S = InstanceState
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hearth.domain import Domain
 from hearth.errors import Conflict, ValidationError
 from hearth.store import new_id
+from hearth.vocab.disk_devices import FixedDiskDevice
 
 from .. import volume_rules
 from ..caller import Caller
@@ -125,7 +126,7 @@ class Volumes(VolumesPart):
         for realm in realms:
             for found in self.context.instances_on(self.context.link(realm)):
                 for disk in found.xml.devices.disks:
-                    if disk.source_file and disk.target_dev and disk.device == "disk":
+                    if disk.source_file and disk.target_dev and disk.device == FixedDiskDevice.disk:
                         out[disk.source_file] = (found.id, disk.target_dev)
         return out
 

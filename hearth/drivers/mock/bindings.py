@@ -14,11 +14,17 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import ValidationError
 from hearth.store.models import utcnow
+from hearth.vocab.mac import random_mac
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import DEFAULT_NIC_MODEL
 
 from .. import addressing
 from .. import interfaces as nics
 from ..caller import Caller
-from ..resources import DEFAULT_NIC_MODEL, InterfaceCreate, InterfaceType, NetworkRequest, NicModel
+from ..resources import (
+    InterfaceCreate,
+    NetworkRequest,
+)
 from .rows import NETWORKS, SUBNETS
 from .tables import MockBinding, MockInstance, MockInterface, MockNetwork, MockSubnet
 
@@ -103,7 +109,7 @@ def release(s: Session, row: MockInterface) -> None:
 def add_nic(s: Session, caller: Caller, inst: MockInstance, request: InterfaceCreate) -> MockInterface:
     """A new NIC row; one on a network takes an address there."""
     taken = set(s.scalars(select(MockInterface.mac).where(MockInterface.instance_id == inst.id)))
-    mac = request.mac or nics.random_mac(taken)
+    mac = request.mac or random_mac(taken)
     if mac in taken:
         raise nics.duplicate(inst.id, mac)
     source, subnet_id = request.source, None
@@ -119,7 +125,7 @@ def add_nic(s: Session, caller: Caller, inst: MockInstance, request: InterfaceCr
         type=request.type.value,
         source=source,
         mode=mode.value if mode else None,
-        model=(request.model or NicModel(DEFAULT_NIC_MODEL)).value,
+        model=(request.model or DEFAULT_NIC_MODEL).value,
         subnet_id=subnet_id,
     )
     s.add(row)
@@ -134,11 +140,11 @@ def nic_for_binding(s: Session, inst: MockInstance, binding: MockBinding) -> Non
         MockInterface(
             created=_next_stamp(s, inst.id),
             instance_id=inst.id,
-            mac=nics.random_mac(taken),
+            mac=random_mac(taken),
             type=InterfaceType.network.value,
             source=binding.network_id,
             mode=None,
-            model=DEFAULT_NIC_MODEL,
+            model=DEFAULT_NIC_MODEL.value,
             subnet_id=binding.subnet_id,
         )
     )

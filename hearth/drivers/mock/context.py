@@ -16,9 +16,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from hearth.store import store_errors
+from hearth.vocab.instance_states import InstanceState
 
 from ..caller import Caller, ensure_visible
-from ..resources import InstanceState
 from ..stored import StoreContext
 from .reads import RawRead, get_statement
 from .tables import MockInstance

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from hearth.errors import ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 from ..base import Driver
 from ..operations import Collection, Feature, Operation
-from ..resources import InstanceState
 from ..schema import migrated_engine
 from ..stored import StoredKeys
 from .catalogue import HardwareProfiles, Realms

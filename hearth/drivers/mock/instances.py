@@ -13,21 +13,14 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import ValidationError
 from hearth.store import new_id
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.nic_kinds import InterfaceType
 
 from .. import profiles, states
 from ..caller import SYSTEM_OWNER, Caller, ensure_visible, owner_scope
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
-from ..resources import (
-    Action,
-    ImageDiskSpec,
-    Instance,
-    InstanceCreate,
-    InstanceFilter,
-    InstanceState,
-    InterfaceCreate,
-    InterfaceType,
-)
+from ..resources import Action, ImageDiskSpec, Instance, InstanceCreate, InstanceFilter, InterfaceCreate
 from . import reads
 from .bindings import add_nic, bind, nic_for_binding
 from .context import MockContext, effective_state

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hearth.vocab.disk_devices import RemovableType, disk_device
+
 from ..caller import Caller
 from ..removable import Change, Drive, Held, RemovableDisks
-from ..resources import RemovableType
 from .context import MockContext
 from .tables import MockDisk
 
@@ -57,4 +58,6 @@ class Disks(RemovableDisks[Session]):
 
 def _drives(s: Session, instance_id: str) -> list[Drive]:
     q = select(MockDisk).where(MockDisk.instance_id == instance_id).order_by(MockDisk.dev)
-    return [Drive(r.dev, r.type, r.bus, r.path, r.url, True, r.url is not None) for r in s.scalars(q)]
+    return [
+        Drive(r.dev, disk_device(r.type), r.bus, r.path, r.url, True, r.url is not None) for r in s.scalars(q)
+    ]

@@ -8,17 +8,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hearth.vocab.mac import check_mac
+from hearth.vocab.macvtap_modes import MacvtapMode
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import NicModel
+
 from .. import interfaces as nics
 from ..caller import Caller
 from ..parts import InterfacesPart
-from ..resources import (
-    InterfaceCreate,
-    InterfaceType,
-    InterfaceUpdate,
-    MacvtapMode,
-    NetworkInterface,
-    NicModel,
-)
+from ..resources import InterfaceCreate, InterfaceUpdate, NetworkInterface
 from .bindings import add_nic, allocate, release, resolve_network
 from .context import MockContext
 from .tables import MockBinding, MockInterface
@@ -40,7 +38,7 @@ class Interfaces(InterfacesPart):
     def get_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface:
         with self.context.read() as s:
             self.context.instance_state(s, caller, instance_id)
-            return _nic_model(s, _nic_row(s, instance_id, nics.parse_mac(mac)))
+            return _nic_model(s, _nic_row(s, instance_id, check_mac(mac)))
 
     def create_interface(
         self, caller: Caller, instance_id: str, request: InterfaceCreate
@@ -56,7 +54,7 @@ class Interfaces(InterfacesPart):
     ) -> NetworkInterface:
         with self.context.write() as s:
             inst, state = self.context.instance_state(s, caller, instance_id, lock=True)
-            row = _nic_row(s, instance_id, nics.parse_mac(mac))
+            row = _nic_row(s, instance_id, check_mac(mac))
             nics.check_update(instance_id, state, _nic_model(s, row), request)
             if request.source is not None and request.source != row.source:
                 if row.type == InterfaceType.network.value:
@@ -73,7 +71,7 @@ class Interfaces(InterfacesPart):
     def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
         with self.context.write() as s:
             _, state = self.context.instance_state(s, caller, instance_id, lock=True)
-            row = _nic_row(s, instance_id, nics.parse_mac(mac))
+            row = _nic_row(s, instance_id, check_mac(mac))
             nics.check_changeable(instance_id, state)
             release(s, row)
             s.delete(row)

@@ -23,8 +23,9 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 
 from hearth.errors import BackendError
+from hearth.vocab.instance_states import InstanceState
 
-from ..resources import Action, HwpPropertyName, Instance, InstanceState, NetworkBinding, build_trusted
+from ..resources import Action, HwpPropertyName, Instance, NetworkBinding, build_trusted
 from .tables import MockAddress, MockBinding, MockHardwareProfile, MockInstance, MockInstanceSpec
 
 _I, _SPEC, _HWP = MockInstance, MockInstanceSpec, MockHardwareProfile

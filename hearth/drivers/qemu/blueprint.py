@@ -14,19 +14,18 @@ from typing import Any
 
 from hearth.designer.sources import is_url, redact
 from hearth.errors import NotSupported, ValidationError
+from hearth.vocab.graphics import GraphicsType
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import DEFAULT_NIC_MODEL
 
-from .. import interfaces as rules
 from .. import profiles
 from ..resources import (
-    DEFAULT_NIC_MODEL,
-    GraphicsType,
     HardwareProfile,
     HwpPropertyName,
     HwpValue,
     InstanceCreate,
     InstanceSpec,
     InterfaceCreate,
-    InterfaceType,
 )
 from . import catalogue, hostnics
 from .design import ARCH, NicPlan
@@ -148,11 +147,11 @@ def check_spec(spec: InstanceSpec) -> list[NicPlan]:
         check_kind(nic)
         nics.append(
             NicPlan(
-                kind=rules.DESIGNER_KIND[nic.type],
+                kind=nic.type,
                 source=nic.source,
-                mode=nic.effective_mode.value if nic.effective_mode else None,
+                mode=nic.effective_mode,
                 mac=nic.mac,
-                model=(nic.model.value if nic.model else DEFAULT_NIC_MODEL),
+                model=nic.model or DEFAULT_NIC_MODEL,
             )
         )
     # Pools named by disks are checked against the state directory's pool (pools.check_disk_pools).

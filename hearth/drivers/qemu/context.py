@@ -28,9 +28,9 @@ from sqlalchemy import Engine, select, update
 from hearth.domain import Domain
 from hearth.errors import HearthError, NotFound
 from hearth.qemu import Machine, Supervisor, SyncVM, VMInfo
+from hearth.vocab.instance_states import InstanceState
 
 from ..caller import Caller
-from ..resources import InstanceState
 from ..stored import StoreContext
 from . import design, hostnics
 from .layout import Layout, StateLock

@@ -13,13 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hearth.designer import Designer
-from hearth.designer.designer import NicKind
 from hearth.domain import Disk, Domain, parse
 from hearth.errors import BackendError, HearthError, NotFound, NotSupported, ValidationError
 from hearth.qemu import Machine
 from hearth.qemu import devices as dev
 from hearth.qemu.accel import resolve
 from hearth.qemu.from_domain import controller_indices, machine_from_domain
+from hearth.vocab.disk_devices import FixedDiskDevice
+from hearth.vocab.graphics import GraphicsType
+from hearth.vocab.macvtap_modes import MacvtapMode
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import NicModel
 
 from . import hostnics
 from .files import file_errors
@@ -32,13 +36,13 @@ _HARMLESS_SKIPS = ("channel ",)
 
 @dataclass(frozen=True)
 class NicPlan:
-    """One NIC to design: ``kind`` is the designer's (user, bridge, ovs, macvtap)."""
+    """One NIC to design (of the kinds the qemu driver runs: user, bridge, ovs, macvtap)."""
 
-    kind: NicKind = "user"
+    kind: InterfaceType = InterfaceType.user
     source: str | None = None
-    mode: str | None = None
+    mode: MacvtapMode | None = None
     mac: str | None = None
-    model: str | None = None
+    model: NicModel | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def design(plan: Plan) -> Domain:
     domain_type = "kvm" if resolve("auto") == "kvm" else "qemu"
     designer = Designer(domain_type=domain_type, default_network=None)
     try:
-        designer.setup(plan.os, ARCH, memory=plan.memory_mib, vcpus=plan.vcpus, graphics="none")
+        designer.setup(plan.os, ARCH, memory=plan.memory_mib, vcpus=plan.vcpus, graphics=GraphicsType.none)
     except NotFound as exc:
         raise ValidationError(f"unknown operating system {plan.os!r}: {exc.message}", os=plan.os) from None
     designer.set_name(plan.instance_id, plan.instance_id)
@@ -133,7 +137,7 @@ def load(instance_dir: Path) -> Domain:
 
 def root_disk(domain: Domain) -> Disk | None:
     """The first hard disk (what an image is captured from)."""
-    return domain.devices.disks.find(lambda d: (d.device or "disk") == "disk")
+    return domain.devices.disks.find(lambda d: (d.device or FixedDiskDevice.disk) == FixedDiskDevice.disk)
 
 
 def targets(domain: Domain) -> set[str]:

@@ -26,12 +26,13 @@ from hearth.errors import BackendError, HearthError, ValidationError
 from hearth.host.nic_sources import local_nic_source_problem
 from hearth.qemu import Machine
 from hearth.qemu.properties import Backend
+from hearth.vocab.macvtap_modes import DEFAULT_MACVTAP_MODE, MacvtapMode
+from hearth.vocab.nic_kinds import HOST_DEVICE_KINDS, InterfaceType
+from hearth.vocab.nic_models import DEFAULT_NIC_MODEL, NicModel
 
 from ..interfaces import nic_kind, nic_source
-from ..resources import DEFAULT_NIC_MODEL, InterfaceType, MacvtapMode
 from . import tapdevs
 
-HOST_KINDS = frozenset({InterfaceType.bridge, InterfaceType.ovs, InterfaceType.macvtap})
 _PREFIX = {InterfaceType.bridge: "hqt", InterfaceType.ovs: "hqt", InterfaceType.macvtap: "hqm"}
 
 
@@ -59,19 +60,21 @@ class HostNic:
 def host_nic(iface: Interface) -> HostNic | None:
     """The host side ``iface`` needs, or None (user-mode NICs need none)."""
     kind = nic_kind(iface)
-    if kind not in HOST_KINDS:
+    if kind not in HOST_DEVICE_KINDS:
         return None
     source = nic_source(iface)
     if not source or not iface.mac:
         raise BackendError(f"the saved {kind.value} NIC {iface.mac or '(no MAC)'} has no source or MAC")
     mode = macvtap_mode(iface) if kind is InterfaceType.macvtap else None
-    return HostNic(kind, source, iface.mac.lower(), mode, (iface.model or DEFAULT_NIC_MODEL) == "virtio")
+    return HostNic(
+        kind, source, iface.mac.lower(), mode, (iface.model or DEFAULT_NIC_MODEL) == NicModel.virtio
+    )
 
 
 def macvtap_mode(iface: Interface) -> MacvtapMode:
     """A macvtap NIC's mode (bridge unless the design says); modes Hearth does not run are refused."""
     try:
-        return MacvtapMode(iface.source_mode or MacvtapMode.bridge.value)
+        return MacvtapMode(iface.source_mode or DEFAULT_MACVTAP_MODE)
     except ValueError:
         raise BackendError(
             f"the macvtap NIC {iface.mac} is in mode {iface.source_mode!r}; the qemu driver runs "
@@ -82,9 +85,9 @@ def macvtap_mode(iface: Interface) -> MacvtapMode:
 def check_source(kind: InterfaceType, source: str | None) -> None:
     """A bridge, OVS or macvtap NIC's host device must exist and fit (the rule templates and the
     libvirt driver apply too); ValidationError naming it otherwise."""
-    if kind not in HOST_KINDS or source is None:
+    if kind not in HOST_DEVICE_KINDS or source is None:
         return
-    problem = local_nic_source_problem(kind.value, source)
+    problem = local_nic_source_problem(kind, source)
     if problem is not None:
         raise ValidationError(problem, source=source, type=kind.value)
 

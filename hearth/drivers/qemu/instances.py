@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from hearth.errors import HearthError, InvalidState, NotFound, NotSupported, ValidationError
 from hearth.store import new_id
+from hearth.vocab.instance_states import InstanceState
 
 from .. import states
 from ..caller import Caller, owner_scope
@@ -29,7 +30,6 @@ from ..resources import (
     Instance,
     InstanceCreate,
     InstanceFilter,
-    InstanceState,
 )
 from . import blueprint, build, catalogue, design, hostnics, qemuimg
 from .blueprint import Blueprint, Common, DiskPlan

@@ -13,11 +13,11 @@ from contextlib import contextmanager
 
 from hearth.domain import Disk, Domain
 from hearth.media.attach import qmp_medium
+from hearth.vocab.disk_devices import RemovableType
 
 from .. import removable
 from ..caller import Caller
 from ..removable import Change, Drive, Held, RemovableDisks
-from ..resources import RemovableType
 from .context import DesignChange, QemuContext
 from .files import inside_roots
 from .remote_media import device_id

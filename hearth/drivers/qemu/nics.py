@@ -18,35 +18,25 @@ import os
 
 from hearth.domain import Domain, Interface
 from hearth.errors import BackendError, HearthError, InvalidState, ValidationError
+from hearth.qemu.devices import NIC_DEVICES
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.mac import check_mac, random_mac
+from hearth.vocab.nic_kinds import LIBVIRT_TYPE, InterfaceType
+from hearth.vocab.nic_models import DEFAULT_NIC_MODEL, NicModel
 
 from .. import interfaces as rules
 from ..caller import Caller
 from ..parts import InterfacesPart
-from ..resources import (
-    DEFAULT_NIC_MODEL,
-    InstanceState,
-    InterfaceCreate,
-    InterfaceType,
-    InterfaceUpdate,
-    NetworkInterface,
-    NicModel,
-)
+from ..resources import InterfaceCreate, InterfaceUpdate, NetworkInterface
 from . import design, hostnics, hotplug
 from .blueprint import check_kind
 from .context import QemuContext
 
-# The guest-visible model of each NicModel, as QEMU names the device.
-QEMU_NIC = {
-    NicModel.virtio: "virtio-net-pci",
-    NicModel.e1000e: "e1000e",
-    NicModel.e1000: "e1000",
-    NicModel.rtl8139: "rtl8139",
-}
-
 
 def nic_model(iface: Interface, instance_id: str) -> NetworkInterface:
+    # A type Hearth does not make for its kind (kind_of counts those as user mode) cannot run here.
     kind = rules.nic_kind(iface)
-    if kind is InterfaceType.network or iface.type not in ("user", "bridge", "direct") or not iface.mac:
+    if kind is InterfaceType.network or iface.type != LIBVIRT_TYPE[kind] or not iface.mac:
         raise BackendError(f"instance {instance_id} has a {iface.type} NIC the qemu driver cannot run")
     try:
         model = NicModel(iface.model or DEFAULT_NIC_MODEL)
@@ -78,7 +68,7 @@ class Interfaces(InterfacesPart):
         return [nic_model(i, iid) for i in domain.devices.interfaces]
 
     def get_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface:
-        wanted = rules.parse_mac(mac)
+        wanted = check_mac(mac)
         iid, domain = self.context.saved_design(caller, instance_id)
         return nic_model(_find(domain, iid, wanted), iid)
 
@@ -90,12 +80,12 @@ class Interfaces(InterfacesPart):
             check_kind(request)
             rules.check_changeable(iid, state)
             taken = {(i.mac or "").lower() for i in domain.devices.interfaces}
-            mac = request.mac or rules.random_mac(taken)
+            mac = request.mac or random_mac(taken)
             if mac in taken:
                 raise rules.duplicate(iid, mac)
             if design.free_slots(domain, len(self.context.attached_volumes(iid))) < 1:
                 raise ValidationError(f"instance {iid} has no free slot for another NIC", instance=iid)
-            model = request.model or NicModel(DEFAULT_NIC_MODEL)
+            model = request.model or DEFAULT_NIC_MODEL
             iface = rules.interface_xml(request.type, request.source, mac, model, request.effective_mode)
             iface.alias = design.nic_alias(mac)
             if state is InstanceState.RUNNING:
@@ -107,7 +97,7 @@ class Interfaces(InterfacesPart):
     def update_interface(
         self, caller: Caller, instance_id: str, mac: str, request: InterfaceUpdate
     ) -> NetworkInterface:
-        wanted = rules.parse_mac(mac)
+        wanted = check_mac(mac)
         with self.context.changing_design(caller, instance_id) as change:
             iid, state = change.instance_id, change.state
             iface = _find(change.domain, iid, wanted)
@@ -117,7 +107,7 @@ class Interfaces(InterfacesPart):
                 hostnics.check_source(view.type, request.source)
                 if state is InstanceState.RUNNING:
                     self._move_live(iid, iface, request.source)
-                if iface.type == "direct":
+                if view.type is InterfaceType.macvtap:
                     iface.source_dev = request.source
                 else:
                     iface.source_bridge = request.source
@@ -127,7 +117,7 @@ class Interfaces(InterfacesPart):
             return nic_model(iface, iid)
 
     def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
-        wanted = rules.parse_mac(mac)
+        wanted = check_mac(mac)
         with self.context.changing_design(caller, instance_id) as change:
             iid, state = change.instance_id, change.state
             iface = _find(change.domain, iid, wanted)
@@ -153,7 +143,7 @@ class Interfaces(InterfacesPart):
         """Hot-plug ``iface`` into the running guest, its host device made first."""
         assert iface.alias is not None and iface.mac is not None
         handle = self.context.handle(instance_id)
-        model = QEMU_NIC[NicModel(iface.model or DEFAULT_NIC_MODEL)]
+        model = NIC_DEVICES[NicModel(iface.model or DEFAULT_NIC_MODEL)]
         nic = hostnics.host_nic(iface)
         if nic is None:
             hotplug.plug_nic(handle, iface.alias, iface.mac, model)

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hearth.qemu import VMInfo, VMState
-
-from ..resources import InstanceState
+from hearth.vocab.instance_states import InstanceState
 
 S = InstanceState
 

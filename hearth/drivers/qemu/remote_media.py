@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from hearth.domain import Disk, Domain
 from hearth.media.attach import RemoteOptions, medium_url, qmp_medium, removable_disk
 from hearth.qemu import SyncVM
+from hearth.vocab.disk_devices import RemovableType
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,9 @@ def split_remote(domain: Domain) -> tuple[Domain, list[RemoteMedium]]:
         if url is None:
             continue
         remote.append(RemoteMedium(device_id(disk), url, _options(disk)))
-        empty = removable_disk(disk.device or "cdrom", disk.target_dev or "", disk.target_bus or "sata")
+        empty = removable_disk(
+            disk.device or RemovableType.cdrom, disk.target_dev or "", disk.target_bus or "sata"
+        )
         empty.alias = disk.alias
         disk.remove()
         bootable.devices.disks.append(empty)

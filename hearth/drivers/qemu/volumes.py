@@ -14,11 +14,16 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, InvalidState, ValidationError
 from hearth.store import new_id
+from hearth.vocab.instance_states import InstanceState
 
 from .. import volume_rules
 from ..caller import Caller
 from ..owned_parts import RowVolumes
-from ..resources import InstanceState, Volume, VolumeAttach, VolumeCreate
+from ..resources import (
+    Volume,
+    VolumeAttach,
+    VolumeCreate,
+)
 from . import catalogue, design, hotplug, qemuimg
 from .context import QemuContext
 from .design import serial_of

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from hearth.drivers import Caller, Driver
-from hearth.drivers.resources import DiskCreate, DiskUpdate, InstanceDisk, MediumSource, RemovableType
+from hearth.drivers.resources import DiskCreate, DiskUpdate, InstanceDisk, MediumSource
 from hearth.errors import Conflict, Forbidden, NotFound, ValidationError
 from hearth.media.urls import check_url, has_credentials, redact
 from hearth.service.media import sources as source_rules
@@ -30,6 +30,7 @@ from hearth.service.media.model import MediaSource, Page, SourceType, parse_medi
 from hearth.service.media.upload import Uploads, UploadState
 from hearth.store import new_id, read_session, store_errors, write_session
 from hearth.store.media import MediaSourceRow
+from hearth.vocab.disk_devices import RemovableType
 
 DEFAULT_CACHE_LIMIT = 20 << 30
 Progress = Callable[[int, int | None], None]

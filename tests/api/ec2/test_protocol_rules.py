@@ -14,7 +14,7 @@ from hearth.api.ec2.paging import Paging, page, read_paging
 from hearth.api.ec2.params import Params
 from hearth.api.ec2.states import BY_NAME, Ec2State, ec2_state
 from hearth.api.ec2.tags import read_tag_keys, read_tag_specifications, read_tags, tag_set
-from hearth.drivers.resources import Action, InstanceState
+from hearth.drivers.resources import Action
 from hearth.drivers.states import check_action
 from hearth.errors import (
     AuthFailure,
@@ -31,6 +31,7 @@ from hearth.errors import (
     Unavailable,
     ValidationError,
 )
+from hearth.vocab.instance_states import InstanceState
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from hearth.api.ec2.elements.instances import instance_item, reservation, state_
 from hearth.api.ec2.ids import IdMap, Kind, ec2_id
 from hearth.api.ec2.render import NAMESPACE, error_document, response_document
 from hearth.api.ec2.states import Ec2State
-from hearth.drivers.resources import Action, Instance, InstanceState, NetworkBinding
+from hearth.drivers.resources import Action, Instance, NetworkBinding
+from hearth.vocab.instance_states import InstanceState
 
 from .botocore_wire import parsed
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from hearth.drivers import Caller, Driver, Operation, wait_for_state
-from hearth.drivers.resources import Instance, InstanceCreate, InstanceState
+from hearth.drivers.resources import Instance, InstanceCreate
 from hearth.errors import NotSupported
+from hearth.vocab.instance_states import InstanceState
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from lxml import etree
 from hearth.drivers import Caller, Driver, Feature, features_used, wait_for_state
 from hearth.drivers.libvirt import LibvirtDriver
 from hearth.drivers.qemu import QemuDriver
-from hearth.drivers.resources import Instance, InstanceCreate, InstanceSpec, InstanceState, parse_request
+from hearth.drivers.resources import Instance, InstanceCreate, InstanceSpec, parse_request
 from hearth.errors import NotSupported, ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 from .helpers import DriverCase
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hearth.drivers import Feature, wait_for_state
-from hearth.drivers.resources import (
-    Action,
-    InstanceCreate,
-    InstanceFilter,
-    InstanceState,
-    parse_request,
-)
+from hearth.drivers.resources import Action, InstanceCreate, InstanceFilter, parse_request
 from hearth.errors import InvalidState, NotFound, NotSupported, ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 from .helpers import DriverCase, boot, expected_actions, stopped
 

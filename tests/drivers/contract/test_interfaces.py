@@ -10,18 +10,18 @@ import pytest
 from hearth.drivers import Driver, Operation, wait_for_state
 from hearth.drivers.resources import (
     Instance,
-    InstanceState,
     InterfaceCreate,
-    InterfaceType,
     InterfaceUpdate,
-    MacvtapMode,
     NetworkCreate,
     NetworkInterface,
-    NicModel,
     SubnetCreate,
     parse_request,
 )
 from hearth.errors import Conflict, InvalidState, NotFound, NotSupported, ValidationError
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.macvtap_modes import MacvtapMode
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import NicModel
 
 from ...host import netdevs
 from .helpers import DriverCase, boot, stopped

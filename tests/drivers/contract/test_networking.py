@@ -9,7 +9,6 @@ import pytest
 from hearth.drivers import Operation, wait_for_state
 from hearth.drivers.resources import (
     AddressCreate,
-    InstanceState,
     NetworkCreate,
     NetworkRequest,
     NetworkUpdate,
@@ -18,6 +17,7 @@ from hearth.drivers.resources import (
     parse_request,
 )
 from hearth.errors import Conflict, NotFound, ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 from .helpers import DriverCase, boot, serves, stopped
 

@@ -5,17 +5,10 @@ from __future__ import annotations
 import pytest
 
 from hearth.drivers import SYSTEM_OWNER, Operation, wait_for_state
-from hearth.drivers.resources import (
-    Action,
-    ImageCreate,
-    InstanceState,
-    KeyImport,
-    NetworkCreate,
-    VolumeAttach,
-    VolumeCreate,
-)
+from hearth.drivers.resources import Action, ImageCreate, KeyImport, NetworkCreate, VolumeAttach, VolumeCreate
 from hearth.drivers.sshkeys import generate
 from hearth.errors import Forbidden, NotFound
+from hearth.vocab.instance_states import InstanceState
 
 from .helpers import DriverCase, boot, stopped
 

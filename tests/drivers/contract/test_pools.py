@@ -7,8 +7,9 @@ import pytest
 
 from hearth.drivers import Feature, Operation, wait_for_state
 from hearth.drivers.caller import SYSTEM_OWNER
-from hearth.drivers.resources import InstanceCreate, InstanceSpec, InstanceState, PoolState, StoragePool
+from hearth.drivers.resources import InstanceCreate, InstanceSpec, PoolState, StoragePool
 from hearth.errors import NotFound, NotSupported, ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 from .helpers import DriverCase, serves
 

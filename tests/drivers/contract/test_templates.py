@@ -5,16 +5,11 @@ from __future__ import annotations
 import pytest
 
 from hearth.drivers import Feature, Operation, wait_for_state
-from hearth.drivers.resources import (
-    HwpPropertyName,
-    InstanceCreate,
-    InstanceSpec,
-    InstanceState,
-    InterfaceType,
-    NicModel,
-    parse_request,
-)
+from hearth.drivers.resources import HwpPropertyName, InstanceCreate, InstanceSpec, parse_request
 from hearth.errors import NotSupported, ValidationError
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import NicModel
 
 from .helpers import DriverCase, boot
 

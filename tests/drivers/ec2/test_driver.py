@@ -20,7 +20,6 @@ from hearth.drivers.resources import (
     AddressCreate,
     HwpPropertyName,
     InstanceCreate,
-    InstanceState,
     KeyImport,
     NetworkCreate,
     NetworkUpdate,
@@ -31,6 +30,7 @@ from hearth.drivers.resources import (
 from hearth.drivers.sshkeys import generate
 from hearth.errors import NotFound, ValidationError
 from hearth.store import default_url
+from hearth.vocab.instance_states import InstanceState
 
 from .moto import MotoServer
 

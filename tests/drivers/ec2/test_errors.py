@@ -17,7 +17,7 @@ import pytest
 
 from hearth.drivers import Caller
 from hearth.drivers.ec2 import Ec2Config, open_ec2_driver
-from hearth.drivers.resources import Action, InstanceState
+from hearth.drivers.resources import Action
 from hearth.errors import (
     AuthFailure,
     BackendError,
@@ -31,6 +31,7 @@ from hearth.errors import (
     ValidationError,
 )
 from hearth.store import default_url
+from hearth.vocab.instance_states import InstanceState
 
 from .moto import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 

@@ -23,17 +23,17 @@ from hearth.drivers.resources import (
     InstanceCreate,
     InstanceFilter,
     InstanceSpec,
-    InstanceState,
     InterfaceCreate,
-    InterfaceType,
     PoolState,
     PoolType,
     RealmState,
-    RemovableType,
 )
 from hearth.errors import BackendError, Forbidden, NotFound, ValidationError
 from hearth.store.engine import write_session
 from hearth.store.media import MediaSourceRow
+from hearth.vocab.disk_devices import RemovableType
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.nic_kinds import InterfaceType
 from tests.fresh_libvirtd import FreshLibvirtd
 from tests.libvirt_host import unique_prefix
 

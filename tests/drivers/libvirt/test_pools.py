@@ -18,14 +18,9 @@ from hearth.domain import StoragePool as PoolXML
 from hearth.drivers import wait_for_state
 from hearth.drivers.libvirt import LibvirtConfig, open_libvirt_driver
 from hearth.drivers.libvirt.config import Host
-from hearth.drivers.resources import (
-    InstanceCreate,
-    InstanceSpec,
-    InstanceState,
-    PoolState,
-    PoolType,
-)
+from hearth.drivers.resources import InstanceCreate, InstanceSpec, PoolState, PoolType
 from hearth.errors import InvalidState, NotFound, ValidationError
+from hearth.vocab.instance_states import InstanceState
 
 from ..contract.helpers import DriverCase
 from ..contract.libvirt_cases import SYSTEM_ROOT, libvirt_case

@@ -10,8 +10,9 @@ import pytest
 
 from hearth.drivers import Caller
 from hearth.drivers.libvirt import Host, LibvirtConfig, open_libvirt_driver
-from hearth.drivers.resources import InstanceCreate, InstanceState, RealmState
+from hearth.drivers.resources import InstanceCreate, RealmState
 from hearth.errors import BackendError
+from hearth.vocab.instance_states import InstanceState
 
 from ..contract.libvirt_cases import guest_files, register_guest
 from .conftest import PrivateLibvirtd

@@ -15,18 +15,12 @@ from hearth.domain import Domain
 from hearth.drivers import wait_for_state
 from hearth.drivers.cloudinit import read_seed_iso
 from hearth.drivers.libvirt import metadata
-from hearth.drivers.resources import (
-    InstanceState,
-    InterfaceCreate,
-    InterfaceType,
-    KeyImport,
-    NicModel,
-    VolumeAttach,
-    VolumeCreate,
-    VolumeState,
-)
+from hearth.drivers.resources import InterfaceCreate, KeyImport, VolumeAttach, VolumeCreate, VolumeState
 from hearth.drivers.sshkeys import generate
 from hearth.testing.guest import MARKER, POWERDOWN_MARKER, UEVENT_MARKER, wait_for_console
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import NicModel
 
 from ..contract.helpers import DriverCase, boot
 

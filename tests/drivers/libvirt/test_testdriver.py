@@ -12,13 +12,10 @@ import pytest
 
 from hearth.domain import Disk, Domain
 from hearth.drivers.libvirt import metadata
-from hearth.drivers.resources import (
-    InstanceCreate,
-    InstanceSpec,
-    InterfaceType,
-    MacvtapMode,
-)
+from hearth.drivers.resources import InstanceCreate, InstanceSpec
 from hearth.errors import Conflict, ValidationError
+from hearth.vocab.macvtap_modes import MacvtapMode
+from hearth.vocab.nic_kinds import InterfaceType
 
 from ..contract.helpers import DriverCase, boot
 from ..contract.libvirt_cases import libvirt_case

@@ -1,4 +1,5 @@
-"""Pieces of the libvirt driver that need no hypervisor: state mapping, metadata, error mapping."""
+"""Pieces of the libvirt driver that need no hypervisor: state mapping, metadata, error mapping,
+the XML of an attached disk."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from pathlib import Path
 import libvirt
 import pytest
 
+from hearth.designer.targets import BUS_PREFIX
 from hearth.domain import Domain
-from hearth.drivers.libvirt import metadata
+from hearth.drivers.libvirt import build, metadata
 from hearth.drivers.libvirt.config import Host, LibvirtConfig, realm_for
 from hearth.drivers.libvirt.errors import translate
 from hearth.drivers.libvirt.states import map_state
-from hearth.drivers.resources import InstanceState as S
 from hearth.errors import BackendError, NotFound, ValidationError
+from hearth.vocab.device_names import DISK_PREFIXES
+from hearth.vocab.instance_states import InstanceState as S
 
 
 @pytest.mark.parametrize(
@@ -94,3 +97,18 @@ def test_configuration_is_checked() -> None:
     ):
         with pytest.raises(ValidationError):
             bad()
+
+
+@pytest.mark.parametrize("prefix", DISK_PREFIXES)
+def test_an_attached_disk_is_on_the_bus_its_name_says(prefix: str) -> None:
+    disk = build.disk_xml("/pool/v.qcow2", "qcow2", f"{prefix}b")
+    assert disk.device == "disk"
+    assert disk.target_dev == f"{prefix}b"
+    assert disk.target_bus is not None and BUS_PREFIX[disk.target_bus] == prefix
+    assert (disk.target_bus == "scsi") is (prefix == "sd")
+
+
+@pytest.mark.parametrize("device", ["vdaa", "fda", "sdb1", "nvme0"])
+def test_an_attached_disk_needs_a_volume_device_name(device: str) -> None:
+    with pytest.raises(ValidationError, match="is not a disk name"):
+        build.disk_xml("/pool/v.qcow2", "qcow2", device)

@@ -14,11 +14,8 @@ from hearth.drivers.cloudinit import read_seed_iso, volume_id
 from hearth.drivers.qemu import QemuDriver
 from hearth.drivers.resources import (
     InstanceCreate,
-    InstanceState,
     InterfaceCreate,
-    InterfaceType,
     KeyImport,
-    NicModel,
     SnapshotCreate,
     VolumeAttach,
     VolumeCreate,
@@ -26,6 +23,9 @@ from hearth.drivers.resources import (
 )
 from hearth.drivers.sshkeys import generate
 from hearth.testing.guest import wait_for_console
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import NicModel
 
 from .case import GUEST_IMAGE, WAIT
 

@@ -23,19 +23,14 @@ import pytest
 from hearth.drivers import Caller, wait_for_state
 from hearth.drivers.qemu import QemuDriver, design, hostnics, open_qemu_driver
 from hearth.drivers.qemu.design import machine_for, nic_alias
-from hearth.drivers.resources import (
-    InstanceCreate,
-    InstanceSpec,
-    InstanceState,
-    InterfaceCreate,
-    InterfaceType,
-    InterfaceUpdate,
-    MacvtapMode,
-    NicModel,
-)
+from hearth.drivers.resources import InstanceCreate, InstanceSpec, InterfaceCreate, InterfaceUpdate
 from hearth.errors import BackendError, InvalidState, ValidationError
 from hearth.qemu import SyncVM, render_argv
 from hearth.testing.guest import UEVENT_MARKER, GuestImage, wait_for_console
+from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.macvtap_modes import MacvtapMode
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import NicModel
 from tests.host import netdevs
 
 from .case import GUEST_IMAGE, GUEST_OS, WAIT, register_guest, short_dir

@@ -10,9 +10,10 @@ import pytest
 
 from hearth.drivers import Caller, wait_for_state
 from hearth.drivers.qemu import QemuDriver
-from hearth.drivers.resources import ImageCreate, InstanceCreate, InstanceSpec, InstanceState
+from hearth.drivers.resources import ImageCreate, InstanceCreate, InstanceSpec
 from hearth.errors import NotFound, NotSupported, ValidationError
 from hearth.testing.guest import GuestImage
+from hearth.vocab.instance_states import InstanceState
 from tests.host.netdevs import unique
 
 from .case import GUEST_IMAGE, GUEST_OS, WAIT

@@ -10,9 +10,10 @@ import pytest
 
 from hearth.drivers import Caller, wait_for_state
 from hearth.drivers.qemu import QemuDriver, open_qemu_driver
-from hearth.drivers.resources import Action, InstanceCreate, InstanceState
+from hearth.drivers.resources import Action, InstanceCreate
 from hearth.errors import Conflict, NotFound
 from hearth.testing.guest import GuestImage, wait_for_console
+from hearth.vocab.instance_states import InstanceState
 
 from .case import GUEST_IMAGE, GUEST_OS, WAIT
 

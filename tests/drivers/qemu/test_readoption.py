@@ -14,9 +14,10 @@ import pytest
 
 from hearth.drivers import Caller, wait_for_state
 from hearth.drivers.qemu import open_qemu_driver
-from hearth.drivers.resources import Action, InstanceCreate, InstanceState
+from hearth.drivers.resources import Action, InstanceCreate
 from hearth.errors import Conflict
 from hearth.testing.guest import GuestImage, wait_for_console
+from hearth.vocab.instance_states import InstanceState
 
 from .case import GUEST_OS, WAIT, register_guest, short_dir
 

@@ -17,10 +17,11 @@ from typing import Final
 
 from hearth.drivers import Caller
 from hearth.drivers.operations import MAX_INSTANCE_COUNT
-from hearth.drivers.resources import Instance, InstanceCreate, InstanceState, NetworkRequest
+from hearth.drivers.resources import Instance, InstanceCreate, NetworkRequest
 from hearth.errors import BackendTimeout, HearthError
 from hearth.service import Progress
 from hearth.service.idempotency import Answer, fingerprint
+from hearth.vocab.instance_states import InstanceState
 
 from ..calls import ServiceCalls
 from ..context import Context
