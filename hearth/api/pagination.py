@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Query
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, create_model
 
 from hearth.errors import ValidationError
@@ -97,6 +98,26 @@ def page_model(plural: str, item: type[BaseModel]) -> type[BaseModel]:
         model = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
         _PAGE_MODELS[key] = model
     return model
+
+
+class Pages:
+    """One collection's pages: the model OpenAPI documents, and the answer, validated once.
+
+    The items are resources the service built (validated then), so checking them against the
+    page model is a type check per item; the page is then serialised once, in pydantic's core.
+    """
+
+    def __init__(self, plural: str, item: type[BaseModel], model: type[BaseModel] | None = None) -> None:
+        """``model``: a page model of its own, where ``page_model``'s name would clash."""
+        self.plural = plural
+        self.model = model or page_model(plural, item)
+
+    def response(
+        self, items: Sequence[Any], limit: int, cursor: str | None, key: SortKey = by_created
+    ) -> Response:
+        chosen, next_cursor = paginate(items, limit, cursor, key)
+        body = self.model.model_validate({self.plural: chosen, "next": next_cursor})
+        return Response(body.model_dump_json(), media_type="application/json")
 
 
 def page(
