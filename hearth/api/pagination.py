@@ -22,7 +22,6 @@ from hearth.errors import ValidationError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-_STAMP = "%Y-%m-%dT%H:%M:%S.%f"
 
 
 class Listed(Protocol):
@@ -41,9 +40,12 @@ Cursor = Annotated[str | None, Query(max_length=512, description="the `next` val
 
 
 def _stamp(when: datetime) -> str:
-    """Fixed-width UTC text, so comparing strings compares instants (naive means UTC)."""
-    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime(_STAMP)
+    """Fixed-width UTC text (``YYYY-MM-DDTHH:MM:SS.ffffff``), so comparing strings compares
+    instants (naive means UTC). ``isoformat`` rather than ``strftime``: it is C and several times
+    faster, and every item of every listing passes through here."""
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.isoformat(timespec="microseconds")
 
 
 def by_created(item: Listed) -> tuple[str, ...]:

@@ -85,4 +85,4 @@ def _describe(svc: Service) -> EntryPoint:
         features = [Feature.templates] if name == "templates" else []
         ops = _SERVICE_OPERATIONS.get(name, ["list", "get"])
         listed.append(CollectionInfo(name=name, href=f"{PREFIX}/{name}", operations=ops, features=features))
-    return EntryPoint(driver=caps.driver, collections=listed)
+    return EntryPoint(driver=svc.gate.driver_name, collections=listed)
