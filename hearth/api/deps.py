@@ -92,7 +92,7 @@ class Authorized(HTTPBasic):
         """The request's ``Call``; AuthFailure (401 with a Basic challenge), then NotSupported."""
         svc: Service = request.app.state.service
         who: Caller | None = request.scope.get("state", {}).get(CALLER)
-        if who is None:  # the Gate authenticates every /v1 request first; not a mounted copy
+        if who is None:  # the Gate authenticated every /v1 request already; this is for an app without it
             client = request.client
             who = await authenticate(
                 svc, request.headers.get("authorization"), client.host if client else None
