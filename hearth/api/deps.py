@@ -1,75 +1,37 @@
-"""FastAPI dependencies every router uses: the Service, the authenticated Caller, capability gates.
+"""The one dependency every /v1 route takes: who is calling, and whether the driver serves the route.
 
-``caller`` parses HTTP Basic itself (so a malformed header is the same 401 as a wrong password)
-and asks the Service's authenticator, which answers repeat callers from its cache without
-leaving the event loop; only a real scrypt check goes to a worker thread.
+``serving(op)`` authenticates (HTTP Basic, parsed here so a malformed header is the same 401 as a
+wrong password; repeat callers come from the authenticator's cache without leaving the event
+loop) and then asks the service's capability gate, so 401 comes before 501, and both before the
+body is validated. It yields a ``Call``: the Service, the Caller, and where the route's
+operation runs (``Call.run``): on the event loop when the driver says it never blocks, on the
+store's threads when it never waits on a host, else on a worker thread. FastAPI resolves every
+dependency of every request, so the hot routes pay for exactly this one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBasic
 
 from hearth.drivers import Caller, Operation
-from hearth.service import Service
+from hearth.service import Placement, Service
 
 from .credentials import CALLER, authenticate
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
-
-async def service(request: Request) -> Service:
-    svc: Service = request.app.state.service
-    return svc
-
-
-class _BasicCaller(HTTPBasic):
-    """HTTP Basic, declared in OpenAPI as the ``basic`` scheme, and the authentication itself.
-
-    One dependency rather than a scheme plus a function: FastAPI resolves every dependency of
-    every request, so the hot GETs pay for each one.
-    """
-
-    async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
-        """The authenticated caller; AuthFailure (401 with a Basic challenge) otherwise."""
-        gated = request.scope.get("state", {}).get(CALLER)
-        if gated is not None:  # the Gate authenticated this request from its headers already
-            return gated  # type: ignore[no-any-return]
-        client = request.client
-        return await authenticate(
-            request.app.state.service, request.headers.get("authorization"), client.host if client else None
-        )
-
-
-caller = _BasicCaller(realm="hearth", scheme_name="basic", auto_error=False)
-
-
-def requires(op: Operation) -> Callable[[Request], Coroutine[Any, Any, Service]]:
-    """A route dependency answering 501 when the driver does not serve ``op``, else the Service.
-
-    Hot routes take the Service from it (one dependency instead of two); others list it in
-    ``dependencies``. Dependencies are async on purpose: FastAPI runs plain functions on a worker
-    thread.
-    """
-
-    async def gate(request: Request) -> Service:
-        svc: Service = request.app.state.service
-        svc.require(op)
-        return svc
-
-    gate.__name__ = f"requires_{op.name}"
-    return gate
-
-
-# Blocking driver and service calls run here. A plain executor hands work to a thread for less
-# than anyio's to_thread (measured ~200 vs ~275 µs per GET with a zero-cost driver), and its
-# bound keeps the store's connection pool and the GIL from being swamped by a burst of requests.
+# Blocking service calls run here. A plain executor hands work to a thread for less than anyio's
+# to_thread (measured ~200 vs ~275 µs per GET with a zero-cost driver), and its bound keeps the
+# store's connection pool and the GIL from being swamped by a burst of requests.
 CALL_THREADS = 8
 _calls = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="hearth-api")
 # Calls that only read or write Hearth's own store run on threads of their own: a host that hangs
@@ -77,30 +39,101 @@ _calls = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="hearth
 _store_calls = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="hearth-store")
 
 
-async def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking service or driver call off the event loop (it may wait on a backend)."""
+async def call(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a blocking call that may wait on a backend off the event loop."""
     return await asyncio.get_running_loop().run_in_executor(_calls, functools.partial(func, *args, **kwargs))
 
 
-async def call_store(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def call_store(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a blocking call that touches only Hearth's store, never a backend, off the event loop."""
     return await asyncio.get_running_loop().run_in_executor(
         _store_calls, functools.partial(func, *args, **kwargs)
     )
 
 
-async def call_op(svc: Service, op: Operation, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run the driver's ``op``: inline when the driver declares it a fast local read, on the
-    store's threads when it is store-only, else as ``call``.
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One authenticated request: the service it asks, who asks, where its operation runs."""
 
-    The hand-off to a worker thread and back costs more than such a read itself (a single SQLite
-    SELECT), and under load it is what sets the tail latency.
-    """
-    if op in svc.inline_operations:
-        return func(*args, **kwargs)
-    if op in svc.store_operations:
-        return await call_store(func, *args, **kwargs)
-    return await call(func, *args, **kwargs)
+    service: Service
+    caller: Caller
+    placement: Placement = Placement.backend
+
+    def at(self, op: Operation) -> Call:
+        """This request running ``op``, for a route whose body decides the operation."""
+        return Call(self.service, self.caller, self.service.gate.placement(op))
+
+    async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run the blocking service operation ``func`` where the route's operation belongs.
+
+        Inline, the hand-off to a worker thread and back (which costs more than a single local
+        SELECT, and under load sets the tail latency) is skipped altogether."""
+        if self.placement is Placement.inline:
+            return func(*args, **kwargs)
+        if self.placement is Placement.store:
+            return await call_store(func, *args, **kwargs)
+        return await call(func, *args, **kwargs)
+
+    async def thread(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run other blocking work (files, host facts, templates) on a worker thread."""
+        return await call(func, *args, **kwargs)
+
+
+class Authorized(HTTPBasic):
+    """HTTP Basic, declared in OpenAPI as the ``basic`` scheme, the authentication itself and,
+    given an operation, the capability gate: one dependency rather than a scheme, a caller
+    function and a gate, because FastAPI resolves each of them on every request."""
+
+    def __init__(self, op: Operation | None = None) -> None:
+        super().__init__(realm="hearth", scheme_name="basic", auto_error=False)
+        self.op = op
+
+    async def __call__(self, request: Request) -> Call:  # type: ignore[override]
+        """The request's ``Call``; AuthFailure (401 with a Basic challenge), then NotSupported."""
+        svc: Service = request.app.state.service
+        who: Caller | None = request.scope.get("state", {}).get(CALLER)
+        if who is None:  # the Gate authenticated every /v1 request already; this is for an app without it
+            client = request.client
+            who = await authenticate(
+                svc, request.headers.get("authorization"), client.host if client else None
+            )
+        if self.op is None:
+            return Call(svc, who)
+        svc.gate.require(self.op)
+        return Call(svc, who, svc.gate.placement(self.op))
+
+
+def serving(op: Operation | None = None) -> Any:
+    """The dependency of a route whose driver operation is ``op`` (None: the route checks the
+    operation itself, e.g. when the body's form decides it): ``Annotated[Call, serving(op)]``."""
+    return Depends(Authorized(op))
+
+
+AUTHENTICATED = Authorized()
+CallDep = Annotated[Call, Depends(AUTHENTICATED)]
+
+
+# --- the older spellings the media routes still use ---------------------------------------------
+
+
+async def service(request: Request) -> Service:
+    svc: Service = request.app.state.service
+    return svc
+
+
+async def caller(call: CallDep) -> Caller:
+    return call.caller
+
+
+def requires(op: Operation) -> Callable[[Request], Any]:
+    """A route dependency answering 501 when the driver does not serve ``op``."""
+
+    async def gate(request: Request) -> None:
+        svc: Service = request.app.state.service
+        svc.require(op)
+
+    gate.__name__ = f"requires_{op.name}"
+    return gate
 
 
 ServiceDep = Annotated[Service, Depends(service)]

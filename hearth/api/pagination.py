@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Query
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, create_model
 
 from hearth.errors import ValidationError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-_STAMP = "%Y-%m-%dT%H:%M:%S.%f"
 
 
 class Listed(Protocol):
@@ -40,9 +40,12 @@ Cursor = Annotated[str | None, Query(max_length=512, description="the `next` val
 
 
 def _stamp(when: datetime) -> str:
-    """Fixed-width UTC text, so comparing strings compares instants (naive means UTC)."""
-    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime(_STAMP)
+    """Fixed-width UTC text (``YYYY-MM-DDTHH:MM:SS.ffffff``), so comparing strings compares
+    instants (naive means UTC). ``isoformat`` rather than ``strftime``: it is C and several times
+    faster, and every item of every listing passes through here."""
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.isoformat(timespec="microseconds")
 
 
 def by_created(item: Listed) -> tuple[str, ...]:
@@ -97,6 +100,26 @@ def page_model(plural: str, item: type[BaseModel]) -> type[BaseModel]:
         model = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
         _PAGE_MODELS[key] = model
     return model
+
+
+class Pages:
+    """One collection's pages: the model OpenAPI documents, and the answer, validated once.
+
+    The items are resources the service built (validated then), so checking them against the
+    page model is a type check per item; the page is then serialised once, in pydantic's core.
+    """
+
+    def __init__(self, plural: str, item: type[BaseModel], model: type[BaseModel] | None = None) -> None:
+        """``model``: a page model of its own, where ``page_model``'s name would clash."""
+        self.plural = plural
+        self.model = model or page_model(plural, item)
+
+    def response(
+        self, items: Sequence[Any], limit: int, cursor: str | None, key: SortKey = by_created
+    ) -> Response:
+        chosen, next_cursor = paginate(items, limit, cursor, key)
+        body = self.model.model_validate({self.plural: chosen, "next": next_cursor})
+        return Response(body.model_dump_json(), media_type="application/json")
 
 
 def page(

@@ -90,7 +90,7 @@ def _run(cfg: ServiceConfig) -> None:
     try:
         shown_host = f"[{host}]" if ":" in host else host
         typer.echo(f"Hearth {cfg.driver.value} driver, state in {cfg.state_dir}, database {cfg.db_display}")
-        for realm, problem in service.driver.host_report().items():
+        for realm, problem in service.host_report().items():
             if problem is None:
                 typer.echo(f"Host {realm}: reached")
             else:

@@ -1,18 +1,25 @@
-"""The service layer: operations every frontend shares (callers, tasks, templates → instances).
+"""The service layer: operations every frontend shares (callers, collections, tasks, templates).
 
-Frontends build one ``Service`` (``open_service(config)``) and translate their protocol to it;
-the Service talks to the driver and the store. Nothing here knows about HTTP.
+Frontends build one ``Service`` (``open_service(config)``) and translate their protocol to it:
+``service.instances``, ``service.volumes``, … (``hearth.service.collections``) gate each
+operation on the driver's capabilities and call the driver; nothing above the service does.
+Nothing here knows about HTTP.
 """
 
 from .auth import Authenticator
+from .capability import CapabilityGate, Placement
+from .collections import ImageUpload, InstanceList, Templates
 from .config import DriverName, ServiceConfig, default_state_dir, load_config
-from .core import InstanceList, Service, Templates, open_service
+from .core import Service, open_service
 from .tasks import Progress, Task, TaskError, TaskRunner, TaskStatus
 
 __all__ = [
     "Authenticator",
+    "CapabilityGate",
     "DriverName",
+    "ImageUpload",
     "InstanceList",
+    "Placement",
     "Progress",
     "Service",
     "ServiceConfig",

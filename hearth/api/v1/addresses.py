@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Body, Depends, Response
+from fastapi import Body, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hearth.drivers import Operation
 from hearth.drivers.resources import Address, AddressCreate
 
-from ..deps import CallerDep, ServiceDep, call, requires
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
+from ..deps import Call, serving
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
 from .common import PREFIX, Id, created_doc, json_body, v1_router
 
 router = v1_router("addresses")
-AddressPage = page_model("addresses", Address)
+ADDRESSES = Pages("addresses", Address)
 
 
 class AddressAssociate(BaseModel):
@@ -24,68 +24,51 @@ class AddressAssociate(BaseModel):
     instance_id: str = Field(min_length=1, max_length=255)
 
 
-@router.get(
-    "/addresses", response_model=AddressPage, dependencies=[Depends(requires(Operation.addresses_list))]
-)
+@router.get("/addresses", response_model=ADDRESSES.model)
 async def list_addresses(
-    svc: ServiceDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Any:
-    return page("addresses", await call(svc.driver.list_addresses, who), limit, cursor)
+    call: Annotated[Call, serving(Operation.addresses_list)],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    return ADDRESSES.response(await call.run(call.service.addresses.list, call.caller), limit, cursor)
 
 
-@router.get(
-    "/addresses/{address_id}",
-    response_model=Address,
-    dependencies=[Depends(requires(Operation.addresses_get))],
-)
-async def get_address(svc: ServiceDep, who: CallerDep, address_id: Id) -> Any:
-    return await call(svc.driver.get_address, who, address_id)
+@router.get("/addresses/{address_id}", response_model=Address)
+async def get_address(call: Annotated[Call, serving(Operation.addresses_get)], address_id: Id) -> Response:
+    return json_body(await call.run(call.service.addresses.get, call.caller, address_id))
 
 
-@router.post(
-    "/addresses",
-    response_model=Address,
-    status_code=201,
-    responses={201: created_doc()},
-    dependencies=[Depends(requires(Operation.addresses_create))],
-)
+@router.post("/addresses", response_model=Address, status_code=201, responses={201: created_doc()})
 async def create_address(
-    svc: ServiceDep, who: CallerDep, body: Annotated[AddressCreate | None, Body()] = None
+    call: Annotated[Call, serving(Operation.addresses_create)],
+    body: Annotated[AddressCreate | None, Body()] = None,
 ) -> Response:
     """Allocate a public address to the caller (the body is optional)."""
-    addr = await call(svc.driver.create_address, who, body or AddressCreate())
+    addr = await call.run(call.service.addresses.create, call.caller, body or AddressCreate())
     return json_body(addr, 201, f"{PREFIX}/addresses/{addr.id}")
 
 
-@router.delete(
-    "/addresses/{address_id}",
-    status_code=204,
-    response_class=Response,
-    dependencies=[Depends(requires(Operation.addresses_delete))],
-)
-async def delete_address(svc: ServiceDep, who: CallerDep, address_id: Id) -> Response:
+@router.delete("/addresses/{address_id}", status_code=204, response_class=Response)
+async def delete_address(
+    call: Annotated[Call, serving(Operation.addresses_delete)], address_id: Id
+) -> Response:
     """Release the address; refused (409) while it is associated."""
-    await call(svc.driver.delete_address, who, address_id)
+    await call.run(call.service.addresses.delete, call.caller, address_id)
     return Response(status_code=204)
 
 
-@router.post(
-    "/addresses/{address_id}/associate",
-    response_model=Address,
-    status_code=202,
-    dependencies=[Depends(requires(Operation.addresses_associate))],
-)
+@router.post("/addresses/{address_id}/associate", response_model=Address, status_code=202)
 async def associate_address(
-    svc: ServiceDep, who: CallerDep, address_id: Id, body: Annotated[AddressAssociate, Body()]
-) -> Any:
-    return await call(svc.driver.associate_address, who, address_id, body.instance_id)
+    call: Annotated[Call, serving(Operation.addresses_associate)],
+    address_id: Id,
+    body: Annotated[AddressAssociate, Body()],
+) -> Response:
+    addr = await call.run(call.service.addresses.associate, call.caller, address_id, body.instance_id)
+    return json_body(addr, 202)
 
 
-@router.post(
-    "/addresses/{address_id}/disassociate",
-    response_model=Address,
-    status_code=202,
-    dependencies=[Depends(requires(Operation.addresses_disassociate))],
-)
-async def disassociate_address(svc: ServiceDep, who: CallerDep, address_id: Id) -> Any:
-    return await call(svc.driver.disassociate_address, who, address_id)
+@router.post("/addresses/{address_id}/disassociate", response_model=Address, status_code=202)
+async def disassociate_address(
+    call: Annotated[Call, serving(Operation.addresses_disassociate)], address_id: Id
+) -> Response:
+    return json_body(await call.run(call.service.addresses.disassociate, call.caller, address_id), 202)

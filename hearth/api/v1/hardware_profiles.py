@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Response
 
 from hearth.drivers import Operation
 from hearth.drivers.resources import HardwareProfile
 
-from ..deps import CallerDep, ServiceDep, call, requires
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
-from .common import Id, v1_router
+from ..deps import Call, serving
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
+from .common import Id, json_body, v1_router
 
 router = v1_router("hardware_profiles")
-HardwareProfilePage = page_model("hardware_profiles", HardwareProfile)
+PROFILES = Pages("hardware_profiles", HardwareProfile)
 
 
-@router.get(
-    "/hardware_profiles",
-    response_model=HardwareProfilePage,
-    dependencies=[Depends(requires(Operation.hardware_profiles_list))],
-)
+@router.get("/hardware_profiles", response_model=PROFILES.model)
 async def list_hardware_profiles(
-    svc: ServiceDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Any:
-    return page("hardware_profiles", await call(svc.driver.list_hardware_profiles, who), limit, cursor)
+    call: Annotated[Call, serving(Operation.hardware_profiles_list)],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    return PROFILES.response(await call.run(call.service.hardware_profiles.list, call.caller), limit, cursor)
 
 
-@router.get(
-    "/hardware_profiles/{hwp_id}",
-    response_model=HardwareProfile,
-    dependencies=[Depends(requires(Operation.hardware_profiles_get))],
-)
-async def get_hardware_profile(svc: ServiceDep, who: CallerDep, hwp_id: Id) -> Any:
-    return await call(svc.driver.get_hardware_profile, who, hwp_id)
+@router.get("/hardware_profiles/{hwp_id}", response_model=HardwareProfile)
+async def get_hardware_profile(
+    call: Annotated[Call, serving(Operation.hardware_profiles_get)], hwp_id: Id
+) -> Response:
+    return json_body(await call.run(call.service.hardware_profiles.get, call.caller, hwp_id))

@@ -6,18 +6,18 @@ authenticated user may read it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Response
 from pydantic import BaseModel, ConfigDict
 
 from hearth.errors import NotSupported
 from hearth.host import HostFacts, HostInfo, HostInterface, OvsBridge
 from hearth.service.templates import TemplateService
 
-from ..deps import call
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page
-from .common import v1_router
+from ..deps import CallDep
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
+from .common import json_body, v1_router
 
 router = v1_router("host")
 
@@ -36,8 +36,12 @@ class OvsBridgePage(BaseModel):
     next: str | None = None
 
 
-async def _host(request: Request) -> HostFacts:
-    found = getattr(request.app.state.service, "templates", None)
+INTERFACES = Pages("interfaces", HostInterface, HostInterfacePage)
+OVS_BRIDGES = Pages("ovsbridges", OvsBridge, OvsBridgePage)
+
+
+async def _host(call: CallDep) -> HostFacts:
+    found = call.service.templates
     if not isinstance(found, TemplateService):
         raise NotSupported("host facts are not available on this server")
     return found.host
@@ -51,18 +55,22 @@ def _by_name(item: HostInterface | OvsBridge) -> tuple[str, ...]:
 
 
 @router.get("/host", response_model=HostInfo)
-async def get_host(host: HostDep) -> Any:
+async def get_host(call: CallDep, host: HostDep) -> Response:
     """Architecture, CPUs, memory, and the accelerator new guests get (kvm or tcg)."""
-    return await call(host.info)
+    return json_body(await call.thread(host.info))
 
 
-@router.get("/host/interfaces", response_model=HostInterfacePage)
-async def list_host_interfaces(host: HostDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Any:
+@router.get("/host/interfaces", response_model=INTERFACES.model)
+async def list_host_interfaces(
+    call: CallDep, host: HostDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Response:
     """Network devices with their kind (physical, bond, veth, bridge, …) and whether they are in use."""
-    return page("interfaces", await call(host.interfaces), limit, cursor, key=_by_name)
+    return INTERFACES.response(await call.thread(host.interfaces), limit, cursor, key=_by_name)
 
 
-@router.get("/host/ovsbridges", response_model=OvsBridgePage)
-async def list_ovs_bridges(host: HostDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Any:
+@router.get("/host/ovsbridges", response_model=OVS_BRIDGES.model)
+async def list_ovs_bridges(
+    call: CallDep, host: HostDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Response:
     """Open vSwitch bridges (502 when OVS is not running, 501 when it is not installed)."""
-    return page("ovsbridges", await call(host.ovs_bridges), limit, cursor, key=_by_name)
+    return OVS_BRIDGES.response(await call.thread(host.ovs_bridges), limit, cursor, key=_by_name)

@@ -5,22 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Body, Depends, Query, Response
+from fastapi import Body, Query, Response
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Tag, create_model
 
-from hearth.drivers import Caller, Operation
-from hearth.drivers.base import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
+from hearth.drivers import ACTION_OPERATIONS, Operation
+from hearth.drivers.operations import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
 from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, Name
-from hearth.service import Service, Task
+from hearth.service import Task
 from hearth.vocab.instance_states import InstanceState
 
-from ..deps import CallerDep, ServiceDep, call, call_op, requires
-from ..fast import fast_read
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
-from .common import ID_MAX_LENGTH, PREFIX, Id, created_doc, json_body, task_accepted, task_doc, v1_router
+from ..deps import Call, serving
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
+from .common import PREFIX, Id, created_doc, json_body, task_accepted, task_doc, v1_router
 
 router = v1_router("instances")
-InstancePage = page_model("instances", Instance)
+INSTANCES = Pages("instances", Instance)
 MAX_STOP_TIMEOUT = 3600.0
 
 
@@ -78,35 +77,23 @@ def _location(instance: Instance) -> str:
     return f"{PREFIX}/instances/{instance.id}"
 
 
-@router.get(
-    "/instances",
-    response_model=InstancePage,
-    dependencies=[Depends(requires(Operation.instances_list))],
-)
+@router.get("/instances", response_model=INSTANCES.model)
 async def list_instances(
-    svc: ServiceDep,
-    who: CallerDep,
+    call: Annotated[Call, serving(Operation.instances_list)],
     state: Annotated[InstanceState | None, Query()] = None,
     realm: Annotated[str | None, Query(max_length=255)] = None,
     owner: Annotated[str | None, Query(max_length=255)] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-) -> Any:
+) -> Response:
     filters = InstanceFilter(state=state, realm_id=realm, owner_id=owner)
-    items = await call(svc.driver.list_instances, who, filters)
-    return page("instances", items, limit, cursor)
-
-
-def _read_instance(svc: Service, who: Caller, instance_id: str) -> Instance:
-    return svc.driver.get_instance(who, instance_id)
+    items = await call.run(call.service.instances.list, call.caller, filters)
+    return INSTANCES.response(items, limit, cursor)
 
 
 @router.get("/instances/{instance_id}", response_model=Instance)
-@fast_read(Operation.instances_get, "instance_id", ID_MAX_LENGTH, _read_instance)
-async def get_instance(
-    svc: Annotated[Service, Depends(requires(Operation.instances_get))], who: CallerDep, instance_id: Id
-) -> Any:
-    return await call_op(svc, Operation.instances_get, _read_instance, svc, who, instance_id)
+async def get_instance(call: Annotated[Call, serving(Operation.instances_get)], instance_id: Id) -> Response:
+    return json_body(await call.run(call.service.instances.get, call.caller, instance_id))
 
 
 @router.post(
@@ -116,62 +103,66 @@ async def get_instance(
     responses={201: created_doc(), **task_doc("Accepted: several instances, or a template, as a task")},
 )
 async def create_instance(
-    svc: ServiceDep,
-    who: CallerDep,
+    call: Annotated[Call, serving(Operation.instances_create)],
     body: Annotated[CreateBody, Body()],
     count: Annotated[int, Query(ge=1, le=MAX_INSTANCE_COUNT, description="how many (a task when > 1)")] = 1,
 ) -> Response:
     """From an image (driver form) or from a template (``{template, name?, realm?, start?}``);
     ``start: false`` in either form defines the instance STOPPED without ever running it."""
+    instances = call.service.instances
     if isinstance(body, TemplateInstanceCreate):
-        made = await call(
-            svc.create_from_template, who, body.template, name=body.name, realm=body.realm, start=body.start
+        made = await call.run(
+            instances.create_from_template,
+            call.caller,
+            body.template,
+            name=body.name,
+            realm=body.realm,
+            start=body.start,
         )
     else:
         request = InstanceCreate.model_validate(body.model_dump(exclude_unset=True))
-        made = await call(svc.create_instances, who, request, count)
+        made = await call.run(instances.create, call.caller, request, count)
     if isinstance(made, Task):
         return task_accepted(made)
     return json_body(made, 201, _location(made))
 
 
-@router.delete(
-    "/instances/{instance_id}",
-    status_code=204,
-    response_class=Response,
-    dependencies=[Depends(requires(Operation.instances_destroy))],
-)
-async def delete_instance(svc: ServiceDep, who: CallerDep, instance_id: Id) -> Response:
+@router.delete("/instances/{instance_id}", status_code=204, response_class=Response)
+async def delete_instance(
+    call: Annotated[Call, serving(Operation.instances_destroy)], instance_id: Id
+) -> Response:
     """Destroy a stopped instance (409 while it runs, naming the allowed actions)."""
-    await call(svc.act, who, instance_id, Action.destroy)
+    await call.run(call.service.instances.destroy, call.caller, instance_id)
     return Response(status_code=204)
 
 
-@router.post(
-    "/instances/{instance_id}/stop",
-    response_model=Instance,
-    status_code=202,
-    dependencies=[Depends(requires(Operation.instances_stop))],
-)
+@router.post("/instances/{instance_id}/stop", response_model=Instance, status_code=202)
 async def stop_instance(
-    svc: ServiceDep, who: CallerDep, instance_id: Id, options: Annotated[StopOptions | None, Body()] = None
-) -> Any:
+    call: Annotated[Call, serving(Operation.instances_stop)],
+    instance_id: Id,
+    options: Annotated[StopOptions | None, Body()] = None,
+) -> Response:
     """Ask the guest to shut down; forced off after ``timeout`` seconds, or at once with ``force``."""
     opts = options or StopOptions()
-    return await call(svc.act, who, instance_id, Action.stop, timeout=opts.timeout, force=opts.force)
+    stopped = await call.run(
+        call.service.instances.stop, call.caller, instance_id, timeout=opts.timeout, force=opts.force
+    )
+    return json_body(stopped, 202)
 
 
 @router.post("/instances/{instance_id}/adopt", response_model=Instance)
-async def adopt_instance(svc: ServiceDep, who: CallerDep, instance_id: Id) -> Any:
+async def adopt_instance(call: Annotated[Call, serving()], instance_id: Id) -> Response:
     """Admins: take over an instance another Hearth server on a shared host manages (it leaves
     that server's listings). 404 when no Hearth instance has this id on this server's hosts."""
-    return await call(svc.adopt_instance, who, instance_id)
+    return json_body(await call.run(call.service.instances.adopt, call.caller, instance_id))
 
 
-def _action_route(action: Action) -> Callable[..., Coroutine[Any, Any, Any]]:
-    async def act(svc: ServiceDep, who: CallerDep, instance_id: Id) -> Any:
-        return await call(svc.act, who, instance_id, action)
+def _action_route(action: Action) -> Callable[..., Coroutine[Any, Any, Response]]:
+    async def act(call: Call, instance_id: Id) -> Response:
+        return json_body(await call.run(call.service.instances.act, call.caller, instance_id, action), 202)
 
+    # The annotation names this action's operation, which a string annotation could not reach.
+    act.__annotations__["call"] = Annotated[Call, serving(ACTION_OPERATIONS[action])]
     act.__name__ = f"{action.value}_instance"
     act.__doc__ = f"{action.value.capitalize()} the instance; 409 with the allowed actions if it cannot."
     return act
@@ -186,6 +177,5 @@ for _action in Action:
         methods=["POST"],
         response_model=Instance,
         status_code=202,
-        dependencies=[Depends(requires(Operation(f"instances.{_action.value}")))],
         name=f"{_action.value}_instance",
     )

@@ -5,20 +5,20 @@ Adding and removing work live on a running instance and persist; a NIC is named 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Body, Depends, Path, Response
+from fastapi import Body, Path, Response
 
 from hearth.drivers import Operation
 from hearth.drivers.resources import InterfaceCreate, InterfaceUpdate, NetworkInterface
 from hearth.vocab.mac import MAC_PATTERN
 
-from ..deps import CallerDep, ServiceDep, call, requires
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
+from ..deps import Call, serving
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
 from .common import PREFIX, Id, created_doc, json_body, v1_router
 
 router = v1_router("interfaces")
-InterfacePage = page_model("interfaces", NetworkInterface)
+INTERFACES = Pages("interfaces", NetworkInterface)
 Mac = Annotated[str, Path(pattern=MAC_PATTERN, description="MAC address, e.g. 52:54:00:12:34:56")]
 
 
@@ -30,25 +30,22 @@ def _location(instance_id: str, mac: str) -> str:
     return f"{PREFIX}/instances/{instance_id}/interfaces/{mac}"
 
 
-@router.get(
-    "/instances/{instance_id}/interfaces",
-    response_model=InterfacePage,
-    dependencies=[Depends(requires(Operation.interfaces_list))],
-)
+@router.get("/instances/{instance_id}/interfaces", response_model=INTERFACES.model)
 async def list_interfaces(
-    svc: ServiceDep, who: CallerDep, instance_id: Id, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Any:
-    nics = await call(svc.driver.list_interfaces, who, instance_id)
-    return page("interfaces", nics, limit, cursor, key=_by_mac)
+    call: Annotated[Call, serving(Operation.interfaces_list)],
+    instance_id: Id,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    nics = await call.run(call.service.interfaces.list, call.caller, instance_id)
+    return INTERFACES.response(nics, limit, cursor, key=_by_mac)
 
 
-@router.get(
-    "/instances/{instance_id}/interfaces/{mac}",
-    response_model=NetworkInterface,
-    dependencies=[Depends(requires(Operation.interfaces_get))],
-)
-async def get_interface(svc: ServiceDep, who: CallerDep, instance_id: Id, mac: Mac) -> Any:
-    return await call(svc.driver.get_interface, who, instance_id, mac.lower())
+@router.get("/instances/{instance_id}/interfaces/{mac}", response_model=NetworkInterface)
+async def get_interface(
+    call: Annotated[Call, serving(Operation.interfaces_get)], instance_id: Id, mac: Mac
+) -> Response:
+    return json_body(await call.run(call.service.interfaces.get, call.caller, instance_id, mac.lower()))
 
 
 @router.post(
@@ -56,34 +53,32 @@ async def get_interface(svc: ServiceDep, who: CallerDep, instance_id: Id, mac: M
     response_model=NetworkInterface,
     status_code=201,
     responses={201: created_doc()},
-    dependencies=[Depends(requires(Operation.interfaces_create))],
 )
 async def create_interface(
-    svc: ServiceDep, who: CallerDep, instance_id: Id, body: Annotated[InterfaceCreate, Body()]
+    call: Annotated[Call, serving(Operation.interfaces_create)],
+    instance_id: Id,
+    body: Annotated[InterfaceCreate, Body()],
 ) -> Response:
     """Add a NIC (live when the instance runs, and persistently)."""
-    nic = await call(svc.driver.create_interface, who, instance_id, body)
+    nic = await call.run(call.service.interfaces.create, call.caller, instance_id, body)
     return json_body(nic, 201, _location(instance_id, nic.mac))
 
 
-@router.put(
-    "/instances/{instance_id}/interfaces/{mac}",
-    response_model=NetworkInterface,
-    dependencies=[Depends(requires(Operation.interfaces_update))],
-)
+@router.put("/instances/{instance_id}/interfaces/{mac}", response_model=NetworkInterface)
 async def update_interface(
-    svc: ServiceDep, who: CallerDep, instance_id: Id, mac: Mac, body: Annotated[InterfaceUpdate, Body()]
-) -> Any:
+    call: Annotated[Call, serving(Operation.interfaces_update)],
+    instance_id: Id,
+    mac: Mac,
+    body: Annotated[InterfaceUpdate, Body()],
+) -> Response:
     """Move the NIC to another network or bridge, or change its model (only while stopped)."""
-    return await call(svc.driver.update_interface, who, instance_id, mac.lower(), body)
+    changed = await call.run(call.service.interfaces.update, call.caller, instance_id, mac.lower(), body)
+    return json_body(changed)
 
 
-@router.delete(
-    "/instances/{instance_id}/interfaces/{mac}",
-    status_code=204,
-    response_class=Response,
-    dependencies=[Depends(requires(Operation.interfaces_delete))],
-)
-async def delete_interface(svc: ServiceDep, who: CallerDep, instance_id: Id, mac: Mac) -> Response:
-    await call(svc.driver.delete_interface, who, instance_id, mac.lower())
+@router.delete("/instances/{instance_id}/interfaces/{mac}", status_code=204, response_class=Response)
+async def delete_interface(
+    call: Annotated[Call, serving(Operation.interfaces_delete)], instance_id: Id, mac: Mac
+) -> Response:
+    await call.run(call.service.interfaces.delete, call.caller, instance_id, mac.lower())
     return Response(status_code=204)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Response
+from fastapi import Body, Response
 from pydantic import Discriminator, Tag
 
 from hearth.drivers import Operation
 from hearth.drivers.resources import Key, KeyCreate, KeyCreated, KeyImport
 
-from ..deps import CallerDep, ServiceDep, call_op, requires
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
+from ..deps import Call, serving
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
 from .common import PREFIX, Id, json_body, v1_router
 
 router = v1_router("keys")
-KeyPage = page_model("keys", Key)
+KEYS = Pages("keys", Key)
 
 
 _GENERATE, _IMPORT = "<generate>", "<import>"
@@ -32,16 +32,16 @@ KeyBody = Annotated[
 ]
 
 
-@router.get("/keys", response_model=KeyPage, dependencies=[Depends(requires(Operation.keys_list))])
+@router.get("/keys", response_model=KEYS.model)
 async def list_keys(
-    svc: ServiceDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Any:
-    return page("keys", await call_op(svc, Operation.keys_list, svc.driver.list_keys, who), limit, cursor)
+    call: Annotated[Call, serving(Operation.keys_list)], limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Response:
+    return KEYS.response(await call.run(call.service.keys.list, call.caller), limit, cursor)
 
 
-@router.get("/keys/{key_id}", response_model=Key, dependencies=[Depends(requires(Operation.keys_get))])
-async def get_key(svc: ServiceDep, who: CallerDep, key_id: Id) -> Any:
-    return await call_op(svc, Operation.keys_get, svc.driver.get_key, who, key_id)
+@router.get("/keys/{key_id}", response_model=Key)
+async def get_key(call: Annotated[Call, serving(Operation.keys_get)], key_id: Id) -> Response:
+    return json_body(await call.run(call.service.keys.get, call.caller, key_id))
 
 
 @router.post(
@@ -50,23 +50,17 @@ async def get_key(svc: ServiceDep, who: CallerDep, key_id: Id) -> Any:
     status_code=201,
     responses={201: {"description": "Created (with private_key when generated)"}},
 )
-async def create_key(svc: ServiceDep, who: CallerDep, body: Annotated[KeyBody, Body()]) -> Response:
+async def create_key(call: Annotated[Call, serving()], body: Annotated[KeyBody, Body()]) -> Response:
     """Generate a keypair (``{name, kind?}``) or import a public key (``{name, public_key}``)."""
+    keys = call.service.keys
     if isinstance(body, KeyImport):
-        svc.require(Operation.keys_import)
-        key: Key = await call_op(svc, Operation.keys_import, svc.driver.import_key, who, body)
+        key: Key = await call.at(Operation.keys_import).run(keys.import_, call.caller, body)
     else:
-        svc.require(Operation.keys_create)
-        key = await call_op(svc, Operation.keys_create, svc.driver.create_key, who, body)
+        key = await call.at(Operation.keys_create).run(keys.create, call.caller, body)
     return json_body(key, 201, f"{PREFIX}/keys/{key.id}")
 
 
-@router.delete(
-    "/keys/{key_id}",
-    status_code=204,
-    response_class=Response,
-    dependencies=[Depends(requires(Operation.keys_delete))],
-)
-async def delete_key(svc: ServiceDep, who: CallerDep, key_id: Id) -> Response:
-    await call_op(svc, Operation.keys_delete, svc.driver.delete_key, who, key_id)
+@router.delete("/keys/{key_id}", status_code=204, response_class=Response)
+async def delete_key(call: Annotated[Call, serving(Operation.keys_delete)], key_id: Id) -> Response:
+    await call.run(call.service.keys.delete, call.caller, key_id)
     return Response(status_code=204)

@@ -52,7 +52,7 @@ def media_service(request: Request) -> MediaService:
     existing: MediaService | None = getattr(request.app.state, "media", None)
     if existing is None:
         svc: Service = request.app.state.service
-        existing = request.app.state.media = MediaService(svc.engine, svc.driver, media_dir(svc))
+        existing = request.app.state.media = svc.open_media(media_dir(svc))
     return existing
 
 
@@ -377,7 +377,7 @@ async def _apply(
 async def list_disks(
     svc: ServiceDep, who: CallerDep, instance_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Any:
-    disks = await call(svc.driver.list_disks, who, instance_id)
+    disks = await call(svc.disks.list, who, instance_id)
     return page("disks", disks, limit, cursor, key=lambda d: (d.dev,))
 
 
@@ -387,7 +387,7 @@ async def list_disks(
     dependencies=[Depends(requires(Operation.disks_get))],
 )
 async def get_disk(svc: ServiceDep, who: CallerDep, instance_id: str, dev: Dev) -> Any:
-    return await call(svc.driver.get_disk, who, instance_id, dev)
+    return await call(svc.disks.get, who, instance_id, dev)
 
 
 @disks_router.post(

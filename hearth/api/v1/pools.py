@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Response
 
 from hearth.drivers import Operation
 from hearth.drivers.resources import StoragePool
 
-from ..deps import CallerDep, ServiceDep, call, requires
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
-from .common import Id, v1_router
+from ..deps import Call, serving
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
+from .common import Id, json_body, v1_router
 
 router = v1_router("pools")
-PoolPage = page_model("pools", StoragePool)
+POOLS = Pages("pools", StoragePool)
 
 
-@router.get("/pools", response_model=PoolPage, dependencies=[Depends(requires(Operation.pools_list))])
+@router.get("/pools", response_model=POOLS.model)
 async def list_pools(
-    svc: ServiceDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Any:
-    return page("pools", await call(svc.driver.list_pools, who), limit, cursor)
+    call: Annotated[Call, serving(Operation.pools_list)], limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Response:
+    return POOLS.response(await call.run(call.service.pools.list, call.caller), limit, cursor)
 
 
-@router.get(
-    "/pools/{pool_id}", response_model=StoragePool, dependencies=[Depends(requires(Operation.pools_get))]
-)
-async def get_pool(svc: ServiceDep, who: CallerDep, pool_id: Id) -> Any:
-    return await call(svc.driver.get_pool, who, pool_id)
+@router.get("/pools/{pool_id}", response_model=StoragePool)
+async def get_pool(call: Annotated[Call, serving(Operation.pools_get)], pool_id: Id) -> Response:
+    return json_body(await call.run(call.service.pools.get, call.caller, pool_id))

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Response
 
 from hearth.drivers import Operation
 from hearth.drivers.resources import Realm
 
-from ..deps import CallerDep, ServiceDep, call, requires
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
-from .common import Id, v1_router
+from ..deps import Call, serving
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
+from .common import Id, json_body, v1_router
 
 router = v1_router("realms")
-RealmPage = page_model("realms", Realm)
+REALMS = Pages("realms", Realm)
 
 
-@router.get("/realms", response_model=RealmPage, dependencies=[Depends(requires(Operation.realms_list))])
+@router.get("/realms", response_model=REALMS.model)
 async def list_realms(
-    svc: ServiceDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Any:
-    return page("realms", await call(svc.driver.list_realms, who), limit, cursor)
+    call: Annotated[Call, serving(Operation.realms_list)], limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Response:
+    return REALMS.response(await call.run(call.service.realms.list, call.caller), limit, cursor)
 
 
-@router.get(
-    "/realms/{realm_id}", response_model=Realm, dependencies=[Depends(requires(Operation.realms_get))]
-)
-async def get_realm(svc: ServiceDep, who: CallerDep, realm_id: Id) -> Any:
-    return await call(svc.driver.get_realm, who, realm_id)
+@router.get("/realms/{realm_id}", response_model=Realm)
+async def get_realm(call: Annotated[Call, serving(Operation.realms_get)], realm_id: Id) -> Response:
+    return json_body(await call.run(call.service.realms.get, call.caller, realm_id))

@@ -6,15 +6,14 @@ collections the Service itself provides; anything else answers 501 and is not ad
 
 from __future__ import annotations
 
-from typing import Any
-
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict
 
 from hearth.drivers import Collection, Feature
 from hearth.service import Service
 
-from ..deps import ServiceDep
-from .common import PREFIX, v1_router
+from ..deps import CallDep
+from .common import PREFIX, json_body, v1_router
 
 router = v1_router("entry point")
 
@@ -59,8 +58,8 @@ class EntryPoint(BaseModel):
 
 
 @router.get("", response_model=EntryPoint)
-async def entry_point(svc: ServiceDep) -> Any:
-    return _entry_point(svc)
+async def entry_point(call: CallDep) -> Response:
+    return json_body(_entry_point(call.service))
 
 
 def _entry_point(svc: Service) -> EntryPoint:
@@ -86,4 +85,4 @@ def _describe(svc: Service) -> EntryPoint:
         features = [Feature.templates] if name == "templates" else []
         ops = _SERVICE_OPERATIONS.get(name, ["list", "get"])
         listed.append(CollectionInfo(name=name, href=f"{PREFIX}/{name}", operations=ops, features=features))
-    return EntryPoint(driver=caps.driver, collections=listed)
+    return EntryPoint(driver=svc.gate.driver_name, collections=listed)

@@ -2,59 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Body, Depends, Response
+from fastapi import Body, Response
 
 from hearth.drivers import Operation
 from hearth.drivers.resources import Snapshot, SnapshotCreate
 
-from ..deps import CallerDep, ServiceDep, call, requires
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
+from ..deps import Call, serving
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
 from .common import PREFIX, Id, created_doc, json_body, v1_router
 
 router = v1_router("snapshots")
-SnapshotPage = page_model("snapshots", Snapshot)
+SNAPSHOTS = Pages("snapshots", Snapshot)
 
 
-@router.get(
-    "/snapshots", response_model=SnapshotPage, dependencies=[Depends(requires(Operation.snapshots_list))]
-)
+@router.get("/snapshots", response_model=SNAPSHOTS.model)
 async def list_snapshots(
-    svc: ServiceDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Any:
-    return page("snapshots", await call(svc.driver.list_snapshots, who), limit, cursor)
-
-
-@router.get(
-    "/snapshots/{snapshot_id}",
-    response_model=Snapshot,
-    dependencies=[Depends(requires(Operation.snapshots_get))],
-)
-async def get_snapshot(svc: ServiceDep, who: CallerDep, snapshot_id: Id) -> Any:
-    return await call(svc.driver.get_snapshot, who, snapshot_id)
-
-
-@router.post(
-    "/snapshots",
-    response_model=Snapshot,
-    status_code=201,
-    responses={201: created_doc()},
-    dependencies=[Depends(requires(Operation.snapshots_create))],
-)
-async def create_snapshot(
-    svc: ServiceDep, who: CallerDep, body: Annotated[SnapshotCreate, Body()]
+    call: Annotated[Call, serving(Operation.snapshots_list)],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Response:
-    snap = await call(svc.driver.create_snapshot, who, body)
+    return SNAPSHOTS.response(await call.run(call.service.snapshots.list, call.caller), limit, cursor)
+
+
+@router.get("/snapshots/{snapshot_id}", response_model=Snapshot)
+async def get_snapshot(call: Annotated[Call, serving(Operation.snapshots_get)], snapshot_id: Id) -> Response:
+    return json_body(await call.run(call.service.snapshots.get, call.caller, snapshot_id))
+
+
+@router.post("/snapshots", response_model=Snapshot, status_code=201, responses={201: created_doc()})
+async def create_snapshot(
+    call: Annotated[Call, serving(Operation.snapshots_create)], body: Annotated[SnapshotCreate, Body()]
+) -> Response:
+    snap = await call.run(call.service.snapshots.create, call.caller, body)
     return json_body(snap, 201, f"{PREFIX}/snapshots/{snap.id}")
 
 
-@router.delete(
-    "/snapshots/{snapshot_id}",
-    status_code=204,
-    response_class=Response,
-    dependencies=[Depends(requires(Operation.snapshots_delete))],
-)
-async def delete_snapshot(svc: ServiceDep, who: CallerDep, snapshot_id: Id) -> Response:
-    await call(svc.driver.delete_snapshot, who, snapshot_id)
+@router.delete("/snapshots/{snapshot_id}", status_code=204, response_class=Response)
+async def delete_snapshot(
+    call: Annotated[Call, serving(Operation.snapshots_delete)], snapshot_id: Id
+) -> Response:
+    await call.run(call.service.snapshots.delete, call.caller, snapshot_id)
     return Response(status_code=204)

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import Response
 
 from hearth.service import Task
 
-from ..deps import CallerDep, ServiceDep, call_store
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, page, page_model
-from .common import Id, v1_router
+from ..deps import CallDep, call_store
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
+from .common import Id, json_body, v1_router
 
 router = v1_router("tasks")
-TaskPage = page_model("tasks", Task)
+TASKS = Pages("tasks", Task)
 
 
-@router.get("/tasks", response_model=TaskPage)
-async def list_tasks(
-    svc: ServiceDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Any:
-    return page("tasks", await call_store(svc.tasks.list, who), limit, cursor)
+@router.get("/tasks", response_model=TASKS.model)
+async def list_tasks(call: CallDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Response:
+    return TASKS.response(await call_store(call.service.tasks.list, call.caller), limit, cursor)
 
 
 @router.get("/tasks/{task_id}", response_model=Task)
-async def get_task(svc: ServiceDep, who: CallerDep, task_id: Id) -> Any:
-    return await call_store(svc.tasks.get, who, task_id)
+async def get_task(call: CallDep, task_id: Id) -> Response:
+    return json_body(await call_store(call.service.tasks.get, call.caller, task_id))

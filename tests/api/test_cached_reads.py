@@ -1,8 +1,9 @@
-"""The short cut for hot GETs (hearth.api.fast) answers exactly as FastAPI's full path would.
+"""The hot GET of one instance answers the same whether its caller is known or checked afresh.
 
-A request whose credentials are already cached takes the short cut; the first request of a login
-takes the full path. So each test asks twice with the same client and compares, or checks that the
-second answer keeps the full path's guarantees (auth before capability, response validation).
+The first request of a login runs the full password check; the next ones are answered from the
+credential cache, and on the mock the read itself runs on the event loop. So each test asks twice
+with the same client and compares, or checks that the second answer keeps the first one's
+guarantees (auth before capability, ownership, an invalid driver answer never shown).
 """
 
 from __future__ import annotations
@@ -26,18 +27,18 @@ def _twice(client: httpx.Client, path: str) -> tuple[httpx.Response, httpx.Respo
     return client.get(path), client.get(path)
 
 
-def test_the_short_cut_sends_the_same_bytes(server: Running) -> None:
+def test_a_cached_caller_gets_the_same_bytes(server: Running) -> None:
     with server.client(DEMO) as c:
         made = wait_state(c, new_instance(c)["id"], "RUNNING")
-        server.service.auth.forget()  # the next GET authenticates afresh: the full path
-        full, fast = _twice(c, f"/v1/instances/{made['id']}")
-        assert full.status_code == fast.status_code == 200
-        assert full.content == fast.content
-        assert full.headers["content-type"] == fast.headers["content-type"] == "application/json"
-        assert fast.json()["id"] == made["id"]
+        server.service.auth.forget()  # the next GET authenticates afresh
+        checked, cached = _twice(c, f"/v1/instances/{made['id']}")
+        assert checked.status_code == cached.status_code == 200
+        assert checked.content == cached.content
+        assert checked.headers["content-type"] == cached.headers["content-type"] == "application/json"
+        assert cached.json()["id"] == made["id"]
 
 
-def test_the_short_cut_keeps_errors_and_ownership(server: Running) -> None:
+def test_a_cached_caller_keeps_errors_and_ownership(server: Running) -> None:
     with server.client(DEMO) as c, server.client(OTHER) as other:
         mine = new_instance(c)
         for r in _twice(other, f"/v1/instances/{mine['id']}"):
@@ -85,7 +86,7 @@ def invalid(tmp_path: Path) -> Iterator[Running]:
         yield r
 
 
-def test_401_still_comes_before_501_on_the_short_cut(noget: Running) -> None:
+def test_401_still_comes_before_501_for_a_cached_caller(noget: Running) -> None:
     with noget.client(DEMO) as c, noget.client(("demo", "wrong")) as wrong:
         for r in _twice(c, "/v1/instances/x"):
             err = assert_error(r, 501, "NotSupported")
@@ -94,7 +95,7 @@ def test_401_still_comes_before_501_on_the_short_cut(noget: Running) -> None:
             assert_error(r, 401, "AuthFailure")
 
 
-def test_an_invalid_driver_answer_is_500_on_the_short_cut(invalid: Running) -> None:
+def test_an_invalid_driver_answer_is_500_for_a_cached_caller(invalid: Running) -> None:
     with invalid.client(DEMO) as c:
         for r in _twice(c, "/v1/instances/anything"):
             body = assert_error(r, 500, "InternalError")

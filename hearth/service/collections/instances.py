@@ -1,0 +1,175 @@
+"""Instances: list, get, create (one, several as a task, or from a template), actions, adopt.
+
+Actions go through one guard whatever the driver: a second state-changing action on an instance
+while the first runs is refused (409) naming it, so neither is silently lost. The guard is this
+process's; servers sharing a store rely on their drivers' own checks.
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from hearth.drivers import ACTION_OPERATIONS, Caller, Driver, Feature, Operation
+from hearth.drivers.operations import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
+from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter
+from hearth.errors import Forbidden, InvalidState, NotSupported, ValidationError
+
+from ..capability import CapabilityGate
+from ..tasks import Progress, Task, TaskRunner
+from .base import DriverCollection
+
+
+class Templates(Protocol):
+    """What instances need from the templates service (``hearth.service.templates``)."""
+
+    def instantiate(
+        self, caller: Caller, template: str, *, name: str | None, realm: str | None, start: bool
+    ) -> Instance | Task: ...
+
+
+class InstanceList(BaseModel):
+    """The result of a task that created several instances."""
+
+    instances: list[Instance]
+
+
+class Instances(DriverCollection):
+    def __init__(
+        self,
+        driver: Driver,
+        gate: CapabilityGate,
+        tasks: TaskRunner,
+        templates: Callable[[], Templates | None],
+    ) -> None:
+        super().__init__(driver, gate)
+        self._tasks = tasks
+        self._templates = templates  # read when used: a Service's templates may be set after it
+        self._busy: dict[str, Action] = {}  # instance id → the action running on it
+        self._busy_lock = threading.Lock()
+        self._actions: Mapping[Action, Callable[[Caller, str], Instance]] = {
+            Action.start: self.start,
+            Action.stop: self.stop,
+            Action.reboot: self.reboot,
+            Action.suspend: self.suspend,
+            Action.resume: self.resume,
+            Action.destroy: self.destroy,
+        }
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def list(self, caller: Caller, filters: InstanceFilter | None = None) -> builtins.list[Instance]:
+        self._gate.require(Operation.instances_list)
+        if filters is not None:
+            self._gate.require_features(filters)
+        return self._driver.list_instances(caller, filters)
+
+    def get(self, caller: Caller, instance_id: str) -> Instance:
+        self._gate.require(Operation.instances_get)
+        return self._driver.get_instance(caller, instance_id)
+
+    # --- creation -------------------------------------------------------------------------------
+
+    def create(self, caller: Caller, request: InstanceCreate, count: int = 1) -> Instance | Task:
+        """One instance at once; several as a task that reports one step per instance, after
+        everything that can be checked now is (the count, the driver's features, the image and
+        profile exist), so a bad request fails at once rather than in the task."""
+        self._gate.require(Operation.instances_create)
+        if count == 1:
+            return self._driver.create_instance(caller, request)
+        if not 1 <= count <= MAX_INSTANCE_COUNT:
+            raise ValidationError(f"count must be between 1 and {MAX_INSTANCE_COUNT}", count=count)
+        self._gate.require_feature(Feature.instance_count)
+        self._gate.require_features(request)
+        self._check_sources(caller, request)
+
+        def work(progress: Progress) -> InstanceList:
+            made: builtins.list[Instance] = []
+            for i in range(1, count + 1):
+                one = request.model_copy(update={"name": f"{request.name}-{i}"}) if request.name else request
+                made.append(self._driver.create_instance(caller, one))
+                progress.update(100 * i / count, f"created {i} of {count} instances")
+            return InstanceList(instances=made)
+
+        return self._tasks.submit(caller, "instances.create", f"create {count} instances", work)
+
+    def create_from_template(
+        self, caller: Caller, template: str, *, name: str | None, realm: str | None, start: bool
+    ) -> Instance | Task:
+        """An instance made from a stored template (a task when its disks must be made)."""
+        templates = self._templates()
+        if templates is None:
+            raise NotSupported("templates are not available", feature=Feature.templates.value)
+        return templates.instantiate(caller, template, name=name, realm=realm, start=start)
+
+    def adopt(self, caller: Caller, instance_id: str) -> Instance:
+        """An admin takes over another server's instance on a shared host."""
+        if not caller.is_admin:
+            raise Forbidden("only an admin may adopt another server's instance", instance=instance_id)
+        return self._driver.adopt_instance(caller, instance_id)
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def act(self, caller: Caller, instance_id: str, action: Action) -> Instance:
+        """The action named by ``action`` (stop with its defaults), for frontends that name actions."""
+        return self._actions[action](caller, instance_id)
+
+    def start(self, caller: Caller, instance_id: str) -> Instance:
+        with self._one_action(caller, instance_id, Action.start):
+            return self._driver.start_instance(caller, instance_id)
+
+    def stop(
+        self, caller: Caller, instance_id: str, *, timeout: float = DEFAULT_STOP_TIMEOUT, force: bool = False
+    ) -> Instance:
+        """Ask the guest to shut down; forced off after ``timeout`` seconds, or at once with ``force``."""
+        with self._one_action(caller, instance_id, Action.stop):
+            return self._driver.stop_instance(caller, instance_id, timeout=timeout, force=force)
+
+    def reboot(self, caller: Caller, instance_id: str) -> Instance:
+        with self._one_action(caller, instance_id, Action.reboot):
+            return self._driver.reboot_instance(caller, instance_id)
+
+    def suspend(self, caller: Caller, instance_id: str) -> Instance:
+        with self._one_action(caller, instance_id, Action.suspend):
+            return self._driver.suspend_instance(caller, instance_id)
+
+    def resume(self, caller: Caller, instance_id: str) -> Instance:
+        with self._one_action(caller, instance_id, Action.resume):
+            return self._driver.resume_instance(caller, instance_id)
+
+    def destroy(self, caller: Caller, instance_id: str) -> Instance:
+        """Destroy a stopped instance (409 while it runs, naming the allowed actions)."""
+        with self._one_action(caller, instance_id, Action.destroy):
+            return self._driver.destroy_instance(caller, instance_id)
+
+    @contextmanager
+    def _one_action(self, caller: Caller, instance_id: str, action: Action) -> Iterator[None]:
+        self._gate.require(ACTION_OPERATIONS[action])
+        with self._busy_lock:
+            running = self._busy.get(instance_id)
+            if running is None:
+                self._busy[instance_id] = action
+        if running is not None:
+            self._driver.get_instance(caller, instance_id)  # another tenant's instance stays a 404
+            raise InvalidState(
+                f"instance {instance_id} is busy: {running.value} is in progress; retry when it is done",
+                instance=instance_id,
+                in_progress=running.value,
+            )
+        try:
+            yield
+        finally:
+            with self._busy_lock:
+                del self._busy[instance_id]
+
+    def _check_sources(self, caller: Caller, request: InstanceCreate) -> None:
+        """Fail a multi-instance request on a missing image or profile before queueing it."""
+        if request.image_id is not None and self._gate.supports(Operation.images_get):
+            self._driver.get_image(caller, request.image_id)
+        if self._gate.supports(Operation.hardware_profiles_get):
+            self._driver.get_hardware_profile(caller, request.hwp_id)
