@@ -190,12 +190,18 @@ class Driver:
         result: Instance = method(caller, instance_id)
         return result
 
-    def create_instances(self, caller: Caller, request: InstanceCreate, count: int) -> list[Instance]:
-        """Create ``count`` instances from one request (feature ``instance_count`` when > 1)."""
+    @classmethod
+    def check_instance_count(cls, count: int) -> None:
+        """The one rule for how many instances a request may make: 1 to MAX_INSTANCE_COUNT, and
+        more than one only where the driver declares ``instance_count``."""
         if not 1 <= count <= MAX_INSTANCE_COUNT:
             raise ValidationError(f"count must be between 1 and {MAX_INSTANCE_COUNT}", count=count)
-        if count > 1 and Feature.instance_count not in self.features:
-            raise NotSupported(f"the {self.name} driver does not support instance_count", driver=self.name)
+        if count > 1 and Feature.instance_count not in cls.features:
+            raise NotSupported(f"the {cls.name} driver does not support instance_count", driver=cls.name)
+
+    def create_instances(self, caller: Caller, request: InstanceCreate, count: int) -> list[Instance]:
+        """Create ``count`` instances from one request (feature ``instance_count`` when > 1)."""
+        self.check_instance_count(count)
         if count > 1 and request.name is not None:
             return [
                 self.create_instance(caller, request.model_copy(update={"name": f"{request.name}-{i}"}))

@@ -65,6 +65,7 @@ class ListOnly(Driver):
 
 def test_operation_table_covers_exactly_the_public_operations_of_driver() -> None:
     helpers = {"capabilities", "supported_actions", "allowed_actions", "check_action", "require_features"}
+    helpers |= {"check_instance_count"}
     helpers |= {"act", "create_instances", "close", "staging_dir"}
     helpers |= {"host_file_problem", "host_report", "adopt_instance"}  # host checks and an admin extension
     public = {n for n, _ in inspect.getmembers(Driver, inspect.isfunction) if not n.startswith("_")}

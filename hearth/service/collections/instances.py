@@ -16,9 +16,9 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from hearth.drivers import ACTION_OPERATIONS, Caller, Driver, Feature, Operation
-from hearth.drivers.operations import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
+from hearth.drivers.operations import DEFAULT_STOP_TIMEOUT
 from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter
-from hearth.errors import Forbidden, InvalidState, NotSupported, ValidationError
+from hearth.errors import Forbidden, InvalidState, NotSupported
 
 from ..capability import CapabilityGate
 from ..tasks import Progress, Task, TaskRunner
@@ -82,9 +82,7 @@ class Instances(DriverCollection):
         self._gate.require(Operation.instances_create)
         if count == 1:
             return self._driver.create_instance(caller, request)
-        if not 1 <= count <= MAX_INSTANCE_COUNT:
-            raise ValidationError(f"count must be between 1 and {MAX_INSTANCE_COUNT}", count=count)
-        self._gate.require_feature(Feature.instance_count)
+        self._driver.check_instance_count(count)
         self._gate.require_features(request)
         self._check_sources(caller, request)
 
