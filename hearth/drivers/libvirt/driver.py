@@ -34,18 +34,7 @@ class LibvirtDriver(Driver):
     """Every operation but public addresses (libvirt has no floating IPs) over one or more hosts."""
 
     name = "libvirt"
-    features = frozenset(
-        {
-            Feature.user_data,
-            Feature.authentication_key,
-            Feature.volume_name,
-            Feature.instance_count,
-            Feature.realm_filter,
-            Feature.hardware_profile_overrides,
-            Feature.templates,
-            Feature.create_stopped,
-        }
-    )
+    features = frozenset(Feature)  # every optional feature of the contract
     parts = {
         Collection.instances: Instances,
         Collection.images: Images,

@@ -37,18 +37,7 @@ class QemuDriver(Driver):
     """
 
     name = "qemu"
-    features = frozenset(
-        {
-            Feature.templates,
-            Feature.user_data,
-            Feature.authentication_key,
-            Feature.volume_name,
-            Feature.instance_count,
-            Feature.realm_filter,
-            Feature.hardware_profile_overrides,
-            Feature.create_stopped,
-        }
-    )
+    features = frozenset(Feature)  # every optional feature of the contract
     parts = {
         Collection.instances: Instances,
         Collection.images: Images,
