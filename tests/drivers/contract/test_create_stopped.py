@@ -17,8 +17,9 @@ import libvirt
 import pytest
 from lxml import etree
 
-from hearth.drivers import Caller, Driver, Feature, features_used, wait_for_state
+from hearth.drivers import Caller, Collection, Driver, Feature, features_used, wait_for_state
 from hearth.drivers.libvirt import LibvirtDriver
+from hearth.drivers.parts import InstancesPart
 from hearth.drivers.qemu import QemuDriver
 from hearth.drivers.resources import Instance, InstanceCreate, InstanceSpec, parse_request
 from hearth.errors import NotSupported, ValidationError
@@ -149,12 +150,14 @@ def test_start_false_is_a_feature_a_driver_must_declare() -> None:
     assert features_used(request) == {Feature.create_stopped}
     assert features_used(request.model_copy(update={"start": True})) == frozenset()
 
-    class Starter(Driver):
-        name = "starter"
-
+    class StarterInstances(InstancesPart):
         def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
             self.require_features(request)
             raise AssertionError("a create_stopped request got past require_features")
+
+    class Starter(Driver):
+        name = "starter"
+        parts = {Collection.instances: StarterInstances}
 
     with pytest.raises(NotSupported) as err:
         Starter().create_instance(Caller("alice"), request)
