@@ -43,6 +43,7 @@ from .collections import (
 from .config import ServiceConfig
 from .idempotency import Idempotency
 from .media.core import MediaService
+from .tags import Tags
 from .tasks import TaskLimits, TaskRunner
 from .templates import make_templates
 from .throttle import ThrottleLimits
@@ -85,15 +86,16 @@ class Service:
             self.templates = make_templates(self)
 
         gate = self.gate
-        self.instances = Instances(driver, gate, self.tasks, lambda: self.templates)
-        self.images = Images(driver, gate)
+        tags = self.tags = Tags(engine, driver, gate)  # labels on resources, in the shared store
+        self.instances = Instances(driver, gate, self.tasks, lambda: self.templates, tags)
+        self.images = Images(driver, gate, tags)
         self.realms = Realms(driver, gate)
         self.hardware_profiles = HardwareProfiles(driver, gate)
         self.keys = Keys(driver, gate)
-        self.volumes = Volumes(driver, gate, self.tasks)
-        self.snapshots = Snapshots(driver, gate)
-        self.networks = Networks(driver, gate)
-        self.subnets = Subnets(driver, gate)
+        self.volumes = Volumes(driver, gate, self.tasks, tags)
+        self.snapshots = Snapshots(driver, gate, tags)
+        self.networks = Networks(driver, gate, tags)
+        self.subnets = Subnets(driver, gate, tags)
         self.addresses = Addresses(driver, gate)
         self.interfaces = Interfaces(driver, gate)
         self.disks = Disks(driver, gate)

@@ -25,7 +25,7 @@ from .users import MIN_PASSWORD, Account, _account
 
 # Owned rows that are not resources a user could still be using: history, and credentials that
 # go with their user (the access keys' rows cascade).
-_NOT_RESOURCES = frozenset({"tasks", "access_keys"})
+_NOT_RESOURCES = frozenset({"tasks", "access_keys", "tags"})  # rows about resources, or no resource
 _GONE_STATES = ("FINISHED", "DELETED")
 _BACKEND_PREFIXES = ("mock_", "qemu_", "libvirt_")
 

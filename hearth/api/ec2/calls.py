@@ -34,6 +34,7 @@ class ServiceCalls:
         self.networks = service.networks
         self.subnets = service.subnets
         self.addresses = service.addresses
+        self.tags = service.tags
 
     def supports(self, op: Operation) -> bool:
         return self.service.gate.supports(op)

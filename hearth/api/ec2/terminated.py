@@ -11,6 +11,7 @@ shows ``shutting-down``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -24,6 +25,7 @@ KEPT_FOR: Final = timedelta(hours=1)
 @dataclass(frozen=True)
 class Gone:
     instance: Instance
+    tags: Mapping[str, str]  # as they were: the destroy drops the stored ones
     owner: str
     since: datetime
     finished: bool  # destroyed (terminated), or still shutting down
@@ -35,15 +37,15 @@ class Terminations:
         self._gone: dict[str, Gone] = {}  # Hearth instance id →
         self._lock = threading.Lock()
 
-    def begin(self, instance: Instance) -> None:
+    def begin(self, instance: Instance, tags: Mapping[str, str]) -> None:
         with self._lock:
-            self._gone[instance.id] = Gone(instance, instance.owner_id, datetime.now(UTC), False)
+            self._gone[instance.id] = Gone(instance, tags, instance.owner_id, datetime.now(UTC), False)
 
     def finish(self, instance_id: str) -> None:
         with self._lock:
             gone = self._gone.get(instance_id)
             if gone is not None:
-                self._gone[instance_id] = Gone(gone.instance, gone.owner, datetime.now(UTC), True)
+                self._gone[instance_id] = Gone(gone.instance, gone.tags, gone.owner, datetime.now(UTC), True)
 
     def fail(self, instance_id: str) -> None:
         """The stop or destroy failed: the instance is what Hearth says it is again."""

@@ -10,17 +10,18 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
 from hearth.drivers import Caller
 from hearth.drivers.operations import MAX_INSTANCE_COUNT
-from hearth.drivers.resources import Instance, InstanceCreate, NetworkRequest
+from hearth.drivers.resources import Instance, InstanceCreate, NetworkRequest, parse_request
 from hearth.errors import BackendTimeout, HearthError
 from hearth.service import Progress
 from hearth.service.idempotency import Answer, fingerprint
+from hearth.service.tags import TagKind, with_name
 from hearth.vocab.instance_states import InstanceState
 
 from ..calls import ServiceCalls
@@ -34,19 +35,20 @@ from ..params import Params
 from ..registry import action
 from ..render import Body, Value, response_document
 from ..states import Ec2State, ec2_state, state_element
-from ..tags import read_tag_specifications
+from ..tags import tags_for
 from ..terminated import Terminations
 
-NAME_TAG: Final = "Name"
 SETTLE_TIMEOUT: Final = 600.0  # how long a termination waits for a guest to settle before it gives up
 
 
 @dataclass(frozen=True)
 class Shown:
-    """An instance as this frontend shows it: Hearth's view and the EC2 state it is in now."""
+    """An instance as this frontend shows it: Hearth's view, the EC2 state it is in now and its
+    tags (``Name`` included)."""
 
     instance: Instance
     state: Ec2State
+    tags: Mapping[str, str]
 
     @property
     def id(self) -> str:
@@ -55,10 +57,6 @@ class Shown:
     @property
     def created(self) -> datetime:
         return self.instance.created
-
-
-def _tags(instance: Instance) -> dict[str, str]:
-    return {NAME_TAG: instance.name} if instance.name else {}
 
 
 def instances_filter(ctx: Context) -> FilterSet[Shown]:
@@ -84,24 +82,27 @@ def instances_filter(ctx: Context) -> FilterSet[Shown]:
             "architecture": lambda s: ["x86_64"],
             "owner-id": lambda s: [s.instance.owner_id],
         },
-        tags=lambda s: _tags(s.instance),
+        tags=lambda s: s.tags,
     )
 
 
 def _shown(calls: ServiceCalls, terminations: Terminations, caller: Caller) -> list[Shown]:
     """Hearth's instances with the frontend's terminating and terminated ones."""
     live = calls.instances.list(caller)
+    stored = calls.tags.of(caller, TagKind.instance)
     gone = {g.instance.id: g for g in terminations.visible(caller)}
     shown: list[Shown] = []
     for instance in live:
+        tags = with_name(instance.name, stored.get(instance.id))
         ending = gone.pop(instance.id, None)
         if ending is None:
-            shown.append(Shown(instance, ec2_state(instance.state)))
+            shown.append(Shown(instance, ec2_state(instance.state), tags))
         else:
-            shown.append(Shown(instance, Ec2State.terminated if ending.finished else Ec2State.shutting_down))
-    for ending in gone.values():  # destroyed: Hearth no longer lists them
+            state = Ec2State.terminated if ending.finished else Ec2State.shutting_down
+            shown.append(Shown(instance, state, tags))
+    for ending in gone.values():  # destroyed: Hearth no longer lists them, nor keeps their tags
         state = Ec2State.terminated if ending.finished else Ec2State.shutting_down
-        shown.append(Shown(ending.instance, state))
+        shown.append(Shown(ending.instance, state, ending.tags))
     return shown
 
 
@@ -115,7 +116,7 @@ async def _resolve_instances(ctx: Context, ec2_ids: list[str]) -> list[str]:
 
 
 def _element(ctx: Context, shown: Shown) -> dict[str, Value]:
-    return instance_item(shown.instance, ctx.ids, _tags(shown.instance), state=shown.state)
+    return instance_item(shown.instance, ctx.ids, shown.tags, state=shown.state)
 
 
 # --- DescribeInstances, DescribeInstanceStatus ----------------------------------------------------
@@ -223,7 +224,17 @@ def _refuse_options(params: Params) -> None:
         raise Ec2Error("Unsupported", "Hearth has no security groups; launch without them")
 
 
-async def _launch_request(ctx: Context, params: Params) -> tuple[InstanceCreate, int, int]:
+@dataclass(frozen=True)
+class Launch:
+    """What one RunInstances makes: the request for each instance, how many, and the tags."""
+
+    request: InstanceCreate
+    low: int
+    high: int
+    tags: Mapping[str, str]  # stored on each instance made (its Name is the request's name)
+
+
+async def _launch_request(ctx: Context, params: Params) -> Launch:
     image_ec2 = params.required("ImageId")
     hwp = params.text("InstanceType")
     if not hwp:
@@ -245,10 +256,7 @@ async def _launch_request(ctx: Context, params: Params) -> tuple[InstanceCreate,
         realm = placement.text("AvailabilityZone") or None
         if placement.choice("Tenancy", ("default",)) is None and placement.text("GroupName"):
             raise Ec2Error("Unsupported", "Placement groups are not supported by Hearth")
-    tags = read_tag_specifications(params, {"instance"}).get("instance", {})
-    extra = sorted(k for k in tags if k != NAME_TAG)
-    if extra:
-        raise Ec2Error("Unsupported", f"Hearth keeps only the Name tag of an instance, not '{extra[0]}'")
+    name, tags = tags_for(params, "instance")
     image_id = await ctx.resolve_one(Kind.image, image_ec2, lambda: ctx.calls.images.list(ctx.caller))
     networks: list[NetworkRequest] = []
     subnet_ec2 = params.text("SubnetId")
@@ -257,28 +265,31 @@ async def _launch_request(ctx: Context, params: Params) -> tuple[InstanceCreate,
         subnets = await ctx.run(ctx.calls.subnets.list, ctx.caller)
         subnet_id = await ctx.resolve_one(Kind.subnet, subnet_ec2, lambda: subnets)
         subnet = next(s for s in subnets if s.id == subnet_id)
-        networks.append(NetworkRequest(network_id=subnet.network, subnet_id=subnet.id, ip_address=address))
+        binding = {"network_id": subnet.network, "subnet_id": subnet.id, "ip_address": address}
+        networks.append(parse_request(NetworkRequest, binding))
     elif address:
         raise invalid("PrivateIpAddress", address, "needs a SubnetId")
     if address and high > 1:
         raise invalid("PrivateIpAddress", address, "one address cannot go to several instances")
-    request = InstanceCreate(
-        image_id=image_id,
-        hwp_id=hwp,
-        realm_id=realm,
-        name=tags.get(NAME_TAG),
-        key_name=params.text("KeyName") or None,
-        user_data=user_data,
-        networks=networks,
+    request = parse_request(
+        InstanceCreate,
+        {
+            "image_id": image_id,
+            "hwp_id": hwp,
+            "realm_id": realm,
+            "name": name,
+            "key_name": params.text("KeyName") or None,
+            "user_data": user_data,
+            "networks": networks,
+        },
     )
-    return request, low, high
+    return Launch(request, low, high, tags)
 
 
-def _launch(
-    calls: ServiceCalls, caller: Caller, request: InstanceCreate, low: int, high: int
-) -> list[Instance]:
-    """Up to ``high`` instances; if fewer than ``low`` could be made, those made are taken down
-    again (EC2 launches all or nothing below MinCount) and the error is raised."""
+def _launch(calls: ServiceCalls, caller: Caller, launch: Launch) -> list[Instance]:
+    """Up to ``high`` instances, tagged; if fewer than ``low`` could be made, those made are
+    taken down again (EC2 launches all or nothing below MinCount) and the error is raised."""
+    request, low, high = launch.request, launch.low, launch.high
     made: list[Instance] = []
     for i in range(1, high + 1):
         one = (
@@ -297,30 +308,37 @@ def _launch(
         if not isinstance(created, Instance):  # one instance is never a task
             raise RuntimeError("creating one instance answered a task")
         made.append(created)
+    if launch.tags:
+        try:
+            calls.tags.set(caller, {TagKind.instance: [m.id for m in made]}, launch.tags)
+        except HearthError:
+            for instance in made:
+                _take_down(calls, caller, instance.id)
+            raise
     return made
 
 
 @action("RunInstances", RUN_PARAMETERS, conflict="InvalidParameterValue")
 async def run_instances(ctx: Context, params: Params) -> Body | bytes:
-    request, low, high = await _launch_request(ctx, params)
+    launch = await _launch_request(ctx, params)
     token = params.text("ClientToken")
 
     def body(made: list[Instance]) -> dict[str, Value]:
         items = [
-            instance_item(m, ctx.ids, _tags(m), launch_index=n, client_token=token)
+            instance_item(m, ctx.ids, with_name(m.name, launch.tags), launch_index=n, client_token=token)
             for n, m in enumerate(made)
         ]
         return reservation(made[0].id, items, ctx.owner, ctx.ids)
 
     if not token:
-        made = await ctx.run(_launch, ctx.calls, ctx.caller, request, low, high)
+        made = await ctx.run(_launch, ctx.calls, ctx.caller, launch)
         return body(made)
     if len(token) > 64:
         raise invalid("ClientToken", "", "must have at most 64 characters")
     fp = fingerprint("RunInstances", *(f"{k}={v}" for k, v in params.pairs() if k != "ClientToken"))
 
     def produce() -> Answer:
-        made = _launch(ctx.calls, ctx.caller, request, low, high)
+        made = _launch(ctx.calls, ctx.caller, launch)
         document = response_document("RunInstances", ctx.request_id, body(made))
         return Answer(200, document.decode("utf-8"))
 
@@ -449,7 +467,7 @@ async def terminate_instances(ctx: Context, params: Params) -> Body:
         if item.state in (Ec2State.terminated, Ec2State.shutting_down):
             changes.append(state_change(ec2, item.state, item.state))
             continue
-        terminations.begin(item.instance)
+        terminations.begin(item.instance, item.tags)
         work = _termination(ctx.calls, ctx.caller, terminations, item.id)
         await ctx.run(ctx.calls.submit, ctx.caller, "instances.terminate", f"terminate {ec2}", work)
         changes.append(state_change(ec2, item.state, Ec2State.shutting_down))
