@@ -42,10 +42,12 @@ from .collections import (
 )
 from .config import ServiceConfig
 from .idempotency import Idempotency
+from .launches import Launches
 from .media.core import MediaService
 from .tags import Tags
 from .tasks import TaskLimits, TaskRunner
 from .templates import make_templates
+from .terminations import Terminations
 from .throttle import ThrottleLimits
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,9 @@ class Service:
 
         gate = self.gate
         tags = self.tags = Tags(engine, driver, gate)  # labels on resources, in the shared store
-        self.instances = Instances(driver, gate, self.tasks, lambda: self.templates, tags)
+        self.launches = Launches(engine)  # which request made which instances
+        self.terminations = Terminations(engine)  # instances just terminated, shown for an hour
+        self.instances = Instances(driver, gate, self.tasks, lambda: self.templates, tags, self.launches)
         self.images = Images(driver, gate, tags)
         self.realms = Realms(driver, gate)
         self.hardware_profiles = HardwareProfiles(driver, gate)

@@ -9,7 +9,7 @@ import pytest
 
 from hearth.drivers import Caller
 from hearth.drivers.mock import MockDriver
-from hearth.drivers.resources import InstanceCreate, NetworkCreate, VolumeCreate
+from hearth.drivers.resources import Instance, InstanceCreate, NetworkCreate, VolumeCreate
 from hearth.errors import Forbidden, NotFound, NotSupported, ValidationError
 from hearth.service import Service
 from hearth.service.tags import MAX_TAGS, TagKind, Tags
@@ -133,8 +133,14 @@ def test_a_resource_that_goes_takes_its_tags(service: Service, tags: Tags, demo:
     assert tags.of(demo, TagKind.volume) == {second: {"env": "prod"}}
 
 
-def test_tags_do_not_count_as_resources_a_user_still_owns(service: Service, tags: Tags, demo: Caller) -> None:
+def test_tags_launches_and_terminations_are_not_resources_a_user_still_owns(
+    service: Service, tags: Tags, demo: Caller
+) -> None:
     volume = _volume(service, demo)
     tags.set(demo, {TagKind.volume: [volume]}, {"a": "1", "b": "2"})
+    instance = service.instances.create(demo, InstanceCreate(image_id="debian-12", hwp_id="small"))
+    assert isinstance(instance, Instance)
+    service.launches.record([instance])
+    service.terminations.begin(instance, {}, None)
     with read_session(service.engine) as s:
-        assert owned_resources(s, demo.user_id) == {"volumes": 1}
+        assert owned_resources(s, demo.user_id) == {"instances": 1, "volumes": 1}

@@ -9,10 +9,12 @@ from sqlalchemy import Engine, MetaData
 
 import hearth.store.access_keys
 import hearth.store.idempotency
+import hearth.store.launches
 import hearth.store.media
 import hearth.store.tags
 import hearth.store.tasks
 import hearth.store.templates
+import hearth.store.terminations
 from hearth.drivers.ec2 import tables as ec2_tables
 from hearth.drivers.libvirt import tables as libvirt_tables
 from hearth.drivers.mock import tables as mock_tables
@@ -23,10 +25,12 @@ from hearth.store import models
 SHARED_MODULES = (
     hearth.store.access_keys,
     hearth.store.idempotency,
+    hearth.store.launches,
     hearth.store.media,
     hearth.store.tags,
     hearth.store.tasks,
     hearth.store.templates,
+    hearth.store.terminations,
 )
 
 BACKEND_TABLES: dict[str, MetaData] = {

@@ -35,6 +35,8 @@ class ServiceCalls:
         self.subnets = service.subnets
         self.addresses = service.addresses
         self.tags = service.tags
+        self.launches = service.launches
+        self.terminations = service.terminations
 
     def supports(self, op: Operation) -> bool:
         return self.service.gate.supports(op)

@@ -21,6 +21,7 @@ from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceF
 from hearth.errors import Forbidden, InvalidState, NotSupported
 
 from ..capability import CapabilityGate
+from ..launches import Launches
 from ..tags import TagKind, Tags
 from ..tasks import Progress, Task, TaskRunner
 from .base import TaggedCollection
@@ -48,8 +49,10 @@ class Instances(TaggedCollection):
         tasks: TaskRunner,
         templates: Callable[[], Templates | None],
         tags: Tags,
+        launches: Launches,
     ) -> None:
         super().__init__(driver, gate, tags)
+        self._launches = launches
         self._tasks = tasks
         self._templates = templates  # read when used: a Service's templates may be set after it
         self._busy: dict[str, Action] = {}  # instance id → the action running on it
@@ -143,10 +146,12 @@ class Instances(TaggedCollection):
             return self._driver.resume_instance(caller, instance_id)
 
     def destroy(self, caller: Caller, instance_id: str) -> Instance:
-        """Destroy a stopped instance (409 while it runs, naming the allowed actions); its tags go."""
+        """Destroy a stopped instance (409 while it runs, naming the allowed actions); its tags
+        and launch record go with it."""
         with self._one_action(caller, instance_id, Action.destroy):
             gone = self._driver.destroy_instance(caller, instance_id)
         self._tags.drop(TagKind.instance, instance_id)
+        self._launches.forget(instance_id)
         return gone
 
     @contextmanager

@@ -1,8 +1,10 @@
 """RunInstances, DescribeInstances, DescribeInstanceStatus, Start/Stop/Reboot/TerminateInstances.
 
-Every instance is its own reservation (Hearth keeps no launch groups; RunInstances still answers
-the instances it made as one). TerminateInstances answers at once, as EC2 does: the stop and the
-destroy run as a task while the instance shows ``shutting-down``, then ``terminated`` for an hour.
+DescribeInstances groups instances as EC2 does, by the RunInstances call that made them (the
+service's launches; an instance made otherwise is a reservation of its own). TerminateInstances
+answers at once, as EC2 does: the stop and the destroy run as a task while the instance shows
+``shutting-down``, then ``terminated`` for an hour (the service's terminations, in the store, so
+a restarted server still shows them).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -21,6 +23,7 @@ from hearth.drivers.resources import Instance, InstanceCreate, NetworkRequest, p
 from hearth.errors import BackendTimeout, HearthError
 from hearth.service import Progress
 from hearth.service.idempotency import Answer, fingerprint
+from hearth.service.launches import Launch, alone
 from hearth.service.tags import TagKind, with_name
 from hearth.vocab.instance_states import InstanceState
 
@@ -36,9 +39,9 @@ from ..registry import action
 from ..render import Body, Value, response_document
 from ..states import Ec2State, ec2_state, state_element
 from ..tags import tags_for
-from ..terminated import Terminations
 
 SETTLE_TIMEOUT: Final = 600.0  # how long a termination waits for a guest to settle before it gives up
+MAX_CLIENT_TOKEN: Final = 64
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Shown:
     instance: Instance
     state: Ec2State
     tags: Mapping[str, str]
+    launch: Launch
 
     @property
     def id(self) -> str:
@@ -78,7 +82,7 @@ def instances_filter(ctx: Context) -> FilterSet[Shown]:
                 [b.ip_address for b in s.instance.network_bindings[:1]] or s.instance.private_addresses[:1]
             ),
             "ip-address": lambda s: s.instance.public_addresses[:1],
-            "reservation-id": lambda s: [ctx.ec2(Kind.reservation, s.id)],
+            "reservation-id": lambda s: [ctx.ec2(Kind.reservation, s.launch.id)],
             "architecture": lambda s: ["x86_64"],
             "owner-id": lambda s: [s.instance.owner_id],
         },
@@ -86,37 +90,54 @@ def instances_filter(ctx: Context) -> FilterSet[Shown]:
     )
 
 
-def _shown(calls: ServiceCalls, terminations: Terminations, caller: Caller) -> list[Shown]:
-    """Hearth's instances with the frontend's terminating and terminated ones."""
+def _shown(calls: ServiceCalls, caller: Caller) -> list[Shown]:
+    """Hearth's instances with their tags and launches, and the terminating and terminated ones."""
     live = calls.instances.list(caller)
     stored = calls.tags.of(caller, TagKind.instance)
-    gone = {g.instance.id: g for g in terminations.visible(caller)}
+    launches = calls.launches.of(caller)
+    gone = {g.instance.id: g for g in calls.terminations.visible(caller, {i.id for i in live})}
     shown: list[Shown] = []
     for instance in live:
         tags = with_name(instance.name, stored.get(instance.id))
+        launch = launches.get(instance.id) or alone(instance.id)
         ending = gone.pop(instance.id, None)
         if ending is None:
-            shown.append(Shown(instance, ec2_state(instance.state), tags))
+            shown.append(Shown(instance, ec2_state(instance.state), tags, launch))
         else:
             state = Ec2State.terminated if ending.finished else Ec2State.shutting_down
-            shown.append(Shown(instance, state, tags))
+            shown.append(Shown(instance, state, tags, launch))
     for ending in gone.values():  # destroyed: Hearth no longer lists them, nor keeps their tags
         state = Ec2State.terminated if ending.finished else Ec2State.shutting_down
-        shown.append(Shown(ending.instance, state, ending.tags))
+        launch = ending.launch or alone(ending.instance.id)
+        shown.append(Shown(ending.instance, state, ending.tags, launch))
     return shown
 
 
 async def _resolve_instances(ctx: Context, ec2_ids: list[str]) -> list[str]:
-    terminations = ctx.frontend.terminations
-
-    def listing() -> list[Shown]:
-        return _shown(ctx.calls, terminations, ctx.caller)
-
-    return await ctx.resolve(Kind.instance, ec2_ids, listing)
+    return await ctx.resolve(Kind.instance, ec2_ids, lambda: _shown(ctx.calls, ctx.caller))
 
 
 def _element(ctx: Context, shown: Shown) -> dict[str, Value]:
-    return instance_item(shown.instance, ctx.ids, shown.tags, state=shown.state)
+    launch = shown.launch
+    return instance_item(
+        shown.instance,
+        ctx.ids,
+        shown.tags,
+        state=shown.state,
+        launch_index=launch.index,
+        client_token=launch.client_token,
+    )
+
+
+def _reservations(ctx: Context, chosen: list[Shown]) -> list[Value]:
+    """``chosen`` grouped by launch, each group where its first member is (EC2's order)."""
+    groups: dict[str, list[Shown]] = {}
+    for shown in chosen:
+        groups.setdefault(shown.launch.id, []).append(shown)
+    return [
+        reservation(launch_id, [_element(ctx, s) for s in members], members[0].instance.owner_id, ctx.ids)
+        for launch_id, members in groups.items()
+    ]
 
 
 # --- DescribeInstances, DescribeInstanceStatus ----------------------------------------------------
@@ -132,7 +153,7 @@ async def _described(ctx: Context, params: Params, lo: int) -> tuple[list[Shown]
             "The parameter instancesSet cannot be used with the parameter maxResults",
         )
     params.boolean("IncludeManagedResources")
-    shown = await ctx.run(_shown, ctx.calls, ctx.frontend.terminations, ctx.caller)
+    shown = await ctx.run(_shown, ctx.calls, ctx.caller)
     if wanted:
         shown = ctx.select(Kind.instance, wanted, shown)
     return page([s for s in shown if keep(s)], paging)
@@ -141,8 +162,7 @@ async def _described(ctx: Context, params: Params, lo: int) -> tuple[list[Shown]
 @action("DescribeInstances", ("InstanceId", "Filter", "MaxResults", "NextToken", "IncludeManagedResources"))
 async def describe_instances(ctx: Context, params: Params) -> Body:
     chosen, token = await _described(ctx, params, 5)
-    reservations = [reservation(s.id, [_element(ctx, s)], s.instance.owner_id, ctx.ids) for s in chosen]
-    return {"reservationSet": reservations, "nextToken": token}
+    return {"reservationSet": _reservations(ctx, chosen), "nextToken": token}
 
 
 def _status(ctx: Context, shown: Shown) -> dict[str, Value]:
@@ -225,16 +245,17 @@ def _refuse_options(params: Params) -> None:
 
 
 @dataclass(frozen=True)
-class Launch:
+class LaunchRequest:
     """What one RunInstances makes: the request for each instance, how many, and the tags."""
 
     request: InstanceCreate
     low: int
     high: int
     tags: Mapping[str, str]  # stored on each instance made (its Name is the request's name)
+    client_token: str | None
 
 
-async def _launch_request(ctx: Context, params: Params) -> Launch:
+async def _launch_request(ctx: Context, params: Params) -> LaunchRequest:
     image_ec2 = params.required("ImageId")
     hwp = params.text("InstanceType")
     if not hwp:
@@ -283,12 +304,16 @@ async def _launch_request(ctx: Context, params: Params) -> Launch:
             "networks": networks,
         },
     )
-    return Launch(request, low, high, tags)
+    token = params.text("ClientToken") or None
+    if token is not None and len(token) > MAX_CLIENT_TOKEN:
+        raise invalid("ClientToken", "", f"must have at most {MAX_CLIENT_TOKEN} characters")
+    return LaunchRequest(request, low, high, tags, token)
 
 
-def _launch(calls: ServiceCalls, caller: Caller, launch: Launch) -> list[Instance]:
-    """Up to ``high`` instances, tagged; if fewer than ``low`` could be made, those made are
-    taken down again (EC2 launches all or nothing below MinCount) and the error is raised."""
+def _launch(calls: ServiceCalls, caller: Caller, launch: LaunchRequest) -> list[Instance]:
+    """Up to ``high`` instances, tagged and recorded as one launch; if fewer than ``low`` could
+    be made, those made are taken down again (EC2 launches all or nothing below MinCount) and
+    the error is raised."""
     request, low, high = launch.request, launch.low, launch.high
     made: list[Instance] = []
     for i in range(1, high + 1):
@@ -308,20 +333,21 @@ def _launch(calls: ServiceCalls, caller: Caller, launch: Launch) -> list[Instanc
         if not isinstance(created, Instance):  # one instance is never a task
             raise RuntimeError("creating one instance answered a task")
         made.append(created)
-    if launch.tags:
-        try:
+    try:
+        if launch.tags:
             calls.tags.set(caller, {TagKind.instance: [m.id for m in made]}, launch.tags)
-        except HearthError:
-            for instance in made:
-                _take_down(calls, caller, instance.id)
-            raise
+        calls.launches.record(made, launch.client_token)
+    except HearthError:
+        for instance in made:
+            _take_down(calls, caller, instance.id)
+        raise
     return made
 
 
 @action("RunInstances", RUN_PARAMETERS, conflict="InvalidParameterValue")
 async def run_instances(ctx: Context, params: Params) -> Body | bytes:
     launch = await _launch_request(ctx, params)
-    token = params.text("ClientToken")
+    token = launch.client_token
 
     def body(made: list[Instance]) -> dict[str, Value]:
         items = [
@@ -333,8 +359,6 @@ async def run_instances(ctx: Context, params: Params) -> Body | bytes:
     if not token:
         made = await ctx.run(_launch, ctx.calls, ctx.caller, launch)
         return body(made)
-    if len(token) > 64:
-        raise invalid("ClientToken", "", "must have at most 64 characters")
     fp = fingerprint("RunInstances", *(f"{k}={v}" for k, v in params.pairs() if k != "ClientToken"))
 
     def produce() -> Answer:
@@ -381,7 +405,7 @@ async def _targets(ctx: Context, params: Params) -> list[tuple[str, Shown]]:
     if not wanted:
         raise missing("InstanceId")
     ids = await _resolve_instances(ctx, wanted)
-    shown = {s.id: s for s in await ctx.run(_shown, ctx.calls, ctx.frontend.terminations, ctx.caller)}
+    shown = {s.id: s for s in await ctx.run(_shown, ctx.calls, ctx.caller)}
     targets: list[tuple[str, Shown]] = []
     for ec2, hearth in zip(wanted, ids, strict=True):
         if hearth not in shown:
@@ -441,10 +465,11 @@ async def reboot_instances(ctx: Context, params: Params) -> Body:
     return {"return": True}
 
 
-def _termination(
-    calls: ServiceCalls, caller: Caller, terminations: Terminations, instance_id: str
-) -> Callable[[Progress], None]:
-    """The task that takes one instance down, telling ``terminations`` how it went."""
+def _terminate(calls: ServiceCalls, caller: Caller, ec2: str, item: Shown) -> None:
+    """Record the termination (what the instance was), then start the task that takes it down
+    and tells the record how it went."""
+    terminations = calls.terminations
+    instance_id = item.id
 
     def work(progress: Progress) -> None:
         try:
@@ -454,21 +479,24 @@ def _termination(
             raise
         terminations.finish(instance_id)
 
-    return work
+    terminations.begin(item.instance, item.tags, item.launch)
+    try:
+        task = calls.submit(caller, "instances.terminate", f"terminate {ec2}", work)
+    except BaseException:
+        terminations.fail(instance_id)
+        raise
+    terminations.started(instance_id, task.id)
 
 
 @action("TerminateInstances", ("InstanceId", "Force", "SkipOsShutdown"), conflict="IncorrectInstanceState")
 async def terminate_instances(ctx: Context, params: Params) -> Body:
     params.boolean("Force")
     params.boolean("SkipOsShutdown")
-    terminations = ctx.frontend.terminations
     changes = []
     for ec2, item in await _targets(ctx, params):
         if item.state in (Ec2State.terminated, Ec2State.shutting_down):
             changes.append(state_change(ec2, item.state, item.state))
             continue
-        terminations.begin(item.instance, item.tags)
-        work = _termination(ctx.calls, ctx.caller, terminations, item.id)
-        await ctx.run(ctx.calls.submit, ctx.caller, "instances.terminate", f"terminate {ec2}", work)
+        await ctx.run(_terminate, ctx.calls, ctx.caller, ec2, item)
         changes.append(state_change(ec2, item.state, Ec2State.shutting_down))
     return {"instancesSet": changes}
