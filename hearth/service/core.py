@@ -108,6 +108,8 @@ class Service:
     def close(self) -> None:
         self.tasks.close(wait=True)
         self.auth.close()
+        if self.access_keys is not None:
+            self.access_keys.close()
         self.driver.close()
         if self._owns_engine:
             self.engine.dispose()

@@ -9,7 +9,7 @@ launch of its own whether or not it was recorded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -44,9 +44,9 @@ class Launches:
         rows.add_launch(self.engine, launch_id, [(m.id, m.owner_id) for m in made], client_token)
         return Launch(launch_id, 0, client_token)
 
-    def of(self, caller: Caller) -> dict[str, Launch]:
-        """The recorded launch of every instance the caller can see, by instance id."""
-        found = rows.launches_of(self.engine, owner_scope(caller))
+    def of(self, caller: Caller, ids: Collection[str] | None = None) -> dict[str, Launch]:
+        """The recorded launch of every instance the caller can see (or of ``ids``), by id."""
+        found = rows.launches_of(self.engine, owner_scope(caller), ids)
         return {iid: Launch(s.launch_id, s.launch_index, s.client_token) for iid, s in found.items()}
 
     def forget(self, instance_id: str) -> None:

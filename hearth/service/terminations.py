@@ -51,10 +51,15 @@ class Terminations:
         self.engine = engine
         self.kept_for = kept_for
 
-    def begin(self, instance: Instance, tags: Mapping[str, str], launch: Launch | None) -> None:
+    def begin(
+        self, instance: Instance, tags: Mapping[str, str], launch: Launch | None, task_id: str | None = None
+    ) -> None:
+        """Record what the instance is as its termination begins, by the task ``task_id`` (or
+        one ``started`` names later). The task may even have ended already: the record is then
+        settled when next listed, as one whose task died."""
         stored = StoredLaunch(launch.id, launch.index, launch.client_token) if launch else None
         view = instance.model_dump(mode="json")
-        rows.begin_termination(self.engine, instance.id, instance.owner_id, view, dict(tags), stored)
+        rows.begin_termination(self.engine, instance.id, instance.owner_id, view, dict(tags), stored, task_id)
 
     def started(self, instance_id: str, task_id: str) -> None:
         """The task ``task_id`` is taking the instance down."""
@@ -67,14 +72,17 @@ class Terminations:
         """The stop or destroy failed: the instance is what the backend says it is again."""
         rows.delete_terminations(self.engine, [instance_id])
 
-    def visible(self, caller: Caller, live: Collection[str]) -> list[Terminated]:
-        """The caller's terminating and terminated instances; ``live`` are the ids the backend
-        still lists (to settle abandoned terminations). Those past their hour are dropped."""
+    def visible(
+        self, caller: Caller, live: Collection[str], ids: Collection[str] | None = None
+    ) -> list[Terminated]:
+        """The caller's terminating and terminated instances (or those of ``ids``); ``live`` are
+        the ids the backend still has, to settle abandoned terminations. Those past their hour
+        are dropped."""
         now = datetime.now(UTC)
         shown: list[Terminated] = []
         expired: list[str] = []
         ended: list[str] = []
-        for row in rows.terminations_of(self.engine, owner_scope(caller)):
+        for row in rows.terminations_of(self.engine, owner_scope(caller), ids):
             if not row.finished and _abandoned(row, now):
                 if row.instance_id in live:
                     expired.append(row.instance_id)  # it survived: it is what it is

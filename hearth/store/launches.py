@@ -56,11 +56,16 @@ def add_launch(
         )
 
 
-def launches_of(engine: Engine, owners: Collection[str] | None) -> dict[str, StoredLaunch]:
-    """The launch of every instance owned by ``owners`` (None: anyone's), by instance id."""
+def launches_of(
+    engine: Engine, owners: Collection[str] | None, ids: Collection[str] | None = None
+) -> dict[str, StoredLaunch]:
+    """The launch of every instance owned by ``owners`` (None: anyone's), by instance id;
+    ``ids`` narrows it to those instances."""
     query = select(LaunchRow.instance_id, LaunchRow.launch_id, LaunchRow.launch_index, LaunchRow.client_token)
     if owners is not None:
         query = query.where(LaunchRow.owner_id.in_(owners))
+    if ids is not None:
+        query = query.where(LaunchRow.instance_id.in_(ids))
     with read_session(engine) as s:
         return {row[0]: StoredLaunch(row[1], row[2], row[3]) for row in s.execute(query)}
 

@@ -58,6 +58,7 @@ def begin_termination(
     instance: dict[str, Any],
     tags: dict[str, str],
     launch: StoredLaunch | None,
+    task_id: str | None = None,
 ) -> None:
     """Record a termination starting now (replacing an earlier record of the instance)."""
     with write_session(engine) as s:
@@ -72,6 +73,7 @@ def begin_termination(
                 launch_index=launch.launch_index if launch else 0,
                 client_token=launch.client_token if launch else None,
                 finished=False,
+                task_id=task_id,
                 since=utcnow(),
             )
         )
@@ -103,11 +105,16 @@ def delete_terminations(engine: Engine, instance_ids: Collection[str]) -> None:
         s.execute(delete(TerminatedRow).where(TerminatedRow.instance_id.in_(list(instance_ids))))
 
 
-def terminations_of(engine: Engine, owners: Collection[str] | None) -> list[StoredTermination]:
-    """The terminations of instances owned by ``owners`` (None: anyone's), with their tasks' status."""
+def terminations_of(
+    engine: Engine, owners: Collection[str] | None, ids: Collection[str] | None = None
+) -> list[StoredTermination]:
+    """The terminations of instances owned by ``owners`` (None: anyone's), with their tasks'
+    status; ``ids`` narrows it to those instances."""
     query = select(TerminatedRow, TaskRow.status).outerjoin(TaskRow, TaskRow.id == TerminatedRow.task_id)
     if owners is not None:
         query = query.where(TerminatedRow.owner_id.in_(owners))
+    if ids is not None:
+        query = query.where(TerminatedRow.instance_id.in_(ids))
     with read_session(engine) as s:
         return [_stored(row, status) for row, status in s.execute(query)]
 

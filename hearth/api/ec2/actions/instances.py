@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -20,7 +21,7 @@ from typing import Final
 from hearth.drivers import Caller
 from hearth.drivers.operations import MAX_INSTANCE_COUNT
 from hearth.drivers.resources import Instance, InstanceCreate, NetworkRequest, parse_request
-from hearth.errors import BackendTimeout, HearthError
+from hearth.errors import BackendTimeout, HearthError, NotFound
 from hearth.service import Progress
 from hearth.service.idempotency import Answer, fingerprint
 from hearth.service.launches import Launch, alone
@@ -90,12 +91,14 @@ def instances_filter(ctx: Context) -> FilterSet[Shown]:
     )
 
 
-def _shown(calls: ServiceCalls, caller: Caller) -> list[Shown]:
-    """Hearth's instances with their tags and launches, and the terminating and terminated ones."""
-    live = calls.instances.list(caller)
-    stored = calls.tags.of(caller, TagKind.instance)
-    launches = calls.launches.of(caller)
-    gone = {g.instance.id: g for g in calls.terminations.visible(caller, {i.id for i in live})}
+def _shown(calls: ServiceCalls, caller: Caller, ids: Sequence[str] | None = None) -> list[Shown]:
+    """Hearth's instances with their tags and launches, and the terminating and terminated ones;
+    with ``ids``, only those (looked up one by one rather than listing them all)."""
+    live = calls.instances.list(caller) if ids is None else _existing(calls, caller, ids)
+    stored = calls.tags.of(caller, TagKind.instance, ids)
+    launches = calls.launches.of(caller, ids)
+    terminated = calls.terminations.visible(caller, {i.id for i in live}, ids)
+    gone = {g.instance.id: g for g in terminated}
     shown: list[Shown] = []
     for instance in live:
         tags = with_name(instance.name, stored.get(instance.id))
@@ -111,6 +114,15 @@ def _shown(calls: ServiceCalls, caller: Caller) -> list[Shown]:
         launch = ending.launch or alone(ending.instance.id)
         shown.append(Shown(ending.instance, state, ending.tags, launch))
     return shown
+
+
+def _existing(calls: ServiceCalls, caller: Caller, ids: Sequence[str]) -> list[Instance]:
+    found: list[Instance] = []
+    for instance_id in dict.fromkeys(ids):
+        # NotFound: destroyed (perhaps terminated: see the terminations) or never the caller's.
+        with suppress(NotFound):
+            found.append(calls.instances.get(caller, instance_id))
+    return found
 
 
 async def _resolve_instances(ctx: Context, ec2_ids: list[str]) -> list[str]:
@@ -405,7 +417,7 @@ async def _targets(ctx: Context, params: Params) -> list[tuple[str, Shown]]:
     if not wanted:
         raise missing("InstanceId")
     ids = await _resolve_instances(ctx, wanted)
-    shown = {s.id: s for s in await ctx.run(_shown, ctx.calls, ctx.caller)}
+    shown = {s.id: s for s in await ctx.run(_shown, ctx.calls, ctx.caller, ids)}
     targets: list[tuple[str, Shown]] = []
     for ec2, hearth in zip(wanted, ids, strict=True):
         if hearth not in shown:
@@ -479,13 +491,10 @@ def _terminate(calls: ServiceCalls, caller: Caller, ec2: str, item: Shown) -> No
             raise
         terminations.finish(instance_id)
 
-    terminations.begin(item.instance, item.tags, item.launch)
-    try:
-        task = calls.submit(caller, "instances.terminate", f"terminate {ec2}", work)
-    except BaseException:
-        terminations.fail(instance_id)
-        raise
-    terminations.started(instance_id, task.id)
+    # Recorded after the task is queued, naming it: should the task end first, its record is
+    # settled as one whose task ended without a word (terminated if the instance went).
+    task = calls.submit(caller, "instances.terminate", f"terminate {ec2}", work)
+    terminations.begin(item.instance, item.tags, item.launch, task.id)
 
 
 @action("TerminateInstances", ("InstanceId", "Force", "SkipOsShutdown"), conflict="IncorrectInstanceState")
