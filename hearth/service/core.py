@@ -42,9 +42,12 @@ from .collections import (
 )
 from .config import ServiceConfig
 from .idempotency import Idempotency
+from .launches import Launches
 from .media.core import MediaService
+from .tags import Tags
 from .tasks import TaskLimits, TaskRunner
 from .templates import make_templates
+from .terminations import Terminations
 from .throttle import ThrottleLimits
 
 log = logging.getLogger(__name__)
@@ -85,15 +88,18 @@ class Service:
             self.templates = make_templates(self)
 
         gate = self.gate
-        self.instances = Instances(driver, gate, self.tasks, lambda: self.templates)
-        self.images = Images(driver, gate)
+        tags = self.tags = Tags(engine, driver, gate)  # labels on resources, in the shared store
+        self.launches = Launches(engine)  # which request made which instances
+        self.terminations = Terminations(engine)  # instances just terminated, shown for an hour
+        self.instances = Instances(driver, gate, self.tasks, lambda: self.templates, tags, self.launches)
+        self.images = Images(driver, gate, tags)
         self.realms = Realms(driver, gate)
         self.hardware_profiles = HardwareProfiles(driver, gate)
         self.keys = Keys(driver, gate)
-        self.volumes = Volumes(driver, gate, self.tasks)
-        self.snapshots = Snapshots(driver, gate)
-        self.networks = Networks(driver, gate)
-        self.subnets = Subnets(driver, gate)
+        self.volumes = Volumes(driver, gate, self.tasks, tags)
+        self.snapshots = Snapshots(driver, gate, tags)
+        self.networks = Networks(driver, gate, tags)
+        self.subnets = Subnets(driver, gate, tags)
         self.addresses = Addresses(driver, gate)
         self.interfaces = Interfaces(driver, gate)
         self.disks = Disks(driver, gate)
@@ -102,6 +108,8 @@ class Service:
     def close(self) -> None:
         self.tasks.close(wait=True)
         self.auth.close()
+        if self.access_keys is not None:
+            self.access_keys.close()
         self.driver.close()
         if self._owns_engine:
             self.engine.dispose()

@@ -25,7 +25,8 @@ from .users import MIN_PASSWORD, Account, _account
 
 # Owned rows that are not resources a user could still be using: history, and credentials that
 # go with their user (the access keys' rows cascade).
-_NOT_RESOURCES = frozenset({"tasks", "access_keys"})
+# Rows about resources (or about no resource), not resources a user still owns.
+_NOT_RESOURCES = frozenset({"tasks", "access_keys", "tags", "launches", "terminated_instances"})
 _GONE_STATES = ("FINISHED", "DELETED")
 _BACKEND_PREFIXES = ("mock_", "qemu_", "libvirt_")
 

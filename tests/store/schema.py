@@ -7,10 +7,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, MetaData
 
+import hearth.store.access_keys
 import hearth.store.idempotency
+import hearth.store.launches
 import hearth.store.media
+import hearth.store.tags
 import hearth.store.tasks
 import hearth.store.templates
+import hearth.store.terminations
 from hearth.drivers.ec2 import tables as ec2_tables
 from hearth.drivers.libvirt import tables as libvirt_tables
 from hearth.drivers.mock import tables as mock_tables
@@ -18,7 +22,16 @@ from hearth.drivers.qemu import tables as qemu_tables
 from hearth.store import models
 
 # The modules above are imported for their tables: each declares its rows on the shared metadata.
-SHARED_MODULES = (hearth.store.idempotency, hearth.store.media, hearth.store.tasks, hearth.store.templates)
+SHARED_MODULES = (
+    hearth.store.access_keys,
+    hearth.store.idempotency,
+    hearth.store.launches,
+    hearth.store.media,
+    hearth.store.tags,
+    hearth.store.tasks,
+    hearth.store.templates,
+    hearth.store.terminations,
+)
 
 BACKEND_TABLES: dict[str, MetaData] = {
     "mock": mock_tables.Base.metadata,

@@ -34,6 +34,9 @@ class ServiceCalls:
         self.networks = service.networks
         self.subnets = service.subnets
         self.addresses = service.addresses
+        self.tags = service.tags
+        self.launches = service.launches
+        self.terminations = service.terminations
 
     def supports(self, op: Operation) -> bool:
         return self.service.gate.supports(op)

@@ -16,7 +16,6 @@ from hearth.drivers import Caller
 from .calls import ServiceCalls, run
 from .faults import Ec2Error
 from .ids import IdMap, Kind, check_id
-from .terminated import Terminations
 
 T = TypeVar("T")
 H = TypeVar("H", bound="HasId")
@@ -48,11 +47,10 @@ def not_found(kind: Kind, ec2: str) -> Ec2Error:
 
 @dataclass(frozen=True)
 class Frontend:
-    """What lives as long as the server: the Service's operations and the frontend's memory."""
+    """What lives as long as the server: the Service's operations and the id map."""
 
     calls: ServiceCalls
     ids: IdMap
-    terminations: Terminations
     region: str = REGION
 
 

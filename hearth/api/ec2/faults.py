@@ -96,7 +96,7 @@ def code_for(exc: HearthError, conflict: str = "IncorrectState") -> str:
         case IdempotencyMismatch():
             return "IdempotentParameterMismatch"
         case ValidationError():
-            return "InvalidParameterValue"
+            return "TagLimitExceeded" if exc.details.get("limit") == "tags" else "InvalidParameterValue"
         case AuthFailure():
             return "AuthFailure"
         case Forbidden():

@@ -28,7 +28,6 @@ from .registry import ACTIONS
 from .render import XML_TYPE, error_document, response_document
 from .request import read_request, request_pairs
 from .sigv4 import SignedRequest
-from .terminated import Terminations
 
 log = logging.getLogger("hearth.api.ec2")
 
@@ -93,7 +92,7 @@ def _endpoint(scope: Scope) -> str:
 class Ec2Frontend:
     def __init__(self, service: Service, body_limit: int = DEFAULT_JSON_BODY) -> None:
         self.service = service
-        self.state = Frontend(ServiceCalls(service), IdMap(), Terminations())
+        self.state = Frontend(ServiceCalls(service), IdMap())
         self.body_limit = body_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,39 +1,73 @@
-"""Tags as EC2 spells them: ``Tag.N.Key``/``Tag.N.Value`` and ``TagSpecification.N.…``.
+"""Tags as EC2 spells them: ``Tag.N.Key``/``Tag.N.Value``, ``TagSpecification.N.…``, ``tagSet``.
 
-EC2's rules are kept so that a request EC2 would refuse is refused here too: keys of 1 to 128
-characters not starting with ``aws:``, values up to 256, at most 50 tags on a resource, one value
-per key in a request.
+The rules are the service's (``hearth.service.tags``: 50 tags, key ≤ 128, value ≤ 256, ``aws:``
+reserved), checked here while the request is read so a launch EC2 would refuse makes nothing,
+and worded as EC2 words them, naming the parameter. Which EC2 resource types carry tags, and
+what Hearth calls each, is here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Final
 
+from hearth.errors import ValidationError
+from hearth.service.tags import MAX_TAGS, NAME, TagKind, check_key, check_value
+
 from .faults import Ec2Error, invalid, missing
+from .ids import Kind
 from .params import Params
 
-MAX_KEY: Final = 128
-MAX_VALUE: Final = 256
-MAX_TAGS: Final = 50
-RESERVED_PREFIX: Final = "aws:"
+
+@dataclass(frozen=True)
+class Taggable:
+    """One EC2 resource type that carries tags: its id kind and Hearth's kind."""
+
+    resource_type: str  # DescribeTags' ``resourceType``, TagSpecification's ``ResourceType``
+    id_kind: Kind
+    kind: TagKind
+
+
+TAGGABLE: Final = (
+    Taggable("instance", Kind.instance, TagKind.instance),
+    Taggable("image", Kind.image, TagKind.image),
+    Taggable("volume", Kind.volume, TagKind.volume),
+    Taggable("snapshot", Kind.snapshot, TagKind.snapshot),
+    Taggable("vpc", Kind.vpc, TagKind.network),
+    Taggable("subnet", Kind.subnet, TagKind.subnet),
+)
+BY_ID_KIND: Final = {t.id_kind: t for t in TAGGABLE}
+
+
+def taggable_of(ec2: str) -> Taggable:
+    """The resource type an id names, by its prefix (``i-``, ``vol-``, …)."""
+    prefix = ec2.split("-", 1)[0]
+    found = next((t for t in TAGGABLE if t.id_kind.prefix == prefix and "-" in ec2), None)
+    if found is None:
+        shown = ec2 if len(ec2) <= 64 else ec2[:64] + "…"
+        raise Ec2Error("InvalidID", f"The ID '{shown}' is not valid")
+    return found
 
 
 def _key(params: Params) -> str:
     key = params.text("Key")
     if key is None or key == "":
         raise missing(params.full("Key"))
-    if len(key) > MAX_KEY:
-        raise invalid(params.full("Key"), key, f"a tag key has at most {MAX_KEY} characters")
-    if key.lower().startswith(RESERVED_PREFIX):
-        raise invalid(params.full("Key"), key, f"tag keys starting with '{RESERVED_PREFIX}' are reserved")
+    try:
+        check_key(key)
+    except ValidationError as exc:
+        raise invalid(params.full("Key"), key, exc.message) from None
     return key
 
 
 def _value(params: Params) -> str | None:
     value = params.text("Value")
-    if value is not None and len(value) > MAX_VALUE:
-        raise invalid(params.full("Value"), "", f"a tag value has at most {MAX_VALUE} characters")
+    if value is not None:
+        try:
+            check_value(value)
+        except ValidationError as exc:
+            raise invalid(params.full("Value"), "", exc.message) from None
     return value
 
 
@@ -76,6 +110,14 @@ def read_tag_specifications(params: Params, resource_types: Collection[str]) -> 
             raise invalid(spec.full("ResourceType"), kind, "a resource type may appear once")
         found[kind] = read_tags(spec)
     return found
+
+
+def tags_for(params: Params, resource_type: str) -> tuple[str | None, dict[str, str]]:
+    """``TagSpecification`` of an action that makes one type of resource: the ``Name`` (the new
+    resource's Hearth name) and the other tags, stored once the resource exists."""
+    tags = read_tag_specifications(params, {resource_type}).get(resource_type, {})
+    name = tags.pop(NAME, None)
+    return name, tags
 
 
 def tag_set(tags: Mapping[str, str]) -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from hearth.drivers import Driver
 
 from ..capability import CapabilityGate
+from ..tags import Tags
 
 
 class DriverCollection:
@@ -17,3 +18,12 @@ class DriverCollection:
     def __init__(self, driver: Driver, gate: CapabilityGate) -> None:
         self._driver = driver
         self._gate = gate
+
+
+class TaggedCollection(DriverCollection):
+    """A collection whose resources carry tags (``hearth.service.tags``): deleting one through
+    it drops them, so a tag never outlives its resource."""
+
+    def __init__(self, driver: Driver, gate: CapabilityGate, tags: Tags) -> None:
+        super().__init__(driver, gate)
+        self._tags = tags

@@ -12,10 +12,11 @@ from hearth.drivers import Caller, Driver, Operation
 from hearth.drivers.resources import Image, ImageCreate, ImageImport
 from hearth.errors import Forbidden
 
-from .base import DriverCollection
+from ..tags import TagKind
+from .base import TaggedCollection
 
 
-class Images(DriverCollection):
+class Images(TaggedCollection):
     def list(self, caller: Caller) -> builtins.list[Image]:
         self._gate.require(Operation.images_list)
         return self._driver.list_images(caller)
@@ -37,6 +38,7 @@ class Images(DriverCollection):
     def delete(self, caller: Caller, image_id: str) -> None:
         self._gate.require(Operation.images_delete)
         self._driver.delete_image(caller, image_id)
+        self._tags.drop(TagKind.image, image_id)
 
     def upload(self, caller: Caller) -> ImageUpload:
         """A staging file for a disk image the caller sends, refused before a byte is staged

@@ -21,8 +21,10 @@ from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceF
 from hearth.errors import Forbidden, InvalidState, NotSupported
 
 from ..capability import CapabilityGate
+from ..launches import Launches
+from ..tags import TagKind, Tags
 from ..tasks import Progress, Task, TaskRunner
-from .base import DriverCollection
+from .base import TaggedCollection
 
 
 class Templates(Protocol):
@@ -39,15 +41,18 @@ class InstanceList(BaseModel):
     instances: list[Instance]
 
 
-class Instances(DriverCollection):
+class Instances(TaggedCollection):
     def __init__(
         self,
         driver: Driver,
         gate: CapabilityGate,
         tasks: TaskRunner,
         templates: Callable[[], Templates | None],
+        tags: Tags,
+        launches: Launches,
     ) -> None:
-        super().__init__(driver, gate)
+        super().__init__(driver, gate, tags)
+        self._launches = launches
         self._tasks = tasks
         self._templates = templates  # read when used: a Service's templates may be set after it
         self._busy: dict[str, Action] = {}  # instance id → the action running on it
@@ -141,9 +146,13 @@ class Instances(DriverCollection):
             return self._driver.resume_instance(caller, instance_id)
 
     def destroy(self, caller: Caller, instance_id: str) -> Instance:
-        """Destroy a stopped instance (409 while it runs, naming the allowed actions)."""
+        """Destroy a stopped instance (409 while it runs, naming the allowed actions); its tags
+        and launch record go with it."""
         with self._one_action(caller, instance_id, Action.destroy):
-            return self._driver.destroy_instance(caller, instance_id)
+            gone = self._driver.destroy_instance(caller, instance_id)
+        self._tags.drop(TagKind.instance, instance_id)
+        self._launches.forget(instance_id)
+        return gone
 
     @contextmanager
     def _one_action(self, caller: Caller, instance_id: str, action: Action) -> Iterator[None]:

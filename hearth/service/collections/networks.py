@@ -16,10 +16,11 @@ from hearth.drivers.resources import (
     SubnetUpdate,
 )
 
-from .base import DriverCollection
+from ..tags import TagKind
+from .base import DriverCollection, TaggedCollection
 
 
-class Networks(DriverCollection):
+class Networks(TaggedCollection):
     def list(self, caller: Caller) -> builtins.list[Network]:
         self._gate.require(Operation.networks_list)
         return self._driver.list_networks(caller)
@@ -40,9 +41,10 @@ class Networks(DriverCollection):
     def delete(self, caller: Caller, network_id: str) -> None:
         self._gate.require(Operation.networks_delete)
         self._driver.delete_network(caller, network_id)
+        self._tags.drop(TagKind.network, network_id)
 
 
-class Subnets(DriverCollection):
+class Subnets(TaggedCollection):
     def list(self, caller: Caller, network_id: str | None = None) -> builtins.list[Subnet]:
         """Every subnet the caller may see, or only those of ``network_id``."""
         self._gate.require(Operation.subnets_list)
@@ -63,6 +65,7 @@ class Subnets(DriverCollection):
     def delete(self, caller: Caller, subnet_id: str) -> None:
         self._gate.require(Operation.subnets_delete)
         self._driver.delete_subnet(caller, subnet_id)
+        self._tags.drop(TagKind.subnet, subnet_id)
 
 
 class Addresses(DriverCollection):

@@ -7,10 +7,11 @@ import builtins
 from hearth.drivers import Caller, Operation
 from hearth.drivers.resources import Snapshot, SnapshotCreate
 
-from .base import DriverCollection
+from ..tags import TagKind
+from .base import TaggedCollection
 
 
-class Snapshots(DriverCollection):
+class Snapshots(TaggedCollection):
     def list(self, caller: Caller) -> builtins.list[Snapshot]:
         self._gate.require(Operation.snapshots_list)
         return self._driver.list_snapshots(caller)
@@ -26,3 +27,4 @@ class Snapshots(DriverCollection):
     def delete(self, caller: Caller, snapshot_id: str) -> None:
         self._gate.require(Operation.snapshots_delete)
         self._driver.delete_snapshot(caller, snapshot_id)
+        self._tags.drop(TagKind.snapshot, snapshot_id)

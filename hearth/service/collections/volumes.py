@@ -8,13 +8,14 @@ from hearth.drivers import Caller, Driver, Operation
 from hearth.drivers.resources import Volume, VolumeAttach, VolumeCreate
 
 from ..capability import CapabilityGate
+from ..tags import TagKind, Tags
 from ..tasks import Progress, Task, TaskRunner
-from .base import DriverCollection
+from .base import TaggedCollection
 
 
-class Volumes(DriverCollection):
-    def __init__(self, driver: Driver, gate: CapabilityGate, tasks: TaskRunner) -> None:
-        super().__init__(driver, gate)
+class Volumes(TaggedCollection):
+    def __init__(self, driver: Driver, gate: CapabilityGate, tasks: TaskRunner, tags: Tags) -> None:
+        super().__init__(driver, gate, tags)
         self._tasks = tasks
 
     def list(self, caller: Caller) -> builtins.list[Volume]:
@@ -44,6 +45,7 @@ class Volumes(DriverCollection):
         """Refused (409) while the volume is attached or has snapshots."""
         self._gate.require(Operation.volumes_delete)
         self._driver.delete_volume(caller, volume_id)
+        self._tags.drop(TagKind.volume, volume_id)
 
     def attach(self, caller: Caller, volume_id: str, request: VolumeAttach) -> Volume:
         self._gate.require(Operation.volumes_attach)

@@ -14,8 +14,10 @@ from botocore.config import Config
 
 from hearth.api.ec2.context import REGION
 from hearth.drivers.mock import MockDriver
+from hearth.drivers.schema import upgrade
 from hearth.service import Service
 from hearth.service.access_keys import AccessKeys
+from hearth.store import default_url, make_engine
 
 from ..conftest import FAST, Running, serve, store
 
@@ -27,9 +29,14 @@ class Credentials:
 
 
 @contextmanager
-def serve_ec2(tmp: Path, timing: Any = FAST) -> Iterator[Running]:
-    """The mock driver behind a real server whose Service verifies access keys."""
-    engine = store(tmp)
+def serve_ec2(tmp: Path, timing: Any = FAST, *, again: bool = False) -> Iterator[Running]:
+    """The mock driver behind a real server whose Service verifies access keys; ``again``: over
+    the store and state dir an earlier ``serve_ec2(tmp)`` left (the same server, restarted)."""
+    if again:
+        engine = make_engine(default_url(tmp))
+        upgrade(engine, "mock")
+    else:
+        engine = store(tmp)
     keys = AccessKeys.in_state_dir(engine, tmp)
     with serve(Service(MockDriver(engine, timing=timing), engine, access_keys=keys)) as running:
         yield running

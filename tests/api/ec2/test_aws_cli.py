@@ -106,3 +106,50 @@ def test_the_cli_reports_ec2s_error_code_and_exits_non_zero(
     wrong = Credentials(demo_key.access_key_id, "x" * 40)
     result = _run(server, wrong, tmp_path, "describe-regions")
     assert result.returncode != 0 and "SignatureDoesNotMatch" in result.stderr
+
+
+def test_the_cli_tags_a_volume_describes_and_deletes_its_tags(
+    server: Running, demo_key: Credentials, tmp_path: Path
+) -> None:
+    volume = _ok(
+        _run(server, demo_key, tmp_path, "create-volume", "--size", "1", "--availability-zone", "local")
+    )
+    volume_id = volume["VolumeId"]
+    _ok(
+        _run(
+            server,
+            demo_key,
+            tmp_path,
+            "create-tags",
+            "--resources",
+            volume_id,
+            "--tags",
+            "Key=env,Value=prod",
+            "Key=owner,Value=ops",
+        )
+    )
+    described = _ok(
+        _run(
+            server,
+            demo_key,
+            tmp_path,
+            "describe-tags",
+            "--filters",
+            f"Name=resource-id,Values={volume_id}",
+            "Name=key,Values=env,owner",
+        )
+    )
+    assert sorted((t["Key"], t["Value"], t["ResourceType"]) for t in described["Tags"]) == [
+        ("env", "prod", "volume"),
+        ("owner", "ops", "volume"),
+    ]
+    by_tag = _ok(
+        _run(server, demo_key, tmp_path, "describe-volumes", "--filters", "Name=tag:env,Values=prod")
+    )
+    assert [v["VolumeId"] for v in by_tag["Volumes"]] == [volume_id]
+    _ok(_run(server, demo_key, tmp_path, "delete-tags", "--resources", volume_id, "--tags", "Key=env"))
+    left = _ok(
+        _run(server, demo_key, tmp_path, "describe-tags", "--filters", f"Name=resource-id,Values={volume_id}")
+    )
+    assert {t["Key"] for t in left["Tags"]} == {"owner", "Name"}
+    _ok(_run(server, demo_key, tmp_path, "delete-volume", "--volume-id", volume_id))

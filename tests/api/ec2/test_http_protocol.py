@@ -15,6 +15,8 @@ from hearth.api.ec2.context import REGION
 from hearth.api.ec2.render import NAMESPACE
 from hearth.api.ec2.request import API_VERSION
 from hearth.api.ec2.sigv4 import SignedRequest
+from hearth.service.access_keys import AccessKeys
+from hearth.store import make_engine
 
 from ..conftest import Running
 from .clients import Credentials
@@ -128,6 +130,21 @@ def test_a_deleted_access_key_is_refused_from_the_next_request(server: Running) 
     key = Credentials(made.key.id, made.secret)
     assert _signed(server, key, {"Action": "DescribeRegions"}).status_code == 200
     keys.delete("demo", made.key.id)
+    _error(_signed(server, key, {"Action": "DescribeRegions"}), 401, "AuthFailure")
+
+
+def test_a_key_deleted_by_another_process_is_refused_from_the_next_request(server: Running) -> None:
+    keys = server.service.access_keys
+    assert keys is not None
+    made = keys.create("demo")
+    key = Credentials(made.key.id, made.secret)
+    for _ in range(2):  # the second is checked against what the server keeps in memory
+        assert _signed(server, key, {"Action": "DescribeRegions"}).status_code == 200
+    elsewhere = make_engine(server.service.engine.url.render_as_string(hide_password=False))
+    try:  # the CLI's way: its own engine on the same store
+        AccessKeys(elsewhere, keys.box).delete("demo", made.key.id)
+    finally:
+        elsewhere.dispose()
     _error(_signed(server, key, {"Action": "DescribeRegions"}), 401, "AuthFailure")
 
 

@@ -1,5 +1,5 @@
 """The EC2 actions, one module per group of collections; importing this registers them all."""
 
-from . import catalogue, images, instances, keys, networks, storage
+from . import catalogue, images, instances, keys, networks, storage, tags
 
-__all__ = ["catalogue", "images", "instances", "keys", "networks", "storage"]
+__all__ = ["catalogue", "images", "instances", "keys", "networks", "storage", "tags"]

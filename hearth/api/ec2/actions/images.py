@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from hearth.drivers import SYSTEM_OWNER
 from hearth.drivers.resources import Image, ImageCreate
+from hearth.service.tags import TagKind
 
 from ..context import Context
 from ..elements.catalogue import ARCHITECTURES, IMAGE_STATES, image_item
@@ -14,14 +17,11 @@ from ..paging import page, read_paging
 from ..params import Params
 from ..registry import action
 from ..render import Body
-from ..tags import read_tag_specifications
+from ..tags import tags_for
+from .tags import TagView
 
 
-def _tags(image: Image) -> dict[str, str]:
-    return {"Name": image.name}
-
-
-def images_filter(ctx: Context) -> FilterSet[Image]:
+def images_filter(ctx: Context, tags: Callable[[Image], Mapping[str, str]]) -> FilterSet[Image]:
     return FilterSet[Image](
         {
             "image-id": lambda i: [ctx.ec2(Kind.image, i.id)],
@@ -33,7 +33,7 @@ def images_filter(ctx: Context) -> FilterSet[Image]:
             "image-type": lambda i: ["machine"],
             "description": lambda i: [i.description],
         },
-        tags=_tags,
+        tags=tags,
     )
 
 
@@ -62,13 +62,14 @@ async def describe_images(ctx: Context, params: Params) -> Body:
     params.strings("ExecutableBy")
     params.boolean("IncludeDeprecated")
     params.boolean("IncludeDisabled")
-    keep = images_filter(ctx).matcher(read_filters(params))
+    tags = TagView(TagKind.image)
+    keep = images_filter(ctx, tags).matcher(read_filters(params))
     paging = read_paging(params, 1, 1000)
-    images = await ctx.run(ctx.calls.images.list, ctx.caller)
+    images = await tags.list(ctx, lambda: ctx.calls.images.list(ctx.caller))
     if wanted:
         images = ctx.select(Kind.image, wanted, images)
     chosen, token = page([i for i in images if _owned(i, owners, ctx) and keep(i)], paging)
-    return {"imagesSet": [image_item(i, ctx.ids, _tags(i)) for i in chosen], "nextToken": token}
+    return {"imagesSet": [image_item(i, ctx.ids, tags(i)) for i in chosen], "nextToken": token}
 
 
 @action(
@@ -83,15 +84,15 @@ async def create_image(ctx: Context, params: Params) -> Body:
     params.boolean("NoReboot")
     if params.structs("BlockDeviceMapping"):
         raise invalid("BlockDeviceMapping", "", "Hearth captures the instance's disk as it is")
-    tags = read_tag_specifications(params, {"image"})
-    if any(k != "Name" for t in tags.values() for k in t):
-        raise invalid("TagSpecification", "", "only the Name tag is kept (it is the image's name)")
-    name = tags.get("image", {}).get("Name", name)
+    tag_name, tags = tags_for(params, "image")
+    name = tag_name or name
     instance_id = await ctx.resolve_one(
         Kind.instance, instance_ec2, lambda: ctx.calls.instances.list(ctx.caller)
     )
     request = ImageCreate(instance_id=instance_id, name=name, description=description)
     image = await ctx.run(ctx.calls.images.create, ctx.caller, request)
+    if tags:
+        await ctx.run(ctx.calls.tags.set, ctx.caller, {TagKind.image: [image.id]}, tags)
     return {"imageId": ctx.ec2(Kind.image, image.id)}
 
 

@@ -1,8 +1,10 @@
 """RunInstances, DescribeInstances, DescribeInstanceStatus, Start/Stop/Reboot/TerminateInstances.
 
-Every instance is its own reservation (Hearth keeps no launch groups; RunInstances still answers
-the instances it made as one). TerminateInstances answers at once, as EC2 does: the stop and the
-destroy run as a task while the instance shows ``shutting-down``, then ``terminated`` for an hour.
+DescribeInstances groups instances as EC2 does, by the RunInstances call that made them (the
+service's launches; an instance made otherwise is a reservation of its own). TerminateInstances
+answers at once, as EC2 does: the stop and the destroy run as a task while the instance shows
+``shutting-down``, then ``terminated`` for an hour (the service's terminations, in the store, so
+a restarted server still shows them).
 """
 
 from __future__ import annotations
@@ -10,17 +12,20 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
 from hearth.drivers import Caller
 from hearth.drivers.operations import MAX_INSTANCE_COUNT
-from hearth.drivers.resources import Instance, InstanceCreate, NetworkRequest
-from hearth.errors import BackendTimeout, HearthError
+from hearth.drivers.resources import Instance, InstanceCreate, NetworkRequest, parse_request
+from hearth.errors import BackendTimeout, HearthError, NotFound
 from hearth.service import Progress
 from hearth.service.idempotency import Answer, fingerprint
+from hearth.service.launches import Launch, alone
+from hearth.service.tags import TagKind, with_name
 from hearth.vocab.instance_states import InstanceState
 
 from ..calls import ServiceCalls
@@ -34,19 +39,21 @@ from ..params import Params
 from ..registry import action
 from ..render import Body, Value, response_document
 from ..states import Ec2State, ec2_state, state_element
-from ..tags import read_tag_specifications
-from ..terminated import Terminations
+from ..tags import tags_for
 
-NAME_TAG: Final = "Name"
 SETTLE_TIMEOUT: Final = 600.0  # how long a termination waits for a guest to settle before it gives up
+MAX_CLIENT_TOKEN: Final = 64
 
 
 @dataclass(frozen=True)
 class Shown:
-    """An instance as this frontend shows it: Hearth's view and the EC2 state it is in now."""
+    """An instance as this frontend shows it: Hearth's view, the EC2 state it is in now and its
+    tags (``Name`` included)."""
 
     instance: Instance
     state: Ec2State
+    tags: Mapping[str, str]
+    launch: Launch
 
     @property
     def id(self) -> str:
@@ -55,10 +62,6 @@ class Shown:
     @property
     def created(self) -> datetime:
         return self.instance.created
-
-
-def _tags(instance: Instance) -> dict[str, str]:
-    return {NAME_TAG: instance.name} if instance.name else {}
 
 
 def instances_filter(ctx: Context) -> FilterSet[Shown]:
@@ -80,42 +83,73 @@ def instances_filter(ctx: Context) -> FilterSet[Shown]:
                 [b.ip_address for b in s.instance.network_bindings[:1]] or s.instance.private_addresses[:1]
             ),
             "ip-address": lambda s: s.instance.public_addresses[:1],
-            "reservation-id": lambda s: [ctx.ec2(Kind.reservation, s.id)],
+            "reservation-id": lambda s: [ctx.ec2(Kind.reservation, s.launch.id)],
             "architecture": lambda s: ["x86_64"],
             "owner-id": lambda s: [s.instance.owner_id],
         },
-        tags=lambda s: _tags(s.instance),
+        tags=lambda s: s.tags,
     )
 
 
-def _shown(calls: ServiceCalls, terminations: Terminations, caller: Caller) -> list[Shown]:
-    """Hearth's instances with the frontend's terminating and terminated ones."""
-    live = calls.instances.list(caller)
-    gone = {g.instance.id: g for g in terminations.visible(caller)}
+def _shown(calls: ServiceCalls, caller: Caller, ids: Sequence[str] | None = None) -> list[Shown]:
+    """Hearth's instances with their tags and launches, and the terminating and terminated ones;
+    with ``ids``, only those (looked up one by one rather than listing them all)."""
+    live = calls.instances.list(caller) if ids is None else _existing(calls, caller, ids)
+    stored = calls.tags.of(caller, TagKind.instance, ids)
+    launches = calls.launches.of(caller, ids)
+    terminated = calls.terminations.visible(caller, {i.id for i in live}, ids)
+    gone = {g.instance.id: g for g in terminated}
     shown: list[Shown] = []
     for instance in live:
+        tags = with_name(instance.name, stored.get(instance.id))
+        launch = launches.get(instance.id) or alone(instance.id)
         ending = gone.pop(instance.id, None)
         if ending is None:
-            shown.append(Shown(instance, ec2_state(instance.state)))
+            shown.append(Shown(instance, ec2_state(instance.state), tags, launch))
         else:
-            shown.append(Shown(instance, Ec2State.terminated if ending.finished else Ec2State.shutting_down))
-    for ending in gone.values():  # destroyed: Hearth no longer lists them
+            state = Ec2State.terminated if ending.finished else Ec2State.shutting_down
+            shown.append(Shown(instance, state, tags, launch))
+    for ending in gone.values():  # destroyed: Hearth no longer lists them, nor keeps their tags
         state = Ec2State.terminated if ending.finished else Ec2State.shutting_down
-        shown.append(Shown(ending.instance, state))
+        launch = ending.launch or alone(ending.instance.id)
+        shown.append(Shown(ending.instance, state, ending.tags, launch))
     return shown
 
 
+def _existing(calls: ServiceCalls, caller: Caller, ids: Sequence[str]) -> list[Instance]:
+    found: list[Instance] = []
+    for instance_id in dict.fromkeys(ids):
+        # NotFound: destroyed (perhaps terminated: see the terminations) or never the caller's.
+        with suppress(NotFound):
+            found.append(calls.instances.get(caller, instance_id))
+    return found
+
+
 async def _resolve_instances(ctx: Context, ec2_ids: list[str]) -> list[str]:
-    terminations = ctx.frontend.terminations
-
-    def listing() -> list[Shown]:
-        return _shown(ctx.calls, terminations, ctx.caller)
-
-    return await ctx.resolve(Kind.instance, ec2_ids, listing)
+    return await ctx.resolve(Kind.instance, ec2_ids, lambda: _shown(ctx.calls, ctx.caller))
 
 
 def _element(ctx: Context, shown: Shown) -> dict[str, Value]:
-    return instance_item(shown.instance, ctx.ids, _tags(shown.instance), state=shown.state)
+    launch = shown.launch
+    return instance_item(
+        shown.instance,
+        ctx.ids,
+        shown.tags,
+        state=shown.state,
+        launch_index=launch.index,
+        client_token=launch.client_token,
+    )
+
+
+def _reservations(ctx: Context, chosen: list[Shown]) -> list[Value]:
+    """``chosen`` grouped by launch, each group where its first member is (EC2's order)."""
+    groups: dict[str, list[Shown]] = {}
+    for shown in chosen:
+        groups.setdefault(shown.launch.id, []).append(shown)
+    return [
+        reservation(launch_id, [_element(ctx, s) for s in members], members[0].instance.owner_id, ctx.ids)
+        for launch_id, members in groups.items()
+    ]
 
 
 # --- DescribeInstances, DescribeInstanceStatus ----------------------------------------------------
@@ -131,7 +165,7 @@ async def _described(ctx: Context, params: Params, lo: int) -> tuple[list[Shown]
             "The parameter instancesSet cannot be used with the parameter maxResults",
         )
     params.boolean("IncludeManagedResources")
-    shown = await ctx.run(_shown, ctx.calls, ctx.frontend.terminations, ctx.caller)
+    shown = await ctx.run(_shown, ctx.calls, ctx.caller)
     if wanted:
         shown = ctx.select(Kind.instance, wanted, shown)
     return page([s for s in shown if keep(s)], paging)
@@ -140,8 +174,7 @@ async def _described(ctx: Context, params: Params, lo: int) -> tuple[list[Shown]
 @action("DescribeInstances", ("InstanceId", "Filter", "MaxResults", "NextToken", "IncludeManagedResources"))
 async def describe_instances(ctx: Context, params: Params) -> Body:
     chosen, token = await _described(ctx, params, 5)
-    reservations = [reservation(s.id, [_element(ctx, s)], s.instance.owner_id, ctx.ids) for s in chosen]
-    return {"reservationSet": reservations, "nextToken": token}
+    return {"reservationSet": _reservations(ctx, chosen), "nextToken": token}
 
 
 def _status(ctx: Context, shown: Shown) -> dict[str, Value]:
@@ -223,7 +256,18 @@ def _refuse_options(params: Params) -> None:
         raise Ec2Error("Unsupported", "Hearth has no security groups; launch without them")
 
 
-async def _launch_request(ctx: Context, params: Params) -> tuple[InstanceCreate, int, int]:
+@dataclass(frozen=True)
+class LaunchRequest:
+    """What one RunInstances makes: the request for each instance, how many, and the tags."""
+
+    request: InstanceCreate
+    low: int
+    high: int
+    tags: Mapping[str, str]  # stored on each instance made (its Name is the request's name)
+    client_token: str | None
+
+
+async def _launch_request(ctx: Context, params: Params) -> LaunchRequest:
     image_ec2 = params.required("ImageId")
     hwp = params.text("InstanceType")
     if not hwp:
@@ -245,10 +289,7 @@ async def _launch_request(ctx: Context, params: Params) -> tuple[InstanceCreate,
         realm = placement.text("AvailabilityZone") or None
         if placement.choice("Tenancy", ("default",)) is None and placement.text("GroupName"):
             raise Ec2Error("Unsupported", "Placement groups are not supported by Hearth")
-    tags = read_tag_specifications(params, {"instance"}).get("instance", {})
-    extra = sorted(k for k in tags if k != NAME_TAG)
-    if extra:
-        raise Ec2Error("Unsupported", f"Hearth keeps only the Name tag of an instance, not '{extra[0]}'")
+    name, tags = tags_for(params, "instance")
     image_id = await ctx.resolve_one(Kind.image, image_ec2, lambda: ctx.calls.images.list(ctx.caller))
     networks: list[NetworkRequest] = []
     subnet_ec2 = params.text("SubnetId")
@@ -257,28 +298,35 @@ async def _launch_request(ctx: Context, params: Params) -> tuple[InstanceCreate,
         subnets = await ctx.run(ctx.calls.subnets.list, ctx.caller)
         subnet_id = await ctx.resolve_one(Kind.subnet, subnet_ec2, lambda: subnets)
         subnet = next(s for s in subnets if s.id == subnet_id)
-        networks.append(NetworkRequest(network_id=subnet.network, subnet_id=subnet.id, ip_address=address))
+        binding = {"network_id": subnet.network, "subnet_id": subnet.id, "ip_address": address}
+        networks.append(parse_request(NetworkRequest, binding))
     elif address:
         raise invalid("PrivateIpAddress", address, "needs a SubnetId")
     if address and high > 1:
         raise invalid("PrivateIpAddress", address, "one address cannot go to several instances")
-    request = InstanceCreate(
-        image_id=image_id,
-        hwp_id=hwp,
-        realm_id=realm,
-        name=tags.get(NAME_TAG),
-        key_name=params.text("KeyName") or None,
-        user_data=user_data,
-        networks=networks,
+    request = parse_request(
+        InstanceCreate,
+        {
+            "image_id": image_id,
+            "hwp_id": hwp,
+            "realm_id": realm,
+            "name": name,
+            "key_name": params.text("KeyName") or None,
+            "user_data": user_data,
+            "networks": networks,
+        },
     )
-    return request, low, high
+    token = params.text("ClientToken") or None
+    if token is not None and len(token) > MAX_CLIENT_TOKEN:
+        raise invalid("ClientToken", "", f"must have at most {MAX_CLIENT_TOKEN} characters")
+    return LaunchRequest(request, low, high, tags, token)
 
 
-def _launch(
-    calls: ServiceCalls, caller: Caller, request: InstanceCreate, low: int, high: int
-) -> list[Instance]:
-    """Up to ``high`` instances; if fewer than ``low`` could be made, those made are taken down
-    again (EC2 launches all or nothing below MinCount) and the error is raised."""
+def _launch(calls: ServiceCalls, caller: Caller, launch: LaunchRequest) -> list[Instance]:
+    """Up to ``high`` instances, tagged and recorded as one launch; if fewer than ``low`` could
+    be made, those made are taken down again (EC2 launches all or nothing below MinCount) and
+    the error is raised."""
+    request, low, high = launch.request, launch.low, launch.high
     made: list[Instance] = []
     for i in range(1, high + 1):
         one = (
@@ -297,30 +345,36 @@ def _launch(
         if not isinstance(created, Instance):  # one instance is never a task
             raise RuntimeError("creating one instance answered a task")
         made.append(created)
+    try:
+        if launch.tags:
+            calls.tags.set(caller, {TagKind.instance: [m.id for m in made]}, launch.tags)
+        calls.launches.record(made, launch.client_token)
+    except HearthError:
+        for instance in made:
+            _take_down(calls, caller, instance.id)
+        raise
     return made
 
 
 @action("RunInstances", RUN_PARAMETERS, conflict="InvalidParameterValue")
 async def run_instances(ctx: Context, params: Params) -> Body | bytes:
-    request, low, high = await _launch_request(ctx, params)
-    token = params.text("ClientToken")
+    launch = await _launch_request(ctx, params)
+    token = launch.client_token
 
     def body(made: list[Instance]) -> dict[str, Value]:
         items = [
-            instance_item(m, ctx.ids, _tags(m), launch_index=n, client_token=token)
+            instance_item(m, ctx.ids, with_name(m.name, launch.tags), launch_index=n, client_token=token)
             for n, m in enumerate(made)
         ]
         return reservation(made[0].id, items, ctx.owner, ctx.ids)
 
     if not token:
-        made = await ctx.run(_launch, ctx.calls, ctx.caller, request, low, high)
+        made = await ctx.run(_launch, ctx.calls, ctx.caller, launch)
         return body(made)
-    if len(token) > 64:
-        raise invalid("ClientToken", "", "must have at most 64 characters")
     fp = fingerprint("RunInstances", *(f"{k}={v}" for k, v in params.pairs() if k != "ClientToken"))
 
     def produce() -> Answer:
-        made = _launch(ctx.calls, ctx.caller, request, low, high)
+        made = _launch(ctx.calls, ctx.caller, launch)
         document = response_document("RunInstances", ctx.request_id, body(made))
         return Answer(200, document.decode("utf-8"))
 
@@ -363,7 +417,7 @@ async def _targets(ctx: Context, params: Params) -> list[tuple[str, Shown]]:
     if not wanted:
         raise missing("InstanceId")
     ids = await _resolve_instances(ctx, wanted)
-    shown = {s.id: s for s in await ctx.run(_shown, ctx.calls, ctx.frontend.terminations, ctx.caller)}
+    shown = {s.id: s for s in await ctx.run(_shown, ctx.calls, ctx.caller, ids)}
     targets: list[tuple[str, Shown]] = []
     for ec2, hearth in zip(wanted, ids, strict=True):
         if hearth not in shown:
@@ -423,10 +477,11 @@ async def reboot_instances(ctx: Context, params: Params) -> Body:
     return {"return": True}
 
 
-def _termination(
-    calls: ServiceCalls, caller: Caller, terminations: Terminations, instance_id: str
-) -> Callable[[Progress], None]:
-    """The task that takes one instance down, telling ``terminations`` how it went."""
+def _terminate(calls: ServiceCalls, caller: Caller, ec2: str, item: Shown) -> None:
+    """Record the termination (what the instance was), then start the task that takes it down
+    and tells the record how it went."""
+    terminations = calls.terminations
+    instance_id = item.id
 
     def work(progress: Progress) -> None:
         try:
@@ -436,21 +491,21 @@ def _termination(
             raise
         terminations.finish(instance_id)
 
-    return work
+    # Recorded after the task is queued, naming it: should the task end first, its record is
+    # settled as one whose task ended without a word (terminated if the instance went).
+    task = calls.submit(caller, "instances.terminate", f"terminate {ec2}", work)
+    terminations.begin(item.instance, item.tags, item.launch, task.id)
 
 
 @action("TerminateInstances", ("InstanceId", "Force", "SkipOsShutdown"), conflict="IncorrectInstanceState")
 async def terminate_instances(ctx: Context, params: Params) -> Body:
     params.boolean("Force")
     params.boolean("SkipOsShutdown")
-    terminations = ctx.frontend.terminations
     changes = []
     for ec2, item in await _targets(ctx, params):
         if item.state in (Ec2State.terminated, Ec2State.shutting_down):
             changes.append(state_change(ec2, item.state, item.state))
             continue
-        terminations.begin(item.instance)
-        work = _termination(ctx.calls, ctx.caller, terminations, item.id)
-        await ctx.run(ctx.calls.submit, ctx.caller, "instances.terminate", f"terminate {ec2}", work)
+        await ctx.run(_terminate, ctx.calls, ctx.caller, ec2, item)
         changes.append(state_change(ec2, item.state, Ec2State.shutting_down))
     return {"instancesSet": changes}

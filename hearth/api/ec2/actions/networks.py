@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Mapping
 
-from hearth.drivers.resources import Address, AddressCreate, Network, NetworkCreate, Subnet, SubnetCreate
+from hearth.drivers.resources import (
+    Address,
+    AddressCreate,
+    Network,
+    NetworkCreate,
+    Subnet,
+    SubnetCreate,
+    parse_request,
+)
+from hearth.service.tags import TagKind, with_name
 
 from ..context import Context
 from ..elements.networks import address_body, association_id, subnet_body, vpc_body
@@ -15,7 +25,8 @@ from ..paging import page, read_paging
 from ..params import Params
 from ..registry import action
 from ..render import Body
-from ..tags import read_tag_specifications
+from ..tags import read_tag_specifications, tags_for
+from .tags import TagView
 
 IN_USE = "DependencyViolation"
 
@@ -24,13 +35,11 @@ def _tags(name: str) -> dict[str, str]:
     return {"Name": name}
 
 
-def _name(params: Params, kind: str, prefix: str) -> str:
-    """The Name tag, or a generated name (Hearth networks and subnets must have one)."""
-    tags = read_tag_specifications(params, {kind}).get(kind, {})
-    extra = sorted(k for k in tags if k != "Name")
-    if extra:
-        raise Ec2Error("Unsupported", f"Hearth keeps only the Name tag of a {kind}, not '{extra[0]}'")
-    return tags.get("Name") or f"{prefix}-{secrets.token_hex(4)}"
+def _named(params: Params, kind: str) -> tuple[str, dict[str, str]]:
+    """The Name tag, or a generated name (Hearth networks and subnets must have one), and the
+    other tags."""
+    name, tags = tags_for(params, kind)
+    return name or f"{kind}-{secrets.token_hex(4)}", tags
 
 
 async def _zone(ctx: Context) -> str | None:
@@ -42,7 +51,7 @@ async def _zone(ctx: Context) -> str | None:
 # --- VPCs ------------------------------------------------------------------------------------------
 
 
-def vpcs_filter(ctx: Context) -> FilterSet[Network]:
+def vpcs_filter(ctx: Context, tags: Callable[[Network], Mapping[str, str]]) -> FilterSet[Network]:
     return FilterSet[Network](
         {
             "vpc-id": lambda n: [ctx.ec2(Kind.vpc, n.id)],
@@ -52,7 +61,7 @@ def vpcs_filter(ctx: Context) -> FilterSet[Network]:
             "owner-id": lambda n: [n.owner_id],
             "is-default": lambda n: ["true" if vpc_body(n, ctx.ids, {})["isDefault"] else "false"],
         },
-        tags=lambda n: _tags(n.name),
+        tags=tags,
     )
 
 
@@ -62,23 +71,25 @@ async def create_vpc(ctx: Context, params: Params) -> Body:
     params.choice("InstanceTenancy", ("default",))
     if params.boolean("AmazonProvidedIpv6CidrBlock"):
         raise Ec2Error("Unsupported", "Hearth does not hand out IPv6 blocks")
-    name = _name(params, "vpc", "vpc")
-    network = await ctx.run(
-        ctx.calls.networks.create, ctx.caller, NetworkCreate(name=name, address_blocks=[block])
-    )
-    return {"vpc": vpc_body(network, ctx.ids, _tags(network.name))}
+    name, tags = _named(params, "vpc")
+    request = parse_request(NetworkCreate, {"name": name, "address_blocks": [block]})
+    network = await ctx.run(ctx.calls.networks.create, ctx.caller, request)
+    if tags:
+        await ctx.run(ctx.calls.tags.set, ctx.caller, {TagKind.network: [network.id]}, tags)
+    return {"vpc": vpc_body(network, ctx.ids, with_name(network.name, tags))}
 
 
 @action("DescribeVpcs", ("VpcId", "Filter", "MaxResults", "NextToken"))
 async def describe_vpcs(ctx: Context, params: Params) -> Body:
     wanted = params.strings("VpcId")
-    keep = vpcs_filter(ctx).matcher(read_filters(params))
+    tags = TagView(TagKind.network)
+    keep = vpcs_filter(ctx, tags).matcher(read_filters(params))
     paging = read_paging(params, 5, 1000)
-    networks = await ctx.run(ctx.calls.networks.list, ctx.caller)
+    networks = await tags.list(ctx, lambda: ctx.calls.networks.list(ctx.caller))
     if wanted:
         networks = ctx.select(Kind.vpc, wanted, networks)
     chosen, token = page([n for n in networks if keep(n)], paging)
-    return {"vpcSet": [vpc_body(n, ctx.ids, _tags(n.name)) for n in chosen], "nextToken": token}
+    return {"vpcSet": [vpc_body(n, ctx.ids, tags(n)) for n in chosen], "nextToken": token}
 
 
 @action("DeleteVpc", ("VpcId",), conflict=IN_USE)
@@ -93,7 +104,9 @@ async def delete_vpc(ctx: Context, params: Params) -> Body:
 # --- subnets ---------------------------------------------------------------------------------------
 
 
-def subnets_filter(ctx: Context, zone: str | None) -> FilterSet[Subnet]:
+def subnets_filter(
+    ctx: Context, zone: str | None, tags: Callable[[Subnet], Mapping[str, str]]
+) -> FilterSet[Subnet]:
     return FilterSet[Subnet](
         {
             "subnet-id": lambda s: [ctx.ec2(Kind.subnet, s.id)],
@@ -103,7 +116,7 @@ def subnets_filter(ctx: Context, zone: str | None) -> FilterSet[Subnet]:
             "state": lambda s: ["available"],
             "owner-id": lambda s: [s.owner_id],
         },
-        tags=lambda s: _tags(s.name),
+        tags=tags,
     )
 
 
@@ -120,23 +133,26 @@ async def create_subnet(ctx: Context, params: Params) -> Body:
     if not block:
         raise missing("CidrBlock")
     params.text("AvailabilityZone")
-    name = _name(params, "subnet", "subnet")
-    request = SubnetCreate(network_id=network_id, name=name, address_block=block)
+    name, tags = _named(params, "subnet")
+    request = parse_request(SubnetCreate, {"network_id": network_id, "name": name, "address_block": block})
     subnet = await ctx.run(ctx.calls.subnets.create, ctx.caller, request)
-    return {"subnet": subnet_body(subnet, ctx.ids, _tags(subnet.name), await _zone(ctx))}
+    if tags:
+        await ctx.run(ctx.calls.tags.set, ctx.caller, {TagKind.subnet: [subnet.id]}, tags)
+    return {"subnet": subnet_body(subnet, ctx.ids, with_name(subnet.name, tags), await _zone(ctx))}
 
 
 @action("DescribeSubnets", ("SubnetId", "Filter", "MaxResults", "NextToken"))
 async def describe_subnets(ctx: Context, params: Params) -> Body:
     wanted = params.strings("SubnetId")
     zone = await _zone(ctx)
-    keep = subnets_filter(ctx, zone).matcher(read_filters(params))
+    tags = TagView(TagKind.subnet)
+    keep = subnets_filter(ctx, zone, tags).matcher(read_filters(params))
     paging = read_paging(params, 5, 1000)
-    subnets = await ctx.run(ctx.calls.subnets.list, ctx.caller)
+    subnets = await tags.list(ctx, lambda: ctx.calls.subnets.list(ctx.caller))
     if wanted:
         subnets = ctx.select(Kind.subnet, wanted, subnets)
     chosen, token = page([s for s in subnets if keep(s)], paging)
-    return {"subnetSet": [subnet_body(s, ctx.ids, _tags(s.name), zone) for s in chosen], "nextToken": token}
+    return {"subnetSet": [subnet_body(s, ctx.ids, tags(s), zone) for s in chosen], "nextToken": token}
 
 
 @action("DeleteSubnet", ("SubnetId",), conflict=IN_USE)

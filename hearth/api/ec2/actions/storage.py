@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from hearth.drivers.resources import Snapshot, SnapshotCreate, Volume, VolumeAttach, VolumeCreate
+from collections.abc import Callable, Mapping
+
+from hearth.drivers.resources import (
+    Snapshot,
+    SnapshotCreate,
+    Volume,
+    VolumeAttach,
+    VolumeCreate,
+    parse_request,
+)
 from hearth.service import Task
+from hearth.service.tags import TagKind, with_name
 
 from ..context import Context
 from ..elements.storage import DEV, SNAPSHOT_STATES, VOLUME_STATES, attachment, snapshot_body, volume_body
@@ -14,25 +24,14 @@ from ..paging import page, read_paging
 from ..params import Params
 from ..registry import action
 from ..render import Body
-from ..tags import read_tag_specifications
+from ..tags import tags_for
+from .tags import TagView
 
 CLONE_WAIT = 600.0  # seconds a CreateVolume from a snapshot waits for the copy
 VOLUME_TYPES = ("standard", "gp2", "gp3", "io1", "io2", "sc1", "st1")
 
 
-def _tags(name: str | None) -> dict[str, str]:
-    return {"Name": name} if name else {}
-
-
-def _name_tag(params: Params, kind: str) -> str | None:
-    tags = read_tag_specifications(params, {kind}).get(kind, {})
-    extra = sorted(k for k in tags if k != "Name")
-    if extra:
-        raise Ec2Error("Unsupported", f"Hearth keeps only the Name tag of a {kind}, not '{extra[0]}'")
-    return tags.get("Name")
-
-
-def volumes_filter(ctx: Context) -> FilterSet[Volume]:
+def volumes_filter(ctx: Context, tags: Callable[[Volume], Mapping[str, str]]) -> FilterSet[Volume]:
     return FilterSet[Volume](
         {
             "volume-id": lambda v: [ctx.ec2(Kind.volume, v.id)],
@@ -44,7 +43,7 @@ def volumes_filter(ctx: Context) -> FilterSet[Volume]:
             "attachment.status": lambda v: ["attached"] if v.instance else [],
             "volume-type": lambda v: ["standard"],
         },
-        tags=lambda v: _tags(v.name),
+        tags=tags,
     )
 
 
@@ -73,7 +72,7 @@ async def create_volume(ctx: Context, params: Params) -> Body:
     if params.boolean("Encrypted"):
         raise Ec2Error("Unsupported", "Encrypted volumes are not supported by Hearth")
     params.text("ClientToken")
-    name = _name_tag(params, "volume")
+    name, tags = tags_for(params, "volume")
     snapshot_id = None
     if snapshot_ec2:
         snapshots = await ctx.run(ctx.calls.snapshots.list, ctx.caller)
@@ -84,7 +83,8 @@ async def create_volume(ctx: Context, params: Params) -> Body:
             size = next((v.capacity_gb for v in volumes if v.id == source), None)
     if size is None:
         raise missing("Size")
-    request = VolumeCreate(capacity_gb=size, name=name, realm_id=zone, snapshot_id=snapshot_id)
+    volume = {"capacity_gb": size, "name": name, "realm_id": zone, "snapshot_id": snapshot_id}
+    request = parse_request(VolumeCreate, volume)
     made = await ctx.run(ctx.calls.volumes.create, ctx.caller, request)
     if isinstance(made, Task):
         done = await ctx.run(ctx.calls.wait_task, ctx.caller, made, CLONE_WAIT)
@@ -94,21 +94,24 @@ async def create_volume(ctx: Context, params: Params) -> Body:
                 "InternalError", f"cloning the snapshot failed: {done.error.message if done.error else ''}"
             )
         made = await ctx.run(ctx.calls.volumes.get, ctx.caller, volume_id)
-    body = volume_body(made, ctx.ids, _tags(made.name))
+    if tags:
+        await ctx.run(ctx.calls.tags.set, ctx.caller, {TagKind.volume: [made.id]}, tags)
+    body = volume_body(made, ctx.ids, with_name(made.name, tags))
     return {**body, "snapshotId": snapshot_ec2 or ""}
 
 
 @action("DescribeVolumes", ("VolumeId", "Filter", "MaxResults", "NextToken", "IncludeManagedResources"))
 async def describe_volumes(ctx: Context, params: Params) -> Body:
     wanted = params.strings("VolumeId")
-    keep = volumes_filter(ctx).matcher(read_filters(params))
+    tags = TagView(TagKind.volume)
+    keep = volumes_filter(ctx, tags).matcher(read_filters(params))
     paging = read_paging(params, 5, 500)
     params.boolean("IncludeManagedResources")
-    volumes = await ctx.run(ctx.calls.volumes.list, ctx.caller)
+    volumes = await tags.list(ctx, lambda: ctx.calls.volumes.list(ctx.caller))
     if wanted:
         volumes = ctx.select(Kind.volume, wanted, volumes)
     chosen, token = page([v for v in volumes if keep(v)], paging)
-    return {"volumeSet": [volume_body(v, ctx.ids, _tags(v.name)) for v in chosen], "nextToken": token}
+    return {"volumeSet": [volume_body(v, ctx.ids, tags(v)) for v in chosen], "nextToken": token}
 
 
 @action("AttachVolume", ("VolumeId", "InstanceId", "Device"), conflict="VolumeInUse")
@@ -156,7 +159,7 @@ async def delete_volume(ctx: Context, params: Params) -> Body:
 # --- snapshots -------------------------------------------------------------------------------------
 
 
-def snapshots_filter(ctx: Context) -> FilterSet[Snapshot]:
+def snapshots_filter(ctx: Context, tags: Callable[[Snapshot], Mapping[str, str]]) -> FilterSet[Snapshot]:
     return FilterSet[Snapshot](
         {
             "snapshot-id": lambda s: [ctx.ec2(Kind.snapshot, s.id)],
@@ -164,7 +167,7 @@ def snapshots_filter(ctx: Context) -> FilterSet[Snapshot]:
             "status": lambda s: [SNAPSHOT_STATES[s.state]],
             "owner-id": lambda s: [s.owner_id],
         },
-        tags=lambda s: _tags(s.name),
+        tags=tags,
     )
 
 
@@ -172,12 +175,13 @@ def snapshots_filter(ctx: Context) -> FilterSet[Snapshot]:
 async def create_snapshot(ctx: Context, params: Params) -> Body:
     volume_id = await _volume_id(ctx, params.required("VolumeId"))
     description = params.text("Description") or ""
-    name = _name_tag(params, "snapshot")
+    name, tags = tags_for(params, "snapshot")
+    request = parse_request(SnapshotCreate, {"volume_id": volume_id, "name": name})
     volume = await ctx.run(ctx.calls.volumes.get, ctx.caller, volume_id)
-    made = await ctx.run(
-        ctx.calls.snapshots.create, ctx.caller, SnapshotCreate(volume_id=volume_id, name=name)
-    )
-    return snapshot_body(made, ctx.ids, _tags(made.name), volume.capacity_gb, description)
+    made = await ctx.run(ctx.calls.snapshots.create, ctx.caller, request)
+    if tags:
+        await ctx.run(ctx.calls.tags.set, ctx.caller, {TagKind.snapshot: [made.id]}, tags)
+    return snapshot_body(made, ctx.ids, with_name(made.name, tags), volume.capacity_gb, description)
 
 
 @action("DescribeSnapshots", ("SnapshotId", "Owner", "RestorableBy", "Filter", "MaxResults", "NextToken"))
@@ -185,14 +189,15 @@ async def describe_snapshots(ctx: Context, params: Params) -> Body:
     wanted = params.strings("SnapshotId")
     owners = {ctx.owner if o == "self" else o for o in params.strings("Owner")}
     params.strings("RestorableBy")
-    keep = snapshots_filter(ctx).matcher(read_filters(params))
+    tags = TagView(TagKind.snapshot)
+    keep = snapshots_filter(ctx, tags).matcher(read_filters(params))
     paging = read_paging(params, 5, 1000)
-    snapshots = await ctx.run(ctx.calls.snapshots.list, ctx.caller)
+    snapshots = await tags.list(ctx, lambda: ctx.calls.snapshots.list(ctx.caller))
     if wanted:
         snapshots = ctx.select(Kind.snapshot, wanted, snapshots)
     volumes = {v.id: v.capacity_gb for v in await ctx.run(ctx.calls.volumes.list, ctx.caller)}
     chosen, token = page([s for s in snapshots if (not owners or s.owner_id in owners) and keep(s)], paging)
-    items = [snapshot_body(s, ctx.ids, _tags(s.name), volumes.get(s.volume)) for s in chosen]
+    items = [snapshot_body(s, ctx.ids, tags(s), volumes.get(s.volume)) for s in chosen]
     return {"snapshotSet": items, "nextToken": token}
 
 

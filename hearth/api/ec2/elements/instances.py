@@ -1,7 +1,7 @@
 """Instances as EC2 shows them: the ``Instance`` element, reservations, state changes.
 
-EC2 names an instance by its ``Name`` tag; Hearth's instance name is that tag unless the caller
-set another. Addresses come from the first network binding (EC2's primary interface).
+EC2 names an instance by its ``Name`` tag, which is Hearth's instance name. Addresses come from
+the first network binding (EC2's primary interface).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from hearth.drivers.resources import Instance
+from hearth.service.tags import with_name
 
 from ..ids import IdMap, Kind
 from ..render import Value
@@ -16,12 +17,6 @@ from ..states import Ec2State, ec2_state, state_element, state_reason
 from ..tags import tag_set
 
 ROOT_DEVICE = "/dev/vda"
-NAME_TAG = "Name"
-
-
-def shown_tags(instance: Instance, tags: Mapping[str, str]) -> dict[str, str]:
-    """The instance's tags with its Hearth name as ``Name`` when the caller set none."""
-    return {NAME_TAG: instance.name, **tags} if instance.name else dict(tags)
 
 
 def instance_item(
@@ -33,7 +28,8 @@ def instance_item(
     launch_index: int = 0,
     client_token: str | None = None,
 ) -> dict[str, Value]:
-    """The ``Instance`` element; ``state`` overrides the one Hearth reports (terminating)."""
+    """The ``Instance`` element; ``state`` overrides the one Hearth reports (terminating), and
+    ``tags`` are shown with the instance's name as ``Name``."""
     shown = state or ec2_state(instance.state)
     binding = instance.network_bindings[0] if instance.network_bindings else None
     private_ip = binding.ip_address if binding else next(iter(instance.private_addresses), None)
@@ -64,7 +60,7 @@ def instance_item(
         "blockDeviceMapping": [],
         "virtualizationType": "hvm",
         "clientToken": client_token or "",
-        "tagSet": tag_set(shown_tags(instance, tags)),
+        "tagSet": tag_set(with_name(instance.name, tags)),
         "ebsOptimized": False,
         "cpuOptions": {"coreCount": instance.vcpus, "threadsPerCore": 1} if instance.vcpus else None,
     }
