@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.routing import Route
 
 from hearth import __version__
 from hearth.service import Service
@@ -17,8 +16,7 @@ OPENAPI_URL = "/v1/openapi.json"
 
 def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastAPI:
     """An app serving ``service``; the caller owns the service and closes it after the server stops."""
-    from .ec2.frontend import PREFIX as EC2_PREFIX
-    from .ec2.frontend import Ec2Frontend
+    from .ec2.frontend import Ec2Entry, Ec2Frontend
     from .v1 import ROUTERS  # routers import the service layer; keep `import hearth.api` light
 
     app = FastAPI(
@@ -33,11 +31,10 @@ def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastA
     app.add_middleware(IdempotentCreates)  # inside the Gate: it needs the caller
     app.add_middleware(Gate, limits=body_limits)  # inside the error middleware errors.install adds
     errors.install(app)
+    # Outermost: /ec2 speaks another protocol, so none of /v1's middleware is in its way.
+    app.add_middleware(Ec2Entry, frontend=Ec2Frontend(service, (body_limits or BodyLimits()).json))
     for router in ROUTERS:
         app.include_router(router)
-    ec2 = Ec2Frontend(service, (body_limits or BodyLimits()).json)
-    for path in (EC2_PREFIX, EC2_PREFIX + "/"):  # boto3 posts to the endpoint URL's path plus "/"
-        app.router.routes.append(Route(path, ec2, include_in_schema=False))
     app.state.method_table = errors.method_table(ROUTERS)
     app.state.streamed_routes = streamed_routes(ROUTERS)
     app.state.idempotent_routes = mark_creates(r for router in ROUTERS for r in router.routes)

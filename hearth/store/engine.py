@@ -14,7 +14,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -91,6 +91,24 @@ def write_session(engine: Engine) -> Iterator[Session]:
         session.connection(execution_options={_WRITE: True})
         yield session
         session.commit()
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A Core connection whose transaction holds the write lock from the start (as
+    ``write_session``); commits on success. For a few plain statements on a hot path, where an
+    ORM session costs more than the statements themselves."""
+    with _writer_lock(engine), engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A Core connection for plain reads (its transaction ends when the block does)."""
+    with engine.connect() as conn:
+        yield conn
 
 
 @contextmanager

@@ -12,10 +12,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, Integer, String, delete, select
+from sqlalchemy import Engine, Integer, String, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .engine import read_session, write_session
+from .engine import read_connection, write_connection
 from .models import ID_LEN, Base, UTCDateTime, utcnow
 
 TOKEN_LEN = 64
@@ -43,17 +43,19 @@ def add_launch(
     engine: Engine, launch_id: str, members: Sequence[tuple[str, str]], client_token: str | None
 ) -> None:
     """Record one launch: ``members`` are (instance id, owner id) in launch order."""
-    with write_session(engine) as s:
-        s.add_all(
-            LaunchRow(
-                instance_id=instance_id,
-                launch_id=launch_id,
-                launch_index=index,
-                client_token=client_token,
-                owner_id=owner_id,
-            )
-            for index, (instance_id, owner_id) in enumerate(members)
-        )
+    rows = [
+        {
+            "instance_id": instance_id,
+            "launch_id": launch_id,
+            "launch_index": index,
+            "client_token": client_token,
+            "owner_id": owner_id,
+            "created": utcnow(),
+        }
+        for index, (instance_id, owner_id) in enumerate(members)
+    ]
+    with write_connection(engine) as conn:
+        conn.execute(insert(LaunchRow), rows)
 
 
 def launches_of(
@@ -66,10 +68,10 @@ def launches_of(
         query = query.where(LaunchRow.owner_id.in_(owners))
     if ids is not None:
         query = query.where(LaunchRow.instance_id.in_(ids))
-    with read_session(engine) as s:
-        return {row[0]: StoredLaunch(row[1], row[2], row[3]) for row in s.execute(query)}
+    with read_connection(engine) as conn:
+        return {row[0]: StoredLaunch(row[1], row[2], row[3]) for row in conn.execute(query)}
 
 
 def delete_launch(engine: Engine, instance_id: str) -> None:
-    with write_session(engine) as s:
-        s.execute(delete(LaunchRow).where(LaunchRow.instance_id == instance_id))
+    with write_connection(engine) as conn:
+        conn.execute(delete(LaunchRow).where(LaunchRow.instance_id == instance_id))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, Index, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .engine import read_session, write_session
+from .engine import read_connection, write_connection, write_session
 from .models import ID_LEN, Base
 
 KIND_LEN = 16
@@ -48,8 +48,8 @@ def tags_of(
     if ids is not None:
         query = query.where(TagRow.resource_id.in_(ids))
     found: dict[str, Tags] = {}
-    with read_session(engine) as s:
-        for resource_id, key, value in s.execute(query):
+    with read_connection(engine) as conn:
+        for resource_id, key, value in conn.execute(query):
             found.setdefault(resource_id, {})[key] = value
     return found
 
@@ -105,14 +105,14 @@ def delete_tags(
 ) -> None:
     """Delete tags of ``resources`` (kind → ids): each key of ``keys`` whatever its value (None)
     or only with the value given; every tag of them when ``keys`` is None. One transaction."""
-    with write_session(engine) as s:
+    with write_connection(engine) as conn:
         for kind, ids in resources.items():
             if not ids:
                 continue
             where = [TagRow.kind == kind, TagRow.resource_id.in_(list(ids))]
             if keys is None:
-                s.execute(delete(TagRow).where(*where))
+                conn.execute(delete(TagRow).where(*where))
                 continue
             for key, value in keys.items():
                 match = [*where, TagRow.key == key, *([TagRow.value == value] if value is not None else [])]
-                s.execute(delete(TagRow).where(*match))
+                conn.execute(delete(TagRow).where(*match))

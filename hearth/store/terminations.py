@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Engine, Integer, String, delete, select, update
+from sqlalchemy import JSON, Boolean, Engine, Integer, String, delete, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .engine import read_session, write_session
+from .engine import read_connection, write_connection
 from .launches import TOKEN_LEN, StoredLaunch
 from .models import ID_LEN, Base, UTCDateTime, utcnow
 from .tasks import TaskRow
@@ -61,27 +61,26 @@ def begin_termination(
     task_id: str | None = None,
 ) -> None:
     """Record a termination starting now (replacing an earlier record of the instance)."""
-    with write_session(engine) as s:
-        s.execute(delete(TerminatedRow).where(TerminatedRow.instance_id == instance_id))
-        s.add(
-            TerminatedRow(
-                instance_id=instance_id,
-                owner_id=owner_id,
-                instance=instance,
-                tags=tags,
-                launch_id=launch.launch_id if launch else None,
-                launch_index=launch.launch_index if launch else 0,
-                client_token=launch.client_token if launch else None,
-                finished=False,
-                task_id=task_id,
-                since=utcnow(),
-            )
-        )
+    row = {
+        "instance_id": instance_id,
+        "owner_id": owner_id,
+        "instance": instance,
+        "tags": tags,
+        "launch_id": launch.launch_id if launch else None,
+        "launch_index": launch.launch_index if launch else 0,
+        "client_token": launch.client_token if launch else None,
+        "finished": False,
+        "task_id": task_id,
+        "since": utcnow(),
+    }
+    with write_connection(engine) as conn:
+        conn.execute(delete(TerminatedRow).where(TerminatedRow.instance_id == instance_id))
+        conn.execute(insert(TerminatedRow), [row])
 
 
 def link_task(engine: Engine, instance_id: str, task_id: str) -> None:
-    with write_session(engine) as s:
-        s.execute(
+    with write_connection(engine) as conn:
+        conn.execute(
             update(TerminatedRow).where(TerminatedRow.instance_id == instance_id).values(task_id=task_id)
         )
 
@@ -90,8 +89,8 @@ def finish_terminations(engine: Engine, instance_ids: Collection[str]) -> None:
     """The instances are gone: terminated from now on."""
     if not instance_ids:
         return
-    with write_session(engine) as s:
-        s.execute(
+    with write_connection(engine) as conn:
+        conn.execute(
             update(TerminatedRow)
             .where(TerminatedRow.instance_id.in_(list(instance_ids)), TerminatedRow.finished.is_(False))
             .values(finished=True, since=utcnow())
@@ -101,8 +100,23 @@ def finish_terminations(engine: Engine, instance_ids: Collection[str]) -> None:
 def delete_terminations(engine: Engine, instance_ids: Collection[str]) -> None:
     if not instance_ids:
         return
-    with write_session(engine) as s:
-        s.execute(delete(TerminatedRow).where(TerminatedRow.instance_id.in_(list(instance_ids))))
+    with write_connection(engine) as conn:
+        conn.execute(delete(TerminatedRow).where(TerminatedRow.instance_id.in_(list(instance_ids))))
+
+
+_COLUMNS = (
+    TerminatedRow.instance_id,
+    TerminatedRow.owner_id,
+    TerminatedRow.instance,
+    TerminatedRow.tags,
+    TerminatedRow.launch_id,
+    TerminatedRow.launch_index,
+    TerminatedRow.client_token,
+    TerminatedRow.finished,
+    TerminatedRow.task_id,
+    TaskRow.status,
+    TerminatedRow.since,
+)
 
 
 def terminations_of(
@@ -110,25 +124,29 @@ def terminations_of(
 ) -> list[StoredTermination]:
     """The terminations of instances owned by ``owners`` (None: anyone's), with their tasks'
     status; ``ids`` narrows it to those instances."""
-    query = select(TerminatedRow, TaskRow.status).outerjoin(TaskRow, TaskRow.id == TerminatedRow.task_id)
+    query = select(*_COLUMNS).outerjoin(TaskRow, TaskRow.id == TerminatedRow.task_id)
     if owners is not None:
         query = query.where(TerminatedRow.owner_id.in_(owners))
     if ids is not None:
         query = query.where(TerminatedRow.instance_id.in_(ids))
-    with read_session(engine) as s:
-        return [_stored(row, status) for row, status in s.execute(query)]
+    with read_connection(engine) as conn:
+        return [_stored(*row) for row in conn.execute(query)]
 
 
-def _stored(row: TerminatedRow, task_status: str | None) -> StoredTermination:
-    launch = StoredLaunch(row.launch_id, row.launch_index, row.client_token) if row.launch_id else None
+def _stored(
+    instance_id: str,
+    owner_id: str,
+    instance: dict[str, Any],
+    tags: dict[str, str],
+    launch_id: str | None,
+    launch_index: int,
+    client_token: str | None,
+    finished: bool,
+    task_id: str | None,
+    task_status: str | None,
+    since: datetime,
+) -> StoredTermination:
+    launch = StoredLaunch(launch_id, launch_index, client_token) if launch_id else None
     return StoredTermination(
-        row.instance_id,
-        row.owner_id,
-        row.instance,
-        row.tags,
-        launch,
-        row.finished,
-        row.task_id,
-        task_status,
-        row.since,
+        instance_id, owner_id, instance, tags, launch, bool(finished), task_id, task_status, since
     )

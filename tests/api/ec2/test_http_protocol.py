@@ -172,3 +172,11 @@ def test_other_methods_are_refused_with_an_error_document(server: Running) -> No
     response = httpx.put(f"{server.url}/ec2/", content=b"")
     _error(response, 405, "InvalidAction")
     assert response.headers["allow"] == "GET, POST"
+
+
+def test_a_body_past_the_bound_is_refused_in_ec2s_words(server: Running) -> None:
+    big = b"Action=DescribeRegions&Pad=" + b"x" * (2 * 1024 * 1024)
+    response = httpx.post(
+        f"{server.url}/ec2/", content=big, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    _error(response, 413, "RequestEntityTooLarge")

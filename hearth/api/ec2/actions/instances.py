@@ -43,6 +43,7 @@ from ..tags import tags_for
 
 SETTLE_TIMEOUT: Final = 600.0  # how long a termination waits for a guest to settle before it gives up
 MAX_CLIENT_TOKEN: Final = 64
+SETTLE_FIRST_POLL: Final = 0.05  # seconds; polls then back off (each costs the server a read)
 
 
 @dataclass(frozen=True)
@@ -387,7 +388,7 @@ async def run_instances(ctx: Context, params: Params) -> Body | bytes:
 
 def _settle(calls: ServiceCalls, caller: Caller, instance_id: str, wanted: set[InstanceState]) -> Instance:
     deadline = time.monotonic() + SETTLE_TIMEOUT
-    interval = 0.02
+    interval = SETTLE_FIRST_POLL
     while True:
         instance = calls.instances.get(caller, instance_id)
         if instance.state in wanted:
