@@ -125,16 +125,5 @@ async def caller(call: CallDep) -> Caller:
     return call.caller
 
 
-def requires(op: Operation) -> Callable[[Request], Any]:
-    """A route dependency answering 501 when the driver does not serve ``op``."""
-
-    async def gate(request: Request) -> None:
-        svc: Service = request.app.state.service
-        svc.require(op)
-
-    gate.__name__ = f"requires_{op.name}"
-    return gate
-
-
 ServiceDep = Annotated[Service, Depends(service)]
 CallerDep = Annotated[Caller, Depends(caller)]

@@ -22,7 +22,7 @@ from hearth.service.media.core import MediaRef, MediaService, Resolved, public_s
 from hearth.vocab.device_names import DISK_DEV_PATTERN
 from hearth.vocab.disk_devices import RemovableType
 
-from ..deps import CallerDep, ServiceDep, call, requires
+from ..deps import Call, CallerDep, ServiceDep, call, serving
 from ..gate import STREAMED
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, page
 from .common import PREFIX, created_doc, json_body, task_accepted, task_doc, v1_router
@@ -373,21 +373,23 @@ async def _apply(
     return json_body(disk, status, location)
 
 
-@disks_router.get("/instances/{instance_id}/disks", dependencies=[Depends(requires(Operation.disks_list))])
+@disks_router.get("/instances/{instance_id}/disks")
 async def list_disks(
-    svc: ServiceDep, who: CallerDep, instance_id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    served: Annotated[Call, serving(Operation.disks_list)],
+    instance_id: str,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Any:
-    disks = await call(svc.disks.list, who, instance_id)
+    disks = await served.run(served.service.disks.list, served.caller, instance_id)
     return page("disks", disks, limit, cursor, key=lambda d: (d.dev,))
 
 
 @disks_router.get(
     "/instances/{instance_id}/disks/{dev}",
     response_model=InstanceDisk,
-    dependencies=[Depends(requires(Operation.disks_get))],
 )
-async def get_disk(svc: ServiceDep, who: CallerDep, instance_id: str, dev: Dev) -> Any:
-    return await call(svc.disks.get, who, instance_id, dev)
+async def get_disk(served: Annotated[Call, serving(Operation.disks_get)], instance_id: str, dev: Dev) -> Any:
+    return await served.run(served.service.disks.get, served.caller, instance_id, dev)
 
 
 @disks_router.post(
@@ -395,17 +397,17 @@ async def get_disk(svc: ServiceDep, who: CallerDep, instance_id: str, dev: Dev) 
     status_code=201,
     response_model=InstanceDisk,
     responses={201: created_doc(), **task_doc("Accepted: the medium is being cached first")},
-    dependencies=[Depends(requires(Operation.disks_create))],
 )
 async def attach_disk(
-    svc: ServiceDep,
+    served: Annotated[Call, serving(Operation.disks_create)],
     media: MediaDep,
-    who: CallerDep,
     instance_id: str,
     body: Annotated[DiskAttachBody, Body()],
     cache: Annotated[bool, Query(description="download remote media into the cache first")] = False,
 ) -> Response:
     """Put a medium in the first empty drive of the type (live when running, and persistently)."""
+
+    svc, who = served.service, served.caller
 
     def apply(medium: MediumSource | None) -> InstanceDisk:
         return media.attach(who, instance_id, body.type, medium)
@@ -417,18 +419,18 @@ async def attach_disk(
     "/instances/{instance_id}/disks/{dev}",
     response_model=InstanceDisk,
     responses=task_doc("Accepted: the medium is being cached first"),
-    dependencies=[Depends(requires(Operation.disks_update))],
 )
 async def change_disk(
-    svc: ServiceDep,
+    served: Annotated[Call, serving(Operation.disks_update)],
     media: MediaDep,
-    who: CallerDep,
     instance_id: str,
     dev: Dev,
     body: Annotated[DiskChangeBody, Body()],
     cache: Annotated[bool, Query(description="download remote media into the cache first")] = False,
 ) -> Response:
     """Change the medium in place (a live CD change when running); ``{"media": null}`` ejects."""
+
+    svc, who = served.service, served.caller
 
     def apply(medium: MediumSource | None) -> InstanceDisk:
         return media.change(who, instance_id, dev, medium)
