@@ -16,6 +16,7 @@ OPENAPI_URL = "/v1/openapi.json"
 
 def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastAPI:
     """An app serving ``service``; the caller owns the service and closes it after the server stops."""
+    from .deltacloud.frontend import DeltacloudEntry, DeltacloudFrontend
     from .ec2.frontend import Ec2Entry, Ec2Frontend
     from .v1 import ROUTERS  # routers import the service layer; keep `import hearth.api` light
 
@@ -33,6 +34,10 @@ def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastA
     errors.install(app)
     # Outermost: /ec2 speaks another protocol, so none of /v1's middleware is in its way.
     app.add_middleware(Ec2Entry, frontend=Ec2Frontend(service, (body_limits or BodyLimits()).json))
+    # Outermost too: Deltacloud's /api negotiates XML, JSON or HTML and has its own error documents.
+    app.add_middleware(
+        DeltacloudEntry, frontend=DeltacloudFrontend(service, (body_limits or BodyLimits()).json)
+    )
     for router in ROUTERS:
         app.include_router(router)
     app.state.method_table = errors.method_table(ROUTERS)

@@ -1,0 +1,127 @@
+"""The read-only collections and the entry point: each handler asks the service and renders.
+
+hardware_profiles, instance_states and drivers are public in Deltacloud (a client reads them to
+build its create form before it has credentials); everything else needs HTTP Basic.
+"""
+
+from __future__ import annotations
+
+from hearth.drivers import Operation
+
+from .answer import Answer
+from .context import Context
+from .document import Document, Node
+from .faults import DeltacloudError
+from .views import collection, hardware_profile, image, instance_states, member, realm
+
+VERSION = "1.1.3"
+
+# Deltacloud collection → the operation that makes it served (None: always served).
+COLLECTIONS: dict[str, Operation | None] = {
+    "drivers": None,
+    "hardware_profiles": Operation.hardware_profiles_list,
+    "images": Operation.images_list,
+    "instance_states": Operation.instances_list,
+    "instances": Operation.instances_list,
+    "keys": Operation.keys_list,
+    "realms": Operation.realms_list,
+}
+# Features Deltacloud advertises under a collection: (name, rel, params), with the operation they need.
+FEATURES: dict[str, list[tuple[str, str, list[str], Operation]]] = {
+    "instances": [
+        ("user_name", "create", ["name"], Operation.instances_create),
+        ("user_data", "create", ["user_data"], Operation.instances_create),
+        ("authentication_key", "create", ["keyname"], Operation.keys_list),
+    ],
+}
+
+
+def _served(ctx: Context) -> list[str]:
+    gate = ctx.service.gate
+    return [name for name, op in COLLECTIONS.items() if op is None or gate.supports(op)]
+
+
+async def entry(ctx: Context) -> Answer:
+    provider = ctx.request.params.get("provider", "default")
+    root = Node("api", {"driver": ctx.driver, "version": VERSION, "provider": provider})
+    links = []
+    for name in _served(ctx):
+        href = ctx.links.collection(name)
+        link = root.add("link", href=href, rel=name)
+        features = []
+        for fname, rel, params, op in FEATURES.get(name, []):
+            if not ctx.service.gate.supports(op):
+                continue
+            feature = link.add("feature", name=fname, rel=rel)
+            for p in params:
+                feature.add("param", name=p)
+            features.append(
+                [
+                    {
+                        "name": fname,
+                        "rel": rel,
+                        "params": [f"{p}:string:optional" for p in params],
+                        "constraints": {},
+                    }
+                ]
+            )
+        links.append({"rel": name, "href": href, "features": features})
+    value = {"api": {"version": VERSION, "driver": ctx.driver, "provider": provider, "links": links}}
+    return Answer(Document(root, value, f"Deltacloud API {VERSION}"))
+
+
+async def drivers(ctx: Context) -> Answer:
+    """The one backend this server is configured with: Hearth serves one driver per server."""
+    root = Node("drivers")
+    href = ctx.links.member("drivers", ctx.driver)
+    el = root.add("driver", href=href, id=ctx.driver)
+    el.add("name", ctx.driver.capitalize())
+    value = {ctx.driver: {"id": ctx.driver, "href": href, "name": ctx.driver.capitalize()}}
+    return Answer(Document(root, {"drivers": [value[ctx.driver]]}, "drivers"))
+
+
+async def driver(ctx: Context, ident: str) -> Answer:
+    if ident != ctx.driver:
+        raise DeltacloudError(404)
+    href = ctx.links.member("drivers", ident)
+    node = Node("driver", {"href": href, "id": ident})
+    node.add("name", ident.capitalize())
+    return Answer(member("driver", (node, {"id": ident, "href": href, "name": ident.capitalize()})))
+
+
+async def realms(ctx: Context) -> Answer:
+    who = await ctx.caller()
+    items = await ctx.run(ctx.service.realms.list, who)
+    return Answer(collection("realms", (realm(ctx.links, r) for r in items)))
+
+
+async def realm_show(ctx: Context, ident: str) -> Answer:
+    who = await ctx.caller()
+    return Answer(member("realm", realm(ctx.links, await ctx.run(ctx.service.realms.get, who, ident))))
+
+
+async def hardware_profiles(ctx: Context) -> Answer:
+    who = await ctx.service_caller()
+    items = await ctx.run(ctx.service.hardware_profiles.list, who)
+    return Answer(collection("hardware_profiles", (hardware_profile(ctx.links, h) for h in items)))
+
+
+async def hardware_profile_show(ctx: Context, ident: str) -> Answer:
+    who = await ctx.service_caller()
+    found = await ctx.run(ctx.service.hardware_profiles.get, who, ident)
+    return Answer(member("hardware_profile", hardware_profile(ctx.links, found)))
+
+
+async def states(ctx: Context) -> Answer:
+    return Answer(instance_states())
+
+
+async def images(ctx: Context) -> Answer:
+    who = await ctx.caller()
+    items = await ctx.run(ctx.service.images.list, who)
+    return Answer(collection("images", (image(ctx.links, i) for i in items)))
+
+
+async def image_show(ctx: Context, ident: str) -> Answer:
+    who = await ctx.caller()
+    return Answer(member("image", image(ctx.links, await ctx.run(ctx.service.images.get, who, ident))))

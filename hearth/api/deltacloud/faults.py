@@ -1,0 +1,63 @@
+"""Deltacloud's error documents and the map from Hearth's errors to its statuses.
+
+Deltacloud answers an unknown instance in an action with 403 (its ``find`` fails before the action
+is authorised) and an action a state does not allow with 405; other statuses follow Hearth's.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from hearth.errors import HearthError
+
+from .document import Document, Node
+
+# Hearth's error class names → the status Deltacloud answers with.
+_STATUS = {
+    "ValidationError": 400,
+    "AuthFailure": 401,
+    "Forbidden": 403,
+    "NotFound": 404,
+    "InvalidState": 405,
+    "Conflict": 409,
+    "LimitExceeded": 429,
+    "NotSupported": 501,
+    "BackendError": 502,
+    "BackendTimeout": 504,
+}
+# Deltacloud's exception class for each status, named in the JSON error's "error".
+_NAMES = {
+    400: "Deltacloud::Exceptions::ValidationFailure",
+    401: "Deltacloud::Exceptions::AuthenticationFailure",
+    403: "Deltacloud::Exceptions::AuthenticationFailure",
+    404: "Deltacloud::Exceptions::ObjectNotFound",
+    405: "Deltacloud::Exceptions::UnknownMethod",
+    406: "Deltacloud::Exceptions::NotAcceptable",
+    409: "Deltacloud::Exceptions::ProviderError",
+    500: "Deltacloud::Exceptions::BackendError",
+    501: "Deltacloud::Exceptions::NotSupported",
+    502: "Deltacloud::Exceptions::ProviderError",
+    504: "Deltacloud::Exceptions::ProviderTimeout",
+}
+
+
+class DeltacloudError(Exception):
+    """An answer that is an error document: status and message."""
+
+    def __init__(self, status: int, message: str | None = None) -> None:
+        super().__init__(message or HTTPStatus(status).phrase)
+        self.status = status
+        self.message = message or HTTPStatus(status).phrase
+
+
+def status_of(exc: HearthError) -> int:
+    return _STATUS.get(exc.code_name, 500)
+
+
+def error_document(status: int, message: str, url: str, driver: str, provider: str) -> Document:
+    node = Node("error", {"status": str(status), "url": url})
+    node.add("backend", driver=driver, provider=provider)
+    node.add("code", status)
+    node.add("message", message)
+    name = _NAMES.get(status, "Deltacloud::Exceptions::BackendError")
+    return Document(node, {"code": status, "message": message, "error": name}, f"{status} - {message}")

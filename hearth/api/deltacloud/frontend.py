@@ -1,0 +1,191 @@
+"""The ``/api`` endpoint: one ASGI app that negotiates the format, picks the driver, routes,
+authenticates and answers in Deltacloud's documents — every failure as its error document.
+
+It is served ahead of /v1's middleware (``DeltacloudEntry``), like /ec2: Deltacloud has its own
+formats, its own public collections and its own error shape, none of which /v1's layers know.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Final
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hearth.errors import AuthFailure, HearthError
+from hearth.service import Service
+from hearth.service.config import DEFAULT_JSON_BODY
+
+from ..errors import visible
+from .answer import Answer
+from .collections import VERSION
+from .context import Context
+from .document import Document, render
+from .faults import DeltacloudError, error_document, status_of
+from .formats import Format, NotAcceptable, negotiate
+from .links import PREFIX, Links
+from .request import ApiRequest, read
+from .routes import allowed, match
+
+log = logging.getLogger("hearth.api.deltacloud")
+
+SERVER: Final = f"Apache-Deltacloud/{VERSION}"
+DRIVER_HEADER: Final = "x-deltacloud-driver"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _base(scope: Scope) -> str:
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "localhost")
+    return f"{scope.get('scheme', 'http')}://{host}"
+
+
+def _asked_driver(request: ApiRequest) -> str | None:
+    return request.header(DRIVER_HEADER) or request.params.get("api[driver]") or request.params.get("driver")
+
+
+class DeltacloudFrontend:
+    def __init__(self, service: Service, body_limit: int = DEFAULT_JSON_BODY) -> None:
+        self.service = service
+        self.body_limit = body_limit
+
+    @property
+    def driver(self) -> str:
+        return self.service.gate.driver_name
+
+    async def _send(
+        self,
+        send: Send,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        extra: list[tuple[str, str]],
+        driver: str,
+        head: bool = False,
+    ) -> None:
+        headers = [("server", SERVER), ("x-deltacloud-driver", driver)]
+        if content_type is not None:
+            headers.append(("content-type", content_type))
+        if status in (200, 201) and body:
+            headers.append(("etag", hashlib.md5(body, usedforsecurity=False).hexdigest()))
+        headers.append(("content-length", str(len(body))))
+        headers.extend(extra)
+        start: Message = {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        }
+        await send(start)
+        await send({"type": "http.response.body", "body": b"" if head else body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        driver = self.driver
+        fmt = Format.xml
+        request: ApiRequest | None = None
+        head = scope["method"] == "HEAD"
+        extra: list[tuple[str, str]] = []
+        try:
+            try:
+                body = await _body(receive, self.body_limit)
+            except BodyTooLarge:
+                raise DeltacloudError(
+                    413, f"the request body is larger than {self.body_limit} bytes"
+                ) from None
+            request = read(scope, PREFIX, body)
+            try:
+                fmt = negotiate(request.params.get("format"), request.header("accept"))
+            except NotAcceptable:
+                await self._send(send, 406, b"", Format.html.value, [], driver)
+                return
+            asked = _asked_driver(request)
+            if asked is not None and asked != driver:
+                driver = asked
+                raise DeltacloudError(500, f"Driver '{asked}' is not available on this server")
+            found = match(request.path)
+            if found is None:
+                raise DeltacloudError(404)
+            route, ids = found
+            methods = allowed(route)
+            if request.method == "OPTIONS":
+                await self._send(send, 200, b"", None, [("allow", ",".join(methods))], driver)
+                return
+            handler = route.methods.get("GET" if head else request.method)
+            if handler is None:
+                extra = [("allow", ",".join(methods))]
+                raise DeltacloudError(405, f"the method {request.method} is not allowed on {request.url}")
+            ctx = Context(self.service, request, Links(_base(scope)), driver)
+            answer: Answer = await handler(ctx, *ids)
+            await self._answer(send, answer, fmt, driver, head)
+        except DeltacloudError as exc:
+            await self._error(send, exc.status, exc.message, request, scope, fmt, driver, extra, head)
+        except AuthFailure as exc:
+            challenge = [("www-authenticate", f'Basic realm="{driver}-deltacloud@hearth"')]
+            await self._error(send, 401, exc.message, request, scope, fmt, driver, challenge, head)
+        except HearthError as exc:
+            message, _ = visible(exc, None)
+            await self._error(send, status_of(exc), message, request, scope, fmt, driver, extra, head)
+        except Exception:
+            log.exception("internal error in the Deltacloud frontend")
+            await self._error(send, 500, "internal server error", request, scope, fmt, driver, [], head)
+
+    async def _answer(self, send: Send, answer: Answer, fmt: Format, driver: str, head: bool) -> None:
+        if answer.document is None:
+            await self._send(send, answer.status, b"", None, answer.headers, driver, head)
+            return
+        body = render(answer.document, fmt)
+        await self._send(send, answer.status, body, fmt.value, answer.headers, driver, head)
+
+    async def _error(
+        self,
+        send: Send,
+        status: int,
+        message: str,
+        request: ApiRequest | None,
+        scope: Scope,
+        fmt: Format,
+        driver: str,
+        extra: list[tuple[str, str]],
+        head: bool,
+    ) -> None:
+        url = request.url if request is not None else scope["path"]
+        provider = request.params.get("provider", "default") if request is not None else "default"
+        doc: Document = error_document(status, message, url, driver, provider)
+        await self._send(send, status, render(doc, fmt), fmt.value, extra, driver, head)
+
+
+class DeltacloudEntry:
+    """ASGI middleware that hands ``/api`` and everything below it to the Deltacloud frontend
+    before /v1's middleware (auth gate, idempotency, JSON errors) sees the request."""
+
+    def __init__(self, app: ASGIApp, frontend: DeltacloudFrontend) -> None:
+        self.app = app
+        self.frontend = frontend
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == PREFIX or path.startswith(PREFIX + "/") or path.startswith(PREFIX + ";"):
+            await self.frontend(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -1,0 +1,127 @@
+"""Instances and keys: list, show, create, actions, delete, all through the service.
+
+Deltacloud's create takes form (or query) parameters — image_id, realm_id, hwp_id, hwp_<prop>,
+name, keyname, user_data — and answers 201 with Location. An action on an unknown instance is
+403 and one the state does not allow is 405, as Deltacloud answers them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from hearth.drivers.resources import Action, Instance, InstanceCreate, KeyCreate
+from hearth.errors import NotFound
+
+from .answer import Answer
+from .context import Context
+from .faults import DeltacloudError
+from .views import collection, instance, key, member
+
+# The create parameters Deltacloud names hwp_<property> → Hearth's override names.
+_HWP = {"hwp_memory": "memory", "hwp_cpu": "cpu", "hwp_storage": "storage"}
+_DEFAULT_HWP = "hwp_id"
+
+
+def _invalid(exc: ValidationError) -> DeltacloudError:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "request"
+    return DeltacloudError(400, f"Parameter {where}: {first.get('msg', 'invalid')}")
+
+
+async def index(ctx: Context) -> Answer:
+    who = await ctx.caller()
+    items = await ctx.run(ctx.service.instances.list, who)
+    return Answer(collection("instances", (instance(ctx.links, i) for i in items)))
+
+
+async def show(ctx: Context, ident: str) -> Answer:
+    who = await ctx.caller()
+    return Answer(
+        member("instance", instance(ctx.links, await ctx.run(ctx.service.instances.get, who, ident)))
+    )
+
+
+async def _default_hwp(ctx: Context) -> str:
+    who = await ctx.caller()
+    profiles = await ctx.run(ctx.service.hardware_profiles.list, who)
+    if not profiles:
+        raise DeltacloudError(400, "Parameter hwp_id required: the driver has no hardware profiles")
+    return profiles[0].id
+
+
+async def create(ctx: Context) -> Answer:
+    params = ctx.request.params
+    who = await ctx.caller()
+    if not params.get("image_id"):
+        raise DeltacloudError(400, "Required parameter image_id not found")
+    fields: dict[str, Any] = {
+        "image_id": params["image_id"],
+        "hwp_id": params.get(_DEFAULT_HWP) or await _default_hwp(ctx),
+        "realm_id": params.get("realm_id") or None,
+        "name": params.get("name") or None,
+        "key_name": params.get("keyname") or None,
+        "user_data": params.get("user_data") or None,
+        "hwp_overrides": {name: params[p] for p, name in _HWP.items() if params.get(p)},
+    }
+    try:
+        request = InstanceCreate.model_validate(fields)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    made = await ctx.run(ctx.service.instances.create, who, request)
+    if not isinstance(made, Instance):
+        raise DeltacloudError(500, "the backend answered a task for a single create")
+    doc = member("instance", instance(ctx.links, made))
+    return Answer(doc, 201, [("location", ctx.links.member("instances", made.id))])
+
+
+async def act(ctx: Context, ident: str, action: str) -> Answer:
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise DeltacloudError(404, f"no action {action} on instances") from None
+    who = await ctx.caller()
+    try:
+        done = await ctx.run(ctx.service.instances.act, who, ident, chosen)
+    except NotFound as exc:
+        raise DeltacloudError(403, exc.message) from None
+    if chosen is Action.destroy:
+        return Answer(None, 204)
+    return Answer(member("instance", instance(ctx.links, done)), 202)
+
+
+async def destroy(ctx: Context, ident: str) -> Answer:
+    await act(ctx, ident, Action.destroy.value)
+    return Answer(None, 204)
+
+
+async def keys(ctx: Context) -> Answer:
+    who = await ctx.caller()
+    items = await ctx.run(ctx.service.keys.list, who)
+    return Answer(collection("keys", (key(ctx.links, k) for k in items)))
+
+
+async def key_show(ctx: Context, ident: str) -> Answer:
+    who = await ctx.caller()
+    return Answer(member("key", key(ctx.links, await ctx.run(ctx.service.keys.get, who, ident))))
+
+
+async def key_create(ctx: Context) -> Answer:
+    who = await ctx.caller()
+    name = ctx.request.params.get("name")
+    if not name:
+        raise DeltacloudError(400, "Required parameter name not found")
+    try:
+        request = KeyCreate.model_validate({"name": name})
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    made = await ctx.run(ctx.service.keys.create, who, request)
+    doc = member("key", key(ctx.links, made, made.private_key))
+    return Answer(doc, 201, [("location", ctx.links.member("keys", made.id))])
+
+
+async def key_destroy(ctx: Context, ident: str) -> Answer:
+    who = await ctx.caller()
+    await ctx.run(ctx.service.keys.delete, who, ident)
+    return Answer(None, 204)

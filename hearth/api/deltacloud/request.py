@@ -1,0 +1,58 @@
+"""What a Deltacloud request carries: path (with ``;name=value`` matrix parameters taken off),
+query and form parameters in one map, the headers Deltacloud reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote
+
+from starlette.types import Scope
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRequest:
+    method: str
+    path: str  # below /api, without matrix parameters, no trailing slash ("" for the entry point)
+    url: str  # the path and query as sent, for error documents
+    params: dict[str, str]
+    headers: dict[str, str]
+    client: str | None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+def _matrix(path: str) -> tuple[str, dict[str, str]]:
+    """``/api;driver=mock;provider=x/realms`` → (``/api/realms``, {driver, provider})."""
+    params: dict[str, str] = {}
+    segments = []
+    for segment in path.split("/"):
+        name, *pairs = segment.split(";")
+        for pair in pairs:
+            key, _, value = pair.partition("=")
+            if key:
+                params[unquote(key)] = unquote(value)
+        segments.append(name)
+    return "/".join(segments), params
+
+
+def read(scope: Scope, prefix: str, body: bytes) -> ApiRequest:
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    query = scope.get("query_string", b"").decode("latin-1")
+    path, params = _matrix(unquote(raw))
+    params.update(parse_qsl(query, keep_blank_values=True))
+    if body and headers.get("content-type", "").split(";")[0].strip().lower() == FORM:
+        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    below = path[len(prefix) :].strip("/")
+    client = scope.get("client")
+    return ApiRequest(
+        method=scope["method"],
+        path=below,
+        url=raw + (f"?{query}" if query else ""),
+        params=params,
+        headers=headers,
+        client=client[0] if client else None,
+    )

@@ -1,0 +1,64 @@
+"""Deltacloud's URL table: each path pattern, the methods it answers and their handlers.
+
+Paths are matched below /api with their matrix parameters removed; ``{}`` segments are ids,
+passed to the handler in order. OPTIONS and HEAD are answered from this table by the frontend.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import collections as c
+from . import instances as i
+from .answer import Answer
+
+Handler = Callable[..., Awaitable[Answer]]
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: re.Pattern[str]
+    methods: dict[str, Handler]
+
+
+def _route(template: str, **methods: Handler) -> Route:
+    regex = "^" + re.escape(template).replace(r"\{\}", "([^/]+)") + "$"
+    return Route(re.compile(regex), {m.upper(): h for m, h in methods.items()})
+
+
+ROUTES: tuple[Route, ...] = (
+    _route("", get=c.entry),
+    _route("drivers", get=c.drivers),
+    _route("drivers/{}", get=c.driver),
+    _route("realms", get=c.realms),
+    _route("realms/{}", get=c.realm_show),
+    _route("hardware_profiles", get=c.hardware_profiles),
+    _route("hardware_profiles/{}", get=c.hardware_profile_show),
+    _route("instance_states", get=c.states),
+    _route("images", get=c.images),
+    _route("images/{}", get=c.image_show),
+    _route("instances", get=i.index, post=i.create),
+    _route("instances/{}", get=i.show, delete=i.destroy),
+    _route("instances/{}/{}", post=i.act),
+    _route("keys", get=i.keys, post=i.key_create),
+    _route("keys/{}", get=i.key_show, delete=i.key_destroy),
+)
+
+
+def match(path: str) -> tuple[Route, tuple[Any, ...]] | None:
+    for route in ROUTES:
+        found = route.pattern.match(path)
+        if found:
+            return route, found.groups()
+    return None
+
+
+def allowed(route: Route) -> list[str]:
+    """The methods a path answers, as Allow lists them: OPTIONS, then GET with HEAD, then others."""
+    methods = ["OPTIONS", *route.methods]
+    if "GET" in route.methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return methods

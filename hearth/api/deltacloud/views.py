@@ -1,0 +1,172 @@
+"""Hearth's resources as Deltacloud documents: element names and JSON keys as Deltacloud 1.1.3
+renders them (its views/*.xml.haml), so its clients find what they look for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from hearth.drivers.resources import HardwareProfile, HwpProperty, Image, Instance, Key, PropertyKind, Realm
+from hearth.drivers.states import INITIAL_STATE, TRANSITIONS
+
+from .document import Document, Node
+from .links import Links
+
+# The hwp_<name> parameter a create takes for each property a client may choose.
+_PARAM = "hwp_{}"
+
+
+def collection(plural: str, items: Iterable[tuple[Node, Any]]) -> Document:
+    root = Node(plural)
+    values = []
+    for node, value in items:
+        root.children.append(node)
+        values.append(value)
+    return Document(root, {plural: values}, plural)
+
+
+def member(singular: str, item: tuple[Node, Any]) -> Document:
+    node, value = item
+    return Document(node, {singular: value}, f"{singular} {node.attrs.get('id', '')}")
+
+
+def _base(tag: str, href: str, ident: str, name: str) -> tuple[Node, dict[str, Any]]:
+    node = Node(tag, {"href": href, "id": ident})
+    node.add("name", name)
+    return node, {"id": ident, "href": href, "name": name}
+
+
+def realm(links: Links, r: Realm) -> tuple[Node, Any]:
+    node, value = _base("realm", links.member("realms", r.id), r.id, r.name)
+    node.add("state", r.state.value)
+    value["state"] = r.state.value
+    if r.limit is not None:
+        node.add("limit", r.limit)
+    value["limit"] = r.limit if r.limit is not None else "unlimited"
+    return node, value
+
+
+def _property(links: Links, node: Node, name: str, prop: HwpProperty) -> None:
+    attrs = {"kind": prop.kind.value, "name": name, "unit": prop.unit.value, "value": prop.value}
+    el = node.add("property", **attrs)
+    if prop.kind is PropertyKind.fixed:
+        return
+    el.add(
+        "param",
+        href=links.collection("instances"),
+        method="post",
+        name=_PARAM.format(name),
+        operation="create",
+    )
+    if prop.kind is PropertyKind.range:
+        el.add("range", first=prop.first, last=prop.last)
+    else:
+        enum = el.add("enum")
+        for v in prop.values or []:
+            enum.add("entry", value=v)
+
+
+def hardware_profile(links: Links, h: HardwareProfile) -> tuple[Node, Any]:
+    href = links.member("hardware_profiles", h.id)
+    node = Node("hardware_profile", {"href": href, "id": h.id})
+    node.add("id", h.id)
+    node.add("name", h.name)
+    props: dict[str, str] = {}
+    for name, prop in h.properties.items():
+        _property(links, node, name.value, prop)
+        props[name.value] = str(prop.value)
+    return node, {"id": h.id, "href": href, "name": h.name, "properties": props}
+
+
+def image(links: Links, i: Image) -> tuple[Node, Any]:
+    node, value = _base("image", links.member("images", i.id), i.id, i.name)
+    created = i.created.isoformat()
+    for tag, text in (
+        ("description", i.description),
+        ("owner_id", i.owner_id),
+        ("architecture", i.architecture.value),
+        ("state", i.state.value),
+        ("creation_time", created),
+        ("root_type", "persistent"),
+    ):
+        node.add(tag, text)
+        value["owner" if tag == "owner_id" else tag] = text
+    actions = node.add("actions")
+    create = links.collection("instances") + f";image_id={i.id}"
+    actions.add("link", href=create, method="post", rel="create_instance")
+    value["actions"] = [{"rel": "create_instance", "method": "post", "href": create}]
+    return node, value
+
+
+def _ref(node: Node, tag: str, href: str, ident: str) -> dict[str, str]:
+    node.add(tag, href=href, id=ident)
+    return {"id": ident, "href": href, "rel": tag}
+
+
+def instance(links: Links, i: Instance) -> tuple[Node, Any]:
+    node, value = _base("instance", links.member("instances", i.id), i.id, i.name)
+    node.add("owner_id", i.owner_id)
+    value["owner"] = i.owner_id
+    if i.image is not None:
+        value["image"] = _ref(node, "image", links.member("images", i.image), i.image)
+    value["realm"] = _ref(node, "realm", links.member("realms", i.realm), i.realm)
+    node.add("state", i.state.value)
+    value["state"] = i.state.value
+    hwp = links.member("hardware_profiles", i.hardware_profile)
+    value["hardware_profile"] = _ref(node, "hardware_profile", hwp, i.hardware_profile)
+    actions = node.add("actions")
+    value["actions"] = []
+    for action in i.actions:
+        href = links.member("instances", i.id) + f"/{action.value}"
+        actions.add("link", href=href, method="post", rel=action.value)
+        value["actions"].append({"rel": action.value, "method": "post", "href": href})
+    for tag, addresses in (
+        ("public_addresses", i.public_addresses),
+        ("private_addresses", i.private_addresses),
+    ):
+        el = node.add(tag)
+        for address in addresses:
+            el.add("address", address, type="ipv4")
+        value[tag] = [{"address": a, "type": "ipv4"} for a in addresses]
+    if i.key_name is not None:
+        auth = node.add("authentication", type="key")
+        auth.add("login").add("keyname", i.key_name)
+        value["authentication"] = {"keyname": i.key_name}
+    return node, value
+
+
+def key(links: Links, k: Key, private_key: str | None = None) -> tuple[Node, Any]:
+    node, value = _base("key", links.member("keys", k.id), k.id, k.name)
+    node.add("credential_type", "key")
+    node.add("fingerprint", k.fingerprint)
+    node.add("public_key", k.public_key)
+    value.update(credential_type="key", fingerprint=k.fingerprint, public_key=k.public_key)
+    if private_key is not None:
+        node.add("pem").add("pem", private_key)
+        value["pem_rsa_key"] = private_key
+    node.add("state", "AVAILABLE")
+    value["state"] = "AVAILABLE"
+    return node, value
+
+
+def instance_states() -> Document:
+    """Hearth's state machine (the one every driver shares) in Deltacloud's terms: a ``start``
+    pseudo-state that ``create`` leaves, lower-case state names, ``auto`` for the boot."""
+    states: dict[str, list[dict[str, str]]] = {
+        "start": [{"to": INITIAL_STATE.value.lower(), "action": "create"}]
+    }
+    states[INITIAL_STATE.value.lower()] = [{"to": "running", "auto": "true"}]
+    for t in TRANSITIONS.values():
+        if t.via is not None:
+            states.setdefault(t.via.value.lower(), [])
+        for source in sorted(t.sources, key=lambda s: s.value):
+            states.setdefault(source.value.lower(), []).append(
+                {"to": t.target.value.lower(), "action": t.action.value}
+            )
+        states.setdefault(t.target.value.lower(), [])
+    root = Node("states")
+    for name, transitions in states.items():
+        el = root.add("state", name=name)
+        for transition in transitions:
+            el.add("transition", **transition)
+    return Document(root, [{"name": n, "transitions": ts} for n, ts in states.items()], "instance states")
