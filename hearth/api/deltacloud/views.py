@@ -128,6 +128,7 @@ def instance(links: Links, i: Instance) -> tuple[Node, Any]:
         for address in addresses:
             el.add("address", address, type="ipv4")
         value[tag] = [{"address": a, "type": "ipv4"} for a in addresses]
+    node.add("storage_volumes")  # volumes are not served on /api yet; clients expect the element
     if i.key_name is not None:
         auth = node.add("authentication", type="key")
         auth.add("login").add("keyname", i.key_name)
