@@ -24,6 +24,12 @@ _HWP = {"hwp_memory": "memory", "hwp_cpu": "cpu", "hwp_storage": "storage"}
 _DEFAULT_HWP = "hwp_id"
 
 
+def _missing(ctx: Context, name: str) -> DeltacloudError:
+    """Deltacloud's words for a missing required parameter, naming those that did come."""
+    given = ",".join(sorted(ctx.request.params))
+    return DeltacloudError(400, f"Required parameter '{name}' not found in [{given}]")
+
+
 def _invalid(exc: ValidationError) -> DeltacloudError:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ())) or "request"
@@ -55,7 +61,7 @@ async def create(ctx: Context) -> Answer:
     params = ctx.request.params
     who = await ctx.caller()
     if not params.get("image_id"):
-        raise DeltacloudError(400, "Required parameter image_id not found")
+        raise _missing(ctx, "image_id")
     fields: dict[str, Any] = {
         "image_id": params["image_id"],
         "hwp_id": params.get(_DEFAULT_HWP) or await _default_hwp(ctx),
@@ -111,7 +117,7 @@ async def key_create(ctx: Context) -> Answer:
     who = await ctx.caller()
     name = ctx.request.params.get("name")
     if not name:
-        raise DeltacloudError(400, "Required parameter name not found")
+        raise _missing(ctx, "name")
     try:
         request = KeyCreate.model_validate({"name": name})
     except ValidationError as exc:
