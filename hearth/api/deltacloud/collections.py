@@ -42,8 +42,14 @@ def _served(ctx: Context) -> list[str]:
 
 
 async def entry(ctx: Context) -> Answer:
-    provider = ctx.request.params.get("provider", "default")
-    root = Node("api", {"driver": ctx.driver, "version": VERSION, "provider": provider})
+    """The entry point; ``force_auth`` makes it check the credentials as Deltacloud does."""
+    if ctx.request.params.get("force_auth"):
+        await ctx.caller()
+    asked = ctx.request.params.get("provider")
+    provider = asked or "default"
+    root = Node("api", {"driver": ctx.driver, "version": VERSION})
+    if asked:  # Deltacloud's XML names a provider only when one was chosen; its JSON always does
+        root.attrs["provider"] = asked
     links = []
     for name in _served(ctx):
         href = ctx.links.collection(name)
@@ -71,13 +77,13 @@ async def entry(ctx: Context) -> Answer:
 
 
 async def drivers(ctx: Context) -> Answer:
-    """The one backend this server is configured with: Hearth serves one driver per server."""
+    """The one backend this server is configured with: Hearth serves one driver per server.
+    Deltacloud's JSON keys the drivers by id."""
     root = Node("drivers")
     href = ctx.links.member("drivers", ctx.driver)
     el = root.add("driver", href=href, id=ctx.driver)
     el.add("name", ctx.driver.capitalize())
-    value = {ctx.driver: {"id": ctx.driver, "href": href, "name": ctx.driver.capitalize()}}
-    return Answer(Document(root, {"drivers": [value[ctx.driver]]}, "drivers"))
+    return Answer(Document(root, {ctx.driver: {"name": ctx.driver.capitalize()}}, "drivers"))
 
 
 async def driver(ctx: Context, ident: str) -> Answer:
@@ -86,7 +92,7 @@ async def driver(ctx: Context, ident: str) -> Answer:
     href = ctx.links.member("drivers", ident)
     node = Node("driver", {"href": href, "id": ident})
     node.add("name", ident.capitalize())
-    return Answer(member("driver", (node, {"id": ident, "href": href, "name": ident.capitalize()})))
+    return Answer(member("driver", (node, {"name": ident.capitalize(), "id": ident})))
 
 
 async def realms(ctx: Context) -> Answer:

@@ -137,16 +137,19 @@ def instance(links: Links, i: Instance) -> tuple[Node, Any]:
 
 
 def key(links: Links, k: Key, private_key: str | None = None) -> tuple[Node, Any]:
-    node, value = _base("key", links.member("keys", k.id), k.id, k.name)
-    node.add("credential_type", "key")
+    """A key as Deltacloud's ``type='key'`` credential; the private key (``pem``) only in the
+    answer to its create, since Hearth never stores it."""
+    href = links.member("keys", k.id)
+    node, value = _base("key", href, k.id, k.name)
+    node.attrs["type"] = "key"
+    node.add("actions").add("link", href=href, method="delete", rel="destroy")
     node.add("fingerprint", k.fingerprint)
     node.add("public_key", k.public_key)
-    value.update(credential_type="key", fingerprint=k.fingerprint, public_key=k.public_key)
+    value.update(credential_type="key", fingerprint=k.fingerprint, public_key=k.public_key, state="AVAILABLE")
     if private_key is not None:
-        node.add("pem").add("pem", private_key)
+        node.add("pem", private_key)
         value["pem_rsa_key"] = private_key
     node.add("state", "AVAILABLE")
-    value["state"] = "AVAILABLE"
     return node, value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from ..conftest import Running
+from ..conftest import DEMO, Running
 from .conftest import xml
 
 
@@ -86,6 +86,19 @@ def test_choosing_a_driver_this_server_does_not_have_is_an_error_document(anonym
 
 def test_the_provider_matrix_parameter_is_echoed(anonymous: httpx.Client) -> None:
     assert xml(anonymous.get("/api;driver=mock;provider=test1")).get("provider") == "test1"
+    assert xml(anonymous.get("/api;driver=mock;provider=test2")).get("provider") == "test2"
+
+
+def test_force_auth_makes_the_entry_point_check_credentials(anonymous: httpx.Client) -> None:
+    assert anonymous.get("/api", params={"force_auth": "1"}).status_code == 401
+    assert anonymous.get("/api", params={"force_auth": "1"}, auth=DEMO).status_code == 200
+
+
+def test_drivers_in_json_are_keyed_by_id(anonymous: httpx.Client) -> None:
+    assert anonymous.get("/api/drivers", params={"format": "json"}).json() == {"mock": {"name": "Mock"}}
+    body = anonymous.get("/api/drivers/mock", params={"format": "json"}).json()
+    assert body == {"driver": {"name": "Mock", "id": "mock"}}
+    assert anonymous.get("/api/drivers/ec2").status_code == 404
 
 
 def test_api_requests_never_reach_v1_s_json_errors(anonymous: httpx.Client) -> None:

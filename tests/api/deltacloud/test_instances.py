@@ -133,7 +133,7 @@ def test_keys_are_created_shown_listed_and_deleted(api: httpx.Client, server: Ru
     made = xml(r)
     ident = made.get("id") or ""
     assert r.headers["location"] == f"{server.url}/api/keys/{ident}"
-    assert made.findtext("name") == "dc-key" and made.findtext("pem/pem")
+    assert made.findtext("name") == "dc-key" and made.findtext("pem")
     shown = xml(api.get(f"/api/keys/{ident}"))
     assert shown.findtext("name") == "dc-key" and shown.find("pem") is None
     assert ident in {k.get("id") for k in xml(api.get("/api/keys")).findall("key")}
