@@ -7,6 +7,7 @@ build its create form before it has credentials); everything else needs HTTP Bas
 from __future__ import annotations
 
 from hearth.drivers import Operation
+from hearth.service.instance_states import transitions
 
 from .answer import Answer
 from .context import Context
@@ -47,7 +48,7 @@ async def entry(ctx: Context) -> Answer:
         await ctx.caller()
     asked = ctx.request.params.get("provider")
     provider = asked or "default"
-    root = Node("api", {"driver": ctx.driver, "version": VERSION})
+    root = Node("api", {"driver": ctx.driver_name, "version": VERSION})
     if asked:  # Deltacloud's XML names a provider only when one was chosen; its JSON always does
         root.attrs["provider"] = asked
     links = []
@@ -72,7 +73,7 @@ async def entry(ctx: Context) -> Answer:
                 ]
             )
         links.append({"rel": name, "href": href, "features": features})
-    value = {"api": {"version": VERSION, "driver": ctx.driver, "provider": provider, "links": links}}
+    value = {"api": {"version": VERSION, "driver": ctx.driver_name, "provider": provider, "links": links}}
     return Answer(Document(root, value, f"Deltacloud API {VERSION}"))
 
 
@@ -80,14 +81,14 @@ async def drivers(ctx: Context) -> Answer:
     """The one backend this server is configured with: Hearth serves one driver per server.
     Deltacloud's JSON keys the drivers by id."""
     root = Node("drivers")
-    href = ctx.links.member("drivers", ctx.driver)
-    el = root.add("driver", href=href, id=ctx.driver)
-    el.add("name", ctx.driver.capitalize())
-    return Answer(Document(root, {ctx.driver: {"name": ctx.driver.capitalize()}}, "drivers"))
+    href = ctx.links.member("drivers", ctx.driver_name)
+    el = root.add("driver", href=href, id=ctx.driver_name)
+    el.add("name", ctx.driver_name.capitalize())
+    return Answer(Document(root, {ctx.driver_name: {"name": ctx.driver_name.capitalize()}}, "drivers"))
 
 
-async def driver(ctx: Context, ident: str) -> Answer:
-    if ident != ctx.driver:
+async def driver_show(ctx: Context, ident: str) -> Answer:
+    if ident != ctx.driver_name:
         raise DeltacloudError(404)
     href = ctx.links.member("drivers", ident)
     node = Node("driver", {"href": href, "id": ident})
@@ -119,7 +120,10 @@ async def hardware_profile_show(ctx: Context, ident: str) -> Answer:
 
 
 async def states(ctx: Context) -> Answer:
-    return Answer(instance_states())
+    """The shared state machine, with only the actions this driver serves."""
+    gate = ctx.service.gate
+    served = [t for t in transitions() if gate.supports(Operation(f"instances.{t.action.value}"))]
+    return Answer(instance_states(served))
 
 
 async def images(ctx: Context) -> Answer:

@@ -24,7 +24,7 @@ class Context:
     service: Service
     request: ApiRequest
     links: Links
-    driver: str
+    driver_name: str
 
     async def caller(self) -> Caller:
         """The HTTP Basic user, checked as /v1 checks it (AuthFailure → 401 with a challenge)."""

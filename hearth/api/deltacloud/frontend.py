@@ -70,7 +70,7 @@ class DeltacloudFrontend:
         self.body_limit = body_limit
 
     @property
-    def driver(self) -> str:
+    def driver_name(self) -> str:
         return self.service.gate.driver_name
 
     async def _send(
@@ -101,7 +101,7 @@ class DeltacloudFrontend:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        driver = self.driver
+        driver = self.driver_name
         fmt = Format.xml
         request: ApiRequest | None = None
         head = scope["method"] == "HEAD"

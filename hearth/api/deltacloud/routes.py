@@ -32,7 +32,7 @@ def _route(template: str, **methods: Handler) -> Route:
 ROUTES: tuple[Route, ...] = (
     _route("", get=c.entry),
     _route("drivers", get=c.drivers),
-    _route("drivers/{}", get=c.driver),
+    _route("drivers/{}", get=c.driver_show),
     _route("realms", get=c.realms),
     _route("realms/{}", get=c.realm_show),
     _route("hardware_profiles", get=c.hardware_profiles),

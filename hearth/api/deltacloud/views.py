@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hearth.drivers.resources import HardwareProfile, HwpProperty, Image, Instance, Key, PropertyKind, Realm
-from hearth.drivers.states import INITIAL_STATE, TRANSITIONS
+from hearth.service.instance_states import BOOTED_STATE, INITIAL_STATE, Transition
 
 from .document import Document, Node
 from .links import Links
@@ -153,14 +153,14 @@ def key(links: Links, k: Key, private_key: str | None = None) -> tuple[Node, Any
     return node, value
 
 
-def instance_states() -> Document:
+def instance_states(machine: Iterable[Transition]) -> Document:
     """Hearth's state machine (the one every driver shares) in Deltacloud's terms: a ``start``
     pseudo-state that ``create`` leaves, lower-case state names, ``auto`` for the boot."""
     states: dict[str, list[dict[str, str]]] = {
         "start": [{"to": INITIAL_STATE.value.lower(), "action": "create"}]
     }
-    states[INITIAL_STATE.value.lower()] = [{"to": "running", "auto": "true"}]
-    for t in TRANSITIONS.values():
+    states[INITIAL_STATE.value.lower()] = [{"to": BOOTED_STATE.value.lower(), "auto": "true"}]
+    for t in machine:
         if t.via is not None:
             states.setdefault(t.via.value.lower(), [])
         for source in sorted(t.sources, key=lambda s: s.value):
