@@ -54,7 +54,7 @@ def xml_bytes(node: Node) -> bytes:
 
 
 def _html_node(node: Node) -> str:
-    attrs = "".join(f" {html.escape(k)}={html.escape(v)!r}" for k, v in node.attrs.items())
+    attrs = "".join(f" {html.escape(k)}='{html.escape(v)}'" for k, v in node.attrs.items())
     href = node.attrs.get("href")
     head = f"<a href='{html.escape(href)}'>{html.escape(node.tag)}</a>" if href else html.escape(node.tag)
     text = f" {html.escape(node.text)}" if node.text else ""

@@ -24,6 +24,11 @@ _HWP = {"hwp_memory": "memory", "hwp_cpu": "cpu", "hwp_storage": "storage"}
 _DEFAULT_HWP = "hwp_id"
 
 
+def _number(text: str) -> int | str:
+    """Form values are text; a property's number is sent as digits."""
+    return int(text) if text.isdigit() else text
+
+
 def _missing(ctx: Context, name: str) -> DeltacloudError:
     """Deltacloud's words for a missing required parameter, naming those that did come."""
     given = ",".join(sorted(ctx.request.params))
@@ -69,7 +74,7 @@ async def create(ctx: Context) -> Answer:
         "name": params.get("name") or None,
         "key_name": params.get("keyname") or None,
         "user_data": params.get("user_data") or None,
-        "hwp_overrides": {name: params[p] for p, name in _HWP.items() if params.get(p)},
+        "hwp_overrides": {name: _number(params[p]) for p, name in _HWP.items() if params.get(p)},
     }
     try:
         request = InstanceCreate.model_validate(fields)

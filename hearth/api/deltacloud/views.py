@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hearth.drivers.resources import HardwareProfile, HwpProperty, Image, Instance, Key, PropertyKind, Realm
+from hearth.drivers.resources import (
+    HWP_UNITS,
+    HardwareProfile,
+    HwpProperty,
+    Image,
+    Instance,
+    Key,
+    PropertyKind,
+    Realm,
+)
 from hearth.service.instance_states import BOOTED_STATE, INITIAL_STATE, Transition
 
 from .document import Document, Node
@@ -113,7 +122,18 @@ def instance(links: Links, i: Instance) -> tuple[Node, Any]:
     node.add("state", i.state.value)
     value["state"] = i.state.value
     hwp = links.member("hardware_profiles", i.hardware_profile)
-    value["hardware_profile"] = _ref(node, "hardware_profile", hwp, i.hardware_profile)
+    profile = node.add("hardware_profile", href=hwp, id=i.hardware_profile)
+    overrides: dict[str, str] = {}
+    for name, chosen in i.hardware_profile_overrides.items():
+        unit = HWP_UNITS[name].value
+        profile.add("property", kind="fixed", name=name.value, unit=unit, value=chosen)
+        overrides[name.value] = str(chosen)
+    value["hardware_profile"] = {
+        "id": i.hardware_profile,
+        "href": hwp,
+        "rel": "hardware_profile",
+        "properties": overrides,
+    }
     actions = node.add("actions")
     value["actions"] = []
     for action in i.actions:
@@ -129,9 +149,11 @@ def instance(links: Links, i: Instance) -> tuple[Node, Any]:
             el.add("address", address, type="ipv4")
         value[tag] = [{"address": a, "type": "ipv4"} for a in addresses]
     node.add("storage_volumes")  # volumes are not served on /api yet; clients expect the element
+    value["storage_volumes"] = []
     if i.key_name is not None:
         auth = node.add("authentication", type="key")
         auth.add("login").add("keyname", i.key_name)
+        value["authentication_type"] = "key"
         value["authentication"] = {"keyname": i.key_name}
     return node, value
 

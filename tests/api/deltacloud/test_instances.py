@@ -150,3 +150,17 @@ def test_an_instance_can_be_created_with_a_key(api: httpx.Client) -> None:
     assert api.post("/api/keys", data={"name": "boot-key"}).status_code == 201
     made = _create(api, keyname="boot-key")
     assert made.findtext("authentication/login/keyname") == "boot-key"
+
+
+def test_hardware_profile_choices_are_passed_and_shown_as_fixed_properties(api: httpx.Client) -> None:
+    made = _create(api, hwp_id="flexible", hwp_memory="2048", hwp_cpu="2")
+    props = {p.get("name"): p for p in made.findall("hardware_profile/property")}
+    assert props["memory"].attrib == {"kind": "fixed", "name": "memory", "unit": "MB", "value": "2048"}
+    assert props["cpu"].get("value") == "2"
+
+
+def test_a_hardware_profile_choice_out_of_range_is_refused(api: httpx.Client) -> None:
+    r = api.post(
+        "/api/instances", data={"image_id": "debian-12", "hwp_id": "flexible", "hwp_memory": "999999"}
+    )
+    assert r.status_code == 400, r.text
