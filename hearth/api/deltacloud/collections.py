@@ -6,7 +6,7 @@ build its create form before it has credentials); everything else needs HTTP Bas
 
 from __future__ import annotations
 
-from hearth.drivers import Operation
+from hearth.drivers import Feature, Operation
 from hearth.service.instance_states import transitions
 
 from .answer import Answer
@@ -27,12 +27,14 @@ COLLECTIONS: dict[str, Operation | None] = {
     "keys": Operation.keys_list,
     "realms": Operation.realms_list,
 }
-# Features Deltacloud advertises under a collection: (name, rel, params), with the operation they need.
-FEATURES: dict[str, list[tuple[str, str, list[str], Operation]]] = {
+# Features Deltacloud advertises under a collection: (name, rel, params) and the driver feature
+# they need (None: create alone, which the collection being served implies).
+FEATURES: dict[str, list[tuple[str, str, list[str], Feature | None]]] = {
     "instances": [
-        ("user_name", "create", ["name"], Operation.instances_create),
-        ("user_data", "create", ["user_data"], Operation.instances_create),
-        ("authentication_key", "create", ["keyname"], Operation.keys_list),
+        ("user_name", "create", ["name"], None),
+        ("user_data", "create", ["user_data"], Feature.user_data),
+        ("authentication_key", "create", ["keyname"], Feature.authentication_key),
+        ("realm_filter", "index", ["realm_id"], Feature.realm_filter),
     ],
 }
 
@@ -56,8 +58,8 @@ async def entry(ctx: Context) -> Answer:
         href = ctx.links.collection(name)
         link = root.add("link", href=href, rel=name)
         features = []
-        for fname, rel, params, op in FEATURES.get(name, []):
-            if not ctx.service.gate.supports(op):
+        for fname, rel, params, feat in FEATURES.get(name, []):
+            if feat is not None and not ctx.service.gate.has(feat):
                 continue
             feature = link.add("feature", name=fname, rel=rel)
             for p in params:

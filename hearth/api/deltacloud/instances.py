@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hearth.drivers.resources import Action, Instance, InstanceCreate, KeyCreate
+from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, KeyCreate
 from hearth.errors import NotFound
 
 from .answer import Answer
@@ -42,8 +42,15 @@ def _invalid(exc: ValidationError) -> DeltacloudError:
 
 
 async def index(ctx: Context) -> Answer:
+    """The caller's instances; ``realm_id`` and ``state`` narrow them (Deltacloud's filters)."""
     who = await ctx.caller()
-    items = await ctx.run(ctx.service.instances.list, who)
+    params = ctx.request.params
+    wanted = {k: params[k] for k in ("realm_id", "state") if params.get(k)}
+    try:
+        filters = InstanceFilter.model_validate(wanted) if wanted else None
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    items = await ctx.run(ctx.service.instances.list, who, filters)
     return Answer(collection("instances", (instance(ctx.links, i) for i in items)))
 
 

@@ -164,3 +164,16 @@ def test_a_hardware_profile_choice_out_of_range_is_refused(api: httpx.Client) ->
         "/api/instances", data={"image_id": "debian-12", "hwp_id": "flexible", "hwp_memory": "999999"}
     )
     assert r.status_code == 400, r.text
+
+
+def test_instances_can_be_filtered_by_realm_and_state(api: httpx.Client) -> None:
+    ident = _create(api, realm_id="local").get("id") or ""
+    _wait(api, ident, "RUNNING")
+    in_local = {
+        i.get("id") for i in xml(api.get("/api/instances", params={"realm_id": "local"})).findall("instance")
+    }
+    assert ident in in_local
+    elsewhere = xml(api.get("/api/instances", params={"realm_id": "remote"})).findall("instance")
+    assert ident not in {i.get("id") for i in elsewhere}
+    running = xml(api.get("/api/instances", params={"state": "RUNNING"})).findall("instance")
+    assert ident in {i.get("id") for i in running} and all(i.findtext("state") == "RUNNING" for i in running)
