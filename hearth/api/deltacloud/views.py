@@ -183,12 +183,11 @@ def instance_states(machine: Iterable[Transition]) -> Document:
     }
     states[INITIAL_STATE.value.lower()] = [{"to": BOOTED_STATE.value.lower(), "auto": "true"}]
     for t in machine:
-        if t.via is not None:
-            states.setdefault(t.via.value.lower(), [])
+        to = (t.via or t.target).value.lower()
         for source in sorted(t.sources, key=lambda s: s.value):
-            states.setdefault(source.value.lower(), []).append(
-                {"to": t.target.value.lower(), "action": t.action.value}
-            )
+            states.setdefault(source.value.lower(), []).append({"to": to, "action": t.action.value})
+        if t.via is not None:  # the backend's work in between, left on its own (Deltacloud's auto)
+            states.setdefault(to, []).append({"to": t.target.value.lower(), "auto": "true"})
         states.setdefault(t.target.value.lower(), [])
     root = Node("states")
     for name, transitions in states.items():

@@ -128,3 +128,11 @@ def test_images_link_to_creating_an_instance(api: httpx.Client, server: Running)
 
 def test_an_unknown_image_is_404(api: httpx.Client) -> None:
     assert api.get("/api/images/nope").status_code == 404
+
+
+def test_a_transitional_state_moves_on_by_itself(api: httpx.Client) -> None:
+    root = xml(api.get("/api/instance_states", params={"format": "xml"}))
+    stop = root.find("state[@name='running']/transition[@action='stop']")
+    assert stop is not None and stop.get("to") == "stopping"
+    (auto,) = root.findall("state[@name='stopping']/transition")
+    assert auto.attrib == {"to": "stopped", "auto": "true"}
