@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, KeyCreate
+from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, KeyCreate, KeyImport
 from hearth.errors import NotFound
 
 from .answer import Answer
@@ -126,11 +126,18 @@ async def key_show(ctx: Context, ident: str) -> Answer:
 
 
 async def key_create(ctx: Context) -> Answer:
+    """A new key pair (its private key shown this once), or with ``public_key`` an imported one."""
     who = await ctx.caller()
-    name = ctx.request.params.get("name")
+    params = ctx.request.params
+    name = params.get("name")
     if not name:
         raise _missing(ctx, "name")
+    public = params.get("public_key")
     try:
+        if public:
+            imported = await ctx.run(ctx.service.keys.import_, who, KeyImport(name=name, public_key=public))
+            doc = member("key", key(ctx.links, imported))
+            return Answer(doc, 201, [("location", ctx.links.member("keys", imported.id))])
         request = KeyCreate.model_validate({"name": name})
     except ValidationError as exc:
         raise _invalid(exc) from None

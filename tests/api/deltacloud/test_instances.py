@@ -177,3 +177,18 @@ def test_instances_can_be_filtered_by_realm_and_state(api: httpx.Client) -> None
     assert ident not in {i.get("id") for i in elsewhere}
     running = xml(api.get("/api/instances", params={"state": "RUNNING"})).findall("instance")
     assert ident in {i.get("id") for i in running} and all(i.findtext("state") == "RUNNING" for i in running)
+
+
+def test_a_public_key_can_be_imported(api: httpx.Client) -> None:
+    made = xml(api.post("/api/keys", data={"name": "gen-for-import"}))
+    public = made.findtext("public_key") or ""
+    r = api.post("/api/keys", data={"name": "imported", "public_key": public})
+    assert r.status_code == 201, r.text
+    imported = xml(r)
+    assert imported.findtext("fingerprint") == made.findtext("fingerprint")
+    assert imported.find("pem") is None
+
+
+def test_an_invalid_public_key_is_refused(api: httpx.Client) -> None:
+    r = api.post("/api/keys", data={"name": "bad", "public_key": "not a key"})
+    assert r.status_code == 400, r.text
