@@ -55,6 +55,15 @@ async def _body(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _etag(body: bytes) -> str:
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
+
+
+def _tags(header: str) -> set[str]:
+    """The entity tags an If-None-Match header lists, quoted or not, weak or not."""
+    return {t.strip().removeprefix("W/").strip('"') for t in header.split(",")}
+
+
 def _base(scope: Scope) -> str:
     host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "localhost")
     return f"{scope.get('scheme', 'http')}://{host}"
@@ -87,7 +96,7 @@ class DeltacloudFrontend:
         if content_type is not None:
             headers.append(("content-type", content_type))
         if status in (200, 201) and body:
-            headers.append(("etag", hashlib.md5(body, usedforsecurity=False).hexdigest()))
+            headers.append(("etag", _etag(body)))
         headers.append(("content-length", str(len(body))))
         headers.extend(extra)
         start: Message = {
@@ -137,7 +146,7 @@ class DeltacloudFrontend:
                 raise DeltacloudError(405, f"the method {request.method} is not allowed on {request.url}")
             ctx = Context(self.service, request, Links(_base(scope)), driver)
             answer: Answer = await handler(ctx, *ids)
-            await self._answer(send, answer, fmt, driver, head)
+            await self._answer(send, answer, fmt, driver, head, request.header("if-none-match"))
         except DeltacloudError as exc:
             await self._error(send, exc.status, exc.message, request, scope, fmt, driver, extra, head)
         except AuthFailure as exc:
@@ -150,11 +159,18 @@ class DeltacloudFrontend:
             log.exception("internal error in the Deltacloud frontend")
             await self._error(send, 500, "internal server error", request, scope, fmt, driver, [], head)
 
-    async def _answer(self, send: Send, answer: Answer, fmt: Format, driver: str, head: bool) -> None:
+    async def _answer(
+        self, send: Send, answer: Answer, fmt: Format, driver: str, head: bool, if_none_match: str | None
+    ) -> None:
+        """The answer's document; a GET whose If-None-Match names its ETag gets 304 and no body
+        (Deltacloud's conditional GET), so clients that poll pay only for changes."""
         if answer.document is None:
             await self._send(send, answer.status, b"", None, answer.headers, driver, head)
             return
         body = render(answer.document, fmt)
+        if answer.status == 200 and if_none_match and _etag(body) in _tags(if_none_match):
+            await self._send(send, 304, b"", None, [("etag", _etag(body))], driver, head)
+            return
         await self._send(send, answer.status, body, fmt.value, answer.headers, driver, head)
 
     async def _error(

@@ -92,3 +92,15 @@ def test_a_method_a_path_does_not_answer_is_405_with_allow(api: httpx.Client) ->
     r = api.delete("/api/realms")
     assert r.status_code == 405
     assert "GET" in r.headers["allow"]
+
+
+def test_a_get_naming_the_current_etag_is_304(api: httpx.Client) -> None:
+    etag = api.get("/api/realms").headers["etag"]
+    r = api.get("/api/realms", headers={"if-none-match": etag})
+    assert r.status_code == 304 and r.content == b""
+    assert api.get("/api/realms", headers={"if-none-match": '"something-else"'}).status_code == 200
+
+
+def test_the_etag_follows_the_body(api: httpx.Client) -> None:
+    assert api.get("/api/realms").headers["etag"] != api.get("/api/images").headers["etag"]
+    assert api.get("/api/realms").headers["etag"] == api.get("/api/realms").headers["etag"]
