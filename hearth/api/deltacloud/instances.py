@@ -104,12 +104,11 @@ async def act(ctx: Context, ident: str, action: str) -> Answer:
         done = await ctx.run(ctx.service.instances.act, who, ident, chosen)
     except NotFound as exc:
         raise DeltacloudError(403, exc.message) from None
-    if chosen is Action.destroy:
-        return Answer(None, 204)
     return Answer(member("instance", instance(ctx.links, done)), 202)
 
 
 async def destroy(ctx: Context, ident: str) -> Answer:
+    """DELETE is destroy without a document (204); POST .../destroy answers the instance (202)."""
     await act(ctx, ident, Action.destroy.value)
     return Answer(None, 204)
 

@@ -192,3 +192,23 @@ def test_a_public_key_can_be_imported(api: httpx.Client) -> None:
 def test_an_invalid_public_key_is_refused(api: httpx.Client) -> None:
     r = api.post("/api/keys", data={"name": "bad", "public_key": "not a key"})
     assert r.status_code == 400, r.text
+
+
+def test_posting_destroy_answers_202_with_the_finished_instance(api: httpx.Client) -> None:
+    ident = _create(api).get("id") or ""
+    _wait(api, ident, "RUNNING")
+    assert api.post(f"/api/instances/{ident}/stop").status_code == 202
+    _wait(api, ident, "STOPPED")
+    r = api.post(f"/api/instances/{ident}/destroy")
+    assert r.status_code == 202, r.text
+    assert xml(r).findtext("state") == "FINISHED"
+
+
+def test_deleting_an_unknown_instance_is_403(api: httpx.Client) -> None:
+    assert api.delete("/api/instances/nope").status_code == 403
+
+
+def test_destroying_a_running_instance_is_405(api: httpx.Client) -> None:
+    ident = _create(api).get("id") or ""
+    _wait(api, ident, "RUNNING")
+    assert api.delete(f"/api/instances/{ident}").status_code == 405
