@@ -105,3 +105,14 @@ def test_api_requests_never_reach_v1_s_json_errors(anonymous: httpx.Client) -> N
     r = anonymous.get("/api/nothing-here")
     assert r.status_code == 404
     assert xml(r).tag == "error"
+
+
+def test_paths_that_only_start_like_api_stay_with_v1(anonymous: httpx.Client) -> None:
+    r = anonymous.get("/apiary")
+    assert r.status_code in (401, 404)
+    assert r.headers["content-type"].startswith("application/json")
+
+
+def test_v1_keeps_its_json_answers_next_to_api(api: httpx.Client) -> None:
+    r = api.get("/v1/realms")
+    assert r.status_code == 200 and "realms" in r.json()
