@@ -1,0 +1,149 @@
+"""Buckets and blobs for every frontend: per-user ownership over one ``BlobStore``.
+
+The owner of a bucket is recorded by the blob store itself, beside the bucket (a local store's
+``bucket.json``; an S3 store's bucket tag), so a bucket and its owner cannot part: no store table
+to migrate and keep in step with the files. Bucket names are one namespace, as in S3; another
+user's bucket answers NotFound, exactly as a missing one, so names do not leak across users.
+Admins see every bucket, as with every other resource.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+from hearth.drivers import Caller
+from hearth.drivers.blobs import BlobInfo, BlobStore, Chunks, check_bucket_name
+from hearth.drivers.caller import can_see
+from hearth.errors import Conflict, NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    name: str
+    owner_id: str
+    blob_count: int | None = None  # filled by show, not by list (counting reads every record)
+
+
+class Buckets:
+    """The bucket and blob operations; every one takes the ``Caller`` and checks ownership."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+
+    # --- buckets ----------------------------------------------------------------------------
+
+    def create(self, who: Caller, name: str) -> Bucket:
+        check_bucket_name(name)
+        try:
+            self.store.create_bucket(name, who.user_id)
+        except Conflict:
+            # Someone else's bucket is not revealed, but the name still cannot be had.
+            raise Conflict(f"bucket name {name!r} is taken; choose another", bucket=name) from None
+        return Bucket(name, who.user_id, 0)
+
+    def list_buckets(self, who: Caller) -> list[Bucket]:
+        return [Bucket(n, o) for n, o in self.store.list_buckets() if can_see(who, o)]
+
+    def show(self, who: Caller, name: str) -> Bucket:
+        owner = self._owned(who, name)
+        return Bucket(name, owner, len(self.store.list_blobs(name)))
+
+    def delete(self, who: Caller, name: str) -> None:
+        self._owned(who, name)
+        self.store.delete_bucket(name)  # Conflict if it still holds blobs
+
+    # --- blobs ------------------------------------------------------------------------------
+
+    def put(
+        self,
+        who: Caller,
+        bucket: str,
+        name: str,
+        chunks: Chunks,
+        meta: dict[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> BlobInfo:
+        self._owned(who, bucket)
+        return self.store.put(bucket, name, chunks, meta, content_type)
+
+    def open(self, who: Caller, bucket: str, name: str) -> tuple[BlobInfo, Iterator[bytes]]:
+        self._owned(who, bucket)
+        return self.store.open(bucket, name)
+
+    def head(self, who: Caller, bucket: str, name: str) -> BlobInfo:
+        self._owned(who, bucket)
+        return self.store.head(bucket, name)
+
+    def set_meta(self, who: Caller, bucket: str, name: str, meta: dict[str, str]) -> BlobInfo:
+        self._owned(who, bucket)
+        return self.store.set_meta(bucket, name, meta)
+
+    def blobs(self, who: Caller, bucket: str) -> list[BlobInfo]:
+        self._owned(who, bucket)
+        return self.store.list_blobs(bucket)
+
+    def delete_blob(self, who: Caller, bucket: str, name: str) -> None:
+        self._owned(who, bucket)
+        self.store.delete(bucket, name)
+
+    # --- segmented upload -------------------------------------------------------------------
+
+    def begin_upload(self, who: Caller, bucket: str, name: str) -> str:
+        self._owned(who, bucket)
+        return self.store.begin_upload(bucket, name)
+
+    def put_segment(self, who: Caller, bucket: str, upload: str, order: int, chunks: Chunks) -> str:
+        self._owned(who, bucket)
+        return self.store.put_segment(bucket, upload, order, chunks)
+
+    def finish_upload(
+        self,
+        who: Caller,
+        bucket: str,
+        upload: str,
+        manifest: list[str],
+        meta: dict[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> BlobInfo:
+        self._owned(who, bucket)
+        return self.store.finish_upload(bucket, upload, manifest, meta, content_type)
+
+    def abort_upload(self, who: Caller, bucket: str, upload: str) -> None:
+        self._owned(who, bucket)
+        self.store.abort_upload(bucket, upload)
+
+    # --- private ----------------------------------------------------------------------------
+
+    def _owned(self, who: Caller, bucket: str) -> str:
+        """The bucket's owner if ``who`` may touch it; NotFound (as for no bucket) if not."""
+        check_bucket_name(bucket)
+        try:
+            owner = self.store.bucket_owner(bucket)
+        except NotFound:
+            owner = None
+        if owner is None or not can_see(who, owner):
+            raise NotFound(f"no bucket {bucket!r}", bucket=bucket)
+        return owner
+
+
+def sync_chunks(chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -> Iterator[bytes]:
+    """An async stream (a request body) as a blocking iterator for a store on a worker thread.
+
+    Each chunk is pulled on ``loop`` when the store asks for it, so the body is never buffered
+    whole: one chunk is in flight at a time. Must not be iterated on ``loop``'s own thread."""
+    while True:
+        chunk = asyncio.run_coroutine_threadsafe(_next(chunks), loop).result()
+        if chunk is None:
+            return
+        if chunk:
+            yield chunk
+
+
+async def _next(chunks: AsyncIterator[bytes]) -> bytes | None:
+    """The next chunk, None at the end (StopAsyncIteration does not cross a future cleanly)."""
+    try:
+        return await chunks.__anext__()
+    except StopAsyncIteration:
+        return None
