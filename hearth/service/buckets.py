@@ -10,13 +10,38 @@ Admins see every bucket, as with every other resource.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
 
 from hearth.drivers import Caller
-from hearth.drivers.blobs import BlobInfo, BlobStore, Chunks, check_bucket_name
+from hearth.drivers.blobs import BlobInfo, BlobStore, Chunks, LocalBlobStore, check_bucket_name
 from hearth.drivers.caller import can_see
 from hearth.errors import Conflict, NotFound
+
+BLOBS_DIR_ENV = "HEARTH_BLOBS_DIR"
+
+
+def blobs_dir(engine: Engine) -> Path:
+    """``$HEARTH_BLOBS_DIR``, else blobs/ beside a SQLite store (its state dir), else the default
+    state dir's blobs/: the same rule as the media directory's."""
+    configured = os.environ.get(BLOBS_DIR_ENV)
+    if configured:
+        return Path(configured)
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).parent / "blobs"
+    from .config import default_state_dir
+
+    return default_state_dir() / "blobs"
+
+
+def open_buckets(engine: Engine, where: str | os.PathLike[str] | None = None) -> Buckets:
+    """The Buckets over a local blob store in ``where`` (None: ``blobs_dir(engine)``)."""
+    return Buckets(LocalBlobStore(where if where is not None else blobs_dir(engine)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from hearth.drivers.schema import migrated_engine
 from .access_keys import AccessKeys
 from .auth import Authenticator
 from .backends import open_driver
+from .buckets import Buckets, open_buckets
 from .capability import CapabilityGate
 from .collections import (
     Addresses,
@@ -141,6 +142,11 @@ class Service:
         """The media service (sources, listing, cache, uploads, removable drives) over this
         Service's store and driver, keeping its files under ``media_dir``."""
         return MediaService(self.engine, self.driver, Path(media_dir))
+
+    def open_buckets(self, blobs_dir: str | os.PathLike[str] | None = None) -> Buckets:
+        """Buckets and blobs kept in a local blob store under ``blobs_dir`` (None: see
+        ``hearth.service.buckets.blobs_dir``)."""
+        return open_buckets(self.engine, blobs_dir)
 
     def host_report(self) -> dict[str, str | None]:
         """Each host (realm) the driver reaches and why it cannot be reached (None: reached),
