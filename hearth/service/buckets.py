@@ -22,6 +22,8 @@ from hearth.drivers.blobs import BlobInfo, BlobStore, Chunks, LocalBlobStore, ch
 from hearth.drivers.caller import can_see
 from hearth.errors import Conflict, NotFound
 
+__all__ = ["BLOBS_DIR_ENV", "BlobInfo", "Bucket", "Buckets", "blobs_dir", "open_buckets", "sync_chunks"]
+
 BLOBS_DIR_ENV = "HEARTH_BLOBS_DIR"
 
 

@@ -25,8 +25,7 @@ from fastapi import Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from hearth.drivers.blobs import BlobInfo
-from hearth.service.buckets import Bucket, Buckets, sync_chunks
+from hearth.service.buckets import BlobInfo, Bucket, Buckets, sync_chunks
 
 from ..deps import CallDep, call
 from ..gate import STREAMED
