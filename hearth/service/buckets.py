@@ -155,11 +155,16 @@ class Buckets:
         return owner
 
 
+HANDOFF = 1 << 20  # bytes gathered on the event loop before one hop to the store's thread
+
+
 def sync_chunks(chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -> Iterator[bytes]:
     """An async stream (a request body) as a blocking iterator for a store on a worker thread.
 
-    Each chunk is pulled on ``loop`` when the store asks for it, so the body is never buffered
-    whole: one chunk is in flight at a time. Must not be iterated on ``loop``'s own thread."""
+    Chunks are pulled on ``loop`` when the store asks for more and handed over about
+    ``HANDOFF`` bytes at a time (a server's chunks are ~64 KiB; a thread hop each would cost more
+    than the write), so at most that much of the body is held. Must not be iterated on
+    ``loop``'s own thread."""
     while True:
         chunk = asyncio.run_coroutine_threadsafe(_next(chunks), loop).result()
         if chunk is None:
@@ -169,8 +174,16 @@ def sync_chunks(chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -
 
 
 async def _next(chunks: AsyncIterator[bytes]) -> bytes | None:
-    """The next chunk, None at the end (StopAsyncIteration does not cross a future cleanly)."""
-    try:
-        return await chunks.__anext__()
-    except StopAsyncIteration:
+    """The next ~``HANDOFF`` bytes, None at the end (StopAsyncIteration does not cross a future)."""
+    gathered: list[bytes] = []
+    held = 0
+    while held < HANDOFF:
+        try:
+            piece = await chunks.__anext__()
+        except StopAsyncIteration:
+            break
+        gathered.append(piece)
+        held += len(piece)
+    if not gathered:
         return None
+    return gathered[0] if len(gathered) == 1 else b"".join(gathered)
