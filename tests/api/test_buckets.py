@@ -92,3 +92,22 @@ def test_bad_names_are_400_naming_the_name(demo: httpx.Client) -> None:
 def test_buckets_need_credentials(server: Running) -> None:
     with server.client(auth=None) as anon:
         assert anon.get("/v1/buckets").status_code == 401
+
+
+def test_a_segmented_upload_sent_out_of_order_is_joined_by_its_manifest(
+    demo: httpx.Client, other: httpx.Client
+) -> None:
+    demo.post("/v1/buckets", json={"name": "api-segs"})
+    begun = demo.post("/v1/buckets/api-segs/uploads", json={"blob": "joined.bin"})
+    assert begun.status_code == 201, begun.text
+    href = begun.headers["location"]
+    second = demo.put(f"{href}/segments/2", content=b"world").json()["id"]
+    first = demo.put(f"{href}/segments/1", content=b"hello ").json()["id"]
+    assert_error(other.put(f"{href}/segments/3", content=b"!"), 404, "NotFound")
+    done = demo.post(f"{href}/finish", json={"manifest": [first, second], "meta": {"k": "v"}})
+    assert done.status_code == 201, done.text
+    assert (done.json()["size"], done.json()["meta"]) == (11, {"k": "v"})
+    assert demo.get("/v1/buckets/api-segs/blobs/joined.bin/content").content == b"hello world"
+    dropped = demo.post("/v1/buckets/api-segs/uploads", json={"blob": "dropped"}).headers["location"]
+    assert demo.delete(dropped).status_code == 204
+    assert_error(demo.put(f"{dropped}/segments/1", content=b"x"), 404, "NotFound")

@@ -207,6 +207,100 @@ async def delete_blob(c: CallDep, buckets: BucketsDep, bucket: BucketName, blob:
     return Response(status_code=204)
 
 
+# --- segmented upload ---------------------------------------------------------------------------
+
+
+class UploadBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    blob: str = Field(description="name of the blob the upload will make")
+
+
+class UploadView(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(description="the upload's id: send segments to it, then finish it")
+    bucket: str
+    blob: str
+    href: str = Field(description="URL of the upload")
+
+
+class SegmentView(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(description="the segment's id, for the manifest")
+    order: int = Field(description="the order number it was sent with")
+
+
+class FinishBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    manifest: list[str] = Field(description="segment ids in the order their bytes make the blob")
+    meta: dict[str, str] = Field(default_factory=dict, description="the blob's metadata")
+    content_type: str | None = Field(None, description="the blob's Content-Type")
+
+
+def _upload_href(bucket: str, upload: str) -> str:
+    return f"{_href(bucket)}/uploads/{quote(upload)}"
+
+
+@router.post(
+    "/buckets/{bucket}/uploads", status_code=201, response_model=UploadView, responses={201: created_doc()}
+)
+async def begin_upload(c: CallDep, buckets: BucketsDep, bucket: BucketName, body: UploadBody) -> Response:
+    """Start a segmented upload: segments may come in any order (and in parallel), then finish."""
+    upload = await call(buckets.begin_upload, c.caller, bucket, body.blob)
+    href = _upload_href(bucket, upload)
+    return json_body(UploadView(id=upload, bucket=bucket, blob=body.blob, href=href), 201, href)
+
+
+@router.put(
+    "/buckets/{bucket}/uploads/{upload}/segments/{order}",
+    status_code=201,
+    response_model=SegmentView,
+    openapi_extra=STREAMED,
+)
+async def put_segment(
+    request: Request,
+    c: CallDep,
+    buckets: BucketsDep,
+    bucket: BucketName,
+    upload: Annotated[str, Path(min_length=1, max_length=2048)],
+    order: Annotated[int, Path(ge=1, description="the segment's order number, from 1")],
+) -> Response:
+    """The body is the segment's bytes, streamed to the store."""
+    chunks = sync_chunks(request.stream().__aiter__(), asyncio.get_running_loop())
+    segment = await call(buckets.put_segment, c.caller, bucket, upload, order, chunks)
+    return json_body(SegmentView(id=segment, order=order), 201)
+
+
+@router.post(
+    "/buckets/{bucket}/uploads/{upload}/finish",
+    status_code=201,
+    response_model=BlobView,
+    responses={201: created_doc()},
+)
+async def finish_upload(
+    c: CallDep,
+    buckets: BucketsDep,
+    bucket: BucketName,
+    upload: Annotated[str, Path(min_length=1, max_length=2048)],
+    body: FinishBody,
+) -> Response:
+    """The blob becomes the manifest's segments joined in order; the upload is gone."""
+    info = await call(
+        buckets.finish_upload, c.caller, bucket, upload, body.manifest, body.meta, body.content_type
+    )
+    return json_body(_blob_view(info), 201, _href(bucket, info.name))
+
+
+@router.delete("/buckets/{bucket}/uploads/{upload}", status_code=204)
+async def abort_upload(
+    c: CallDep,
+    buckets: BucketsDep,
+    bucket: BucketName,
+    upload: Annotated[str, Path(min_length=1, max_length=2048)],
+) -> Response:
+    await call(buckets.abort_upload, c.caller, bucket, upload)
+    return Response(status_code=204)
+
+
 def _closing(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """The chunks, closing the store's file even when the client goes away midway."""
     try:
