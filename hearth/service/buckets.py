@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from hearth.drivers import Caller
 from hearth.drivers.blobs import BlobInfo, BlobStore, Chunks, LocalBlobStore, check_bucket_name
 from hearth.drivers.caller import can_see
-from hearth.errors import Conflict, NotFound
+from hearth.errors import Conflict, NotFound, ValidationError
 
 __all__ = ["BLOBS_DIR_ENV", "BlobInfo", "Bucket", "Buckets", "blobs_dir", "open_buckets", "sync_chunks"]
 
@@ -41,9 +42,47 @@ def blobs_dir(engine: Engine) -> Path:
     return default_state_dir() / "blobs"
 
 
-def open_buckets(engine: Engine, where: str | os.PathLike[str] | None = None) -> Buckets:
-    """The Buckets over a local blob store in ``where`` (None: ``blobs_dir(engine)``)."""
-    return Buckets(LocalBlobStore(where if where is not None else blobs_dir(engine)))
+_LOCAL_KEYS = {"store", "dir"}
+_S3_KEYS = {"store", "endpoint_url", "region", "access_key_id", "secret_access_key"}
+
+
+def open_buckets(
+    engine: Engine, where: str | os.PathLike[str] | None = None, options: Mapping[str, Any] | None = None
+) -> Buckets:
+    """The Buckets over the store the ``[blobs]`` table ``options`` names.
+
+    ``store = "local"`` (the default): a local store in ``where``, else the table's ``dir``, else
+    ``blobs_dir(engine)``. ``store = "s3"``: an S3 store at ``endpoint_url`` (absent: AWS) in
+    ``region``, with ``access_key_id``/``secret_access_key`` (absent: boto3's usual sources)."""
+    options = dict(options or {})
+    kind = options.get("store", "local")
+    if kind == "local":
+        _only(options, _LOCAL_KEYS, kind)
+        root = where if where is not None else options.get("dir") or blobs_dir(engine)
+        return Buckets(LocalBlobStore(Path(root).expanduser()))
+    if kind == "s3":
+        _only(options, _S3_KEYS, kind)
+        from hearth.drivers.blobs.s3 import S3BlobStore
+
+        return Buckets(
+            S3BlobStore.connect(
+                options.get("endpoint_url"),
+                str(options.get("region", "us-east-1")),
+                options.get("access_key_id"),
+                options.get("secret_access_key"),
+            )
+        )
+    raise ValidationError(f"[blobs] store must be 'local' or 's3', not {kind!r}", key="store")
+
+
+def _only(options: Mapping[str, Any], known: set[str], kind: str) -> None:
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ValidationError(
+            f"[blobs] key {unknown[0]!r} does not apply to the {kind} store "
+            f"(known: {', '.join(sorted(known))})",
+            key=unknown[0],
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,10 @@ import pytest
 from hearth.drivers import Caller
 from hearth.drivers.blobs import LocalBlobStore
 from hearth.errors import Conflict, NotFound, ValidationError
-from hearth.service.buckets import Buckets
+from hearth.service.buckets import Buckets, open_buckets
+from hearth.service.config import load_config
+from hearth.store import default_url, make_engine
+from tests.drivers.ec2.moto import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, run_moto
 
 ALICE = Caller("alice")
 BOB = Caller("bob")
@@ -84,3 +87,48 @@ def test_bad_names_are_refused_by_name_before_any_lookup(buckets: Buckets) -> No
     buckets.create(ALICE, "good")
     with pytest.raises(ValidationError, match="'../up'"):
         buckets.put(ALICE, "good", "../up", [b"x"])
+
+
+def test_the_blobs_table_picks_the_local_store_and_its_directory(tmp_path: Path) -> None:
+    engine = make_engine(default_url(tmp_path / "state"))
+    try:
+        made = open_buckets(engine, None, {"store": "local", "dir": str(tmp_path / "elsewhere")})
+        made.create(ALICE, "cfg-local")
+        assert (tmp_path / "elsewhere" / "cfg-local" / "bucket.json").is_file()
+        beside = open_buckets(engine)  # no table: blobs/ beside the SQLite store
+        assert beside.store.root == tmp_path / "state" / "blobs"  # type: ignore[attr-defined]
+        with pytest.raises(ValidationError, match="'local' or 's3'"):
+            open_buckets(engine, None, {"store": "ftp"})
+        with pytest.raises(ValidationError, match="'endpoint_url' does not apply"):
+            open_buckets(engine, None, {"endpoint_url": "http://x"})
+    finally:
+        engine.dispose()
+
+
+def test_a_config_file_blobs_table_reaches_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "hearth.toml"
+    path.write_text('[blobs]\nstore = "s3"\nendpoint_url = "http://127.0.0.1:9"\n')
+    assert load_config(path).blobs == {"store": "s3", "endpoint_url": "http://127.0.0.1:9"}
+
+
+def test_the_blobs_table_picks_an_s3_store_that_keeps_ownership(tmp_path: Path) -> None:
+    engine = make_engine(default_url(tmp_path))
+    try:
+        with run_moto(tmp_path) as moto:
+            options = {
+                "store": "s3",
+                "endpoint_url": moto.url,
+                "region": REGION,
+                "access_key_id": ACCESS_KEY_ID,
+                "secret_access_key": SECRET_ACCESS_KEY,
+            }
+            on_s3 = open_buckets(engine, None, options)
+            on_s3.create(ALICE, "cfg-s3")
+            on_s3.put(ALICE, "cfg-s3", "x", [b"abc"])
+            assert [b.name for b in on_s3.list_buckets(ALICE)] == ["cfg-s3"]
+            assert on_s3.list_buckets(BOB) == []
+            with pytest.raises(NotFound):
+                on_s3.open(BOB, "cfg-s3", "x")
+            assert b"".join(on_s3.open(ALICE, "cfg-s3", "x")[1]) == b"abc"
+    finally:
+        engine.dispose()
