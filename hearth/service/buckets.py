@@ -202,14 +202,20 @@ def sync_chunks(chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop) -
 
     Chunks are pulled on ``loop`` when the store asks for more and handed over about
     ``HANDOFF`` bytes at a time (a server's chunks are ~64 KiB; a thread hop each would cost more
-    than the write), so at most that much of the body is held. Must not be iterated on
-    ``loop``'s own thread."""
+    than the write); one batch is read ahead, so at most twice that much of the body is held.
+    Must not be iterated on ``loop``'s own thread."""
+    pending = asyncio.run_coroutine_threadsafe(_next(chunks), loop)
     while True:
-        chunk = asyncio.run_coroutine_threadsafe(_next(chunks), loop).result()
+        chunk = pending.result()
         if chunk is None:
             return
-        if chunk:
+        # The next batch is read while this one is written: network and disk overlap.
+        pending = asyncio.run_coroutine_threadsafe(_next(chunks), loop)
+        try:
             yield chunk
+        except GeneratorExit:
+            pending.cancel()
+            raise
 
 
 async def _next(chunks: AsyncIterator[bytes]) -> bytes | None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import socket
+import time
 from collections.abc import Iterator
 
 import httpx
 
-from .conftest import Running, assert_error
+from hearth.service.buckets import blobs_dir
+
+from .conftest import DEMO, Running, assert_error
 
 
 def test_a_bucket_is_created_listed_shown_and_deleted(demo: httpx.Client) -> None:
@@ -111,3 +116,25 @@ def test_a_segmented_upload_sent_out_of_order_is_joined_by_its_manifest(
     dropped = demo.post("/v1/buckets/api-segs/uploads", json={"blob": "dropped"}).headers["location"]
     assert demo.delete(dropped).status_code == 204
     assert_error(demo.put(f"{dropped}/segments/1", content=b"x"), 404, "NotFound")
+
+
+def test_a_put_whose_client_vanishes_midway_keeps_the_old_blob_and_leaves_no_temp_file(
+    server: Running, demo: httpx.Client
+) -> None:
+    demo.post("/v1/buckets", json={"name": "api-cut"})
+    assert demo.put("/v1/buckets/api-cut/blobs/x", content=b"old").status_code == 201
+    credentials = base64.b64encode(f"{DEMO[0]}:{DEMO[1]}".encode()).decode()
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as raw:
+        raw.sendall(
+            b"PUT /v1/buckets/api-cut/blobs/x HTTP/1.1\r\nHost: t\r\nContent-Length: 10485760\r\n"
+            + f"Authorization: Basic {credentials}\r\n\r\n".encode()
+            + b"N" * (3 << 20)
+        )
+        time.sleep(0.3)  # the store is writing its temp file now
+    tmp = blobs_dir(server.service.engine) / "api-cut" / "tmp"
+    deadline = time.monotonic() + 10
+    while any(tmp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp.iterdir()) == []
+    assert demo.get("/v1/buckets/api-cut/blobs/x/content").content == b"old"
