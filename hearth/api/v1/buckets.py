@@ -72,8 +72,11 @@ BUCKETS = Pages("buckets", BucketView)
 BLOBS = Pages("blobs", BlobView)
 
 
-def buckets_service(request: Request) -> Buckets:
-    """The app's Buckets, opened on first use (``hearth.service.buckets.blobs_dir``: where)."""
+async def buckets_service(request: Request) -> Buckets:
+    """The app's Buckets, opened on first use (``hearth.service.buckets.blobs_dir``: where).
+
+    On the event loop, not a worker thread, so two first requests cannot open two stores (a
+    local store sweeps its temp files when it opens, which would cut the other's PUT short)."""
     existing: Buckets | None = getattr(request.app.state, "buckets", None)
     if existing is None:
         existing = request.app.state.buckets = request.app.state.service.open_buckets()
