@@ -65,6 +65,7 @@ class ServiceConfig:
     server_id: str | None = None  # None: the store's own (hearth.store.identity)
     libvirt: Mapping[str, Any] = field(default_factory=dict)  # the [libvirt] table, for that driver
     ec2: Mapping[str, Any] = field(default_factory=dict, repr=False)  # [ec2]: holds credentials
+    blobs: Mapping[str, Any] = field(default_factory=dict, repr=False)  # [blobs]: where blob bytes live
     max_json_body_bytes: int = DEFAULT_JSON_BODY
     max_upload_body_bytes: int = DEFAULT_UPLOAD_BODY
     auth_failures_per_user: int = ThrottleLimits.per_user
@@ -124,7 +125,7 @@ _BOUNDS = {
     "auth_failure_window_seconds": (1, 86_400),
 }
 _INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user", *_BOUNDS}
-_TABLE_KEYS = {"libvirt", "ec2"}
+_TABLE_KEYS = {"libvirt", "ec2", "blobs"}
 _KEYS = {"driver", "uris", "state_dir", "db", "listen", "server_id", *_INT_KEYS, *_TABLE_KEYS}
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -23,6 +25,7 @@ from hearth.drivers.schema import migrated_engine
 from .access_keys import AccessKeys
 from .auth import Authenticator
 from .backends import open_driver
+from .buckets import Buckets, open_buckets
 from .capability import CapabilityGate
 from .collections import (
     Addresses,
@@ -68,6 +71,7 @@ class Service:
         load_templates: bool = True,
         auth_throttle: ThrottleLimits | None = None,
         access_keys: AccessKeys | None = None,
+        blobs: Mapping[str, Any] | None = None,
     ) -> None:
         self.driver = driver  # for the service's own modules; frontends use the collections below
         self.engine = engine
@@ -76,6 +80,7 @@ class Service:
         self.auth = Authenticator(engine, throttle=auth_throttle)
         # The EC2 frontend's credentials (SigV4 needs the secrets, sealed under the state dir).
         self.access_keys = access_keys
+        self.blob_options: Mapping[str, Any] = dict(blobs or {})  # the [blobs] table (open_buckets)
         self.tasks = TaskRunner(engine, workers=task_workers, limits=task_limits)
         self.idempotency = Idempotency(engine)  # answers to retried creates (Idempotency-Key)
         self.idempotency.purge()
@@ -142,6 +147,11 @@ class Service:
         Service's store and driver, keeping its files under ``media_dir``."""
         return MediaService(self.engine, self.driver, Path(media_dir))
 
+    def open_buckets(self, blobs_dir: str | os.PathLike[str] | None = None) -> Buckets:
+        """Buckets and blobs in the store the ``[blobs]`` table names (local by default, under
+        ``blobs_dir`` when given, else ``hearth.service.buckets.blobs_dir``)."""
+        return open_buckets(self.engine, blobs_dir, self.blob_options)
+
     def host_report(self) -> dict[str, str | None]:
         """Each host (realm) the driver reaches and why it cannot be reached (None: reached),
         tried now: what a server prints when it starts."""
@@ -160,6 +170,7 @@ def open_service(config: ServiceConfig) -> Service:
             task_limits=config.task_limits,
             auth_throttle=config.auth_throttle,
             access_keys=AccessKeys.in_state_dir(engine, config.state_dir),
+            blobs=config.blobs,
         )
     except BaseException:
         driver.close()

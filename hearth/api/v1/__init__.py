@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from . import (
     addresses,
+    buckets,
     hardware_profiles,
     host,
     images,
@@ -43,6 +44,7 @@ ROUTERS: list[APIRouter] = [
     tasks.router,
     templates.router,
     host.router,
+    buckets.router,
 ]
 
 from . import media as _media  # noqa: E402  (media sources, listing, cache, uploads; instance disks)

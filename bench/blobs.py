@@ -1,0 +1,152 @@
+"""Blob PUT and GET through the real HTTP server vs ``dd`` on the same disk, one run.
+
+A uvicorn child serves the mock backend with its local blob store in a scratch directory; the
+client streams a blob of ``HEARTH_BENCH_BLOB_MB`` MiB (default 2048) up with chunked PUT, then
+streams it back with GET. ``dd`` then writes the same amount into the same directory with
+``conv=fdatasync`` (the store fsyncs before publishing, so both include the flush) and reads it
+back; before each read the file is evicted from the page cache (``POSIX_FADV_DONTNEED``), so
+both reads come from the disk. The server reports its own peak RSS (VmHWM) when it exits, so
+the figure is the server alone. Headline last: peak_rss_mb. Usage: ``python bench/blobs.py [MiB]``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHUNK = 1 << 20
+
+SERVER = """
+import socket, sys, threading
+sys.path.insert(0, {root!r})
+from pathlib import Path
+import uvicorn
+from hearth.api import create_app
+from hearth.drivers.mock import MockDriver
+from hearth.service import Service
+from tests.api.conftest import store
+work = Path({work!r})
+engine = store(work)
+service = Service(MockDriver(engine), engine)
+sock = socket.socket(); sock.bind(("127.0.0.1", 0))
+config = uvicorn.Config(create_app(service), log_level="warning", access_log=False, lifespan="off")
+server = uvicorn.Server(config)
+thread = threading.Thread(target=server.run, kwargs={{"sockets": [sock]}}, daemon=True)
+thread.start()
+while not server.started:
+    pass
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:"))
+print(sock.getsockname()[1], rss, flush=True)
+sys.stdin.read()  # serve until the parent closes our stdin
+server.should_exit = True
+thread.join(timeout=30)
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(hwm, flush=True)
+"""
+
+
+def drop_cache(path: Path) -> None:
+    """Evict a written, flushed file from the page cache, so the next read comes from disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def dd_seconds(directory: Path, size: int) -> tuple[float, float]:
+    target = directory / "dd.tmp"
+    count = f"count={size >> 20}"
+    start = time.perf_counter()
+    subprocess.run(
+        ["dd", "if=/dev/zero", f"of={target}", "bs=1M", count, "conv=fdatasync"],
+        check=True,
+        capture_output=True,
+    )
+    wrote = time.perf_counter() - start
+    drop_cache(target)
+    start = time.perf_counter()
+    subprocess.run(["dd", f"if={target}", "of=/dev/null", "bs=1M"], check=True, capture_output=True)
+    read = time.perf_counter() - start
+    target.unlink()
+    return wrote, read
+
+
+def main() -> None:
+    import httpx
+
+    mib = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("HEARTH_BENCH_BLOB_MB", "2048"))
+    size = mib << 20
+    work = Path(tempfile.mkdtemp(prefix="hearth-bench-blobs-", dir=os.environ.get("TMPDIR", "/var/tmp")))
+    env = {**os.environ, "HEARTH_BLOBS_DIR": str(work / "blobs")}
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER.format(root=str(ROOT), work=str(work))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert server.stdout is not None and server.stdin is not None
+        port, idle_kib = (int(v) for v in server.stdout.readline().split())
+        sys.path.insert(0, str(ROOT))
+        from hearth.store.demo import DEMO_USER
+
+        auth = (DEMO_USER.name, DEMO_USER.password)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=auth, timeout=600) as client:
+            client.post("/v1/buckets", json={"name": "bench"}).raise_for_status()
+        url = f"http://127.0.0.1:{port}/v1/buckets/bench/blobs/big"
+        user = f"{auth[0]}:{auth[1]}"
+        # curl is the client (C, no Python on the client side to share the 2 cores with the server).
+        start = time.perf_counter()
+        feed = subprocess.Popen(["head", "-c", str(size), "/dev/zero"], stdout=subprocess.PIPE)
+        subprocess.run(
+            ["curl", "-sSf", "-u", user, "-T", "-", "-o", "/dev/null", url], stdin=feed.stdout, check=True
+        )
+        feed.wait()
+        put = time.perf_counter() - start
+        for data in (work / "blobs").rglob("*.data"):
+            drop_cache(data)  # GET reads the disk, as dd's read does below
+        start = time.perf_counter()
+        got = int(
+            subprocess.run(
+                ["curl", "-sSf", "-u", user, "-o", "/dev/null", "-w", "%{size_download}", url + "/content"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        get = time.perf_counter() - start
+        if got != size:
+            raise SystemExit(f"GET returned {got} bytes, expected {size}")
+        server.stdin.close()
+        hwm_kib = int(server.stdout.readline())
+        server.wait(timeout=30)
+        shutil.rmtree(work / "blobs", ignore_errors=True)
+        dd_write, dd_read = dd_seconds(work, size)
+        mb = size / 1e6
+        print(f"blob_bytes={size}")
+        print(f"dd_write_mb_s={mb / dd_write:.1f}")
+        print(f"dd_read_mb_s={mb / dd_read:.1f}")
+        print(f"put_mb_s={mb / put:.1f}")
+        print(f"get_mb_s={mb / get:.1f}")
+        print(f"put_ratio_to_disk={dd_write / put:.2f}")
+        print(f"get_ratio_to_disk={dd_read / get:.2f}")
+        print(f"idle_rss_mb={idle_kib / 1024:.1f}")
+        print(f"peak_rss_mb={hwm_kib / 1024:.1f}")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
