@@ -55,6 +55,7 @@ from .resources import (
     Action,
     Address,
     AddressCreate,
+    ConsoleOutput,
     DiskCreate,
     DiskUpdate,
     HardwareProfile,
@@ -274,6 +275,9 @@ class Driver:
 
     def destroy_instance(self, caller: Caller, instance_id: str) -> Instance:
         return self._part(InstancesPart).destroy_instance(caller, instance_id)
+
+    def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
+        return self._part(InstancesPart).get_console_output(caller, instance_id)
 
     def list_images(self, caller: Caller) -> list[Image]:
         return self._part(ImagesPart).list_images(caller)

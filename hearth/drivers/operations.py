@@ -15,6 +15,8 @@ from .resources import Action, InstanceCreate, InstanceFilter, VolumeCreate
 
 MAX_INSTANCE_COUNT = 100
 DEFAULT_STOP_TIMEOUT = 60.0
+CONSOLE_OUTPUT_LIMIT = 64 * 1024
+"""Bytes of console output an instance's ``get_console_output`` returns at most (EC2's 64 KiB)."""
 
 
 class Collection(StrEnum):
@@ -59,6 +61,8 @@ class Operation(StrEnum):
     instances_suspend = "instances.suspend"
     instances_resume = "instances.resume"
     instances_destroy = "instances.destroy"
+    # Optional: what the guest wrote to its serial console so far (the last CONSOLE_OUTPUT_LIMIT bytes).
+    instances_console_output = "instances.console_output"
     images_list = "images.list"
     images_get = "images.get"
     images_create = "images.create"
@@ -139,7 +143,13 @@ _SINGULAR = {
 }
 
 
+# Operations whose method the rule cannot name (their verb is not a verb).
+_METHODS = {Operation.instances_console_output: "get_console_output"}
+
+
 def method_name(op: Operation) -> str:
+    if op in _METHODS:
+        return _METHODS[op]
     if op.verb == "list":
         return f"list_{op.collection.value}"
     return f"{op.verb}_{_SINGULAR[op.collection]}"

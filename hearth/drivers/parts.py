@@ -22,6 +22,7 @@ from .resources import (
     Action,
     Address,
     AddressCreate,
+    ConsoleOutput,
     DiskCreate,
     DiskUpdate,
     HardwareProfile,
@@ -170,6 +171,10 @@ class InstancesPart(Part):
     def destroy_instance(self, caller: Caller, instance_id: str) -> Instance:
         """Remove a stopped instance; returns its last view (state FINISHED); then it is gone."""
         self._unsupported(Operation.instances_destroy)
+
+    def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
+        """The last ``CONSOLE_OUTPUT_LIMIT`` bytes the guest wrote to its serial console."""
+        self._unsupported(Operation.instances_console_output)
 
 
 class ImagesPart(Part):

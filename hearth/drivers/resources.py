@@ -170,6 +170,17 @@ class NetworkBinding(BaseModel):
     ip_address: str = Field(description="the instance's address on that subnet")
 
 
+class ConsoleOutput(BaseModel):
+    """The tail of what an instance's guest wrote to its serial console."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instance_id: str = Field(description="id of the instance")
+    output: str = Field(description="the console text, its last 64 KiB at most (undecodable bytes replaced)")
+    timestamp: datetime = Field(description="when the output was read (UTC)")
+    truncated: bool = Field(default=False, description="whether earlier output was left out")
+
+
 class Instance(Resource):
     """A guest. ``image``/``template``/``realm``/``hardware_profile`` hold ids of those resources."""
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Ta
 
 from hearth.drivers import ACTION_OPERATIONS, Operation
 from hearth.drivers.operations import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
-from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, Name
+from hearth.drivers.resources import Action, ConsoleOutput, Instance, InstanceCreate, InstanceFilter, Name
 from hearth.service import Task
 from hearth.vocab.instance_states import InstanceState
 
@@ -94,6 +94,15 @@ async def list_instances(
 @router.get("/instances/{instance_id}", response_model=Instance)
 async def get_instance(call: Annotated[Call, serving(Operation.instances_get)], instance_id: Id) -> Response:
     return json_body(await call.run(call.service.instances.get, call.caller, instance_id))
+
+
+@router.get("/instances/{instance_id}/console/log", response_model=ConsoleOutput)
+async def get_console_output(
+    call: Annotated[Call, serving(Operation.instances_console_output)], instance_id: Id
+) -> Response:
+    """What the guest wrote to its serial console so far: its last 64 KiB (501 where the backend
+    cannot read it)."""
+    return json_body(await call.run(call.service.instances.console_output, call.caller, instance_id))
 
 
 @router.post(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from hearth.errors import Conflict, HearthError, ValidationError
@@ -17,9 +18,17 @@ from hearth.vocab.instance_states import InstanceState
 
 from .. import states
 from ..caller import Caller
-from ..operations import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
+from ..operations import CONSOLE_OUTPUT_LIMIT, DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
 from ..parts import InstancesPart
-from ..resources import Action, Instance, InstanceCreate, InstanceFilter, NetworkBinding, NetworkRequest
+from ..resources import (
+    Action,
+    ConsoleOutput,
+    Instance,
+    InstanceCreate,
+    InstanceFilter,
+    NetworkBinding,
+    NetworkRequest,
+)
 from . import vpcs
 from .amis import bootable_image
 from .attachments import detach_all, disassociate_all
@@ -53,6 +62,21 @@ class Instances(InstancesPart):
     def get_instance(self, caller: Caller, instance_id: str) -> Instance:
         row = self.context.owned(Kind.instance, caller, instance_id)
         return self._view(self.context.instance_item(instance_id), row)
+
+    def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
+        """EC2's GetConsoleOutput (boto3 decodes its base64), cut to the contract's bound."""
+        self.context.owned(Kind.instance, caller, instance_id)
+        answer = self.context.cloud.call(
+            f"reading the console of instance {instance_id}", "get_console_output", InstanceId=instance_id
+        )
+        data = str(answer.get("Output") or "").encode()
+        when = answer.get("Timestamp")
+        return ConsoleOutput(
+            instance_id=instance_id,
+            output=data[-CONSOLE_OUTPUT_LIMIT:].decode(errors="ignore"),
+            timestamp=when if isinstance(when, datetime) else datetime.now(UTC),
+            truncated=len(data) > CONSOLE_OUTPUT_LIMIT,
+        )
 
     def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
         return self.launch(caller, request, 1)[0]

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
 import libvirt
 
@@ -27,12 +28,14 @@ from hearth.vocab.nic_models import DEFAULT_NIC_MODEL
 
 from .. import cloudinit, profiles
 from ..caller import Caller, owner_scope
+from ..console_log import read_tail
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..pools import named_pools
 from ..profile_catalogue import hardware_profile
 from ..resources import (
     Action,
+    ConsoleOutput,
     DiskSpec,
     HwpPropertyName,
     Instance,
@@ -399,6 +402,25 @@ class Instances(InstancesPart):
         if self.context.is_active(found):
             self._watch_stop(found, time.monotonic() + timeout)
         return self.get_instance(caller, instance_id)
+
+    def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
+        """The log virtlogd keeps of the console (``<log file>``, under the server's own consoles
+        directory); a domain defined without one (test:///, a remote host) has printed nothing
+        Hearth can read."""
+        found = self.context.find(caller, instance_id)
+        return read_tail(found.id, self._console_log(found))
+
+    def _console_log(self, found: Found) -> Path | None:
+        if not found.link.host.is_local:
+            return None
+        root = self.context.host_dir(found.link.host, "consoles").resolve()
+        devices = found.xml.devices
+        for dev in [*devices.consoles, *devices.serials]:
+            if dev.log_file is not None:
+                path = Path(dev.log_file).resolve()
+                if path.is_relative_to(root):  # a file of the server's own, never one the XML names elsewhere
+                    return path
+        return None
 
     def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
         found = self.context.find(caller, instance_id)

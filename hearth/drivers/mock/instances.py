@@ -6,9 +6,10 @@ value was validated on its way into the store; listing 10,000 rows stays under 1
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.orm import Session
 
 from hearth.errors import ValidationError
@@ -20,8 +21,16 @@ from .. import profiles, states
 from ..caller import SYSTEM_OWNER, Caller, ensure_visible, owner_scope
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
-from ..resources import Action, ImageDiskSpec, Instance, InstanceCreate, InstanceFilter, InterfaceCreate
-from . import reads
+from ..resources import (
+    Action,
+    ConsoleOutput,
+    ImageDiskSpec,
+    Instance,
+    InstanceCreate,
+    InstanceFilter,
+    InterfaceCreate,
+)
+from . import console, reads
 from .bindings import add_nic, bind, nic_for_binding
 from .context import MockContext, effective_state
 from .lookups import check_disk_pools, check_image_usable, usable_realm
@@ -103,6 +112,7 @@ class Instances(InstancesPart):
                 key_name=request.key_name,
                 user_data=request.user_data,
             )
+            console.record(row, None, settled)
             s.add(row)
             s.flush()
             for net in request.networks:
@@ -161,6 +171,17 @@ class Instances(InstancesPart):
         state = states.TRANSITIONS[Action.destroy].target
         return final.model_copy(update={"state": state, "actions": self.allowed_actions(state)})
 
+    def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
+        with self.context.connect() as conn:
+            row = conn.execute(
+                select(MockInstance.owner_id, MockInstance.console_log).where(MockInstance.id == instance_id)
+            ).first()
+        ensure_visible(caller, "instance", instance_id, row.owner_id if row else None)
+        assert row is not None
+        return ConsoleOutput(
+            instance_id=instance_id, output=row.console_log or "", timestamp=datetime.now(UTC)
+        )
+
     # --- internals ----------------------------------------------------------------------------
 
     def _act(self, caller: Caller, instance_id: str, action: Action, delay: float) -> Instance:
@@ -176,6 +197,7 @@ class Instances(InstancesPart):
             else:
                 row.state, row.next_state, row.next_at = t.target.value, None, None
             row.state_reason = None
+            console.record(row, action, t.target)
             s.flush()
             return self._load(s, caller, instance_id, now)
 

@@ -63,6 +63,8 @@ class MockInstance(ResourceColumns, Base):
     hwp_overrides: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     key_name: Mapped[str | None] = mapped_column(String(NAME_LEN))
     user_data: Mapped[str | None] = mapped_column(Text)
+    # What the simulated guest wrote to its serial console, written by each transition (``console``).
+    console_log: Mapped[str | None] = mapped_column(Text)
 
 
 class MockVolume(ResourceColumns, Base):

@@ -14,16 +14,19 @@ import time
 from sqlalchemy import select, update
 
 from hearth.errors import HearthError, InvalidState, NotFound, NotSupported, ValidationError
+from hearth.qemu.vm import console_path
 from hearth.store import new_id
 from hearth.vocab.instance_states import InstanceState
 
 from .. import states
 from ..caller import Caller, owner_scope
+from ..console_log import read_tail
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..profile_catalogue import hardware_profile
 from ..resources import (
     Action,
+    ConsoleOutput,
     HwpPropertyName,
     HwpValue,
     ImageDiskSpec,
@@ -120,6 +123,14 @@ class Instances(InstancesPart):
                 with contextlib.suppress(InvalidState):  # QEMU ended meanwhile: reads settle it
                     self.context.start_graceful_stop(row.id, timeout)
         return self.get_instance(caller, instance_id)
+
+    def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
+        """The serial chardev's log file (in the runtime dir), which outlives the QEMU process."""
+        row = self.context.instance_row(caller, instance_id)
+        runtime = self.context.sup.runtime(row.id)
+        launch = runtime.read_launch()
+        path = console_path(launch.argv) if launch is not None else None
+        return read_tail(row.id, path or runtime.console_log)
 
     def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
         return self._live_action(caller, instance_id, Action.reboot)

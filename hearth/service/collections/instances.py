@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from hearth.drivers import ACTION_OPERATIONS, Caller, Driver, Feature, Operation
 from hearth.drivers.operations import DEFAULT_STOP_TIMEOUT
-from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter
+from hearth.drivers.resources import Action, ConsoleOutput, Instance, InstanceCreate, InstanceFilter
 from hearth.errors import Forbidden, InvalidState, NotSupported
 
 from ..capability import CapabilityGate
@@ -77,6 +77,11 @@ class Instances(TaggedCollection):
     def get(self, caller: Caller, instance_id: str) -> Instance:
         self._gate.require(Operation.instances_get)
         return self._driver.get_instance(caller, instance_id)
+
+    def console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
+        """The tail of what the guest wrote to its serial console (404 for another's instance)."""
+        self._gate.require(Operation.instances_console_output)
+        return self._driver.get_console_output(caller, instance_id)
 
     # --- creation -------------------------------------------------------------------------------
 

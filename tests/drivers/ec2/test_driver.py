@@ -254,3 +254,14 @@ def test_a_listing_of_more_objects_than_one_ec2_filter_holds_is_complete(
     are two chunks, and every volume of both must be listed."""
     made = {driver.create_volume(alice, VolumeCreate(capacity_gb=1)).id for _ in range(205)}
     assert {v.id for v in driver.list_volumes(alice)} == made
+
+
+def test_console_output_is_ec2s_decoded_and_only_for_its_owner(
+    driver: Ec2Driver, alice: Caller, image: str
+) -> None:
+    inst_id = _boot(driver, alice, image)
+    got = driver.get_console_output(alice, inst_id)
+    assert got.instance_id == inst_id and got.output and not got.truncated
+    assert "\n" in got.output  # text, not EC2's base64 of it
+    with pytest.raises(NotFound):
+        driver.get_console_output(Caller("mallory"), inst_id)

@@ -1,4 +1,5 @@
-"""RunInstances, DescribeInstances, DescribeInstanceStatus, Start/Stop/Reboot/TerminateInstances.
+"""RunInstances, DescribeInstances, DescribeInstanceStatus, Start/Stop/Reboot/TerminateInstances,
+GetConsoleOutput.
 
 DescribeInstances groups instances as EC2 does, by the RunInstances call that made them (the
 service's launches; an instance made otherwise is a reservation of its own). TerminateInstances
@@ -510,3 +511,23 @@ async def terminate_instances(ctx: Context, params: Params) -> Body:
         await ctx.run(_terminate, ctx.calls, ctx.caller, ec2, item)
         changes.append(state_change(ec2, item.state, Ec2State.shutting_down))
     return {"instancesSet": changes}
+
+
+@action("GetConsoleOutput", ("InstanceId", "Latest"))
+async def get_console_output(ctx: Context, params: Params) -> Body:
+    """The guest's serial console, base64 as EC2 sends it. ``Latest`` is accepted: Hearth always
+    answers the most recent output (the last 64 KiB)."""
+    ec2 = params.text("InstanceId")
+    if not ec2:
+        raise missing("InstanceId")
+    params.boolean("Latest")
+    (instance_id,) = await _resolve_instances(ctx, [ec2])
+    try:
+        console = await ctx.run(ctx.calls.instances.console_output, ctx.caller, instance_id)
+    except NotFound:
+        raise Ec2Error("InvalidInstanceID.NotFound", f"The instance ID '{ec2}' does not exist") from None
+    return {
+        "instanceId": ec2,
+        "timestamp": console.timestamp,
+        "output": base64.b64encode(console.output.encode()).decode("ascii"),
+    }
