@@ -27,6 +27,8 @@ COLLECTIONS: dict[str, Operation | None] = {
     "instances": Operation.instances_list,
     "keys": Operation.keys_list,
     "realms": Operation.realms_list,
+    "storage_volumes": Operation.volumes_list,
+    "storage_snapshots": Operation.snapshots_list,
 }
 # Features Deltacloud advertises under a collection: (name, rel, params) and the driver feature
 # they need (None: create alone, which the collection being served implies).

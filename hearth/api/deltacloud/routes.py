@@ -13,6 +13,7 @@ from typing import Any
 
 from . import collections as c
 from . import instances as i
+from . import storage as s
 from .answer import Answer
 
 Handler = Callable[..., Awaitable[Answer]]
@@ -45,6 +46,12 @@ ROUTES: tuple[Route, ...] = (
     _route("instances/{}/{}", post=i.act),
     _route("keys", get=i.keys, post=i.key_create),
     _route("keys/{}", get=i.key_show, delete=i.key_destroy),
+    _route("storage_volumes", get=s.volumes, post=s.volume_create),
+    _route("storage_volumes/{}", get=s.volume_show, delete=s.volume_destroy),
+    _route("storage_volumes/{}/attach", post=s.volume_attach),
+    _route("storage_volumes/{}/detach", post=s.volume_detach),
+    _route("storage_snapshots", get=s.snapshots, post=s.snapshot_create),
+    _route("storage_snapshots/{}", get=s.snapshot_show, delete=s.snapshot_destroy),
 )
 
 
