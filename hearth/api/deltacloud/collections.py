@@ -19,6 +19,7 @@ VERSION = "1.1.3"
 
 # Deltacloud collection → the operation that makes it served (None: always served).
 COLLECTIONS: dict[str, Operation | None] = {
+    "buckets": None,  # the service's blob store, whatever the driver
     "drivers": None,
     "hardware_profiles": Operation.hardware_profiles_list,
     "images": Operation.images_list,
