@@ -3,17 +3,22 @@ metadata headers, the three-step segmented upload, the upload bound and per-user
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from hearth.api.deltacloud.multipart import MultipartReader
 from hearth.api.gate import BodyLimits
 from hearth.drivers.mock import MockDriver
 from hearth.service import Service
+from hearth.service.buckets import blobs_dir
 
 from ..conftest import DEMO, FAST, OTHER, Running, serve, store
 from .conftest import xml
@@ -257,3 +262,45 @@ def test_uploads_past_the_bound_are_413_and_leave_no_blob(bounded: Running) -> N
         assert chunked.status_code == 413
         assert api.get(f"/api/buckets/{name}/big").status_code == 404
         assert api.put(f"/api/buckets/{name}/small", content=b"x" * 1000).status_code == 200
+
+
+def test_a_put_cut_off_midway_keeps_the_old_blob_and_leaves_no_temp_file(
+    api: httpx.Client, server: Running
+) -> None:
+    name = _bucket(api)
+    assert api.put(f"/api/buckets/{name}/kept", content=b"old").status_code == 200
+    host, port = server.url.removeprefix("http://").split(":")
+    auth = base64.b64encode(f"{DEMO[0]}:{DEMO[1]}".encode()).decode()
+    with socket.create_connection((host, int(port))) as raw:
+        raw.sendall(
+            f"PUT /api/buckets/{name}/kept HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\n"
+            f"Content-Length: {4 << 20}\r\n\r\n".encode()
+            + b"n" * (256 << 10)
+        )
+        time.sleep(0.3)
+    deadline = time.monotonic() + 10
+    tmp = blobs_dir(server.service.engine) / name / "tmp"
+    while any(tmp.iterdir()):
+        assert time.monotonic() < deadline, list(tmp.iterdir())
+        time.sleep(0.05)
+    assert api.get(f"/api/buckets/{name}/kept/content").content == b"old"
+
+
+def test_the_form_reader_hands_a_file_part_on_before_the_body_has_all_come() -> None:
+    pulled = []
+
+    def body() -> Iterator[bytes]:
+        yield b'--B\r\nContent-Disposition: form-data; name="blob_data"; filename="f"\r\n\r\n'
+        for i in range(100):
+            pulled.append(i)
+            yield bytes([65 + i % 26]) * 1000
+        yield b"\r\n--B--\r\n"
+
+    parts = MultipartReader(body(), b"B").parts()
+    part, chunks = next(parts)
+    assert (part.name, part.filename) == ("blob_data", "f")
+    first = next(chunks)
+    assert first.startswith(b"A") and len(pulled) < 5  # read as it comes, not gathered
+    rest = b"".join(chunks)
+    assert len(first) + len(rest) == 100_000
+    assert list(parts) == []
