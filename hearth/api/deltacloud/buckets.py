@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from typing import IO, Any
+from urllib.parse import quote
 
 from hearth.drivers import Caller
 from hearth.errors import NotFound, ValidationError
@@ -203,8 +204,6 @@ async def blob_destroy(ctx: Context, bucket: str, blob: str) -> Answer:
 def _disposition(name: str) -> str:
     if name.isascii() and all(c.isalnum() or c in "._-" for c in name):
         return f"attachment; filename={name}"
-    from urllib.parse import quote
-
     return f"attachment; filename*=UTF-8''{quote(name)}"
 
 
