@@ -63,9 +63,8 @@ def test_a_second_start_keeps_what_the_first_run_changed_and_adds_nothing(tmp_pa
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     args = ("--seed", "deltacloud", "--state-dir", state, "--listen", f"127.0.0.1:{port}")
-    with _serving(*args):
-        with httpx.Client(base_url=base, auth=MOCK, timeout=30) as v1:
-            assert v1.delete("/v1/snapshots/snap3").status_code in (202, 204)
+    with _serving(*args), httpx.Client(base_url=base, auth=MOCK, timeout=30) as v1:
+        assert v1.delete("/v1/snapshots/snap3").status_code in (202, 204)
     with _serving(*args) as (_, lines):
         assert "Deltacloud fixtures user: mockuser / mockpassword" in "".join(lines)
         with httpx.Client(base_url=base, auth=MOCK, timeout=30) as v1:
