@@ -23,7 +23,7 @@ from .collections import VERSION
 from .context import Context
 from .document import Document, render
 from .faults import DeltacloudError, error_document, status_of
-from .formats import Format, NotAcceptable, negotiate
+from .formats import DOCUMENT_FORMATS, Format, NotAcceptable, negotiate
 from .links import PREFIX, Links
 from .request import ApiRequest, read
 from .routes import allowed, match, streams
@@ -181,6 +181,14 @@ class DeltacloudFrontend:
             common = [("server", SERVER), ("x-deltacloud-driver", driver)]
             await send_stream(send, answer.status, common + answer.headers, answer.stream, head)
             return
+        if answer.body is not None:
+            await self._send(
+                send, answer.status, answer.body, answer.content_type, answer.headers, driver, head
+            )
+            return
+        if fmt not in DOCUMENT_FORMATS:  # a picture asked of something that is not one
+            await self._send(send, 406, b"", Format.html.value, [], driver, head)
+            return
         if answer.document is None:
             await self._send(send, answer.status, b"", None, answer.headers, driver, head)
             return
@@ -205,6 +213,7 @@ class DeltacloudFrontend:
         url = request.url if request is not None else scope["path"]
         provider = request.params.get("provider", "default") if request is not None else "default"
         doc: Document = error_document(status, message, url, driver, provider)
+        fmt = fmt if fmt in DOCUMENT_FORMATS else Format.xml  # an error is no picture
         await self._send(send, status, render(doc, fmt), fmt.value, extra, driver, head)
 
 
