@@ -57,10 +57,8 @@ def build(instance_id: str, c: Counters, at: datetime) -> InstanceMetrics:
             out.append(metric(name, max(0.0, float(value)), at))
 
     if c.cpu_seconds is not None and c.uptime_seconds:
-        put(
-            MetricName.cpu_utilization,
-            min(100.0, 100.0 * c.cpu_seconds / (c.uptime_seconds * max(1, c.vcpus))),
-        )
+        share = c.cpu_seconds / (c.uptime_seconds * max(1, c.vcpus))
+        put(MetricName.cpu_utilization, round(min(100.0, 100.0 * share), 3))
     put(MetricName.cpu_time, c.cpu_seconds)
     put(MetricName.memory_used, c.memory_used)
     put(MetricName.memory_available, c.memory_available)

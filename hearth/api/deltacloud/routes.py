@@ -13,6 +13,7 @@ from typing import Any
 
 from . import collections as c
 from . import instances as i
+from . import metrics as m
 from .answer import Answer
 
 Handler = Callable[..., Awaitable[Answer]]
@@ -45,6 +46,8 @@ ROUTES: tuple[Route, ...] = (
     _route("instances/{}/{}", post=i.act),
     _route("keys", get=i.keys, post=i.key_create),
     _route("keys/{}", get=i.key_show, delete=i.key_destroy),
+    _route("metrics", get=m.index),
+    _route("metrics/{}", get=m.show),
 )
 
 
