@@ -14,10 +14,9 @@ from datetime import datetime
 from hearth.errors import InvalidState
 from hearth.vocab.instance_states import InstanceState
 
-from .resources import SECTOR_BYTES, InstanceMetrics, Metric, MetricName, metric
+from .resources import METRICS_STATES, SECTOR_BYTES, InstanceMetrics, Metric, MetricName, metric
 
-MEASURABLE = frozenset({InstanceState.RUNNING, InstanceState.PAUSED})
-"""States in which a guest process exists to read figures from."""
+MEASURABLE = METRICS_STATES
 
 
 def require_measurable(instance_id: str, state: InstanceState) -> None:

@@ -228,6 +228,9 @@ METRIC_UNITS: dict[MetricName, MetricUnit] = {
 }
 """Each name's one unit, so no backend can report cpuTime in one unit and another in a second."""
 
+METRICS_STATES = frozenset({InstanceState.RUNNING, InstanceState.PAUSED})
+"""States in which a guest process exists to read metrics from."""
+
 SECTOR_BYTES = 512
 """Bytes per sector in diskReadSector/diskWriteSector (the block layer's unit)."""
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearth.drivers.guest_metrics import MEASURABLE
-from hearth.drivers.resources import Instance, InstanceMetrics
+from hearth.drivers.resources import METRICS_STATES, Instance, InstanceMetrics
 from hearth.errors import InvalidState, NotFound
 
 from .answer import Answer
@@ -51,7 +50,7 @@ def _metric(links: Links, inst: Instance, figures: InstanceMetrics, samples: boo
 
 async def index(ctx: Context) -> Answer:
     who = await ctx.caller()
-    running = [i for i in await ctx.run(ctx.service.instances.list, who, None) if i.state in MEASURABLE]
+    running = [i for i in await ctx.run(ctx.service.instances.list, who, None) if i.state in METRICS_STATES]
     items = []
     for inst in running:
         try:
