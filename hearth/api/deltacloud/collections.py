@@ -28,6 +28,7 @@ COLLECTIONS: dict[str, Operation | None] = {
     "instance_states": Operation.instances_list,
     "instances": Operation.instances_list,
     "keys": Operation.keys_list,
+    "metrics": Operation.instances_metrics,
     "realms": Operation.realms_list,
 }
 # Features Deltacloud advertises under a collection: (name, rel, params) and the driver feature

@@ -14,6 +14,7 @@ from typing import Any
 from . import buckets as b
 from . import collections as c
 from . import instances as i
+from . import metrics as m
 from .answer import Answer
 
 Handler = Callable[..., Awaitable[Answer]]
@@ -59,6 +60,8 @@ ROUTES: tuple[Route, ...] = (
         delete=b.blob_destroy,
     ),
     _route("buckets/{}/{}/content", get=b.blob_content),
+    _route("metrics", get=m.index),
+    _route("metrics/{}", get=m.show),
 )
 
 
