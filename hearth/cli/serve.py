@@ -113,7 +113,9 @@ def _run(cfg: ServiceConfig) -> None:
         if cfg.seed is SeedName.deltacloud and _works(service, mock.name, mock.password):
             typer.echo(f"Deltacloud fixtures user: {mock.name} / {mock.password}")
         limits = BodyLimits(json=cfg.max_json_body_bytes, upload=cfg.max_upload_body_bytes)
-        config = uvicorn.Config(create_app(service, limits), host=host, port=port, log_level="info")
+        config = uvicorn.Config(
+            create_app(service, limits), host=host, port=port, log_level="info", server_header=False
+        )
         for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):  # no URI password in a log
             for target in (logging.getLogger(name), *logging.getLogger(name).handlers):
                 target.addFilter(RedactingFilter())

@@ -68,7 +68,11 @@ def serve(service: Service, limits: BodyLimits | None = None) -> Iterator[Runnin
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        create_app(service, limits), log_level="warning", access_log=False, lifespan="off"
+        create_app(service, limits),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        server_header=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

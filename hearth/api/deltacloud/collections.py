@@ -6,7 +6,8 @@ build its create form before it has credentials); everything else needs HTTP Bas
 
 from __future__ import annotations
 
-from hearth.drivers import Feature, Operation
+from hearth.drivers import Caller, Feature, Operation
+from hearth.drivers.resources import HardwareProfile
 from hearth.service.instance_states import transitions
 
 from .answer import Answer
@@ -138,12 +139,22 @@ async def states(ctx: Context) -> Answer:
     return Answer(instance_states(served))
 
 
+async def _profiles(ctx: Context, who: Caller) -> list[HardwareProfile]:
+    """The profiles an image lists as compatible: all of the driver's (each is checked against
+    the image when an instance is created)."""
+    if not ctx.service.gate.supports(Operation.hardware_profiles_list):
+        return []
+    return await ctx.run(ctx.service.hardware_profiles.list, who)
+
+
 async def images(ctx: Context) -> Answer:
     who = await ctx.caller()
     items = await ctx.run(ctx.service.images.list, who)
-    return Answer(collection("images", (image(ctx.links, i) for i in items)))
+    profiles = await _profiles(ctx, who)
+    return Answer(collection("images", (image(ctx.links, i, profiles) for i in items)))
 
 
 async def image_show(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
-    return Answer(member("image", image(ctx.links, await ctx.run(ctx.service.images.get, who, ident))))
+    found = await ctx.run(ctx.service.images.get, who, ident)
+    return Answer(member("image", image(ctx.links, found, await _profiles(ctx, who))))

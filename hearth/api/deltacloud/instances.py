@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from hearth.drivers import Caller, Operation
 from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, KeyCreate, KeyImport
 from hearth.errors import NotFound
 
@@ -51,14 +52,31 @@ async def index(ctx: Context) -> Answer:
     except ValidationError as exc:
         raise _invalid(exc) from None
     items = await ctx.run(ctx.service.instances.list, who, filters)
-    return Answer(collection("instances", (instance(ctx.links, i) for i in items)))
+    ids = await _key_ids(ctx, who)
+    return Answer(collection("instances", (instance(ctx.links, i, ids) for i in items)))
 
 
 async def show(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
-    return Answer(
-        member("instance", instance(ctx.links, await ctx.run(ctx.service.instances.get, who, ident)))
-    )
+    found = await ctx.run(ctx.service.instances.get, who, ident)
+    return Answer(member("instance", instance(ctx.links, found, await _key_ids(ctx, who))))
+
+
+async def _key_ids(ctx: Context, who: Caller) -> dict[str, str]:
+    """Key name → key id: Deltacloud names an instance's key by the key's id (its ``keyname``
+    is what /api/keys lists as ``id``), Hearth's instances by the key's name."""
+    if not ctx.service.gate.supports(Operation.keys_list):
+        return {}
+    return {k.name: k.id for k in await ctx.run(ctx.service.keys.list, who)}
+
+
+async def _key_name(ctx: Context, who: Caller, keyname: str | None) -> str | None:
+    """The name of the key a create's ``keyname`` names, by id as Deltacloud's clients send it
+    or by name; an unknown one is passed on for the service to refuse."""
+    if not keyname:
+        return None
+    by_id = {v: k for k, v in (await _key_ids(ctx, who)).items()}
+    return by_id.get(keyname, keyname)
 
 
 async def _default_hwp(ctx: Context) -> str:
@@ -79,7 +97,7 @@ async def create(ctx: Context) -> Answer:
         "hwp_id": params.get(_DEFAULT_HWP) or await _default_hwp(ctx),
         "realm_id": params.get("realm_id") or None,
         "name": params.get("name") or None,
-        "key_name": params.get("keyname") or None,
+        "key_name": await _key_name(ctx, who, params.get("keyname")),
         "user_data": params.get("user_data") or None,
         "hwp_overrides": {name: _number(params[p]) for p, name in _HWP.items() if params.get(p)},
     }
@@ -90,7 +108,7 @@ async def create(ctx: Context) -> Answer:
     made = await ctx.run(ctx.service.instances.create, who, request)
     if not isinstance(made, Instance):
         raise DeltacloudError(500, "the backend answered a task for a single create")
-    doc = member("instance", instance(ctx.links, made))
+    doc = member("instance", instance(ctx.links, made, await _key_ids(ctx, who)))
     return Answer(doc, 201, [("location", ctx.links.member("instances", made.id))])
 
 
@@ -104,7 +122,7 @@ async def act(ctx: Context, ident: str, action: str) -> Answer:
         done = await ctx.run(ctx.service.instances.act, who, ident, chosen)
     except NotFound as exc:
         raise DeltacloudError(403, exc.message) from None
-    return Answer(member("instance", instance(ctx.links, done)), 202)
+    return Answer(member("instance", instance(ctx.links, done, await _key_ids(ctx, who))), 202)
 
 
 async def destroy(ctx: Context, ident: str) -> Answer:

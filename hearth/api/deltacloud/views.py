@@ -87,7 +87,7 @@ def hardware_profile(links: Links, h: HardwareProfile) -> tuple[Node, Any]:
     return node, {"id": h.id, "href": href, "name": h.name, "properties": props}
 
 
-def image(links: Links, i: Image) -> tuple[Node, Any]:
+def image(links: Links, i: Image, profiles: Iterable[HardwareProfile] = ()) -> tuple[Node, Any]:
     node, value = _base("image", links.member("images", i.id), i.id, i.name)
     created = i.created.isoformat()
     for tag, text in (
@@ -100,6 +100,12 @@ def image(links: Links, i: Image) -> tuple[Node, Any]:
     ):
         node.add(tag, text)
         value["owner" if tag == "owner_id" else tag] = text
+    compatible = node.add("hardware_profiles")
+    value["hardware_profiles"] = [
+        _ref(compatible, "hardware_profile", links.member("hardware_profiles", h.id), h.id) for h in profiles
+    ]
+    for ref in compatible.children:
+        ref.attrs["rel"] = "hardware_profile"
     actions = node.add("actions")
     create = links.collection("instances") + f";image_id={i.id}"
     actions.add("link", href=create, method="post", rel="create_instance")
@@ -112,7 +118,8 @@ def _ref(node: Node, tag: str, href: str, ident: str) -> dict[str, str]:
     return {"id": ident, "href": href, "rel": tag}
 
 
-def instance(links: Links, i: Instance) -> tuple[Node, Any]:
+def instance(links: Links, i: Instance, key_ids: dict[str, str] | None = None) -> tuple[Node, Any]:
+    """``key_ids`` maps key names to ids: Deltacloud's ``keyname`` is the key's id."""
     node, value = _base("instance", links.member("instances", i.id), i.id, i.name)
     node.add("owner_id", i.owner_id)
     value["owner"] = i.owner_id
@@ -151,10 +158,11 @@ def instance(links: Links, i: Instance) -> tuple[Node, Any]:
     node.add("storage_volumes")  # volumes are not served on /api yet; clients expect the element
     value["storage_volumes"] = []
     if i.key_name is not None:
+        keyname = (key_ids or {}).get(i.key_name, i.key_name)
         auth = node.add("authentication", type="key")
-        auth.add("login").add("keyname", i.key_name)
+        auth.add("login").add("keyname", keyname)
         value["authentication_type"] = "key"
-        value["authentication"] = {"keyname": i.key_name}
+        value["authentication"] = {"keyname": keyname}
     return node, value
 
 

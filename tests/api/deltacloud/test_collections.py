@@ -126,6 +126,18 @@ def test_images_link_to_creating_an_instance(api: httpx.Client, server: Running)
     assert link is not None and link.get("href") == f"{server.url}/api/instances;image_id=debian-12"
 
 
+def test_images_list_the_hardware_profiles_they_can_run_on(api: httpx.Client, server: Running) -> None:
+    image = xml(api.get("/api/images/debian-12"))
+    refs = image.findall("hardware_profiles/hardware_profile")
+    profiles = {p.get("id") for p in xml(api.get("/api/hardware_profiles")).findall("hardware_profile")}
+    assert {r.get("id") for r in refs} == profiles and profiles
+    for ref in refs:
+        assert ref.get("rel") == "hardware_profile"
+        assert ref.get("href") == f"{server.url}/api/hardware_profiles/{ref.get('id')}"
+    listed = api.get("/api/images", params={"format": "json"}).json()["images"][0]
+    assert {h["id"] for h in listed["hardware_profiles"]} == profiles
+
+
 def test_an_unknown_image_is_404(api: httpx.Client) -> None:
     assert api.get("/api/images/nope").status_code == 404
 

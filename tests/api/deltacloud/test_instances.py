@@ -146,10 +146,11 @@ def test_a_key_without_a_name_is_400(api: httpx.Client) -> None:
     assert r.status_code == 400 and "name" in (xml(r).findtext("message") or "")
 
 
-def test_an_instance_can_be_created_with_a_key(api: httpx.Client) -> None:
-    assert api.post("/api/keys", data={"name": "boot-key"}).status_code == 201
+def test_an_instance_can_be_created_with_a_key_named_by_name_and_shows_its_id(api: httpx.Client) -> None:
+    key = api.post("/api/keys", data={"name": "boot-key"})
+    assert key.status_code == 201
     made = _create(api, keyname="boot-key")
-    assert made.findtext("authentication/login/keyname") == "boot-key"
+    assert made.findtext("authentication/login/keyname") == xml(key).get("id")
 
 
 def test_hardware_profile_choices_are_passed_and_shown_as_fixed_properties(api: httpx.Client) -> None:
@@ -212,3 +213,26 @@ def test_destroying_a_running_instance_is_405(api: httpx.Client) -> None:
     ident = _create(api).get("id") or ""
     _wait(api, ident, "RUNNING")
     assert api.delete(f"/api/instances/{ident}").status_code == 405
+
+
+def test_a_create_names_its_key_by_the_id_keys_lists_and_the_instance_shows_that_id(
+    api: httpx.Client,
+) -> None:
+    made = api.post("/api/keys", data={"name": "dc-keyed"})
+    assert made.status_code == 201, made.text
+    key_id = xml(made).get("id") or ""
+    assert key_id != "dc-keyed"
+    root = _create(api, keyname=key_id)
+    assert root.findtext("authentication/login/keyname") == key_id
+    shown = xml(api.get(f"/api/instances/{root.get('id')}"))
+    assert shown.findtext("authentication/login/keyname") == key_id
+
+
+def test_a_create_with_an_unknown_key_is_404(api: httpx.Client) -> None:
+    r = api.post("/api/instances", data={"image_id": "debian-12", "keyname": "no-such-key"})
+    assert r.status_code == 404, r.text
+
+
+def test_the_server_header_is_deltacloud_alone(api: httpx.Client) -> None:
+    r = api.get("/api")
+    assert r.headers.get_list("server") == ["Apache-Deltacloud/1.1.3"]
