@@ -1,12 +1,13 @@
 # Hearth: two commands for a fresh Debian 12 machine (as root):
 #   make run   install what the server needs and start it (mock driver, SQLite)
 #   make test  install everything and run the whole test suite (what .ci/run runs)
+#   make conformance  run Deltacloud's live test suite against a fresh mock server (not in `test` yet)
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test deps venv services lint typecheck pytest docs bench clean osinfo-db-refresh
+.PHONY: run test conformance deps venv services lint typecheck pytest docs bench clean osinfo-db-refresh
 
 deps:
 	bash scripts/install-system-packages.sh
@@ -46,6 +47,15 @@ docs: venv
 	$(VENV)/bin/sphinx-build -q -W --keep-going -b html docs docs/_build/html
 
 test: lint typecheck docs pytest
+
+# Deltacloud's live API tests against `hearth serve --driver mock --seed deltacloud` on a free
+# loopback port (scripts/conformance.sh); the suite lives beside the project by default.
+DELTACLOUD_TESTS ?= ../shared/deltacloud-tests
+DELTACLOUD_COLLECTIONS ?= base_api addresses buckets drivers firewalls hardware_profiles images \
+	instance_states instances keys load_balancers metrics realms storage_snapshots storage_volumes
+
+conformance: venv
+	DELTACLOUD_TESTS=$(DELTACLOUD_TESTS) HEARTH=$(VENV)/bin/hearth bash scripts/conformance.sh $(DELTACLOUD_COLLECTIONS)
 
 bench: venv services
 	for b in bench/*.py; do HEARTH_ACCEL=tcg $(PY) $$b || exit 1; done

@@ -45,10 +45,18 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    seed: Annotated[
+        str | None,
+        typer.Option(
+            help="what a new mock store starts with: default (Hearth's catalogue) or deltacloud "
+            "(Deltacloud's mock fixtures and the user mockuser / mockpassword, for its test suite)",
+            show_default=False,
+        ),
+    ] = None,
     config: Annotated[
         Path | None,
         typer.Option(
-            help="TOML file with the same keys (driver, uris, state_dir, db, listen, server_id) and "
+            help="TOML file with the same keys (driver, uris, state_dir, db, listen, server_id, seed) and "
             "task_workers, max_queued_tasks, max_queued_tasks_per_user, max_json_body_bytes, "
             "max_upload_body_bytes, auth_failures_per_user, auth_failures_per_address, "
             "auth_failure_window_seconds, a [libvirt] or [ec2] table"
@@ -66,6 +74,7 @@ def serve(
             db=db,
             listen=listen,
             server_id=server_id,
+            seed=seed,
         )
         _run(cfg)
 
@@ -79,8 +88,8 @@ def _run(cfg: ServiceConfig) -> None:
     from hearth.api import create_app
     from hearth.api.gate import BodyLimits
     from hearth.redact import RedactingFilter
-    from hearth.service import open_service
-    from hearth.store.demo import DEMO_USERS
+    from hearth.service import SeedName, open_service
+    from hearth.store.demo import DELTACLOUD_USER, DEMO_USERS
 
     host, port = cfg.host_port
     _secure(cfg)
@@ -100,6 +109,9 @@ def _run(cfg: ServiceConfig) -> None:
             if _works(service, user.name, user.password):
                 role = "admin" if user.is_admin else "user"
                 typer.echo(f"Demo {role}: {user.name} / {user.password}")
+        mock = DELTACLOUD_USER
+        if cfg.seed is SeedName.deltacloud and _works(service, mock.name, mock.password):
+            typer.echo(f"Deltacloud fixtures user: {mock.name} / {mock.password}")
         limits = BodyLimits(json=cfg.max_json_body_bytes, upload=cfg.max_upload_body_bytes)
         config = uvicorn.Config(
             create_app(service, limits), host=host, port=port, log_level="info", server_header=False

@@ -66,6 +66,7 @@ from .resources import (
     InstanceCreate,
     InstanceDisk,
     InstanceFilter,
+    InstanceMetrics,
     InterfaceCreate,
     InterfaceUpdate,
     Key,
@@ -278,6 +279,9 @@ class Driver:
 
     def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
         return self._part(InstancesPart).get_console_output(caller, instance_id)
+
+    def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
+        return self._part(InstancesPart).get_instance_metrics(caller, instance_id)
 
     def list_images(self, caller: Caller) -> list[Image]:
         return self._part(ImagesPart).list_images(caller)

@@ -63,6 +63,8 @@ CIDR_PATTERN = f"^({_ipv4_block()}|{_ipv6_block()})$"
 ABSOLUTE_PATH = r"^/[^\x00]*$"
 LINE = r"^[^\x00\r\n]*$"
 LOCAL_FILE = r"/[^\x00\r\n]*"
+# A TCP port, 0-65535 (a URL parser refuses a larger one).
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[0-5][0-9]{4}|[0-9]{1,4})"
 # A URL QEMU can read a medium from: http(s)/ftp(s), a host, a file (no credentials).
-MEDIA_URL = r"(https?|ftps?)://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[A-Za-z0-9._~%-]+)+"
+MEDIA_URL = rf"(https?|ftps?)://[A-Za-z0-9][A-Za-z0-9.-]*(:{_PORT})?(/[A-Za-z0-9._~%-]+)+"
 SHA256 = r"^[0-9A-Fa-f]{64}$"

@@ -63,6 +63,8 @@ class Operation(StrEnum):
     instances_destroy = "instances.destroy"
     # Optional: what the guest wrote to its serial console so far (the last CONSOLE_OUTPUT_LIMIT bytes).
     instances_console_output = "instances.console_output"
+    # Optional: figures (cpu, memory, disk, network) read from a RUNNING or PAUSED instance.
+    instances_metrics = "instances.metrics"
     images_list = "images.list"
     images_get = "images.get"
     images_create = "images.create"
@@ -144,7 +146,10 @@ _SINGULAR = {
 
 
 # Operations whose method the rule cannot name (their verb is not a verb).
-_METHODS = {Operation.instances_console_output: "get_console_output"}
+_METHODS = {
+    Operation.instances_console_output: "get_console_output",
+    Operation.instances_metrics: "get_instance_metrics",
+}
 
 
 def method_name(op: Operation) -> str:

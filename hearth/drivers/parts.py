@@ -33,6 +33,7 @@ from .resources import (
     InstanceCreate,
     InstanceDisk,
     InstanceFilter,
+    InstanceMetrics,
     InterfaceCreate,
     InterfaceUpdate,
     Key,
@@ -175,6 +176,10 @@ class InstancesPart(Part):
     def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
         """The last ``CONSOLE_OUTPUT_LIMIT`` bytes the guest wrote to its serial console."""
         self._unsupported(Operation.instances_console_output)
+
+    def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
+        """Figures read now from a RUNNING or PAUSED guest; InvalidState in any other state."""
+        self._unsupported(Operation.instances_metrics)
 
 
 class ImagesPart(Part):

@@ -181,6 +181,101 @@ class ConsoleOutput(BaseModel):
     truncated: bool = Field(default=False, description="whether earlier output was left out")
 
 
+class MetricUnit(StrEnum):
+    """Units of a metric figure: CloudWatch's names, which Deltacloud's metrics carry."""
+
+    percent = "Percent"
+    seconds = "Seconds"
+    bytes = "Bytes"
+    quantity = "Count"  # "count" would shadow str.count
+
+
+class MetricName(StrEnum):
+    """The figures an instance's metrics name; Deltacloud's names where it has one (its nine
+    mock metrics), the same camelCase for the rest. Cumulative since the guest started."""
+
+    cpu_utilization = "cpuUtilization"
+    cpu_time = "cpuTime"
+    memory_used = "memoryUsed"
+    memory_available = "memoryAvailable"
+    disk_read_request_count = "diskReadRequestCount"
+    disk_write_request_count = "diskWriteRequestCount"
+    disk_read_byte = "diskReadByte"
+    disk_write_byte = "diskWriteByte"
+    disk_read_sector = "diskReadSector"
+    disk_write_sector = "diskWriteSector"
+    nic_input_byte = "nicInputByte"
+    nic_input_packet = "nicInputPacket"
+    nic_output_byte = "nicOutputByte"
+    nic_output_packet = "nicOutputPacket"
+
+
+METRIC_UNITS: dict[MetricName, MetricUnit] = {
+    MetricName.cpu_utilization: MetricUnit.percent,
+    MetricName.cpu_time: MetricUnit.seconds,
+    MetricName.memory_used: MetricUnit.bytes,
+    MetricName.memory_available: MetricUnit.bytes,
+    MetricName.disk_read_request_count: MetricUnit.quantity,
+    MetricName.disk_write_request_count: MetricUnit.quantity,
+    MetricName.disk_read_byte: MetricUnit.bytes,
+    MetricName.disk_write_byte: MetricUnit.bytes,
+    MetricName.disk_read_sector: MetricUnit.quantity,
+    MetricName.disk_write_sector: MetricUnit.quantity,
+    MetricName.nic_input_byte: MetricUnit.bytes,
+    MetricName.nic_input_packet: MetricUnit.quantity,
+    MetricName.nic_output_byte: MetricUnit.bytes,
+    MetricName.nic_output_packet: MetricUnit.quantity,
+}
+"""Each name's one unit, so no backend can report cpuTime in one unit and another in a second."""
+
+METRICS_STATES = frozenset({InstanceState.RUNNING, InstanceState.PAUSED})
+"""States in which a guest process exists to read metrics from."""
+
+SECTOR_BYTES = 512
+"""Bytes per sector in diskReadSector/diskWriteSector (the block layer's unit)."""
+
+
+class Metric(BaseModel):
+    """One figure read from a running guest."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: MetricName = Field(description="what is measured (Deltacloud's name where it has one)")
+    value: float = Field(ge=0, description="the figure, cumulative since the guest started for counters")
+    unit: MetricUnit = Field(description="unit of value")
+    timestamp: datetime = Field(description="when it was read (UTC)")
+
+    @model_validator(mode="after")
+    def _unit_matches_name(self) -> Metric:
+        if METRIC_UNITS[self.name] is not self.unit:
+            raise ValueError(
+                f"metric {self.name.value} is in {METRIC_UNITS[self.name].value}, not {self.unit.value}"
+            )
+        return self
+
+
+def metric(name: MetricName, value: float, timestamp: datetime) -> Metric:
+    """A figure in its name's unit: how drivers build them."""
+    return Metric(name=name, value=value, unit=METRIC_UNITS[name], timestamp=timestamp)
+
+
+class InstanceMetrics(BaseModel):
+    """The figures of one running instance, read at one moment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instance_id: str = Field(description="id of the instance")
+    timestamp: datetime = Field(description="when the figures were read (UTC)")
+    metrics: list[Metric] = Field(description="the figures the backend can read, each name at most once")
+
+    @model_validator(mode="after")
+    def _names_unique(self) -> InstanceMetrics:
+        names = [m.name for m in self.metrics]
+        if len(names) != len(set(names)):
+            raise ValueError("each metric name appears at most once")
+        return self
+
+
 class Instance(Resource):
     """A guest. ``image``/``template``/``realm``/``hardware_profile`` hold ids of those resources."""
 

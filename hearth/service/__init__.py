@@ -9,7 +9,7 @@ Nothing here knows about HTTP.
 from .auth import Authenticator
 from .capability import CapabilityGate, Placement
 from .collections import ImageUpload, InstanceList, Templates
-from .config import DriverName, ServiceConfig, default_state_dir, load_config
+from .config import DriverName, SeedName, ServiceConfig, default_state_dir, load_config
 from .core import Service, open_service
 from .tasks import Progress, Task, TaskError, TaskRunner, TaskStatus
 
@@ -21,6 +21,7 @@ __all__ = [
     "InstanceList",
     "Placement",
     "Progress",
+    "SeedName",
     "Service",
     "ServiceConfig",
     "Task",

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from hearth.drivers import Driver
 from hearth.errors import NotSupported
 
-from .config import DriverName, ServiceConfig
+from .config import DriverName, SeedName, ServiceConfig
 
 
 class DriverOpener(Protocol):
@@ -48,8 +48,10 @@ def open_driver(config: ServiceConfig, engine: Engine) -> Driver:
 
 
 def _open_mock(config: ServiceConfig, engine: Engine) -> Driver:
-    from hearth.drivers.mock import MockDriver, seed
+    from hearth.drivers.mock import MockDriver, seed, seed_deltacloud
 
+    if config.seed is SeedName.deltacloud:
+        seed_deltacloud(engine)  # a new store only; sets the catalogue marker seed() checks
     seed(engine)  # first start only: the catalogue and the demo users
     return MockDriver(engine)
 

@@ -19,13 +19,34 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hearth.drivers import Caller
-from hearth.drivers.blobs import BlobInfo, BlobStore, Chunks, LocalBlobStore, check_bucket_name
+from hearth.drivers.blobs import (
+    BLOB_NAME_PATTERN,
+    BUCKET_NAME_PATTERN,
+    BlobInfo,
+    BlobStore,
+    Chunks,
+    LocalBlobStore,
+    check_bucket_name,
+)
 from hearth.drivers.caller import can_see
 from hearth.errors import Conflict, NotFound, ValidationError
 
-__all__ = ["BLOBS_DIR_ENV", "BlobInfo", "Bucket", "Buckets", "blobs_dir", "open_buckets", "sync_chunks"]
+__all__ = [
+    "BLOBS_DIR_ENV",
+    "BLOB_NAME_PATTERN",
+    "BUCKET_NAME_PATTERN",
+    "MAX_SEGMENTS",
+    "BlobInfo",
+    "Bucket",
+    "Buckets",
+    "blobs_dir",
+    "open_buckets",
+    "sync_chunks",
+]
 
 BLOBS_DIR_ENV = "HEARTH_BLOBS_DIR"
+# S3's bound on the parts of one multipart upload; a segmented upload has the same.
+MAX_SEGMENTS = 10_000
 
 
 def blobs_dir(engine: Engine) -> Path:
@@ -174,6 +195,11 @@ class Buckets:
         content_type: str | None = None,
     ) -> BlobInfo:
         self._owned(who, bucket)
+        if len(manifest) > MAX_SEGMENTS:
+            raise ValidationError(
+                f"the manifest names {len(manifest)} segments; at most {MAX_SEGMENTS} make a blob",
+                segments=len(manifest),
+            )
         return self.store.finish_upload(bucket, upload, manifest, meta, content_type)
 
     def abort_upload(self, who: Caller, bucket: str, upload: str) -> None:

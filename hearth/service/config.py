@@ -44,6 +44,14 @@ class DriverName(StrEnum):
     ec2 = "ec2"
 
 
+class SeedName(StrEnum):
+    """What a new mock store is seeded with: Hearth's catalogue, or Deltacloud's mock fixtures
+    (for Deltacloud's test suite)."""
+
+    default = "default"
+    deltacloud = "deltacloud"
+
+
 def default_state_dir() -> Path:
     """/var/lib/hearth for root, else the XDG data directory of the user."""
     if os.geteuid() == 0:
@@ -59,6 +67,7 @@ class ServiceConfig:
     state_dir: Path = field(default_factory=default_state_dir)
     db: str | None = None
     listen: str = DEFAULT_LISTEN
+    seed: SeedName = SeedName.default  # what a new mock store starts with (the mock only)
     task_workers: int = 4
     max_queued_tasks: int = DEFAULT_MAX_QUEUED
     max_queued_tasks_per_user: int = DEFAULT_MAX_QUEUED_PER_USER
@@ -126,7 +135,7 @@ _BOUNDS = {
 }
 _INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user", *_BOUNDS}
 _TABLE_KEYS = {"libvirt", "ec2", "blobs"}
-_KEYS = {"driver", "uris", "state_dir", "db", "listen", "server_id", *_INT_KEYS, *_TABLE_KEYS}
+_KEYS = {"driver", "uris", "state_dir", "db", "listen", "server_id", "seed", *_INT_KEYS, *_TABLE_KEYS}
 
 
 def load_config(path: Path | None, base: ServiceConfig | None = None) -> ServiceConfig:
@@ -181,6 +190,13 @@ def _checked(config: ServiceConfig) -> ServiceConfig:
     except ValueError:
         names = ", ".join(d.value for d in DriverName)
         raise ValidationError(f"unknown driver {config.driver!r}; choose one of {names}") from None
+    try:
+        seed = SeedName(config.seed)
+    except ValueError:
+        names = ", ".join(n.value for n in SeedName)
+        raise ValidationError(f"unknown seed {config.seed!r}; choose one of {names}") from None
+    if seed is not SeedName.default and driver is not DriverName.mock:
+        raise ValidationError(f"--seed {seed.value} applies to the mock driver, not {driver.value}")
     if driver is DriverName.mock and config.uris:
         raise ValidationError("the mock driver takes no --uri (it has no hypervisor to connect to)")
     if not 1 <= config.task_workers <= 64:
@@ -198,4 +214,4 @@ def _checked(config: ServiceConfig) -> ServiceConfig:
         raise ValidationError(f"the [libvirt] table applies to the libvirt driver, not {driver.value}")
     if config.ec2 and driver is not DriverName.ec2:
         raise ValidationError(f"the [ec2] table applies to the ec2 driver, not {driver.value}")
-    return replace(config, driver=driver, state_dir=Path(config.state_dir).expanduser())
+    return replace(config, driver=driver, seed=seed, state_dir=Path(config.state_dir).expanduser())

@@ -14,3 +14,5 @@ class DemoUser(NamedTuple):
 DEMO_USER = DemoUser("demo", "demo-password", False)
 ADMIN_USER = DemoUser("admin", "admin-password", True)
 DEMO_USERS: tuple[DemoUser, ...] = (DEMO_USER, ADMIN_USER)
+# The account Deltacloud's test suite logs in as, seeded by ``--seed deltacloud`` only.
+DELTACLOUD_USER = DemoUser("mockuser", "mockpassword", False)

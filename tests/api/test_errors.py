@@ -138,6 +138,7 @@ def test_unsupported_operations_are_501_and_not_advertised(readonly: Running) ->
             ("GET", "/v1/instances/x/interfaces", None, "interfaces.list"),
             ("DELETE", "/v1/addresses/x", None, "addresses.delete"),
             ("GET", "/v1/instances/x/console/log", None, "instances.console_output"),
+            ("GET", "/v1/instances/x/metrics", None, "instances.metrics"),
         ]
         for method, path, body, op in cases:
             r = c.request(method, path, json=body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,13 @@ import pytest
 from hearth.drivers import Caller
 from hearth.drivers.blobs import LocalBlobStore
 from hearth.errors import Conflict, NotFound, ValidationError
-from hearth.service.buckets import Buckets, open_buckets
+from hearth.service.buckets import (
+    BLOB_NAME_PATTERN,
+    BUCKET_NAME_PATTERN,
+    MAX_SEGMENTS,
+    Buckets,
+    open_buckets,
+)
 from hearth.service.config import load_config
 from hearth.store import default_url, make_engine
 from tests.drivers.ec2.moto import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, run_moto
@@ -79,6 +86,33 @@ def test_a_segmented_upload_through_the_service_makes_one_blob(buckets: Buckets)
     up2 = buckets.begin_upload(ALICE, "segs", "dropped")
     buckets.abort_upload(ALICE, "segs", up2)
     assert [b.name for b in buckets.blobs(ALICE, "segs")] == ["joined"]
+
+
+def test_a_manifest_past_the_segment_bound_is_refused_and_the_upload_kept(buckets: Buckets) -> None:
+    buckets.create(ALICE, "many")
+    up = buckets.begin_upload(ALICE, "many", "big")
+    seg = buckets.put_segment(ALICE, "many", up, 1, [b"x"])
+    with pytest.raises(ValidationError, match="10001 segments; at most 10000"):
+        buckets.finish_upload(ALICE, "many", up, [seg] * (MAX_SEGMENTS + 1))
+    assert buckets.finish_upload(ALICE, "many", up, [seg]).size == 1
+
+
+def test_bucket_and_blob_names_follow_one_rule_in_the_store_and_the_schema(buckets: Buckets) -> None:
+    """The patterns the API's schema carries are the ones the store checks with."""
+    for name in ("ab", "a..b", "-ab", "ab.", "Abc", "abc\n", "a" * 64):
+        with pytest.raises(ValidationError, match="invalid bucket name"):
+            buckets.create(ALICE, name)
+        assert not (len(name) >= 3 and re.fullmatch(BUCKET_NAME_PATTERN, name) and len(name) <= 63)
+    for name in ("a.b", "a-.b", "0-9", "a" * 63):
+        assert re.fullmatch(BUCKET_NAME_PATTERN, name)
+        buckets.create(ALICE, name)
+    for blob in ("a//b", "/a", "a/", ".", "..", "a/../b", "a\\b", "a\x01"):
+        assert not re.fullmatch(BLOB_NAME_PATTERN, blob)
+        with pytest.raises(ValidationError, match="invalid blob name"):
+            buckets.put(ALICE, "a.b", blob, [b"x"])
+    for blob in ("a/b", "...", ".a", "..a/b c"):
+        assert re.fullmatch(BLOB_NAME_PATTERN, blob)
+        buckets.put(ALICE, "a.b", blob, [b"x"])
 
 
 def test_bad_names_are_refused_by_name_before_any_lookup(buckets: Buckets) -> None:

@@ -14,18 +14,22 @@ from .answer import Answer
 from .context import Context
 from .document import Document, Node
 from .faults import DeltacloudError
-from .views import collection, hardware_profile, image, instance_states, member, realm
+from .formats import Format, negotiate
+from .graph import GV_TYPE, PNG_TYPE, render_png, state_graph
+from .views import collection, hardware_profile, image, instance_states, member, realm, state_table
 
 VERSION = "1.1.3"
 
 # Deltacloud collection → the operation that makes it served (None: always served).
 COLLECTIONS: dict[str, Operation | None] = {
+    "buckets": None,  # the service's blob store, whatever the driver
     "drivers": None,
     "hardware_profiles": Operation.hardware_profiles_list,
     "images": Operation.images_list,
     "instance_states": Operation.instances_list,
     "instances": Operation.instances_list,
     "keys": Operation.keys_list,
+    "metrics": Operation.instances_metrics,
     "realms": Operation.realms_list,
     "storage_volumes": Operation.volumes_list,
     "storage_snapshots": Operation.snapshots_list,
@@ -128,6 +132,12 @@ async def states(ctx: Context) -> Answer:
     """The shared state machine, with only the actions this driver serves."""
     gate = ctx.service.gate
     served = [t for t in transitions() if gate.supports(Operation(f"instances.{t.action.value}"))]
+    fmt = negotiate(ctx.request.params.get("format"), ctx.request.header("accept"))
+    if fmt is Format.gv:
+        return Answer(None, body=state_graph(state_table(served)).encode(), content_type=GV_TYPE)
+    if fmt is Format.png:
+        png = await render_png(state_graph(state_table(served)))
+        return Answer(None, body=png, content_type=PNG_TYPE)
     return Answer(instance_states(served))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from hearth.drivers import Caller
 from hearth.service import Service
@@ -13,6 +13,7 @@ from ..credentials import authenticate
 from ..deps import call
 from .links import Links
 from .request import ApiRequest
+from .stream import RequestBody
 
 P = ParamSpec("P")
 PUBLIC = Caller(user_id=":deltacloud-public:")
@@ -25,6 +26,8 @@ class Context:
     request: ApiRequest
     links: Links
     driver_name: str
+    body: RequestBody | None = None  # the unread body of a streamed route (a blob upload)
+    shared: Any = None  # where app-wide objects live (the app's state): the one blob store
 
     async def caller(self) -> Caller:
         """The HTTP Basic user, checked as /v1 checks it (AuthFailure → 401 with a challenge)."""

@@ -1,4 +1,5 @@
-"""Which of XML, JSON and HTML a request gets: ``?format=`` first, then the Accept header.
+"""Which of XML, JSON and HTML (or, for the state machine, dot and PNG) a request gets:
+``?format=`` first, then the Accept header.
 
 Deltacloud answers XML when there is no Accept header (its clients never sent one) and HTML to a
 bare ``*/*`` (what a browser or curl sends); anything else it cannot match is 406.
@@ -13,13 +14,20 @@ class Format(Enum):
     xml = "application/xml"
     json = "application/json"
     html = "text/html"
+    # Pictures of the instance state machine only (``graph``); other collections answer 406.
+    gv = "text/vnd.graphviz"
+    png = "image/png"
+
+
+# The formats every document renders in; gv and png are only for answers that carry a picture.
+DOCUMENT_FORMATS = frozenset({Format.xml, Format.json, Format.html})
 
 
 class NotAcceptable(Exception):
     """No format the client accepts: answered 406 with an empty body."""
 
 
-_BY_NAME = {"xml": Format.xml, "json": Format.json, "html": Format.html}
+_BY_NAME = {"xml": Format.xml, "json": Format.json, "html": Format.html, "gv": Format.gv, "png": Format.png}
 _BY_TYPE = {
     "application/xml": Format.xml,
     "text/xml": Format.xml,
@@ -29,6 +37,8 @@ _BY_TYPE = {
     "text/*": Format.html,
     "application/*": Format.xml,
     "*/*": Format.html,
+    "text/vnd.graphviz": Format.gv,
+    "image/png": Format.png,
 }
 
 

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hearth.errors import AuthFailure, HearthError
 from hearth.service import Service
-from hearth.service.config import DEFAULT_JSON_BODY
+from hearth.service.config import DEFAULT_JSON_BODY, DEFAULT_UPLOAD_BODY
 
 from ..errors import visible
 from .answer import Answer
@@ -23,10 +23,11 @@ from .collections import VERSION
 from .context import Context
 from .document import Document, render
 from .faults import DeltacloudError, error_document, status_of
-from .formats import Format, NotAcceptable, negotiate
+from .formats import DOCUMENT_FORMATS, Format, NotAcceptable, negotiate
 from .links import PREFIX, Links
 from .request import ApiRequest, read
-from .routes import allowed, match
+from .routes import allowed, match, streams
+from .stream import RequestBody, send_stream
 
 log = logging.getLogger("hearth.api.deltacloud")
 
@@ -74,9 +75,12 @@ def _asked_driver(request: ApiRequest) -> str | None:
 
 
 class DeltacloudFrontend:
-    def __init__(self, service: Service, body_limit: int = DEFAULT_JSON_BODY) -> None:
+    def __init__(
+        self, service: Service, body_limit: int = DEFAULT_JSON_BODY, upload_limit: int = DEFAULT_UPLOAD_BODY
+    ) -> None:
         self.service = service
         self.body_limit = body_limit
+        self.upload_limit = upload_limit  # a streamed body's bound (blob uploads), as on /v1
 
     @property
     def driver_name(self) -> str:
@@ -115,14 +119,22 @@ class DeltacloudFrontend:
         request: ApiRequest | None = None
         head = scope["method"] == "HEAD"
         extra: list[tuple[str, str]] = []
+        streamed: RequestBody | None = None
         try:
-            try:
-                body = await _body(receive, self.body_limit)
-            except BodyTooLarge:
-                raise DeltacloudError(
-                    413, f"the request body is larger than {self.body_limit} bytes"
-                ) from None
-            request = read(scope, PREFIX, body)
+            request = read(scope, PREFIX, b"")
+            found = match(request.path)
+            if found is not None and streams(found[0], request.method, request.header("content-type")):
+                declared = request.header("content-length")
+                length = int(declared) if declared and declared.isdigit() else None
+                streamed = RequestBody(receive, self.upload_limit, length)
+            else:
+                try:
+                    body = await _body(receive, self.body_limit)
+                except BodyTooLarge:
+                    raise DeltacloudError(
+                        413, f"the request body is larger than {self.body_limit} bytes"
+                    ) from None
+                request = read(scope, PREFIX, body)
             try:
                 fmt = negotiate(request.params.get("format"), request.header("accept"))
             except NotAcceptable:
@@ -140,11 +152,12 @@ class DeltacloudFrontend:
             if request.method == "OPTIONS":
                 await self._send(send, 200, b"", None, [("allow", ",".join(methods))], driver)
                 return
-            handler = route.methods.get("GET" if head else request.method)
+            handler = route.methods.get("GET" if head and "HEAD" not in route.methods else request.method)
             if handler is None:
                 extra = [("allow", ",".join(methods))]
                 raise DeltacloudError(405, f"the method {request.method} is not allowed on {request.url}")
-            ctx = Context(self.service, request, Links(_base(scope)), driver)
+            shared = getattr(scope.get("app"), "state", self)
+            ctx = Context(self.service, request, Links(_base(scope)), driver, streamed, shared)
             answer: Answer = await handler(ctx, *ids)
             await self._answer(send, answer, fmt, driver, head, request.header("if-none-match"))
         except DeltacloudError as exc:
@@ -164,6 +177,18 @@ class DeltacloudFrontend:
     ) -> None:
         """The answer's document; a GET whose If-None-Match names its ETag gets 304 and no body
         (Deltacloud's conditional GET), so clients that poll pay only for changes."""
+        if answer.stream is not None:
+            common = [("server", SERVER), ("x-deltacloud-driver", driver)]
+            await send_stream(send, answer.status, common + answer.headers, answer.stream, head)
+            return
+        if answer.body is not None:
+            await self._send(
+                send, answer.status, answer.body, answer.content_type, answer.headers, driver, head
+            )
+            return
+        if fmt not in DOCUMENT_FORMATS:  # a picture asked of something that is not one
+            await self._send(send, 406, b"", Format.html.value, [], driver, head)
+            return
         if answer.document is None:
             await self._send(send, answer.status, b"", None, answer.headers, driver, head)
             return
@@ -188,6 +213,7 @@ class DeltacloudFrontend:
         url = request.url if request is not None else scope["path"]
         provider = request.params.get("provider", "default") if request is not None else "default"
         doc: Document = error_document(status, message, url, driver, provider)
+        fmt = fmt if fmt in DOCUMENT_FORMATS else Format.xml  # an error is no picture
         await self._send(send, status, render(doc, fmt), fmt.value, extra, driver, head)
 
 

@@ -11,8 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import buckets as b
 from . import collections as c
 from . import instances as i
+from . import metrics as m
 from . import storage as s
 from .answer import Answer
 
@@ -23,11 +25,12 @@ Handler = Callable[..., Awaitable[Answer]]
 class Route:
     pattern: re.Pattern[str]
     methods: dict[str, Handler]
+    streamed: frozenset[str] = frozenset()  # methods whose handler reads the body itself
 
 
-def _route(template: str, **methods: Handler) -> Route:
+def _route(template: str, streamed: tuple[str, ...] = (), **methods: Handler) -> Route:
     regex = "^" + re.escape(template).replace(r"\{\}", "([^/]+)") + "$"
-    return Route(re.compile(regex), {m.upper(): h for m, h in methods.items()})
+    return Route(re.compile(regex), {m.upper(): h for m, h in methods.items()}, frozenset(streamed))
 
 
 ROUTES: tuple[Route, ...] = (
@@ -52,6 +55,20 @@ ROUTES: tuple[Route, ...] = (
     _route("storage_volumes/{}/detach", post=s.volume_detach),
     _route("storage_snapshots", get=s.snapshots, post=s.snapshot_create),
     _route("storage_snapshots/{}", get=s.snapshot_show, delete=s.snapshot_destroy),
+    _route("buckets", get=b.index, post=b.create),
+    _route("buckets/{}", ("POST",), get=b.show, post=b.blob_create, delete=b.destroy),
+    _route(
+        "buckets/{}/{}",
+        ("PUT",),
+        get=b.blob_show,
+        head=b.blob_head,
+        put=b.blob_put,
+        post=b.blob_update,
+        delete=b.blob_destroy,
+    ),
+    _route("buckets/{}/{}/content", get=b.blob_content),
+    _route("metrics", get=m.index),
+    _route("metrics/{}", get=m.show),
 )
 
 
@@ -63,9 +80,17 @@ def match(path: str) -> tuple[Route, tuple[Any, ...]] | None:
     return None
 
 
+def streams(route: Route, method: str, content_type: str | None) -> bool:
+    """Whether the handler reads this request's body itself: a streamed route's PUT always, its
+    POST when multipart (a url-encoded form is small and read into the parameters)."""
+    if method not in route.streamed:
+        return False
+    return method != "POST" or (content_type or "").lower().startswith("multipart/form-data")
+
+
 def allowed(route: Route) -> list[str]:
     """The methods a path answers, as Allow lists them: OPTIONS, then GET with HEAD, then others."""
     methods = ["OPTIONS", *route.methods]
-    if "GET" in route.methods:
+    if "GET" in route.methods and "HEAD" not in route.methods:
         methods.insert(methods.index("GET") + 1, "HEAD")
     return methods

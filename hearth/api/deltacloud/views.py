@@ -183,7 +183,7 @@ def key(links: Links, k: Key, private_key: str | None = None) -> tuple[Node, Any
     return node, value
 
 
-def instance_states(machine: Iterable[Transition]) -> Document:
+def state_table(machine: Iterable[Transition]) -> dict[str, list[dict[str, str]]]:
     """Hearth's state machine (the one every driver shares) in Deltacloud's terms: a ``start``
     pseudo-state that ``create`` leaves, lower-case state names, ``auto`` for the boot."""
     states: dict[str, list[dict[str, str]]] = {
@@ -197,6 +197,12 @@ def instance_states(machine: Iterable[Transition]) -> Document:
         if t.via is not None:  # the backend's work in between, left on its own (Deltacloud's auto)
             states.setdefault(to, []).append({"to": t.target.value.lower(), "auto": "true"})
         states.setdefault(t.target.value.lower(), [])
+    return states
+
+
+def instance_states(machine: Iterable[Transition]) -> Document:
+    """The state table as Deltacloud's ``states`` document."""
+    states = state_table(machine)
     root = Node("states")
     for name, transitions in states.items():
         el = root.add("state", name=name)

@@ -25,7 +25,15 @@ from fastapi import Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from hearth.service.buckets import BlobInfo, Bucket, Buckets, sync_chunks
+from hearth.service.buckets import (
+    BLOB_NAME_PATTERN,
+    BUCKET_NAME_PATTERN,
+    MAX_SEGMENTS,
+    BlobInfo,
+    Bucket,
+    Buckets,
+    sync_chunks,
+)
 
 from ..deps import CallDep, call
 from ..gate import STREAMED
@@ -34,8 +42,19 @@ from .common import PREFIX, created_doc, json_body, v1_router
 
 router = v1_router("buckets")
 META_PREFIX = "x-hearth-meta-"
-BucketName = Annotated[str, Path(min_length=1, max_length=63, description="bucket name (3-63, a-z 0-9 . -)")]
-BlobName = Annotated[str, Path(min_length=1, max_length=1024, description="blob name; may contain '/'")]
+# The patterns are the store's own; they go in the schema only, so a bad name is refused by the
+# store's check, whose message says what a good name is (pydantic would only quote the pattern).
+_BUCKET_SCHEMA: dict[str, Any] = {"pattern": BUCKET_NAME_PATTERN, "minLength": 3, "maxLength": 63}
+BucketName = Annotated[
+    str, Path(json_schema_extra=_BUCKET_SCHEMA, description="bucket name (3-63, a-z 0-9 . -)")
+]
+BlobName = Annotated[
+    str,
+    Path(
+        json_schema_extra={"pattern": BLOB_NAME_PATTERN, "minLength": 1, "maxLength": 1024},
+        description="blob name; may contain '/'",
+    ),
+]
 
 
 class BucketView(BaseModel):
@@ -60,7 +79,10 @@ class BlobView(BaseModel):
 
 class BucketBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(description="the new bucket's name")
+    name: str = Field(
+        json_schema_extra=_BUCKET_SCHEMA,
+        description="the new bucket's name: 3-63 lower-case letters, digits, '.' or '-'",
+    )
 
 
 class MetaBody(BaseModel):
@@ -234,7 +256,9 @@ class SegmentView(BaseModel):
 
 class FinishBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    manifest: list[str] = Field(description="segment ids in the order their bytes make the blob")
+    manifest: list[str] = Field(
+        max_length=MAX_SEGMENTS, description="segment ids in the order their bytes make the blob"
+    )
     meta: dict[str, str] = Field(default_factory=dict, description="the blob's metadata")
     content_type: str | None = Field(None, description="the blob's Content-Type")
 

@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Ta
 
 from hearth.drivers import ACTION_OPERATIONS, Operation
 from hearth.drivers.operations import DEFAULT_STOP_TIMEOUT, MAX_INSTANCE_COUNT
-from hearth.drivers.resources import Action, ConsoleOutput, Instance, InstanceCreate, InstanceFilter, Name
+from hearth.drivers.resources import (
+    Action,
+    ConsoleOutput,
+    Instance,
+    InstanceCreate,
+    InstanceFilter,
+    InstanceMetrics,
+    Name,
+)
 from hearth.service import Task
 from hearth.vocab.instance_states import InstanceState
 
@@ -103,6 +111,15 @@ async def get_console_output(
     """What the guest wrote to its serial console so far: its last 64 KiB (501 where the backend
     cannot read it)."""
     return json_body(await call.run(call.service.instances.console_output, call.caller, instance_id))
+
+
+@router.get("/instances/{instance_id}/metrics", response_model=InstanceMetrics)
+async def get_instance_metrics(
+    call: Annotated[Call, serving(Operation.instances_metrics)], instance_id: Id
+) -> Response:
+    """Figures read now from the running guest: cpu, memory, disk and network counters (409 when
+    it is not RUNNING or PAUSED, 501 where the backend cannot read them)."""
+    return json_body(await call.run(call.service.instances.metrics, call.caller, instance_id))
 
 
 @router.post(

@@ -6,10 +6,20 @@ may do; the service's ``Buckets`` (ownership, conventions) is written against ``
 
 from __future__ import annotations
 
-from .contract import BlobInfo, BlobStore, Chunks, check_blob_name, check_bucket_name
+from .contract import (
+    BLOB_NAME_PATTERN,
+    BUCKET_NAME_PATTERN,
+    BlobInfo,
+    BlobStore,
+    Chunks,
+    check_blob_name,
+    check_bucket_name,
+)
 from .local import LocalBlobStore
 
 __all__ = [
+    "BLOB_NAME_PATTERN",
+    "BUCKET_NAME_PATTERN",
     "BlobInfo",
     "BlobStore",
     "Chunks",

@@ -16,17 +16,25 @@ from hearth.errors import ValidationError
 
 Chunks = Iterable[bytes]
 
-# S3's DNS-safe bucket rule, short form: lower case, digits, dots and dashes, 3..63 long.
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-# Blob names: printable, no slash-separated "." or ".." and no leading slash; at most 1024 bytes.
-_BLOB_BAD = re.compile(r"[\x00-\x1f\x7f\\]")
+# S3's DNS-safe bucket rule, short form: lower case, digits, dots and dashes, no "..", starting
+# and ending with a letter or digit; 3..63 long. Written without look-ahead so the API's JSON
+# Schema can carry the same pattern (with the length as minLength/maxLength).
+BUCKET_NAME_PATTERN = r"^[a-z0-9](\.?[a-z0-9-])*\.?[a-z0-9]$"
+_BUCKET = re.compile(BUCKET_NAME_PATTERN)
+# Blob names: slash-separated parts, none empty, "." or "..", no control characters or
+# backslashes; at most 1024 bytes (the byte bound is checked apart: a schema counts characters).
+_CHAR = r"[^/\\\x00-\x1f\x7f]"
+_NOT_DOT = r"[^/.\\\x00-\x1f\x7f]"
+_PART = rf"({_NOT_DOT}{_CHAR}*|\.{_NOT_DOT}{_CHAR}*|\.\.{_CHAR}+)"
+BLOB_NAME_PATTERN = rf"^{_PART}(/{_PART})*$"
+_BLOB = re.compile(BLOB_NAME_PATTERN)
 # Metadata keys become HTTP header suffixes: a token, lower-cased.
 _META_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def check_bucket_name(name: str) -> str:
     """``name`` if it is a safe bucket name, else ValidationError naming it."""
-    if not _BUCKET.match(name) or ".." in name:
+    if not 3 <= len(name) <= 63 or not _BUCKET.fullmatch(name):
         raise ValidationError(
             f"invalid bucket name {name!r}: use 3-63 lower-case letters, digits, '.' or '-', "
             "starting and ending with a letter or digit",
@@ -40,13 +48,7 @@ def check_blob_name(name: str) -> str:
 
     A slash is allowed (blobs are often named like paths) but no part may be empty, ``.`` or
     ``..``, so the name cannot reach outside its bucket on any store."""
-    parts = name.split("/")
-    if (
-        not name
-        or len(name.encode()) > 1024
-        or _BLOB_BAD.search(name)
-        or any(p in ("", ".", "..") for p in parts)
-    ):
+    if len(name.encode()) > 1024 or not _BLOB.fullmatch(name):
         raise ValidationError(
             f"invalid blob name {name!r}: no empty, '.' or '..' parts, no control characters "
             "or backslashes, at most 1024 bytes",

@@ -26,7 +26,7 @@ from hearth.vocab.mac import random_mac
 from hearth.vocab.nic_kinds import InterfaceType
 from hearth.vocab.nic_models import DEFAULT_NIC_MODEL
 
-from .. import cloudinit, profiles
+from .. import cloudinit, guest_metrics, profiles
 from ..caller import Caller, owner_scope
 from ..console_log import read_tail
 from ..operations import DEFAULT_STOP_TIMEOUT
@@ -41,6 +41,7 @@ from ..resources import (
     Instance,
     InstanceCreate,
     InstanceFilter,
+    InstanceMetrics,
     InstanceSpec,
     NetworkBinding,
 )
@@ -51,6 +52,7 @@ from .errors import is_code
 from .host_pools import disk_pool
 from .image_rows import collect_image, usable_image
 from .metadata import InstanceMeta
+from .metrics import read_metrics
 from .netinfo import NetInfo, NetView, resolve_network
 from .pool_volumes import GIB, create_volume, delete_volume, volume_info
 from .rows import NETWORKS
@@ -409,6 +411,16 @@ class Instances(InstancesPart):
         Hearth can read."""
         found = self.context.find(caller, instance_id)
         return read_tail(found.id, self._console_log(found))
+
+    def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
+        """libvirt's domain stats of a running or paused domain."""
+        found = self.context.find(caller, instance_id)
+        guest_metrics.require_measurable(found.id, self.context.state_of(found))
+        local = found.link.host.is_local
+        return found.link.run(
+            f"reading the metrics of instance {found.id}",
+            lambda c: read_metrics(found.id, c, found.dom, local),
+        )
 
     def _console_log(self, found: Found) -> Path | None:
         if not found.link.host.is_local:

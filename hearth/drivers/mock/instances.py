@@ -17,17 +17,19 @@ from hearth.store import new_id
 from hearth.vocab.instance_states import InstanceState
 from hearth.vocab.nic_kinds import InterfaceType
 
-from .. import profiles, states
+from .. import guest_metrics, profiles, states
 from ..caller import SYSTEM_OWNER, Caller, ensure_visible, owner_scope
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..resources import (
     Action,
     ConsoleOutput,
+    HwpPropertyName,
     ImageDiskSpec,
     Instance,
     InstanceCreate,
     InstanceFilter,
+    InstanceMetrics,
     InterfaceCreate,
 )
 from . import console, reads
@@ -181,6 +183,36 @@ class Instances(InstancesPart):
         return ConsoleOutput(
             instance_id=instance_id, output=row.console_log or "", timestamp=datetime.now(UTC)
         )
+
+    def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
+        """Figures a guest of this age would show: derived from the seconds since the instance
+        was made (the mock keeps no run history) and its profile, so two reads at the same clock
+        agree and later reads show larger counters."""
+        inst = self.get_instance(caller, instance_id)
+        guest_metrics.require_measurable(inst.id, inst.state)
+        now = self.context.clock()
+        age = max(1.0, now - inst.created.timestamp())
+        overrides = inst.hardware_profile_overrides
+        memory_mib = int(overrides.get(HwpPropertyName.memory, 512))
+        vcpus = int(overrides.get(HwpPropertyName.cpu, 1))
+        busy = 0.02 + (sum(inst.id.encode()) % 8) / 100  # 2-9 % of its CPUs, fixed per instance
+        ticks = int(age)
+        counters = guest_metrics.Counters(
+            cpu_seconds=round(age * vcpus * busy, 3),
+            uptime_seconds=age,
+            vcpus=vcpus,
+            memory_used=min(memory_mib, 48 + ticks // 60) * 2**20,
+            memory_available=memory_mib * 2**20,
+            disk_read_requests=200 + 3 * ticks,
+            disk_write_requests=20 + ticks,
+            disk_read_bytes=(200 + 3 * ticks) * 4096,
+            disk_write_bytes=(20 + ticks) * 4096,
+            nic_rx_bytes=1500 + 120 * ticks,
+            nic_rx_packets=10 + 2 * ticks,
+            nic_tx_bytes=900 + 80 * ticks,
+            nic_tx_packets=6 + ticks,
+        )
+        return guest_metrics.build(inst.id, counters, datetime.fromtimestamp(now, UTC))
 
     # --- internals ----------------------------------------------------------------------------
 

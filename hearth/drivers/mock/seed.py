@@ -18,7 +18,8 @@ from ..profile_catalogue import profile_properties
 from ..resources import Architecture, ImageState, PoolState, PoolType, RealmState
 from .tables import MockHardwareProfile, MockImage, MockNetwork, MockPool, MockRealm, MockSubnet
 
-_SEEDED = "mock_catalogue_seeded"
+CATALOGUE_MARKER = "mock_catalogue_seeded"  # also set by the deltacloud seed, in its place
+_SEEDED = CATALOGUE_MARKER
 _NETWORK_SEEDED = "mock_default_network_seeded"
 _POOLS_SEEDED = "mock_pools_seeded"
 # A shared network called "default", like libvirt's, so templates naming it work on the mock too.

@@ -18,7 +18,7 @@ from hearth.qemu.vm import console_path
 from hearth.store import new_id
 from hearth.vocab.instance_states import InstanceState
 
-from .. import states
+from .. import guest_metrics, states
 from ..caller import Caller, owner_scope
 from ..console_log import read_tail
 from ..operations import DEFAULT_STOP_TIMEOUT
@@ -33,6 +33,7 @@ from ..resources import (
     Instance,
     InstanceCreate,
     InstanceFilter,
+    InstanceMetrics,
 )
 from . import blueprint, build, catalogue, design, hostnics, qemuimg
 from .blueprint import Blueprint, Common, DiskPlan
@@ -40,6 +41,7 @@ from .context import QemuContext
 from .design import serial_of
 from .files import remove_tree
 from .imagefiles import collect_unused, files_of
+from .metrics import read_metrics
 from .observe import Observation
 from .pools import check_disk_pools
 from .power import force_off
@@ -131,6 +133,13 @@ class Instances(InstancesPart):
         launch = runtime.read_launch()
         path = console_path(launch.argv) if launch is not None else None
         return read_tail(row.id, path or runtime.console_log)
+
+    def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
+        """Read from the instance's QEMU (QMP and /proc) while it runs or is paused."""
+        with self.context.instance_lock(instance_id):
+            row = self.context.instance_row(caller, instance_id)
+            guest_metrics.require_measurable(row.id, self.context.observe_row(row).state)
+            return read_metrics(row.id, self.context.handle(row.id))
 
     def reboot_instance(self, caller: Caller, instance_id: str) -> Instance:
         return self._live_action(caller, instance_id, Action.reboot)

@@ -17,7 +17,14 @@ from pydantic import BaseModel
 
 from hearth.drivers import ACTION_OPERATIONS, Caller, Driver, Feature, Operation
 from hearth.drivers.operations import DEFAULT_STOP_TIMEOUT
-from hearth.drivers.resources import Action, ConsoleOutput, Instance, InstanceCreate, InstanceFilter
+from hearth.drivers.resources import (
+    Action,
+    ConsoleOutput,
+    Instance,
+    InstanceCreate,
+    InstanceFilter,
+    InstanceMetrics,
+)
 from hearth.errors import Forbidden, InvalidState, NotSupported
 
 from ..capability import CapabilityGate
@@ -82,6 +89,12 @@ class Instances(TaggedCollection):
         """The tail of what the guest wrote to its serial console (404 for another's instance)."""
         self._gate.require(Operation.instances_console_output)
         return self._driver.get_console_output(caller, instance_id)
+
+    def metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
+        """Figures read now from a running (or paused) guest: 409 in other states, 404 for
+        another's instance, 501 where the backend cannot read them."""
+        self._gate.require(Operation.instances_metrics)
+        return self._driver.get_instance_metrics(caller, instance_id)
 
     # --- creation -------------------------------------------------------------------------------
 

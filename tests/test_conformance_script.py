@@ -1,0 +1,51 @@
+"""`scripts/conformance.sh` (what `make conformance` runs): a fresh seeded mock server, Deltacloud's
+live suite against it, the suite's status, nothing left behind. Needs Ruby and the suite's gems
+(scripts/system-packages.txt) and the suite beside the project (../shared/deltacloud-tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "conformance.sh"
+HEARTH = str(Path(sys.executable).with_name("hearth"))
+
+
+def _run(*collections: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SCRIPT), *collections],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        env={**os.environ, "HEARTH": HEARTH, **env},
+    )
+
+
+def _leftovers(tmp: Path) -> list[Path]:
+    return sorted(tmp.glob("hearth-conformance.*"))
+
+
+def test_the_realms_collection_passes_against_a_fresh_seeded_server(tmp_path: Path) -> None:
+    done = _run("realms", TMPDIR=str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Hearth mock (Deltacloud fixtures) at http://127.0.0.1:" in done.stdout
+    assert "TOTAL: 14 tests, 0 failures, 0 errors" in done.stdout
+    assert _leftovers(tmp_path) == []  # the server's state dir is removed
+
+
+def test_a_failing_collection_fails_the_script_with_the_suite_summary(tmp_path: Path) -> None:
+    # base_api asks for drivers a Hearth server does not have: the suite reports failures.
+    done = _run("base_api", TMPDIR=str(tmp_path))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "TOTAL: " in done.stdout and "0 failures, 0 errors" not in done.stdout
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_missing_suite_is_a_clear_error(tmp_path: Path) -> None:
+    done = _run("realms", DELTACLOUD_TESTS=str(tmp_path / "nowhere"), TMPDIR=str(tmp_path))
+    assert done.returncode == 2
+    assert f"no Deltacloud test suite at {tmp_path / 'nowhere'}" in done.stderr
