@@ -31,8 +31,8 @@ COLLECTIONS: dict[str, Operation | None] = {
     "keys": Operation.keys_list,
     "metrics": Operation.instances_metrics,
     "realms": Operation.realms_list,
-    "storage_volumes": Operation.volumes_list,
     "storage_snapshots": Operation.snapshots_list,
+    "storage_volumes": Operation.volumes_list,
 }
 # Features Deltacloud advertises under a collection: (name, rel, params) and the driver feature
 # they need (None: create alone, which the collection being served implies).
@@ -43,6 +43,7 @@ FEATURES: dict[str, list[tuple[str, str, list[str], Feature | None]]] = {
         ("authentication_key", "create", ["keyname"], Feature.authentication_key),
         ("realm_filter", "index", ["realm_id"], Feature.realm_filter),
     ],
+    "storage_volumes": [("volume_name", "create", ["name"], Feature.volume_name)],
 }
 
 

@@ -54,6 +54,11 @@ def status_of(exc: HearthError) -> int:
     return _STATUS.get(exc.code_name, 500)
 
 
+def status_named(name: str, fallback: int = 500) -> int:
+    """The status for an error known by its class name only (a failed task's error)."""
+    return _STATUS.get(name, fallback)
+
+
 def error_document(status: int, message: str, url: str, driver: str, provider: str) -> Document:
     node = Node("error", {"status": str(status), "url": url})
     node.add("backend", driver=driver, provider=provider)
