@@ -18,7 +18,7 @@ from hearth.errors import NotFound
 from .answer import Answer
 from .context import Context
 from .faults import DeltacloudError
-from .views import collection, instance, key, member
+from .views import Mounts, collection, instance, key, member
 
 # The create parameters Deltacloud names hwp_<property> → Hearth's override names.
 _HWP = {"hwp_memory": "memory", "hwp_cpu": "cpu", "hwp_storage": "storage"}
@@ -53,13 +53,15 @@ async def index(ctx: Context) -> Answer:
         raise _invalid(exc) from None
     items = await ctx.run(ctx.service.instances.list, who, filters)
     ids = await _key_ids(ctx, who)
-    return Answer(collection("instances", (instance(ctx.links, i, ids) for i in items)))
+    mounts = await _mounts(ctx, who)
+    return Answer(collection("instances", (instance(ctx.links, i, ids, mounts) for i in items)))
 
 
 async def show(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     found = await ctx.run(ctx.service.instances.get, who, ident)
-    return Answer(member("instance", instance(ctx.links, found, await _key_ids(ctx, who))))
+    view = instance(ctx.links, found, await _key_ids(ctx, who), await _mounts(ctx, who))
+    return Answer(member("instance", view))
 
 
 async def _key_ids(ctx: Context, who: Caller) -> dict[str, str]:
@@ -68,6 +70,18 @@ async def _key_ids(ctx: Context, who: Caller) -> dict[str, str]:
     if not ctx.service.gate.supports(Operation.keys_list):
         return {}
     return {k.name: k.id for k in await ctx.run(ctx.service.keys.list, who)}
+
+
+async def _mounts(ctx: Context, who: Caller) -> Mounts:
+    """Instance id → the volumes attached to it: Deltacloud's instance lists its volumes, Hearth's
+    volumes name their instance."""
+    if not ctx.service.gate.supports(Operation.volumes_list):
+        return {}
+    found: Mounts = {}
+    for v in await ctx.run(ctx.service.volumes.list, who):
+        if v.instance is not None:
+            found.setdefault(v.instance, []).append((v.id, v.device))
+    return found
 
 
 async def _key_name(ctx: Context, who: Caller, keyname: str | None) -> str | None:
@@ -108,7 +122,7 @@ async def create(ctx: Context) -> Answer:
     made = await ctx.run(ctx.service.instances.create, who, request)
     if not isinstance(made, Instance):
         raise DeltacloudError(500, "the backend answered a task for a single create")
-    doc = member("instance", instance(ctx.links, made, await _key_ids(ctx, who)))
+    doc = member("instance", instance(ctx.links, made, await _key_ids(ctx, who), await _mounts(ctx, who)))
     return Answer(doc, 201, [("location", ctx.links.member("instances", made.id))])
 
 
@@ -122,7 +136,8 @@ async def act(ctx: Context, ident: str, action: str) -> Answer:
         done = await ctx.run(ctx.service.instances.act, who, ident, chosen)
     except NotFound as exc:
         raise DeltacloudError(403, exc.message) from None
-    return Answer(member("instance", instance(ctx.links, done, await _key_ids(ctx, who))), 202)
+    view = instance(ctx.links, done, await _key_ids(ctx, who), await _mounts(ctx, who))
+    return Answer(member("instance", view), 202)
 
 
 async def destroy(ctx: Context, ident: str) -> Answer:

@@ -21,6 +21,8 @@ from hearth.service.instance_states import BOOTED_STATE, INITIAL_STATE, Transiti
 from .document import Document, Node
 from .links import Links
 
+# Instance id → (volume id, device) of each volume attached to it.
+Mounts = dict[str, list[tuple[str, str | None]]]
 # The hwp_<name> parameter a create takes for each property a client may choose.
 _PARAM = "hwp_{}"
 
@@ -118,8 +120,11 @@ def _ref(node: Node, tag: str, href: str, ident: str) -> dict[str, str]:
     return {"id": ident, "href": href, "rel": tag}
 
 
-def instance(links: Links, i: Instance, key_ids: dict[str, str] | None = None) -> tuple[Node, Any]:
-    """``key_ids`` maps key names to ids: Deltacloud's ``keyname`` is the key's id."""
+def instance(
+    links: Links, i: Instance, key_ids: dict[str, str] | None = None, mounts: Mounts | None = None
+) -> tuple[Node, Any]:
+    """``key_ids`` maps key names to ids: Deltacloud's ``keyname`` is the key's id; ``mounts``
+    names the volumes attached to each instance."""
     node, value = _base("instance", links.member("instances", i.id), i.id, i.name)
     node.add("owner_id", i.owner_id)
     value["owner"] = i.owner_id
@@ -155,8 +160,12 @@ def instance(links: Links, i: Instance, key_ids: dict[str, str] | None = None) -
         for address in addresses:
             el.add("address", address, type="ipv4")
         value[tag] = [{"address": a, "type": "ipv4"} for a in addresses]
-    node.add("storage_volumes")  # volumes are not served on /api yet; clients expect the element
+    volumes = node.add("storage_volumes")
     value["storage_volumes"] = []
+    for volume_id, device in (mounts or {}).get(i.id, []):
+        href = links.member("storage_volumes", volume_id)
+        volumes.add("storage_volume", href=href, id=volume_id, device=device)
+        value["storage_volumes"].append({"id": volume_id, "href": href, "rel": "storage_volume"})
     if i.key_name is not None:
         keyname = (key_ids or {}).get(i.key_name, i.key_name)
         auth = node.add("authentication", type="key")

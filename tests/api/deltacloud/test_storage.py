@@ -166,6 +166,20 @@ def test_an_attached_volume_in_json_names_its_instance(api: httpx.Client, server
     assert ident in {v["id"] for v in listed}
 
 
+def test_an_instance_lists_the_volumes_attached_to_it(api: httpx.Client, server: Running) -> None:
+    ident = _volume(api).get("id") or ""
+    inst = _instance(api)
+    r = api.post(f"/api/storage_volumes/{ident}/attach", data={"instance_id": inst, "device": "vdf"})
+    assert r.status_code == 202, r.text
+    href = f"{server.url}/api/storage_volumes/{ident}"
+    (ref,) = xml(api.get(f"/api/instances/{inst}")).findall("storage_volumes/storage_volume")
+    assert ref.attrib == {"href": href, "id": ident, "device": "vdf"}
+    value = api.get(f"/api/instances/{inst}", params={"format": "json"}).json()["instance"]
+    assert value["storage_volumes"] == [{"id": ident, "href": href, "rel": "storage_volume"}]
+    assert api.post(f"/api/storage_volumes/{ident}/detach").status_code == 202
+    assert xml(api.get(f"/api/instances/{inst}")).findall("storage_volumes/storage_volume") == []
+
+
 @pytest.mark.parametrize(
     ("fields", "named"),
     [({"device": "vdb"}, "instance_id"), ({"instance_id": "x"}, "device"), ({}, "instance_id")],
