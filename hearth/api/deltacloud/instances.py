@@ -18,28 +18,12 @@ from hearth.errors import NotFound
 from .answer import Answer
 from .context import Context
 from .faults import DeltacloudError
+from .params import invalid, missing, number
 from .views import Mounts, collection, instance, key, member
 
 # The create parameters Deltacloud names hwp_<property> → Hearth's override names.
 _HWP = {"hwp_memory": "memory", "hwp_cpu": "cpu", "hwp_storage": "storage"}
 _DEFAULT_HWP = "hwp_id"
-
-
-def _number(text: str) -> int | str:
-    """Form values are text; a property's number is sent as digits."""
-    return int(text) if text.isdigit() else text
-
-
-def _missing(ctx: Context, name: str) -> DeltacloudError:
-    """Deltacloud's words for a missing required parameter, naming those that did come."""
-    given = ",".join(sorted(ctx.request.params))
-    return DeltacloudError(400, f"Required parameter '{name}' not found in [{given}]")
-
-
-def _invalid(exc: ValidationError) -> DeltacloudError:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "request"
-    return DeltacloudError(400, f"Parameter {where}: {first.get('msg', 'invalid')}")
 
 
 async def index(ctx: Context) -> Answer:
@@ -50,7 +34,7 @@ async def index(ctx: Context) -> Answer:
     try:
         filters = InstanceFilter.model_validate(wanted) if wanted else None
     except ValidationError as exc:
-        raise _invalid(exc) from None
+        raise invalid(exc) from None
     items = await ctx.run(ctx.service.instances.list, who, filters)
     ids = await _key_ids(ctx, who)
     mounts = await _mounts(ctx, who)
@@ -105,7 +89,7 @@ async def create(ctx: Context) -> Answer:
     params = ctx.request.params
     who = await ctx.caller()
     if not params.get("image_id"):
-        raise _missing(ctx, "image_id")
+        raise missing(ctx.request.params, "image_id")
     fields: dict[str, Any] = {
         "image_id": params["image_id"],
         "hwp_id": params.get(_DEFAULT_HWP) or await _default_hwp(ctx),
@@ -113,12 +97,12 @@ async def create(ctx: Context) -> Answer:
         "name": params.get("name") or None,
         "key_name": await _key_name(ctx, who, params.get("keyname")),
         "user_data": params.get("user_data") or None,
-        "hwp_overrides": {name: _number(params[p]) for p, name in _HWP.items() if params.get(p)},
+        "hwp_overrides": {name: number(params[p]) for p, name in _HWP.items() if params.get(p)},
     }
     try:
         request = InstanceCreate.model_validate(fields)
     except ValidationError as exc:
-        raise _invalid(exc) from None
+        raise invalid(exc) from None
     made = await ctx.run(ctx.service.instances.create, who, request)
     if not isinstance(made, Instance):
         raise DeltacloudError(500, "the backend answered a task for a single create")
@@ -163,7 +147,7 @@ async def key_create(ctx: Context) -> Answer:
     params = ctx.request.params
     name = params.get("name")
     if not name:
-        raise _missing(ctx, "name")
+        raise missing(ctx.request.params, "name")
     public = params.get("public_key")
     try:
         if public:
@@ -172,7 +156,7 @@ async def key_create(ctx: Context) -> Answer:
             return Answer(doc, 201, [("location", ctx.links.member("keys", imported.id))])
         request = KeyCreate.model_validate({"name": name})
     except ValidationError as exc:
-        raise _invalid(exc) from None
+        raise invalid(exc) from None
     made = await ctx.run(ctx.service.keys.create, who, request)
     doc = member("key", key(ctx.links, made, made.private_key))
     return Answer(doc, 201, [("location", ctx.links.member("keys", made.id))])

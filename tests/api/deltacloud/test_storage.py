@@ -101,7 +101,7 @@ def test_a_volume_s_capacity_defaults_to_one_gb(api: httpx.Client) -> None:
     assert _volume(api).findtext("capacity") == "1"
 
 
-@pytest.mark.parametrize("capacity", ["lots", "0", "-3"])
+@pytest.mark.parametrize("capacity", ["lots", "0", "-3", "99999", "1.5"])
 def test_a_bad_capacity_is_a_400_naming_capacity(api: httpx.Client, capacity: str) -> None:
     r = api.post("/api/storage_volumes", data={"capacity": capacity})
     assert r.status_code == 400
@@ -114,6 +114,11 @@ def test_a_volume_made_from_a_snapshot_is_answered_once_the_copy_is_done(api: ht
     clone = _volume(api, snapshot_id=snap.get("id") or "", name="dc-clone")
     assert clone.findtext("name") == "dc-clone" and clone.findtext("state") == "AVAILABLE"
     assert api.get(f"/api/storage_volumes/{clone.get('id')}").status_code == 200
+
+
+def test_a_volume_in_an_unknown_realm_is_404_naming_it(api: httpx.Client) -> None:
+    r = api.post("/api/storage_volumes", data={"realm_id": "atlantis"})
+    assert r.status_code == 404 and "atlantis" in _message(r)
 
 
 def test_a_volume_from_an_unknown_snapshot_is_404(api: httpx.Client) -> None:
