@@ -35,7 +35,10 @@ work = Path({work!r})
 engine = store(work)
 service = Service(MockDriver(engine), engine)
 sock = socket.socket(); sock.bind(("127.0.0.1", 0))
-config = uvicorn.Config(create_app(service), log_level="warning", access_log=False, lifespan="off")
+config = uvicorn.Config(
+    create_app(service), http={http!r}, loop={loop!r}, ws="none", log_level="warning",
+    access_log=False, lifespan="off",
+)
 server = uvicorn.Server(config)
 thread = threading.Thread(target=server.run, kwargs={{"sockets": [sock]}}, daemon=True)
 thread.start()
@@ -79,24 +82,19 @@ def dd_seconds(directory: Path, size: int) -> tuple[float, float]:
     return wrote, read
 
 
-def main() -> None:
+def measure(root: Path, size: int, http: str, loop: str) -> dict[str, float]:
+    """One server (the tree at ``root``, uvicorn's ``http``/``loop``): PUT and GET seconds, RSS KiB."""
     import httpx
 
-    mib = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("HEARTH_BENCH_BLOB_MB", "2048"))
-    size = mib << 20
     work = Path(tempfile.mkdtemp(prefix="hearth-bench-blobs-", dir=os.environ.get("TMPDIR", "/var/tmp")))
     env = {**os.environ, "HEARTH_BLOBS_DIR": str(work / "blobs")}
+    code = SERVER.format(root=str(root), work=str(work), http=http, loop=loop)
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVER.format(root=str(ROOT), work=str(work))],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
     )
     try:
         assert server.stdout is not None and server.stdin is not None
         port, idle_kib = (int(v) for v in server.stdout.readline().split())
-        sys.path.insert(0, str(ROOT))
         from hearth.store.demo import DEMO_USER
 
         auth = (DEMO_USER.name, DEMO_USER.password)
@@ -129,23 +127,47 @@ def main() -> None:
         server.stdin.close()
         hwm_kib = int(server.stdout.readline())
         server.wait(timeout=30)
-        shutil.rmtree(work / "blobs", ignore_errors=True)
-        dd_write, dd_read = dd_seconds(work, size)
-        mb = size / 1e6
-        print(f"blob_bytes={size}")
-        print(f"dd_write_mb_s={mb / dd_write:.1f}")
-        print(f"dd_read_mb_s={mb / dd_read:.1f}")
-        print(f"put_mb_s={mb / put:.1f}")
-        print(f"get_mb_s={mb / get:.1f}")
-        print(f"put_ratio_to_disk={dd_write / put:.2f}")
-        print(f"get_ratio_to_disk={dd_read / get:.2f}")
-        print(f"idle_rss_mb={idle_kib / 1024:.1f}")
-        print(f"peak_rss_mb={hwm_kib / 1024:.1f}")
+        return {"put": put, "get": get, "idle_kib": idle_kib, "hwm_kib": hwm_kib}
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def configurations() -> list[tuple[str, str]]:
+    """``$HEARTH_BENCH_BLOB_SERVERS`` (``http/loop`` pairs, space-separated, e.g. ``h11/asyncio
+    httptools/uvloop``), else what ``hearth serve`` runs; the last one gives the headline."""
+    from hearth.cli.serve import HTTP_IMPL, LOOP_IMPL
+
+    spec = os.environ.get("HEARTH_BENCH_BLOB_SERVERS", f"{HTTP_IMPL}/{LOOP_IMPL}")
+    return [(pair.split("/")[0], pair.split("/")[1]) for pair in spec.split()]
+
+
+def main() -> None:
+    mib = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("HEARTH_BENCH_BLOB_MB", "2048"))
+    size = mib << 20
+    sys.path.insert(0, str(ROOT))
+    results = [(http, loop, measure(ROOT, size, http, loop)) for http, loop in configurations()]
+    work = Path(tempfile.mkdtemp(prefix="hearth-bench-dd-", dir=os.environ.get("TMPDIR", "/var/tmp")))
+    try:
+        dd_write, dd_read = dd_seconds(work, size)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    mb = size / 1e6
+    print(f"blob_bytes={size}")
+    print(f"dd_write_mb_s={mb / dd_write:.1f}")
+    print(f"dd_read_mb_s={mb / dd_read:.1f}")
+    for http, loop, r in results:
+        tag = "" if len(results) == 1 else f"{http}_{loop}_"
+        print(f"{tag}put_mb_s={mb / r['put']:.1f}")
+        print(f"{tag}get_mb_s={mb / r['get']:.1f}")
+        print(f"{tag}put_ratio_to_disk={dd_write / r['put']:.2f}")
+        print(f"{tag}get_ratio_to_disk={dd_read / r['get']:.2f}")
+        print(f"{tag}idle_rss_mb={r['idle_kib'] / 1024:.1f}")
+    for http, loop, r in results:  # the headline (the last configuration's) last
+        tag = "" if len(results) == 1 else f"{http}_{loop}_"
+        print(f"{tag}peak_rss_mb={r['hwm_kib'] / 1024:.1f}")
 
 
 if __name__ == "__main__":
