@@ -22,17 +22,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 1 << 20
 
+# The server as ``hearth serve`` runs it, without the test harness (pytest and httpx are not the
+# server's memory). An older checkout (the before of a before/after) may lack limit_arenas.
 SERVER = """
 import socket, sys, threading
 sys.path.insert(0, {root!r})
+try:
+    from hearth.cli.allocator import limit_arenas, release_free_memory
+except ImportError:
+    limit_arenas = release_free_memory = lambda: False
+limit_arenas()
 from pathlib import Path
 import uvicorn
 from hearth.api import create_app
-from hearth.drivers.mock import MockDriver
+from hearth.drivers.mock import MockDriver, seed
+from hearth.drivers.schema import upgrade
 from hearth.service import Service
-from tests.api.conftest import store
+from hearth.store import default_url, make_engine
 work = Path({work!r})
-engine = store(work)
+engine = make_engine(default_url(work))
+upgrade(engine, "mock")
+seed(engine)
 service = Service(MockDriver(engine), engine)
 sock = socket.socket(); sock.bind(("127.0.0.1", 0))
 config = uvicorn.Config(
@@ -40,6 +50,7 @@ config = uvicorn.Config(
     access_log=False, lifespan="off",
 )
 server = uvicorn.Server(config)
+release_free_memory()
 thread = threading.Thread(target=server.run, kwargs={{"sockets": [sock]}}, daemon=True)
 thread.start()
 while not server.started:
@@ -82,8 +93,15 @@ def dd_seconds(directory: Path, size: int) -> tuple[float, float]:
     return wrote, read
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's user + system CPU time so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(root: Path, size: int, http: str, loop: str) -> dict[str, float]:
-    """One server (the tree at ``root``, uvicorn's ``http``/``loop``): PUT and GET seconds, RSS KiB."""
+    """One server (the tree at ``root``, uvicorn's ``http``/``loop``): PUT and GET seconds (wall
+    and the server's CPU), its idle and peak RSS in KiB."""
     import httpx
 
     work = Path(tempfile.mkdtemp(prefix="hearth-bench-blobs-", dir=os.environ.get("TMPDIR", "/var/tmp")))
@@ -103,6 +121,7 @@ def measure(root: Path, size: int, http: str, loop: str) -> dict[str, float]:
         url = f"http://127.0.0.1:{port}/v1/buckets/bench/blobs/big"
         user = f"{auth[0]}:{auth[1]}"
         # curl is the client (C, no Python on the client side to share the 2 cores with the server).
+        cpu = cpu_seconds(server.pid)
         start = time.perf_counter()
         feed = subprocess.Popen(["head", "-c", str(size), "/dev/zero"], stdout=subprocess.PIPE)
         subprocess.run(
@@ -110,8 +129,10 @@ def measure(root: Path, size: int, http: str, loop: str) -> dict[str, float]:
         )
         feed.wait()
         put = time.perf_counter() - start
+        put_cpu = cpu_seconds(server.pid) - cpu
         for data in (work / "blobs").rglob("*.data"):
             drop_cache(data)  # GET reads the disk, as dd's read does below
+        cpu = cpu_seconds(server.pid)
         start = time.perf_counter()
         got = int(
             subprocess.run(
@@ -122,12 +143,20 @@ def measure(root: Path, size: int, http: str, loop: str) -> dict[str, float]:
             ).stdout
         )
         get = time.perf_counter() - start
+        get_cpu = cpu_seconds(server.pid) - cpu
         if got != size:
             raise SystemExit(f"GET returned {got} bytes, expected {size}")
         server.stdin.close()
         hwm_kib = int(server.stdout.readline())
         server.wait(timeout=30)
-        return {"put": put, "get": get, "idle_kib": idle_kib, "hwm_kib": hwm_kib}
+        return {
+            "put": put,
+            "get": get,
+            "put_cpu": put_cpu,
+            "get_cpu": get_cpu,
+            "idle_kib": idle_kib,
+            "hwm_kib": hwm_kib,
+        }
     finally:
         if server.poll() is None:
             server.kill()
@@ -164,6 +193,9 @@ def main() -> None:
         print(f"{tag}get_mb_s={mb / r['get']:.1f}")
         print(f"{tag}put_ratio_to_disk={dd_write / r['put']:.2f}")
         print(f"{tag}get_ratio_to_disk={dd_read / r['get']:.2f}")
+        # Server CPU seconds per GiB moved: steadier than the rates on a shared machine.
+        print(f"{tag}put_server_cpu_s_per_gib={r['put_cpu'] / (size / (1 << 30)):.2f}")
+        print(f"{tag}get_server_cpu_s_per_gib={r['get_cpu'] / (size / (1 << 30)):.2f}")
         print(f"{tag}idle_rss_mb={r['idle_kib'] / 1024:.1f}")
     for http, loop, r in results:  # the headline (the last configuration's) last
         tag = "" if len(results) == 1 else f"{http}_{loop}_"

@@ -94,12 +94,14 @@ def _run(cfg: ServiceConfig) -> None:
 
     from hearth.api import create_app
     from hearth.api.gate import BodyLimits
+    from hearth.cli.allocator import limit_arenas, release_free_memory
     from hearth.redact import RedactingFilter
     from hearth.service import SeedName, open_service
     from hearth.store.demo import DELTACLOUD_USER, DEMO_USERS
 
     host, port = cfg.host_port
     _check_server_libraries()
+    limit_arenas()  # before open_service starts the task workers' threads
     _secure(cfg)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations are routine, not news
@@ -135,6 +137,7 @@ def _run(cfg: ServiceConfig) -> None:
             for target in (logging.getLogger(name), *logging.getLogger(name).handlers):
                 target.addFilter(RedactingFilter())
         server = uvicorn.Server(config)
+        release_free_memory()
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it stopped on
             server.run()
         if not server.started:
