@@ -22,21 +22,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 1 << 20
 
+# The server as ``hearth serve`` runs it, without the test harness (pytest and httpx are not the
+# server's memory). An older checkout (the before of a before/after) may lack limit_arenas.
 SERVER = """
 import socket, sys, threading
 sys.path.insert(0, {root!r})
+try:
+    from hearth.cli.allocator import limit_arenas, release_free_memory
+except ImportError:
+    limit_arenas = release_free_memory = lambda: False
+limit_arenas()
 from pathlib import Path
 import uvicorn
 from hearth.api import create_app
-from hearth.drivers.mock import MockDriver
+from hearth.drivers.mock import MockDriver, seed
+from hearth.drivers.schema import upgrade
 from hearth.service import Service
-from tests.api.conftest import store
+from hearth.store import default_url, make_engine
 work = Path({work!r})
-engine = store(work)
+engine = make_engine(default_url(work))
+upgrade(engine, "mock")
+seed(engine)
 service = Service(MockDriver(engine), engine)
 sock = socket.socket(); sock.bind(("127.0.0.1", 0))
-config = uvicorn.Config(create_app(service), log_level="warning", access_log=False, lifespan="off")
+config = uvicorn.Config(
+    create_app(service), http={http!r}, loop={loop!r}, ws="none", log_level="warning",
+    access_log=False, lifespan="off",
+)
 server = uvicorn.Server(config)
+release_free_memory()
 thread = threading.Thread(target=server.run, kwargs={{"sockets": [sock]}}, daemon=True)
 thread.start()
 while not server.started:
@@ -79,24 +93,26 @@ def dd_seconds(directory: Path, size: int) -> tuple[float, float]:
     return wrote, read
 
 
-def main() -> None:
+def cpu_seconds(pid: int) -> float:
+    """A process's user + system CPU time so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(root: Path, size: int, http: str, loop: str) -> dict[str, float]:
+    """One server (the tree at ``root``, uvicorn's ``http``/``loop``): PUT and GET seconds (wall
+    and the server's CPU), its idle and peak RSS in KiB."""
     import httpx
 
-    mib = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("HEARTH_BENCH_BLOB_MB", "2048"))
-    size = mib << 20
     work = Path(tempfile.mkdtemp(prefix="hearth-bench-blobs-", dir=os.environ.get("TMPDIR", "/var/tmp")))
     env = {**os.environ, "HEARTH_BLOBS_DIR": str(work / "blobs")}
+    code = SERVER.format(root=str(root), work=str(work), http=http, loop=loop)
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVER.format(root=str(ROOT), work=str(work))],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
     )
     try:
         assert server.stdout is not None and server.stdin is not None
         port, idle_kib = (int(v) for v in server.stdout.readline().split())
-        sys.path.insert(0, str(ROOT))
         from hearth.store.demo import DEMO_USER
 
         auth = (DEMO_USER.name, DEMO_USER.password)
@@ -105,6 +121,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/v1/buckets/bench/blobs/big"
         user = f"{auth[0]}:{auth[1]}"
         # curl is the client (C, no Python on the client side to share the 2 cores with the server).
+        cpu = cpu_seconds(server.pid)
         start = time.perf_counter()
         feed = subprocess.Popen(["head", "-c", str(size), "/dev/zero"], stdout=subprocess.PIPE)
         subprocess.run(
@@ -112,8 +129,10 @@ def main() -> None:
         )
         feed.wait()
         put = time.perf_counter() - start
+        put_cpu = cpu_seconds(server.pid) - cpu
         for data in (work / "blobs").rglob("*.data"):
             drop_cache(data)  # GET reads the disk, as dd's read does below
+        cpu = cpu_seconds(server.pid)
         start = time.perf_counter()
         got = int(
             subprocess.run(
@@ -124,28 +143,63 @@ def main() -> None:
             ).stdout
         )
         get = time.perf_counter() - start
+        get_cpu = cpu_seconds(server.pid) - cpu
         if got != size:
             raise SystemExit(f"GET returned {got} bytes, expected {size}")
         server.stdin.close()
         hwm_kib = int(server.stdout.readline())
         server.wait(timeout=30)
-        shutil.rmtree(work / "blobs", ignore_errors=True)
-        dd_write, dd_read = dd_seconds(work, size)
-        mb = size / 1e6
-        print(f"blob_bytes={size}")
-        print(f"dd_write_mb_s={mb / dd_write:.1f}")
-        print(f"dd_read_mb_s={mb / dd_read:.1f}")
-        print(f"put_mb_s={mb / put:.1f}")
-        print(f"get_mb_s={mb / get:.1f}")
-        print(f"put_ratio_to_disk={dd_write / put:.2f}")
-        print(f"get_ratio_to_disk={dd_read / get:.2f}")
-        print(f"idle_rss_mb={idle_kib / 1024:.1f}")
-        print(f"peak_rss_mb={hwm_kib / 1024:.1f}")
+        return {
+            "put": put,
+            "get": get,
+            "put_cpu": put_cpu,
+            "get_cpu": get_cpu,
+            "idle_kib": idle_kib,
+            "hwm_kib": hwm_kib,
+        }
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def configurations() -> list[tuple[str, str]]:
+    """``$HEARTH_BENCH_BLOB_SERVERS`` (``http/loop`` pairs, space-separated, e.g. ``h11/asyncio
+    httptools/uvloop``), else what ``hearth serve`` runs; the last one gives the headline."""
+    from hearth.cli.serve import HTTP_IMPL, LOOP_IMPL
+
+    spec = os.environ.get("HEARTH_BENCH_BLOB_SERVERS", f"{HTTP_IMPL}/{LOOP_IMPL}")
+    return [(pair.split("/")[0], pair.split("/")[1]) for pair in spec.split()]
+
+
+def main() -> None:
+    mib = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("HEARTH_BENCH_BLOB_MB", "2048"))
+    size = mib << 20
+    sys.path.insert(0, str(ROOT))
+    results = [(http, loop, measure(ROOT, size, http, loop)) for http, loop in configurations()]
+    work = Path(tempfile.mkdtemp(prefix="hearth-bench-dd-", dir=os.environ.get("TMPDIR", "/var/tmp")))
+    try:
+        dd_write, dd_read = dd_seconds(work, size)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    mb = size / 1e6
+    print(f"blob_bytes={size}")
+    print(f"dd_write_mb_s={mb / dd_write:.1f}")
+    print(f"dd_read_mb_s={mb / dd_read:.1f}")
+    for http, loop, r in results:
+        tag = "" if len(results) == 1 else f"{http}_{loop}_"
+        print(f"{tag}put_mb_s={mb / r['put']:.1f}")
+        print(f"{tag}get_mb_s={mb / r['get']:.1f}")
+        print(f"{tag}put_ratio_to_disk={dd_write / r['put']:.2f}")
+        print(f"{tag}get_ratio_to_disk={dd_read / r['get']:.2f}")
+        # Server CPU seconds per GiB moved: steadier than the rates on a shared machine.
+        print(f"{tag}put_server_cpu_s_per_gib={r['put_cpu'] / (size / (1 << 30)):.2f}")
+        print(f"{tag}get_server_cpu_s_per_gib={r['get_cpu'] / (size / (1 << 30)):.2f}")
+        print(f"{tag}idle_rss_mb={r['idle_kib'] / 1024:.1f}")
+    for http, loop, r in results:  # the headline (the last configuration's) last
+        tag = "" if len(results) == 1 else f"{http}_{loop}_"
+        print(f"{tag}peak_rss_mb={r['hwm_kib'] / 1024:.1f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ Translation only: ownership and names are checked in ``hearth.service.buckets``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import formatdate
 from typing import Annotated, Any
@@ -32,6 +31,7 @@ from hearth.service.buckets import (
     BlobInfo,
     Bucket,
     Buckets,
+    async_chunks,
     sync_chunks,
 )
 
@@ -203,9 +203,9 @@ async def put_blob(
 
 @router.get("/buckets/{bucket}/blobs/{blob:path}/content", response_class=StreamingResponse)
 async def blob_content(c: CallDep, buckets: BucketsDep, bucket: BucketName, blob: BlobName) -> Response:
-    """The blob's bytes, streamed from the store as they are read."""
+    """The blob's bytes, streamed from the store with one chunk read ahead (``async_chunks``)."""
     info, chunks = await call(buckets.open, c.caller, bucket, blob)
-    return StreamingResponse(_closing(chunks), headers=_headers(info), media_type=info.content_type)
+    return StreamingResponse(async_chunks(chunks), headers=_headers(info), media_type=info.content_type)
 
 
 @router.head("/buckets/{bucket}/blobs/{blob:path}")
@@ -326,13 +326,3 @@ async def abort_upload(
 ) -> Response:
     await call(buckets.abort_upload, c.caller, bucket, upload)
     return Response(status_code=204)
-
-
-def _closing(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """The chunks, closing the store's file even when the client goes away midway."""
-    try:
-        yield from chunks
-    finally:
-        close: Any = getattr(chunks, "close", None)
-        if close is not None:
-            close()

@@ -120,6 +120,8 @@ class LocalBlobStore:
         record = self._record(path, bucket, name)
         # Opened now: a delete or overwrite after this unlinks the name, not these bytes.
         handle = (path / "blobs" / f"{_key(name)}.{record['token']}.data").open("rb")
+        # Read front to back: the kernel may read further ahead (a blob is streamed whole).
+        os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
         return _info(bucket, record), _read(handle)
 
     def head(self, bucket: str, name: str) -> BlobInfo:
