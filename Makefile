@@ -50,7 +50,7 @@ test: lint typecheck docs pytest
 
 # Deltacloud's live API tests against `hearth serve --driver mock --seed deltacloud` on a free
 # loopback port (scripts/conformance.sh); the suite lives beside the project by default.
-DELTACLOUD_TESTS ?= ../shared/deltacloud-tests
+DELTACLOUD_TESTS ?= conformance/deltacloud-tests
 DELTACLOUD_COLLECTIONS ?= base_api addresses buckets drivers firewalls hardware_profiles images \
 	instance_states instances keys load_balancers metrics realms storage_snapshots storage_volumes
 

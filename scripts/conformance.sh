@@ -6,15 +6,15 @@
 #
 # Environment:
 #   HEARTH            the hearth command (default: .venv/bin/hearth, else hearth on PATH)
-#   DELTACLOUD_TESTS  the suite's directory (default: ../shared/deltacloud-tests, relative to
-#                     the project root)
+#   DELTACLOUD_TESTS  the suite's directory (default: conformance/deltacloud-tests, the copy
+#                     kept in this repository)
 #   STARTUP_TIMEOUT   seconds to wait for the server to answer (default 60)
 # Exit status: the suite's (0 when nothing failed); 2 when the suite or the server is missing.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-suite=${DELTACLOUD_TESTS:-../shared/deltacloud-tests}
+suite=${DELTACLOUD_TESTS:-conformance/deltacloud-tests}
 if [ ! -x "$suite/run.sh" ]; then
   echo "conformance: no Deltacloud test suite at $suite (set DELTACLOUD_TESTS)" >&2
   exit 2

@@ -1,6 +1,6 @@
 """`scripts/conformance.sh` (what `make conformance` runs): a fresh seeded mock server, Deltacloud's
 live suite against it, the suite's status, nothing left behind. Needs Ruby and the suite's gems
-(scripts/system-packages.txt) and the suite beside the project (../shared/deltacloud-tests)."""
+(scripts/system-packages.txt) and the suite kept in the repository (conformance/deltacloud-tests)."""
 
 from __future__ import annotations
 

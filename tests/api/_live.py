@@ -34,3 +34,27 @@ def wait_state(client: httpx.Client, instance_id: str, state: str, timeout: floa
         assert inst["state"] != "ERROR", inst
         assert time.monotonic() < deadline, f"instance {instance_id} still {inst['state']}, wanted {state}"
         time.sleep(0.05)
+
+
+def boot_tiny_guest(client: httpx.Client, name: str, boot: list[str], timeout: float) -> str:
+    """The id of a new running instance of the tiny test guest (``boot``: kernel, initrd, kernel
+    command line), made from a template of the same name: no disks, no NICs, no graphics."""
+    kernel, initrd, cmdline = boot
+    body = {
+        "name": name,
+        "os": "debian11",
+        "memory": {"current": 192},
+        "vcpus": {"current": 1},
+        "disks": [],
+        "networks": [],
+        "graphics": {"type": "none"},
+        "kernel": kernel,
+        "initrd": initrd,
+        "cmdline": cmdline,
+    }
+    assert (r := client.post("/v1/templates", json=body)).status_code == 201, r.text
+    r = client.post("/v1/instances", json={"template": name, "name": f"{name}-vm"})
+    assert r.status_code == 201, r.text
+    iid: str = r.json()["id"]
+    wait_state(client, iid, "RUNNING", timeout=timeout)
+    return iid

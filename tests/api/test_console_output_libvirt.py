@@ -10,7 +10,7 @@ import pytest
 
 from tests.drivers.contract.libvirt_cases import guest_files
 
-from ._live import wait_state
+from ._live import boot_tiny_guest, wait_state
 from .test_e2e_libvirt import BOOT_TIMEOUT, libvirt_client
 
 pytestmark = [pytest.mark.libvirtd, pytest.mark.guest]
@@ -27,24 +27,8 @@ def admin(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[httpx.Client, list[
 def test_a_booted_guests_console_log_holds_the_kernels_boot_text(
     admin: tuple[httpx.Client, list[str]],
 ) -> None:
-    c, (kernel, initrd, cmdline) = admin
-    body = {
-        "name": "console-guest",
-        "os": "debian11",
-        "memory": {"current": 192},
-        "vcpus": {"current": 1},
-        "disks": [],
-        "networks": [],
-        "graphics": {"type": "none"},
-        "kernel": kernel,
-        "initrd": initrd,
-        "cmdline": cmdline,
-    }
-    assert (r := c.post("/v1/templates", json=body)).status_code == 201, r.text
-    r = c.post("/v1/instances", json={"template": "console-guest", "name": "console-vm"})
-    assert r.status_code == 201, r.text
-    iid = r.json()["id"]
-    wait_state(c, iid, "RUNNING", timeout=BOOT_TIMEOUT)
+    c, boot = admin
+    iid = boot_tiny_guest(c, "console-guest", boot, BOOT_TIMEOUT)
     deadline = time.monotonic() + BOOT_TIMEOUT
     while "Linux version" not in (output := c.get(f"/v1/instances/{iid}/console/log").json()["output"]):
         assert time.monotonic() < deadline, output[-2000:]

@@ -11,7 +11,7 @@ import pytest
 
 from tests.drivers.contract.libvirt_cases import guest_files
 
-from ._live import wait_state
+from ._live import boot_tiny_guest, wait_state
 from .test_e2e_libvirt import BOOT_TIMEOUT, libvirt_client
 
 pytestmark = [pytest.mark.libvirtd, pytest.mark.guest]
@@ -26,24 +26,8 @@ def admin(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[httpx.Client, list[
 
 
 def test_a_booted_guest_has_spent_cpu_time(admin: tuple[httpx.Client, list[str]]) -> None:
-    c, (kernel, initrd, cmdline) = admin
-    body = {
-        "name": "metrics-guest",
-        "os": "debian11",
-        "memory": {"current": 192},
-        "vcpus": {"current": 1},
-        "disks": [],
-        "networks": [],
-        "graphics": {"type": "none"},
-        "kernel": kernel,
-        "initrd": initrd,
-        "cmdline": cmdline,
-    }
-    assert (r := c.post("/v1/templates", json=body)).status_code == 201, r.text
-    r = c.post("/v1/instances", json={"template": "metrics-guest", "name": "metrics-vm"})
-    assert r.status_code == 201, r.text
-    iid = r.json()["id"]
-    wait_state(c, iid, "RUNNING", timeout=BOOT_TIMEOUT)
+    c, boot = admin
+    iid = boot_tiny_guest(c, "metrics-guest", boot, BOOT_TIMEOUT)
     got = c.get(f"/v1/instances/{iid}/metrics")
     assert got.status_code == 200, got.text
     figures = {m["name"]: m["value"] for m in got.json()["metrics"]}

@@ -17,6 +17,7 @@ from hearth.errors import AuthFailure, HearthError
 from hearth.service import Service
 from hearth.service.config import DEFAULT_JSON_BODY, DEFAULT_UPLOAD_BODY
 
+from ..asgi_body import BodyTooLarge, read_body
 from ..errors import visible
 from .answer import Answer
 from .collections import VERSION
@@ -33,27 +34,6 @@ log = logging.getLogger("hearth.api.deltacloud")
 
 SERVER: Final = f"Apache-Deltacloud/{VERSION}"
 DRIVER_HEADER: Final = "x-deltacloud-driver"
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def _body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def _etag(body: bytes) -> str:
@@ -129,7 +109,7 @@ class DeltacloudFrontend:
                 streamed = RequestBody(receive, self.upload_limit, length)
             else:
                 try:
-                    body = await _body(receive, self.body_limit)
+                    body = await read_body(receive, self.body_limit)
                 except BodyTooLarge:
                     raise DeltacloudError(
                         413, f"the request body is larger than {self.body_limit} bytes"

@@ -18,6 +18,7 @@ from hearth.errors import HearthError
 from hearth.service import Service
 from hearth.service.config import DEFAULT_JSON_BODY
 
+from ..asgi_body import BodyTooLarge, read_body
 from ..errors import visible
 from . import actions  # noqa: F401  (registers every action)
 from .auth import authenticate
@@ -35,27 +36,6 @@ log = logging.getLogger("hearth.api.ec2")
 PREFIX: Final = "/ec2"
 PATHS: Final = frozenset({PREFIX, PREFIX + "/"})  # boto3 posts to the endpoint URL's path plus "/"
 METHODS: Final = ("GET", "POST")
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def _body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 async def _send(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -109,7 +89,7 @@ class Ec2Frontend:
         conflict = "IncorrectState"
         try:
             try:
-                body = await _body(receive, self.body_limit)
+                body = await read_body(receive, self.body_limit)
             except BodyTooLarge:
                 raise Ec2Error(
                     "RequestEntityTooLarge", f"the request body is larger than {self.body_limit} bytes"
