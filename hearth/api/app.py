@@ -34,7 +34,7 @@ def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastA
     app.add_middleware(Gate, limits=body_limits)  # inside the error middleware errors.install adds
     errors.install(app)
     # Outermost: /ec2 speaks another protocol, so none of /v1's middleware is in its way.
-    app.add_middleware(Ec2Entry, frontend=Ec2Frontend(service, (body_limits or BodyLimits()).json))
+    app.add_middleware(Ec2Entry, frontend=Ec2Frontend(service, limits.json))
     # Outermost too: Deltacloud's /api negotiates XML, JSON or HTML and has its own error documents.
     app.add_middleware(DeltacloudEntry, frontend=DeltacloudFrontend(service, limits.json, limits.upload))
     for router in ROUTERS:

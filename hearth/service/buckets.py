@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -269,7 +269,7 @@ def _pull(chunks: Iterator[bytes]) -> object:
     return next(chunks, _END)
 
 
-async def async_chunks(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+async def async_chunks(chunks: Iterator[bytes]) -> AsyncGenerator[bytes, None]:
     """A blocking stream (a store's reads) as an async one, the next chunk read while this is sent.
 
     Without the read-ahead a GET alternates: the disk waits while the socket drains, then the

@@ -32,6 +32,7 @@ from .context import Context
 from .document import Document, Node
 from .faults import DeltacloudError
 from .multipart import MultipartReader, boundary_of
+from .params import missing, required
 from .stream import RequestBody
 
 META = "x-deltacloud-blobmeta-"
@@ -55,10 +56,6 @@ def _body(ctx: Context) -> RequestBody:
     if ctx.body is None:
         raise DeltacloudError(400, "this request needs a body")
     return ctx.body
-
-
-def _missing(params: dict[str, Any], name: str) -> DeltacloudError:
-    return DeltacloudError(400, f"Required parameter '{name}' not found in [{','.join(sorted(params))}]")
 
 
 # --- documents -----------------------------------------------------------------------------------
@@ -157,9 +154,7 @@ async def show(ctx: Context, name: str) -> Answer:
 
 async def create(ctx: Context) -> Answer:
     who = await ctx.caller()
-    name = ctx.request.params.get("name")
-    if not name:
-        raise _missing(ctx.request.params, "name")
+    name = required(ctx.request.params, "name")
     made = await ctx.run(_store(ctx).create, who, name)
     node, value = _bucket(ctx, made, [])
     href = _bucket_href(ctx, made.name)
@@ -323,11 +318,9 @@ def _form_create(
                 if len(value) > MAX_FIELD:
                     raise ValidationError(f"form field {part.name!r} is longer than {MAX_FIELD} bytes")
             fields[part.name] = value.decode("utf-8", "replace")
-        if not fields.get("blob_id"):
-            raise _missing(fields, "blob_id")
+        blob = required(fields, "blob_id")
         if not has_data:
-            raise _missing(fields, "blob_data")
-        blob = fields["blob_id"]
+            raise missing(fields, "blob_data")
         return store.put(who, bucket, blob, _spooled(spool), _form_meta(fields), content_type)
 
 
@@ -341,10 +334,8 @@ async def blob_create(ctx: Context, bucket: str) -> Answer:
         info = await ctx.run(_form_create, store, who, bucket, chunks, boundary)
     else:  # a url-encoded form: small, already read into the parameters
         params = ctx.request.params
-        for required in ("blob_id", "blob_data"):
-            if not params.get(required):
-                raise _missing(params, required)
-        data = [params["blob_data"].encode()]
-        info = await ctx.run(store.put, who, bucket, params["blob_id"], data, _form_meta(params), None)
+        blob = required(params, "blob_id")
+        data = [required(params, "blob_data").encode()]
+        info = await ctx.run(store.put, who, bucket, blob, data, _form_meta(params), None)
     href = f"{_bucket_href(ctx, bucket)}/{info.name}"
     return Answer(_blob(ctx, info), 201, [("location", href)])

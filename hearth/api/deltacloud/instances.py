@@ -17,8 +17,9 @@ from hearth.errors import NotFound
 
 from .answer import Answer
 from .context import Context
+from .document import Node
 from .faults import DeltacloudError
-from .params import invalid, missing, number
+from .params import invalid, number, required
 from .views import Mounts, collection, instance, key, member
 
 # The create parameters Deltacloud names hwp_<property> → Hearth's override names.
@@ -44,8 +45,15 @@ async def index(ctx: Context) -> Answer:
 async def show(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     found = await ctx.run(ctx.service.instances.get, who, ident)
-    view = instance(ctx.links, found, await _key_ids(ctx, who), await _mounts(ctx, who))
-    return Answer(member("instance", view))
+    return Answer(member("instance", await _view(ctx, who, found)))
+
+
+async def _view(
+    ctx: Context, who: Caller, found: Instance, key_ids: dict[str, str] | None = None
+) -> tuple[Node, Any]:
+    """One instance as Deltacloud shows it: its key by id, its attached volumes."""
+    ids = key_ids if key_ids is not None else await _key_ids(ctx, who)
+    return instance(ctx.links, found, ids, await _mounts(ctx, who))
 
 
 async def _key_ids(ctx: Context, who: Caller) -> dict[str, str]:
@@ -68,12 +76,12 @@ async def _mounts(ctx: Context, who: Caller) -> Mounts:
     return found
 
 
-async def _key_name(ctx: Context, who: Caller, keyname: str | None) -> str | None:
+def _key_name(key_ids: dict[str, str], keyname: str | None) -> str | None:
     """The name of the key a create's ``keyname`` names, by id as Deltacloud's clients send it
     or by name; an unknown one is passed on for the service to refuse."""
     if not keyname:
         return None
-    by_id = {v: k for k, v in (await _key_ids(ctx, who)).items()}
+    by_id = {v: k for k, v in key_ids.items()}
     return by_id.get(keyname, keyname)
 
 
@@ -88,14 +96,14 @@ async def _default_hwp(ctx: Context) -> str:
 async def create(ctx: Context) -> Answer:
     params = ctx.request.params
     who = await ctx.caller()
-    if not params.get("image_id"):
-        raise missing(ctx.request.params, "image_id")
+    image_id = required(params, "image_id")
+    key_ids = await _key_ids(ctx, who)
     fields: dict[str, Any] = {
-        "image_id": params["image_id"],
+        "image_id": image_id,
         "hwp_id": params.get(_DEFAULT_HWP) or await _default_hwp(ctx),
         "realm_id": params.get("realm_id") or None,
         "name": params.get("name") or None,
-        "key_name": await _key_name(ctx, who, params.get("keyname")),
+        "key_name": _key_name(key_ids, params.get("keyname")),
         "user_data": params.get("user_data") or None,
         "hwp_overrides": {name: number(params[p]) for p, name in _HWP.items() if params.get(p)},
     }
@@ -106,7 +114,7 @@ async def create(ctx: Context) -> Answer:
     made = await ctx.run(ctx.service.instances.create, who, request)
     if not isinstance(made, Instance):
         raise DeltacloudError(500, "the backend answered a task for a single create")
-    doc = member("instance", instance(ctx.links, made, await _key_ids(ctx, who), await _mounts(ctx, who)))
+    doc = member("instance", await _view(ctx, who, made, key_ids))
     return Answer(doc, 201, [("location", ctx.links.member("instances", made.id))])
 
 
@@ -120,8 +128,7 @@ async def act(ctx: Context, ident: str, action: str) -> Answer:
         done = await ctx.run(ctx.service.instances.act, who, ident, chosen)
     except NotFound as exc:
         raise DeltacloudError(403, exc.message) from None
-    view = instance(ctx.links, done, await _key_ids(ctx, who), await _mounts(ctx, who))
-    return Answer(member("instance", view), 202)
+    return Answer(member("instance", await _view(ctx, who, done)), 202)
 
 
 async def destroy(ctx: Context, ident: str) -> Answer:
@@ -145,9 +152,7 @@ async def key_create(ctx: Context) -> Answer:
     """A new key pair (its private key shown this once), or with ``public_key`` an imported one."""
     who = await ctx.caller()
     params = ctx.request.params
-    name = params.get("name")
-    if not name:
-        raise missing(ctx.request.params, "name")
+    name = required(params, "name")
     public = params.get("public_key")
     try:
         if public:

@@ -13,8 +13,9 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from starlette.concurrency import iterate_in_threadpool
 from starlette.types import Receive, Send
+
+from hearth.service.buckets import async_chunks
 
 from .faults import DeltacloudError
 
@@ -70,9 +71,11 @@ class RequestBody:
 async def send_stream(
     send: Send, status: int, headers: list[tuple[str, str]], chunks: Iterator[bytes], head: bool
 ) -> None:
-    """Send ``chunks`` as the response body, read off the event loop; the store's file is closed
-    however the response ends. A failure once the head is sent can only cut the body short."""
+    """Send ``chunks`` as the response body, read off the event loop one chunk ahead as /v1 reads
+    it (``async_chunks``); the store's file is closed however the response ends. A failure once
+    the head is sent can only cut the body short."""
     started = False
+    body = None if head else async_chunks(chunks)
     try:
         await send(
             {
@@ -82,8 +85,8 @@ async def send_stream(
             }
         )
         started = True
-        if not head:
-            async for chunk in iterate_in_threadpool(chunks):
+        if body is not None:
+            async for chunk in body:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     except Exception:
@@ -91,6 +94,8 @@ async def send_stream(
             raise
         log.exception("a streamed Deltacloud response was cut short")
     finally:
+        if body is not None:
+            await body.aclose()  # waits for a read in flight, then closes the store's file
         close: Any = getattr(chunks, "close", None)
         if close is not None:
             close()
