@@ -10,8 +10,9 @@ import pytest
 
 from tests.drivers.contract.libvirt_cases import guest_files
 
+from ._libvirt import BOOT_TIMEOUT
 from ._live import boot_tiny_guest, wait_state
-from .test_e2e_libvirt import BOOT_TIMEOUT, libvirt_client
+from .test_e2e_libvirt import libvirt_client
 
 pytestmark = [pytest.mark.libvirtd, pytest.mark.guest]
 

@@ -8,9 +8,6 @@ then stopped and deleted. Every libvirt object carries a random prefix and is pu
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,60 +17,25 @@ from typing import Any
 import httpx
 import pytest
 
-from hearth.drivers.libvirt import LibvirtConfig, LibvirtDriver
-from hearth.drivers.libvirt.config import Host
-from hearth.drivers.schema import upgrade
-from hearth.service import Service
-from hearth.store import default_url, make_engine
-from hearth.store.users import seed_demo_users
 from hearth.testing.guest import MARKER as READY_MARKER
 from hearth.testing.guest import UEVENT_MARKER, GuestImage
-from tests.drivers.contract.libvirt_cases import SYSTEM_ROOT, guest_files, purge
+from tests.drivers.contract.libvirt_cases import guest_files
 from tests.host import netdevs
-from tests.libvirt_host import unique_prefix
 
+from ._libvirt import BOOT_TIMEOUT, serve_libvirt
 from ._live import error_of, wait_state
-from .conftest import ADMIN, serve
+from .conftest import ADMIN
 
 pytestmark = [pytest.mark.libvirtd, pytest.mark.guest]
-URI = "qemu:///system"
-BOOT_TIMEOUT = 180.0
-
-
-def _ensure_libvirtd() -> None:
-    ok = subprocess.run(["virsh", "-c", URI, "version"], capture_output=True, check=False)
-    if ok.returncode != 0:
-        netdevs.run("bash", str(netdevs.REPO / "scripts" / "start-services.sh"))
 
 
 @contextmanager
 def libvirt_client(guest: GuestImage, stem: str = "e2e") -> Iterator[tuple[httpx.Client, Path]]:
-    """A server on the libvirt driver (qemu:///system) with the demo users, and its state dir;
-    every libvirt object it made is purged afterwards."""
-    _ensure_libvirtd()
-    prefix = unique_prefix()
-    SYSTEM_ROOT.mkdir(parents=True, exist_ok=True)
-    state = SYSTEM_ROOT / f"{stem}-{secrets.token_hex(4)}"
-    state.mkdir(mode=0o755)
-    config = LibvirtConfig(
-        hosts=(Host("local", URI),),
-        state_dir=state,
-        prefix=prefix,
-        accel="tcg",
-        file_roots=(Path("/boot"), guest.initrd.parent),
-        pool=f"{prefix}pool",
-        pool_path=str(state / "pool"),
-    )
-    engine = make_engine(default_url(state))
-    upgrade(engine, "libvirt")
-    seed_demo_users(engine)
-    try:
-        with serve(Service(LibvirtDriver(config, engine), engine)) as running, running.client(ADMIN) as c:
-            c.timeout = httpx.Timeout(120.0)
-            yield c, state
-    finally:
-        purge(URI, prefix)
-        shutil.rmtree(state, ignore_errors=True)
+    """A server on the libvirt driver (qemu:///system) with the demo users, as the admin, and its
+    state dir; every libvirt object it made is purged afterwards."""
+    with serve_libvirt(guest, stem) as (running, state), running.client(ADMIN) as c:
+        c.timeout = httpx.Timeout(120.0)
+        yield c, state
 
 
 @pytest.fixture

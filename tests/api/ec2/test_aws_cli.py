@@ -5,50 +5,14 @@ The CLI runs as a user runs it, in its own process, configured only by the envir
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from hearth.api.ec2.context import REGION
 
 from ..conftest import Running
+from .aws_cli import ok as _ok
+from .aws_cli import run as _run
 from .clients import Credentials
-
-
-def _aws() -> list[str]:
-    if importlib.util.find_spec("awscli") is not None:
-        return [sys.executable, "-m", "awscli"]
-    found = shutil.which("aws")
-    if found is None:
-        pytest.fail("the AWS CLI is not installed (it is a dev dependency: pip install -e '.[dev]')")
-    return [found]
-
-
-def _run(server: Running, key: Credentials, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "AWS_ACCESS_KEY_ID": key.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": key.secret_access_key,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_MAX_ATTEMPTS": "1",
-    }
-    command = [*_aws(), "--endpoint-url", f"{server.url}/ec2", "--output", "json", "ec2", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
-
-
-def _ok(result: subprocess.CompletedProcess[str]) -> Any:
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout) if result.stdout.strip() else None
 
 
 def test_the_cli_runs_waits_for_describes_and_terminates_an_instance(
