@@ -79,13 +79,16 @@ def detach_all(context: Ec2Context, instance_id: str) -> None:
 
 
 def disassociate_all(context: Ec2Context, instance_id: str) -> None:
-    """Let go of the addresses of an instance about to be terminated (they outlive it)."""
-    found = context.cloud.call(
-        "listing addresses",
-        "describe_addresses",
-        Filters=[{"Name": "instance-id", "Values": [instance_id]}],
-    )
-    for item in found.get("Addresses", []):
+    """Let go of the Hearth addresses of an instance about to be terminated (they outlive it).
+    Only addresses Hearth holds are asked for, as with volumes: a cloud without Elastic IPs (a
+    Hearth /ec2 on libvirt) is never asked."""
+    ids = list(context.rows_by_id(Kind.address, EVERYONE))
+    if not ids:
+        return
+    on_it = {"Name": "instance-id", "Values": [instance_id]}
+    for item in context.cloud.by_ids(
+        "listing addresses", "describe_addresses", "Addresses", "allocation-id", ids, on_it
+    ):
         if item.get("AssociationId"):
             context.cloud.call(
                 f"disassociating address {item.get('AllocationId')}",

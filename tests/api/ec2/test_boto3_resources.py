@@ -176,3 +176,34 @@ def test_an_image_is_captured_from_a_stopped_instance_and_deregistered(ec2: Any)
         ec2.describe_images(ImageIds=[image])
     assert _code(excinfo) == "InvalidAMIID.NotFound"
     ec2.terminate_instances(InstanceIds=[instance])
+
+
+def test_a_launch_network_interface_chooses_the_subnet_and_refuses_what_hearth_cannot_honour(
+    ec2: Any,
+) -> None:
+    vpc = ec2.create_vpc(CidrBlock="10.78.0.0/16")["Vpc"]
+    ec2.get_waiter("vpc_available").wait(VpcIds=[vpc["VpcId"]], WaiterConfig=FAST_WAIT)
+    subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.78.1.0/24")["Subnet"]["SubnetId"]
+    image = ec2.describe_images(Filters=[{"Name": "name", "Values": ["debian-12"]}])["Images"][0]["ImageId"]
+    launch = {"ImageId": image, "InstanceType": "small", "MinCount": 1, "MaxCount": 1}
+    nic = {"DeviceIndex": 0, "SubnetId": subnet, "AssociatePublicIpAddress": False}
+    refused = [
+        ({"NetworkInterfaces": [{**nic, "AssociatePublicIpAddress": True}]}, "Unsupported"),
+        ({"NetworkInterfaces": [nic], "SubnetId": subnet}, "InvalidParameterCombination"),
+        ({"NetworkInterfaces": [{**nic, "DeviceIndex": 1}]}, "InvalidParameterValue"),
+        ({"NetworkInterfaces": [nic, nic]}, "InvalidParameterValue"),
+        ({"NetworkInterfaces": [{"SubnetId": subnet}]}, "MissingParameter"),
+    ]
+    for extra, code in refused:
+        with pytest.raises(ClientError) as excinfo:
+            ec2.run_instances(**launch, **extra)
+        assert _code(excinfo) == code, (extra, excinfo.value.response)
+    assert ec2.describe_instances(Filters=[{"Name": "subnet-id", "Values": [subnet]}])["Reservations"] == []
+
+    instance = ec2.run_instances(**launch, NetworkInterfaces=[nic])["Instances"][0]
+    assert instance["SubnetId"] == subnet and instance["PrivateIpAddress"].startswith("10.78.1.")
+    assert "PublicIpAddress" not in instance
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=[instance["InstanceId"]], WaiterConfig=FAST_WAIT)
+    ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc["VpcId"])

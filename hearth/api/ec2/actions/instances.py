@@ -219,6 +219,7 @@ RUN_PARAMETERS: Final = (
     "Placement",
     "SubnetId",
     "PrivateIpAddress",
+    "NetworkInterface",
     "TagSpecification",
     "ClientToken",
     "Monitoring",
@@ -258,6 +259,52 @@ def _refuse_options(params: Params) -> None:
         raise Ec2Error("Unsupported", "Hearth has no security groups; launch without them")
 
 
+MAX_NICS: Final = 16  # InstanceCreate.networks' bound
+NIC_PARAMETERS: Final = (
+    "DeviceIndex",
+    "SubnetId",
+    "PrivateIpAddress",
+    "AssociatePublicIpAddress",
+    "DeleteOnTermination",
+    "Description",
+)
+
+
+def _launch_nics(params: Params) -> list[tuple[str | None, str | None]]:
+    """(subnet, private address) per NIC to make: ``SubnetId``/``PrivateIpAddress`` of the
+    instance, or ``NetworkInterface.N`` in ``DeviceIndex`` order (what boto3 and EC2 tools send
+    to choose a subnet or to say no public address)."""
+    nics = params.structs("NetworkInterface")
+    if not nics:
+        subnet, address = params.text("SubnetId") or None, params.text("PrivateIpAddress") or None
+        return [(subnet, address)] if subnet or address else []
+    if params.text("SubnetId") or params.text("PrivateIpAddress"):
+        raise Ec2Error(
+            "InvalidParameterCombination",
+            "Network interfaces and an instance-level subnet ID or private IP address may not be"
+            " specified on the same request",
+        )
+    chosen: dict[int, tuple[str | None, str | None]] = {}
+    for nic in nics:
+        nic.refuse_unknown(NIC_PARAMETERS)
+        index = nic.integer("DeviceIndex", 0, MAX_NICS - 1)
+        if index is None:
+            raise missing(nic.full("DeviceIndex"))
+        if index in chosen:
+            raise invalid(nic.full("DeviceIndex"), str(index), "is given to two network interfaces")
+        if nic.boolean("AssociatePublicIpAddress"):
+            raise Ec2Error(
+                "Unsupported",
+                "Hearth gives no public address at launch; allocate an Elastic IP and associate it",
+            )
+        if nic.boolean("DeleteOnTermination") is False:
+            raise Ec2Error("Unsupported", "a launch NIC is always deleted with its instance on Hearth")
+        chosen[index] = (nic.text("SubnetId") or None, nic.text("PrivateIpAddress") or None)
+    if sorted(chosen) != list(range(len(chosen))):
+        raise invalid("NetworkInterface", "", "the DeviceIndex values must be 0, 1, … without gaps")
+    return [chosen[i] for i in sorted(chosen)]
+
+
 @dataclass(frozen=True)
 class LaunchRequest:
     """What one RunInstances makes: the request for each instance, how many, and the tags."""
@@ -294,18 +341,18 @@ async def _launch_request(ctx: Context, params: Params) -> LaunchRequest:
     name, tags = tags_for(params, "instance")
     image_id = await ctx.resolve_one(Kind.image, image_ec2, lambda: ctx.calls.images.list(ctx.caller))
     networks: list[NetworkRequest] = []
-    subnet_ec2 = params.text("SubnetId")
-    address = params.text("PrivateIpAddress")
-    if subnet_ec2:
-        subnets = await ctx.run(ctx.calls.subnets.list, ctx.caller)
-        subnet_id = await ctx.resolve_one(Kind.subnet, subnet_ec2, lambda: subnets)
-        subnet = next(s for s in subnets if s.id == subnet_id)
-        binding = {"network_id": subnet.network, "subnet_id": subnet.id, "ip_address": address}
-        networks.append(parse_request(NetworkRequest, binding))
-    elif address:
-        raise invalid("PrivateIpAddress", address, "needs a SubnetId")
-    if address and high > 1:
-        raise invalid("PrivateIpAddress", address, "one address cannot go to several instances")
+    nics = _launch_nics(params)
+    subnets = await ctx.run(ctx.calls.subnets.list, ctx.caller) if any(n[0] for n in nics) else []
+    for subnet_ec2, address in nics:
+        if subnet_ec2:
+            subnet_id = await ctx.resolve_one(Kind.subnet, subnet_ec2, lambda: subnets)
+            subnet = next(s for s in subnets if s.id == subnet_id)
+            binding = {"network_id": subnet.network, "subnet_id": subnet.id, "ip_address": address}
+            networks.append(parse_request(NetworkRequest, binding))
+        elif address:
+            raise invalid("PrivateIpAddress", address, "needs a SubnetId")
+        if address and high > 1:
+            raise invalid("PrivateIpAddress", address, "one address cannot go to several instances")
     request = parse_request(
         InstanceCreate,
         {
