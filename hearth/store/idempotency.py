@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, Integer, String, Text, delete
+from sqlalchemy import ColumnElement, Engine, Integer, String, Text, and_, delete, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .engine import write_session
+from .engine import write_connection
 from .models import ID_LEN, Base, UTCDateTime, utcnow
 
 KEY_LEN = 255
@@ -46,6 +46,15 @@ class Seen:
     created: datetime
 
 
+def _this(who: tuple[str, str, str]) -> ColumnElement[bool]:
+    owner, scope, key = who
+    return and_(IdempotencyRow.owner_id == owner, IdempotencyRow.scope == scope, IdempotencyRow.key == key)
+
+
+def _held(who: tuple[str, str, str], holder: str) -> ColumnElement[bool]:
+    return and_(_this(who), IdempotencyRow.holder == holder, IdempotencyRow.state == "pending")
+
+
 def claim(
     engine: Engine,
     who: tuple[str, str, str],
@@ -58,21 +67,23 @@ def claim(
     """Claim ``who`` = (owner, scope, key) for a new request (None), or what is there already.
 
     A row older than ``expired_before`` counts as absent; so does a pending row of another
-    holder older than ``stale_before`` (its process died before it could answer).
+    holder older than ``stale_before`` (its process died before it could answer). Core
+    statements, not the ORM: every EC2 RunInstances (boto3 always sends a ClientToken) claims,
+    then completes, a key, and a unit of work cost more than the statements.
     """
     owner, scope, key = who
-    with write_session(engine) as s:
-        row = s.get(IdempotencyRow, (owner, scope, key))
+    t = IdempotencyRow
+    with write_connection(engine) as conn:
+        columns = (t.fingerprint, t.state, t.holder, t.status, t.body, t.location, t.created)
+        row = conn.execute(select(*columns).where(_this(who))).first()
         if row is not None:
-            abandoned = row.state == "pending" and row.holder != holder and row.created < stale_before
+            pending = row.state == "pending"
+            abandoned = pending and row.holder != holder and row.created < stale_before
             if row.created >= expired_before and not abandoned:
-                return Seen(
-                    row.fingerprint, row.state == "pending", row.status, row.body, row.location, row.created
-                )
-            s.delete(row)
-            s.flush()
-        s.add(
-            IdempotencyRow(
+                return Seen(row.fingerprint, pending, row.status, row.body, row.location, row.created)
+            conn.execute(delete(t).where(_this(who)))
+        conn.execute(
+            insert(t).values(
                 owner_id=owner, scope=scope, key=key, fingerprint=fingerprint, state="pending", holder=holder
             )
         )
@@ -82,23 +93,21 @@ def claim(
 def complete(
     engine: Engine, who: tuple[str, str, str], holder: str, status: int, body: str, location: str | None
 ) -> None:
-    owner, scope, key = who
-    with write_session(engine) as s:
-        row = s.get(IdempotencyRow, (owner, scope, key))
-        if row is not None and row.holder == holder and row.state == "pending":
-            row.state, row.status, row.body, row.location = "done", status, body, location
+    with write_connection(engine) as conn:
+        conn.execute(
+            update(IdempotencyRow)
+            .where(_held(who, holder))
+            .values(state="done", status=status, body=body, location=location)
+        )
 
 
 def release(engine: Engine, who: tuple[str, str, str], holder: str) -> None:
     """Forget a pending claim whose request failed: the key may be used again."""
-    owner, scope, key = who
-    with write_session(engine) as s:
-        row = s.get(IdempotencyRow, (owner, scope, key))
-        if row is not None and row.holder == holder and row.state == "pending":
-            s.delete(row)
+    with write_connection(engine) as conn:
+        conn.execute(delete(IdempotencyRow).where(_held(who, holder)))
 
 
 def purge(engine: Engine, before: datetime) -> int:
-    with write_session(engine) as s:
-        result = s.execute(delete(IdempotencyRow).where(IdempotencyRow.created < before))
+    with write_connection(engine) as conn:
+        result = conn.execute(delete(IdempotencyRow).where(IdempotencyRow.created < before))
         return int(getattr(result, "rowcount", 0) or 0)
