@@ -73,7 +73,7 @@ async def _default_name(ctx: Context, who: Caller, instance_id: str) -> str:
 
 
 async def create(ctx: Context) -> Answer:
-    """The image of a STOPPED instance's disk (another state is refused with the allowed ones)."""
+    """The image of a STOPPED instance's disk (another state is a 405 naming it, as an action is)."""
     if not ctx.service.gate.supports(Operation.images_create):
         raise missing_capability("create_image")
     who = await ctx.caller()
