@@ -42,6 +42,7 @@ from . import formats
 
 # Names are shown in listings and used as hostnames and key references: keep them boring.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
+SELF_OWNER = "self"  # an owner filter's word for the caller, as Deltacloud and EC2 say it
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 MAX_USER_DATA = 64 * 1024
 
@@ -801,6 +802,26 @@ class InstanceFilter(Request):
     state: InstanceState | None = Field(default=None, description="only instances in this state")
     realm_id: str | None = Field(default=None, description="only instances in this realm")
     owner_id: str | None = Field(default=None, description="only instances of this owner (admins)")
+
+
+class ImageFilter(Request):
+    """What an image listing keeps; the service applies it over the driver's list (a pool's
+    images are few, and every backend then filters alike)."""
+
+    owner_id: str | None = Field(
+        default=None, max_length=256, description="only images of this owner; ``self`` is the caller"
+    )
+    architecture: str | None = Field(
+        default=None,
+        max_length=64,
+        description="only images for this CPU architecture (one no image has matches none)",
+    )
+
+    def keeps(self, image: Image, caller_id: str) -> bool:
+        owner = caller_id if self.owner_id == SELF_OWNER else self.owner_id
+        if owner is not None and image.owner_id != owner:
+            return False
+        return self.architecture is None or image.architecture.value == self.architecture
 
 
 class ImageCreate(Request):

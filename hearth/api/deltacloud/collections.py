@@ -1,4 +1,5 @@
-"""The read-only collections and the entry point: each handler asks the service and renders.
+"""The read-only collections and the entry point: each handler asks the service and renders
+(images, which also create and delete, are in images.py).
 
 hardware_profiles, instance_states and drivers are public in Deltacloud (a client reads them to
 build its create form before it has credentials); everything else needs HTTP Basic.
@@ -6,8 +7,7 @@ build its create form before it has credentials); everything else needs HTTP Bas
 
 from __future__ import annotations
 
-from hearth.drivers import Caller, Feature, Operation
-from hearth.drivers.resources import HardwareProfile
+from hearth.drivers import Feature, Operation
 from hearth.service.instance_states import transitions
 
 from .answer import Answer
@@ -16,7 +16,7 @@ from .document import Document, Node
 from .faults import DeltacloudError
 from .formats import Format, negotiate
 from .graph import GV_TYPE, PNG_TYPE, render_png, state_graph
-from .views import collection, hardware_profile, image, instance_states, member, realm, state_table
+from .views import collection, hardware_profile, instance_states, member, realm, state_table
 
 VERSION = "1.1.3"
 
@@ -140,24 +140,3 @@ async def states(ctx: Context) -> Answer:
         png = await render_png(state_graph(state_table(served)))
         return Answer(None, body=png, content_type=PNG_TYPE)
     return Answer(instance_states(served))
-
-
-async def _profiles(ctx: Context, who: Caller) -> list[HardwareProfile]:
-    """The profiles an image lists as compatible: all of the driver's (each is checked against
-    the image when an instance is created)."""
-    if not ctx.service.gate.supports(Operation.hardware_profiles_list):
-        return []
-    return await ctx.run(ctx.service.hardware_profiles.list, who)
-
-
-async def images(ctx: Context) -> Answer:
-    who = await ctx.caller()
-    items = await ctx.run(ctx.service.images.list, who)
-    profiles = await _profiles(ctx, who)
-    return Answer(collection("images", (image(ctx.links, i, profiles) for i in items)))
-
-
-async def image_show(ctx: Context, ident: str) -> Answer:
-    who = await ctx.caller()
-    found = await ctx.run(ctx.service.images.get, who, ident)
-    return Answer(member("image", image(ctx.links, found, await _profiles(ctx, who))))

@@ -1,7 +1,8 @@
 """Deltacloud's error documents and the map from Hearth's errors to its statuses.
 
 Deltacloud answers an unknown instance in an action with 403 (its ``find`` fails before the action
-is authorised) and an action a state does not allow with 405; other statuses follow Hearth's.
+is authorised), an action a state does not allow with 405 and an operation the backend lacks with
+412 (``missing_capability``); other statuses follow Hearth's.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _NAMES = {
     405: "Deltacloud::Exceptions::UnknownMethod",
     406: "Deltacloud::Exceptions::NotAcceptable",
     409: "Deltacloud::Exceptions::ProviderError",
+    412: "Deltacloud::Exceptions::NotSupported",
     500: "Deltacloud::Exceptions::BackendError",
     501: "Deltacloud::Exceptions::NotSupported",
     502: "Deltacloud::Exceptions::ProviderError",
@@ -42,12 +44,23 @@ _NAMES = {
 
 
 class DeltacloudError(Exception):
-    """An answer that is an error document: status and message."""
+    """An answer that is an error document: status, message and any headers it carries."""
 
-    def __init__(self, status: int, message: str | None = None) -> None:
+    def __init__(
+        self, status: int, message: str | None = None, headers: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__(message or HTTPStatus(status).phrase)
         self.status = status
         self.message = message or HTTPStatus(status).phrase
+        self.headers = headers or []
+
+
+def missing_capability(capability: str) -> DeltacloudError:
+    """Deltacloud's answer to an operation the backend cannot do: 412, naming the capability
+    the request expected in ``Expect`` (its driver method, e.g. ``create_image``), so a client
+    knows what is missing rather than that something failed."""
+    message = "The required capability to execute this operation is missing"
+    return DeltacloudError(412, message, [("expect", capability)])
 
 
 def status_of(exc: HearthError) -> int:

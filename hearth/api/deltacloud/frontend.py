@@ -141,7 +141,8 @@ class DeltacloudFrontend:
             answer: Answer = await handler(ctx, *ids)
             await self._answer(send, answer, fmt, driver, head, request.header("if-none-match"))
         except DeltacloudError as exc:
-            await self._error(send, exc.status, exc.message, request, scope, fmt, driver, extra, head)
+            headers = extra + exc.headers
+            await self._error(send, exc.status, exc.message, request, scope, fmt, driver, headers, head)
         except AuthFailure as exc:
             challenge = [("www-authenticate", f'Basic realm="{driver}-deltacloud@hearth"')]
             await self._error(send, 401, exc.message, request, scope, fmt, driver, challenge, head)

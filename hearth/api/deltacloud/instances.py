@@ -39,7 +39,9 @@ async def index(ctx: Context) -> Answer:
     items = await ctx.run(ctx.service.instances.list, who, filters)
     ids = await _key_ids(ctx, who)
     mounts = await _mounts(ctx, who)
-    return Answer(collection("instances", (instance(ctx.links, i, ids, mounts) for i in items)))
+    capturable = _capturable(ctx)
+    views = (instance(ctx.links, i, ids, mounts, capturable) for i in items)
+    return Answer(collection("instances", views))
 
 
 async def show(ctx: Context, ident: str) -> Answer:
@@ -53,7 +55,12 @@ async def _view(
 ) -> tuple[Node, Any]:
     """One instance as Deltacloud shows it: its key by id, its attached volumes."""
     ids = key_ids if key_ids is not None else await _key_ids(ctx, who)
-    return instance(ctx.links, found, ids, await _mounts(ctx, who))
+    return instance(ctx.links, found, ids, await _mounts(ctx, who), _capturable(ctx))
+
+
+def _capturable(ctx: Context) -> bool:
+    """Whether the backend makes images from instances (a stopped one then links create_image)."""
+    return ctx.service.gate.supports(Operation.images_create)
 
 
 async def _key_ids(ctx: Context, who: Caller) -> dict[str, str]:

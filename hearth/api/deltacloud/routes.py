@@ -13,6 +13,7 @@ from typing import Any
 
 from . import buckets as b
 from . import collections as c
+from . import images as im
 from . import instances as i
 from . import metrics as m
 from . import storage as s
@@ -42,8 +43,8 @@ ROUTES: tuple[Route, ...] = (
     _route("hardware_profiles", get=c.hardware_profiles),
     _route("hardware_profiles/{}", get=c.hardware_profile_show),
     _route("instance_states", get=c.states),
-    _route("images", get=c.images),
-    _route("images/{}", get=c.image_show),
+    _route("images", get=im.index, post=im.create),
+    _route("images/{}", get=im.show, delete=im.destroy),
     _route("instances", get=i.index, post=i.create),
     _route("instances/{}", get=i.show, delete=i.destroy),
     _route("instances/{}/{}", post=i.act),

@@ -17,6 +17,7 @@ from hearth.drivers.resources import (
     Realm,
 )
 from hearth.service.instance_states import BOOTED_STATE, INITIAL_STATE, Transition
+from hearth.vocab.instance_states import InstanceState
 
 from .document import Document, Node
 from .links import Links
@@ -89,7 +90,10 @@ def hardware_profile(links: Links, h: HardwareProfile) -> tuple[Node, Any]:
     return node, {"id": h.id, "href": href, "name": h.name, "properties": props}
 
 
-def image(links: Links, i: Image, profiles: Iterable[HardwareProfile] = ()) -> tuple[Node, Any]:
+def image(
+    links: Links, i: Image, profiles: Iterable[HardwareProfile] = (), destroyable: bool = False
+) -> tuple[Node, Any]:
+    """``destroyable``: the backend deletes images, so the image links its ``destroy_image``."""
     node, value = _base("image", links.member("images", i.id), i.id, i.name)
     created = i.created.isoformat()
     for tag, text in (
@@ -112,6 +116,10 @@ def image(links: Links, i: Image, profiles: Iterable[HardwareProfile] = ()) -> t
     create = links.collection("instances") + f";image_id={i.id}"
     actions.add("link", href=create, method="post", rel="create_instance")
     value["actions"] = [{"rel": "create_instance", "method": "post", "href": create}]
+    if destroyable:
+        href = links.member("images", i.id)
+        actions.add("link", href=href, method="delete", rel="destroy_image")
+        value["actions"].append({"rel": "destroy_image", "method": "delete", "href": href})
     return node, value
 
 
@@ -121,10 +129,15 @@ def _ref(node: Node, tag: str, href: str, ident: str) -> dict[str, str]:
 
 
 def instance(
-    links: Links, i: Instance, key_ids: dict[str, str] | None = None, mounts: Mounts | None = None
+    links: Links,
+    i: Instance,
+    key_ids: dict[str, str] | None = None,
+    mounts: Mounts | None = None,
+    capturable: bool = False,
 ) -> tuple[Node, Any]:
     """``key_ids`` maps key names to ids: Deltacloud's ``keyname`` is the key's id; ``mounts``
-    names the volumes attached to each instance."""
+    names the volumes attached to each instance; ``capturable``: the backend makes images from
+    instances, so a STOPPED one (the only state whose disk holds still) links ``create_image``."""
     node, value = _base("instance", links.member("instances", i.id), i.id, i.name)
     node.add("owner_id", i.owner_id)
     value["owner"] = i.owner_id
@@ -152,6 +165,10 @@ def instance(
         href = links.member("instances", i.id) + f"/{action.value}"
         actions.add("link", href=href, method="post", rel=action.value)
         value["actions"].append({"rel": action.value, "method": "post", "href": href})
+    if capturable and i.state is InstanceState.STOPPED:
+        href = links.collection("images") + f";instance_id={i.id}"
+        actions.add("link", href=href, method="post", rel="create_image")
+        value["actions"].append({"rel": "create_image", "method": "post", "href": href})
     for tag, addresses in (
         ("public_addresses", i.public_addresses),
         ("private_addresses", i.private_addresses),

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from hearth.drivers import Caller, Driver, Operation
-from hearth.drivers.resources import Image, ImageCreate, ImageImport
+from hearth.drivers.resources import Image, ImageCreate, ImageFilter, ImageImport
 from hearth.errors import Forbidden
 
 from ..tags import TagKind
@@ -17,9 +17,13 @@ from .base import TaggedCollection
 
 
 class Images(TaggedCollection):
-    def list(self, caller: Caller) -> builtins.list[Image]:
+    def list(self, caller: Caller, filters: ImageFilter | None = None) -> builtins.list[Image]:
+        """The caller's images (its own and the shared ones), narrowed by ``filters``."""
         self._gate.require(Operation.images_list)
-        return self._driver.list_images(caller)
+        found = self._driver.list_images(caller)
+        if filters is None:
+            return found
+        return [i for i in found if filters.keeps(i, caller.user_id)]
 
     def get(self, caller: Caller, image_id: str) -> Image:
         self._gate.require(Operation.images_get)
