@@ -10,9 +10,10 @@ listed in scripts/system-packages.txt.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pytest
@@ -32,9 +33,8 @@ from hearth.domain.devices import (
     Serial,
     Video,
 )
-from hearth.domain.domain import CPU, BootDev, Clock, CPUFeature, Domain, Features, OSConfig, Timer
-from hearth.domain.network import Network, NetworkIP
-from hearth.domain.storage import StoragePool
+from hearth.domain.domain import CPU, Domain, OSConfig, Timer
+from hearth.domain.network import Network
 from hearth.domain.xmlbuilder import BoolConv, XMLObject, XMLProperty
 from hearth.errors import ValidationError
 from tests.domain.rng_schema import SCHEMAS, Grammar
@@ -120,13 +120,6 @@ BOOL_HOLDERS: dict[type[XMLObject], tuple[str, str]] = {
     Timer: ("domain.rng", "timer"),
     Video: ("domain.rng", "video"),
 }
-CLASSES: dict[str, type[XMLObject]] = {
-    c.__name__: c
-    for c in (
-        Disk, Interface, BootDev, CPU, CPUFeature, Clock, Domain, Features, Network, NetworkIP,
-        StoragePool,
-    )
-}  # fmt: skip
 _BY_LABEL = {m.label: m for m in MIRRORS}
 _GRAMMARS: dict[str, Grammar] = {}
 _UNKNOWN = "not-a-libvirt-value"
@@ -161,9 +154,10 @@ def _schema_values(mirror: Mirror) -> set[str]:
 
 def _prop(label: str) -> tuple[type[XMLObject], XMLProperty[str]]:
     cls_name, name = label.split(".")
-    prop = getattr(CLASSES[cls_name], name)
+    classes = {c.__name__: c for c in _domain_classes()}
+    prop = getattr(classes[cls_name], name)
     assert isinstance(prop, XMLProperty)
-    return CLASSES[cls_name], prop
+    return classes[cls_name], prop
 
 
 def _model_values(mirror: Mirror) -> set[str]:
@@ -174,15 +168,20 @@ def _model_values(mirror: Mirror) -> set[str]:
     return set(_constants()[mirror.constant])
 
 
-def _domain_classes() -> Iterator[type[XMLObject]]:
-    pending = list(XMLObject.__subclasses__())
+@functools.cache
+def _domain_classes() -> tuple[type[XMLObject], ...]:
+    """Every element class of hearth.domain (all its modules imported first)."""
+    _constants()
+    found, pending = [], list(XMLObject.__subclasses__())
     while pending:
         cls = pending.pop()
         pending += cls.__subclasses__()
         if cls.__module__.startswith("hearth.domain."):
-            yield cls
+            found.append(cls)
+    return tuple(found)
 
 
+@functools.cache
 def _constants() -> dict[str, tuple[str, ...] | frozenset[str]]:
     """Module-level closed sets of strings in hearth.domain (UPPER names, tuples or frozensets)."""
     out: dict[str, tuple[str, ...] | frozenset[str]] = {}
