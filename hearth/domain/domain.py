@@ -221,9 +221,13 @@ class Domain(XMLObject):
 
     @property
     def memory_mib(self) -> int | None:
-        """The maximum memory in MiB (rounded down); setting it lowers currentMemory to fit."""
+        """The maximum memory in MiB; setting it lowers currentMemory to fit.
+
+        Rounded up, as libvirt hands it to QEMU (219100 KiB runs as ``-m 214``): the MiB the
+        guest gets, which is what a listing of the instance should say.
+        """
         kib = self.memory_kib
-        return None if kib is None else kib // 1024
+        return None if kib is None else -(-kib // 1024)
 
     @memory_mib.setter
     def memory_mib(self, mib: int | None) -> None:

@@ -701,7 +701,9 @@ class Scaled:
     """An element holding a size with an optional ``unit`` attribute, read in one fixed unit.
 
     libvirt accepts any unit on input and writes its own default; we read any unit and
-    write ours with an explicit ``unit`` so there is never doubt about the scale.
+    write ours with an explicit ``unit`` so there is never doubt about the scale. A size that
+    is not whole in our unit reads rounded up, as libvirt's parser rounds it (``VIR_DIV_UP``:
+    ``<memory unit='b'>134217729`` is 131073 KiB there, so its guest gets 129 MiB, not 128).
     ``check`` sees the new value (in ``unit``) before it is written, ``on_set`` after.
     """
 
@@ -736,7 +738,7 @@ class Scaled:
             return None
         value = IntConv().load(el.text, f"{obj.TAG} {self.path}")
         factor = unit_factor(el.get("unit", self.unit))
-        return value * factor // self.factor
+        return -(-value * factor // self.factor)
 
     def __set__(self, obj: XMLObject, value: int | None) -> None:
         if value is None:

@@ -256,7 +256,8 @@ def numa(domain: Domain, skipped: list[str]) -> Numa | None:
     for i, cell in enumerate(cells):
         node_id = int(cell.get("id", str(i)))
         try:
-            kib = int(cell.get("memory", "")) * unit_factor(cell.get("unit", "KiB")) // 1024
+            size = int(cell.get("memory", "")) * unit_factor(cell.get("unit", "KiB"))
+            kib = -(-size // 1024)  # libvirt rounds a cell up to whole KiB, then to whole MiB
         except ValueError:
             raise ValidationError(f"NUMA cell {node_id} has no valid memory size") from None
         mib = round_up_mib(kib)

@@ -419,9 +419,9 @@ def machine_from_domain(
         raise ValidationError(f"<vcpu current='{current}'> is above the maximum {top}")
     cpu = domain_cpu.guest_cpu(domain)
     numa = domain_cpu.numa(domain, skipped)
-    memory_mib = domain_cpu.round_up_mib(memory_kib)
-    if numa is not None and numa.memory_mib != memory_mib:
-        raise ValidationError(f"the NUMA cells hold {numa.memory_mib} MiB but <memory> is {memory_mib} MiB")
+    # libvirt replaces <memory> by the sum of the NUMA cells (each rounded up to a MiB), whatever
+    # <memory> said, so a guest with cells gets their sum there and here.
+    memory_mib = domain_cpu.round_up_mib(memory_kib) if numa is None else numa.memory_mib
     current_kib = domain.current_memory_kib
     if current_kib is not None and domain_cpu.round_up_mib(current_kib) < memory_mib:
         skipped.append(

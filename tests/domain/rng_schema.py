@@ -81,7 +81,6 @@ class Grammar:
             nodes = [c for n in nodes for c in self._child_elements(n, step)]
         if not nodes:
             raise LookupError(f"no element {'/'.join(path)} in the schema")
-        found: set[str] = set()
         holders: list[etree._Element] = []
         for node in nodes:
             if attr is None:
@@ -94,9 +93,20 @@ class Grammar:
             ]
         if not holders:
             raise LookupError(f"no attribute {attr} on {'/'.join(path)} in the schema")
+        return self._closed(holders, text_only=attr is None)
+
+    def define_values(self, name: str) -> set[str] | None:
+        """The closed set a ``<define>`` (such as ``bridgeMode``) stands for, or None when open."""
+        if name not in self.defines:
+            raise LookupError(f"no define {name} in the schema")
+        return self._closed(self.defines[name], text_only=True)
+
+    def _closed(self, holders: list[etree._Element], *, text_only: bool) -> set[str] | None:
+        """The values the content of ``holders`` allows; None as soon as one of them is open."""
+        found: set[str] = set()
         for holder in holders:
             content = [c for c in self._children(holder, frozenset()) if c.tag != f"{_RNG}element"]
-            if attr is None:
+            if text_only:
                 content = [c for c in content if c.tag != f"{_RNG}attribute"]
             for data in [c for c in content if c.tag == f"{_RNG}data"]:
                 closed = _pattern_values(data)

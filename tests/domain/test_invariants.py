@@ -25,6 +25,21 @@ def test_memory_mib_is_writable_and_lowers_current_memory_to_fit() -> None:
     assert (dom.memory_kib, dom.current_memory_kib, dom.memory_mib) == (2 * GiB_KIB, 2 * GiB_KIB, 2048)
 
 
+@pytest.mark.parametrize(
+    ("memory", "kib", "mib"),
+    [
+        ("<memory unit='KiB'>219100</memory>", 219100, 214),
+        ("<memory unit='b'>134217729</memory>", 131073, 129),  # libvirt's parser rounds up to KiB
+        ("<memory unit='bytes'>1023</memory>", 1, 1),
+        ("<memory unit='KB'>219100</memory>", 213965, 209),  # 219,100,000 bytes
+        ("<memory unit='MiB'>256</memory>", 262144, 256),
+    ],
+)
+def test_a_size_not_whole_in_the_unit_read_rounds_up_as_libvirt_does(memory: str, kib: int, mib: int) -> None:
+    dom = Domain.from_xml(f"<domain type='kvm'><name>inv</name>{memory}</domain>")
+    assert (dom.memory_kib, dom.memory_mib) == (kib, mib)
+
+
 def test_lowering_memory_kib_lowers_current_memory_and_raising_it_leaves_current_alone() -> None:
     dom = _domain()
     dom.memory_kib = GiB_KIB

@@ -141,3 +141,39 @@ def test_secure_boot_firmware_runs_with_smm_and_nvram_made_from_its_template(
             assert vm.status()["status"] == "running"
         finally:
             vm.kill()
+
+
+ODD_SIZE = """\
+<domain type="qemu">
+  <name>odd-size</name>
+  <memory unit="b">134217729</memory>
+  <os><type arch="x86_64" machine="pc">hvm</type></os>
+  <devices>
+    <disk type="file" device="disk">
+      <driver name="qemu" type="raw"/>
+      <source file="{disk}"/>
+      <target dev="vda" bus="virtio"/>
+      <boot order="1"/>
+    </disk>
+  </devices>
+</domain>
+"""
+
+
+def test_a_size_one_byte_above_a_mib_boots_with_the_next_mib_and_strict_boot(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    """libvirt gives this guest 129 MiB (``-m 129``) and ``-boot strict=on`` beside its bootindex."""
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(b"\0" * (1 << 20))
+    machine = machine_from_domain(parse(ODD_SIZE.format(disk=disk))).machine
+    with Supervisor(state_dir) as sup:
+        vm = sup.launch(machine)
+        try:
+            assert vm.qmp.execute("query-memory-size-summary")["base-memory"] == 129 << 20
+            cmdline = Path(f"/proc/{vm.pid}/cmdline").read_bytes().split(b"\0")
+            assert cmdline[cmdline.index(b"-boot") + 1] == b"strict=on"
+            get = {"path": "/machine/peripheral/vda", "property": "bootindex"}
+            assert vm.qmp.execute("qom-get", get) == 1
+        finally:
+            vm.kill()
