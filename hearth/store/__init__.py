@@ -2,7 +2,7 @@
 
 Each driver's own tables and migrations live with the driver (``hearth.drivers.schema``)."""
 
-from .engine import default_url, make_engine, read_session, store_errors, write_session
+from .engine import default_url, make_engine, read_session, store_errors, write_connection, write_session
 from .ids import new_id
 from .migrate import Branch, open_store, upgrade
 
@@ -15,5 +15,6 @@ __all__ = [
     "read_session",
     "store_errors",
     "upgrade",
+    "write_connection",
     "write_session",
 ]
