@@ -13,15 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hearth.drivers.libvirt import LibvirtConfig, LibvirtDriver
-from hearth.drivers.libvirt.config import Host
+from hearth.drivers.libvirt import LibvirtDriver
 from hearth.drivers.schema import upgrade
 from hearth.service import Service
 from hearth.service.access_keys import AccessKeys
 from hearth.store import default_url, make_engine
 from hearth.store.users import create_user, seed_demo_users
 from hearth.testing.guest import GuestImage
-from tests.drivers.contract.libvirt_cases import SYSTEM_ROOT, purge, register_guest
+from tests.drivers.contract.libvirt_cases import SYSTEM_ROOT, case_config, purge, register_guest
 from tests.host import netdevs
 from tests.libvirt_host import unique_prefix
 
@@ -48,15 +47,7 @@ def serve_libvirt(
     SYSTEM_ROOT.mkdir(parents=True, exist_ok=True)
     state = SYSTEM_ROOT / f"{stem}-{secrets.token_hex(4)}"
     state.mkdir(mode=0o755)
-    config = LibvirtConfig(
-        hosts=(Host("local", URI),),
-        state_dir=state,
-        prefix=prefix,
-        accel="tcg",
-        file_roots=(Path("/boot"), guest.initrd.parent),
-        pool=f"{prefix}pool",
-        pool_path=str(state / "pool"),
-    )
+    config = case_config(URI, state, prefix, guest, pool=f"{prefix}pool", pool_path=str(state / "pool"))
     engine = make_engine(default_url(state))
     upgrade(engine, "libvirt")
     seed_demo_users(engine)

@@ -15,6 +15,7 @@ disks go to libvirt's ``default`` pool, which the driver has to define there its
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shutil
@@ -93,6 +94,31 @@ def register_guest(driver: LibvirtDriver, guest: GuestImage) -> None:
     )
 
 
+def case_config(
+    uri: str,
+    state_dir: Path,
+    prefix: str,
+    guest: GuestImage,
+    *,
+    pool: str,
+    pool_path: str,
+    networks: tuple[str, ...] | None = None,
+) -> LibvirtConfig:
+    """The driver's config for a test: one host, names under ``prefix``, guests under TCG, the
+    test guest's files readable, the pool at ``pool_path``; ``networks`` shared with every
+    tenant (None: the driver's default)."""
+    config = LibvirtConfig(
+        hosts=(Host("local", uri),),
+        state_dir=state_dir,
+        prefix=prefix,
+        accel="tcg",
+        file_roots=(Path("/boot"), guest.initrd.parent),
+        pool=pool,
+        pool_path=pool_path,
+    )
+    return config if networks is None else dataclasses.replace(config, shared_networks=networks)
+
+
 @contextmanager
 def libvirt_case(
     uri: str,
@@ -115,16 +141,7 @@ def libvirt_case(
         if default_pool
         else (f"{prefix}pool", str(pool_path or state_dir / "pool"))
     )
-    config = LibvirtConfig(
-        hosts=(Host("local", uri),),
-        state_dir=state_dir,
-        prefix=prefix,
-        accel="tcg",
-        file_roots=(Path("/boot"), guest.initrd.parent),
-        shared_networks=(network,),
-        pool=pool,
-        pool_path=pool_dir,
-    )
+    config = case_config(uri, state_dir, prefix, guest, pool=pool, pool_path=pool_dir, networks=(network,))
     try:
         driver = open_libvirt_driver(config)
     except BaseException:
