@@ -63,32 +63,37 @@ def detach(context: Ec2Context, volume_id: str, attached: dict[str, Any]) -> dic
         delay = min(delay * 2, 1.0)
 
 
+def _held_by(context: Ec2Context, kind: Kind, what: str, instance_id: str) -> list[dict[str, Any]]:
+    """The Hearth ``kind`` objects (volume, address) tied to an instance, as EC2 describes them.
+    Only objects Hearth holds are asked for: a cloud without them (a Hearth /ec2 on libvirt has
+    no Elastic IPs) is never asked."""
+    operation, key, id_filter, on_filter = _HELD_BY[kind]
+    ids = list(context.rows_by_id(kind, EVERYONE))
+    if not ids:
+        return []
+    on_it = {"Name": on_filter, "Values": [instance_id]}
+    return context.cloud.by_ids(f"listing {what}", operation, key, id_filter, ids, on_it)
+
+
+# kind → (Describe action, its list key, its id filter, its instance filter)
+_HELD_BY: dict[Kind, tuple[str, str, str, str]] = {
+    Kind.volume: ("describe_volumes", "Volumes", "volume-id", "attachment.instance-id"),
+    Kind.address: ("describe_addresses", "Addresses", "allocation-id", "instance-id"),
+}
+
+
 def detach_all(context: Ec2Context, instance_id: str) -> None:
     """Detach the Hearth volumes of an instance about to be terminated (its root disk is not
     one: EC2 made it and deletes it with the instance)."""
-    ids = list(context.rows_by_id(Kind.volume, EVERYONE))
-    if not ids:
-        return
-    on_it = {"Name": "attachment.instance-id", "Values": [instance_id]}
-    for item in context.cloud.by_ids(
-        "listing volumes", "describe_volumes", "Volumes", "volume-id", ids, on_it
-    ):
+    for item in _held_by(context, Kind.volume, "volumes", instance_id):
         attached = attachment(item)
         if attached is not None:
             detach(context, item["VolumeId"], attached)
 
 
 def disassociate_all(context: Ec2Context, instance_id: str) -> None:
-    """Let go of the Hearth addresses of an instance about to be terminated (they outlive it).
-    Only addresses Hearth holds are asked for, as with volumes: a cloud without Elastic IPs (a
-    Hearth /ec2 on libvirt) is never asked."""
-    ids = list(context.rows_by_id(Kind.address, EVERYONE))
-    if not ids:
-        return
-    on_it = {"Name": "instance-id", "Values": [instance_id]}
-    for item in context.cloud.by_ids(
-        "listing addresses", "describe_addresses", "Addresses", "allocation-id", ids, on_it
-    ):
+    """Let go of the Hearth addresses of an instance about to be terminated (they outlive it)."""
+    for item in _held_by(context, Kind.address, "addresses", instance_id):
         if item.get("AssociationId"):
             context.cloud.call(
                 f"disassociating address {item.get('AllocationId')}",
