@@ -1,4 +1,4 @@
-"""Blob PUT and GET through the real HTTP server vs ``dd`` on the same disk, one run.
+"""Blob PUT and GET through the real HTTP server's /api vs ``dd`` on the same disk, one run.
 
 A uvicorn child serves the mock backend with its local blob store in a scratch directory; the
 client streams a blob of ``HEARTH_BENCH_BLOB_MB`` MiB (default 2048) up with chunked PUT, then
@@ -117,8 +117,9 @@ def measure(root: Path, size: int, http: str, loop: str) -> dict[str, float]:
 
         auth = (DEMO_USER.name, DEMO_USER.password)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=auth, timeout=600) as client:
-            client.post("/v1/buckets", json={"name": "bench"}).raise_for_status()
-        url = f"http://127.0.0.1:{port}/v1/buckets/bench/blobs/big"
+            client.post("/api/buckets", data={"name": "bench"}).raise_for_status()
+        # Deltacloud's API, as a Deltacloud client stores a blob (/v1 shares the service path).
+        url = f"http://127.0.0.1:{port}/api/buckets/bench/big"
         user = f"{auth[0]}:{auth[1]}"
         # curl is the client (C, no Python on the client side to share the 2 cores with the server).
         cpu = cpu_seconds(server.pid)
