@@ -19,6 +19,7 @@ from hearth.service.config import DEFAULT_JSON_BODY, DEFAULT_UPLOAD_BODY
 
 from ..asgi_body import BodyTooLarge, read_body
 from ..errors import visible
+from . import collections as c
 from .answer import Answer
 from .collections import VERSION
 from .context import Context
@@ -27,7 +28,7 @@ from .faults import DeltacloudError, error_document, status_of
 from .formats import DOCUMENT_FORMATS, Format, NotAcceptable, negotiate
 from .links import PREFIX, Links
 from .request import ApiRequest, read
-from .routes import allowed, match, streams
+from .routes import allowed, match, route_collection, streams
 from .stream import RequestBody, send_stream
 
 log = logging.getLogger("hearth.api.deltacloud")
@@ -50,8 +51,9 @@ def _base(scope: Scope) -> str:
     return f"{scope.get('scheme', 'http')}://{host}"
 
 
-def _asked_driver(request: ApiRequest) -> str | None:
-    return request.header(DRIVER_HEADER) or request.params.get("api[driver]") or request.params.get("driver")
+# What a request to a driver reached per request may do without that cloud's credentials:
+# what the driver's class declares answers it (the entry point, the drivers, the state machine).
+OFFLINE: Final = frozenset({c.entry, c.drivers, c.driver_show, c.states, c.redirect})
 
 
 class DeltacloudFrontend:
@@ -120,10 +122,14 @@ class DeltacloudFrontend:
             except NotAcceptable:
                 await self._send(send, 406, b"", Format.html.value, [], driver)
                 return
-            asked = _asked_driver(request)
+            asked = request.selected("driver")
+            gate, remote = None, None
             if asked is not None and asked != driver:
-                driver = asked
-                raise DeltacloudError(500, f"Driver '{asked}' is not available on this server")
+                driver = asked[:64]
+                gate = self.service.backends.gate(asked)
+                if gate is None:
+                    raise DeltacloudError(500, f"Driver '{driver}' is not available on this server")
+                remote = self.service.backends.remote(asked)
             found = match(request.path)
             if found is None:
                 raise DeltacloudError(404)
@@ -137,7 +143,11 @@ class DeltacloudFrontend:
                 extra = [("allow", ",".join(methods))]
                 raise DeltacloudError(405, f"the method {request.method} is not allowed on {request.url}")
             shared = getattr(scope.get("app"), "state", self)
-            ctx = Context(self.service, request, Links(_base(scope)), driver, streamed, shared)
+            ctx = Context(self.service, request, Links(_base(scope)), driver, streamed, shared, gate, remote)
+            if remote is not None and handler not in OFFLINE:
+                if not c.served_by(route_collection(request.path), remote.gate, remote=True):
+                    raise DeltacloudError(404, f"the {driver} driver has no such collection")
+                await ctx.caller()  # the key pair's Service answers from here on
             answer: Answer = await handler(ctx, *ids)
             await self._answer(send, answer, fmt, driver, head, request.header("if-none-match"))
         except DeltacloudError as exc:
@@ -191,8 +201,8 @@ class DeltacloudFrontend:
         head: bool,
     ) -> None:
         url = request.url if request is not None else scope["path"]
-        provider = request.params.get("provider", "default") if request is not None else "default"
-        doc: Document = error_document(status, message, url, driver, provider)
+        provider = (request.selected("provider") or request.params.get("provider")) if request else None
+        doc: Document = error_document(status, message, url, driver, provider or "default")
         fmt = fmt if fmt in DOCUMENT_FORMATS else Format.xml  # an error is no picture
         await self._send(send, status, render(doc, fmt), fmt.value, extra, driver, head)
 

@@ -1,0 +1,195 @@
+"""Drivers per request on /api: a mock server that also offers the ec2 driver, picked by header,
+matrix parameter or ``api[driver]``, described offline from the driver class's declaration;
+its collections reached with the EC2 key pair as HTTP Basic (against moto's server)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hearth.drivers.mock import MockDriver
+from hearth.service import Service
+from hearth.service.config import DriverName
+from hearth.service.per_request import RemoteDriver
+
+from ..conftest import DEMO, FAST, Running, serve, store
+from .conftest import xml
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: an EC2 endpoint that any call would fail to reach."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """The mock server with ec2 per request, its endpoint a port where nothing answers."""
+    tmp = tmp_path_factory.mktemp("drivers")
+    engine = store(tmp)
+    options = {"endpoint_url": f"http://127.0.0.1:{_closed_port()}", "region": "eu-west-1"}
+    remote = RemoteDriver(DriverName.ec2, options, tmp)
+    service = Service(MockDriver(engine, timing=FAST), engine, remote_drivers=[remote])
+    with serve(service) as running:
+        yield running
+
+
+@pytest.fixture
+def anonymous(offline: Running) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=offline.url, timeout=30, headers={"accept": ""}) as c:
+        yield c
+
+
+def _features(root: object) -> set[str]:
+    return {str(f.get("name")) for f in root.findall("link/feature")}  # type: ignore[attr-defined]
+
+
+def test_the_ec2_driver_is_picked_by_header_matrix_parameter_or_api_driver(
+    anonymous: httpx.Client,
+) -> None:
+    assert xml(anonymous.get("/api", headers={"x-deltacloud-driver": "ec2"})).get("driver") == "ec2"
+    assert xml(anonymous.get("/api;driver=ec2")).get("driver") == "ec2"
+    assert xml(anonymous.get("/api", params={"api[driver]": "ec2"})).get("driver") == "ec2"
+    assert xml(anonymous.get("/api", headers={"x-deltacloud-driver": "EC2"})).get("driver") == "ec2"
+    assert xml(anonymous.get("/api")).get("driver") == "mock"
+    r = anonymous.get("/api;driver=ec2")
+    assert r.headers["x-deltacloud-driver"] == "ec2"
+
+
+def test_api_driver_wins_over_the_header_as_in_deltacloud(anonymous: httpx.Client) -> None:
+    r = anonymous.get("/api", params={"api[driver]": "mock"}, headers={"x-deltacloud-driver": "ec2"})
+    assert xml(r).get("driver") == "mock"
+
+
+def test_the_ec2_entry_point_answers_offline_from_the_driver_class(anonymous: httpx.Client) -> None:
+    # Nothing listens at the configured endpoint and no credentials are sent: a cloud call fails.
+    r = anonymous.get("/api", headers={"x-deltacloud-driver": "ec2"})
+    assert r.status_code == 200, r.text
+    root = xml(r)
+    rels = {link.get("rel") for link in root.findall("link")}
+    assert {"instances", "images", "realms", "keys", "storage_volumes", "drivers"} <= rels
+    assert "buckets" not in rels  # Hearth's own blob store is for Hearth's users, not a cloud's key pair
+    assert "metrics" not in rels  # the ec2 driver does not read instance metrics
+
+
+def test_the_features_change_with_the_driver(anonymous: httpx.Client) -> None:
+    ec2 = _features(xml(anonymous.get("/api", headers={"x-deltacloud-driver": "ec2"})))
+    mock = _features(xml(anonymous.get("/api", headers={"x-deltacloud-driver": "mock"})))
+    assert "user_name" not in ec2 and "user_name" in mock  # EC2 names nothing: a name is a tag
+    assert {"user_data", "authentication_key"} <= ec2
+
+
+def test_the_ec2_entry_point_in_json_names_the_driver(anonymous: httpx.Client) -> None:
+    api = anonymous.get("/api;driver=ec2", params={"format": "json"}).json()["api"]
+    assert api["driver"] == "ec2" and api["provider"] == "default"
+    instances = next(link for link in api["links"] if link["rel"] == "instances")
+    names = {f[0]["name"] for f in instances["features"]}
+    assert "user_name" not in names and "user_data" in names
+
+
+def test_the_instance_states_of_ec2_are_its_own_without_credentials(anonymous: httpx.Client) -> None:
+    ec2 = anonymous.get("/api;driver=ec2/instance_states")
+    mock = anonymous.get("/api/instance_states")
+    assert ec2.status_code == 200 and mock.status_code == 200
+    ec2_actions = {t.get("action") for t in xml(ec2).iter("transition")}
+    mock_actions = {t.get("action") for t in xml(mock).iter("transition")}
+    assert "suspend" in mock_actions and "suspend" not in ec2_actions  # EC2 has no pause
+
+
+def test_drivers_lists_every_configured_backend_with_the_ec2_region(
+    offline: Running, anonymous: httpx.Client
+) -> None:
+    root = xml(anonymous.get("/api/drivers"))
+    drivers = {d.get("id"): d for d in root.findall("driver")}
+    assert list(drivers) == ["ec2", "mock"]
+    ec2 = drivers["ec2"]
+    assert ec2.get("href") == f"{offline.url}/api/drivers/ec2" and ec2.findtext("name") == "EC2"
+    (provider,) = ec2.findall("provider")
+    assert provider.get("id") == "eu-west-1"
+    entry = provider.find("entrypoint")
+    assert (
+        entry is not None
+        and entry.get("kind") == "ec2"
+        and (entry.text or "").startswith("http://127.0.0.1:")
+    )
+    assert drivers["mock"].findall("provider") == []
+
+
+def test_drivers_in_json_carry_the_entrypoints_by_kind_then_provider(anonymous: httpx.Client) -> None:
+    body = anonymous.get("/api/drivers", params={"format": "json"}).json()
+    assert set(body) == {"ec2", "mock"} and body["mock"] == {"name": "Mock"}
+    assert body["ec2"]["name"] == "EC2"
+    assert set(body["ec2"]["entrypoints"]["ec2"]) == {"eu-west-1"}
+    one = anonymous.get("/api/drivers/ec2", params={"format": "json"}).json()["driver"]
+    assert one["id"] == "ec2" and one["name"] == "EC2" and "eu-west-1" in one["entrypoints"]["ec2"]
+
+
+def test_an_unconfigured_driver_is_deltacloud_s_500_and_unknown_in_drivers(anonymous: httpx.Client) -> None:
+    for r in (
+        anonymous.get("/api", headers={"x-deltacloud-driver": "nosuch"}),
+        anonymous.get("/api;driver=libvirt/realms"),
+    ):
+        assert r.status_code == 500
+        root = xml(r)
+        assert root.tag == "error" and "is not available on this server" in (root.findtext("message") or "")
+    assert anonymous.get("/api/drivers/nosuch").status_code == 404
+
+
+def test_post_api_with_a_driver_redirects_to_its_matrix_url(
+    offline: Running, anonymous: httpx.Client
+) -> None:
+    r = anonymous.post("/api", data={"driver": "ec2"})
+    assert r.status_code == 301 and r.headers["location"] == f"{offline.url}/api;driver=ec2"
+    r = anonymous.post("/api", data={"provider": "eu-west-1"})
+    assert r.status_code == 301 and r.headers["location"] == f"{offline.url}/api;provider=eu-west-1"
+    r = anonymous.post("/api", data={"driver": "ec2", "provider": "eu-west-1"})
+    assert r.headers["location"] == f"{offline.url}/api;driver=ec2"  # Deltacloud keeps the driver only
+    r = anonymous.post("/api")
+    assert r.status_code == 301 and r.headers["location"] == f"{offline.url}/api"
+
+
+def test_ec2_collections_without_credentials_are_401_naming_the_key_pair(anonymous: httpx.Client) -> None:
+    for path in ("/api;driver=ec2/realms", "/api;driver=ec2/images", "/api;driver=ec2/hardware_profiles"):
+        r = anonymous.get(path)
+        assert r.status_code == 401, (path, r.text)
+        assert r.headers["www-authenticate"] == 'Basic realm="ec2-deltacloud@hearth"'
+        assert "access key id" in (xml(r).findtext("message") or "")
+
+
+def test_hearth_s_blob_store_is_not_served_through_a_cloud_s_key_pair(anonymous: httpx.Client) -> None:
+    r = anonymous.get("/api;driver=ec2/buckets", auth=("AKIAANY", "any-secret"))
+    assert r.status_code == 404 and xml(r).tag == "error"
+
+
+def test_an_unreachable_ec2_endpoint_is_a_clear_error_that_shows_no_secret(
+    offline: Running, anonymous: httpx.Client
+) -> None:
+    secret = "a-secret-that-must-not-show-anywhere"
+    r = anonymous.get("/api;driver=ec2/realms", auth=("AKIAOFFLINEKEY000001", secret))
+    assert 500 <= r.status_code < 600 and xml(r).tag == "error"
+    assert secret not in r.text and "AKIAOFFLINEKEY000001" not in r.text and "Traceback" not in r.text
+
+
+def test_the_mock_driver_keeps_hearth_s_users(anonymous: httpx.Client) -> None:
+    assert anonymous.get("/api;driver=mock/realms").status_code == 401
+    assert anonymous.get("/api;driver=mock/realms", auth=DEMO).status_code == 200
+
+
+def test_the_ec2_sessions_are_bounded_and_keyed_by_the_key_pair(tmp_path: Path) -> None:
+    remote = RemoteDriver(DriverName.ec2, {"region": "us-east-1"}, tmp_path, max_sessions=2)
+    try:
+        a = remote.session("AKIAONE", "secret-one")
+        assert remote.session("AKIAONE", "secret-one") is a  # cached
+        b = remote.session("AKIAONE", "secret-two")  # another secret: another session
+        assert b is not a and b.caller == a.caller  # but the same owner: the access key id's
+        remote.session("AKIATWO", "secret-three")
+        assert remote.open_sessions == 2  # the least recently used one was closed
+        assert "AKIAONE" not in a.caller.user_id and "secret" not in repr(remote.__dict__)
+    finally:
+        remote.close()
+    assert (tmp_path / "hearth-ec2.db").exists()  # the driver's own store under the state dir
