@@ -5,6 +5,7 @@ its collections reached with the EC2 key pair as HTTP Basic (against moto's serv
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,14 @@ from hearth.service import Service
 from hearth.service.config import DriverName
 from hearth.service.per_request import RemoteDriver
 
+from ...drivers.ec2.moto import (
+    ACCESS_KEY_ID,
+    INSTANCE_TYPES,
+    REGION,
+    SECRET_ACCESS_KEY,
+    MotoServer,
+    run_moto,
+)
 from ..conftest import DEMO, FAST, Running, serve, store
 from .conftest import xml
 
@@ -193,3 +202,108 @@ def test_the_ec2_sessions_are_bounded_and_keyed_by_the_key_pair(tmp_path: Path) 
     finally:
         remote.close()
     assert (tmp_path / "hearth-ec2.db").exists()  # the driver's own store under the state dir
+
+
+# --- slice 2: the ec2 driver's collections, with the key pair as HTTP Basic, against moto ---
+
+
+@pytest.fixture(scope="module")
+def moto_ec2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    with run_moto(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def cloud(moto_ec2: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """The mock server with ec2 per request at moto's endpoint (the table has no credentials)."""
+    tmp = tmp_path_factory.mktemp("cloud")
+    engine = store(tmp)
+    options = {"endpoint_url": moto_ec2.url, "region": REGION, "instance_types": INSTANCE_TYPES}
+    remote = RemoteDriver(DriverName.ec2, options, tmp)
+    service = Service(MockDriver(engine, timing=FAST), engine, remote_drivers=[remote])
+    with serve(service) as running:
+        yield running
+
+
+@pytest.fixture
+def ec2(cloud: Running) -> Iterator[httpx.Client]:
+    """A Deltacloud client on the ec2 driver, the EC2 key pair as its Basic credentials."""
+    with httpx.Client(
+        base_url=cloud.url,
+        auth=(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+        timeout=60,
+        headers={"accept": "", "x-deltacloud-driver": "ec2"},
+    ) as c:
+        yield c
+
+
+def _state(ec2: httpx.Client, ident: str) -> str:
+    return str(xml(ec2.get(f"/api/instances/{ident}")).findtext("state"))
+
+
+def _wait(ec2: httpx.Client, ident: str, state: str) -> None:
+    deadline = time.monotonic() + 30
+    while (seen := _state(ec2, ident)) != state:
+        assert time.monotonic() < deadline, f"instance {ident} still {seen}, wanted {state}"
+        time.sleep(0.1)
+
+
+def test_the_ec2_realms_are_the_region_s_zones(moto_ec2: MotoServer, ec2: httpx.Client) -> None:
+    r = ec2.get("/api;driver=ec2/realms")
+    assert r.status_code == 200, r.text
+    ids = {realm.get("id") for realm in xml(r).findall("realm")}
+    zones = {z["ZoneName"] for z in moto_ec2.client().describe_availability_zones()["AvailabilityZones"]}
+    assert ids and ids <= zones
+
+
+def test_the_ec2_images_are_the_account_s_amis(moto_ec2: MotoServer, ec2: httpx.Client) -> None:
+    ami = moto_ec2.register_image("deltacloud-per-request")
+    r = ec2.get("/api/images")
+    assert r.status_code == 200, r.text
+    assert ami in {i.get("id") for i in xml(r).findall("image")}
+    assert xml(ec2.get(f"/api/images/{ami}")).get("id") == ami
+
+
+def test_an_instance_is_made_listed_and_destroyed_in_ec2_through_api(
+    moto_ec2: MotoServer, ec2: httpx.Client
+) -> None:
+    ami = moto_ec2.register_image("deltacloud-instance")
+    r = ec2.post("/api/instances", data={"image_id": ami, "hwp_id": "t3.micro", "name": "dc-web"})
+    assert r.status_code == 201, r.text
+    ident = str(xml(r).get("id"))
+    assert r.headers["location"].endswith(f"/api/instances/{ident}")
+    seen = moto_ec2.client().describe_instances(InstanceIds=[ident])["Reservations"][0]["Instances"][0]
+    assert seen["ImageId"] == ami and {"Key": "Name", "Value": "dc-web"} in seen["Tags"]
+    assert ident in {i.get("id") for i in xml(ec2.get("/api/instances")).findall("instance")}
+    _wait(ec2, ident, "RUNNING")
+    assert ec2.post(f"/api/instances/{ident}/stop").status_code == 202
+    _wait(ec2, ident, "STOPPED")
+    assert ec2.delete(f"/api/instances/{ident}").status_code == 204
+    state = moto_ec2.client().describe_instances(InstanceIds=[ident])["Reservations"][0]["Instances"][0]
+    assert state["State"]["Name"] in ("shutting-down", "terminated")
+    assert ident not in {i.get("id") for i in xml(ec2.get("/api/instances")).findall("instance")}
+
+
+def test_another_key_pair_does_not_see_the_first_one_s_instances(
+    moto_ec2: MotoServer, ec2: httpx.Client
+) -> None:
+    ami = moto_ec2.register_image("deltacloud-owner")
+    made = xml(ec2.post("/api/instances", data={"image_id": ami, "hwp_id": "t3.micro"}))
+    ident = str(made.get("id"))
+    another = ("AKIAANOTHERKEY000002", "another-secret")
+    other = ec2.get("/api/instances", auth=another)
+    assert other.status_code == 200 and ident not in other.text
+    assert ec2.get(f"/api/instances/{ident}", auth=another).status_code in (403, 404)
+
+
+def test_force_auth_on_ec2_asks_the_cloud(ec2: httpx.Client, cloud: Running) -> None:
+    assert ec2.get("/api", params={"force_auth": "1"}).status_code == 200
+    with httpx.Client(base_url=cloud.url, timeout=30, headers={"accept": ""}) as anonymous:
+        r = anonymous.get("/api;driver=ec2", params={"force_auth": "1"})
+        assert r.status_code == 401
+
+
+def test_the_key_pair_never_shows_in_an_ec2_error(ec2: httpx.Client) -> None:
+    r = ec2.post("/api/instances", data={"image_id": "ami-00000000nosuch", "hwp_id": "t3.micro"})
+    assert 400 <= r.status_code < 600 and xml(r).tag == "error"
+    assert SECRET_ACCESS_KEY not in r.text and ACCESS_KEY_ID not in r.text and "Traceback" not in r.text
