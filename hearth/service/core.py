@@ -24,7 +24,7 @@ from hearth.drivers.schema import migrated_engine
 
 from .access_keys import AccessKeys
 from .auth import Authenticator
-from .backends import open_driver
+from .backends import open_driver, providers_of
 from .buckets import Buckets, open_buckets
 from .capability import CapabilityGate
 from .collections import (
@@ -74,6 +74,7 @@ class Service:
         access_keys: AccessKeys | None = None,
         blobs: Mapping[str, Any] | None = None,
         remote_drivers: Sequence[RemoteDriver] = (),
+        providers: Mapping[str, Mapping[str, str]] | None = None,
         recover_tasks: bool = True,
     ) -> None:
         self.driver = driver  # for the service's own modules; frontends use the collections below
@@ -81,7 +82,7 @@ class Service:
         self.gate = CapabilityGate(driver)
         self.capabilities: Capabilities = self.gate.capabilities
         # The backends a request may name: this one, and those reached with its own credentials.
-        self.backends = Backends(self.gate, remote_drivers)
+        self.backends = Backends(self.gate, remote_drivers, providers)
         self.auth = Authenticator(engine, throttle=auth_throttle)
         # The EC2 frontend's credentials (SigV4 needs the secrets, sealed under the state dir).
         self.access_keys = access_keys
@@ -180,6 +181,8 @@ def open_service(config: ServiceConfig) -> Service:
             access_keys=AccessKeys.in_state_dir(engine, config.state_dir),
             blobs=config.blobs,
             remote_drivers=remote,
+            # From the config table alone (an endpoint given as --uri is not in it).
+            providers={} if config.uris else providers_of(config.driver, config.options_of(config.driver)),
         )
     except BaseException:
         driver.close()

@@ -46,12 +46,16 @@ class KeyPairDriver(Protocol):
     def with_key_pair(self, access_key_id: str, secret_access_key: str) -> Driver: ...
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Session:
-    """One key pair's view of a per-request backend: the Service to call and who is calling."""
+    """One key pair's view of a per-request backend: the Service to call and who is calling.
+    ``leases`` counts the requests using it, so one pushed out of the cache is closed only when
+    the last of them is done."""
 
     service: Service
     caller: Caller
+    leases: int = 0
+    retired: bool = False
 
 
 def _digest(*parts: str) -> str:
@@ -93,28 +97,41 @@ class RemoteDriver:
         (the id names the cloud account's user, so it is not shown)."""
         return f"{self.name}-key-{_digest(access_key_id)[:20]}"
 
-    def session(self, access_key_id: str, secret_access_key: str) -> Session:
-        """The key pair's Service, opened on first use (its store migrated once); AuthFailure for
-        an empty half. The cloud is not contacted: a wrong pair fails on the first operation."""
+    def lease(self, access_key_id: str, secret_access_key: str) -> Session:
+        """The key pair's session for one request, opened on first use (the store migrated once);
+        hand it back with ``release``. AuthFailure for an empty half. The cloud is not contacted:
+        a wrong pair fails on the first operation."""
         if not access_key_id or not secret_access_key:
             raise AuthFailure(f"the {self.name} driver needs the access key id and secret as HTTP Basic")
         key = _digest(self.name, access_key_id, secret_access_key)
-        evicted: list[Session] = []
+        idle: list[Session] = []
         with self._lock:
             found = self._sessions.get(key)
             if found is not None:
                 self._sessions.move_to_end(key)
-                return found
-            engine, base = self._opened()
-            first, self._recovered = not self._recovered, True
-            driver = cast(KeyPairDriver, base).with_key_pair(access_key_id, secret_access_key)
-            service = _session_service(driver, engine, recover_tasks=first)
-            found = self._sessions[key] = Session(service, Caller(self.owner(access_key_id)))
-            while len(self._sessions) > self.max_sessions:
-                evicted.append(self._sessions.popitem(last=False)[1])
-        for old in evicted:  # outside the lock: closing waits for that session's tasks
+            else:
+                engine, base = self._opened()
+                first, self._recovered = not self._recovered, True
+                driver = cast(KeyPairDriver, base).with_key_pair(access_key_id, secret_access_key)
+                service = _session_service(driver, engine, recover_tasks=first)
+                found = self._sessions[key] = Session(service, Caller(self.owner(access_key_id)))
+                while len(self._sessions) > self.max_sessions:
+                    old = self._sessions.popitem(last=False)[1]
+                    old.retired = True
+                    if old.leases == 0:
+                        idle.append(old)
+            found.leases += 1
+        for old in idle:  # outside the lock: closing waits for that session's tasks
             old.service.close()
         return found
+
+    def release(self, session: Session) -> None:
+        """A request is done with ``session``; one pushed out of the cache closes with its last."""
+        with self._lock:
+            session.leases -= 1
+            done = session.retired and session.leases == 0
+        if done:
+            session.service.close()
 
     @property
     def open_sessions(self) -> int:
@@ -160,9 +177,15 @@ class Backends:
     """Every backend a server answers for: its own (the Service's driver) first, then the ones
     reached per request. Frontends ask here what a named backend serves; none opens a driver."""
 
-    def __init__(self, own: CapabilityGate, remote: Sequence[RemoteDriver] = ()) -> None:
+    def __init__(
+        self,
+        own: CapabilityGate,
+        remote: Sequence[RemoteDriver] = (),
+        own_providers: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.own = own
         self.own_name = own.driver_name
+        self._own_providers: Mapping[str, Mapping[str, str]] = dict(own_providers or {})
         self._remote = {r.name: r for r in remote}
 
     def names(self) -> list[str]:
@@ -181,7 +204,9 @@ class Backends:
         return self._remote.get(name)
 
     def providers(self, name: str) -> Mapping[str, Mapping[str, str]]:
-        """The providers (regions) of a per-request backend and their entry points by kind."""
+        """The providers (regions) of a backend and their entry points by kind (none known: {})."""
+        if name == self.own_name:
+            return self._own_providers
         remote = self._remote.get(name)
         return remote.providers if remote is not None else {}
 

@@ -15,7 +15,7 @@ from hearth.drivers import Caller
 from hearth.errors import AuthFailure
 from hearth.service import Service
 from hearth.service.capability import CapabilityGate
-from hearth.service.per_request import RemoteDriver
+from hearth.service.per_request import RemoteDriver, Session
 
 from ..credentials import authenticate, basic_credentials
 from ..deps import call
@@ -38,7 +38,7 @@ class Context:
     shared: Any = None  # where app-wide objects live (the app's state): the one blob store
     gate: CapabilityGate | None = None  # what the picked driver serves (None: the service's)
     remote: RemoteDriver | None = None  # the picked driver, when reached per request
-    _remote_caller: Caller | None = None
+    _session: Session | None = None
 
     def __post_init__(self) -> None:
         if self.gate is None:
@@ -54,7 +54,7 @@ class Context:
         """The HTTP Basic user, checked as /v1 checks it (AuthFailure → 401 with a challenge); for
         a driver reached per request, the key pair's owner, and ``service`` becomes its Service."""
         if self.remote is not None:
-            if self._remote_caller is None:
+            if self._session is None:
                 header = self.request.header("authorization")
                 if not header:
                     raise AuthFailure(
@@ -62,10 +62,16 @@ class Context:
                         "access key id as user name and the secret access key as password"
                     )
                 key_id, secret = basic_credentials(header)
-                session = await call(self.remote.session, key_id, secret)
-                self.service, self._remote_caller = session.service, session.caller
-            return self._remote_caller
+                self._session = await call(self.remote.lease, key_id, secret)
+                self.service = self._session.service
+            return self._session.caller
         return await authenticate(self.service, self.request.header("authorization"), self.request.client)
+
+    async def release(self) -> None:
+        """Hand back the key pair's session this request leased (the frontend calls it last)."""
+        if self.remote is not None and self._session is not None:
+            session, self._session = self._session, None
+            await call(self.remote.release, session)
 
     async def service_caller(self) -> Caller:
         """For the public collections: the user if credentials came, else a caller that owns

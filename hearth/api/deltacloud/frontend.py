@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hearth.errors import AuthFailure, HearthError
 from hearth.service import Service
 from hearth.service.config import DEFAULT_JSON_BODY, DEFAULT_UPLOAD_BODY
+from hearth.service.per_request import RemoteDriver
 
 from ..asgi_body import BodyTooLarge, read_body
 from ..errors import visible
@@ -54,6 +55,17 @@ def _base(scope: Scope) -> str:
 # What a request to a driver reached per request may do without that cloud's credentials:
 # what the driver's class declares answers it (the entry point, the drivers, the state machine).
 OFFLINE: Final = frozenset({c.entry, c.drivers, c.driver_show, c.states, c.redirect})
+
+
+def _check_provider(request: ApiRequest, driver: str, remote: RemoteDriver) -> None:
+    """A provider (region) other than the one configured is refused, never silently swapped for
+    it: the request would act in another region than it asked for."""
+    asked = request.selected("provider") or request.params.get("provider")
+    if asked and asked != "default" and asked not in remote.providers:
+        served = ", ".join(remote.providers) or "default"
+        raise DeltacloudError(
+            400, f"the {driver} driver serves the provider {served} on this server, not '{asked[:64]}'"
+        )
 
 
 class DeltacloudFrontend:
@@ -102,6 +114,7 @@ class DeltacloudFrontend:
         head = scope["method"] == "HEAD"
         extra: list[tuple[str, str]] = []
         streamed: RequestBody | None = None
+        ctx: Context | None = None
         try:
             request = read(scope, PREFIX, b"")
             found = match(request.path)
@@ -147,6 +160,7 @@ class DeltacloudFrontend:
             if remote is not None and handler not in OFFLINE:
                 if not c.served_by(route_collection(request.path), remote.gate, remote=True):
                     raise DeltacloudError(404, f"the {driver} driver has no such collection")
+                _check_provider(request, driver, remote)
                 await ctx.caller()  # the key pair's Service answers from here on
             answer: Answer = await handler(ctx, *ids)
             await self._answer(send, answer, fmt, driver, head, request.header("if-none-match"))
@@ -161,6 +175,9 @@ class DeltacloudFrontend:
         except Exception:
             log.exception("internal error in the Deltacloud frontend")
             await self._error(send, 500, "internal server error", request, scope, fmt, driver, [], head)
+        finally:
+            if ctx is not None:
+                await ctx.release()  # a per-request driver's session, leased by ctx.caller()
 
     async def _answer(
         self, send: Send, answer: Answer, fmt: Format, driver: str, head: bool, if_none_match: str | None

@@ -192,12 +192,18 @@ def test_the_mock_driver_keeps_hearth_s_users(anonymous: httpx.Client) -> None:
 def test_the_ec2_sessions_are_bounded_and_keyed_by_the_key_pair(tmp_path: Path) -> None:
     remote = RemoteDriver(DriverName.ec2, {"region": "us-east-1"}, tmp_path, max_sessions=2)
     try:
-        a = remote.session("AKIAONE", "secret-one")
-        assert remote.session("AKIAONE", "secret-one") is a  # cached
-        b = remote.session("AKIAONE", "secret-two")  # another secret: another session
+        a = remote.lease("AKIAONE", "secret-one")
+        assert remote.lease("AKIAONE", "secret-one") is a and a.leases == 2  # cached
+        remote.release(a)
+        b = remote.lease("AKIAONE", "secret-two")  # another secret: another session
         assert b is not a and b.caller == a.caller  # but the same owner: the access key id's
-        remote.session("AKIATWO", "secret-three")
-        assert remote.open_sessions == 2  # the least recently used one was closed
+        remote.release(b)
+        c = remote.lease("AKIATWO", "secret-three")
+        remote.release(c)
+        assert remote.open_sessions == 2 and a.retired  # the least recently used one is out
+        assert a.leases == 1 and not a.service.tasks._closed  # still leased: not closed yet
+        remote.release(a)  # its last request is done: closed now
+        assert a.leases == 0 and a.service.tasks._closed
         assert "AKIAONE" not in a.caller.user_id and "secret" not in repr(remote.__dict__)
     finally:
         remote.close()
@@ -307,3 +313,12 @@ def test_the_key_pair_never_shows_in_an_ec2_error(ec2: httpx.Client) -> None:
     r = ec2.post("/api/instances", data={"image_id": "ami-00000000nosuch", "hwp_id": "t3.micro"})
     assert 400 <= r.status_code < 600 and xml(r).tag == "error"
     assert SECRET_ACCESS_KEY not in r.text and ACCESS_KEY_ID not in r.text and "Traceback" not in r.text
+
+
+def test_a_provider_the_ec2_driver_is_not_set_up_for_is_refused(ec2: httpx.Client) -> None:
+    r = ec2.get("/api;driver=ec2;provider=eu-west-1/realms")
+    assert r.status_code == 400
+    assert "serves the provider us-east-1" in (xml(r).findtext("message") or "")
+    assert ec2.get("/api;driver=ec2;provider=us-east-1/realms").status_code == 200
+    r = ec2.get("/api/realms", headers={"x-deltacloud-provider": "eu-west-1"})
+    assert r.status_code == 400
