@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,7 +36,7 @@ from .stream import RequestBody, send_stream
 log = logging.getLogger("hearth.api.deltacloud")
 
 SERVER: Final = f"Apache-Deltacloud/{VERSION}"
-DRIVER_HEADER: Final = "x-deltacloud-driver"
+DRIVER_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # what a request may name as a driver
 
 
 def _etag(body: bytes) -> str:
@@ -138,7 +139,9 @@ class DeltacloudFrontend:
             asked = request.selected("driver")
             gate, remote = None, None
             if asked is not None and asked != driver:
-                driver = asked[:64]
+                if not DRIVER_NAME.match(asked):  # never echoed into a header: it may hold CR LF
+                    raise DeltacloudError(500, "Driver names are letters, digits, _ and -; none is available")
+                driver = asked
                 gate = self.service.backends.gate(asked)
                 if gate is None:
                     raise DeltacloudError(500, f"Driver '{driver}' is not available on this server")

@@ -322,3 +322,11 @@ def test_a_provider_the_ec2_driver_is_not_set_up_for_is_refused(ec2: httpx.Clien
     assert ec2.get("/api;driver=ec2;provider=us-east-1/realms").status_code == 200
     r = ec2.get("/api/realms", headers={"x-deltacloud-provider": "eu-west-1"})
     assert r.status_code == 400
+
+
+def test_a_driver_name_with_a_line_break_is_refused_and_never_echoed_in_a_header(
+    anonymous: httpx.Client,
+) -> None:
+    r = anonymous.get("/api;driver=ec2%0d%0aset-cookie:%20stolen=1/realms")
+    assert r.status_code == 500 and xml(r).tag == "error"
+    assert "set-cookie" not in r.headers and r.headers["x-deltacloud-driver"] == "mock"
