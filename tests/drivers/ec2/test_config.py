@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hearth.drivers.ec2 import Credentials, Ec2Config
+from hearth.drivers.ec2 import Credentials, Ec2Config, Ec2Driver, providers
 from hearth.errors import ValidationError
 
 from .moto import ACCESS_KEY_ID, SECRET_ACCESS_KEY
@@ -68,8 +68,6 @@ def test_bad_tables_are_refused_naming_the_key_never_a_secret(options: dict[str,
 
 
 def test_the_providers_are_the_configured_region_at_its_endpoint() -> None:
-    from hearth.drivers.ec2 import Ec2Driver, providers
-
     assert providers({}) == {"us-east-1": {"ec2": "ec2.us-east-1.amazonaws.com"}}
     table = {"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:5000"}
     assert providers(table) == {"eu-west-1": {"ec2": "http://127.0.0.1:5000"}}
