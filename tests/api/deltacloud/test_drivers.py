@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -330,3 +331,23 @@ def test_a_driver_name_with_a_line_break_is_refused_and_never_echoed_in_a_header
     r = anonymous.get("/api;driver=ec2%0d%0aset-cookie:%20stolen=1/realms")
     assert r.status_code == 500 and xml(r).tag == "error"
     assert "set-cookie" not in r.headers and r.headers["x-deltacloud-driver"] == "mock"
+
+
+def test_more_key_pairs_at_once_than_the_cache_holds_are_all_answered(
+    moto_ec2: MotoServer, tmp_path: Path
+) -> None:
+    engine = store(tmp_path)
+    options = {"endpoint_url": moto_ec2.url, "region": REGION, "instance_types": INSTANCE_TYPES}
+    remote = RemoteDriver(DriverName.ec2, options, tmp_path, max_sessions=2)
+    service = Service(MockDriver(engine, timing=FAST), engine, remote_drivers=[remote])
+    with serve(service) as running:
+
+        def realms(n: int) -> int:
+            auth = (f"AKIAPARALLELKEY{n:05d}", f"secret-{n}")
+            with httpx.Client(base_url=running.url, auth=auth, timeout=60) as c:
+                return c.get("/api;driver=ec2/realms").status_code
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = list(pool.map(realms, range(12)))
+        assert statuses == [200] * 12
+        assert remote.open_sessions == 2
