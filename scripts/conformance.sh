@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Deltacloud's live API test suite against a fresh Hearth mock server seeded with
-# Deltacloud's mock fixtures, then stops the server and removes its state.
+# Deltacloud's mock fixtures, with the ec2 driver reachable per request as the suite expects
+# (its entry point answers offline), then stops the server and removes its state.
 #
 #   scripts/conformance.sh [COLLECTION ...]     (default: every collection the suite has)
 #
@@ -42,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$hearth" serve --driver mock --seed deltacloud --state-dir "$state" --listen "127.0.0.1:$port" >"$log" 2>&1 &
+"$hearth" serve --driver mock --seed deltacloud --also-driver ec2 --state-dir "$state" --listen "127.0.0.1:$port" >"$log" 2>&1 &
 pid=$!
 
 url="http://127.0.0.1:$port/api"
@@ -66,7 +67,7 @@ except urllib.error.HTTPError:
   sleep 0.2
 done
 
-echo "conformance: Hearth mock (Deltacloud fixtures) at $url"
+echo "conformance: Hearth mock (Deltacloud fixtures; ec2 per request) at $url"
 "$suite/run.sh" "$url" "$@"
 status=$?
 exit $status

@@ -30,6 +30,15 @@ def serve(
     driver: Annotated[
         str | None, typer.Option(help=f"backend: {', '.join(DRIVERS)} (default mock)", show_default=False)
     ] = None,
+    also_driver: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="an extra backend a Deltacloud request may pick (X-Deltacloud-Driver, /api;driver=NAME) "
+            "with its cloud credentials as HTTP Basic: ec2, set up by the [ec2] table without "
+            "credentials (repeatable)",
+            show_default=False,
+        ),
+    ] = None,
     uri: Annotated[
         list[str] | None, typer.Option(help="hypervisor URI for the driver, e.g. qemu:///system (repeatable)")
     ] = None,
@@ -63,7 +72,8 @@ def serve(
     config: Annotated[
         Path | None,
         typer.Option(
-            help="TOML file with the same keys (driver, uris, state_dir, db, listen, server_id, seed) and "
+            help="TOML file with the same keys (driver, also_drivers, uris, state_dir, db, listen, "
+            "server_id, seed) and "
             "task_workers, max_queued_tasks, max_queued_tasks_per_user, max_json_body_bytes, "
             "max_upload_body_bytes, auth_failures_per_user, auth_failures_per_address, "
             "auth_failure_window_seconds, a [libvirt] or [ec2] table"
@@ -76,6 +86,7 @@ def serve(
 
         cfg = load_config(config).with_overrides(
             driver=driver,
+            also_drivers=tuple(also_driver) if also_driver else None,
             uris=tuple(uri) if uri else None,
             state_dir=state_dir,
             db=db,
@@ -115,6 +126,12 @@ def _run(cfg: ServiceConfig) -> None:
             else:
                 typer.echo(f"Host {realm}: UNAVAILABLE ({problem}); retrying in the background", err=True)
         typer.echo(f"Serving the API on http://{shown_host}:{port}/v1 (OpenAPI: /v1/openapi.json)")
+        for extra in cfg.also_drivers:
+            regions = ", ".join(service.backends.providers(extra.value)) or "default"
+            typer.echo(
+                f"Deltacloud /api also serves the {extra.value} driver per request ({regions}); "
+                "HTTP Basic carries its credentials"
+            )
         for user in DEMO_USERS:
             if _works(service, user.name, user.password):
                 role = "admin" if user.is_admin else "user"

@@ -128,6 +128,8 @@ class Driver:
     features: ClassVar[frozenset[Feature]] = frozenset()
     parts: ClassVar[Mapping[Collection, type[Part]]] = {}
     """The part serving each collection this backend has; collections left out are NotSupported."""
+    names_are_labels: ClassVar[bool] = False
+    """True where the backend names no instance itself and Hearth keeps the name as a label."""
     # Not a ClassVar: a driver may decide per instance (the mock does, from its store's journal mode).
     inline_operations: frozenset[Operation] = frozenset()
     """Operations this driver answers without blocking (no backend call, no waiting on a lock),
@@ -484,7 +486,11 @@ def _capabilities(cls: type[Driver]) -> Capabilities:
     ops = [op for op in OPERATION_METHODS if op in served]
     collections = sorted({op.collection for op in ops if op.verb == "list"})
     caps = Capabilities(
-        driver=cls.name, collections=collections, operations=ops, features=sorted(cls.features)
+        driver=cls.name,
+        collections=collections,
+        operations=ops,
+        features=sorted(cls.features),
+        names_are_labels=cls.names_are_labels,
     )
     _CAPABILITIES[cls] = caps
     return caps

@@ -173,6 +173,10 @@ class Capabilities(BaseModel):
     collections: list[Collection]
     operations: list[Operation]
     features: list[Feature]
+    # The backend has no instance names of its own: Hearth keeps the name a request gives as a
+    # label (EC2's Name tag), so frontends do not advertise naming as the cloud's (Deltacloud's
+    # user_name). A declaration of the class, like everything here.
+    names_are_labels: bool = False
 
     def supports(self, op: Operation) -> bool:
         return op in self.operations

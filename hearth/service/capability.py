@@ -31,7 +31,10 @@ class Placement(Enum):
 class CapabilityGate:
     """What the driver serves, asked in O(1) per request."""
 
-    def __init__(self, driver: Driver) -> None:
+    def __init__(self, driver: Driver | type[Driver]) -> None:
+        """From a driver, or from its class alone: what a class declares is what every instance
+        serves, so a backend the server only reaches per request is described without opening it
+        (no connection, no credentials)."""
         self.capabilities: Capabilities = driver.capabilities()
         self.driver_name = self.capabilities.driver
         self._operations = frozenset(self.capabilities.operations)

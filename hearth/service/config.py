@@ -7,6 +7,11 @@ The TOML file uses the command-line names (``driver``, ``uris``, ``state_dir``, 
 ``auth_failures_per_address`` within ``auth_failure_window_seconds``) and a table of backend
 settings per driver, ``[libvirt]`` and ``[ec2]`` (checked by that driver); flags given on the
 command line win over the file, the file over the defaults.
+
+``also_drivers`` names the extra backends a Deltacloud request may pick (``X-Deltacloud-Driver``,
+``/api;driver=ec2``) besides the server's own ``driver``: only backends that front a cloud
+(``PER_REQUEST_DRIVERS``), since each request brings that cloud's credentials; their ``[ec2]``
+table gives the endpoint and region but no credentials.
 """
 
 from __future__ import annotations
@@ -44,6 +49,15 @@ class DriverName(StrEnum):
     ec2 = "ec2"
 
 
+# Backends a server may offer per request besides its own: those fronting a cloud, whose
+# credentials each request brings (HTTP Basic), so no local user or host is involved.
+PER_REQUEST_DRIVERS = frozenset({DriverName.ec2})
+# The table of each driver's settings in the config (the drivers without one take none).
+_DRIVER_TABLES = {DriverName.libvirt: "libvirt", DriverName.ec2: "ec2"}
+# Keys of an extra driver's table refused: the credentials come with each request.
+_PER_REQUEST_SECRETS = ("access_key_id", "secret_access_key")
+
+
 class SeedName(StrEnum):
     """What a new mock store is seeded with: Hearth's catalogue, or Deltacloud's mock fixtures
     (for Deltacloud's test suite)."""
@@ -72,6 +86,7 @@ class ServiceConfig:
     max_queued_tasks: int = DEFAULT_MAX_QUEUED
     max_queued_tasks_per_user: int = DEFAULT_MAX_QUEUED_PER_USER
     server_id: str | None = None  # None: the store's own (hearth.store.identity)
+    also_drivers: tuple[DriverName, ...] = ()  # extra backends a Deltacloud request may pick
     libvirt: Mapping[str, Any] = field(default_factory=dict)  # the [libvirt] table, for that driver
     ec2: Mapping[str, Any] = field(default_factory=dict, repr=False)  # [ec2]: holds credentials
     blobs: Mapping[str, Any] = field(default_factory=dict, repr=False)  # [blobs]: where blob bytes live
@@ -109,6 +124,16 @@ class ServiceConfig:
             return "<invalid database URL>"
 
     @property
+    def drivers(self) -> tuple[DriverName, ...]:
+        """Every backend this server answers for: its own first, then the per-request ones."""
+        return (self.driver, *self.also_drivers)
+
+    def options_of(self, driver: DriverName) -> Mapping[str, Any]:
+        """The config table of ``driver``'s settings (empty for a driver that has none)."""
+        table = _DRIVER_TABLES.get(driver)
+        return getattr(self, table) if table is not None else {}
+
+    @property
     def host_port(self) -> tuple[str, int]:
         return parse_listen(self.listen)
 
@@ -135,7 +160,9 @@ _BOUNDS = {
 }
 _INT_KEYS = {"task_workers", "max_queued_tasks", "max_queued_tasks_per_user", *_BOUNDS}
 _TABLE_KEYS = {"libvirt", "ec2", "blobs"}
-_KEYS = {"driver", "uris", "state_dir", "db", "listen", "server_id", "seed", *_INT_KEYS, *_TABLE_KEYS}
+_LIST_KEYS = {"uris", "also_drivers"}
+_KEYS = {"driver", "uris", "state_dir", "db", "listen", "server_id", "seed"}
+_KEYS |= {*_LIST_KEYS, *_INT_KEYS, *_TABLE_KEYS}
 
 
 def load_config(path: Path | None, base: ServiceConfig | None = None) -> ServiceConfig:
@@ -165,9 +192,9 @@ def _from_mapping(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
         )
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "uris":
+        if key in _LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
-                raise ValidationError(f"config file {path}: uris must be a list of strings")
+                raise ValidationError(f"config file {path}: {key} must be a list of strings", key=key)
             out[key] = tuple(value)
         elif key in _TABLE_KEYS:
             if not isinstance(value, dict):
@@ -210,8 +237,45 @@ def _checked(config: ServiceConfig) -> ServiceConfig:
     parse_listen(config.listen)
     if config.server_id is not None:
         check_server_id(config.server_id)
+    also = _also_drivers(config.also_drivers, driver)
     if config.libvirt and driver is not DriverName.libvirt:
         raise ValidationError(f"the [libvirt] table applies to the libvirt driver, not {driver.value}")
-    if config.ec2 and driver is not DriverName.ec2:
-        raise ValidationError(f"the [ec2] table applies to the ec2 driver, not {driver.value}")
-    return replace(config, driver=driver, seed=seed, state_dir=Path(config.state_dir).expanduser())
+    if config.ec2 and DriverName.ec2 not in (driver, *also):
+        raise ValidationError(
+            f"the [ec2] table applies to the ec2 driver, not {driver.value} (add it with also_drivers)"
+        )
+    if DriverName.ec2 in also:
+        for key in _PER_REQUEST_SECRETS:
+            if key in config.ec2:
+                raise ValidationError(
+                    f"[ec2] {key}: an ec2 driver reached per request takes each request's "
+                    "credentials (HTTP Basic), never the server's",
+                    key=key,
+                )
+    return replace(
+        config, driver=driver, also_drivers=also, seed=seed, state_dir=Path(config.state_dir).expanduser()
+    )
+
+
+def _also_drivers(names: tuple[str, ...], driver: DriverName) -> tuple[DriverName, ...]:
+    """The extra drivers, each known, per-request capable, not the server's own, once."""
+    out: list[DriverName] = []
+    for name in names:
+        try:
+            extra = DriverName(name)
+        except ValueError:
+            known = ", ".join(sorted(d.value for d in PER_REQUEST_DRIVERS))
+            raise ValidationError(f"unknown extra driver {name!r}; choose from {known}") from None
+        if extra not in PER_REQUEST_DRIVERS:
+            known = ", ".join(sorted(d.value for d in PER_REQUEST_DRIVERS))
+            raise ValidationError(
+                f"{extra.value} cannot be an extra driver: only backends fronting a cloud ({known}) "
+                "are reached per request; serve it with --driver instead",
+                driver=extra.value,
+            )
+        if extra is driver:
+            raise ValidationError(f"{extra.value} is already the server's driver; drop it from also_drivers")
+        if extra in out:
+            raise ValidationError(f"extra driver {extra.value} is named twice")
+        out.append(extra)
+    return tuple(out)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from hearth.drivers.schema import migrated_engine
 
 from .access_keys import AccessKeys
 from .auth import Authenticator
-from .backends import open_driver
+from .backends import open_driver, providers_of
 from .buckets import Buckets, open_buckets
 from .capability import CapabilityGate
 from .collections import (
@@ -47,6 +47,7 @@ from .config import ServiceConfig
 from .idempotency import Idempotency
 from .launches import Launches
 from .media.core import MediaService
+from .per_request import Backends, RemoteDriver
 from .tags import Tags
 from .tasks import TaskLimits, TaskRunner
 from .templates import make_templates
@@ -72,11 +73,16 @@ class Service:
         auth_throttle: ThrottleLimits | None = None,
         access_keys: AccessKeys | None = None,
         blobs: Mapping[str, Any] | None = None,
+        remote_drivers: Sequence[RemoteDriver] = (),
+        providers: Mapping[str, Mapping[str, str]] | None = None,
+        recover_tasks: bool = True,
     ) -> None:
         self.driver = driver  # for the service's own modules; frontends use the collections below
         self.engine = engine
         self.gate = CapabilityGate(driver)
         self.capabilities: Capabilities = self.gate.capabilities
+        # The backends a request may name: this one, and those reached with its own credentials.
+        self.backends = Backends(self.gate, remote_drivers, providers)
         self.auth = Authenticator(engine, throttle=auth_throttle)
         # The EC2 frontend's credentials (SigV4 needs the secrets, sealed under the state dir).
         self.access_keys = access_keys
@@ -84,7 +90,7 @@ class Service:
         self.tasks = TaskRunner(engine, workers=task_workers, limits=task_limits)
         self.idempotency = Idempotency(engine)  # answers to retried creates (Idempotency-Key)
         self.idempotency.purge()
-        interrupted = self.tasks.recover()
+        interrupted = self.tasks.recover() if recover_tasks else 0
         if interrupted:
             log.warning("%d task(s) from a previous run were marked failed", interrupted)
         self._owns_engine = owns_engine
@@ -111,6 +117,7 @@ class Service:
         self.pools = Pools(driver, gate)
 
     def close(self) -> None:
+        self.backends.close()
         self.tasks.close(wait=True)
         self.auth.close()
         if self.access_keys is not None:
@@ -159,7 +166,9 @@ class Service:
 
 
 def open_service(config: ServiceConfig) -> Service:
-    """Open the store (migrating it for the configured driver), the driver and the task runner."""
+    """Open the store (migrating it for the configured driver), the driver and the task runner,
+    and describe the extra drivers requests may name (opened on a request's first use)."""
+    remote = [RemoteDriver.from_config(name, config) for name in config.also_drivers]
     with migrated_engine(config.db_url, config.driver.value) as engine:
         driver = open_driver(config, engine)
     try:
@@ -171,6 +180,9 @@ def open_service(config: ServiceConfig) -> Service:
             auth_throttle=config.auth_throttle,
             access_keys=AccessKeys.in_state_dir(engine, config.state_dir),
             blobs=config.blobs,
+            remote_drivers=remote,
+            # From the config table alone (an endpoint given as --uri is not in it).
+            providers={} if config.uris else providers_of(config.driver, config.options_of(config.driver)),
         )
     except BaseException:
         driver.close()

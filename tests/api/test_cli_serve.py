@@ -75,6 +75,19 @@ def test_serve_prints_the_url_and_demo_credentials_and_serves(tmp_path: Path) ->
     assert proc.returncode == 0, "".join(lines) + (proc.stdout.read() if proc.stdout else "")
 
 
+def test_serve_also_driver_ec2_offers_it_on_api_and_says_so(tmp_path: Path) -> None:
+    port = _free_port()
+    args = ("--state-dir", str(tmp_path / "state"), "--listen", f"127.0.0.1:{port}", "--also-driver", "ec2")
+    with _serving(*args) as (_, lines):
+        assert "also serves the ec2 driver per request (us-east-1)" in "".join(lines)
+        r = httpx.get(
+            f"http://127.0.0.1:{port}/api?format=json", headers={"x-deltacloud-driver": "ec2"}, timeout=60
+        )
+        assert r.status_code == 200 and r.json()["api"]["driver"] == "ec2"
+        drivers = httpx.get(f"http://127.0.0.1:{port}/api/drivers?format=json", timeout=60).json()
+        assert set(drivers) == {"ec2", "mock"}
+
+
 def test_serve_reads_a_toml_config_and_flags_win(tmp_path: Path) -> None:
     port, other = _free_port(), _free_port()
     cfg = tmp_path / "hearth.toml"
@@ -95,6 +108,8 @@ def test_serve_refuses_bad_settings_with_one_line(tmp_path: Path) -> None:
         (["--config", str(tmp_path / "missing.toml")], "cannot read config file"),
         (["--db", "mysql://u:pw@h/db"], "unsupported database 'mysql'"),
         (["--uri", "qemu:///system"], "the mock driver takes no --uri"),
+        (["--also-driver", "libvirt"], "libvirt cannot be an extra driver"),
+        (["--also-driver", "nosuch"], "unknown extra driver 'nosuch'"),
     ]
     for args, message in cases:
         r = _hearth("serve", "--state-dir", str(tmp_path / "s"), *args)

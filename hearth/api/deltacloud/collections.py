@@ -3,11 +3,17 @@
 
 hardware_profiles, instance_states and drivers are public in Deltacloud (a client reads them to
 build its create form before it has credentials); everything else needs HTTP Basic.
+
+The entry point describes the driver the request picked from what that driver's class declares
+(``ctx.served``): for a driver reached per request (EC2) it answers offline, with no credentials.
 """
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from hearth.drivers import Feature, Operation
+from hearth.service.capability import CapabilityGate
 from hearth.service.instance_states import transitions
 
 from .answer import Answer
@@ -47,16 +53,35 @@ FEATURES: dict[str, list[tuple[str, str, list[str], Feature | None]]] = {
 }
 
 
+# Features that say the backend itself names what is made (not a label Hearth keeps).
+NAMED_BY_BACKEND = frozenset({"user_name"})
+# Served by this server's own store whatever the driver, for Hearth's users: not by a driver whose
+# requests carry a cloud's credentials instead.
+LOCAL_ONLY = frozenset({"buckets"})
+# Deltacloud's display names where they are not the id capitalised.
+_DRIVER_NAMES = {"ec2": "EC2"}
+
+
+def served_by(name: str, gate: CapabilityGate, *, remote: bool) -> bool:
+    """Whether collection ``name`` is served by a driver with these capabilities."""
+    if name not in COLLECTIONS or (remote and name in LOCAL_ONLY):
+        return False
+    op = COLLECTIONS[name]
+    return op is None or gate.supports(op)
+
+
 def _served(ctx: Context) -> list[str]:
-    gate = ctx.service.gate
-    return [name for name, op in COLLECTIONS.items() if op is None or gate.supports(op)]
+    return [name for name in COLLECTIONS if served_by(name, ctx.served, remote=ctx.remote is not None)]
 
 
 async def entry(ctx: Context) -> Answer:
-    """The entry point; ``force_auth`` makes it check the credentials as Deltacloud does."""
+    """The entry point; ``force_auth`` makes it check the credentials as Deltacloud does (for a
+    cloud's driver, by asking the cloud for its realms: only the cloud knows its key pairs)."""
     if ctx.request.params.get("force_auth"):
-        await ctx.caller()
-    asked = ctx.request.params.get("provider")
+        who = await ctx.caller()
+        if ctx.remote is not None:
+            await ctx.run(ctx.service.realms.list, who)
+    asked = ctx.request.selected("provider") or ctx.request.params.get("provider")
     provider = asked or "default"
     root = Node("api", {"driver": ctx.driver_name, "version": VERSION})
     if asked:  # Deltacloud's XML names a provider only when one was chosen; its JSON always does
@@ -67,7 +92,9 @@ async def entry(ctx: Context) -> Answer:
         link = root.add("link", href=href, rel=name)
         features = []
         for fname, rel, params, feat in FEATURES.get(name, []):
-            if feat is not None and not ctx.service.gate.has(feat):
+            if feat is not None and not ctx.served.has(feat):
+                continue
+            if fname in NAMED_BY_BACKEND and ctx.served.capabilities.names_are_labels:
                 continue
             feature = link.add("feature", name=fname, rel=rel)
             for p in params:
@@ -87,23 +114,54 @@ async def entry(ctx: Context) -> Answer:
     return Answer(Document(root, value, f"Deltacloud API {VERSION}"))
 
 
+def _driver(ctx: Context, ident: str) -> tuple[Node, dict[str, object]]:
+    """One driver as Deltacloud lists it: its name and, for a cloud's, each provider (region)
+    with its entry points; the JSON groups the entry points by kind, then provider."""
+    name = _DRIVER_NAMES.get(ident, ident.capitalize())
+    node = Node("driver", {"href": ctx.links.member("drivers", ident), "id": ident})
+    node.add("name", name)
+    entrypoints: dict[str, dict[str, str]] = {}
+    for provider, points in ctx.service.backends.providers(ident).items():
+        el = node.add("provider", id=provider)
+        for kind, url in points.items():
+            el.add("entrypoint", url, kind=kind)
+            entrypoints.setdefault(kind, {})[provider] = url
+    value: dict[str, object] = {"entrypoints": entrypoints} if entrypoints else {}
+    value["name"] = name
+    return node, value
+
+
 async def drivers(ctx: Context) -> Answer:
-    """The one backend this server is configured with: Hearth serves one driver per server.
+    """The backends this server is configured with: its own and those a request may pick.
     Deltacloud's JSON keys the drivers by id."""
     root = Node("drivers")
-    href = ctx.links.member("drivers", ctx.driver_name)
-    el = root.add("driver", href=href, id=ctx.driver_name)
-    el.add("name", ctx.driver_name.capitalize())
-    return Answer(Document(root, {ctx.driver_name: {"name": ctx.driver_name.capitalize()}}, "drivers"))
+    value: dict[str, object] = {}
+    for ident in ctx.service.backends.names():
+        node, value[ident] = _driver(ctx, ident)
+        root.children.append(node)
+    return Answer(Document(root, value, "drivers"))
 
 
 async def driver_show(ctx: Context, ident: str) -> Answer:
-    if ident != ctx.driver_name:
-        raise DeltacloudError(404)
-    href = ctx.links.member("drivers", ident)
-    node = Node("driver", {"href": href, "id": ident})
-    node.add("name", ident.capitalize())
-    return Answer(member("driver", (node, {"name": ident.capitalize(), "id": ident})))
+    if ctx.service.backends.gate(ident) is None:
+        raise DeltacloudError(404, f"Driver '{ident[:64]}' is not configured on this server")
+    node, value = _driver(ctx, ident)
+    return Answer(member("driver", (node, {**value, "id": ident})))
+
+
+async def redirect(ctx: Context) -> Answer:
+    """``POST /api`` with ``driver`` (or ``provider``): Deltacloud's form for switching, a 301 to
+    the entry point with the matrix parameters that pick them."""
+    params = ctx.request.params
+    base = ctx.links.entry
+    driver, provider = params.get("driver"), params.get("provider")
+    if driver:
+        location = f"{base};driver={quote(driver, safe='')}"
+    elif provider and provider != "default":
+        location = f"{base};provider={quote(provider, safe='')}"
+    else:
+        location = base
+    return Answer(None, status=301, headers=[("location", location)])
 
 
 async def realms(ctx: Context) -> Answer:
@@ -131,7 +189,7 @@ async def hardware_profile_show(ctx: Context, ident: str) -> Answer:
 
 async def states(ctx: Context) -> Answer:
     """The shared state machine, with only the actions this driver serves."""
-    gate = ctx.service.gate
+    gate = ctx.served
     served = [t for t in transitions() if gate.supports(Operation(f"instances.{t.action.value}"))]
     fmt = negotiate(ctx.request.params.get("format"), ctx.request.header("accept"))
     if fmt is Format.gv:

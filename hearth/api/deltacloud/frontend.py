@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,9 +17,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hearth.errors import AuthFailure, HearthError
 from hearth.service import Service
 from hearth.service.config import DEFAULT_JSON_BODY, DEFAULT_UPLOAD_BODY
+from hearth.service.per_request import RemoteDriver
 
 from ..asgi_body import BodyTooLarge, read_body
 from ..errors import visible
+from . import collections as c
 from .answer import Answer
 from .collections import VERSION
 from .context import Context
@@ -27,13 +30,13 @@ from .faults import DeltacloudError, error_document, status_of
 from .formats import DOCUMENT_FORMATS, Format, NotAcceptable, negotiate
 from .links import PREFIX, Links
 from .request import ApiRequest, read
-from .routes import allowed, match, streams
+from .routes import allowed, match, route_collection, streams
 from .stream import RequestBody, send_stream
 
 log = logging.getLogger("hearth.api.deltacloud")
 
 SERVER: Final = f"Apache-Deltacloud/{VERSION}"
-DRIVER_HEADER: Final = "x-deltacloud-driver"
+DRIVER_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # what a request may name as a driver
 
 
 def _etag(body: bytes) -> str:
@@ -50,8 +53,20 @@ def _base(scope: Scope) -> str:
     return f"{scope.get('scheme', 'http')}://{host}"
 
 
-def _asked_driver(request: ApiRequest) -> str | None:
-    return request.header(DRIVER_HEADER) or request.params.get("api[driver]") or request.params.get("driver")
+# What a request to a driver reached per request may do without that cloud's credentials:
+# what the driver's class declares answers it (the entry point, the drivers, the state machine).
+OFFLINE: Final = frozenset({c.entry, c.drivers, c.driver_show, c.states, c.redirect})
+
+
+def _check_provider(request: ApiRequest, driver: str, remote: RemoteDriver) -> None:
+    """A provider (region) other than the one configured is refused, never silently swapped for
+    it: the request would act in another region than it asked for."""
+    asked = request.selected("provider") or request.params.get("provider")
+    if asked and asked != "default" and asked not in remote.providers:
+        served = ", ".join(remote.providers) or "default"
+        raise DeltacloudError(
+            400, f"the {driver} driver serves the provider {served} on this server, not '{asked[:64]}'"
+        )
 
 
 class DeltacloudFrontend:
@@ -100,6 +115,7 @@ class DeltacloudFrontend:
         head = scope["method"] == "HEAD"
         extra: list[tuple[str, str]] = []
         streamed: RequestBody | None = None
+        ctx: Context | None = None
         try:
             request = read(scope, PREFIX, b"")
             found = match(request.path)
@@ -120,10 +136,16 @@ class DeltacloudFrontend:
             except NotAcceptable:
                 await self._send(send, 406, b"", Format.html.value, [], driver)
                 return
-            asked = _asked_driver(request)
+            asked = request.selected("driver")
+            gate, remote = None, None
             if asked is not None and asked != driver:
+                if not DRIVER_NAME.match(asked):  # never echoed into a header: it may hold CR LF
+                    raise DeltacloudError(500, "Driver names are letters, digits, _ and -; none is available")
                 driver = asked
-                raise DeltacloudError(500, f"Driver '{asked}' is not available on this server")
+                gate = self.service.backends.gate(asked)
+                if gate is None:
+                    raise DeltacloudError(500, f"Driver '{driver}' is not available on this server")
+                remote = self.service.backends.remote(asked)
             found = match(request.path)
             if found is None:
                 raise DeltacloudError(404)
@@ -137,7 +159,12 @@ class DeltacloudFrontend:
                 extra = [("allow", ",".join(methods))]
                 raise DeltacloudError(405, f"the method {request.method} is not allowed on {request.url}")
             shared = getattr(scope.get("app"), "state", self)
-            ctx = Context(self.service, request, Links(_base(scope)), driver, streamed, shared)
+            ctx = Context(self.service, request, Links(_base(scope)), driver, streamed, shared, gate, remote)
+            if remote is not None and handler not in OFFLINE:
+                if not c.served_by(route_collection(request.path), remote.gate, remote=True):
+                    raise DeltacloudError(404, f"the {driver} driver has no such collection")
+                _check_provider(request, driver, remote)
+                await ctx.caller()  # the key pair's Service answers from here on
             answer: Answer = await handler(ctx, *ids)
             await self._answer(send, answer, fmt, driver, head, request.header("if-none-match"))
         except DeltacloudError as exc:
@@ -152,6 +179,9 @@ class DeltacloudFrontend:
         except Exception:
             log.exception("internal error in the Deltacloud frontend")
             await self._error(send, 500, "internal server error", request, scope, fmt, driver, [], head)
+        finally:
+            if ctx is not None:
+                await ctx.release()  # a per-request driver's session, leased by ctx.caller()
 
     async def _answer(
         self, send: Send, answer: Answer, fmt: Format, driver: str, head: bool, if_none_match: str | None
@@ -192,8 +222,8 @@ class DeltacloudFrontend:
         head: bool,
     ) -> None:
         url = request.url if request is not None else scope["path"]
-        provider = request.params.get("provider", "default") if request is not None else "default"
-        doc: Document = error_document(status, message, url, driver, provider)
+        provider = (request.selected("provider") or request.params.get("provider")) if request else None
+        doc: Document = error_document(status, message, url, driver, provider or "default")
         fmt = fmt if fmt in DOCUMENT_FORMATS else Format.xml  # an error is no picture
         await self._send(send, status, render(doc, fmt), fmt.value, extra, driver, head)
 

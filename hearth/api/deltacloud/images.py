@@ -30,7 +30,7 @@ _UNNAMEABLE = re.compile(r"[^A-Za-z0-9._-]+")  # what a Name cannot hold (an ins
 async def _profiles(ctx: Context, who: Caller) -> list[HardwareProfile]:
     """The profiles an image lists as compatible: all of the driver's (each is checked against
     the image when an instance is created)."""
-    if not ctx.service.gate.supports(Operation.hardware_profiles_list):
+    if not ctx.served.supports(Operation.hardware_profiles_list):
         return []
     return await ctx.run(ctx.service.hardware_profiles.list, who)
 
@@ -39,7 +39,7 @@ def _destroyable(ctx: Context, who: Caller, found: Image) -> bool:
     """Whether the image links destroy_image: the backend deletes images and this caller may
     delete this one (its own; a shared one only an admin)."""
     mine = found.owner_id == who.user_id or who.is_admin
-    return mine and ctx.service.gate.supports(Operation.images_delete)
+    return mine and ctx.served.supports(Operation.images_delete)
 
 
 def _member(ctx: Context, who: Caller, found: Image, profiles: list[HardwareProfile]) -> Answer:
@@ -74,7 +74,7 @@ async def _default_name(ctx: Context, who: Caller, instance_id: str) -> str:
 
 async def create(ctx: Context) -> Answer:
     """The image of a STOPPED instance's disk (another state is a 405 naming it, as an action is)."""
-    if not ctx.service.gate.supports(Operation.images_create):
+    if not ctx.served.supports(Operation.images_create):
         raise missing_capability("create_image")
     who = await ctx.caller()
     params = ctx.request.params
@@ -89,7 +89,7 @@ async def create(ctx: Context) -> Answer:
 
 
 async def destroy(ctx: Context, ident: str) -> Answer:
-    if not ctx.service.gate.supports(Operation.images_delete):
+    if not ctx.served.supports(Operation.images_delete):
         raise missing_capability("destroy_image")
     who = await ctx.caller()
     await ctx.run(ctx.service.images.delete, who, ident)

@@ -60,13 +60,13 @@ async def _view(
 
 def _capturable(ctx: Context) -> bool:
     """Whether the backend makes images from instances (a stopped one then links create_image)."""
-    return ctx.service.gate.supports(Operation.images_create)
+    return ctx.served.supports(Operation.images_create)
 
 
 async def _key_ids(ctx: Context, who: Caller) -> dict[str, str]:
     """Key name → key id: Deltacloud names an instance's key by the key's id (its ``keyname``
     is what /api/keys lists as ``id``), Hearth's instances by the key's name."""
-    if not ctx.service.gate.supports(Operation.keys_list):
+    if not ctx.served.supports(Operation.keys_list):
         return {}
     return {k.name: k.id for k in await ctx.run(ctx.service.keys.list, who)}
 
@@ -74,7 +74,7 @@ async def _key_ids(ctx: Context, who: Caller) -> dict[str, str]:
 async def _mounts(ctx: Context, who: Caller) -> Mounts:
     """Instance id → the volumes attached to it: Deltacloud's instance lists its volumes, Hearth's
     volumes name their instance."""
-    if not ctx.service.gate.supports(Operation.volumes_list):
+    if not ctx.served.supports(Operation.volumes_list):
         return {}
     found: Mounts = {}
     for v in await ctx.run(ctx.service.volumes.list, who):

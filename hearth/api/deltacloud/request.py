@@ -3,7 +3,7 @@ query and form parameters in one map, the headers Deltacloud reads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
 from starlette.types import Scope
@@ -19,6 +19,16 @@ class ApiRequest:
     params: dict[str, str]
     headers: dict[str, str]
     client: str | None
+    matrix: dict[str, str] = field(default_factory=dict)  # the ``;name=value`` pairs alone
+
+    def selected(self, name: str) -> str | None:
+        """The driver or provider the request picks, as Deltacloud reads it: ``api[name]`` (in
+        the query, or a matrix parameter of the path), else the ``X-Deltacloud-<Name>`` header;
+        lower-cased, as Deltacloud does."""
+        value = (
+            self.params.get(f"api[{name}]") or self.matrix.get(name) or self.header(f"x-deltacloud-{name}")
+        )
+        return value.strip().lower() if value and value.strip() else None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -42,7 +52,8 @@ def read(scope: Scope, prefix: str, body: bytes) -> ApiRequest:
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
     query = scope.get("query_string", b"").decode("latin-1")
-    path, params = _matrix(unquote(raw))
+    path, matrix = _matrix(unquote(raw))
+    params = dict(matrix)
     params.update(parse_qsl(query, keep_blank_values=True))
     if body and headers.get("content-type", "").split(";")[0].strip().lower() == FORM:
         params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -55,4 +66,5 @@ def read(scope: Scope, prefix: str, body: bytes) -> ApiRequest:
         params=params,
         headers=headers,
         client=client[0] if client else None,
+        matrix=matrix,
     )

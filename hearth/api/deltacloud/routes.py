@@ -35,7 +35,7 @@ def _route(template: str, streamed: tuple[str, ...] = (), **methods: Handler) ->
 
 
 ROUTES: tuple[Route, ...] = (
-    _route("", get=c.entry),
+    _route("", get=c.entry, post=c.redirect),
     _route("drivers", get=c.drivers),
     _route("drivers/{}", get=c.driver_show),
     _route("realms", get=c.realms),
@@ -79,6 +79,11 @@ def match(path: str) -> tuple[Route, tuple[Any, ...]] | None:
         if found:
             return route, found.groups()
     return None
+
+
+def route_collection(path: str) -> str:
+    """The collection a path below /api lies in (``""``: the entry point)."""
+    return path.split("/", 1)[0]
 
 
 def streams(route: Route, method: str, content_type: str | None) -> bool:

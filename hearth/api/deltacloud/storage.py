@@ -33,7 +33,7 @@ _DEV = "/dev/"
 
 
 def _served(ctx: Context) -> set[str]:
-    return {a for a, op in _ACTION_OPS.items() if ctx.service.gate.supports(op)}
+    return {a for a, op in _ACTION_OPS.items() if ctx.served.supports(op)}
 
 
 def _answer(ctx: Context, v: Volume, status: int = 200) -> Answer:

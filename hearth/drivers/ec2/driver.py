@@ -42,6 +42,7 @@ class Ec2Driver(Driver):
             Feature.realm_filter,
         }
     )
+    names_are_labels = True  # an instance's name is its Name tag: EC2 names nothing itself
     parts = {
         Collection.instances: Instances,
         Collection.images: Images,
@@ -83,6 +84,11 @@ class Ec2Driver(Driver):
         Driver.__init__(view, self.context.with_credentials(credentials))
         return view
 
+    def with_key_pair(self, access_key_id: str, secret_access_key: str) -> Self:
+        """``with_credentials`` from the two strings a request brought (HTTP Basic on /api):
+        what the service calls, which has no business knowing ``Credentials``."""
+        return self.with_credentials(Credentials(access_key_id, secret_access_key))
+
     def host_report(self) -> dict[str, str | None]:
         """The region, and why it cannot be reached (None: it answered DescribeAvailabilityZones)."""
         region = self.context.region
@@ -122,3 +128,10 @@ def open_driver(
             raise ValidationError("give the EC2 endpoint as --uri or as [ec2] endpoint_url, not both")
         opts["endpoint_url"] = uris[0]
     return Ec2Driver(Ec2Config.from_options(opts), engine, owns_engine=False)
+
+
+def providers(options: Mapping[str, Any] | None = None) -> dict[str, dict[str, str]]:
+    """The providers this backend reaches, as Deltacloud's drivers collection lists them: the
+    configured region, with its EC2 entry point (the configured endpoint, else AWS's host)."""
+    config = Ec2Config.from_options(dict(options or {}))
+    return {config.region: {"ec2": config.endpoint_url or f"ec2.{config.region}.amazonaws.com"}}

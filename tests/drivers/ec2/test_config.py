@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hearth.drivers.ec2 import Credentials, Ec2Config
+from hearth.drivers.ec2 import Credentials, Ec2Config, Ec2Driver, providers
 from hearth.errors import ValidationError
 
 from .moto import ACCESS_KEY_ID, SECRET_ACCESS_KEY
@@ -65,3 +65,13 @@ def test_bad_tables_are_refused_naming_the_key_never_a_secret(options: dict[str,
         Ec2Config.from_options(options)
     assert words in err.value.message
     assert SECRET_ACCESS_KEY not in err.value.message and ACCESS_KEY_ID not in err.value.message
+
+
+def test_the_providers_are_the_configured_region_at_its_endpoint() -> None:
+    assert providers({}) == {"us-east-1": {"ec2": "ec2.us-east-1.amazonaws.com"}}
+    table = {"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:5000"}
+    assert providers(table) == {"eu-west-1": {"ec2": "http://127.0.0.1:5000"}}
+    with pytest.raises(ValidationError, match="region"):
+        providers({"region": "Not A Region"})
+    caps = Ec2Driver.capabilities()  # declared by the class: no driver opened
+    assert caps.names_are_labels and caps.driver == "ec2"

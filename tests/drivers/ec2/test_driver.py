@@ -245,6 +245,9 @@ def test_a_view_with_other_credentials_uses_them_for_its_calls(driver: Ec2Driver
     assert view.list_realms(alice) == driver.list_realms(alice)  # moto accepts any key pair
     view.close()
     assert driver.list_realms(alice)  # closing the view leaves the driver's own client alone
+    pair = driver.with_key_pair("AKIAOTHERKEY00000002", "a-third-secret")  # what the service calls
+    assert pair.context.cloud.credentials == Credentials("AKIAOTHERKEY00000002", "a-third-secret")
+    pair.close()
 
 
 def test_a_listing_of_more_objects_than_one_ec2_filter_holds_is_complete(
