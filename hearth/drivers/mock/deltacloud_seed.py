@@ -22,7 +22,7 @@ from ..caller import SYSTEM_OWNER
 from ..resources import ImageState, SnapshotState
 from ..sshkeys import parse_public_key
 from . import deltacloud_fixtures as fx
-from .seed import CATALOGUE_MARKER
+from .seed import CATALOGUE_MARKER, NETWORK_MARKER
 from .tables import (
     MockAddress,
     MockBinding,
@@ -58,6 +58,7 @@ def seed_deltacloud(engine: Engine) -> bool:
         _networking(s, user_id)
         s.add(StoreMeta(key=MARKER, value="1"))
         s.add(StoreMeta(key=CATALOGUE_MARKER, value="deltacloud"))
+        s.add(StoreMeta(key=NETWORK_MARKER, value="deltacloud"))  # no "default": Deltacloud's only
     return True
 
 
