@@ -5,7 +5,7 @@ Deltacloud's address create takes nothing and answers 201 with Location; associa
 ``instance_id`` and, like disassociate, answers 202 with no document. A network's create takes
 ``name`` and ``address_block``, a subnet's ``network_id``, ``address_block`` and ``name``; Hearth
 needs a name and a block where Deltacloud's mock made them up, so a missing block is a 400
-naming it and a missing name is made (``net-<time>``, ``subnet-<time>``), as Deltacloud's mock
+naming it and a missing name is made (``net-<ms>``, ``subnet-<ms>``), as Deltacloud's mock
 made its ids. Deletes answer 204; a network that still has subnets is refused (409), where
 Deltacloud's mock deleted its subnets with it. An unknown id is 404 ``Not Found``, Deltacloud's
 words; an operation the backend lacks is 412 naming the capability.
@@ -59,7 +59,8 @@ def _deletable(ctx: Context, who: Caller, owner_id: str, operation: Operation) -
 
 
 def _default_name(stem: str) -> str:
-    return f"{stem}-{int(time.time())}"
+    """Deltacloud's mock named by the second; the millisecond keeps two quick creates apart."""
+    return f"{stem}-{time.time_ns() // 1_000_000}"
 
 
 # --- addresses --------------------------------------------------------------------------------
