@@ -28,6 +28,7 @@ VERSION = "1.1.3"
 
 # Deltacloud collection → the operation that makes it served (None: always served).
 COLLECTIONS: dict[str, Operation | None] = {
+    "addresses": Operation.addresses_list,
     "buckets": None,  # the service's blob store, whatever the driver
     "drivers": None,
     "hardware_profiles": Operation.hardware_profiles_list,
@@ -36,9 +37,12 @@ COLLECTIONS: dict[str, Operation | None] = {
     "instances": Operation.instances_list,
     "keys": Operation.keys_list,
     "metrics": Operation.instances_metrics,
+    "network_interfaces": Operation.interfaces_list,
+    "networks": Operation.networks_list,
     "realms": Operation.realms_list,
     "storage_snapshots": Operation.snapshots_list,
     "storage_volumes": Operation.volumes_list,
+    "subnets": Operation.subnets_list,
 }
 # Features Deltacloud advertises under a collection: (name, rel, params) and the driver feature
 # they need (None: create alone, which the collection being served implies).

@@ -15,6 +15,7 @@ from hearth.drivers import Caller, Operation
 from hearth.drivers.resources import HardwareProfile, Image, ImageCreate, ImageFilter
 
 from .answer import Answer
+from .capability import requires
 from .context import Context
 from .faults import missing_capability
 from .params import parse, required
@@ -46,6 +47,7 @@ def _member(ctx: Context, who: Caller, found: Image, profiles: list[HardwareProf
     return Answer(member("image", image(ctx.links, found, profiles, _destroyable(ctx, who, found))))
 
 
+@requires(Operation.images_list, "images")
 async def index(ctx: Context) -> Answer:
     who = await ctx.caller()
     params = ctx.request.params
@@ -57,6 +59,7 @@ async def index(ctx: Context) -> Answer:
     return Answer(collection("images", views))
 
 
+@requires(Operation.images_get, "image")
 async def show(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     found = await ctx.run(ctx.service.images.get, who, ident)

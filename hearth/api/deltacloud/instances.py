@@ -12,13 +12,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from hearth.drivers import Caller, Operation
+from hearth.drivers.operations import ACTION_OPERATIONS
 from hearth.drivers.resources import Action, Instance, InstanceCreate, InstanceFilter, KeyCreate, KeyImport
 from hearth.errors import NotFound
 
 from .answer import Answer
+from .capability import requires
 from .context import Context
 from .document import Node
-from .faults import DeltacloudError
+from .faults import DeltacloudError, missing_capability
+from .net_views import nic_id
+from .nics import instance_nics
 from .params import invalid, number, required
 from .views import Mounts, collection, instance, key, member
 
@@ -27,6 +31,7 @@ _HWP = {"hwp_memory": "memory", "hwp_cpu": "cpu", "hwp_storage": "storage"}
 _DEFAULT_HWP = "hwp_id"
 
 
+@requires(Operation.instances_list, "instances")
 async def index(ctx: Context) -> Answer:
     """The caller's instances; ``realm_id`` and ``state`` narrow them (Deltacloud's filters)."""
     who = await ctx.caller()
@@ -40,10 +45,11 @@ async def index(ctx: Context) -> Answer:
     ids = await _key_ids(ctx, who)
     mounts = await _mounts(ctx, who)
     capturable = _capturable(ctx)
-    views = (instance(ctx.links, i, ids, mounts, capturable) for i in items)
+    views = [instance(ctx.links, i, ids, mounts, capturable, await _nics(ctx, who, i)) for i in items]
     return Answer(collection("instances", views))
 
 
+@requires(Operation.instances_get, "instance")
 async def show(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     found = await ctx.run(ctx.service.instances.get, who, ident)
@@ -55,7 +61,16 @@ async def _view(
 ) -> tuple[Node, Any]:
     """One instance as Deltacloud shows it: its key by id, its attached volumes."""
     ids = key_ids if key_ids is not None else await _key_ids(ctx, who)
-    return instance(ctx.links, found, ids, await _mounts(ctx, who), _capturable(ctx))
+    mounts = await _mounts(ctx, who)
+    return instance(ctx.links, found, ids, mounts, _capturable(ctx), await _nics(ctx, who, found))
+
+
+async def _nics(ctx: Context, who: Caller, found: Instance) -> list[str]:
+    """The ids of the instance's network_interfaces (its NICs on networks), when the backend
+    lists NICs."""
+    if not ctx.service.gate.supports(Operation.interfaces_list):
+        return []
+    return [nic_id(n) for n in await instance_nics(ctx, who, found.id)]
 
 
 def _capturable(ctx: Context) -> bool:
@@ -100,6 +115,7 @@ async def _default_hwp(ctx: Context) -> str:
     return profiles[0].id
 
 
+@requires(Operation.instances_create, "create_instance")
 async def create(ctx: Context) -> Answer:
     params = ctx.request.params
     who = await ctx.caller()
@@ -130,6 +146,8 @@ async def act(ctx: Context, ident: str, action: str) -> Answer:
         chosen = Action(action)
     except ValueError:
         raise DeltacloudError(404, f"no action {action} on instances") from None
+    if not ctx.service.gate.supports(ACTION_OPERATIONS[chosen]):
+        raise missing_capability(f"{chosen.value}_instance")
     who = await ctx.caller()
     try:
         done = await ctx.run(ctx.service.instances.act, who, ident, chosen)
@@ -144,12 +162,14 @@ async def destroy(ctx: Context, ident: str) -> Answer:
     return Answer(None, 204)
 
 
+@requires(Operation.keys_list, "keys")
 async def keys(ctx: Context) -> Answer:
     who = await ctx.caller()
     items = await ctx.run(ctx.service.keys.list, who)
     return Answer(collection("keys", (key(ctx.links, k) for k in items)))
 
 
+@requires(Operation.keys_get, "key")
 async def key_show(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     return Answer(member("key", key(ctx.links, await ctx.run(ctx.service.keys.get, who, ident))))
@@ -157,10 +177,12 @@ async def key_show(ctx: Context, ident: str) -> Answer:
 
 async def key_create(ctx: Context) -> Answer:
     """A new key pair (its private key shown this once), or with ``public_key`` an imported one."""
-    who = await ctx.caller()
     params = ctx.request.params
-    name = required(params, "name")
     public = params.get("public_key")
+    if not ctx.service.gate.supports(Operation.keys_import if public else Operation.keys_create):
+        raise missing_capability("create_key")
+    who = await ctx.caller()
+    name = required(params, "name")
     try:
         if public:
             imported = await ctx.run(ctx.service.keys.import_, who, KeyImport(name=name, public_key=public))
@@ -174,6 +196,7 @@ async def key_create(ctx: Context) -> Answer:
     return Answer(doc, 201, [("location", ctx.links.member("keys", made.id))])
 
 
+@requires(Operation.keys_delete, "destroy_key")
 async def key_destroy(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     await ctx.run(ctx.service.keys.delete, who, ident)

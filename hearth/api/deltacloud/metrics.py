@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from hearth.drivers import Operation
 from hearth.drivers.resources import METRICS_STATES, Instance, InstanceMetrics
 from hearth.errors import InvalidState, NotFound
 
 from .answer import Answer
+from .capability import requires
 from .context import Context
 from .document import Node
 from .faults import DeltacloudError
@@ -48,6 +50,7 @@ def _metric(links: Links, inst: Instance, figures: InstanceMetrics, samples: boo
     return node, {"id": inst.id, "href": href, "entity": inst.name, "properties": values}
 
 
+@requires(Operation.instances_metrics, "metrics")
 async def index(ctx: Context) -> Answer:
     who = await ctx.caller()
     running = [i for i in await ctx.run(ctx.service.instances.list, who, None) if i.state in METRICS_STATES]
@@ -61,6 +64,7 @@ async def index(ctx: Context) -> Answer:
     return Answer(collection("metrics", items))
 
 
+@requires(Operation.instances_metrics, "metric")
 async def show(ctx: Context, ident: str) -> Answer:
     """One instance's figures: 404 for an unknown or another's instance, and for one that is not
     running, which the index does not list either (its message says the state)."""

@@ -16,6 +16,8 @@ from . import collections as c
 from . import images as im
 from . import instances as i
 from . import metrics as m
+from . import networking as n
+from . import nics
 from . import storage as s
 from .answer import Answer
 
@@ -68,6 +70,16 @@ ROUTES: tuple[Route, ...] = (
         delete=b.blob_destroy,
     ),
     _route("buckets/{}/{}/content", get=b.blob_content),
+    _route("addresses", get=n.addresses, post=n.address_create),
+    _route("addresses/{}", get=n.address_show, delete=n.address_destroy),
+    _route("addresses/{}/associate", post=n.address_associate),
+    _route("addresses/{}/disassociate", post=n.address_disassociate),
+    _route("networks", get=n.networks, post=n.network_create),
+    _route("networks/{}", get=n.network_show, delete=n.network_destroy),
+    _route("subnets", get=n.subnets, post=n.subnet_create),
+    _route("subnets/{}", get=n.subnet_show, delete=n.subnet_destroy),
+    _route("network_interfaces", get=nics.index, post=nics.create),
+    _route("network_interfaces/{}", get=nics.show, delete=nics.destroy),
     _route("metrics", get=m.index),
     _route("metrics/{}", get=m.show),
 )

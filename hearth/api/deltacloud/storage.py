@@ -14,6 +14,7 @@ from hearth.drivers.resources import SnapshotCreate, Volume, VolumeAttach, Volum
 from hearth.service import Task
 
 from .answer import Answer
+from .capability import requires
 from .context import Context
 from .faults import DeltacloudError, status_named
 from .params import number, parse, required
@@ -40,6 +41,7 @@ def _answer(ctx: Context, v: Volume, status: int = 200) -> Answer:
     return Answer(member("storage_volume", volume(ctx.links, v, _served(ctx))), status)
 
 
+@requires(Operation.volumes_list, "storage_volumes")
 async def volumes(ctx: Context) -> Answer:
     who = await ctx.caller()
     items = await ctx.run(ctx.service.volumes.list, who)
@@ -47,6 +49,7 @@ async def volumes(ctx: Context) -> Answer:
     return Answer(collection("storage_volumes", (volume(ctx.links, v, served) for v in items)))
 
 
+@requires(Operation.volumes_get, "storage_volume")
 async def volume_show(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     return _answer(ctx, await ctx.run(ctx.service.volumes.get, who, ident))
@@ -63,6 +66,7 @@ async def _cloned(ctx: Context, who: Caller, task: Task) -> Volume:
     return await ctx.run(ctx.service.volumes.get, who, made)
 
 
+@requires(Operation.volumes_create, "create_storage_volume")
 async def volume_create(ctx: Context) -> Answer:
     who = await ctx.caller()
     params = ctx.request.params
@@ -80,6 +84,7 @@ async def volume_create(ctx: Context) -> Answer:
     return answer
 
 
+@requires(Operation.volumes_delete, "destroy_storage_volume")
 async def volume_destroy(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     await ctx.run(ctx.service.volumes.delete, who, ident)
@@ -91,6 +96,7 @@ def _device(text: str) -> str:
     return text[len(_DEV) :] if text.startswith(_DEV) else text
 
 
+@requires(Operation.volumes_attach, "attach_storage_volume")
 async def volume_attach(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     params = ctx.request.params
@@ -100,23 +106,27 @@ async def volume_attach(ctx: Context, ident: str) -> Answer:
     return _answer(ctx, await ctx.run(ctx.service.volumes.attach, who, ident, request), 202)
 
 
+@requires(Operation.volumes_detach, "detach_storage_volume")
 async def volume_detach(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     return _answer(ctx, await ctx.run(ctx.service.volumes.detach, who, ident), 202)
 
 
+@requires(Operation.snapshots_list, "storage_snapshots")
 async def snapshots(ctx: Context) -> Answer:
     who = await ctx.caller()
     items = await ctx.run(ctx.service.snapshots.list, who)
     return Answer(collection("storage_snapshots", (snapshot(ctx.links, s) for s in items)))
 
 
+@requires(Operation.snapshots_get, "storage_snapshot")
 async def snapshot_show(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     found = await ctx.run(ctx.service.snapshots.get, who, ident)
     return Answer(member("storage_snapshot", snapshot(ctx.links, found)))
 
 
+@requires(Operation.snapshots_create, "create_storage_snapshot")
 async def snapshot_create(ctx: Context) -> Answer:
     who = await ctx.caller()
     params = ctx.request.params
@@ -126,6 +136,7 @@ async def snapshot_create(ctx: Context) -> Answer:
     return Answer(doc, 201, [("location", ctx.links.member("storage_snapshots", made.id))])
 
 
+@requires(Operation.snapshots_delete, "destroy_storage_snapshot")
 async def snapshot_destroy(ctx: Context, ident: str) -> Answer:
     who = await ctx.caller()
     await ctx.run(ctx.service.snapshots.delete, who, ident)

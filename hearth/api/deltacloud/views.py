@@ -134,10 +134,13 @@ def instance(
     key_ids: dict[str, str] | None = None,
     mounts: Mounts | None = None,
     capturable: bool = False,
+    nics: list[str] | None = None,
 ) -> tuple[Node, Any]:
     """``key_ids`` maps key names to ids: Deltacloud's ``keyname`` is the key's id; ``mounts``
     names the volumes attached to each instance; ``capturable``: the backend makes images from
-    instances, so a STOPPED one (the only state whose disk holds still) links ``create_image``."""
+    instances, so a STOPPED one (the only state whose disk holds still) links ``create_image``;
+    ``nics``: the ids of its network_interfaces, listed in the XML as Deltacloud's is (its JSON
+    has none)."""
     node, value = _base("instance", links.member("instances", i.id), i.id, i.name)
     node.add("owner_id", i.owner_id)
     value["owner"] = i.owner_id
@@ -189,6 +192,10 @@ def instance(
         auth.add("login").add("keyname", keyname)
         value["authentication_type"] = "key"
         value["authentication"] = {"keyname": keyname}
+    if nics:
+        el = node.add("network_interfaces")
+        for ident in nics:
+            el.add("network_interface", href=links.member("network_interfaces", ident), id=ident)
     return node, value
 
 

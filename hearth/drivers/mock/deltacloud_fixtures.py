@@ -114,3 +114,34 @@ VOLUMES: tuple[FixtureVolume, ...] = (
 
 # (id, volume id)
 SNAPSHOTS: tuple[tuple[str, str], ...] = (("snap1", "vol1"), ("snap2", "vol2"), ("snap3", "vol2"))
+
+# Deltacloud's public addresses: four unassociated IPv4 addresses whose id is the address.
+ADDRESSES: tuple[str, ...] = ("192.168.0.1", "192.168.0.2", "192.168.0.3", "192.168.0.4")
+
+# (id, name, address blocks); Deltacloud's networks are all UP, its subnets all PRIVATE.
+NETWORKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("net1", "network1", ("192.168.0.0/16",)),
+    ("net2", "network2", ("10.0.0.0/8",)),
+)
+
+# (id, network id, address block); a subnet's name is its id there.
+SUBNETS: tuple[tuple[str, str, str], ...] = (
+    ("subnet1", "net1", "192.168.1.0/24"),
+    ("subnet2", "net1", "192.168.2.0/24"),
+    ("subnet3", "net2", "10.1.0.0/16"),
+    ("subnet4", "net2", "10.2.0.0/16"),
+)
+
+
+class FixtureNic(NamedTuple):
+    instance_id: str
+    mac: str
+    network_id: str
+    subnet_id: str
+    ip_address: str
+
+
+# nic1: inst1 on subnet1 with 192.168.1.2. Hearth keys a NIC by its instance and MAC, so the
+# fixture gets a fixed MAC (Deltacloud's NICs had none). Deltacloud's nicinst3 belongs to an
+# inst3 its fixtures carry but this catalogue does not, so it is left out.
+NICS: tuple[FixtureNic, ...] = (FixtureNic("inst1", "52:54:00:00:00:01", "net1", "subnet1", "192.168.1.2"),)

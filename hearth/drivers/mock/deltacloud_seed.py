@@ -15,13 +15,27 @@ from hearth.errors import Conflict
 from hearth.store import write_session
 from hearth.store.models import KeyRow, StoreMeta, User
 from hearth.store.users import create_user
+from hearth.vocab.nic_kinds import InterfaceType
+from hearth.vocab.nic_models import DEFAULT_NIC_MODEL
 
 from ..caller import SYSTEM_OWNER
 from ..resources import ImageState, SnapshotState
 from ..sshkeys import parse_public_key
 from . import deltacloud_fixtures as fx
-from .seed import CATALOGUE_MARKER
-from .tables import MockHardwareProfile, MockImage, MockInstance, MockRealm, MockSnapshot, MockVolume
+from .seed import CATALOGUE_MARKER, NETWORK_MARKER
+from .tables import (
+    MockAddress,
+    MockBinding,
+    MockHardwareProfile,
+    MockImage,
+    MockInstance,
+    MockInterface,
+    MockNetwork,
+    MockRealm,
+    MockSnapshot,
+    MockSubnet,
+    MockVolume,
+)
 
 MARKER = "mock_deltacloud_seeded"
 
@@ -41,8 +55,10 @@ def seed_deltacloud(engine: Engine) -> bool:
     user_id = _user(engine)
     with write_session(engine) as s:
         _catalogue(s, user_id)
+        _networking(s, user_id)
         s.add(StoreMeta(key=MARKER, value="1"))
         s.add(StoreMeta(key=CATALOGUE_MARKER, value="deltacloud"))
+        s.add(StoreMeta(key=NETWORK_MARKER, value="deltacloud"))  # no "default": Deltacloud's only
     return True
 
 
@@ -125,5 +141,38 @@ def _catalogue(s: Session, user_id: str) -> None:
                 owner_id=user_id,
                 volume_id=volume_id,
                 state=SnapshotState.AVAILABLE.value,
+            )
+        )
+
+
+def _networking(s: Session, user_id: str) -> None:
+    """Deltacloud's addresses, networks, subnets and NICs, all ``mockuser``'s (Deltacloud's mock
+    let that account delete them)."""
+    for ip in fx.ADDRESSES:
+        s.add(MockAddress(id=ip, name=ip, owner_id=user_id, ip_address=ip, instance_id=None))
+    for net_id, name, blocks in fx.NETWORKS:
+        s.add(MockNetwork(id=net_id, name=name, owner_id=user_id, address_blocks=list(blocks)))
+    s.flush()
+    for sub_id, net_id, block in fx.SUBNETS:
+        s.add(MockSubnet(id=sub_id, name=sub_id, owner_id=user_id, network_id=net_id, address_block=block))
+    s.flush()
+    for nic in fx.NICS:
+        s.add(
+            MockBinding(
+                instance_id=nic.instance_id,
+                subnet_id=nic.subnet_id,
+                network_id=nic.network_id,
+                ip_address=nic.ip_address,
+            )
+        )
+        s.add(
+            MockInterface(
+                instance_id=nic.instance_id,
+                mac=nic.mac,
+                type=InterfaceType.network.value,
+                source=nic.network_id,
+                mode=None,
+                model=DEFAULT_NIC_MODEL.value,
+                subnet_id=nic.subnet_id,
             )
         )

@@ -20,7 +20,7 @@ from .tables import MockHardwareProfile, MockImage, MockNetwork, MockPool, MockR
 
 CATALOGUE_MARKER = "mock_catalogue_seeded"  # also set by the deltacloud seed, in its place
 _SEEDED = CATALOGUE_MARKER
-_NETWORK_SEEDED = "mock_default_network_seeded"
+NETWORK_MARKER = "mock_default_network_seeded"  # also set by the deltacloud seed: its networks only
 _POOLS_SEEDED = "mock_pools_seeded"
 # A shared network called "default", like libvirt's, so templates naming it work on the mock too.
 DEFAULT_NETWORK = ("default", "192.168.122.0/24")
@@ -88,13 +88,13 @@ def seed(engine: Engine) -> bool:
 def _seed_default_network(engine: Engine) -> None:
     name, block = DEFAULT_NETWORK
     with write_session(engine) as s:
-        if s.get(StoreMeta, _NETWORK_SEEDED) is not None:
+        if s.get(StoreMeta, NETWORK_MARKER) is not None:
             return
         if s.get(MockNetwork, name) is None:
             s.add(MockNetwork(id=name, name=name, owner_id=SYSTEM_OWNER, address_blocks=[block]))
             s.flush()
             s.add(MockSubnet(id=name, name=name, owner_id=SYSTEM_OWNER, network_id=name, address_block=block))
-        s.add(StoreMeta(key=_NETWORK_SEEDED, value="1"))
+        s.add(StoreMeta(key=NETWORK_MARKER, value="1"))
 
 
 def _seed_pools(engine: Engine) -> None:

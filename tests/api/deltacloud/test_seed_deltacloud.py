@@ -41,6 +41,7 @@ def test_the_deltacloud_seed_serves_the_fixtures_on_api_and_v1_to_mockuser(tmp_p
             assert inst0["name"] == "Mock Instance With Profile Change" and inst0["state"] == "RUNNING"
             realm = api.get("/api/realms/us").json()["realm"]
             assert realm["name"] == "United States"
+            _networking(api)
         with httpx.Client(base_url=base, auth=MOCK, timeout=30) as v1:
             assert _ids(v1, "/v1/volumes", "volumes") == ["vol1", "vol2", "vol3"]
             assert _ids(v1, "/v1/snapshots", "snapshots") == ["snap1", "snap2", "snap3"]
@@ -104,3 +105,30 @@ def test_the_deltacloud_seed_is_for_the_mock_only() -> None:
     with pytest.raises(ValidationError, match="applies to the mock driver"):
         ServiceConfig().with_overrides(driver="libvirt", seed="deltacloud")
     assert ServiceConfig().with_overrides(seed="deltacloud").seed is SeedName.deltacloud
+
+
+def _networking(api: httpx.Client) -> None:
+    """Deltacloud's addresses, networks (and no Hearth "default" beside them), subnets and nic1."""
+    assert _ids(api, "/api/addresses", "addresses") == [f"192.168.0.{n}" for n in range(1, 5)]
+    assert all(not a["associated"] for a in api.get("/api/addresses").json()["addresses"])
+    nets = {n["id"]: n for n in api.get("/api/networks").json()["networks"]}
+    assert set(nets) == {"net1", "net2"}
+    assert nets["net1"]["name"] == "network1" and nets["net1"]["address_blocks"] == ["192.168.0.0/16"]
+    assert [s["id"] for s in nets["net2"]["subnets"]] == ["subnet3", "subnet4"]
+    subs = {
+        s["id"]: (s["network"]["id"], s["address_block"]) for s in api.get("/api/subnets").json()["subnets"]
+    }
+    assert subs == {
+        "subnet1": ("net1", "192.168.1.0/24"),
+        "subnet2": ("net1", "192.168.2.0/24"),
+        "subnet3": ("net2", "10.1.0.0/16"),
+        "subnet4": ("net2", "10.2.0.0/16"),
+    }
+    [nic] = api.get("/api/network_interfaces").json()["network_interfaces"]
+    assert (nic["instance"]["id"], nic["network"]["id"], nic["ip_address"]) == (
+        "inst1",
+        "subnet1",
+        "192.168.1.2",
+    )
+    shown = api.get("/api/instances/inst1", params={"format": "xml"}).text
+    assert f'id="{nic["id"]}"' in shown and "<network_interfaces>" in shown

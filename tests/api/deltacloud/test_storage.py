@@ -356,17 +356,25 @@ def readonly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]
         yield from _client(running)
 
 
-def test_a_backend_that_cannot_create_advertises_no_feature_and_refuses_with_501(
+def test_a_backend_that_cannot_create_advertises_no_feature_and_refuses_with_412_naming_it(
     readonly: httpx.Client,
 ) -> None:
     links = {link.get("rel"): link for link in xml(readonly.get("/api")).findall("link")}
     assert links["storage_volumes"].findall("feature") == []
     assert readonly.get("/api/storage_volumes").status_code == 200
-    assert readonly.post("/api/storage_volumes", data={"capacity": "1"}).status_code == 501
-    assert readonly.post("/api/storage_snapshots", data={"volume_id": "v"}).status_code == 501
-    assert readonly.delete("/api/storage_volumes/v").status_code == 501
-    r = readonly.post("/api/storage_volumes/v/attach", data={"instance_id": "i", "device": "vdb"})
-    assert r.status_code == 501
+    refused = {
+        "create_storage_volume": readonly.post("/api/storage_volumes", data={"capacity": "1"}),
+        "create_storage_snapshot": readonly.post("/api/storage_snapshots", data={"volume_id": "v"}),
+        "destroy_storage_volume": readonly.delete("/api/storage_volumes/v"),
+        "destroy_storage_snapshot": readonly.delete("/api/storage_snapshots/s"),
+        "attach_storage_volume": readonly.post(
+            "/api/storage_volumes/v/attach", data={"instance_id": "i", "device": "vdb"}
+        ),
+        "detach_storage_volume": readonly.post("/api/storage_volumes/v/detach"),
+    }
+    for capability, r in refused.items():
+        assert (r.status_code, r.headers.get("expect")) == (412, capability), r.text
+        assert xml(r).findtext("code") == "412"
 
 
 def test_a_volume_offers_only_the_actions_its_backend_serves() -> None:
