@@ -27,7 +27,7 @@ def requires(operation: Operation, capability: str) -> Callable[[Handler[P]], Ha
 
     def wrap(handler: Handler[P]) -> Handler[P]:
         async def checked(ctx: Context, /, *args: P.args, **kwargs: P.kwargs) -> Answer:
-            if not ctx.service.gate.supports(operation):
+            if not ctx.served.supports(operation):
                 raise missing_capability(capability)
             return await handler(ctx, *args, **kwargs)
 
@@ -39,4 +39,4 @@ def requires(operation: Operation, capability: str) -> Callable[[Handler[P]], Ha
 
 def serves(ctx: Context, operation: Operation) -> bool:
     """Whether the backend serves ``operation`` (an action link is offered only then)."""
-    return ctx.service.gate.supports(operation)
+    return ctx.served.supports(operation)

@@ -68,7 +68,7 @@ async def _view(
 async def _nics(ctx: Context, who: Caller, found: Instance) -> list[str]:
     """The ids of the instance's network_interfaces (its NICs on networks), when the backend
     lists NICs."""
-    if not ctx.service.gate.supports(Operation.interfaces_list):
+    if not ctx.served.supports(Operation.interfaces_list):
         return []
     return [nic_id(n) for n in await instance_nics(ctx, who, found.id)]
 
@@ -146,7 +146,7 @@ async def act(ctx: Context, ident: str, action: str) -> Answer:
         chosen = Action(action)
     except ValueError:
         raise DeltacloudError(404, f"no action {action} on instances") from None
-    if not ctx.service.gate.supports(ACTION_OPERATIONS[chosen]):
+    if not ctx.served.supports(ACTION_OPERATIONS[chosen]):
         raise missing_capability(f"{chosen.value}_instance")
     who = await ctx.caller()
     try:
@@ -179,7 +179,7 @@ async def key_create(ctx: Context) -> Answer:
     """A new key pair (its private key shown this once), or with ``public_key`` an imported one."""
     params = ctx.request.params
     public = params.get("public_key")
-    if not ctx.service.gate.supports(Operation.keys_import if public else Operation.keys_create):
+    if not ctx.served.supports(Operation.keys_import if public else Operation.keys_create):
         raise missing_capability("create_key")
     who = await ctx.caller()
     name = required(params, "name")
