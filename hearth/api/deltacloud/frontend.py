@@ -20,6 +20,7 @@ from hearth.service.config import DEFAULT_JSON_BODY, DEFAULT_UPLOAD_BODY
 from ..asgi_body import BodyTooLarge, read_body
 from ..errors import visible
 from .answer import Answer
+from .browser import for_browser
 from .collections import VERSION
 from .context import Context
 from .document import Document, render
@@ -139,6 +140,8 @@ class DeltacloudFrontend:
             shared = getattr(scope.get("app"), "state", self)
             ctx = Context(self.service, request, Links(_base(scope)), driver, streamed, shared)
             answer: Answer = await handler(ctx, *ids)
+            if fmt is Format.html:  # a browser: its page's forms, or a redirect after its post
+                answer = await for_browser(ctx, answer)
             await self._answer(send, answer, fmt, driver, head, request.header("if-none-match"))
         except DeltacloudError as exc:
             headers = extra + exc.headers
