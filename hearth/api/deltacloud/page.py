@@ -71,8 +71,9 @@ def _form(form: Form, page: Page | None, css: str = "create") -> str:
     button = f"<button type='submit'>{_e(form.submit)}</button>"
     action = _e(_href(form.action, page))
     inner = f"{hidden}{fields}{button}"
-    if css == "action":
-        return f"<form class='action' method='post' action='{action}'{enctype}>{inner}</form>"
+    if css == "action":  # the rel names the form, so a test or a stylesheet can find it
+        rel = _e(form.title)
+        return f"<form class='action {rel}' method='post' action='{action}'{enctype}>{inner}</form>"
     return (
         f"<form class='{css}' method='post' action='{action}'{enctype}><fieldset>"
         f"<legend>{_e(form.title)}</legend>{inner}</fieldset></form>"
@@ -122,8 +123,10 @@ def _row_inline(node: Node, page: Page | None) -> str:
 
 def _member(node: Node, page: Page | None) -> str:
     rows = []
-    if node.attrs.get("id"):
-        rows.append(f"<tr><th>id</th><td>{_e(node.attrs['id'])}</td></tr>")
+    ident, href = node.attrs.get("id"), node.attrs.get("href")
+    if ident:  # a member's own link: its page again, fresh (a post's answer is not reloadable)
+        shown = _link(href, ident, page) if href else _e(ident)
+        rows.append(f"<tr><th>id</th><td class='id'>{shown}</td></tr>")
     for k, v in node.attrs.items():
         if k not in ("href", "id"):
             rows.append(f"<tr><th>{_e(_label(k))}</th><td>{_e(v)}</td></tr>")

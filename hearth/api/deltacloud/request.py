@@ -52,10 +52,11 @@ def read(scope: Scope, prefix: str, body: bytes) -> ApiRequest:
     params.update(parse_qsl(query, keep_blank_values=True))
     method = scope["method"]
     if body and headers.get("content-type", "").split(";")[0].strip().lower() == FORM:
-        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        asked = params.pop(OVERRIDE, "").upper()
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        asked = form.pop(OVERRIDE, "").upper()  # from the form only, as Rack read it
         if method == "POST" and asked in OVERRIDABLE:
             method = asked
+        params.update(form)
     below = path[len(prefix) :].strip("/")
     client = scope.get("client")
     return ApiRequest(
