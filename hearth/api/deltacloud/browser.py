@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl, urlencode
 
 from hearth.drivers import Caller, Feature, Operation
 from hearth.drivers.resources import Instance
@@ -39,6 +40,13 @@ Builder = Callable[[Context, Caller, Page, tuple[str, ...]], Awaitable[None]]
 def _keep(ctx: Context) -> str:
     """The query a page's links keep: ``format=html`` when the page was asked for by it."""
     return HTML_QUERY if ctx.request.params.get("format") else ""
+
+
+def _here(ctx: Context) -> str:
+    """The request's path and query without ``format`` (the page's own XML and JSON add theirs)."""
+    path, _, query = ctx.request.url.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "format"]
+    return path + (f"?{urlencode(kept)}" if kept else "")
 
 
 def _url(ctx: Context, below: str) -> str:
@@ -81,7 +89,7 @@ async def for_browser(ctx: Context, answer: Answer) -> Answer:
         return moved
     if answer.document is None:
         return answer
-    page = Page(home=ctx.links.entry, query=_keep(ctx))
+    page = Page(home=ctx.links.entry, query=_keep(ctx), here=_here(ctx))
     answer.document.page = page
     if ctx.request.method in ("GET", "HEAD") and answer.status == 200:
         for pattern, build in _PAGES:

@@ -49,11 +49,13 @@ class Form:
 
 @dataclass
 class Page:
-    """What the HTML rendering adds to a document: the way home, a query every link keeps (the
+    """What the HTML rendering adds to a document: the way home and to this page's XML and JSON,
+    a query every link keeps (the
     ``format=html`` the page was asked with, so a client that sends no Accept stays in HTML),
     the forms under the document and the inputs some action buttons need (volume attach)."""
 
     home: str
     query: str = ""
+    here: str = ""  # this page's path and query without ``format``, for its XML and JSON links
     forms: list[Form] = field(default_factory=list)
     action_fields: dict[str, tuple[Field, ...]] = field(default_factory=dict)

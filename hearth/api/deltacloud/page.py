@@ -13,6 +13,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from .form import Field, Form, Kind, Page
+from .links import PREFIX
 
 if TYPE_CHECKING:
     from .document import Document, Node
@@ -186,11 +187,25 @@ def _body(doc: Document) -> str:
     return _collection(root, page)
 
 
+def _nav(page: Page | None) -> str:
+    """Home, and this page in Deltacloud's other formats (an error page, which has no ``Page``,
+    still links home, by path)."""
+    if page is None:
+        return f"<a href='{_e(PREFIX)}'>Home</a>"
+    links = [_link(page.home, "Home", page)]
+    if page.here:
+        join = "&" if "?" in page.here else "?"
+        links += [
+            f"<a href='{_e(page.here + join + 'format=' + f)}'>{f.upper()}</a>" for f in ("xml", "json")
+        ]
+    return "".join(links)
+
+
 def render_page(doc: Document) -> bytes:
     """The page: the way home, the document, then its forms."""
     title = _e(doc.title)
     page = doc.page
-    nav = f"<nav>{_link(page.home, 'Home', page)}</nav>" if page is not None else ""
+    nav = f"<nav>{_nav(page)}</nav>"
     forms = "".join(_form(f, page) for f in page.forms) if page is not None else ""
     text = (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -82,11 +82,14 @@ def test_every_link_from_the_entry_point_is_a_page_that_answers(
             r = browser.get(url)
             assert r.status_code == 200, (url, r.text)
             if r.headers["content-type"] != "text/html":
-                continue  # a blob's bytes
+                continue  # a blob's bytes, a page's XML or JSON
             for link in _page(r).links:
-                assert link.startswith(f"{server.url}/api"), (url, link)
-                following.append(link)
+                absolute = urljoin(url, link)
+                assert absolute.startswith(f"{server.url}/api"), (url, link)
+                following.append(absolute)
         frontier = following
+    formats = {parse_qs(urlsplit(u).query).get("format", [""])[0] for u in seen}
+    assert {"xml", "json"} <= formats  # each page links its own XML and JSON
     paths = {urlsplit(u).path for u in seen}
     assert {"/api/instances", "/api/keys", "/api/images", "/api/realms", "/api/buckets"} <= paths
     assert "/api/images/debian-12" in paths and "/api/realms/local" in paths
@@ -96,7 +99,9 @@ def test_a_page_asked_for_by_format_keeps_it_in_every_link_and_form(server: Runn
     with httpx.Client(base_url=server.url, auth=DEMO, headers={"accept": ""}) as c:
         page = _page(c.get("/api/instances", params={"format": "html"}))
         entry = _page(c.get("/api", params={"format": "html"}))
-    assert page.links and all(link.endswith("?format=html") for link in page.links + entry.links)
+    links = [link for link in page.links + entry.links if "format=" not in link or "format=html" in link]
+    assert links and all(link.endswith("?format=html") for link in links)
+    assert "/api/instances?format=xml" in page.links and "/api?format=json" in entry.links
     assert page.forms and all(f.action.endswith("?format=html") for f in page.forms)
 
 

@@ -96,6 +96,27 @@ class Browser:
     def click(self, element: str) -> None:
         self._call("POST", f"/element/{element}/click", {})
 
+    def follow(self, element: str, timeout: float = 10.0) -> None:
+        """Click a link or a form's button and wait for the page it leads to: the click returns
+        once the event is dispatched, the old page's root goes stale when the new one replaces it."""
+        old = self.find("html")
+        self.click(element)
+        deadline = time.monotonic() + timeout
+        while True:
+            r = self._wd.get(f"{self._base}/element/{old}/name")
+            if r.status_code != 200:  # stale: the old document is gone
+                break
+            if time.monotonic() > deadline:
+                raise WebDriverError(f"clicking did not leave {self.url}")
+            time.sleep(0.02)
+        while (
+            self._call("POST", "/execute/sync", {"script": "return document.readyState", "args": []})
+            != "complete"
+        ):
+            if time.monotonic() > deadline:
+                raise WebDriverError(f"{self.url} did not finish loading")
+            time.sleep(0.02)
+
     def type(self, element: str, text: str) -> None:
         self._call("POST", f"/element/{element}/value", {"text": text})
 
