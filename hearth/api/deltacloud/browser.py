@@ -116,11 +116,13 @@ async def _instances(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]
     if not gate.supports(Operation.instances_create):
         return
     images = await ctx.run(ctx.service.images.list, who, None)
+    chosen = ctx.request.params.get("image_id", "")  # an image's "Launch instance" link names it
     fields = [
         Field(
             "image_id",
             "Image",
             Kind.select,
+            value=chosen,
             choices=_choices([(i.id, _named(i.id, i.name)) for i in images]),
             required=True,
         ),
@@ -133,6 +135,12 @@ async def _instances(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]
         realms = await ctx.run(ctx.service.realms.list, who)
         where = [(r.id, _named(r.id, r.name)) for r in realms]
         fields.append(Field("realm_id", "Realm", Kind.select, choices=_choices(where, "any")))
+    if gate.has(Feature.hardware_profile_overrides):  # empty: the profile's own value
+        fields += [
+            Field("hwp_memory", "Memory (MB), if the profile lets you choose", Kind.number),
+            Field("hwp_cpu", "CPUs, if the profile lets you choose", Kind.number),
+            Field("hwp_storage", "Storage (GB), if the profile lets you choose", Kind.number),
+        ]
     fields.append(Field("name", "Name"))
     if gate.has(Feature.authentication_key) and gate.supports(Operation.keys_list):
         keys = await ctx.run(ctx.service.keys.list, who)

@@ -24,6 +24,9 @@ _STYLE = (
     "text-align:left;vertical-align:top}th{background:#eee}form.action{display:inline;margin:0 .2em}"
     "fieldset{margin:1em 0}label{display:block;margin:.3em 0}small{color:#666}nav a{margin-right:1em}"
 )
+# Actions whose link is a page with the form to fill in (its matrix parameters preselect the
+# choice), not a button: Deltacloud's "Launch instance" went to a form too.
+_FORM_FIRST = {"create_instance": "Launch instance…"}
 # Columns a collection's table shows for each member, when its members have them.
 _COLUMNS = ("name", "state", "capacity", "size", "bucket", "content_length", "fingerprint")
 
@@ -82,11 +85,17 @@ def _form(form: Form, page: Page | None, css: str = "create") -> str:
 
 
 def _actions(node: Node, page: Page | None) -> str:
-    """An ``actions`` element's links as buttons: each a form posting to the link."""
+    """An ``actions`` element's links as buttons: each a form posting to the link; an action that
+    needs choices first (launching an instance of an image) links the page whose form asks them."""
     out = []
     for link in node.children:
         href, rel = link.attrs.get("href"), link.attrs.get("rel", "")
         if not href:
+            continue
+        if rel in _FORM_FIRST:
+            out.append(
+                f"<a class='action {_e(rel)}' href='{_e(_href(href, page))}'>{_e(_FORM_FIRST[rel])}</a>"
+            )
             continue
         fields = page.action_fields.get(rel, ()) if page is not None else ()
         method = link.attrs.get("method", "post")

@@ -261,3 +261,11 @@ def test_the_page_escapes_text_attributes_and_links_of_the_tree() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "http://h/api/instances/x'><script>1</script>" in seen.links
     assert [f.action for f in seen.forms] == ["http://h/api/instances/x/stop"]
+
+
+def test_an_image_s_launch_link_opens_the_instance_form_with_that_image_chosen(browser: httpx.Client) -> None:
+    page = _page(browser.get("/api/images/fedora-40"))
+    (launch,) = [link for link in page.links if ";image_id=fedora-40" in link]
+    form = _page(browser.get(launch)).form("Create instance")
+    assert form.fields["image_id"] == "fedora-40"
+    assert {"hwp_memory", "hwp_cpu", "hwp_storage"} <= set(form.fields)
