@@ -34,7 +34,7 @@ _AFTER_POST: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] 
     (re.compile(r"^buckets$"), lambda m: ""),  # the new bucket: its Location
 )
 
-Builder = Callable[[Context, Caller, Page, tuple[str, ...]], Awaitable[None]]
+Builder = Callable[[Context, Page, tuple[str, ...]], Awaitable[None]]  # may ask the caller
 
 
 def _keep(ctx: Context) -> str:
@@ -95,7 +95,7 @@ async def for_browser(ctx: Context, answer: Answer) -> Answer:
         for pattern, build in _PAGES:
             found = pattern.match(ctx.request.path)
             if found is not None:
-                await build(ctx, await ctx.caller(), page, found.groups())
+                await build(ctx, page, found.groups())
                 break
     return answer
 
@@ -111,7 +111,8 @@ def _named(ident: str, name: str) -> str:
     return ident if name == ident else f"{ident} ({name})"
 
 
-async def _instances(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _instances(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
+    who = await ctx.caller()
     gate = ctx.service.gate
     if not gate.supports(Operation.instances_create):
         return
@@ -152,7 +153,7 @@ async def _instances(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]
     page.forms.append(Form("Launch an instance", _url(ctx, "instances"), "Create instance", tuple(fields)))
 
 
-async def _keys(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _keys(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
     if not ctx.service.gate.supports(Operation.keys_create):
         return
     fields = (
@@ -174,7 +175,8 @@ async def _attach_fields(ctx: Context, who: Caller, page: Page) -> None:
     )
 
 
-async def _volumes(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _volumes(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
+    who = await ctx.caller()
     gate = ctx.service.gate
     await _attach_fields(ctx, who, page)
     if not gate.supports(Operation.volumes_create):
@@ -196,11 +198,13 @@ async def _volumes(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) 
     )
 
 
-async def _volume(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _volume(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
+    who = await ctx.caller()
     await _attach_fields(ctx, who, page)
 
 
-async def _snapshots(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _snapshots(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
+    who = await ctx.caller()
     gate = ctx.service.gate
     if not (gate.supports(Operation.snapshots_create) and gate.supports(Operation.volumes_list)):
         return
@@ -218,14 +222,15 @@ async def _snapshots(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]
     page.forms.append(Form("Take a snapshot", _url(ctx, "storage_snapshots"), "Create snapshot", fields))
 
 
-async def _snapshot(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _snapshot(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
     if ctx.service.gate.supports(Operation.snapshots_delete):
         page.forms.append(
             Form("Delete", _url(ctx, f"storage_snapshots/{ids[0]}"), "Delete snapshot", method="delete")
         )
 
 
-async def _images(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _images(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
+    who = await ctx.caller()
     if not ctx.service.gate.supports(Operation.images_create):
         return
     found: list[Instance] = await ctx.run(ctx.service.instances.list, who, None)
@@ -238,12 +243,16 @@ async def _images(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -
     page.forms.append(Form("Create an image", _url(ctx, "images"), "Create image", fields))
 
 
-async def _buckets(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _states(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
+    page.picture = _url(ctx, "instance_states") + "?format=png"  # as Deltacloud's page showed it
+
+
+async def _buckets(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
     fields = (Field("name", "Name", required=True),)
     page.forms.append(Form("Create a bucket", _url(ctx, "buckets"), "Create bucket", fields))
 
 
-async def _bucket(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _bucket(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
     href = _url(ctx, f"buckets/{ids[0]}")
     fields = (
         Field("blob_id", "Blob name", required=True),
@@ -256,7 +265,7 @@ async def _bucket(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -
     page.forms.append(Form("Delete", href, "Delete bucket", method="delete"))
 
 
-async def _blob(ctx: Context, who: Caller, page: Page, ids: tuple[str, ...]) -> None:
+async def _blob(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
     page.forms.append(Form("Delete", _url(ctx, f"buckets/{ids[0]}/{ids[1]}"), "Delete blob", method="delete"))
 
 
@@ -270,6 +279,7 @@ _PAGES: tuple[tuple[re.Pattern[str], Builder], ...] = tuple(
         ("storage_snapshots", _snapshots),
         ("storage_snapshots/{}", _snapshot),
         ("images", _images),
+        ("instance_states", _states),
         ("buckets", _buckets),
         ("buckets/{}", _bucket),
         ("buckets/{}/{}", _blob),

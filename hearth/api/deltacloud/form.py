@@ -59,3 +59,4 @@ class Page:
     here: str = ""  # this page's path and query without ``format``, for its XML and JSON links
     forms: list[Form] = field(default_factory=list)
     action_fields: dict[str, tuple[Field, ...]] = field(default_factory=dict)
+    picture: str = ""  # an image the page shows (the state machine's PNG), by URL

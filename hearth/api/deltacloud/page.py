@@ -216,6 +216,8 @@ def render_page(doc: Document) -> bytes:
     page = doc.page
     nav = f"<nav>{_nav(page)}</nav>"
     forms = "".join(_form(f, page) for f in page.forms) if page is not None else ""
+    if page is not None and page.picture:
+        forms = f"<p><img src='{_e(page.picture)}' alt='{title}'></p>" + forms
     text = (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
         f"<title>Deltacloud API - {title}</title><style>{_STYLE}</style></head>"

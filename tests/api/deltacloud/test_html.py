@@ -269,3 +269,12 @@ def test_an_image_s_launch_link_opens_the_instance_form_with_that_image_chosen(b
     form = _page(browser.get(launch)).form("Create instance")
     assert form.fields["image_id"] == "fedora-40"
     assert {"hwp_memory", "hwp_cpu", "hwp_storage"} <= set(form.fields)
+
+
+def test_the_state_machine_page_is_public_and_shows_its_picture(server: Running) -> None:
+    with httpx.Client(base_url=server.url, headers={"accept": "text/html"}) as anonymous:
+        r = anonymous.get("/api/instance_states")
+        _page(r)
+        assert f"<img src='{server.url}/api/instance_states?format=png'" in r.text
+        picture = anonymous.get("/api/instance_states", params={"format": "png"})
+    assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
