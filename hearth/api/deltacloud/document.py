@@ -6,13 +6,14 @@ under the plural), so each converter builds the XML tree and says its JSON form 
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from .form import Page
 from .formats import Format
+from .page import render_page
 
 
 @dataclass
@@ -41,11 +42,13 @@ class Node:
 
 @dataclass
 class Document:
-    """An answer: its XML tree, its JSON value and a title for the HTML page."""
+    """An answer: its XML tree, its JSON value and a title for the HTML page; ``page`` holds
+    what only the HTML page shows (forms, the way home), set for a browser's request."""
 
     xml: Node
     json: Any
     title: str
+    page: Page | None = None
 
 
 def xml_bytes(node: Node) -> bytes:
@@ -53,28 +56,9 @@ def xml_bytes(node: Node) -> bytes:
     return ("<?xml version='1.0' encoding='utf-8' ?>\n" + body).encode()
 
 
-def _html_node(node: Node) -> str:
-    attrs = "".join(f" {html.escape(k)}='{html.escape(v)}'" for k, v in node.attrs.items())
-    href = node.attrs.get("href")
-    head = f"<a href='{html.escape(href)}'>{html.escape(node.tag)}</a>" if href else html.escape(node.tag)
-    text = f" {html.escape(node.text)}" if node.text else ""
-    kids = "".join(_html_node(c) for c in node.children)
-    return f"<li>{head}<code>{attrs}</code>{text}" + (f"<ul>{kids}</ul>" if kids else "") + "</li>"
-
-
-def html_bytes(doc: Document) -> bytes:
-    """A plain page with every element and its links: enough to browse the API by hand."""
-    title = html.escape(doc.title)
-    page = (
-        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Deltacloud API - "
-        f"{title}</title></head><body><h1>{title}</h1><ul>{_html_node(doc.xml)}</ul></body></html>\n"
-    )
-    return page.encode()
-
-
 def render(doc: Document, fmt: Format) -> bytes:
     if fmt is Format.json:
         return json.dumps(doc.json, separators=(",", ":")).encode()
     if fmt is Format.html:
-        return html_bytes(doc)
+        return render_page(doc)
     return xml_bytes(doc.xml)

@@ -23,6 +23,7 @@ from ..asgi_body import BodyTooLarge, read_body
 from ..errors import visible
 from . import collections as c
 from .answer import Answer
+from .browser import for_browser
 from .collections import VERSION
 from .context import Context
 from .document import Document, render
@@ -166,6 +167,8 @@ class DeltacloudFrontend:
                 _check_provider(request, driver, remote)
                 await ctx.caller()  # the key pair's Service answers from here on
             answer: Answer = await handler(ctx, *ids)
+            if fmt is Format.html:  # a browser: its page's forms, or a redirect after its post
+                answer = await for_browser(ctx, answer)
             await self._answer(send, answer, fmt, driver, head, request.header("if-none-match"))
         except DeltacloudError as exc:
             headers = extra + exc.headers

@@ -1,5 +1,9 @@
 """What a Deltacloud request carries: path (with ``;name=value`` matrix parameters taken off),
-query and form parameters in one map, the headers Deltacloud reads."""
+query and form parameters in one map, the headers Deltacloud reads.
+
+A browser's form can only GET or POST, so a url-encoded form POST naming ``_method=delete`` is a
+DELETE, as Rack's MethodOverride made it for Deltacloud's HTML pages (its delete buttons).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from urllib.parse import parse_qsl, unquote
 from starlette.types import Scope
 
 FORM = "application/x-www-form-urlencoded"
+OVERRIDE = "_method"
+OVERRIDABLE = frozenset({"DELETE"})  # what a form's _method may turn a POST into
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +61,17 @@ def read(scope: Scope, prefix: str, body: bytes) -> ApiRequest:
     path, matrix = _matrix(unquote(raw))
     params = dict(matrix)
     params.update(parse_qsl(query, keep_blank_values=True))
+    method = scope["method"]
     if body and headers.get("content-type", "").split(";")[0].strip().lower() == FORM:
-        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        asked = form.pop(OVERRIDE, "").upper()  # from the form only, as Rack read it
+        if method == "POST" and asked in OVERRIDABLE:
+            method = asked
+        params.update(form)
     below = path[len(prefix) :].strip("/")
     client = scope.get("client")
     return ApiRequest(
-        method=scope["method"],
+        method=method,
         path=below,
         url=raw + (f"?{query}" if query else ""),
         params=params,
