@@ -113,7 +113,7 @@ def _named(ident: str, name: str) -> str:
 
 async def _instances(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
     who = await ctx.caller()
-    gate = ctx.service.gate
+    gate = ctx.served
     if not gate.supports(Operation.instances_create):
         return
     images = await ctx.run(ctx.service.images.list, who, None)
@@ -154,7 +154,7 @@ async def _instances(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
 
 
 async def _keys(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
-    if not ctx.service.gate.supports(Operation.keys_create):
+    if not ctx.served.supports(Operation.keys_create):
         return
     fields = (
         Field("name", "Name", required=True),
@@ -165,7 +165,7 @@ async def _keys(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
 
 async def _attach_fields(ctx: Context, who: Caller, page: Page) -> None:
     """The attach button's inputs: which instance, which device."""
-    if not ctx.service.gate.supports(Operation.volumes_attach):
+    if not ctx.served.supports(Operation.volumes_attach):
         return
     found: list[Instance] = await ctx.run(ctx.service.instances.list, who, None)
     choices = tuple((i.id, _named(i.id, i.name)) for i in found if i.state is not InstanceState.FINISHED)
@@ -177,7 +177,7 @@ async def _attach_fields(ctx: Context, who: Caller, page: Page) -> None:
 
 async def _volumes(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
     who = await ctx.caller()
-    gate = ctx.service.gate
+    gate = ctx.served
     await _attach_fields(ctx, who, page)
     if not gate.supports(Operation.volumes_create):
         return
@@ -205,7 +205,7 @@ async def _volume(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
 
 async def _snapshots(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
     who = await ctx.caller()
-    gate = ctx.service.gate
+    gate = ctx.served
     if not (gate.supports(Operation.snapshots_create) and gate.supports(Operation.volumes_list)):
         return
     volumes = await ctx.run(ctx.service.volumes.list, who)
@@ -223,7 +223,7 @@ async def _snapshots(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
 
 
 async def _snapshot(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
-    if ctx.service.gate.supports(Operation.snapshots_delete):
+    if ctx.served.supports(Operation.snapshots_delete):
         page.forms.append(
             Form("Delete", _url(ctx, f"storage_snapshots/{ids[0]}"), "Delete snapshot", method="delete")
         )
@@ -231,7 +231,7 @@ async def _snapshot(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
 
 async def _images(ctx: Context, page: Page, ids: tuple[str, ...]) -> None:
     who = await ctx.caller()
-    if not ctx.service.gate.supports(Operation.images_create):
+    if not ctx.served.supports(Operation.images_create):
         return
     found: list[Instance] = await ctx.run(ctx.service.instances.list, who, None)
     stopped = tuple((i.id, _named(i.id, i.name)) for i in found if i.state is InstanceState.STOPPED)
