@@ -65,12 +65,13 @@ def driver_class(name: DriverName) -> type[Driver]:
 
 
 def _open_mock(config: ServiceConfig, engine: Engine) -> Driver:
-    from hearth.drivers.mock import MockDriver, seed, seed_deltacloud
+    from hearth.drivers.mock import INSTANT, MockDriver, seed, seed_deltacloud
 
     if config.seed is SeedName.deltacloud:
         seed_deltacloud(engine)  # a new store only; sets the catalogue marker seed() checks
     seed(engine)  # first start only: the catalogue and the demo users
-    return MockDriver(engine)
+    # Deltacloud's mock, exactly: its transitions are instant too.
+    return MockDriver(engine, timing=INSTANT if config.seed is SeedName.deltacloud else None)
 
 
 def _module(name: DriverName) -> ModuleType:

@@ -32,6 +32,11 @@ class MockTiming:
     shutdown_seconds: float = 0.3
 
 
+# Deltacloud's mock changes an instance's state at once (created RUNNING, stopped STOPPED), and
+# tools written against it read the new state right after the call: `--seed deltacloud` is that.
+INSTANT = MockTiming(boot_seconds=0.0, shutdown_seconds=0.0)
+
+
 def effective_state(
     state: str, next_state: str | None, next_at: float | None, now: float
 ) -> tuple[InstanceState, bool]:

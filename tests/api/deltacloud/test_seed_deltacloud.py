@@ -132,3 +132,22 @@ def _networking(api: httpx.Client) -> None:
     )
     shown = api.get("/api/instances/inst1", params={"format": "xml"}).text
     assert f'id="{nic["id"]}"' in shown and "<network_interfaces>" in shown
+
+
+def test_the_deltacloud_mock_changes_an_instances_state_at_once_as_deltaclouds_did(tmp_path: Path) -> None:
+    """Deltacloud's mock answered a create with RUNNING and a stop with STOPPED, and its clients
+    (and its own suite) read the new state right after the call."""
+    port = _free_port()
+    args = ("--seed", "deltacloud", "--state-dir", str(tmp_path / "s"), "--listen", f"127.0.0.1:{port}")
+    with (
+        _serving(*args),
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=MOCK, timeout=30) as api,
+    ):
+        made = api.post("/api/instances", params={"format": "json"}, data={"image_id": "img1"})
+        assert made.status_code == 201, made.text
+        instance = made.json()["instance"]
+        assert instance["state"] == "RUNNING"
+        stopped = api.post(f"/api/instances/{instance['id']}/stop", params={"format": "json"})
+        assert stopped.status_code == 202 and stopped.json()["instance"]["state"] == "STOPPED", stopped.text
+        shown = api.get(f"/api/instances/{instance['id']}", params={"format": "json"}).json()["instance"]
+        assert "create_image" in {a["rel"] for a in shown["actions"]}
