@@ -9,35 +9,18 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from hearth.drivers import OPERATION_METHODS, Collection
-from hearth.drivers.mock import MockDriver
-from hearth.drivers.parts import PART_BASES, Part
+from hearth.drivers import Collection
 
 from ..conftest import DEMO, FAST, Running, serve_driver
 from .conftest import xml
+from .readonly import read_only_mock
 
 MESSAGE = "The required capability to execute this operation is missing"
 
 
-def _read_only(part: type[Part]) -> type[Part]:
-    base = PART_BASES[part.collection]
-    dropped = {
-        meth: getattr(base, meth)
-        for op, meth in OPERATION_METHODS.items()
-        if op.collection is part.collection and op.verb not in ("list", "get")
-    }
-    return type(f"ReadOnly{part.__name__}", (part,), dropped)
-
-
-class ReadOnlyCompute(MockDriver):
-    """The mock whose instances and keys are listed and shown, and nothing more."""
-
-    name = "readcompute"
-    features = frozenset()  # every feature is one of instance create's
-    parts = {
-        **MockDriver.parts,
-        **{c: _read_only(MockDriver.parts[c]) for c in (Collection.instances, Collection.keys)},
-    }
+# The mock whose instances and keys are listed and shown, and nothing more (every feature is
+# one of instance create's).
+ReadOnlyCompute = read_only_mock("readcompute", Collection.instances, Collection.keys, features=frozenset())
 
 
 def _client(running: Running, auth: tuple[str, str] | None) -> Iterator[httpx.Client]:

@@ -14,13 +14,12 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
-from hearth.drivers import OPERATION_METHODS, SYSTEM_OWNER, Collection, Operation
-from hearth.drivers.mock import MockDriver
-from hearth.drivers.parts import PART_BASES, Part
+from hearth.drivers import SYSTEM_OWNER, Collection
 from hearth.drivers.resources import Architecture, Image, ImageFilter, ImageState
 
 from ..conftest import DEMO, FAST, OTHER, Running, serve_driver
 from .conftest import xml
+from .readonly import read_only_mock
 
 _names = itertools.count()
 
@@ -230,24 +229,7 @@ def test_the_entry_point_advertises_no_image_features_as_deltacloud_s_mock(api: 
 
 # --- a backend that lists and shows images, and cannot create or delete them ---------------
 
-_KEEP = {Operation.images_list, Operation.images_get}
-
-
-def _list_only(part: type[Part]) -> type[Part]:
-    base = PART_BASES[part.collection]
-    dropped = {
-        meth: getattr(base, meth)
-        for op, meth in OPERATION_METHODS.items()
-        if op.collection is part.collection and op not in _KEEP
-    }
-    return type(f"ListOnly{part.__name__}", (part,), dropped)
-
-
-class ListOnlyImages(MockDriver):
-    """The mock with images that can only be read."""
-
-    name = "listimages"
-    parts = {**MockDriver.parts, Collection.images: _list_only(MockDriver.parts[Collection.images])}
+ListOnlyImages = read_only_mock("listimages", Collection.images)
 
 
 @pytest.fixture(scope="module")

@@ -15,15 +15,14 @@ import httpx
 import pytest
 
 from hearth.api.deltacloud.net_views import nic_id, parse_nic_id
-from hearth.drivers import OPERATION_METHODS, Collection
-from hearth.drivers.mock import MockDriver
-from hearth.drivers.parts import PART_BASES, Part
+from hearth.drivers import Collection
 from hearth.drivers.resources import NetworkInterface
 from hearth.vocab.nic_kinds import InterfaceType
 from hearth.vocab.nic_models import NicModel
 
 from ..conftest import DEMO, FAST, OTHER, Running, serve_driver
 from .conftest import xml
+from .readonly import read_only_mock
 
 _seq = itertools.count(1)
 
@@ -387,21 +386,7 @@ def test_every_collection_needs_credentials(anonymous: httpx.Client) -> None:
 _NETWORKING = (Collection.addresses, Collection.networks, Collection.subnets, Collection.interfaces)
 
 
-def _read_only(part: type[Part]) -> type[Part]:
-    base = PART_BASES[part.collection]
-    dropped = {
-        meth: getattr(base, meth)
-        for op, meth in OPERATION_METHODS.items()
-        if op.collection is part.collection and op.verb not in ("list", "get")
-    }
-    return type(f"ReadOnly{part.__name__}", (part,), dropped)
-
-
-class ReadOnlyNetworking(MockDriver):
-    """The mock with addresses, networks, subnets and NICs that can only be read."""
-
-    name = "readnet"
-    parts = {**MockDriver.parts, **{c: _read_only(MockDriver.parts[c]) for c in _NETWORKING}}
+ReadOnlyNetworking = read_only_mock("readnet", *_NETWORKING)
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,12 @@ import pytest
 
 from hearth.api.deltacloud.links import Links
 from hearth.api.deltacloud.storage_views import volume
-from hearth.drivers import OPERATION_METHODS, Collection, Operation
-from hearth.drivers.mock import MockDriver
-from hearth.drivers.parts import PART_BASES, Part
+from hearth.drivers import Collection
 from hearth.drivers.resources import Volume, VolumeState
 
 from ..conftest import DEMO, FAST, OTHER, Running, serve_driver
 from .conftest import xml
+from .readonly import read_only_mock
 
 _names = itertools.count()
 
@@ -317,31 +316,9 @@ def test_another_user_sees_neither_demo_s_volume_nor_its_snapshot(api: httpx.Cli
 
 # --- a backend that lists and shows volumes and snapshots, and nothing more -----------------
 
-_KEEP = {
-    Operation.volumes_list, Operation.volumes_get, Operation.snapshots_list, Operation.snapshots_get,
-}  # fmt: skip
-
-
-def _list_only(part: type[Part]) -> type[Part]:
-    base = PART_BASES[part.collection]
-    dropped = {
-        meth: getattr(base, meth)
-        for op, meth in OPERATION_METHODS.items()
-        if op.collection is part.collection and op not in _KEEP
-    }
-    return type(f"ListOnly{part.__name__}", (part,), dropped)
-
-
-class ListOnlyStorage(MockDriver):
-    """The mock with volumes and snapshots that can only be read."""
-
-    name = "liststorage"
-    features = frozenset()
-    parts = {
-        **MockDriver.parts,
-        Collection.volumes: _list_only(MockDriver.parts[Collection.volumes]),
-        Collection.snapshots: _list_only(MockDriver.parts[Collection.snapshots]),
-    }
+ListOnlyStorage = read_only_mock(
+    "liststorage", Collection.volumes, Collection.snapshots, features=frozenset()
+)
 
 
 def _client(running: Running) -> Iterator[httpx.Client]:
