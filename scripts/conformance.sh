@@ -1,18 +1,52 @@
 #!/usr/bin/env bash
-# Runs Deltacloud's live API test suite against a fresh Hearth mock server seeded with
-# Deltacloud's mock fixtures, then stops the server and removes its state.
+# Runs Deltacloud's live API test suite against a fresh Hearth server, then stops the server and
+# removes everything the run made.
 #
-#   scripts/conformance.sh [COLLECTION ...]     (default: every collection the suite has)
+#   scripts/conformance.sh [--driver mock|libvirt] [COLLECTION ...]
+#                                  (default: the mock driver, every collection the suite has)
+#
+# --driver mock (the default): `hearth serve --driver mock --seed deltacloud` (Deltacloud's mock
+#   fixtures and the user mockuser / mockpassword), its state dir under $TMPDIR.
+# --driver libvirt: `hearth serve --driver libvirt` on $LIBVIRT_URI (default qemu:///system),
+#   guests under TCG (HEARTH_ACCEL=tcg), the user mockuser / mockpassword, and the busybox test
+#   guest (hearth.testing.guest: the host's kernel and a busybox initramfs) added as the image
+#   "test-guest" by an admin made for the run, through `hearth image add`. Every libvirt object
+#   the server makes is named with a prefix unique to the run (hc<hex>-); its storage pool
+#   (<prefix>pool) is created by the server in the run's directory under $LIBVIRT_RUN_ROOT
+#   (default /var/tmp: QEMU, running as libvirt-qemu, must reach the disks, which a private
+#   $TMPDIR may forbid). At the end every domain, network and pool (with its volumes) carrying the
+#   prefix is removed, and the run's directory; nothing else on the host is touched.
 #
 # Environment:
 #   HEARTH            the hearth command (default: .venv/bin/hearth, else hearth on PATH)
+#   PYTHON            the Python with Hearth installed (libvirt mode; default: the python beside
+#                     $HEARTH)
 #   DELTACLOUD_TESTS  the suite's directory (default: conformance/deltacloud-tests, the copy
 #                     kept in this repository)
 #   STARTUP_TIMEOUT   seconds to wait for the server to answer (default 60)
-# Exit status: the suite's (0 when nothing failed); 2 when the suite or the server is missing.
+# Exit status: the suite's (0 when nothing failed); 2 on bad usage, or when the suite, the server
+# or (libvirt mode) the hypervisor is missing.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+driver=mock
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --driver)
+      [ $# -ge 2 ] || { echo "conformance: --driver needs a value: mock or libvirt" >&2; exit 2; }
+      driver=$2; shift 2 ;;
+    --driver=*) driver=${1#--driver=}; shift ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "conformance: unknown option $1 (known: --driver mock|libvirt)" >&2; exit 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+case "$driver" in
+  mock|libvirt) ;;
+  *) echo "conformance: unknown driver '$driver' (known: mock, libvirt)" >&2; exit 2 ;;
+esac
 
 suite=${DELTACLOUD_TESTS:-conformance/deltacloud-tests}
 if [ ! -x "$suite/run.sh" ]; then
@@ -25,11 +59,58 @@ if [ -z "$hearth" ]; then
 fi
 command -v "$hearth" >/dev/null || { echo "conformance: '$hearth' not found (set HEARTH)" >&2; exit 2; }
 
+if [ "$driver" = libvirt ]; then
+  uri=${LIBVIRT_URI:-qemu:///system}
+  python=${PYTHON:-$(dirname "$(command -v "$hearth")")/python}
+  [ -x "$python" ] || { echo "conformance: no Python at '$python' (set PYTHON)" >&2; exit 2; }
+  command -v virsh >/dev/null || { echo "conformance: virsh not found (apt-get install libvirt-clients)" >&2; exit 2; }
+  if ! virsh -q -c "$uri" uri >/dev/null 2>&1; then
+    echo "conformance: cannot reach libvirt at $uri (is libvirtd running?)" >&2
+    exit 2
+  fi
+fi
+
 # A free loopback port: the kernel picks one, we release it and hand it to the server.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-state=$(mktemp -d "${TMPDIR:-/tmp}/hearth-conformance.XXXXXX")
-log="$state/server.log"
+if [ "$driver" = libvirt ]; then
+  run_root=${LIBVIRT_RUN_ROOT:-/var/tmp}
+  run=$(mktemp -d "$run_root/hearth-conformance.XXXXXX") || exit 2
+  chmod 0755 "$run"  # QEMU reaches the pool and the guest files; the state dir stays private
+  state="$run/state"
+  mkdir -m 0700 "$state"
+  prefix="hc$(python3 -c 'import secrets; print(secrets.token_hex(4))')-"
+else
+  run=$(mktemp -d "${TMPDIR:-/tmp}/hearth-conformance.XXXXXX") || exit 2
+  state=$run
+fi
+log="$run/server.log"
 pid=""
+
+# Every domain, network and storage pool (with its volumes) named with the run's prefix.
+purge_libvirt() {
+  local name vol
+  for name in $(virsh -q -c "$uri" list --all --name 2>/dev/null); do
+    case "$name" in "$prefix"*) ;; *) continue ;; esac
+    virsh -q -c "$uri" destroy "$name" >/dev/null 2>&1
+    virsh -q -c "$uri" undefine "$name" --nvram --managed-save --snapshots-metadata >/dev/null 2>&1 \
+      || virsh -q -c "$uri" undefine "$name" >/dev/null 2>&1
+  done
+  for name in $(virsh -q -c "$uri" net-list --all --name 2>/dev/null); do
+    case "$name" in "$prefix"*) ;; *) continue ;; esac
+    virsh -q -c "$uri" net-destroy "$name" >/dev/null 2>&1
+    virsh -q -c "$uri" net-undefine "$name" >/dev/null 2>&1
+  done
+  for name in $(virsh -q -c "$uri" pool-list --all --name 2>/dev/null); do
+    case "$name" in "$prefix"*) ;; *) continue ;; esac
+    virsh -q -c "$uri" pool-refresh "$name" >/dev/null 2>&1
+    for vol in $(virsh -q -c "$uri" vol-list "$name" 2>/dev/null | awk '{print $1}'); do
+      virsh -q -c "$uri" vol-delete "$vol" --pool "$name" >/dev/null 2>&1
+    done
+    virsh -q -c "$uri" pool-destroy "$name" >/dev/null 2>&1
+    virsh -q -c "$uri" pool-undefine "$name" >/dev/null 2>&1
+  done
+}
+
 cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null
@@ -37,13 +118,47 @@ cleanup() {
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   fi
-  rm -rf "$state"
+  if [ "$driver" = libvirt ]; then purge_libvirt; fi
+  rm -rf "$run"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$hearth" serve --driver mock --seed deltacloud --state-dir "$state" --listen "127.0.0.1:$port" >"$log" 2>&1 &
-pid=$!
+if [ "$driver" = libvirt ]; then
+  # The test guest, built into the run's directory (readable by QEMU).
+  guest=$("$python" -c 'import sys
+from pathlib import Path
+from hearth.testing.guest import guest_image
+g = guest_image(Path(sys.argv[1]))
+print(g.kernel, g.initrd, g.append("wait"), sep="\n")' "$run/guest") || {
+    echo "conformance: could not build the test guest (busybox-static and a kernel in /boot?)" >&2; exit 2; }
+  { read -r kernel; read -r initrd; read -r cmdline; } <<<"$guest"
+  chmod -R a+rX "$run/guest"
+  cat >"$run/hearth.toml" <<TOML
+driver = "libvirt"
+uris = ["$uri"]
+
+[libvirt]
+name_prefix = "${prefix%-}"
+pool = "${prefix}pool"
+pool_path = "$run/pool"
+shared_networks = []
+file_roots = ["/boot", "$run/guest"]
+TOML
+  admin_password=$("$python" -c 'import secrets; print(secrets.token_urlsafe(18))')
+  for user in "mockuser --password mockpassword" "conformance-admin --admin --password $admin_password"; do
+    # shellcheck disable=SC2086  # the words are the user's name and flags
+    if ! "$hearth" user add $user --config "$run/hearth.toml" --state-dir "$state" >>"$log" 2>&1; then
+      echo "conformance: could not add the suite's users:" >&2; tail -5 "$log" >&2; exit 2
+    fi
+  done
+  HEARTH_ACCEL=tcg "$hearth" serve --config "$run/hearth.toml" --state-dir "$state" \
+    --listen "127.0.0.1:$port" >>"$log" 2>&1 &
+  pid=$!
+else
+  "$hearth" serve --driver mock --seed deltacloud --state-dir "$state" --listen "127.0.0.1:$port" >"$log" 2>&1 &
+  pid=$!
+fi
 
 url="http://127.0.0.1:$port/api"
 deadline=$(( $(date +%s) + ${STARTUP_TIMEOUT:-60} ))
@@ -66,7 +181,31 @@ except urllib.error.HTTPError:
   sleep 0.2
 done
 
-echo "conformance: Hearth mock (Deltacloud fixtures) at $url"
-"$suite/run.sh" "$url" "$@"
+if [ "$driver" = libvirt ]; then
+  if ! added=$(HEARTH_PASSWORD=$admin_password "$hearth" image add test-guest --os debian11 \
+      --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline" \
+      --description "busybox test guest (direct kernel boot)" \
+      --url "http://127.0.0.1:$port" --user conformance-admin --json 2>>"$log"); then
+    echo "conformance: could not add the test guest image:" >&2; tail -10 "$log" >&2; exit 2
+  fi
+  image=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])' <<<"$added") || exit 2
+  # The suite's settings for a server whose driver is libvirt: who logs in, and the image,
+  # hardware profile and realm its instance tests launch (the busybox guest, the smallest profile).
+  export CONFIG_TEMPLATE="$run/deltacloud-config.yaml"
+  cp "$suite/config.yaml" "$CONFIG_TEMPLATE"
+  cat >>"$CONFIG_TEMPLATE" <<YAML
+libvirt:
+  user: "mockuser"
+  password: "mockpassword"
+  preferred:
+    image: "$image"
+    hardware_profile: "small"
+    realm: "local"
+YAML
+  echo "conformance: Hearth libvirt on $uri (prefix $prefix, TCG, image test-guest $image) at $url"
+else
+  echo "conformance: Hearth mock (Deltacloud fixtures) at $url"
+fi
+"$suite/run.sh" "$url" "${args[@]}"
 status=$?
 exit $status
