@@ -24,6 +24,7 @@
 #   DELTACLOUD_TESTS  the suite's directory (default: conformance/deltacloud-tests, the copy
 #                     kept in this repository)
 #   STARTUP_TIMEOUT   seconds to wait for the server to answer (default 60)
+#   SERVER_LOG        a file to copy the server's log to at the end (it is removed with the run)
 # Exit status: the suite's (0 when nothing failed); 2 on bad usage, or when the suite, the server
 # or (libvirt mode) the hypervisor is missing.
 set -uo pipefail
@@ -119,6 +120,7 @@ cleanup() {
     wait "$pid" 2>/dev/null
   fi
   if [ "$driver" = libvirt ]; then purge_libvirt; fi
+  if [ -n "${SERVER_LOG:-}" ]; then cp "$log" "$SERVER_LOG"; fi
   rm -rf "$run"
 }
 trap cleanup EXIT
@@ -189,6 +191,34 @@ if [ "$driver" = libvirt ]; then
     echo "conformance: could not add the test guest image:" >&2; tail -10 "$log" >&2; exit 2
   fi
   image=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])' <<<"$added") || exit 2
+  # mockuser's account starts with one key, volume, snapshot and running instance, as Deltacloud's
+  # mock fixtures do: the suite's member tests ("must have some key elements", each element's id,
+  # href, name...) need one of each to look at, and metrics are those of running instances.
+  if ! python3 - "$url" "$image" "${prefix}seed" >>"$log" 2>&1 <<'PY'
+import base64, json, sys, time, urllib.parse, urllib.request
+url, image, name = sys.argv[1:]
+auth = "Basic " + base64.b64encode(b"mockuser:mockpassword").decode()
+def call(path, method="GET", **form):
+    data = urllib.parse.urlencode(form).encode() if form else None
+    req = urllib.request.Request(f"{url}/{path}", data=data, method=method,
+                                 headers={"Authorization": auth, "Accept": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as answer:
+        return json.load(answer)
+def made(doc):
+    return next(iter(doc.values()))["id"]
+call("keys", "POST", name=f"{name}-key")
+volume = made(call("storage_volumes", "POST", name=f"{name}-volume", capacity="1"))
+for _ in range(120):
+    if call(f"storage_volumes/{volume}")["storage_volume"]["state"] == "AVAILABLE":
+        break
+    time.sleep(0.5)
+call("storage_snapshots", "POST", volume_id=volume, name=f"{name}-snapshot")
+call("instances", "POST", image_id=image, hwp_id="small", realm_id="local", name=f"{name}-instance")
+print("conformance: seeded mockuser's key, volume, snapshot and instance")
+PY
+  then
+    echo "conformance: could not seed mockuser's account:" >&2; tail -10 "$log" >&2; exit 2
+  fi
   # The suite's settings for a server whose driver is libvirt: who logs in, and the image,
   # hardware profile and realm its instance tests launch (the busybox guest, the smallest profile).
   export CONFIG_TEMPLATE="$run/deltacloud-config.yaml"
