@@ -24,8 +24,8 @@
 #
 # Environment:
 #   HEARTH            the hearth command (default: .venv/bin/hearth, else hearth on PATH)
-#   PYTHON            the Python with Hearth installed (libvirt mode; default: the python beside
-#                     $HEARTH)
+#   PYTHON            the Python with Hearth installed (default: the python beside $HEARTH,
+#                     else python3)
 #   DELTACLOUD_TESTS  the suite's directory (default: conformance/deltacloud-tests, the copy
 #                     kept in this repository)
 #   STARTUP_TIMEOUT   seconds to wait for the server to answer (default 60)
@@ -73,10 +73,12 @@ if [ -z "$hearth" ]; then
 fi
 command -v "$hearth" >/dev/null || { echo "conformance: '$hearth' not found (set HEARTH)" >&2; exit 2; }
 
+# The Python Hearth is installed in (hearth.testing: the test guest, seeding, the comparison).
+python=${PYTHON:-$(dirname "$(command -v "$hearth")")/python}
+[ -n "${PYTHON:-}" ] || [ -x "$python" ] || python=python3
+command -v "$python" >/dev/null || { echo "conformance: no Python at '$python' (set PYTHON)" >&2; exit 2; }
 if [ "$driver" = libvirt ]; then
   uri=${LIBVIRT_URI:-qemu:///system}
-  python=${PYTHON:-$(dirname "$(command -v "$hearth")")/python}
-  [ -x "$python" ] || { echo "conformance: no Python at '$python' (set PYTHON)" >&2; exit 2; }
   command -v virsh >/dev/null || { echo "conformance: virsh not found (apt-get install libvirt-clients)" >&2; exit 2; }
   if ! virsh -q -c "$uri" uri >/dev/null 2>&1; then
     echo "conformance: cannot reach libvirt at $uri (is libvirtd running?)" >&2
@@ -207,29 +209,7 @@ if [ "$driver" = libvirt ]; then
   # mockuser's account starts with one key, volume, snapshot and running instance, as Deltacloud's
   # mock fixtures do: the suite's member tests ("must have some key elements", each element's id,
   # href, name...) need one of each to look at, and metrics are those of running instances.
-  if ! python3 - "$url" "$image" "${prefix}seed" >>"$log" 2>&1 <<'PY'
-import base64, json, sys, time, urllib.parse, urllib.request
-url, image, name = sys.argv[1:]
-auth = "Basic " + base64.b64encode(b"mockuser:mockpassword").decode()
-def call(path, method="GET", **form):
-    data = urllib.parse.urlencode(form).encode() if form else None
-    req = urllib.request.Request(f"{url}/{path}", data=data, method=method,
-                                 headers={"Authorization": auth, "Accept": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as answer:
-        return json.load(answer)
-def made(doc):
-    return next(iter(doc.values()))["id"]
-call("keys", "POST", name=f"{name}-key")
-volume = made(call("storage_volumes", "POST", name=f"{name}-volume", capacity="1"))
-for _ in range(120):
-    if call(f"storage_volumes/{volume}")["storage_volume"]["state"] == "AVAILABLE":
-        break
-    time.sleep(0.5)
-call("storage_snapshots", "POST", volume_id=volume, name=f"{name}-snapshot")
-call("instances", "POST", image_id=image, hwp_id="small", realm_id="local", name=f"{name}-instance")
-print("conformance: seeded mockuser's key, volume, snapshot and instance")
-PY
-  then
+  if ! "$python" -m hearth.testing.conformance seed "$url" "$image" "${prefix}seed" >>"$log" 2>&1; then
     echo "conformance: could not seed mockuser's account:" >&2; tail -10 "$log" >&2; exit 2
   fi
   # The suite's settings for a server whose driver is libvirt: who logs in, and the image,
@@ -257,37 +237,5 @@ fi
 status=${PIPESTATUS[0]}
 [ "$status" -le 1 ] || exit "$status"  # bad usage or no server: nothing to compare
 # The failing tests run.sh named, per collection, against the list (for the collections run).
-python3 - "$expected" "$run/suite.out" <<'PY'
-import re, sys
-listed, out = sys.argv[1:]
-expected = {}
-for number, line in enumerate(open(listed), 1):
-    words = line.split("#", 1)[0].split()
-    if not words:
-        continue
-    if len(words) < 2 or not re.fullmatch(r"test_\d+", words[1]):
-        sys.exit(f"conformance: {listed}:{number}: want COLLECTION TEST_ID (e.g. base_api test_0013)")
-    expected[(words[0], words[1])] = " ".join(words[2:])
-failed, ran, collection = set(), set(), None
-for line in open(out):
-    head = re.match(r"^(\S+)\s+(\d+ tests,|CRASHED)", line)
-    if head:
-        collection = head.group(1)
-        ran.add(collection)
-        if head.group(2) == "CRASHED":
-            failed.add((collection, "CRASHED"))
-        continue
-    test = re.search(r"#(test_\d+)_", line)
-    if collection and test and line.startswith("    ") and line.rstrip().endswith(":"):
-        failed.add((collection, test.group(1)))
-wanted = {k for k in expected if k[0] in ran}
-unexpected = sorted(failed - wanted)
-passing = sorted(wanted - failed)
-print(f"conformance: {len(wanted & failed)} expected failures, as listed in {listed}")
-for c, t in unexpected:
-    print(f"conformance: UNEXPECTED failure: {c} {t}")
-for c, t in passing:
-    print(f"conformance: {c} {t} passes now: take it off {listed} ({expected[(c, t)]})")
-sys.exit(1 if unexpected or passing else 0)
-PY
+"$python" -m hearth.testing.conformance compare "$expected" "$run/suite.out"
 exit $?

@@ -134,7 +134,7 @@ def _fake_suite(tmp: Path, output: str) -> Path:
             1,
             ["realms test_0002 passes now: take it off", "(was broken)"],
         ),
-        ("base_api 13\n", 1, [":1: want COLLECTION TEST_ID (e.g. base_api test_0013)"]),
+        ("base_api 13\n", 2, [":1: want COLLECTION TEST_ID (e.g. base_api test_0013)"]),
     ],
 )
 def test_expected_failures_are_exactly_the_listed_ones(
