@@ -18,6 +18,7 @@ from pathlib import Path
 import libvirt
 import pytest
 
+from hearth.testing.conformance import compare, read_failures
 from tests.libvirt_host import SYSTEM_URI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,3 +217,28 @@ def test_the_libvirt_mode_on_qemu_system_leaves_the_host_as_it_was(shared_root: 
     assert {n for n in _host_names(SYSTEM_URI) if n.startswith(prefix)} == set()
     assert before - _host_names(SYSTEM_URI) == set()  # nothing the host had is gone
     assert list(root.iterdir()) == []
+
+
+def test_failures_and_errors_are_both_read_from_run_sh_output() -> None:
+    """A Failure's name line ends in its file and line (``[...rb:72]:``), an Error's in ':'; the
+    message lines under them are not test names."""
+    output = """\
+keys                   14 tests,   1 failures,   1 errors,   0 skips
+      1) Failure:
+    Deltacloud API keys collection::member tests#test_0001_must have some key elements  [/x/c.rb:72]:
+    Expected [] to not be empty.
+      2) Error:
+    Deltacloud API keys collection#test_0009_must allow to create a key:
+    NoMethodError: undefined method `[]' for nil:NilClass (see #test_0003_other:)
+realms                 14 tests,   0 failures,   0 errors,   0 skips
+""".splitlines()
+    ran, failed = read_failures(output)
+    assert ran == {"keys", "realms"}
+    assert failed == {("keys", "test_0001"), ("keys", "test_0009")}
+    result = compare({("keys", "test_0001"): "empty account"}, ran, failed)
+    assert (result.matched, result.unexpected, result.passing, result.ok) == (
+        [("keys", "test_0001")],
+        [("keys", "test_0009")],
+        [],
+        False,
+    )
