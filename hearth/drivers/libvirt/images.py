@@ -18,11 +18,13 @@ from hearth.store import new_id
 
 from .. import states
 from ..caller import SYSTEM_OWNER, Caller
+from ..host_files import import_files
 from ..owned_parts import RowImages
 from ..resources import (
     Architecture,
     Image,
     ImageCreate,
+    ImageImport,
     ImageState,
 )
 from .connection import Link
@@ -76,6 +78,22 @@ class Images(RowImages):
         with self.context.write() as s:
             IMAGES.row(s, caller, image_id, modify=True).state = DELETED
         collect_image(self.context, image_id)
+
+    def import_image(self, caller: Caller, request: ImageImport) -> Image:
+        """An admin adds an image from files on the server's host (``POST /v1/images``, what
+        ``hearth image add`` sends), on the default host and shared with every user: a disk is
+        copied into the pool as the base volume; a kernel and initrd are booted from where they
+        are (QEMU must be able to read them), as ``register`` does for an operator's script."""
+        disk, kernel, initrd = import_files(caller, request)
+        return self.register(
+            name=request.name,
+            os=request.os,
+            kernel=kernel,
+            initrd=initrd,
+            cmdline=request.cmdline,
+            disk=disk,
+            description=request.description,
+        )
 
     def register(
         self,

@@ -12,8 +12,8 @@ import pytest
 
 from hearth.domain import Disk, Domain
 from hearth.drivers.libvirt import metadata
-from hearth.drivers.resources import InstanceCreate, InstanceSpec
-from hearth.errors import Conflict, ValidationError
+from hearth.drivers.resources import ImageImport, InstanceCreate, InstanceSpec
+from hearth.errors import Conflict, Forbidden, ValidationError
 from hearth.vocab.macvtap_modes import MacvtapMode
 from hearth.vocab.nic_kinds import InterfaceType
 
@@ -109,3 +109,34 @@ def test_a_disk_another_domain_on_the_host_writes_is_refused_naming_it(case: Dri
         dom.undefine()
         conn.close()
         disk.unlink(missing_ok=True)
+
+
+def test_an_admin_imports_a_direct_boot_image_every_user_launches(case: DriverCase) -> None:
+    """``POST /v1/images`` (``hearth image add``): the operator's way to add an image to a running
+    server, here the busybox guest's kernel and initrd, booted from where they are."""
+    spec = case.spec_fields
+    request = ImageImport(
+        name="imported",
+        os="debian11",
+        kernel=str(spec["kernel"]),
+        initrd=str(spec["initrd"]),
+        cmdline=str(spec["cmdline"]),
+        description="added by an admin",
+    )
+    image = case.driver.import_image(case.admin, request)
+    assert (image.name, image.os, image.description) == ("imported", "debian11", "added by an admin")
+    assert image.id in {i.id for i in case.driver.list_images(case.alice)}  # shared with every user
+    assert image.id in {i.id for i in case.driver.list_images(case.bob)}
+    inst = case.driver.create_instance(case.alice, InstanceCreate(image_id=image.id, hwp_id=case.hwp_id))
+    assert _domain(inst.id).os.kernel == str(Path(str(spec["kernel"])).resolve())
+
+
+def test_only_an_admin_imports_and_only_files_that_exist(case: DriverCase, tmp_path: Path) -> None:
+    kernel = str(case.spec_fields["kernel"])
+    with pytest.raises(Forbidden):
+        case.driver.import_image(case.alice, ImageImport(name="mine", os="debian11", kernel=kernel))
+    missing = str(tmp_path / "no-such-kernel")
+    with pytest.raises(ValidationError) as err:
+        case.driver.import_image(case.admin, ImageImport(name="gone", os="debian11", kernel=missing))
+    assert "is not a regular file on the server" in err.value.message
+    assert {i.name for i in case.driver.list_images(case.admin)} == {"test-guest"}
