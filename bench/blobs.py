@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 1 << 20
+ACCEPT = "Accept: application/xml"  # an API client's (curl's */* is a browser's HTML on /api)
 
 # The server as ``hearth serve`` runs it, without the test harness (pytest and httpx are not the
 # server's memory). An older checkout (the before of a before/after) may lack limit_arenas.
@@ -117,17 +118,17 @@ def measure(root: Path, size: int, http: str, loop: str) -> dict[str, float]:
 
         auth = (DEMO_USER.name, DEMO_USER.password)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=auth, timeout=600) as client:
-            client.post("/api/buckets", data={"name": "bench"}).raise_for_status()
+            made = client.post("/api/buckets", data={"name": "bench"}, headers={"accept": "application/xml"})
+            made.raise_for_status()
         # Deltacloud's API, as a Deltacloud client stores a blob (/v1 shares the service path).
         url = f"http://127.0.0.1:{port}/api/buckets/bench/big"
         user = f"{auth[0]}:{auth[1]}"
+        curl = ["curl", "-sSf", "-u", user, "-H", ACCEPT]
         # curl is the client (C, no Python on the client side to share the 2 cores with the server).
         cpu = cpu_seconds(server.pid)
         start = time.perf_counter()
         feed = subprocess.Popen(["head", "-c", str(size), "/dev/zero"], stdout=subprocess.PIPE)
-        subprocess.run(
-            ["curl", "-sSf", "-u", user, "-T", "-", "-o", "/dev/null", url], stdin=feed.stdout, check=True
-        )
+        subprocess.run([*curl, "-T", "-", "-o", "/dev/null", url], stdin=feed.stdout, check=True)
         feed.wait()
         put = time.perf_counter() - start
         put_cpu = cpu_seconds(server.pid) - cpu
@@ -137,7 +138,7 @@ def measure(root: Path, size: int, http: str, loop: str) -> dict[str, float]:
         start = time.perf_counter()
         got = int(
             subprocess.run(
-                ["curl", "-sSf", "-u", user, "-o", "/dev/null", "-w", "%{size_download}", url + "/content"],
+                [*curl, "-o", "/dev/null", "-w", "%{size_download}", url + "/content"],
                 check=True,
                 capture_output=True,
                 text=True,
