@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Engine, Integer, String, Text, and_, delete, insert, select, update
+from sqlalchemy import Engine, Integer, String, Text, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .engine import write_connection
@@ -46,13 +46,29 @@ class Seen:
     created: datetime
 
 
-def _this(who: tuple[str, str, str]) -> ColumnElement[bool]:
+# The statements, built once with bound parameters: building and caching-key a statement per
+# call cost more than running it (every EC2 RunInstances claims and completes a key).
+_t = IdempotencyRow
+_THIS = and_(
+    _t.owner_id == bindparam("w_owner"), _t.scope == bindparam("w_scope"), _t.key == bindparam("w_key")
+)
+_HELD = and_(_THIS, _t.holder == bindparam("w_holder"), _t.state == "pending")
+_FIND = select(_t.fingerprint, _t.state, _t.holder, _t.status, _t.body, _t.location, _t.created).where(_THIS)
+_FORGET = delete(_t).where(_THIS)
+_CLAIM = insert(_t)
+_COMPLETE = (
+    update(_t)
+    .where(_HELD)
+    .values(
+        state="done", status=bindparam("v_status"), body=bindparam("v_body"), location=bindparam("v_location")
+    )
+)
+_RELEASE = delete(_t).where(_HELD)
+
+
+def _who(who: tuple[str, str, str]) -> dict[str, str]:
     owner, scope, key = who
-    return and_(IdempotencyRow.owner_id == owner, IdempotencyRow.scope == scope, IdempotencyRow.key == key)
-
-
-def _held(who: tuple[str, str, str], holder: str) -> ColumnElement[bool]:
-    return and_(_this(who), IdempotencyRow.holder == holder, IdempotencyRow.state == "pending")
+    return {"w_owner": owner, "w_scope": scope, "w_key": key}
 
 
 def claim(
@@ -67,44 +83,34 @@ def claim(
     """Claim ``who`` = (owner, scope, key) for a new request (None), or what is there already.
 
     A row older than ``expired_before`` counts as absent; so does a pending row of another
-    holder older than ``stale_before`` (its process died before it could answer). Core
-    statements, not the ORM: every EC2 RunInstances (boto3 always sends a ClientToken) claims,
-    then completes, a key, and a unit of work cost more than the statements.
+    holder older than ``stale_before`` (its process died before it could answer).
     """
     owner, scope, key = who
-    t = IdempotencyRow
     with write_connection(engine) as conn:
-        columns = (t.fingerprint, t.state, t.holder, t.status, t.body, t.location, t.created)
-        row = conn.execute(select(*columns).where(_this(who))).first()
+        row = conn.execute(_FIND, _who(who)).first()
         if row is not None:
             pending = row.state == "pending"
             abandoned = pending and row.holder != holder and row.created < stale_before
             if row.created >= expired_before and not abandoned:
                 return Seen(row.fingerprint, pending, row.status, row.body, row.location, row.created)
-            conn.execute(delete(t).where(_this(who)))
-        conn.execute(
-            insert(t).values(
-                owner_id=owner, scope=scope, key=key, fingerprint=fingerprint, state="pending", holder=holder
-            )
-        )
+            conn.execute(_FORGET, _who(who))
+        values = {"owner_id": owner, "scope": scope, "key": key, "fingerprint": fingerprint}
+        conn.execute(_CLAIM, {**values, "state": "pending", "holder": holder, "created": utcnow()})
     return None
 
 
 def complete(
     engine: Engine, who: tuple[str, str, str], holder: str, status: int, body: str, location: str | None
 ) -> None:
+    params = {**_who(who), "w_holder": holder, "v_status": status, "v_body": body, "v_location": location}
     with write_connection(engine) as conn:
-        conn.execute(
-            update(IdempotencyRow)
-            .where(_held(who, holder))
-            .values(state="done", status=status, body=body, location=location)
-        )
+        conn.execute(_COMPLETE, params)
 
 
 def release(engine: Engine, who: tuple[str, str, str], holder: str) -> None:
     """Forget a pending claim whose request failed: the key may be used again."""
     with write_connection(engine) as conn:
-        conn.execute(delete(IdempotencyRow).where(_held(who, holder)))
+        conn.execute(_RELEASE, {**_who(who), "w_holder": holder})
 
 
 def purge(engine: Engine, before: datetime) -> int:
