@@ -30,7 +30,14 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("hearth.cli.users", "app", "user"),
     ("hearth.cli.media", "app", "media"),
 )
-_COMMANDS: tuple[tuple[str, str, str], ...] = (("hearth.cli.serve", "serve", "serve"),)
+_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("hearth.cli.serve", "serve", "serve"),
+    ("hearth.cli.client.events", "events", "events"),
+)
+# Commands of a group that live in another module: (group, module, attribute, name).
+_GROUP_COMMANDS: tuple[tuple[str, str, str, str], ...] = (
+    ("vm", "hearth.cli.client.events", "wait_vm", "wait"),
+)
 # Commands that parse their own arguments (module with HELP and run(argv) -> exit code).
 _OWN_PARSERS: tuple[tuple[str, str], ...] = (("hearth.cli.design", "design"),)
 
@@ -60,7 +67,11 @@ def build_app(command: str | None = None) -> typer.Typer:
     only = command if command in known else None
     for module, attr, name in _GROUPS:
         if only in (None, name):
-            cli.add_typer(getattr(importlib.import_module(module), attr), name=name)
+            group = getattr(importlib.import_module(module), attr)
+            for in_group, extra, function, command_name in _GROUP_COMMANDS:
+                if in_group == name and command_name not in {c.name for c in group.registered_commands}:
+                    group.command(command_name)(getattr(importlib.import_module(extra), function))
+            cli.add_typer(group, name=name)
     for module, attr, name in _COMMANDS:
         if only in (None, name):
             cli.command(name=name)(getattr(importlib.import_module(module), attr))

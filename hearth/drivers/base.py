@@ -23,6 +23,7 @@ from hearth.vocab.instance_states import InstanceState
 
 from . import states
 from .caller import Caller
+from .events import EventSink
 from .operations import (
     ACTION_OPERATIONS,
     DEFAULT_STOP_TIMEOUT,
@@ -231,6 +232,17 @@ class Driver:
         """Each host (realm) this driver reaches and why it cannot be reached (None: reached),
         tried now; what ``hearth serve`` prints at start. The base has no hosts to reach."""
         return {}
+
+    @classmethod
+    def watches_events(cls) -> bool:
+        """Whether this backend pushes its changes (``watch``): derived from the override, so
+        it cannot drift; the event stream says when a backend does not."""
+        return cls.watch is not Driver.watch
+
+    def watch(self, sink: EventSink) -> None:
+        """Call ``sink`` with a ``DriverEvent`` for every change the backend sees from now on
+        (from any thread, until ``close``). A backend that cannot tell raises NotSupported."""
+        raise NotSupported(f"the {self.name} driver does not report events", driver=self.name)
 
     def close(self) -> None:
         """Release connections; the base holds none."""

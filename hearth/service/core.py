@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from hearth.drivers import Caller, Capabilities, Driver, Operation
 from hearth.drivers.schema import migrated_engine
+from hearth.errors import HearthError
 
 from .access_keys import AccessKeys
 from .auth import Authenticator
@@ -44,6 +45,7 @@ from .collections import (
     Volumes,
 )
 from .config import ServiceConfig
+from .events import EventHub
 from .idempotency import Idempotency
 from .launches import Launches
 from .media.core import MediaService
@@ -88,6 +90,9 @@ class Service:
         self.access_keys = access_keys
         self.blob_options: Mapping[str, Any] = dict(blobs or {})  # the [blobs] table (open_buckets)
         self.tasks = TaskRunner(engine, workers=task_workers, limits=task_limits)
+        self.events = EventHub()  # what changes, for GET /v1/events (the backend's and the tasks')
+        self.tasks.listener = self.events.publish
+        self.events.sources.append("tasks")
         self.idempotency = Idempotency(engine)  # answers to retried creates (Idempotency-Key)
         self.idempotency.purge()
         interrupted = self.tasks.recover() if recover_tasks else 0
@@ -115,9 +120,23 @@ class Service:
         self.interfaces = Interfaces(driver, gate)
         self.disks = Disks(driver, gate)
         self.pools = Pools(driver, gate)
+        self._watch_driver()
+
+    def _watch_driver(self) -> None:
+        """Feed the backend's own events to the hub, if it reports any (say so when not)."""
+        if not self.driver.watches_events():
+            log.info("the %s driver reports no events; /v1/events carries task events only", self.driver.name)
+            return
+        try:
+            self.driver.watch(self.events.publish)
+        except HearthError as exc:
+            log.warning("the %s driver's events are not followed: %s", self.driver.name, exc.message)
+            return
+        self.events.sources.append(self.driver.name)
 
     def close(self) -> None:
         self.backends.close()
+        self.events.close()
         self.tasks.close(wait=True)
         self.auth.close()
         if self.access_keys is not None:

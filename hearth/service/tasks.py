@@ -31,6 +31,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from hearth.drivers import Caller
 from hearth.drivers.caller import ensure_visible, owner_scope
+from hearth.drivers.events import DriverEvent, EventKind, EventSink
 from hearth.errors import BackendError, BackendTimeout, HearthError, LimitExceeded
 from hearth.store import new_id, read_session, store_errors, write_connection, write_session
 from hearth.store.models import utcnow
@@ -170,6 +171,9 @@ class TaskRunner:
         self._closed = False
         self._ids_lock = threading.Lock()
         self._submitted: set[str] = set()  # not finished yet, for close()
+        self.listener: EventSink | None = None
+        """Told of every status and progress change (the service's event hub)."""
+        self._about: dict[str, tuple[str, str, str]] = {}  # task id -> owner, kind, name (live tasks)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -218,6 +222,8 @@ class TaskRunner:
             raise
         with self._ids_lock:
             self._submitted.add(task.id)
+            self._about[task.id] = (caller.user_id, kind, task.name)
+        self._announce(task.id, status=TaskStatus.queued.value, progress=0)
         self._pool.submit(self._run, task.id, caller.user_id, work)
         return task
 
@@ -342,6 +348,7 @@ class TaskRunner:
             log.exception("could not record the end of task %s", task_id)
         with self._ids_lock:
             self._submitted.discard(task_id)
+            self._about.pop(task_id, None)
         with self._done:
             self._done.notify_all()
 
@@ -351,3 +358,22 @@ class TaskRunner:
         values["updated"] = utcnow()
         with store_errors("the task store"), write_connection(self.engine) as conn:
             conn.execute(update(TaskRow).where(TaskRow.id == task_id).values(**values))
+        self._announce(task_id, **values)
+
+    def _announce(self, task_id: str, **values: Any) -> None:
+        """Tell the listener what just changed in the task's row (status, progress, message)."""
+        listener = self.listener
+        about = self._about.get(task_id)
+        if listener is None or about is None:
+            return
+        owner, kind, name = about
+        detail: dict[str, Any] = {"kind": kind, "name": name}
+        for key in ("status", "progress", "message"):
+            if key in values:
+                detail[key] = values[key]
+        if "error" in values:
+            detail["error"] = values["error"]
+        try:
+            listener(DriverEvent(EventKind.task_progress, task_id, owner, source="tasks", detail=detail))
+        except Exception:  # the task's own work goes on whatever a listener does
+            log.exception("the task event listener failed")

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from . import (
     addresses,
     buckets,
+    events,
     hardware_profiles,
     host,
     images,
@@ -45,6 +46,7 @@ ROUTERS: list[APIRouter] = [
     templates.router,
     host.router,
     buckets.router,
+    events.router,
 ]
 
 from . import media as _media  # noqa: E402  (media sources, listing, cache, uploads; instance disks)

@@ -105,9 +105,40 @@ class _Attempt:
             self.done.set()
 
 
+_events_lock = threading.Lock()
+_events_running = False
+
+
+def ensure_event_loop() -> None:
+    """libvirt's default event loop, once per process, on a thread of its own: connections
+    deliver domain events (``domainEventRegisterAny``) only when it was registered before they
+    were opened, so every Link asks for it before its first connection."""
+    global _events_running
+    with _events_lock:
+        if _events_running:
+            return
+        libvirt.virEventRegisterDefaultImpl()
+        _events_running = True
+
+    def run() -> None:
+        while True:
+            try:
+                libvirt.virEventRunDefaultImpl()
+            except libvirt.libvirtError:
+                log.exception("libvirt's event loop failed once; it goes on")
+                time.sleep(0.1)
+
+    threading.Thread(target=run, name="libvirt-events", daemon=True).start()
+
+
+ConnectHook = Callable[[libvirt.virConnect], None]
+
+
 class Link:
     def __init__(self, host: Host) -> None:
+        ensure_event_loop()
         self.host = host
+        self._hooks: list[ConnectHook] = []
         self._conn: libvirt.virConnect | None = None
         self._lock = threading.Lock()
         self._attempt: _Attempt | None = None
@@ -161,11 +192,44 @@ class Link:
             return exc.message
         return None
 
+    def on_connect(self, hook: ConnectHook) -> None:
+        """Call ``hook(conn)`` on every connection from now on: the current one (if any) at
+        once, and each new one after a reconnect (event callbacks live on a connection)."""
+        with self._lock:
+            self._hooks.append(hook)
+            conn = self._conn
+        if conn is not None:
+            self._run_hook(hook, conn)
+
+    def _run_hook(self, hook: ConnectHook, conn: libvirt.virConnect) -> None:
+        try:
+            hook(conn)
+        except libvirt.libvirtError as exc:
+            log.warning("%s: a connection hook failed: %s", self.where, libvirt_message(exc))
+
+    def lost(self, conn: libvirt.virConnect) -> None:
+        """libvirt says ``conn`` closed (libvirtd restarted): drop it and reconnect in the
+        background, so its hooks (event callbacks) are back without waiting for a request."""
+        threading.Thread(
+            target=self._reconnect, args=(conn,), name=f"lost-{self.host.realm}", daemon=True
+        ).start()
+
+    def _reconnect(self, dead: libvirt.virConnect) -> None:
+        self._drop(dead)
+        if self.connect() is not None:
+            self._retry_in_background()
+
     def _connected(self, conn: libvirt.virConnect) -> None:
         with self._lock:
             if self._conn is None and not self._closed.is_set():
                 self._conn = conn
-                return
+                hooks = list(self._hooks)
+            else:
+                hooks = None
+        if hooks is not None:
+            for hook in hooks:
+                self._run_hook(hook, conn)
+            return
         with contextlib.suppress(libvirt.libvirtError):
             conn.close()  # closed meanwhile, or another attempt won
 

@@ -13,6 +13,7 @@ from hearth.store import default_url
 
 from ..base import Collection, Driver, Feature
 from ..caller import SYSTEM_OWNER, Caller
+from ..events import EventSink
 from ..profile_catalogue import TableHardwareProfiles
 from ..resources import Architecture, Image, Instance
 from ..schema import migrated_engine
@@ -28,6 +29,7 @@ from .nics import Interfaces
 from .pools import Pools
 from .snapshots import Snapshots
 from .volumes import Volumes
+from .watch import LibvirtEvents
 
 
 class LibvirtDriver(Driver):
@@ -53,11 +55,18 @@ class LibvirtDriver(Driver):
 
     def __init__(self, config: LibvirtConfig, engine: Engine, *, owns_engine: bool = False) -> None:
         super().__init__(LibvirtContext(config, engine, self.name, owns_engine=owns_engine))
+        self._events: LibvirtEvents | None = None
 
     # --- hooks and extensions (not contract operations) ---
 
     def close(self) -> None:
+        if self._events is not None:
+            self._events.close()
         self.context.close()
+
+    def watch(self, sink: EventSink) -> None:
+        """libvirt's lifecycle events of this server's domains, on every host (``watch.py``)."""
+        self._events = LibvirtEvents(self.context.server_id, list(self.context.links.values()), sink)
 
     def host_report(self) -> dict[str, str | None]:
         return self.context.host_report()

@@ -2,7 +2,8 @@
 
 Timing is derived at read time: an instance row says "PENDING until t, then RUNNING", and whoever
 reads it after t sees RUNNING. No background threads, so the mock is deterministic for a given
-clock and survives restarts mid-transition.
+clock and survives restarts mid-transition — until someone watches its events (``watch``): then
+one timer thread emits each transition when it falls due.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..caller import Caller, ensure_visible
 from ..stored import StoreContext
 from .reads import RawRead, get_statement
 from .tables import MockInstance
+from .watch import MockEvents
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,15 @@ class MockContext(StoreContext):
         super().__init__(engine, "mock", owns_engine=owns_engine)
         self.timing = timing or MockTiming()
         self.clock = clock
+        self.events = MockEvents(clock)
+        """The event source: actions emit through it; its timer emits scheduled transitions."""
         self._raw_gets: dict[bool, RawRead] = {}  # compiled on first use, per scoped/unscoped
         self.readers_never_wait = _readers_never_wait(engine, self.store_label)
         """Whether a read never waits on a writer, so a single-row read may run on the event loop."""
+
+    def close(self) -> None:
+        self.events.close()
+        super().close()
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

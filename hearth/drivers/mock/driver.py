@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from hearth.errors import ValidationError
 from hearth.vocab.instance_states import InstanceState
 
 from ..base import Driver
+from ..events import EventSink
 from ..operations import Collection, Feature, Operation
 from ..schema import migrated_engine
 from ..stored import StoredKeys
@@ -72,6 +73,18 @@ class MockDriver(Driver):
     def close(self) -> None:
         self.context.close()
 
+    def watch(self, sink: EventSink) -> None:
+        """Every action's state at once, and each scheduled transition when it falls due."""
+        with self.context.connect() as conn:
+            rows = conn.execute(
+                select(
+                    MockInstance.id, MockInstance.owner_id, MockInstance.next_state, MockInstance.next_at
+                ).where(MockInstance.next_state.is_not(None), MockInstance.next_at.is_not(None))
+            ).all()
+        self.context.events.subscribe(
+            sink, [(r.id, r.owner_id, InstanceState(r.next_state), float(r.next_at)) for r in rows]
+        )
+
     def simulate_crash(self, instance_id: str, reason: str) -> None:
         """Test hook: put an instance in ERROR, as a backend failure would (for tests of ERROR)."""
         with self.context.write() as s:
@@ -80,6 +93,8 @@ class MockDriver(Driver):
                 raise ValidationError(f"no instance {instance_id}")
             row.state, row.next_state, row.next_at = InstanceState.ERROR.value, None, None
             row.state_reason = reason
+            owner = row.owner_id
+        self.context.events.state(instance_id, owner, InstanceState.ERROR, reason)
 
 
 def open_mock_driver(

@@ -133,7 +133,10 @@ class Instances(InstancesPart):
                 for nic in spec.interfaces:
                     add_nic(s, caller, row, nic)
             s.flush()
-            return self._load(s, caller, instance_id, now)
+            made = self._load(s, caller, instance_id, now)
+            owner, first, then, at = row.owner_id, row.state, row.next_state, row.next_at
+        self._announce(owner, instance_id, first, then, at, "created")
+        return made
 
     def start_instance(self, caller: Caller, instance_id: str) -> Instance:
         return self._act(caller, instance_id, Action.start, 0.0)
@@ -171,6 +174,7 @@ class Instances(InstancesPart):
             s.execute(delete(MockBinding).where(MockBinding.instance_id == final.id))
             s.execute(delete(MockInstance).where(MockInstance.id == final.id))
         state = states.TRANSITIONS[Action.destroy].target
+        self.context.events.state(final.id, final.owner_id, state, "destroyed")
         return final.model_copy(update={"state": state, "actions": self.allowed_actions(state)})
 
     def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
@@ -231,7 +235,27 @@ class Instances(InstancesPart):
             row.state_reason = None
             console.record(row, action, t.target)
             s.flush()
-            return self._load(s, caller, instance_id, now)
+            acted = self._load(s, caller, instance_id, now)
+            owner, after, then, at = row.owner_id, row.state, row.next_state, row.next_at
+        self._announce(owner, instance_id, after, then, at, action.value)
+        return acted
+
+    def _announce(
+        self,
+        owner: str,
+        instance_id: str,
+        state: str,
+        next_state: str | None,
+        next_at: float | None,
+        reason: str | None = None,
+    ) -> None:
+        """Emit the state an action left (after its commit), and schedule the one to come."""
+        events = self.context.events
+        if not events.watched:
+            return
+        events.state(instance_id, owner, InstanceState(state), reason)
+        if next_state is not None and next_at is not None:
+            events.schedule(instance_id, owner, InstanceState(next_state), next_at)
 
     def _load(
         self,

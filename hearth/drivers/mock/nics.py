@@ -20,6 +20,7 @@ from ..resources import InterfaceCreate, InterfaceUpdate, NetworkInterface
 from .bindings import add_nic, allocate, release, resolve_network
 from .context import MockContext
 from .tables import MockBinding, MockInterface
+from .watch import device_event
 
 
 class Interfaces(InterfacesPart):
@@ -47,7 +48,9 @@ class Interfaces(InterfacesPart):
             inst, state = self.context.instance_state(s, caller, instance_id, lock=True)
             nics.check_changeable(instance_id, state)
             row = add_nic(s, caller, inst, request)
-            return _nic_model(s, row)
+            nic, owner = _nic_model(s, row), inst.owner_id
+        self._device(instance_id, owner, "added", nic.mac)
+        return nic
 
     def update_interface(
         self, caller: Caller, instance_id: str, mac: str, request: InterfaceUpdate
@@ -66,15 +69,24 @@ class Interfaces(InterfacesPart):
             if request.model is not None:
                 row.model = request.model.value
             s.flush()
-            return _nic_model(s, row)
+            nic, owner = _nic_model(s, row), inst.owner_id
+        self._device(instance_id, owner, "changed", nic.mac)
+        return nic
 
     def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
         with self.context.write() as s:
-            _, state = self.context.instance_state(s, caller, instance_id, lock=True)
+            inst, state = self.context.instance_state(s, caller, instance_id, lock=True)
             row = _nic_row(s, instance_id, check_mac(mac))
             nics.check_changeable(instance_id, state)
             release(s, row)
             s.delete(row)
+            owner, gone = inst.owner_id, row.mac
+        self._device(instance_id, owner, "removed", gone)
+
+    def _device(self, instance_id: str, owner: str, change: str, mac: str) -> None:
+        events = self.context.events
+        if events.watched:
+            events.emit(device_event(instance_id, owner, "nic", change, mac))
 
 
 def _nic_row(s: Session, instance_id: str, mac: str) -> MockInterface:

@@ -18,6 +18,7 @@ from .context import MockContext
 from .lookups import usable_realm
 from .rows import SNAPSHOTS, VOLUMES
 from .tables import MockVolume
+from .watch import device_event
 
 
 class Volumes(RowVolumes):
@@ -63,16 +64,26 @@ class Volumes(RowVolumes):
                 s.flush()
             except IntegrityError:
                 raise Conflict(f"device {request.device} of instance {inst.id} is taken") from None
-            return attached_volume_model(row)
+            volume, owner = attached_volume_model(row), inst.owner_id
+        self._device(request.instance_id, owner, "attached", volume.id)
+        return volume
 
     def detach_volume(self, caller: Caller, volume_id: str) -> Volume:
         with self.context.write() as s:
             row = VOLUMES.row(s, caller, volume_id, modify=True)
             if row.instance_id is None:
                 raise Conflict(f"volume {row.id} is not attached", volume=row.id)
+            held_by, owner = row.instance_id, row.owner_id
             row.instance_id, row.device = None, None
             s.flush()
-            return attached_volume_model(row)
+            volume = attached_volume_model(row)
+        self._device(held_by, owner, "detached", volume.id)
+        return volume
+
+    def _device(self, instance_id: str, owner: str, change: str, volume_id: str) -> None:
+        events = self.context.events
+        if events.watched:
+            events.emit(device_event(instance_id, owner, "volume", change, volume_id))
 
 
 def _check_deletable(s: Session, row: MockVolume) -> None:

@@ -38,6 +38,7 @@ from .observe import Observation, observe
 from .power import PRESS_INTERVAL, GracefulStops, force_off
 from .rows import INSTANCES
 from .tables import QemuInstance, QemuVolume
+from .watch import QemuEvents
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +92,15 @@ class QemuContext(StoreContext):
         self._locks_guard = threading.Lock()
         self._launching: set[str] = set()
         self._closed = False
+        self.events: QemuEvents | None = None  # set by QemuDriver.watch
 
     def close(self) -> None:
         """Stop managing; guests keep running and a later driver on this state dir adopts them."""
         if self._closed:
             return
         self._closed = True
+        if self.events is not None:
+            self.events.close()
         self.stops.cancel_all()
         with self._sup_lock:
             self.sup.close()
@@ -153,6 +157,8 @@ class QemuContext(StoreContext):
         with self._sup_lock:
             handle = self.sup.launch(machine)
         self._watch_exit(instance_id, handle)
+        if self.events is not None:
+            self.events.launched(instance_id, handle)
         return handle
 
     def remove_vm(self, instance_id: str) -> None:
@@ -174,6 +180,21 @@ class QemuContext(StoreContext):
             )
         for row in rows:
             self.observe_row(row)
+
+    def watch(self, events: QemuEvents) -> None:
+        """Report changes to ``events``: of every QEMU launched from now on, and of those running."""
+        self.events = events
+        with self._sup_lock:
+            names = self.sup.names()
+        for name in names:
+            handle = self.live_handle(name)
+            if handle is not None:
+                events.follow(name, handle)
+
+    def owner_of(self, instance_id: str) -> str | None:
+        with self.read() as s:
+            row = s.get(QemuInstance, instance_id)
+            return row.owner_id if row is not None else None
 
     def power_off_all(self) -> None:
         """Force every running guest off at once (host shutdown, test teardown)."""

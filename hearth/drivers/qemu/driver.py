@@ -13,6 +13,7 @@ from hearth.store import default_url
 
 from ..base import Collection, Driver, Feature
 from ..caller import SYSTEM_OWNER
+from ..events import EventSink
 from ..profile_catalogue import TableHardwareProfiles
 from ..resources import Image
 from ..schema import migrated_engine
@@ -27,6 +28,7 @@ from .pools import Pools
 from .power import PRESS_INTERVAL
 from .snapshots import Snapshots
 from .volumes import Volumes
+from .watch import QemuEvents
 
 
 class QemuDriver(Driver):
@@ -127,6 +129,10 @@ class QemuDriver(Driver):
     def close(self) -> None:
         """Stop managing; guests keep running and a later driver on this state dir adopts them."""
         self.context.close()
+
+    def watch(self, sink: EventSink) -> None:
+        """QMP events and process exits of every QEMU this driver supervises (``watch.py``)."""
+        self.context.watch(QemuEvents(self.context.owner_of, sink))
 
     def __enter__(self) -> QemuDriver:
         return self
