@@ -29,6 +29,7 @@ from hearth.errors import Forbidden, InvalidState, NotSupported
 
 from ..capability import CapabilityGate
 from ..launches import Launches
+from ..names import named
 from ..tags import TagKind, Tags
 from ..tasks import Progress, Task, TaskRunner
 from .base import TaggedCollection
@@ -75,11 +76,13 @@ class Instances(TaggedCollection):
 
     # --- reads ----------------------------------------------------------------------------------
 
-    def list(self, caller: Caller, filters: InstanceFilter | None = None) -> builtins.list[Instance]:
+    def list(
+        self, caller: Caller, filters: InstanceFilter | None = None, *, name: str | None = None
+    ) -> builtins.list[Instance]:
         self._gate.require(Operation.instances_list)
         if filters is not None:
             self._gate.require_features(filters)
-        return self._driver.list_instances(caller, filters)
+        return named(self._driver.list_instances(caller, filters), name)
 
     def get(self, caller: Caller, instance_id: str) -> Instance:
         self._gate.require(Operation.instances_get)
