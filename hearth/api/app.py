@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from hearth import __version__
 from hearth.service import Service
 
-from . import errors
+from . import docs, errors
 from .gate import BodyLimits, Gate, streamed_routes
 from .idempotency import IdempotentCreates, mark_creates
 
@@ -25,9 +25,10 @@ def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastA
         version=__version__,
         description="Virtual machines on libvirt/KVM hosts and QEMU: the native JSON API.",
         openapi_url=OPENAPI_URL,
-        docs_url="/v1/docs",
+        docs_url=None,  # served by hearth.api.docs from local files, not a CDN
         redoc_url=None,
     )
+    docs.install(app, OPENAPI_URL, "Hearth")
     app.state.service = service
     limits = body_limits or BodyLimits()
     app.add_middleware(IdempotentCreates)  # inside the Gate: it needs the caller

@@ -69,8 +69,11 @@ def streamed_routes(routers: Iterable[APIRouter]) -> RouteTable:
     ]
 
 
+PUBLIC_PREFIXES = ("/v1/docs/assets/",)  # Swagger UI's own files (hearth.api.docs)
+
+
 def _guarded(path: str) -> bool:
-    if path in PUBLIC:
+    if path in PUBLIC or path.startswith(PUBLIC_PREFIXES):
         return False
     return any(path == p or path.startswith(p + "/") for p in GUARDED)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from hearth.errors import HearthError
@@ -42,8 +43,51 @@ _GROUP_COMMANDS: tuple[tuple[str, str, str, str], ...] = (
 _OWN_PARSERS: tuple[tuple[str, str], ...] = (("hearth.cli.design", "design"),)
 
 
-def _root() -> None:
-    """Hearth: manage virtual machines on libvirt/KVM hosts and directly on QEMU."""
+def _version(value: bool) -> None:
+    """``--version``: print the package version and stop (eager, so no command is needed)."""
+    if value:
+        import typer
+
+        from hearth import __version__
+
+        typer.echo(f"hearth {__version__}")
+        raise typer.Exit()
+
+
+def _root_callback() -> Callable[..., None]:
+    """The root callback: ``--version``; it also keeps ``hearth`` a group with one command."""
+    import typer
+
+    def root(
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="print Hearth's version and exit"
+        ),
+    ) -> None:
+        """Hearth: manage virtual machines on libvirt/KVM hosts and directly on QEMU."""
+
+    return root
+
+
+# Completion scripts call ``hearth`` with this variable set; typer's classes answer it.
+COMPLETE_VAR = "_HEARTH_COMPLETE"
+SHELLS = ("bash", "zsh", "fish")
+
+
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL (bash, zsh or fish).
+
+    Load it with e.g. ``eval "$(hearth completion bash)"`` or save it where your shell looks
+    (``hearth --install-completion`` does that for the shell you run).
+    """
+    import typer
+    from typer._completion_shared import get_completion_script
+
+    if shell not in SHELLS:
+        typer.echo(
+            f"hearth: error: no completion for shell {shell!r}; choose one of {', '.join(SHELLS)}", err=True
+        )
+        raise typer.Exit(2)
+    typer.echo(get_completion_script(prog_name="hearth", complete_var=COMPLETE_VAR, shell=shell))
 
 
 def build_app(command: str | None = None) -> typer.Typer:
@@ -59,11 +103,11 @@ def build_app(command: str | None = None) -> typer.Typer:
         help="Hearth: manage virtual machines on libvirt/KVM hosts and directly on QEMU.",
         no_args_is_help=True,
         pretty_exceptions_enable=False,
-        add_completion=False,
+        add_completion=True,  # --install-completion / --show-completion, as typer users expect
     )
     # A root callback keeps `hearth` a group even when only one command is registered.
-    cli.callback()(_root)
-    known = {name for *_m, name in (*_GROUPS, *_COMMANDS, *_OWN_PARSERS)}
+    cli.callback()(_root_callback())
+    known = {name for *_m, name in (*_GROUPS, *_COMMANDS, *_OWN_PARSERS)} | {"completion"}
     only = command if command in known else None
     for module, attr, name in _GROUPS:
         if only in (None, name):
@@ -78,6 +122,8 @@ def build_app(command: str | None = None) -> typer.Typer:
     for module, name in _OWN_PARSERS:
         if only in (None, name):
             _add_passthrough(cli, name, module)
+    if only in (None, "completion"):
+        cli.command(name="completion")(completion)
     return cli
 
 

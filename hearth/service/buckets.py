@@ -131,8 +131,8 @@ class Buckets:
             raise Conflict(f"bucket name {name!r} is taken; choose another", bucket=name) from None
         return Bucket(name, who.user_id, 0)
 
-    def list_buckets(self, who: Caller) -> list[Bucket]:
-        return [Bucket(n, o) for n, o in self.store.list_buckets() if can_see(who, o)]
+    def list_buckets(self, who: Caller, *, name: str | None = None) -> list[Bucket]:
+        return [Bucket(n, o) for n, o in self.store.list_buckets() if can_see(who, o) and name in (None, n)]
 
     def show(self, who: Caller, name: str) -> Bucket:
         owner = self._owned(who, name)

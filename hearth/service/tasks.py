@@ -288,8 +288,10 @@ class TaskRunner:
             assert row is not None
             return _task(row)
 
-    def list(self, caller: Caller) -> list[Task]:
+    def list(self, caller: Caller, *, name: str | None = None) -> list[Task]:
         q = select(TaskRow).order_by(TaskRow.created, TaskRow.id)
+        if name is not None:
+            q = q.where(TaskRow.name == name)
         scope = owner_scope(caller)
         if scope is not None:
             q = q.where(TaskRow.owner_id.in_(scope))

@@ -50,7 +50,24 @@ TemplateInterfaceType = Annotated[
 ]
 
 
+def _shorthand(data: Any, what: str, shape: str) -> Any:
+    """``2048`` for ``{"current": 2048}``: a plain whole number is the ``current`` amount; any
+    other non-object is refused with the shapes that are accepted."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        return {"current": data}
+    if isinstance(data, dict | BaseModel):
+        return data
+    raise ValueError(f'{what} must be a whole number ({shape}) or an object {{"current": …, "max": …}}')
+
+
 class TemplateMemory(Request):
+    """MiB: ``{"current": 2048, "max": 4096}``, or just ``2048`` for ``{"current": 2048}``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_number(cls, data: Any) -> Any:
+        return _shorthand(data, "memory", "MiB, e.g. 2048")
+
     current: Integer = Field(ge=16, le=MAX_MIB, description="MiB at boot")
     max: Annotated[int, Field(ge=16, le=MAX_MIB), JSON_INTEGER] | None = Field(
         default=None, description="MiB the guest may grow to"
@@ -64,6 +81,13 @@ class TemplateMemory(Request):
 
 
 class TemplateVcpus(Request):
+    """``{"current": 2, "max": 4, "topology": …}``, or just ``2`` for ``{"current": 2}``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_number(cls, data: Any) -> Any:
+        return _shorthand(data, "vcpus", "e.g. 2")
+
     current: Integer = Field(ge=1, le=4096)
     max: Annotated[int, Field(ge=1, le=4096), JSON_INTEGER] | None = None
     topology: Topology | None = None

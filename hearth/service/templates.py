@@ -195,8 +195,10 @@ class TemplateService:
             row = self._find(s, caller, ref)
         return self._show(row, _definition(row), _HostView(self, caller))
 
-    def list(self, caller: Caller) -> builtins.list[Template]:
+    def list(self, caller: Caller, *, name: str | None = None) -> builtins.list[Template]:
         q = select(TemplateRow).order_by(TemplateRow.created, TemplateRow.id)
+        if name is not None:
+            q = q.where(TemplateRow.name == name)
         scope = owner_scope(caller)
         if scope is not None:
             q = q.where(TemplateRow.owner_id.in_(scope))

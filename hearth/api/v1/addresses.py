@@ -12,7 +12,7 @@ from hearth.drivers.resources import Address, AddressCreate
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, Id, created_doc, json_body, v1_router
+from .common import PREFIX, Id, NameFilter, created_doc, json_body, v1_router
 
 router = v1_router("addresses")
 ADDRESSES = Pages("addresses", Address)
@@ -27,10 +27,13 @@ class AddressAssociate(BaseModel):
 @router.get("/addresses", response_model=ADDRESSES.model)
 async def list_addresses(
     call: Annotated[Call, serving(Operation.addresses_list)],
+    name: NameFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    return ADDRESSES.response(await call.run(call.service.addresses.list, call.caller), limit, cursor)
+    return ADDRESSES.response(
+        await call.run(call.service.addresses.list, call.caller, name=name), limit, cursor
+    )
 
 
 @router.get("/addresses/{address_id}", response_model=Address)

@@ -38,7 +38,7 @@ from hearth.service.buckets import (
 from ..deps import CallDep, call
 from ..gate import STREAMED
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, created_doc, json_body, v1_router
+from .common import PREFIX, NameFilter, created_doc, json_body, v1_router
 
 router = v1_router("buckets")
 META_PREFIX = "x-hearth-meta-"
@@ -148,9 +148,13 @@ def _headers(info: BlobInfo) -> dict[str, str]:
 
 @router.get("/buckets", response_model=BUCKETS.model)
 async def list_buckets(
-    c: CallDep, buckets: BucketsDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    c: CallDep,
+    buckets: BucketsDep,
+    name: NameFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Response:
-    found = await call(buckets.list_buckets, c.caller)
+    found = await call(buckets.list_buckets, c.caller, name=name)
     return BUCKETS.response([_bucket_view(b) for b in found], limit, cursor, key=lambda v: (v.name,))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -22,6 +22,11 @@ PREFIX = "/v1"
 # Resource ids in paths: uuids or catalogue names; bounded so a request line always fits.
 ID_MAX_LENGTH = 255
 Id = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH)]
+# ``?name=`` on every collection: exactly this name (no pattern); an unknown one lists nothing.
+NameFilter = Annotated[
+    str | None,
+    Query(min_length=1, max_length=ID_MAX_LENGTH, description="only the items with exactly this name"),
+]
 
 
 def v1_router(tag: str) -> APIRouter:

@@ -11,7 +11,7 @@ from hearth.drivers.resources import HardwareProfile
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import Id, json_body, v1_router
+from .common import Id, NameFilter, json_body, v1_router
 
 router = v1_router("hardware_profiles")
 PROFILES = Pages("hardware_profiles", HardwareProfile)
@@ -20,10 +20,13 @@ PROFILES = Pages("hardware_profiles", HardwareProfile)
 @router.get("/hardware_profiles", response_model=PROFILES.model)
 async def list_hardware_profiles(
     call: Annotated[Call, serving(Operation.hardware_profiles_list)],
+    name: NameFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    return PROFILES.response(await call.run(call.service.hardware_profiles.list, call.caller), limit, cursor)
+    return PROFILES.response(
+        await call.run(call.service.hardware_profiles.list, call.caller, name=name), limit, cursor
+    )
 
 
 @router.get("/hardware_profiles/{hwp_id}", response_model=HardwareProfile)

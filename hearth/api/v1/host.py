@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict
 
 from hearth.errors import NotSupported
 from hearth.host import HostFacts, HostInfo, HostInterface, OvsBridge
+from hearth.service.names import named
 from hearth.service.templates import TemplateService
 
 from ..deps import CallDep
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import json_body, v1_router
+from .common import NameFilter, json_body, v1_router
 
 router = v1_router("host")
 
@@ -62,15 +63,17 @@ async def get_host(call: CallDep, host: HostDep) -> Response:
 
 @router.get("/host/interfaces", response_model=INTERFACES.model)
 async def list_host_interfaces(
-    call: CallDep, host: HostDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    call: CallDep, host: HostDep, name: NameFilter = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Response:
     """Network devices with their kind (physical, bond, veth, bridge, …) and whether they are in use."""
-    return INTERFACES.response(await call.thread(host.interfaces), limit, cursor, key=_by_name)
+    found = named(await call.thread(host.interfaces), name)
+    return INTERFACES.response(found, limit, cursor, key=_by_name)
 
 
 @router.get("/host/ovsbridges", response_model=OVS_BRIDGES.model)
 async def list_ovs_bridges(
-    call: CallDep, host: HostDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    call: CallDep, host: HostDep, name: NameFilter = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Response:
     """Open vSwitch bridges (502 when OVS is not running, 501 when it is not installed)."""
-    return OVS_BRIDGES.response(await call.thread(host.ovs_bridges), limit, cursor, key=_by_name)
+    found = named(await call.thread(host.ovs_bridges), name)
+    return OVS_BRIDGES.response(found, limit, cursor, key=_by_name)

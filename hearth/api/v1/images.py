@@ -12,7 +12,7 @@ from hearth.drivers.resources import NAME_PATTERN, OS_ID_PATTERN, Image, ImageCr
 from ..deps import Call, serving
 from ..gate import STREAMED
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, Id, created_doc, json_body, v1_router
+from .common import PREFIX, Id, NameFilter, created_doc, json_body, v1_router
 
 router = v1_router("images")
 WRITE_BLOCK = 4 << 20
@@ -21,9 +21,12 @@ IMAGES = Pages("images", Image)
 
 @router.get("/images", response_model=IMAGES.model)
 async def list_images(
-    call: Annotated[Call, serving(Operation.images_list)], limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    call: Annotated[Call, serving(Operation.images_list)],
+    name: NameFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Response:
-    return IMAGES.response(await call.run(call.service.images.list, call.caller), limit, cursor)
+    return IMAGES.response(await call.run(call.service.images.list, call.caller, name=name), limit, cursor)
 
 
 @router.get("/images/{image_id}", response_model=Image)

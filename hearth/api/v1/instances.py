@@ -24,7 +24,7 @@ from hearth.vocab.instance_states import InstanceState
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, Id, created_doc, json_body, task_accepted, task_doc, v1_router
+from .common import PREFIX, Id, NameFilter, created_doc, json_body, task_accepted, task_doc, v1_router
 
 router = v1_router("instances")
 INSTANCES = Pages("instances", Instance)
@@ -91,11 +91,12 @@ async def list_instances(
     state: Annotated[InstanceState | None, Query()] = None,
     realm: Annotated[str | None, Query(max_length=255)] = None,
     owner: Annotated[str | None, Query(max_length=255)] = None,
+    name: NameFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
     filters = InstanceFilter(state=state, realm_id=realm, owner_id=owner)
-    items = await call.run(call.service.instances.list, call.caller, filters)
+    items = await call.run(call.service.instances.list, call.caller, filters, name=name)
     return INSTANCES.response(items, limit, cursor)
 
 

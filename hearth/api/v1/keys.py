@@ -12,7 +12,7 @@ from hearth.drivers.resources import Key, KeyCreate, KeyCreated, KeyImport
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, Id, json_body, v1_router
+from .common import PREFIX, Id, NameFilter, json_body, v1_router
 
 router = v1_router("keys")
 KEYS = Pages("keys", Key)
@@ -34,9 +34,12 @@ KeyBody = Annotated[
 
 @router.get("/keys", response_model=KEYS.model)
 async def list_keys(
-    call: Annotated[Call, serving(Operation.keys_list)], limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    call: Annotated[Call, serving(Operation.keys_list)],
+    name: NameFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Response:
-    return KEYS.response(await call.run(call.service.keys.list, call.caller), limit, cursor)
+    return KEYS.response(await call.run(call.service.keys.list, call.caller, name=name), limit, cursor)
 
 
 @router.get("/keys/{key_id}", response_model=Key)

@@ -25,7 +25,7 @@ from hearth.vocab.disk_devices import RemovableType
 from ..deps import Call, CallerDep, ServiceDep, call, serving
 from ..gate import STREAMED
 from ..pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, page
-from .common import PREFIX, created_doc, json_body, task_accepted, task_doc, v1_router
+from .common import PREFIX, NameFilter, created_doc, json_body, task_accepted, task_doc, v1_router
 
 router = v1_router("media")
 disks_router = v1_router("disks")
@@ -180,9 +180,13 @@ def _upload_view(source: str, state: Any) -> UploadView:
 
 @router.get("/media/sources")
 async def list_sources(
-    media: MediaDep, who: CallerDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    media: MediaDep,
+    who: CallerDep,
+    name: NameFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Any:
-    found = [_source_view(s) for s in await call(media.list_sources, who)]
+    found = [_source_view(s) for s in await call(media.list_sources, who, name=name)]
     return page("sources", found, limit, cursor, key=lambda s: (s.name, s.id))
 
 

@@ -11,7 +11,7 @@ from hearth.drivers.resources import Network, NetworkCreate, NetworkUpdate
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, Id, created_doc, json_body, v1_router
+from .common import PREFIX, Id, NameFilter, created_doc, json_body, v1_router
 
 router = v1_router("networks")
 NETWORKS = Pages("networks", Network)
@@ -20,10 +20,13 @@ NETWORKS = Pages("networks", Network)
 @router.get("/networks", response_model=NETWORKS.model)
 async def list_networks(
     call: Annotated[Call, serving(Operation.networks_list)],
+    name: NameFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    return NETWORKS.response(await call.run(call.service.networks.list, call.caller), limit, cursor)
+    return NETWORKS.response(
+        await call.run(call.service.networks.list, call.caller, name=name), limit, cursor
+    )
 
 
 @router.get("/networks/{network_id}", response_model=Network)

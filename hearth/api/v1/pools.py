@@ -11,7 +11,7 @@ from hearth.drivers.resources import StoragePool
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import Id, json_body, v1_router
+from .common import Id, NameFilter, json_body, v1_router
 
 router = v1_router("pools")
 POOLS = Pages("pools", StoragePool)
@@ -19,9 +19,12 @@ POOLS = Pages("pools", StoragePool)
 
 @router.get("/pools", response_model=POOLS.model)
 async def list_pools(
-    call: Annotated[Call, serving(Operation.pools_list)], limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    call: Annotated[Call, serving(Operation.pools_list)],
+    name: NameFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Response:
-    return POOLS.response(await call.run(call.service.pools.list, call.caller), limit, cursor)
+    return POOLS.response(await call.run(call.service.pools.list, call.caller, name=name), limit, cursor)
 
 
 @router.get("/pools/{pool_id}", response_model=StoragePool)

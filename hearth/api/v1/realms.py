@@ -11,7 +11,7 @@ from hearth.drivers.resources import Realm
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import Id, json_body, v1_router
+from .common import Id, NameFilter, json_body, v1_router
 
 router = v1_router("realms")
 REALMS = Pages("realms", Realm)
@@ -19,9 +19,12 @@ REALMS = Pages("realms", Realm)
 
 @router.get("/realms", response_model=REALMS.model)
 async def list_realms(
-    call: Annotated[Call, serving(Operation.realms_list)], limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    call: Annotated[Call, serving(Operation.realms_list)],
+    name: NameFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Response:
-    return REALMS.response(await call.run(call.service.realms.list, call.caller), limit, cursor)
+    return REALMS.response(await call.run(call.service.realms.list, call.caller, name=name), limit, cursor)
 
 
 @router.get("/realms/{realm_id}", response_model=Realm)

@@ -39,6 +39,13 @@ _HREFS = {
     Collection.disks: f"{PREFIX}/instances/{{instance_id}}/disks",
 }
 _SERVICE_OPERATIONS = {"tasks": ["list", "get"], "templates": ["list", "get", "create", "update", "delete"]}
+# Served by this frontend over the Service and the host whatever the driver: media sources,
+# listing, cache and uploads; the host's facts and devices; buckets of blobs.
+_ALWAYS = (
+    ("media", f"{PREFIX}/media", ["list", "sources", "cache", "upload"]),
+    ("host", f"{PREFIX}/host", ["get", "interfaces", "ovsbridges"]),
+    ("buckets", f"{PREFIX}/buckets", ["list", "get", "create", "delete"]),
+)
 
 
 class CollectionInfo(BaseModel):
@@ -85,4 +92,8 @@ def _describe(svc: Service) -> EntryPoint:
         features = [Feature.templates] if name == "templates" else []
         ops = _SERVICE_OPERATIONS.get(name, ["list", "get"])
         listed.append(CollectionInfo(name=name, href=f"{PREFIX}/{name}", operations=ops, features=features))
+    seen = {c.name for c in listed}
+    listed += [
+        CollectionInfo(name=n, href=h, operations=o, features=[]) for n, h, o in _ALWAYS if n not in seen
+    ]
     return EntryPoint(driver=svc.gate.driver_name, collections=listed)

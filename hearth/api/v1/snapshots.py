@@ -11,7 +11,7 @@ from hearth.drivers.resources import Snapshot, SnapshotCreate
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, Id, created_doc, json_body, v1_router
+from .common import PREFIX, Id, NameFilter, created_doc, json_body, v1_router
 
 router = v1_router("snapshots")
 SNAPSHOTS = Pages("snapshots", Snapshot)
@@ -20,10 +20,13 @@ SNAPSHOTS = Pages("snapshots", Snapshot)
 @router.get("/snapshots", response_model=SNAPSHOTS.model)
 async def list_snapshots(
     call: Annotated[Call, serving(Operation.snapshots_list)],
+    name: NameFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    return SNAPSHOTS.response(await call.run(call.service.snapshots.list, call.caller), limit, cursor)
+    return SNAPSHOTS.response(
+        await call.run(call.service.snapshots.list, call.caller, name=name), limit, cursor
+    )
 
 
 @router.get("/snapshots/{snapshot_id}", response_model=Snapshot)

@@ -11,7 +11,7 @@ from hearth.drivers.resources import Subnet, SubnetCreate, SubnetUpdate
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, Id, created_doc, json_body, v1_router
+from .common import PREFIX, Id, NameFilter, created_doc, json_body, v1_router
 
 router = v1_router("subnets")
 SUBNETS = Pages("subnets", Subnet)
@@ -21,10 +21,13 @@ SUBNETS = Pages("subnets", Subnet)
 async def list_subnets(
     call: Annotated[Call, serving(Operation.subnets_list)],
     network: Annotated[str | None, Query(max_length=255, description="only this network's")] = None,
+    name: NameFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    return SUBNETS.response(await call.run(call.service.subnets.list, call.caller, network), limit, cursor)
+    return SUBNETS.response(
+        await call.run(call.service.subnets.list, call.caller, network, name=name), limit, cursor
+    )
 
 
 @router.get("/subnets/{subnet_id}", response_model=Subnet)

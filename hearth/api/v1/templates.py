@@ -16,7 +16,7 @@ from hearth.service.templates import TemplateService
 
 from ..deps import CallDep
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, created_doc, json_body, v1_router
+from .common import PREFIX, NameFilter, created_doc, json_body, v1_router
 
 router = v1_router("templates")
 TEMPLATES = Pages("templates", Template)
@@ -40,9 +40,13 @@ def _location(t: Template) -> str:
 
 @router.get("/templates", response_model=TEMPLATES.model)
 async def list_templates(
-    call: CallDep, tpl: TemplatesDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    call: CallDep,
+    tpl: TemplatesDep,
+    name: NameFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Response:
-    return TEMPLATES.response(await call.thread(tpl.list, call.caller), limit, cursor)
+    return TEMPLATES.response(await call.thread(tpl.list, call.caller, name=name), limit, cursor)
 
 
 @router.get("/templates/{name}", response_model=Template)

@@ -12,7 +12,7 @@ from hearth.service import Task
 
 from ..deps import Call, serving
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, Id, created_doc, json_body, task_accepted, task_doc, v1_router
+from .common import PREFIX, Id, NameFilter, created_doc, json_body, task_accepted, task_doc, v1_router
 
 router = v1_router("volumes")
 VOLUMES = Pages("volumes", Volume)
@@ -21,10 +21,11 @@ VOLUMES = Pages("volumes", Volume)
 @router.get("/volumes", response_model=VOLUMES.model)
 async def list_volumes(
     call: Annotated[Call, serving(Operation.volumes_list)],
+    name: NameFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response:
-    return VOLUMES.response(await call.run(call.service.volumes.list, call.caller), limit, cursor)
+    return VOLUMES.response(await call.run(call.service.volumes.list, call.caller, name=name), limit, cursor)
 
 
 @router.get("/volumes/{volume_id}", response_model=Volume)

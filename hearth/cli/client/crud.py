@@ -33,7 +33,7 @@ def add_list_show_delete(
         from .render import emit_item
 
         with connect(url, user) as api:
-            emit_item(api.get(f"/v1/{plural}/{item_id}"), as_json)
+            emit_item(api.get_item(plural, item_id), as_json)
 
     def delete_cmd(item_id: IdArg, url: UrlOpt = None, user: UserOpt = None) -> None:
         from .http import connect

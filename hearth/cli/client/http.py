@@ -24,9 +24,10 @@ MAX_PAGES = 1000
 
 
 class ClientError(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status  # the HTTP status when the server answered with an error
 
 
 class Api:
@@ -81,7 +82,9 @@ class Api:
                 ) from None
         if resp.status_code >= 400:
             message = data.get("message") if isinstance(data, dict) else None
-            raise ClientError(str(message or f"the server answered HTTP {resp.status_code}"))
+            raise ClientError(
+                str(message or f"the server answered HTTP {resp.status_code}"), resp.status_code
+            )
         return resp.status_code, data
 
     def get(self, path: str, **params: Any) -> Any:
@@ -106,7 +109,8 @@ class Api:
         raise ClientError(f"{path} returned more than {MAX_PAGES} pages")
 
     def instance_id(self, ref: str) -> str:
-        """The id of the instance ``ref`` names: its id, or its name when that is unique."""
+        """The id of the instance ``ref`` names: its id, its name, or the start of one id (the
+        short ids tables show)."""
         instances = self.get_all("/v1/instances", "instances")
         if any(i.get("id") == ref for i in instances):
             return ref
@@ -117,7 +121,38 @@ class Api:
             raise ClientError(
                 f"{len(named)} instances are named {ref!r}; use one of the ids {', '.join(named)}"
             )
+        started = [str(i["id"]) for i in instances if ref and str(i.get("id", "")).startswith(ref)]
+        if len(started) == 1:
+            return started[0]
+        if started:
+            raise ClientError(f"{len(started)} instance ids start with {ref!r}; give more of the id")
         raise ClientError(f"instance {ref!r} not found (no instance has that id or name)")
+
+    def get_item(self, plural: str, ref: str) -> Any:
+        """``GET /v1/<plural>/<ref>``; when that is not found, the one item whose id starts with
+        ``ref`` (tables show short ids)."""
+        try:
+            return self.get(f"/v1/{plural}/{ref}")
+        except ClientError as exc:
+            if exc.status != 404 or not ref:
+                raise
+            started = [
+                i for i in self.get_all(f"/v1/{plural}", plural) if str(i.get("id", "")).startswith(ref)
+            ]
+            if len(started) != 1:
+                raise
+            return started[0]
+
+    def template_names(self, instances: list[dict[str, Any]]) -> dict[str, str]:
+        """Template id → name for the templates ``instances`` were made from ({} if none, or if
+        this server has no templates collection)."""
+        if not any(i.get("template") for i in instances):
+            return {}
+        try:
+            templates = self.get_all("/v1/templates", "templates")
+        except ClientError:
+            return {}
+        return {str(t["id"]): str(t["name"]) for t in templates if "id" in t and "name" in t}
 
 
 def _password(user: str) -> str:

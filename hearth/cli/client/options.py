@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+# How long `--wait` and `hearth vm wait` wait for an instance state by default, in seconds.
+WAIT_TIMEOUT = 300.0
 
 UrlOpt = Annotated[
     str | None,

@@ -11,20 +11,16 @@ from .crud import add_list_show_delete
 app = typer.Typer(name="pool", help="Storage pools that template disks are made in.", no_args_is_help=True)
 
 
-def _gib(value: int | None) -> str:
-    return "-" if value is None else f"{value / 1024**3:.1f} GiB"
-
-
 def _columns() -> list[Any]:
-    from .render import field
+    from .render import field, human_bytes
 
     return [
         ("ID", field("id")),
         ("NAME", field("name")),
         ("TYPE", field("type")),
         ("STATE", field("state")),
-        ("CAPACITY", lambda p: _gib(p.get("capacity_bytes"))),
-        ("AVAILABLE", lambda p: _gib(p.get("available_bytes"))),
+        ("SIZE", lambda p: human_bytes(p.get("capacity_bytes"))),
+        ("FREE", lambda p: human_bytes(p.get("available_bytes"))),
         ("REALM", field("realm")),
         ("PATH", field("path")),
     ]

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -36,12 +37,52 @@ def field(name: str) -> Callable[[dict[str, Any]], Any]:
     return lambda item: item.get(name)
 
 
+SHORT_ID = 8  # as git and docker: enough to tell a person's instances apart; `vm` takes prefixes
+
+
+def short_id(value: Any) -> Any:
+    """A UUID cut to its first 8 hex digits (tables only; --json keeps the whole id)."""
+    text = str(value) if value is not None else ""
+    if len(text) == 36 and text.count("-") == 4:
+        return text[:SHORT_ID]
+    return value
+
+
+def short_field(name: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda item: short_id(item.get(name))
+
+
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def human_bytes(value: float | None, *, unit: int = 0) -> str | None:
+    """``value`` (in ``_UNITS[unit]``) in the largest binary unit it reaches: 2048 MiB → "2 GiB",
+    1536 MiB → "1.5 GiB"; at most one decimal, none when whole."""
+    if value is None:
+        return None
+    amount = float(value)
+    while amount >= 1024 and unit < len(_UNITS) - 1:
+        amount /= 1024
+        unit += 1
+    text = f"{amount:.1f}".removesuffix(".0")
+    return f"{text} {_UNITS[unit]}"
+
+
+def human_mib(value: float | None) -> str | None:
+    return human_bytes(value, unit=2)
+
+
+def human_gib(value: float | None) -> str | None:
+    return human_bytes(value, unit=3)
+
+
 def show_table(
     items: Sequence[dict[str, Any]], columns: Sequence[Column], *, title: str | None = None
 ) -> None:
-    table = Table(title=title, show_lines=False)
+    # No vertical rules: at 80 columns every character goes to the cells.
+    table = Table(title=title, show_lines=False, box=box.SIMPLE_HEAD, pad_edge=False)
     for header, _ in columns:
-        table.add_column(header, overflow="fold")
+        table.add_column(header, overflow="fold", header_style="bold", no_wrap=False, min_width=len(header))
     for item in items:
         table.add_row(*(cell(get(item)) for _, get in columns))
     console().print(table)

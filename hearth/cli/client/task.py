@@ -13,10 +13,10 @@ app = typer.Typer(name="task", help="Long operations running on the server.", no
 
 
 def _columns() -> list[Any]:
-    from .render import field
+    from .render import field, short_field
 
     return [
-        ("ID", field("id")),
+        ("ID", short_field("id")),
         ("NAME", field("name")),
         ("STATUS", field("status")),
         ("PROGRESS", lambda t: f"{t['progress']}%"),
@@ -29,7 +29,7 @@ add_list_show_delete(app, "tasks", "task", _columns, deletable=False)
 
 @app.command("wait")
 def wait(
-    task_id: Annotated[str, typer.Argument(help="task id")],
+    task_id: Annotated[str, typer.Argument(help="task id (or its start, as tables show)")],
     timeout: Annotated[float, typer.Option(help="give up after this many seconds")] = 3600.0,
     url: UrlOpt = None,
     user: UserOpt = None,
@@ -41,5 +41,5 @@ def wait(
     from .tasks import follow
 
     with connect(url, user) as api:
-        done = follow(api, api.get(f"/v1/tasks/{task_id}"), quiet=as_json, timeout=timeout)
+        done = follow(api, api.get_item("tasks", task_id), quiet=as_json, timeout=timeout)
         emit_item(done, as_json)

@@ -14,7 +14,7 @@ app = typer.Typer(name="template", help="VM templates: instances are made from t
 
 
 def _columns() -> list[Any]:
-    from .render import field
+    from .render import field, human_gib, human_mib
 
     def problems(t: dict[str, Any]) -> list[str]:
         return [f"{k}: {', '.join(v)}" for k, v in (t.get("invalid") or {}).items() if v]
@@ -22,11 +22,11 @@ def _columns() -> list[Any]:
     return [
         ("NAME", field("name")),
         ("OS", field("os")),
-        ("MEMORY", lambda t: f"{t['memory']['current']} MiB"),
-        ("VCPUS", lambda t: t["vcpus"]["current"]),
+        ("MEMORY", lambda t: human_mib(t["memory"]["current"])),
+        ("CPUS", lambda t: t["vcpus"]["current"]),
         (
             "DISKS",
-            lambda t: [f"{d['size']} GiB" if "size" in d else f"image {d['base']}" for d in t["disks"]],
+            lambda t: [human_gib(d["size"]) if "size" in d else f"image {d['base']}" for d in t["disks"]],
         ),
         ("NETWORKS", field("networks")),
         ("INTERFACES", lambda t: [f"{i['type']}:{i['source']}" for i in t["interfaces"]]),

@@ -1,4 +1,4 @@
-"""`hearth vm`: instances — list, show, create (from a template or an image), start, stop, reboot, delete."""
+"""`hearth vm`: instances — list, show, create (from a template or an image), the actions, wait, delete."""
 
 from __future__ import annotations
 
@@ -6,28 +6,46 @@ from typing import Annotated, Any
 
 import typer
 
-from .options import JsonOpt, UrlOpt, UserOpt, WaitOpt
+from .options import WAIT_TIMEOUT as DEFAULT_TIMEOUT
+from .options import JsonOpt, UrlOpt, UserOpt
 
 app = typer.Typer(name="vm", help="Virtual machines (instances) on a Hearth server.", no_args_is_help=True)
 
 IdArg = Annotated[str, typer.Argument(help="instance id or name")]
 
 
-def _columns() -> list[Any]:
-    from .render import field
+def _columns(template_names: dict[str, str] | None = None) -> list[Any]:
+    """The vm table: short ids, the template's name (not its UUID), human memory sizes."""
+    from .render import field, human_mib, short_field
+
+    names = template_names or {}
+
+    def origin(i: dict[str, Any]) -> Any:
+        template = i.get("template")
+        if template:
+            return names.get(str(template), template)
+        return i.get("image")
 
     def ips(i: dict[str, Any]) -> Any:
         return (i.get("private_addresses") or []) + (i.get("public_addresses") or [])
 
     return [
-        ("ID", field("id")),
+        ("ID", short_field("id")),
         ("NAME", field("name")),
         ("STATE", field("state")),
-        ("FROM", lambda i: i.get("template") or i.get("image")),
-        ("MEMORY", lambda i: f"{i['memory_mib']} MiB" if i.get("memory_mib") else None),
-        ("VCPUS", field("vcpus")),
+        ("FROM", origin),
+        ("MEMORY", lambda i: human_mib(i.get("memory_mib"))),
+        ("CPUS", field("vcpus")),
         ("ADDRESSES", ips),
     ]
+
+
+ActWaitOpt = Annotated[
+    bool, typer.Option("--wait", help="return once the instance reaches the state the action leads to")
+]
+WaitTimeoutOpt = Annotated[
+    float, typer.Option("--wait-timeout", help="seconds --wait waits before giving up", min=0.001)
+]
 
 
 @app.command("list")
@@ -43,7 +61,7 @@ def list_vms(
 
     with connect(url, user) as api:
         items = api.get_all("/v1/instances", "instances", state=state.upper() if state else None)
-        emit_list(items, as_json, _columns(), "instances")
+        emit_list(items, as_json, _columns(None if as_json else api.template_names(items)), "instances")
 
 
 @app.command("show")
@@ -66,7 +84,15 @@ def create(
     start: Annotated[
         bool, typer.Option("--start/--no-start", help="start it once created (--no-start: define it STOPPED)")
     ] = True,
-    wait: WaitOpt = True,
+    wait: Annotated[
+        bool | None,
+        typer.Option(
+            "--wait/--no-wait",
+            help="--wait: return once it is RUNNING (STOPPED with --no-start); --no-wait: not even "
+            "the creation task is followed (default: follow the task)",
+        ),
+    ] = None,
+    wait_timeout: WaitTimeoutOpt = DEFAULT_TIMEOUT,
     url: UrlOpt = None,
     user: UserOpt = None,
     as_json: JsonOpt = False,
@@ -75,6 +101,7 @@ def create(
     from .http import ClientError, client_errors, connect
     from .render import emit_item
     from .tasks import result_or_task
+    from .waiting import wait_for_state
 
     with client_errors():
         if (template is None) == (image is None):
@@ -88,54 +115,167 @@ def create(
         body = {"image_id": image, "hwp_id": profile, "name": name, "realm_id": realm, "start": start}
     with connect(url, user) as api:
         status, made = api.post("/v1/instances", {k: v for k, v in body.items() if v is not None})
-        shown, _ = result_or_task(api, status, made, wait=wait, quiet=as_json)
+        shown, _ = result_or_task(api, status, made, wait=wait is not False, quiet=as_json)
+        if wait:
+            target = "RUNNING" if start else "STOPPED"
+            shown = wait_for_state(api, str(shown["id"]), target, timeout=wait_timeout)
         emit_item(shown, as_json)
 
 
 def _action(
-    action: str, instance_id: str, url: str | None, user: str | None, as_json: bool, body: Any = None
+    action: str,
+    instance_id: str,
+    url: str | None,
+    user: str | None,
+    as_json: bool,
+    body: Any = None,
+    *,
+    wait: bool = False,
+    wait_timeout: float = DEFAULT_TIMEOUT,
+    path: str | None = None,
 ) -> None:
+    """POST the action; with ``wait``, follow the instance to the state ``action`` leads to."""
     from .http import connect
     from .render import emit_item
+    from .waiting import ACTION_TARGETS, wait_for_state
 
     with connect(url, user) as api:
-        _, inst = api.post(f"/v1/instances/{api.instance_id(instance_id)}/{action}", body)
+        vid = api.instance_id(instance_id)
+        _, inst = api.post(f"/v1/instances/{vid}/{path or action}", body)
+        if wait:
+            inst = wait_for_state(api, vid, ACTION_TARGETS[action], timeout=wait_timeout)
         emit_item(inst, as_json)
 
 
 @app.command("start")
-def start_vm(instance_id: IdArg, url: UrlOpt = None, user: UserOpt = None, as_json: JsonOpt = False) -> None:
-    """Start a stopped instance."""
-    _action("start", instance_id, url, user, as_json)
+def start_vm(
+    instance_id: IdArg,
+    wait: ActWaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = DEFAULT_TIMEOUT,
+    url: UrlOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start a stopped instance (--wait: until RUNNING)."""
+    _action("start", instance_id, url, user, as_json, wait=wait, wait_timeout=wait_timeout)
 
 
 @app.command("stop")
 def stop_vm(
     instance_id: IdArg,
-    force: Annotated[bool, typer.Option("--force", help="power off at once")] = False,
+    force: Annotated[bool, typer.Option("--force", help="power off at once (as `vm poweroff`)")] = False,
     timeout: Annotated[float, typer.Option(help="seconds before it is forced off")] = 60.0,
+    wait: ActWaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = DEFAULT_TIMEOUT,
     url: UrlOpt = None,
     user: UserOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ask the guest to shut down (forced off after --timeout seconds)."""
-    _action("stop", instance_id, url, user, as_json, {"force": force, "timeout": timeout})
+    """Ask the guest to shut down (forced off after --timeout seconds; --wait: until STOPPED)."""
+    body = {"force": force, "timeout": timeout}
+    _action("stop", instance_id, url, user, as_json, body, wait=wait, wait_timeout=wait_timeout)
+
+
+@app.command("poweroff")
+def poweroff_vm(
+    instance_id: IdArg,
+    wait: ActWaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = DEFAULT_TIMEOUT,
+    url: UrlOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Force the instance off at once, as pulling the plug (virsh's "destroy"); --wait: until STOPPED.
+
+    The guest gets no chance to shut down cleanly; `vm stop` asks it first.
+    """
+    body = {"force": True}
+    _action(
+        "poweroff", instance_id, url, user, as_json, body, wait=wait, wait_timeout=wait_timeout, path="stop"
+    )
 
 
 @app.command("reboot")
-def reboot_vm(instance_id: IdArg, url: UrlOpt = None, user: UserOpt = None, as_json: JsonOpt = False) -> None:
-    """Reboot a running instance."""
-    _action("reboot", instance_id, url, user, as_json)
+def reboot_vm(
+    instance_id: IdArg,
+    wait: ActWaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = DEFAULT_TIMEOUT,
+    url: UrlOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reboot a running instance (--wait: until RUNNING again)."""
+    _action("reboot", instance_id, url, user, as_json, wait=wait, wait_timeout=wait_timeout)
+
+
+@app.command("suspend")
+def suspend_vm(
+    instance_id: IdArg,
+    wait: ActWaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = DEFAULT_TIMEOUT,
+    url: UrlOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pause a running instance in memory (virsh's "suspend"; --wait: until PAUSED)."""
+    _action("suspend", instance_id, url, user, as_json, wait=wait, wait_timeout=wait_timeout)
+
+
+@app.command("resume")
+def resume_vm(
+    instance_id: IdArg,
+    wait: ActWaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = DEFAULT_TIMEOUT,
+    url: UrlOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Resume a paused instance (--wait: until RUNNING)."""
+    _action("resume", instance_id, url, user, as_json, wait=wait, wait_timeout=wait_timeout)
+
+
+@app.command("wait")
+def wait_vm(
+    instance_id: IdArg,
+    state: Annotated[str, typer.Option(help="the state to wait for, e.g. RUNNING, STOPPED, PAUSED")],
+    timeout: Annotated[float, typer.Option(help="seconds before giving up", min=0.001)] = DEFAULT_TIMEOUT,
+    url: UrlOpt = None,
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Wait until an instance is in --state (exit 1 on timeout, or if it goes into ERROR)."""
+    from .http import connect
+    from .render import emit_item
+    from .waiting import wait_for_state
+
+    with connect(url, user) as api:
+        emit_item(wait_for_state(api, api.instance_id(instance_id), state, timeout=timeout), as_json)
+
+
+def _delete(instance_id: str, url: str | None, user: str | None) -> None:
+    from .http import connect
+
+    with connect(url, user) as api:
+        vid = api.instance_id(instance_id)
+        api.delete(f"/v1/instances/{vid}")
+        typer.echo(
+            f"deleted instance {vid}" if vid == instance_id else f"deleted instance {instance_id} ({vid})"
+        )
 
 
 @app.command("delete")
 def delete_vm(instance_id: IdArg, url: UrlOpt = None, user: UserOpt = None) -> None:
     """Delete a stopped instance."""
-    from .http import connect
+    _delete(instance_id, url, user)
 
-    with connect(url, user) as api:
-        api.delete(f"/v1/instances/{api.instance_id(instance_id)}")
-        typer.echo(f"deleted instance {instance_id}")
+
+@app.command("destroy")
+def destroy_vm(instance_id: IdArg, url: UrlOpt = None, user: UserOpt = None) -> None:
+    """Delete a stopped instance, as Deltacloud's "destroy" (the same as `vm delete`).
+
+    Not virsh's "destroy": to force a running instance off, use `vm poweroff`.
+    """
+    _delete(instance_id, url, user)
 
 
 @app.command("adopt")

@@ -7,15 +7,16 @@ import builtins
 from hearth.drivers import Caller, Operation
 from hearth.drivers.resources import HardwareProfile, Realm
 
+from ..names import named
 from .base import DriverCollection
 
 
 class Realms(DriverCollection):
     """Where instances can run (hosts or regions)."""
 
-    def list(self, caller: Caller) -> builtins.list[Realm]:
+    def list(self, caller: Caller, *, name: str | None = None) -> builtins.list[Realm]:
         self._gate.require(Operation.realms_list)
-        return self._driver.list_realms(caller)
+        return named(self._driver.list_realms(caller), name)
 
     def get(self, caller: Caller, realm_id: str) -> Realm:
         self._gate.require(Operation.realms_get)
@@ -25,9 +26,9 @@ class Realms(DriverCollection):
 class HardwareProfiles(DriverCollection):
     """Sizes with fixed, range and enum properties."""
 
-    def list(self, caller: Caller) -> builtins.list[HardwareProfile]:
+    def list(self, caller: Caller, *, name: str | None = None) -> builtins.list[HardwareProfile]:
         self._gate.require(Operation.hardware_profiles_list)
-        return self._driver.list_hardware_profiles(caller)
+        return named(self._driver.list_hardware_profiles(caller), name)
 
     def get(self, caller: Caller, hwp_id: str) -> HardwareProfile:
         self._gate.require(Operation.hardware_profiles_get)

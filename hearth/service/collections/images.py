@@ -12,15 +12,18 @@ from hearth.drivers import Caller, Driver, Operation
 from hearth.drivers.resources import Image, ImageCreate, ImageFilter, ImageImport
 from hearth.errors import Forbidden
 
+from ..names import named
 from ..tags import TagKind
 from .base import TaggedCollection
 
 
 class Images(TaggedCollection):
-    def list(self, caller: Caller, filters: ImageFilter | None = None) -> builtins.list[Image]:
-        """The caller's images (its own and the shared ones), narrowed by ``filters``."""
+    def list(
+        self, caller: Caller, filters: ImageFilter | None = None, *, name: str | None = None
+    ) -> builtins.list[Image]:
+        """The caller's images (its own and the shared ones), narrowed by ``filters`` and ``name``."""
         self._gate.require(Operation.images_list)
-        found = self._driver.list_images(caller)
+        found = named(self._driver.list_images(caller), name)
         if filters is None:
             return found
         return [i for i in found if filters.keeps(i, caller.user_id)]

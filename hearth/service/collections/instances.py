@@ -25,12 +25,14 @@ from hearth.drivers.resources import (
     InstanceFilter,
     InstanceMetrics,
 )
-from hearth.errors import Forbidden, InvalidState, NotSupported
+from hearth.errors import Forbidden, InvalidState, NotFound, NotSupported
 
 from ..capability import CapabilityGate
+from ..instance_names import NAMES_CALLER, InstanceNames
 from ..launches import Launches
+from ..names import named
 from ..tags import TagKind, Tags
-from ..tasks import Progress, Task, TaskRunner
+from ..tasks import Progress, Task, TaskRunner, TaskStatus
 from .base import TaggedCollection
 
 
@@ -62,6 +64,7 @@ class Instances(TaggedCollection):
         self._launches = launches
         self._tasks = tasks
         self._templates = templates  # read when used: a Service's templates may be set after it
+        self._names = InstanceNames(driver, self._task_done)
         self._busy: dict[str, Action] = {}  # instance id → the action running on it
         self._busy_lock = threading.Lock()
         self._actions: Mapping[Action, Callable[[Caller, str], Instance]] = {
@@ -75,11 +78,13 @@ class Instances(TaggedCollection):
 
     # --- reads ----------------------------------------------------------------------------------
 
-    def list(self, caller: Caller, filters: InstanceFilter | None = None) -> builtins.list[Instance]:
+    def list(
+        self, caller: Caller, filters: InstanceFilter | None = None, *, name: str | None = None
+    ) -> builtins.list[Instance]:
         self._gate.require(Operation.instances_list)
         if filters is not None:
             self._gate.require_features(filters)
-        return self._driver.list_instances(caller, filters)
+        return named(self._driver.list_instances(caller, filters), name)
 
     def get(self, caller: Caller, instance_id: str) -> Instance:
         self._gate.require(Operation.instances_get)
@@ -104,7 +109,8 @@ class Instances(TaggedCollection):
         profile exist), so a bad request fails at once rather than in the task."""
         self._gate.require(Operation.instances_create)
         if count == 1:
-            return self._driver.create_instance(caller, request)
+            with self._names.claim([request.name]):
+                return self._driver.create_instance(caller, request)
         self._driver.check_instance_count(count)
         self._gate.require_features(request)
         self._check_sources(caller, request)
@@ -117,7 +123,11 @@ class Instances(TaggedCollection):
                 progress.update(100 * i / count, f"created {i} of {count} instances")
             return InstanceList(instances=made)
 
-        return self._tasks.submit(caller, "instances.create", f"create {count} instances", work)
+        names = [f"{request.name}-{i}" for i in range(1, count + 1)] if request.name else []
+        with self._names.claim(names) as keep:
+            task = self._tasks.submit(caller, "instances.create", f"create {count} instances", work)
+            keep(task.id)
+        return task
 
     def create_from_template(
         self, caller: Caller, template: str, *, name: str | None, realm: str | None, start: bool
@@ -126,7 +136,17 @@ class Instances(TaggedCollection):
         templates = self._templates()
         if templates is None:
             raise NotSupported("templates are not available", feature=Feature.templates.value)
-        return templates.instantiate(caller, template, name=name, realm=realm, start=start)
+        with self._names.claim([name]) as keep:
+            made = templates.instantiate(caller, template, name=name, realm=realm, start=start)
+            if isinstance(made, Task):
+                keep(made.id)
+        return made
+
+    def _task_done(self, task_id: str) -> bool:
+        try:
+            return self._tasks.get(NAMES_CALLER, task_id).status in (TaskStatus.succeeded, TaskStatus.failed)
+        except NotFound:
+            return True
 
     def adopt(self, caller: Caller, instance_id: str) -> Instance:
         """An admin takes over another server's instance on a shared host."""

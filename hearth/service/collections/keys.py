@@ -7,13 +7,14 @@ import builtins
 from hearth.drivers import Caller, Operation
 from hearth.drivers.resources import Key, KeyCreate, KeyCreated, KeyImport
 
+from ..names import named
 from .base import DriverCollection
 
 
 class Keys(DriverCollection):
-    def list(self, caller: Caller) -> builtins.list[Key]:
+    def list(self, caller: Caller, *, name: str | None = None) -> builtins.list[Key]:
         self._gate.require(Operation.keys_list)
-        return self._driver.list_keys(caller)
+        return named(self._driver.list_keys(caller), name)
 
     def get(self, caller: Caller, key_id: str) -> Key:
         self._gate.require(Operation.keys_get)

@@ -16,14 +16,15 @@ from hearth.drivers.resources import (
     SubnetUpdate,
 )
 
+from ..names import named
 from ..tags import TagKind
 from .base import DriverCollection, TaggedCollection
 
 
 class Networks(TaggedCollection):
-    def list(self, caller: Caller) -> builtins.list[Network]:
+    def list(self, caller: Caller, *, name: str | None = None) -> builtins.list[Network]:
         self._gate.require(Operation.networks_list)
-        return self._driver.list_networks(caller)
+        return named(self._driver.list_networks(caller), name)
 
     def get(self, caller: Caller, network_id: str) -> Network:
         self._gate.require(Operation.networks_get)
@@ -45,10 +46,12 @@ class Networks(TaggedCollection):
 
 
 class Subnets(TaggedCollection):
-    def list(self, caller: Caller, network_id: str | None = None) -> builtins.list[Subnet]:
-        """Every subnet the caller may see, or only those of ``network_id``."""
+    def list(
+        self, caller: Caller, network_id: str | None = None, *, name: str | None = None
+    ) -> builtins.list[Subnet]:
+        """Every subnet the caller may see, or only those of ``network_id`` (and named ``name``)."""
         self._gate.require(Operation.subnets_list)
-        return self._driver.list_subnets(caller, network_id)
+        return named(self._driver.list_subnets(caller, network_id), name)
 
     def get(self, caller: Caller, subnet_id: str) -> Subnet:
         self._gate.require(Operation.subnets_get)
@@ -69,9 +72,9 @@ class Subnets(TaggedCollection):
 
 
 class Addresses(DriverCollection):
-    def list(self, caller: Caller) -> builtins.list[Address]:
+    def list(self, caller: Caller, *, name: str | None = None) -> builtins.list[Address]:
         self._gate.require(Operation.addresses_list)
-        return self._driver.list_addresses(caller)
+        return named(self._driver.list_addresses(caller), name)
 
     def get(self, caller: Caller, address_id: str) -> Address:
         self._gate.require(Operation.addresses_get)

@@ -7,14 +7,15 @@ import builtins
 from hearth.drivers import Caller, Operation
 from hearth.drivers.resources import Snapshot, SnapshotCreate
 
+from ..names import named
 from ..tags import TagKind
 from .base import TaggedCollection
 
 
 class Snapshots(TaggedCollection):
-    def list(self, caller: Caller) -> builtins.list[Snapshot]:
+    def list(self, caller: Caller, *, name: str | None = None) -> builtins.list[Snapshot]:
         self._gate.require(Operation.snapshots_list)
-        return self._driver.list_snapshots(caller)
+        return named(self._driver.list_snapshots(caller), name)
 
     def get(self, caller: Caller, snapshot_id: str) -> Snapshot:
         self._gate.require(Operation.snapshots_get)

@@ -8,6 +8,7 @@ from hearth.drivers import Caller, Driver, Operation
 from hearth.drivers.resources import Volume, VolumeAttach, VolumeCreate
 
 from ..capability import CapabilityGate
+from ..names import named
 from ..tags import TagKind, Tags
 from ..tasks import Progress, Task, TaskRunner
 from .base import TaggedCollection
@@ -18,9 +19,9 @@ class Volumes(TaggedCollection):
         super().__init__(driver, gate, tags)
         self._tasks = tasks
 
-    def list(self, caller: Caller) -> builtins.list[Volume]:
+    def list(self, caller: Caller, *, name: str | None = None) -> builtins.list[Volume]:
         self._gate.require(Operation.volumes_list)
-        return self._driver.list_volumes(caller)
+        return named(self._driver.list_volumes(caller), name)
 
     def get(self, caller: Caller, volume_id: str) -> Volume:
         self._gate.require(Operation.volumes_get)

@@ -143,10 +143,12 @@ class MediaService:
             raise
         return src
 
-    def list_sources(self, caller: Caller) -> list[MediaSource]:
+    def list_sources(self, caller: Caller, *, name: str | None = None) -> list[MediaSource]:
+        q = select(MediaSourceRow).order_by(MediaSourceRow.created, MediaSourceRow.id)
+        if name is not None:
+            q = q.where(MediaSourceRow.name == name)
         with store_errors("the media store"), read_session(self.engine) as s:
-            rows = s.scalars(select(MediaSourceRow).order_by(MediaSourceRow.created, MediaSourceRow.id))
-            return [_source(r) for r in rows]
+            return [_source(r) for r in s.scalars(q)]
 
     def get_source(self, caller: Caller, ref: str) -> MediaSource:
         """A source by id or name."""
