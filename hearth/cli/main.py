@@ -36,9 +36,6 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("hearth.cli.client.events", "events", "events"),
 )
 # Commands of a group that live in another module: (group, module, attribute, name).
-_GROUP_COMMANDS: tuple[tuple[str, str, str, str], ...] = (
-    ("vm", "hearth.cli.client.events", "wait_vm", "wait"),
-)
 # Commands that parse their own arguments (module with HELP and run(argv) -> exit code).
 _OWN_PARSERS: tuple[tuple[str, str], ...] = (("hearth.cli.design", "design"),)
 
@@ -112,9 +109,6 @@ def build_app(command: str | None = None) -> typer.Typer:
     for module, attr, name in _GROUPS:
         if only in (None, name):
             group = getattr(importlib.import_module(module), attr)
-            for in_group, extra, function, command_name in _GROUP_COMMANDS:
-                if in_group == name and command_name not in {c.name for c in group.registered_commands}:
-                    group.command(command_name)(getattr(importlib.import_module(extra), function))
             cli.add_typer(group, name=name)
     for module, attr, name in _COMMANDS:
         if only in (None, name):

@@ -1,10 +1,9 @@
-"""`hearth events` and `hearth vm wait`: following the server's event stream (GET /v1/events).
+"""`hearth events`: following the server's event stream (GET /v1/events), and the stream
+reader ``--wait`` and ``vm wait`` use (waiting.py).
 
-Both read the stream instead of polling: ``events`` prints each event as it comes (one line,
-or one JSON object per line with ``--json``); ``vm wait`` subscribes first, then reads the
-instance once (so a change between the two cannot be missed), then waits for the state on the
-stream. The stream's heartbeat comments (every ~15 s) keep reads short, so a timeout is kept
-to within a second or so even on a quiet server.
+``events`` prints each event as it comes (one line, or one JSON object per line with
+``--json``). The stream's heartbeat comments (every ~15 s) keep reads short, so a timeout is
+kept to within a second or so even on a quiet server.
 """
 
 from __future__ import annotations
@@ -12,17 +11,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Generator, Iterator
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-import typer
 
 from .http import Api, ClientError
 from .options import JsonOpt, UrlOpt, UserOpt
-
-IdArg = Annotated[str, typer.Argument(help="instance id or name")]
-# Where waiting ends whatever was asked: the instance cannot get to another state from these.
-_DEAD_ENDS = frozenset({"ERROR", "FINISHED"})
 
 
 def follow(
@@ -112,42 +106,3 @@ def events(url: UrlOpt = None, user: UserOpt = None, as_json: JsonOpt = False) -
                 text = _line(kind, data)
                 if text is not None:
                     print(text, flush=True)
-
-
-def wait_vm(
-    instance_id: IdArg,
-    state: Annotated[str, typer.Option("--state", help="the state to wait for, e.g. RUNNING")],
-    timeout: Annotated[float, typer.Option(help="give up after this many seconds")] = 300.0,
-    url: UrlOpt = None,
-    user: UserOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Wait until an instance is in STATE (from the event stream, not by polling); exits 1 on
-    timeout, or when the instance ends in ERROR or is destroyed instead."""
-    from .http import connect
-    from .render import emit_item
-
-    want = state.upper()
-    if timeout <= 0:
-        raise typer.BadParameter("must be more than 0", param_hint="--timeout")
-    with connect(url, user) as api:
-        iid = api.instance_id(instance_id)
-        deadline = time.monotonic() + timeout
-        stream = follow(api, params={"instance_id": iid}, deadline=deadline)
-        now = "unknown"
-        try:
-            next(stream)  # stream.open: subscribed, so nothing from here on is missed
-            now = api.get(f"/v1/instances/{iid}")["state"]
-            while now != want:
-                if now in _DEAD_ENDS:
-                    raise ClientError(f"instance {instance_id} is {now}, not {want}; it will not get there")
-                kind, data = next(stream)
-                if kind == "instance.state":
-                    now = str(data.get("state"))
-                elif kind in ("stream.reset", "stream.dropped"):
-                    now = api.get(f"/v1/instances/{iid}")["state"]
-        except TimeoutError:
-            raise ClientError(f"instance {instance_id} is still {now} after {timeout:g}s") from None
-        finally:
-            stream.close()
-        emit_item(api.get(f"/v1/instances/{iid}"), as_json)
