@@ -7,6 +7,7 @@ known exactly; the server, store and CLI are real.
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -24,11 +25,13 @@ from .conftest import ADMIN, DEMO, FAST, OTHER, assert_error, serve, store, wait
 from .test_tasks import GatedDriver
 
 HEARTH = str(Path(sys.executable).with_name("hearth"))
-MANY = {"image_id": "debian-12", "hwp_id": "small", "name": "q"}
+MANY = {"image_id": "debian-12", "hwp_id": "small"}
+_names = itertools.count()
 
 
 def _submit(client: httpx.Client) -> httpx.Response:
-    return client.post("/v1/instances", params={"count": 2}, json=MANY)
+    # A name of its own each time: instance names are unique per server.
+    return client.post("/v1/instances", params={"count": 2}, json={**MANY, "name": f"q{next(_names)}"})
 
 
 def _until_running(client: httpx.Client, location: str) -> None:

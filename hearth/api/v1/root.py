@@ -40,11 +40,12 @@ _HREFS = {
 }
 _SERVICE_OPERATIONS = {"tasks": ["list", "get"], "templates": ["list", "get", "create", "update", "delete"]}
 # Served by this frontend over the Service and the host whatever the driver: media sources,
-# listing, cache and uploads; the host's facts and devices; buckets of blobs.
+# listing, cache and uploads; the host's facts and devices; buckets of blobs; the event stream.
 _ALWAYS = (
     ("media", f"{PREFIX}/media", ["list", "sources", "cache", "upload"]),
     ("host", f"{PREFIX}/host", ["get", "interfaces", "ovsbridges"]),
     ("buckets", f"{PREFIX}/buckets", ["list", "get", "create", "delete"]),
+    ("events", f"{PREFIX}/events", ["stream"]),
 )
 
 
