@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hearth.domain import Domain
-from hearth.domain.devices import CharDevice
+from hearth.domain.devices import CharDevice, Video
 from hearth.errors import NotSupported, ValidationError
 from hearth.qemu import devices as dev
 from hearth.qemu.machine import Machine
@@ -36,6 +36,14 @@ VIDEO_MODELS = {
     "qxl": ("qxl-vga", "qxl"),
     "bochs": ("bochs-display", "bochs-display"),
     "ramfb": ("ramfb", "ramfb"),
+}
+# libvirt's sizes (KiB) for a <model> that gives none, passed to QEMU whether given or not:
+# QEMU's own defaults differ for qxl (max_outputs 0, a 64-bit VRAM BAR), so the guest would
+# see another card.
+_VIDEO_KIB = {
+    "vga": {"vram": 16384},
+    "bochs": {"vram": 16384},
+    "qxl": {"ram": 65536, "vram": 65536, "vgamem": 16384},
 }
 _WATCHDOGS = {"i6300esb": "i6300esb", "ib700": "ib700"}
 _WATCHDOG_ACTIONS = {"reset", "shutdown", "poweroff", "pause", "none", "inject-nmi"}
@@ -112,22 +120,34 @@ def videos(domain: Domain, place: Callable[[Device, object], Device]) -> list[De
         device: Device = {"driver": first if i == primary else other, "id": f"video{i}"}
         if i != primary and model in ("vga", "cirrus", "bochs", "ramfb"):
             raise ValidationError(f"video model {model!r} can only be the primary video device")
-        if model == "vga" and video.vram:
-            device["vgamem_mb"] = video.vram // 1024
-        if model == "qxl":
-            if video.ram:
-                device["ram_size"] = video.ram * 1024
-            if video.vram:
-                device["vram_size"] = video.vram * 1024
-            if video.vgamem:
-                device["vgamem_mb"] = video.vgamem // 1024
-        if model in ("virtio", "qxl") and video.heads:
-            device["max_outputs"] = video.heads
+        device.update(_video_memory(model, video))
         out.append(place(device, video))
     # the primary goes first: QEMU's first VGA device is the boot display
     if primary and out:
         out.insert(0, out.pop(primary))
     return out
+
+
+def _video_memory(model: str, video: Video) -> Device:
+    """The size and head properties libvirt always passes for ``model`` (its defaults filled in)."""
+    kib = _VIDEO_KIB.get(model, {})
+    vram = video.vram or kib.get("vram", 0)
+    heads = video.heads or 1
+    if model == "vga":
+        return {"vgamem_mb": vram // 1024}
+    if model == "bochs":
+        return {"vgamem": vram * 1024}
+    if model == "virtio":
+        return {"max_outputs": heads}
+    if model == "qxl":
+        return {
+            "max_outputs": heads,
+            "ram_size": (video.ram or kib["ram"]) * 1024,
+            "vram_size": vram * 1024,
+            "vram64_size_mb": 0,  # <model vram64> is refused (domain_ledger), libvirt's 0 then
+            "vgamem_mb": (video.vgamem or kib["vgamem"]) // 1024,
+        }
+    return {}
 
 
 _INPUTS = {

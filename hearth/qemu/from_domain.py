@@ -26,8 +26,8 @@ from lxml import etree
 from hearth.domain import Address, Disk, Domain, Interface
 from hearth.domain.xmlbuilder import XMLObject
 from hearth.errors import NotSupported, ValidationError
+from hearth.qemu import caps, domain_cpu, domain_devices, domain_platform
 from hearth.qemu import devices as dev
-from hearth.qemu import domain_cpu, domain_devices, domain_platform
 from hearth.qemu import firmware as fw
 from hearth.qemu.domain_ledger import QEMU_NS, account
 from hearth.qemu.machine import Firmware, Machine
@@ -391,11 +391,14 @@ def machine_from_domain(
     console_log: Path | None = None,
     nvram_dir: Path | None = None,
     firmware_dirs: Sequence[Path] = fw.DESCRIPTOR_DIRS,
+    qemu_version: str | None = None,
 ) -> Conversion:
     """The :class:`Machine` that runs ``domain`` under QEMU directly.
 
     ``nvram_dir`` is where UEFI variables go when ``<nvram>`` names no file (libvirt's
     ``/var/lib/libvirt/qemu/nvram``); the file is made from its template at launch.
+    ``qemu_version`` is the QEMU that will run it (asked of the installed one when not given):
+    a bare ``q35``/``pc`` board is that QEMU's latest, and some board defaults follow it.
     """
     if not domain.name:
         raise ValidationError("the domain has no <name>")
@@ -455,7 +458,7 @@ def machine_from_domain(
     domain_platform.machine_flags(domain, machine)
     _firmware(domain, machine, nvram_dir, firmware_dirs)
     domain_platform.clock(domain, machine)
-    domain_platform.power_management(domain, machine)
+    domain_platform.power_management(domain, machine, qemu_version or caps.load().version)
     domain_platform.lifecycle(domain, machine, skipped)
     domain_platform.boot(domain, machine)
     genid = root.find("genid")

@@ -27,6 +27,13 @@ _PROPS = {
     "qemu-xhci": ("p2", "p3"),
     "isa-serial": ("index",),
     "virtserialport": ("name",),
+    # video memory and heads: what the guest's driver sizes its framebuffers by
+    "qxl-vga": ("ram_size", "vram_size", "vram64_size_mb", "vgamem_mb", "max_outputs"),
+    "qxl": ("ram_size", "vram_size", "vram64_size_mb", "vgamem_mb", "max_outputs"),
+    "VGA": ("vgamem_mb",),
+    "bochs-display": ("vgamem",),
+    "virtio-vga": ("max_outputs",),
+    "virtio-gpu-pci": ("max_outputs",),
 }
 _CPU_PROPS = ("model-id", "family", "model", "stepping", "vendor", "phys-bits", "host-phys-bits", "l3-cache")
 _DEV = re.compile(r"^(\s*)dev: ([^,]+), id \"(.*)\"")

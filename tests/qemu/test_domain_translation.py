@@ -18,7 +18,7 @@ HEAD = '<domain type="qemu"><name>t</name><memory unit="KiB">{memory}</memory>{v
 
 
 def _conv(body: str = "", *, os: str = "<type arch='x86_64'>hvm</type>", memory: int = 131072,
-          vcpu: str = "", **kw: Path) -> Conversion:  # fmt: skip
+          vcpu: str = "", **kw: Path | str) -> Conversion:  # fmt: skip
     return machine_from_domain(parse(HEAD.format(memory=memory, vcpu=vcpu, os=os) + body + "</domain>"), **kw)
 
 
@@ -111,7 +111,7 @@ def test_timers_hyperv_pm_and_vmport_are_libvirt_s_arguments() -> None:
         "<timer name='kvmclock' present='no'/><timer name='hypervclock' present='yes'/></clock>"
         "<pm><suspend-to-mem enabled='no'/><suspend-to-disk enabled='no'/></pm>"
     )
-    args = _argv(_conv(body, os="<type arch='x86_64' machine='q35'>hvm</type>"))
+    args = _argv(_conv(body, os="<type arch='x86_64' machine='q35'>hvm</type>", qemu_version="7.2.22"))
     assert _opt(args, "-cpu") == [
         "qemu64,kvmclock=off,hv-time=on,hv-relaxed=on,hv-spinlocks=0x1fff,hv-vendor-id=Hearth"
     ]
@@ -121,7 +121,27 @@ def test_timers_hyperv_pm_and_vmport_are_libvirt_s_arguments() -> None:
         "driver=kvm-pit,property=lost_tick_policy,value=delay",
         "driver=ICH9-LPC,property=disable_s3,value=1",
         "driver=ICH9-LPC,property=disable_s4,value=1",
+        "driver=ICH9-LPC,property=noreboot,value=on",
     ]
+
+
+@pytest.mark.parametrize(
+    ("machine", "qemu", "noreboot"),
+    [
+        ("q35", "7.2.22", "on"),  # the alias is the QEMU's own board: pc-q35-7.2
+        ("q35", "8.0.0", "off"),  # QEMU 8.0 turned the strap off for its new boards
+        ("pc-q35-7.2", "9.2.0", "on"),  # an old board keeps its default on a newer QEMU
+        ("pc-q35-8.1", "9.2.0", "off"),
+    ],
+)
+def test_the_ich9_no_reboot_strap_is_written_out_as_the_board_s_default(
+    machine: str, qemu: str, noreboot: str
+) -> None:
+    """libvirt 9.0 leaves the strap to QEMU's board default; written out, it cannot change
+    with whatever default the QEMU running the guest has (the iTCO watchdog resets or not)."""
+    args = _argv(_conv(os=f"<type arch='x86_64' machine='{machine}'>hvm</type>", qemu_version=qemu))
+    assert _opt(args, "-global") == [f"driver=ICH9-LPC,property=noreboot,value={noreboot}"]
+    assert "noreboot" not in " ".join(_argv(_conv(qemu_version=qemu)))  # pc has no ICH9
 
 
 def test_guest_numa_cells_get_their_own_memory_backends() -> None:
