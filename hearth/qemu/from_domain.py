@@ -217,8 +217,8 @@ def _disk_driver(disk: Disk, parts: Parts, source_type: str, kind: str) -> None:
             props["discard"] = file_node["discard"] = discard
         if zeroes is not None:
             props["detect-zeroes"] = zeroes
-    if parts.backends and kind == FixedDiskDevice.disk:
-        parts.devices[0]["write-cache"] = write_cache
+    if parts.backends and kind == FixedDiskDevice.disk and disk.driver_cache is not None:
+        parts.devices[0]["write-cache"] = write_cache  # unsaid, QEMU's auto follows the node, as in libvirt
     if disk.shareable:
         parts.devices[0]["share-rw"] = True
 
@@ -595,9 +595,9 @@ def _firmware(domain: Domain, machine: Machine, nvram_dir: Path | None, dirs: Se
     secure = bool(os_.loader_secure)
     if secure and smm is not True:
         raise ValidationError("<loader secure='yes'> needs <features><smm state='on'/> (as libvirt requires)")
-    readonly = os_.loader_readonly
-    if readonly is None:
-        readonly = True  # libvirt's default for pflash code
+    # libvirt opens pflash code writable unless readonly='yes' (a combined code+vars image
+    # needs that); a shipped file then fails to open under libvirt, and is written here.
+    readonly = bool(os_.loader_readonly)
     if readonly and nvram is None and template is not None:
         nvram = _nvram_path(domain, nvram_dir)
     machine.firmware = Firmware(

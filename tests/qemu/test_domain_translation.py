@@ -197,12 +197,18 @@ def test_firmware_efi_is_picked_from_the_descriptors_as_libvirt_picks_it(tmp_pat
     assert run("<feature enabled='no' name='secure-boot'/>").name == "OVMF_CODE_4M.fd"
 
 
-def test_a_loader_without_type_is_a_rom_and_readonly_no_is_kept(tmp_path: Path) -> None:
+def test_a_loader_without_type_is_a_rom_and_pflash_code_is_writable_unless_readonly(tmp_path: Path) -> None:
     rom = _conv(os="<type arch='x86_64'>hvm</type><loader>/usr/share/seabios/bios-256k.bin</loader>")
     assert _opt(_argv(rom), "-bios") == ["/usr/share/seabios/bios-256k.bin"]
     code = tmp_path / "code.fd"
     rw = _conv(os=f"<type arch='x86_64'>hvm</type><loader readonly='no' type='pflash'>{code}</loader>")
     assert rw.machine.firmware is not None and rw.machine.firmware.code_read_only is False
+    silent = _conv(os=f"<type arch='x86_64'>hvm</type><loader type='pflash'>{code}</loader>")
+    assert (
+        silent.machine.firmware is not None and silent.machine.firmware.code_read_only is False
+    )  # libvirt's
+    ro = _conv(os=f"<type arch='x86_64'>hvm</type><loader readonly='yes' type='pflash'>{code}</loader>")
+    assert ro.machine.firmware is not None and ro.machine.firmware.code_read_only is True
 
 
 def test_a_secondary_video_is_not_a_second_vga() -> None:
