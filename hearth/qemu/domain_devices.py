@@ -274,9 +274,16 @@ def extra_serial(port: CharDevice, index: int, machine: Machine, skipped: list[s
         skipped.append(note)
 
 
-def usb_extras(domain: Domain, machine: Machine, skipped: list[str]) -> None:
-    """Smartcard readers (usb-ccid with a passthrough card), USB hubs and redirected USB ports."""
+def hubs_and_smartcards(domain: Domain, machine: Machine, skipped: list[str]) -> None:
+    """USB hubs, then smartcard readers (usb-ccid with a passthrough card). libvirt gives USB
+    ports in the order hubs, smartcards, inputs, sounds, redirdevs; QEMU gives each device the
+    first free port in the order devices are made (a hub's ports after the root ports), so
+    making them in libvirt's order puts each where libvirt puts it."""
     root = domain.node
+    for i, hub in enumerate(root.findall("devices/hub")):
+        if hub.get("type") != "usb":
+            raise NotSupported(f"hub type {hub.get('type')!r} is not supported by hearth.qemu")
+        machine.devices.append({"driver": "usb-hub", "id": f"hub{i}"})
     for i, card in enumerate(root.findall("devices/smartcard")):
         mode = card.get("mode")
         if mode != "passthrough":
@@ -294,11 +301,11 @@ def usb_extras(domain: Domain, machine: Machine, skipped: list[str]) -> None:
             }
         )
         skipped.append(f"smartcard {i}: the card's host side is not connected (the reader is there)")
-    for i, hub in enumerate(root.findall("devices/hub")):
-        if hub.get("type") != "usb":
-            raise NotSupported(f"hub type {hub.get('type')!r} is not supported by hearth.qemu")
-        machine.devices.append({"driver": "usb-hub", "id": f"hub{i}"})
-    for i, redir in enumerate(root.findall("devices/redirdev")):
+
+
+def redirdevs(domain: Domain, machine: Machine, skipped: list[str]) -> None:
+    """Redirected USB ports, the last USB devices to get a port (see hubs_and_smartcards)."""
+    for i, redir in enumerate(domain.node.findall("devices/redirdev")):
         if redir.get("bus", "usb") != "usb":
             raise NotSupported(f"redirdev bus {redir.get('bus')!r} is not supported by hearth.qemu")
         chardev = _chardev(CharDevice(redir), f"chr-redir{i}", f"redirdev {i}")

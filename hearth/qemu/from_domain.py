@@ -217,8 +217,10 @@ def _disk_driver(disk: Disk, parts: Parts, source_type: str, kind: str) -> None:
             props["discard"] = file_node["discard"] = discard
         if zeroes is not None:
             props["detect-zeroes"] = zeroes
-    if parts.backends and kind == FixedDiskDevice.disk and disk.driver_cache is not None:
-        parts.devices[0]["write-cache"] = write_cache  # unsaid, QEMU's auto follows the node, as in libvirt
+    # libvirt passes the guest's write cache flag when a cache mode is given, and for a
+    # shareable disk; otherwise it leaves QEMU's auto (following the node's cache)
+    if parts.backends and kind == FixedDiskDevice.disk and (disk.driver_cache is not None or disk.shareable):
+        parts.devices[0]["write-cache"] = write_cache
     if disk.shareable:
         parts.devices[0]["share-rw"] = True
 
@@ -491,9 +493,10 @@ def machine_from_domain(
     domain_devices.channels(domain, machine, skipped, virtio_serial)
     videos = domain_devices.videos(domain, place)
     machine.devices.extend(videos)
+    domain_devices.hubs_and_smartcards(domain, machine, skipped)  # USB ports in libvirt's order
     domain_devices.inputs(domain, machine, place)
     domain_devices.sounds(domain, machine, place)
-    domain_devices.usb_extras(domain, machine, skipped)
+    domain_devices.redirdevs(domain, machine, skipped)
     domain_devices.watchdogs(domain, machine, place)
     machine.add(domain_devices.balloon(domain, place))
     domain_devices.misc(domain, machine, place)

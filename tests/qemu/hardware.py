@@ -27,6 +27,10 @@ _PROPS = {
     "qemu-xhci": ("p2", "p3"),
     "isa-serial": ("index",),
     "virtserialport": ("name",),
+    # the guest's write cache flag (WCE) on disks
+    "virtio-blk-pci": ("write-cache",),
+    "scsi-hd": ("write-cache",),
+    "ide-hd": ("write-cache",),
     # video memory and heads: what the guest's driver sizes its framebuffers by
     "qxl-vga": ("ram_size", "vram_size", "vram64_size_mb", "vgamem_mb", "max_outputs"),
     "qxl": ("ram_size", "vram_size", "vram64_size_mb", "vgamem_mb", "max_outputs"),
@@ -74,6 +78,8 @@ def qom_props(execute: Execute) -> dict[str, dict[str, Any]]:
 
 
 _BUS = re.compile(r"^(\s*)bus: (\S+)")
+# ``info usb``: which port each USB device is plugged into (the guest enumerates by port)
+_USB = re.compile(r"Port (\S+), Speed [^,]+, Product ([^,\r\n]+)")
 
 
 def pci_placement(text: str) -> list[tuple[str, str, str]]:
@@ -136,11 +142,13 @@ def facts(execute: Execute) -> dict[str, Any]:
         except Exception:  # a property this board does not have
             machine[prop] = None
     roms = sorted(re.findall(r'name="([^"]+)"', _hmp(execute, "info roms")))
+    usb = sorted(_USB.findall(_hmp(execute, "info usb")))
     return {
         "cpu": cpu,
         "topology": {"cpus": topology, "max": len(hotpluggable)},
         "memory": {"base": memory["base-memory"], "numa": memdevs if len(memdevs) > 1 else []},
         "devices": dict(sorted(endpoints.items())),
+        "usb": usb,
         "pci_bridges": {t: n for t, n in sorted(types.items()) if t in AUTO_PCI},
         "pci_layout": [_pci_layout(execute), pci_placement(tree_text)],
         "device_props": props,

@@ -66,6 +66,14 @@ CASES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         {"machine": Q35, "devices": SCSI},
         ("devices",),
     ),
+    "disk-write-cache-left-to-qemu": (
+        {"devices": DISK.format(dev="vda", bus="virtio", boot="")},
+        ("devices",),
+    ),
+    "shareable-disk-write-cache": (
+        {"devices": DISK.format(dev="sda", bus="scsi", boot="<shareable/>")},
+        ("devices",),
+    ),
     "loader-without-type-is-a-rom": (
         {"os": f"<loader>{ROM}</loader>"},
         ("-bios", "machine"),

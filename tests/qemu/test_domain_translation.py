@@ -225,9 +225,9 @@ def test_watchdog_parallel_smartcard_hub_and_redirdev_are_devices() -> None:
     conv = _conv(body)
     assert _drivers(conv)[1:7] == [
         "isa-parallel",
+        "usb-hub",  # USB devices made in libvirt's order of USB ports: hubs, smartcards, ..., redirdevs
         "usb-ccid",
         "ccid-card-passthru",
-        "usb-hub",
         "usb-redir",
         "i6300esb",
     ]
