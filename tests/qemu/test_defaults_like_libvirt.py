@@ -82,6 +82,10 @@ CASES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         {"machine": Q35, "features": ACPI, "os": f"<loader type='pflash'>{CODE}</loader>"},
         ("machine",),
     ),
+    "pflash-code-readonly-no": (
+        {"machine": Q35, "features": ACPI, "os": f"<loader type='pflash' readonly='no'>{CODE}</loader>"},
+        ("machine",),
+    ),
     "pflash-code-readonly-yes": (
         {"machine": Q35, "features": ACPI, "os": f"<loader type='pflash' readonly='yes'>{CODE}</loader>"},
         ("machine",),
