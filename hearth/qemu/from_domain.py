@@ -460,7 +460,9 @@ def machine_from_domain(
     domain_platform.machine_flags(domain, machine)
     _firmware(domain, machine, nvram_dir, firmware_dirs)
     domain_platform.clock(domain, machine)
-    domain_platform.power_management(domain, machine, qemu_version or caps.load().version)
+    if qemu_version is None and _is_q35(machine_type):  # only q35 has a default that follows it
+        qemu_version = caps.load().version
+    domain_platform.power_management(domain, machine, qemu_version or "")
     domain_platform.lifecycle(domain, machine, skipped)
     domain_platform.boot(domain, machine)
     genid = root.find("genid")
