@@ -136,7 +136,7 @@ def facts(execute: Execute) -> dict[str, Any]:
     endpoints = Counter({t: n for t, n in types.items() if t not in AUTO_PCI})
     props = sorted((t, tuple((k, p.get(k)) for k in _PROPS[t])) for t, p in tree if t in _PROPS)
     machine: dict[str, Any] = {}
-    for prop in ("acpi", "smm", "vmport", "hpet", "kernel-irqchip"):
+    for prop in ("type", "acpi", "smm", "vmport", "hpet", "kernel-irqchip"):  # type: the versioned board
         try:
             machine[prop] = execute("qom-get", {"path": "/machine", "property": prop})
         except Exception:  # a property this board does not have
