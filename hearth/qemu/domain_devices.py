@@ -27,7 +27,8 @@ USB_MODELS = {
     "qemu-xhci": "qemu-xhci",
     "nec-xhci": "nec-usb-xhci",
 }
-_UHCI_COMPANIONS = {"ich9-uhci1", "ich9-uhci2", "ich9-uhci3"}
+_UHCI_COMPANIONS = {"ich9-uhci1": 0, "ich9-uhci2": 2, "ich9-uhci3": 4}  # libvirt's default startport
+ICH9_USB_SET = frozenset({"ich9-ehci1", *_UHCI_COMPANIONS})
 _XHCI = {"qemu-xhci", "nec-xhci"}
 VIDEO_MODELS = {
     "vga": ("VGA", "VGA"),
@@ -65,7 +66,7 @@ def usb_controller(model: str, index: int, ports: int | None, startport: int | N
     device: Device = {"driver": USB_MODELS[model]}
     if model in _UHCI_COMPANIONS:
         device["masterbus"] = f"{usb_controller_id(index)}.0"
-        device["firstport"] = startport or 0
+        device["firstport"] = _UHCI_COMPANIONS[model] if startport is None else startport
         return device
     if startport is not None:
         raise ValidationError(f"<master startport> only belongs on an ICH9 UHCI companion, not {model}")
@@ -440,7 +441,7 @@ def pc_slots(machine: Machine, primary_video: Device | None) -> None:
             continue  # an ICH9 companion placed with its EHCI
         while slot in taken or slot <= 1:
             slot += 1
-        if not usb_companion_slot(machine, device, slot, "pci.0"):
+        if not usb_companion_slot(machine, _ehci_master(machine, device) or device, slot, "pci.0"):
             device.update(bus="pci.0", addr=f"{slot:#x}")
         taken.add(slot)
 
@@ -552,6 +553,20 @@ def usb_companion_slot(machine: Machine, ehci: Device, slot: int, bus: str) -> b
             if function == 0:
                 device["multifunction"] = True
     return True
+
+
+def _ehci_master(machine: Machine, companion: Device) -> Device | None:
+    """The unplaced ICH9 EHCI a UHCI companion belongs to (the set takes the slot of whichever
+    member comes first, as in libvirt)."""
+    bus = companion.get("masterbus")
+    return next(
+        (
+            d
+            for d in machine.devices
+            if d["driver"] == "ich9-usb-ehci1" and f"{d.get('id')}.0" == bus and "addr" not in d
+        ),
+        None,
+    )
 
 
 def _slot(device: Device) -> int:

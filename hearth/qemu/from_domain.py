@@ -245,23 +245,34 @@ def _interface(nic: Interface, index: int) -> Parts:
 
 def controller_indices(domain: Domain) -> list[int]:
     """Each controller's index in document order; missing ones are numbered as libvirt does on
-    define (per type, after the highest taken; pcie-root is 0), so designer output needs no
-    define round-trip before it can run here."""
+    define (per type, after the highest taken; pcie-root is 0; a member of an ICH9 USB set
+    joins the set of the USB controller just before it while that set lacks its model), so
+    designer output needs no define round-trip before it can run here."""
     ctls = list(domain.devices.controllers)
     used: dict[str | None, set[int]] = {}
     for ctl in ctls:
         if ctl.index is not None:
             used.setdefault(ctl.type, set()).add(ctl.index)
     out: list[int] = []
+    sets: dict[int, set[str]] = {}  # ICH9 USB sets by index: the models they have
+    last_usb: int | None = None
     for ctl in ctls:
+        model = str(ctl.model)
+        ich9 = ctl.type == "usb" and model in domain_devices.ICH9_USB_SET
         if ctl.index is not None:
-            out.append(ctl.index)
-            continue
-        taken = used.setdefault(ctl.type, set())
-        index = 0 if ctl.model == "pcie-root" else max(taken, default=-1) + 1
-        while index in taken:
-            index += 1
-        taken.add(index)
+            index = ctl.index
+        elif ich9 and last_usb is not None and model not in sets.get(last_usb, {model}):
+            index = last_usb
+        else:
+            taken = used.setdefault(ctl.type, set())
+            index = 0 if ctl.model == "pcie-root" else max(taken, default=-1) + 1
+            while index in taken:
+                index += 1
+            taken.add(index)
+        if ctl.type == "usb":
+            last_usb = index
+            if ich9:
+                sets.setdefault(index, set()).add(model)
         out.append(index)
     return out
 

@@ -87,8 +87,9 @@ def machine(args: list[str]) -> dict[str, str]:
     props = keyval(options(args, "-machine")["-machine"][0], "type")
     out = {"type": _aliases("machine").get(props["type"], props["type"])}
     out.update({k: v for k, v in props.items() if k in ("acpi", "smm", "vmport", "hpet", "mem-merge")})
-    if "-no-acpi" in args:  # libvirt 9.0's spelling of acpi=off
-        out["acpi"] = "off"
+    for switch in ("acpi", "hpet"):  # libvirt 9.0 spells acpi=off and hpet=off -no-acpi, -no-hpet
+        if f"-no-{switch}" in args:
+            out[switch] = "off"
     if "pflash0" in props:
         nodes = [keyval(v, "driver") for v in options(args, "-blockdev")["-blockdev"]]
         code = next(n for n in nodes if n.get("node-name") == props["pflash0"])

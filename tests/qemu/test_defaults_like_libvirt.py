@@ -26,6 +26,7 @@ ACPI = "<features><acpi/></features>"
 CODE = "/usr/share/OVMF/OVMF_CODE.fd"
 ROM = "/usr/share/seabios/bios-256k.bin"
 SCSI = "<controller type='scsi' index='0'/>"
+ICH9 = "".join(f"<controller type='usb' model='ich9-{m}'/>" for m in ("ehci1", "uhci1", "uhci2"))
 DISK = (
     "<disk type='file' device='disk'><source file='/var/lib/libvirt/images/defaults.img'/>"
     "<target dev='{dev}' bus='{bus}'/>{boot}</disk>"
@@ -54,6 +55,19 @@ CASES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         ("devices",),
     ),
     "model-less-usb-controller": ({"devices": "<controller type='usb' index='0'/>"}, ("devices",)),
+    "ich9-usb-sets-without-indexes": ({"devices": ICH9 + ICH9.replace("uhci2", "uhci3")}, ("devices",)),
+    "ich9-usb-set-after-xhci": (
+        {"devices": "<controller type='usb' model='qemu-xhci'/>" + ICH9},
+        ("devices",),
+    ),
+    "ich9-companion-before-its-ehci": (
+        {"devices": "<controller type='usb' model='ich9-uhci1'/><controller type='usb' model='ich9-ehci1'/>"},
+        ("devices",),
+    ),
+    "hpet-off": (
+        {"features": ACPI + "<clock offset='utc'><timer name='hpet' present='no'/></clock>"},
+        ("machine",),
+    ),
     "scsi-controller-without-model-is-lsi": (
         {"devices": "<controller type='scsi' index='0'/>"},
         ("devices",),
