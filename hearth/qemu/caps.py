@@ -30,7 +30,7 @@ from typing import Any
 
 from hearth.errors import BackendError, NotFound
 
-_FORMAT = 4
+_FORMAT = 5
 _PROBE_TIMEOUT = 20.0
 # Options -device consumes itself rather than passing on as properties.
 DEVICE_GENERIC_KEYS = frozenset({"driver", "id", "bus"})
@@ -53,6 +53,10 @@ class Capabilities:
     object_types: frozenset[str]
     object_props: Mapping[str, frozenset[str] | None]
     options: Mapping[str, bool] = dataclasses.field(default_factory=dict)  # -name -> takes an argument
+    # TCG's ``max`` CPU fully expanded (feature flags, vendor, family, model), and the features
+    # each CPU model lacks under TCG: what libvirt decodes a host-model CPU from.
+    tcg_max_cpu: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    cpu_blockers: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +69,8 @@ class Capabilities:
             "object_types": sorted(self.object_types),
             "object_props": {k: _list(v) for k, v in sorted(self.object_props.items())},
             "options": dict(sorted(self.options.items())),
+            "tcg_max_cpu": dict(self.tcg_max_cpu),
+            "cpu_blockers": {k: list(v) for k, v in sorted(self.cpu_blockers.items())},
         }
 
     @classmethod
@@ -78,6 +84,8 @@ class Capabilities:
             object_types=frozenset(data["object_types"]),
             object_props={k: _set(v) for k, v in data["object_props"].items()},
             options=dict(data["options"]),
+            tcg_max_cpu=dict(data["tcg_max_cpu"]),
+            cpu_blockers={k: tuple(v) for k, v in data["cpu_blockers"].items()},
         )
 
 
@@ -236,6 +244,7 @@ def probe(path: str) -> Capabilities:
             ("query-cpu-definitions", {}),
             ("qom-list-types", {"implements": "device", "abstract": False}),
             ("qom-list-types", {"implements": "user-creatable", "abstract": False}),
+            ("query-cpu-model-expansion", {"type": "full", "model": {"name": "max"}}),
         ],
     )
     try:
@@ -245,6 +254,8 @@ def probe(path: str) -> Capabilities:
         cpus = {c["name"] for c in first["c2"]["return"]}
         devices = sorted(t["name"] for t in first["c3"]["return"])
         objects = frozenset(t["name"] for t in first["c4"]["return"])
+        tcg_max = first["c5"]["return"]["model"]["props"]
+        blockers = {c["name"]: tuple(c.get("unavailable-features", ())) for c in first["c2"]["return"]}
     except (KeyError, TypeError) as exc:
         raise BackendError(f"{path} did not answer the capability probe", binary=path) from exc
     answers = _run_resilient(path, [("device-list-properties", {"typename": d}) for d in devices])
@@ -260,6 +271,8 @@ def probe(path: str) -> Capabilities:
         object_types=objects,
         object_props={},
         options=command_line_options(path),
+        tcg_max_cpu=tcg_max,
+        cpu_blockers=blockers,
     )
 
 

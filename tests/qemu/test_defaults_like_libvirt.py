@@ -12,6 +12,7 @@ from __future__ import annotations
 import libvirt
 import pytest
 
+from hearth.errors import ValidationError
 from tests.qemu import native
 
 pytestmark = pytest.mark.libvirtd
@@ -42,6 +43,16 @@ CASES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     ),
     "custom-model-loses-what-libvirt-removed": (
         {"cpu": "<cpu match='exact'><model>EPYC</model></cpu>"},
+        ("-cpu",),
+    ),
+    "host-model-is-libvirt-s-decoding-of-tcg-max": ({"cpu": "<cpu mode='host-model'/>"}, ("-cpu",)),
+    "host-model-with-features-on-q35": (
+        {
+            "machine": Q35,
+            "cpu": "<cpu mode='host-model'><feature policy='disable' name='erms'/>"
+            "<feature policy='optional' name='topoext'/><feature policy='optional' name='pdpe1gb'/>"
+            "<feature policy='force' name='avx512f'/><feature policy='forbid' name='avx512bw'/></cpu>",
+        },
         ("-cpu",),
     ),
     "vcpus-are-sockets-of-one-core": ({"vcpu": "<vcpu>6</vcpu>"}, ("smp",)),
@@ -153,6 +164,20 @@ def test_what_the_domain_leaves_unsaid_is_what_libvirt_passes(conn: libvirt.virC
     theirs = _aspects(native.libvirt_argv(conn, text), aspects)
     ours = _aspects(native.hearth_argv(text), aspects)
     assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "feature", ["<feature policy='require' name='topoext'/>", "<feature policy='forbid' name='pdpe1gb'/>"]
+)
+def test_a_host_model_cpu_the_host_cannot_honour_is_refused_in_libvirt_s_words(
+    conn: libvirt.virConnect, feature: str
+) -> None:
+    text = _document({"cpu": f"<cpu mode='host-model'>{feature}</cpu>"})
+    with pytest.raises(libvirt.libvirtError) as theirs:
+        native.libvirt_argv(conn, text)
+    with pytest.raises(ValidationError) as ours:
+        native.hearth_argv(text)
+    assert ours.value.message == theirs.value.get_error_message()
 
 
 def test_the_comparison_sees_a_different_default(conn: libvirt.virConnect) -> None:

@@ -97,9 +97,16 @@ def test_maximum_with_migratable_features_and_phys_bits() -> None:
     assert _opt(_argv(_conv(cpu)), "-cpu") == ["max,migratable=on,pdpe1gb=off,phys-bits=42"]
 
 
-def test_host_model_is_refused_because_only_libvirt_can_expand_it() -> None:
-    with pytest.raises(NotSupported, match="host-model"):
-        _conv("<cpu mode='host-model'/>")
+def test_host_model_forbidding_a_feature_the_host_cpu_has_is_refused_as_libvirt_refuses_it() -> None:
+    with pytest.raises(ValidationError, match="forbidden features: monitor"):
+        _conv("<cpu mode='host-model'><feature policy='forbid' name='monitor'/></cpu>")
+
+
+def test_host_model_under_kvm_is_refused_naming_what_runs_instead() -> None:
+    """hearth.qemu decodes host-model from TCG's CPU only; a KVM host's CPU is not probed."""
+    text = HEAD.format(memory=131072, vcpu="", os="<type arch='x86_64'>hvm</type>").replace('"qemu"', '"kvm"')
+    with pytest.raises(NotSupported, match="host-model.*host-passthrough"):
+        machine_from_domain(parse(text + "<cpu mode='host-model'/></domain>"))
 
 
 def test_timers_hyperv_pm_and_vmport_are_libvirt_s_arguments() -> None:
