@@ -6,6 +6,8 @@ the qdev tree, /proc/<pid>/cmdline and environ), not in the argv we rendered.
 
 from __future__ import annotations
 
+import calendar
+import time
 from pathlib import Path
 from typing import Any
 
@@ -175,5 +177,86 @@ def test_a_size_one_byte_above_a_mib_boots_with_the_next_mib_and_strict_boot(
             assert cmdline[cmdline.index(b"-boot") + 1] == b"strict=on"
             get = {"path": "/machine/peripheral/vda", "property": "bootindex"}
             assert vm.qmp.execute("qom-get", get) == 1
+        finally:
+            vm.kill()
+
+
+HOST_MODEL = """\
+<domain type="qemu">
+  <name>host-model-devices</name>
+  <memory unit="MiB">256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch="x86_64" machine="q35">hvm</type>
+    <kernel>{kernel}</kernel>
+    <initrd>{initrd}</initrd>
+    <cmdline>{cmdline}</cmdline>
+  </os>
+  <features>
+    <acpi/>
+    <hyperv mode="custom">
+      <relaxed state="on"/>
+      <spinlocks state="on" retries="8191"/>
+      <vendor_id state="on" value="HearthTest"/>
+    </hyperv>
+  </features>
+  <cpu mode="host-model">
+    <maxphysaddr mode="emulate" bits="39"/>
+    <feature policy="disable" name="erms"/>
+  </cpu>
+  <clock offset="variable" adjustment="86400" basis="utc"/>
+  <devices>
+    <serial type="pty"/>
+    <controller type="usb" index="0" model="nec-xhci"/>
+    <controller type="ccid" index="0"/>
+    <smartcard mode="passthrough" type="pty"/>
+    <redirdev bus="usb" type="pty"/>
+    <parallel type="pty"/>
+    <iommu model="virtio"/>
+    <memballoon model="none"/>
+  </devices>
+</domain>
+"""
+
+
+def test_a_host_model_guest_boots_with_libvirt_s_cpu_its_clock_and_devices(
+    guest: GuestImage, state_dir: Path, tmp_path: Path
+) -> None:
+    """host-model is the CPU map's model for TCG's max with features changed (EPYC here, which
+    has vme and lacks la57; TCG's max is the other way round), plus the domain's own changes."""
+    text = HOST_MODEL.format(kernel=guest.kernel, initrd=guest.initrd, cmdline=guest.append("wait"))
+    machine = machine_from_domain(parse(text), console_log=tmp_path / "console.log").machine
+    with Supervisor(state_dir) as sup:
+        vm = sup.launch(machine)
+        try:
+            wait_ready(vm)
+            assert _cpu(vm, "model-id") == "AMD EPYC Processor"
+            flags = {f: _cpu(vm, f) for f in ("erms", "vme", "la57", "acpi", "monitor", "hv-relaxed")}
+            assert flags == {
+                "erms": False,
+                "vme": False,
+                "la57": True,
+                "acpi": True,
+                "monitor": True,
+                "hv-relaxed": True,
+            }
+            assert (_cpu(vm, "phys-bits"), _cpu(vm, "hv-spinlocks")) == (39, 8191)
+            assert _cpu(vm, "hv-vendor-id") == "HearthTest"
+            rtc = vm.qmp.execute("qom-get", {"path": "/machine", "property": "rtc-time"})
+            guest_clock = calendar.timegm(
+                (
+                    rtc["tm_year"] + 1900,
+                    rtc["tm_mon"] + 1,
+                    rtc["tm_mday"],
+                    rtc["tm_hour"],
+                    rtc["tm_min"],
+                    rtc["tm_sec"],
+                )
+            )
+            assert abs(guest_clock - (time.time() + 86400)) < 3600  # a day ahead, not the host's time
+            tree = qtree(vm.qmp.execute("human-monitor-command", {"command-line": "info qtree"}))
+            kinds = {kind for kind, _ in tree}
+            assert {"nec-usb-xhci", "usb-ccid", "ccid-card-passthru", "usb-redir", "isa-parallel"} <= kinds
+            assert "virtio-iommu-pci" in kinds
         finally:
             vm.kill()
