@@ -66,6 +66,10 @@ CASES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         ("devices",),
     ),
     "model-less-usb-controller": ({"devices": "<controller type='usb' index='0'/>"}, ("devices",)),
+    "model-less-usb-controller-on-q35": (
+        {"machine": Q35, "devices": "<controller type='usb' index='0'/>"},
+        ("devices",),
+    ),
     "ich9-usb-sets-without-indexes": ({"devices": ICH9 + ICH9.replace("uhci2", "uhci3")}, ("devices",)),
     "ich9-usb-set-after-xhci": (
         {"devices": "<controller type='usb' model='qemu-xhci'/>" + ICH9},
