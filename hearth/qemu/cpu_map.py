@@ -2,7 +2,7 @@
 named model plus feature flags.
 
 A ``host-model`` CPU is not a QEMU concept: libvirt builds it by taking what the hypervisor's
-widest CPU offers (TCG's ``max`` here) and describing it as the map's closest model with the
+widest CPU offers (TCG's ``max``, KVM's ``host``) and describing it as the map's closest model with the
 features to add and to take away. The guest gets ``-cpu <model>,<feature>=on|off,...``. To run
 the same guest without libvirt we read the same map libvirt reads and decode the same way
 (libvirt 9.0's ``x86Decode``), so the CPU follows the installed libvirt and QEMU, not a copy.
@@ -67,7 +67,6 @@ def _bits(el: etree._Element) -> Bits:
 class Feature:
     name: str
     bits: Bits
-    migratable: bool
     qemu_names: tuple[str, ...]  # the names QEMU knows it by, libvirt's first
 
 
@@ -94,11 +93,11 @@ class CpuMap:
         return next((m for m in self.models if m.name == name), None)
 
     def bits_of(self, names: Iterable[str]) -> Bits:
-        """The bits of the named features libvirt would keep in a host-model CPU (migratable)."""
+        """The bits of the named features (names the map lacks have none)."""
         out: Bits = {}
         for name in names:
             feature = self.by_name.get(name)
-            if feature is not None and feature.migratable:  # host-model keeps migratable ones
+            if feature is not None:
                 _add(out, feature.bits)
         return out
 
@@ -135,7 +134,7 @@ def load(root: Path = CPU_MAP) -> CpuMap:
             if el.tag == "feature":
                 aliases = tuple(str(a.get("name")) for a in el.iter("alias"))
                 qemu = tuple(dict.fromkeys((qemu_name(str(el.get("name"))), *aliases)))
-                features.append(Feature(str(el.get("name")), _bits(el), el.get("migratable") != "no", qemu))
+                features.append(Feature(str(el.get("name")), _bits(el), qemu))
             elif el.tag == "model":
                 models[str(el.get("name"))] = _model(el, models, features)
     return CpuMap(tuple(features), tuple(models.values()))

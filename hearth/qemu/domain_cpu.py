@@ -89,16 +89,19 @@ def guest_cpu(domain: Domain) -> GuestCpu:
 
 
 def _host_model(domain: Domain, out: GuestCpu) -> set[str]:
-    """libvirt's host-model CPU: TCG's ``max`` described as the CPU map's closest model with
-    features on and off (``EPYC,acpi=on,...,vme=off``), as ``virsh domcapabilities`` shows it."""
-    if domain.type != "qemu":
+    """libvirt's host-model CPU: the accelerator's widest CPU (TCG's ``max``, KVM's ``host``)
+    described as the CPU map's closest model with features on and off
+    (``EPYC,acpi=on,...,vme=off``), as ``virsh domcapabilities`` shows it."""
+    accel = "kvm" if domain.type == "kvm" else "tcg"
+    widest = caps.load().widest_cpus.get(accel)
+    if widest is None:
         raise NotSupported(
-            "<cpu mode='host-model'> is computed by hearth.qemu for TCG guests (domain type 'qemu')"
-            " only; under KVM give mode='host-passthrough' or a custom model",
+            f"<cpu mode='host-model'> needs {accel} on this host to learn its CPU from; give"
+            " mode='host-passthrough' or a custom model",
             mode="host-model",
         )
-    qemu, the_map = caps.load(), cpu_map.load()
-    decoded = cpu_map.host_model(qemu.tcg_max_cpu, qemu.cpu_blockers, the_map)
+    the_map = cpu_map.load()
+    decoded = cpu_map.host_model(widest.props, widest.blockers, the_map)
 
     def has(name: str) -> bool:
         feature = the_map.by_name.get(name)

@@ -184,6 +184,15 @@ def test_a_host_model_cpu_the_host_cannot_honour_is_refused_in_libvirt_s_words(
     assert ours.value.message == theirs.value.get_error_message()
 
 
+def test_a_kvm_host_model_cpu_is_libvirt_s_decoding_of_kvm_s_host_cpu(conn: libvirt.virConnect) -> None:
+    """KVM's host CPU (non-migratable invtsc included, as libvirt lists it) described the same way."""
+    text = _document({"cpu": "<cpu mode='host-model'><feature policy='disable' name='vme'/></cpu>"})
+    text = text.replace("type='qemu'", "type='kvm'")
+    assert native.options(native.hearth_argv(text), "-cpu") == native.options(
+        native.libvirt_argv(conn, text), "-cpu"
+    )
+
+
 def test_the_comparison_sees_a_different_default(conn: libvirt.virConnect) -> None:
     """Not blind: a SCSI controller that is virtio-scsi on one side only is a difference."""
     text = _document({"devices": SCSI})

@@ -3,13 +3,14 @@ where it speaks; everything else is refused naming the element, or listed with a
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from hearth.domain import parse
 from hearth.errors import NotSupported, ValidationError
-from hearth.qemu import render_argv
+from hearth.qemu import caps, render_argv
 from hearth.qemu.domain_ledger import IGNORE, IGNORE_ATTRS, SKIP, TRANSLATED, walk
 from hearth.qemu.from_domain import Conversion, machine_from_domain
 from tests.qemu.parity import corpus
@@ -104,10 +105,14 @@ def test_host_model_forbidding_a_feature_the_host_cpu_has_is_refused_as_libvirt_
         _conv("<cpu mode='host-model'><feature policy='forbid' name='monitor'/></cpu>")
 
 
-def test_host_model_under_kvm_is_refused_naming_what_runs_instead() -> None:
-    """hearth.qemu decodes host-model from TCG's CPU only; a KVM host's CPU is not probed."""
+def test_host_model_where_its_accelerator_cannot_run_is_refused_naming_what_runs_instead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A host without KVM cannot be made here: the probe's answer is replaced by one without it."""
+    real = caps.load()
+    monkeypatch.setattr(caps, "load", lambda *a, **k: dataclasses.replace(real, widest_cpus={}))
     text = HEAD.format(memory=131072, vcpu="", os="<type arch='x86_64'>hvm</type>").replace('"qemu"', '"kvm"')
-    with pytest.raises(NotSupported, match="host-model.*host-passthrough"):
+    with pytest.raises(NotSupported, match="host-model.*needs kvm.*host-passthrough"):
         machine_from_domain(parse(text + "<cpu mode='host-model'/></domain>"))
 
 
