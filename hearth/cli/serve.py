@@ -164,13 +164,15 @@ def _run(cfg: ServiceConfig) -> None:
 
 def open_server_service(cfg: ServiceConfig) -> Service:
     """The service as the server opens it (bench/blobs.py opens it so too): glibc held to one
-    malloc arena, and the store migrated and seeded in a child process, so Alembic and the new
-    demo users' scrypt hashes (16 MiB each) never reach the server's memory."""
-    from hearth.cli.allocator import limit_arenas
+    malloc arena with fixed thresholds (``hearth.cli.allocator``), and the store migrated and
+    seeded in a child process, so Alembic and the new demo users' scrypt hashes (16 MiB each)
+    never reach the server's memory."""
+    from hearth.cli.allocator import limit_arenas, pin_thresholds
     from hearth.cli.child import run_in_child
     from hearth.service import open_service, prepare_store
 
     limit_arenas()  # before open_service starts the task workers' threads
+    pin_thresholds()
     run_in_child(lambda: prepare_store(cfg), "preparing the store")
     return open_service(cfg, prepared=True)
 

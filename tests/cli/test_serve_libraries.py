@@ -90,3 +90,31 @@ service.close()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[-2] == "True []"
+
+
+_BLOCKS = """
+import ctypes, sys
+from hearth.cli.allocator import pin_thresholds
+pinned = sys.argv[1] == "pinned" and pin_thresholds()
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096
+before = rss()
+for _ in range(3):  # as scrypt checks do: 16 MiB, written through, freed
+    block = libc.malloc(16 << 20)
+    ctypes.memset(block, 1, 16 << 20)
+    libc.free(block)
+print(pinned, (rss() - before) >> 20)
+"""
+
+
+def test_pinned_thresholds_hand_every_large_block_back_when_it_is_freed() -> None:
+    """Unpinned, glibc serves the second 16 MiB block from the heap and keeps it there."""
+    argv = [sys.executable, "-c", _BLOCKS, "pinned"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    pinned, kept_mib = done.stdout.split()
+    assert pinned == "True"
+    assert int(kept_mib) < 2
