@@ -22,6 +22,8 @@ __all__ = ["run_in_child"]
 def run_in_child(step: Callable[[], None], what: str) -> None:
     """Run ``step`` in a forked child and wait for it; its HearthError is raised here with the
     same message. Anything else it raises is printed there, and fails here naming ``what``."""
+    sys.stdout.flush()  # else what the parent has buffered would be written twice
+    sys.stderr.flush()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the parent's code
