@@ -61,9 +61,9 @@ def _mallopt(param: int, value: int) -> bool:
 def release_free_memory() -> bool:
     """Hand the heap's free pages back to the kernel (``malloc_trim``); call once started.
 
-    Starting frees more than it keeps (migrations, the first scrypt hashes at 16 MiB each, the
-    routes' schemas), and glibc keeps that below its trim threshold: ~13 MiB of an idle
-    server's RSS (bench/blobs.py's idle figure). False where the C library has no
+    Starting frees more than it keeps (the routes' schemas, the SQL compiled once; migrating is
+    done in a child process), and glibc keeps what lies below the heap's top: it was ~13 MiB of
+    an idle server's RSS (bench/blobs.py's idle figure). False where the C library has no
     ``malloc_trim`` or nothing was released."""
     try:
         malloc_trim = ctypes.CDLL(None).malloc_trim

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from sqlalchemy import Engine
 from hearth.drivers import Caller, Capabilities, Driver, Operation
 from hearth.drivers.schema import migrated_engine
 from hearth.errors import HearthError
-from hearth.store import make_engine
 
 from .access_keys import AccessKeys
 from .auth import Authenticator
@@ -202,12 +200,7 @@ def open_service(config: ServiceConfig, *, prepared: bool = False) -> Service:
     did), the driver and the task runner, and describe the extra drivers requests may name
     (opened on a request's first use)."""
     remote = [RemoteDriver.from_config(name, config) for name in config.also_drivers]
-    opened = (
-        nullcontext(make_engine(config.db_url))
-        if prepared
-        else migrated_engine(config.db_url, config.driver.value)
-    )
-    with opened as engine:
+    with migrated_engine(config.db_url, config.driver.value, migrate=not prepared) as engine:
         driver = open_driver(config, engine)
     try:
         return Service(
