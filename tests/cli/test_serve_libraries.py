@@ -71,10 +71,11 @@ def test_a_step_that_crashes_in_its_child_fails_naming_the_step(capfd: pytest.Ca
     assert "RuntimeError: a bug" in capfd.readouterr().err  # the child printed what went wrong
 
 
-def test_the_server_opens_a_migrated_seeded_store_without_alembic_cryptography_or_ec2_loaded(
+def test_the_server_opens_a_migrated_seeded_store_and_loads_no_module_it_has_no_use_for_yet(
     tmp_path: Path,
 ) -> None:
-    """Run as ``hearth serve`` opens it, in a process of its own (this one has imported both)."""
+    """Run as ``hearth serve`` opens it, in a process of its own (this one has imported them all):
+    no migrations, no secrets, no EC2 call and no domain XML until one is needed."""
     code = f"""
 import sys
 from pathlib import Path
@@ -84,7 +85,7 @@ from hearth.service import load_config
 service = open_server_service(load_config(None).with_overrides(state_dir=Path({str(tmp_path)!r})))
 create_app(service)
 caller = service.authenticate("demo", "demo-password")  # seeded by the child, read here
-unused = ("alembic", "cryptography", "mako", "hearth.api.ec2.frontend")
+unused = ("alembic", "cryptography", "mako", "hearth.api.ec2.frontend", "hearth.domain", "lxml")
 print(bool(caller.user_id), sorted(m for m in unused if m in sys.modules))
 service.close()
 """
