@@ -35,12 +35,12 @@ from pathlib import Path
 import uvicorn
 from hearth.api import create_app
 from hearth.cli.allocator import release_free_memory
-from hearth.cli.serve import open_server_service
+from hearth.cli.serve import WS_IMPL, open_server_service
 from hearth.service import load_config
 service = open_server_service(load_config(None).with_overrides(state_dir=Path({work!r})))
 sock = socket.socket(); sock.bind(("127.0.0.1", 0))
 config = uvicorn.Config(
-    create_app(service), http={http!r}, loop={loop!r}, ws="none", log_level="warning",
+    create_app(service), http={http!r}, loop={loop!r}, ws=WS_IMPL, log_level="warning",
     access_log=False, lifespan="off",
 )
 server = uvicorn.Server(config)
