@@ -111,10 +111,12 @@ def test_last_event_id_replays_exactly_the_missed_events(server: Running) -> Non
         with Listener(server.url, DEMO) as first:
             a = new_instance(c)["id"]
             seen = first.state(a, "RUNNING")
-        # Disconnected: these happen while nobody of ours listens.
-        b = new_instance(c)["id"]
-        assert c.post(f"/v1/instances/{a}/stop").status_code == 202
-        with Listener(server.url, DEMO) as live:  # a fresh subscriber, to know when they all happened
+        # The first is gone: these happen while it listens no more. Another subscriber, there
+        # before they start, tells when they all happened.
+        with Listener(server.url, DEMO) as live:
+            live.wait(lambda f: f.kind == "stream.open")  # subscribed
+            b = new_instance(c)["id"]
+            assert c.post(f"/v1/instances/{a}/stop").status_code == 202
             live.state(a, "STOPPED")
             live.state(b, "RUNNING")
         assert seen.id is not None
