@@ -37,6 +37,7 @@ from ..resources import (
     InstanceMetrics,
 )
 from . import blueprint, build, catalogue, design, hostnics, qemuimg
+from .bindings import network_bindings
 from .blueprint import Blueprint, Common, DiskPlan, graphics_of
 from .context import QemuContext
 from .design import serial_of
@@ -356,6 +357,9 @@ class Instances(InstancesPart):
         return self.get_instance(caller, instance_id)
 
     def _view(self, row: QemuInstance, seen: Observation) -> Instance:
+        where = self.context.layout.instance_dir(row.id)
+        live = seen.state in (S.RUNNING, S.PAUSED) and where.exists()
+        bound = network_bindings(self.context, design.load(where)) if live else []
         return Instance(
             id=row.id,
             name=row.name,
@@ -373,4 +377,6 @@ class Instances(InstancesPart):
             memory_mib=row.memory_mib,
             vcpus=row.vcpus,
             consoles=self.consoles(seen.state, graphics_of(row.spec)),
+            network_bindings=bound,
+            private_addresses=[b.ip_address for b in bound],
         )

@@ -1,5 +1,5 @@
-"""Instance NICs: user mode, Linux bridge, Open vSwitch, macvtap; kept in the saved design,
-hot-plugged when running.
+"""Instance NICs: user mode, the driver's networks, Linux bridge, Open vSwitch, macvtap; kept in
+the saved design, hot-plugged when running.
 
 A user-mode NIC is its own QEMU slirp stack: outbound NAT, no inbound, no addresses the host could
 report, so ``ips`` is empty. A bridge, OVS or macvtap NIC gets a host device the driver makes
@@ -7,8 +7,8 @@ report, so ``ips`` is empty. A bridge, OVS or macvtap NIC gets a host device the
 libvirt driver apply), the device is made and handed to QEMU at start and on hot-plug, and removed
 on unplug and, by the context, once the guest has stopped. A NIC's device id comes from its MAC
 (``design.nic_alias``), so the NIC added to a running guest and the one in its saved design are the
-same device on the next start. The qemu driver has no networks: a NIC on one is refused like an
-unknown network (ValidationError).
+same device on the next start. A NIC on a network is a tap on the network's bridge; the address the
+network's dnsmasq leased to it shows in the instance's bindings (``bindings``), not in ``ips``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from .context import QemuContext
 def nic_model(iface: Interface, instance_id: str) -> NetworkInterface:
     # A type Hearth does not make for its kind (kind_of counts those as user mode) cannot run here.
     kind = rules.nic_kind(iface)
-    if kind is InterfaceType.network or iface.type != LIBVIRT_TYPE[kind] or not iface.mac:
+    if iface.type != LIBVIRT_TYPE[kind] or not iface.mac:
         raise BackendError(f"instance {instance_id} has a {iface.type} NIC the qemu driver cannot run")
     try:
         model = NicModel(iface.model or DEFAULT_NIC_MODEL)

@@ -14,6 +14,10 @@ finish it. ``base_images`` lists the images whose files this guest's disks and k
 Volumes are qcow2 files ``volumes/<id>.qcow2``; a snapshot is an internal qcow2 snapshot of that
 file whose tag is the snapshot id. ``instance_id``/``device`` say where a volume is attached; the
 pair is unique so two volumes never claim one device of a guest.
+
+Networks are Linux bridges the driver makes (``hostnets``); ``bridge`` names the network's bridge
+on the host (unique, ``hqb`` + the id's first 12 hex digits), and each subnet is one address block
+on it, served by the network's dnsmasq.
 """
 
 from __future__ import annotations
@@ -81,3 +85,17 @@ class QemuSnapshot(ResourceColumns, Base):
 
     volume_id: Mapped[str] = mapped_column(ForeignKey("qemu_volumes.id"), index=True)
     state: Mapped[str] = mapped_column(String(16))
+
+
+class QemuNetwork(ResourceColumns, Base):
+    __tablename__ = "qemu_networks"
+
+    address_blocks: Mapped[list[str]] = mapped_column(JSON)
+    bridge: Mapped[str] = mapped_column(String(15), unique=True)
+
+
+class QemuSubnet(ResourceColumns, Base):
+    __tablename__ = "qemu_subnets"
+
+    network_id: Mapped[str] = mapped_column(ForeignKey("qemu_networks.id"), index=True)
+    address_block: Mapped[str] = mapped_column(String(64))
