@@ -26,6 +26,7 @@ from ..resources import (
     InstanceCreate,
     InstanceSpec,
     InterfaceCreate,
+    NetworkRequest,
 )
 from . import catalogue, hostnics
 from .design import ARCH, NicPlan
@@ -74,6 +75,8 @@ class Blueprint:
     base_images: list[str] = field(default_factory=list)
     spec: dict[str, Any] | None = None
     topology: tuple[int, int, int] | None = None  # sockets, cores, threads
+    # The NICs (by MAC) of ``nics`` that take an address the driver gives (``bindings.reserve``).
+    reservations: list[tuple[str, NetworkRequest]] = field(default_factory=list)
 
 
 def graphics_of(spec: dict[str, Any] | None) -> GraphicsType:

@@ -23,7 +23,7 @@ from .context import QemuContext
 from .images import Images
 from .instances import Instances
 from .media import Disks
-from .networks import Networks, Subnets, reconcile
+from .networks import Networks, Subnets, reconcile, remove_host_networks
 from .nics import Interfaces
 from .pools import Pools
 from .power import PRESS_INTERVAL
@@ -93,6 +93,11 @@ class QemuDriver(Driver):
         make every network's bridge, dnsmasq and NAT again, and remove those no network claims."""
         reconcile(self.context)
         self.context.adopt()
+
+    def remove_host_networks(self) -> None:
+        """Take every network's bridge, dnsmasq and NAT off the host (test teardown, uninstall);
+        the rows stay, and the next driver on this state directory makes them again."""
+        remove_host_networks(self.context)
 
     def power_off_all(self) -> None:
         """Force every running guest off at once (host shutdown, test teardown)."""

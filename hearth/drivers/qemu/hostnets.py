@@ -105,6 +105,7 @@ def _conf(bridge: str, where: Path, blocks: list[str]) -> str:
         "dhcp-authoritative",
         "dhcp-no-override",
         f"dhcp-leasefile={where / 'leases'}",
+        f"dhcp-hostsfile={where / 'hosts'}",
         f"pid-file={where / 'dnsmasq.pid'}",
     ]
     for block in blocks:
@@ -116,8 +117,20 @@ def _conf(bridge: str, where: Path, blocks: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def reserve(where: Path, reservations: Iterable[tuple[str, str]]) -> None:
+    """Make dnsmasq hand exactly these (MAC, address) pairs out, from now on (SIGHUP rereads the
+    hosts file)."""
+    hosts = where / "hosts"
+    hosts.write_text("".join(f"{mac},{ip}\n" for mac, ip in reservations))
+    pid = dnsmasq_pid(where)
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGHUP)
+
+
 def _start_dnsmasq(bridge: str, where: Path, blocks: list[str]) -> None:
     conf = where / "dnsmasq.conf"
+    (where / "hosts").touch()
     conf.write_text(_conf(bridge, where, blocks))
     try:
         done = subprocess.run(
@@ -140,6 +153,15 @@ def dnsmasq_pid(where: Path) -> int | None:
     return pid if str(where / "dnsmasq.conf").encode() in cmdline else None
 
 
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its reaper has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def stop_dnsmasq(where: Path) -> None:
     pid = dnsmasq_pid(where)
     if pid is None:
@@ -147,9 +169,9 @@ def stop_dnsmasq(where: Path) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 5
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+    while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if Path(f"/proc/{pid}").exists():
+    if _alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     (where / "dnsmasq.pid").unlink(missing_ok=True)

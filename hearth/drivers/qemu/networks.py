@@ -151,9 +151,16 @@ def reconcile(ctx: QemuContext) -> None:
             hostnets.apply(bridge, ctx.layout.network_dir(bridge), blocks)
         except HearthError as exc:
             log.warning("network bridge %s: %s", bridge, exc.message)
-    mine = (p for p in ctx.layout.networks.iterdir() if p.name.startswith(hostnets.BRIDGE_PREFIX))
-    for leftover in sorted(p for p in mine if p.name not in wanted):
+    made = (p for p in ctx.layout.networks.iterdir() if p.name.startswith(hostnets.BRIDGE_PREFIX))
+    for leftover in sorted(p for p in made if p.name not in wanted):
         try:
             hostnets.remove(leftover.name, leftover)
         except HearthError as exc:
             log.warning("leftover network bridge %s: %s", leftover.name, exc.message)
+
+
+def remove_host_networks(ctx: QemuContext) -> None:
+    """Remove the host side of every network this state directory made."""
+    for made in sorted(ctx.layout.networks.iterdir()):
+        if made.name.startswith(hostnets.BRIDGE_PREFIX):
+            hostnets.remove(made.name, made)

@@ -58,6 +58,7 @@ def qemu_driver(state: Path, guest: GuestImage) -> Iterator[QemuDriver]:
         yield driver
     finally:
         driver.power_off_all()
+        driver.remove_host_networks()  # bridges, dnsmasq, NAT tables: none outlives the test
         driver.close()
         shutil.rmtree(run, ignore_errors=True)
 

@@ -1,4 +1,4 @@
-"""qemu driver: networks (Linux bridges the driver makes) and their subnets
+"""qemu driver: networks (Linux bridges the driver makes), their subnets, instances' addresses
 
 Revision ID: qemu0002
 Revises: 0005
@@ -45,9 +45,27 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["network_id"], ["qemu_networks.id"]),
     )
     op.create_index("ix_qemu_subnets_network_id", "qemu_subnets", ["network_id"])
+    op.create_table(
+        "qemu_bindings",
+        sa.Column("instance_id", ID, nullable=False),
+        sa.Column("mac", sa.String(length=17), nullable=False),
+        sa.Column("subnet_id", ID, nullable=False),
+        sa.Column("network_id", ID, nullable=False),
+        sa.Column("ip_address", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["instance_id"], ["qemu_instances.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["subnet_id"], ["qemu_subnets.id"]),
+        sa.ForeignKeyConstraint(["network_id"], ["qemu_networks.id"]),
+        sa.PrimaryKeyConstraint("instance_id", "mac"),
+        sa.UniqueConstraint("subnet_id", "ip_address", name="uq_qemu_bindings_ip"),
+    )
+    op.create_index("ix_qemu_bindings_subnet_id", "qemu_bindings", ["subnet_id"])
+    op.create_index("ix_qemu_bindings_network_id", "qemu_bindings", ["network_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_qemu_bindings_network_id", table_name="qemu_bindings")
+    op.drop_index("ix_qemu_bindings_subnet_id", table_name="qemu_bindings")
+    op.drop_table("qemu_bindings")
     op.drop_index("ix_qemu_subnets_network_id", table_name="qemu_subnets")
     op.drop_index("ix_qemu_subnets_owner_id", table_name="qemu_subnets")
     op.drop_table("qemu_subnets")
