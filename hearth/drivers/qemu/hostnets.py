@@ -105,7 +105,6 @@ def _conf(bridge: str, where: Path, blocks: list[str]) -> str:
         "dhcp-authoritative",
         "dhcp-no-override",
         f"dhcp-leasefile={where / 'leases'}",
-        f"dhcp-hostsfile={where / 'hosts'}",
         f"pid-file={where / 'dnsmasq.pid'}",
     ]
     for block in blocks:
@@ -118,29 +117,42 @@ def _conf(bridge: str, where: Path, blocks: list[str]) -> str:
 
 
 def reserve(where: Path, reservations: Iterable[tuple[str, str]]) -> None:
-    """Make dnsmasq hand exactly these (MAC, address) pairs out, from now on (SIGHUP rereads the
-    hosts file)."""
-    hosts = where / "hosts"
-    hosts.write_text("".join(f"{mac},{ip}\n" for mac, ip in reservations))
-    pid = dnsmasq_pid(where)
-    if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGHUP)
+    """Make dnsmasq hand exactly these (MAC, address) pairs out. They go into its configuration,
+    read at start, and dnsmasq restarts (its leases file keeps what it leased): dnsmasq drops to
+    ``nobody`` once started, so it could not reread a file in the driver's state directory."""
+    conf = where / "dnsmasq.conf"
+    try:
+        lines = [x for x in conf.read_text().splitlines() if not x.startswith("dhcp-host=")]
+    except FileNotFoundError:
+        return  # no IPv4 subnet, so no dnsmasq
+    lines += [f"dhcp-host={mac},{ip}" for mac, ip in reservations]
+    running = dnsmasq_pid(where) is not None
+    stop_dnsmasq(where)
+    conf.write_text("\n".join(lines) + "\n")
+    if running:
+        _run_dnsmasq(where)
 
 
 def _start_dnsmasq(bridge: str, where: Path, blocks: list[str]) -> None:
     conf = where / "dnsmasq.conf"
-    (where / "hosts").touch()
-    conf.write_text(_conf(bridge, where, blocks))
+    kept = []
+    with contextlib.suppress(FileNotFoundError):  # reservations survive a change of subnets
+        kept = [x for x in conf.read_text().splitlines() if x.startswith("dhcp-host=")]
+    conf.write_text(_conf(bridge, where, blocks) + "".join(f"{x}\n" for x in kept))
+    _run_dnsmasq(where)
+
+
+def _run_dnsmasq(where: Path) -> None:
+    conf = where / "dnsmasq.conf"
     try:
         done = subprocess.run(
             [_DNSMASQ, f"--conf-file={conf}"], capture_output=True, text=True, timeout=10, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BackendError(f"cannot start dnsmasq for bridge {bridge}: {exc}") from None
+        raise BackendError(f"cannot start dnsmasq for {where.name}: {exc}") from None
     if done.returncode != 0:
         detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise BackendError(f"dnsmasq for bridge {bridge} did not start: {detail}")
+        raise BackendError(f"dnsmasq for bridge {where.name} did not start: {detail}")
 
 
 def dnsmasq_pid(where: Path) -> int | None:
