@@ -78,23 +78,26 @@ def publish(ctx: QemuContext, network_ids: Iterable[str]) -> None:
 
 def network_bindings(ctx: QemuContext, instance_id: str, domain: Domain) -> list[NetworkBinding]:
     """The instance's bindings, then the leases of its NICs on networks that hold none."""
+    return list(bound_nics(ctx, instance_id, domain).values())
+
+
+def bound_nics(ctx: QemuContext, instance_id: str, domain: Domain) -> dict[str, NetworkBinding]:
+    """MAC → binding of each of the instance's NICs on a network that has an address there."""
     on_networks = [
         (i.source_network, (i.mac or "").lower())
         for i in domain.devices.interfaces
         if i.type == "network" and i.source_network
     ]
     if not on_networks:
-        return []
-    found: list[NetworkBinding] = []
+        return {}
+    found: dict[str, NetworkBinding] = {}
     with ctx.read() as s:
         mine = s.scalars(select(QemuBinding).where(QemuBinding.instance_id == instance_id))
         rows = {b.mac: b for b in mine}
         for network_id, mac in on_networks:
             if mac in rows:
                 b = rows[mac]
-                found.append(
-                    NetworkBinding(network=b.network_id, subnet=b.subnet_id, ip_address=b.ip_address)
-                )
+                found[mac] = NetworkBinding(network=b.network_id, subnet=b.subnet_id, ip_address=b.ip_address)
                 continue
             net = s.get(QemuNetwork, network_id)
             ip = hostnets.leases(ctx.layout.network_dir(net.bridge)).get(mac) if net is not None else None
@@ -102,6 +105,6 @@ def network_bindings(ctx: QemuContext, instance_id: str, domain: Domain) -> list
                 continue
             for sub in SUBNETS.of(s, net.id):
                 if ipaddress.ip_address(ip) in ipaddress.ip_network(sub.address_block):
-                    found.append(NetworkBinding(network=net.id, subnet=sub.id, ip_address=ip))
+                    found[mac] = NetworkBinding(network=net.id, subnet=sub.id, ip_address=ip)
                     break
     return found

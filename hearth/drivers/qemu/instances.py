@@ -46,6 +46,7 @@ from .design import NicPlan, serial_of
 from .files import remove_tree
 from .imagefiles import collect_unused, files_of
 from .metrics import read_metrics
+from .networks import check_usable
 from .observe import Observation
 from .pools import check_disk_pools
 from .power import force_off
@@ -259,6 +260,9 @@ class Instances(InstancesPart):
                 template=request.template_id,
             )
         nics = blueprint.check_spec(spec)
+        for nic in nics:
+            if nic.kind is InterfaceType.network and nic.source is not None:
+                check_usable(self.context, caller, nic.source)
         check_disk_pools(spec, self.context.layout.state)
         cdroms, kernel, initrd = blueprint.spec_files(spec, self.context.media_roots)
         disks: list[DiskPlan] = []
@@ -371,8 +375,7 @@ class Instances(InstancesPart):
 
     def _view(self, row: QemuInstance, seen: Observation) -> Instance:
         where = self.context.layout.instance_dir(row.id)
-        live = seen.state in (S.RUNNING, S.PAUSED) and where.exists()
-        bound = network_bindings(self.context, row.id, design.load(where)) if live else []
+        bound = network_bindings(self.context, row.id, design.load(where)) if where.exists() else []
         return Instance(
             id=row.id,
             name=row.name,

@@ -19,7 +19,7 @@ from hearth.errors import Conflict, HearthError, ValidationError
 from hearth.store import new_id
 
 from .. import network_rules
-from ..caller import Caller
+from ..caller import Caller, can_see
 from ..parts import NetworksPart, SubnetsPart
 from ..resources import Network, NetworkCreate, NetworkUpdate, Subnet, SubnetCreate, SubnetUpdate
 from . import design, hostnets
@@ -126,6 +126,14 @@ class Subnets(SubnetsPart):
             hostnets.apply(net.bridge, self.context.layout.network_dir(net.bridge), kept)
 
         SUBNETS.delete(self.context, caller, subnet_id, check)
+
+
+def check_usable(ctx: QemuContext, caller: Caller, network_id: str) -> None:
+    """A NIC may join only a network the caller can see; any other is unknown (ValidationError)."""
+    with ctx.read() as s:
+        row = s.get(QemuNetwork, network_id)
+        if row is None or not can_see(caller, row.owner_id):
+            raise ValidationError(f"network {network_id!r} does not exist", network=network_id)
 
 
 def instances_on(ctx: QemuContext, s: Session, network_id: str) -> list[str]:

@@ -29,11 +29,13 @@ from ..caller import Caller
 from ..parts import InterfacesPart
 from ..resources import InterfaceCreate, InterfaceUpdate, NetworkInterface
 from . import design, hostnics, hotplug
+from .bindings import bound_nics
 from .blueprint import check_kind
 from .context import QemuContext
+from .networks import check_usable
 
 
-def nic_model(iface: Interface, instance_id: str) -> NetworkInterface:
+def nic_model(iface: Interface, instance_id: str, ip: str | None = None) -> NetworkInterface:
     # A type Hearth does not make for its kind (kind_of counts those as user mode) cannot run here.
     kind = rules.nic_kind(iface)
     if iface.type != LIBVIRT_TYPE[kind] or not iface.mac:
@@ -50,6 +52,7 @@ def nic_model(iface: Interface, instance_id: str) -> NetworkInterface:
         mode=mode,
         model=model,
         instance_id=instance_id,
+        ips=[ip] if ip is not None else [],
     )
 
 
@@ -65,12 +68,16 @@ class Interfaces(InterfacesPart):
 
     def list_interfaces(self, caller: Caller, instance_id: str) -> list[NetworkInterface]:
         iid, domain = self.context.saved_design(caller, instance_id)
-        return [nic_model(i, iid) for i in domain.devices.interfaces]
+        ips = self._ips(iid, domain)
+        return [nic_model(i, iid, ips.get((i.mac or "").lower())) for i in domain.devices.interfaces]
 
     def get_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface:
         wanted = check_mac(mac)
         iid, domain = self.context.saved_design(caller, instance_id)
-        return nic_model(_find(domain, iid, wanted), iid)
+        return nic_model(_find(domain, iid, wanted), iid, self._ips(iid, domain).get(wanted))
+
+    def _ips(self, instance_id: str, domain: Domain) -> dict[str, str]:
+        return {mac: b.ip_address for mac, b in bound_nics(self.context, instance_id, domain).items()}
 
     def create_interface(
         self, caller: Caller, instance_id: str, request: InterfaceCreate
@@ -78,6 +85,8 @@ class Interfaces(InterfacesPart):
         with self.context.changing_design(caller, instance_id) as change:
             iid, state, domain = change.instance_id, change.state, change.domain
             check_kind(request)
+            if request.type is InterfaceType.network and request.source is not None:
+                check_usable(self.context, caller, request.source)
             rules.check_changeable(iid, state)
             taken = {(i.mac or "").lower() for i in domain.devices.interfaces}
             mac = request.mac or random_mac(taken)
@@ -105,10 +114,14 @@ class Interfaces(InterfacesPart):
             rules.check_update(iid, state, view, request)
             if request.source is not None and request.source != view.source:
                 hostnics.check_source(view.type, request.source)
+                if view.type is InterfaceType.network:
+                    check_usable(self.context, caller, request.source)
                 if state is InstanceState.RUNNING:
                     self._move_live(iid, iface, request.source)
                 if view.type is InterfaceType.macvtap:
                     iface.source_dev = request.source
+                elif view.type is InterfaceType.network:
+                    iface.source_network = request.source
                 else:
                     iface.source_bridge = request.source
             if request.model is not None:
