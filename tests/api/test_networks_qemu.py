@@ -8,7 +8,6 @@ the busybox test guest running ``udhcpc``. The subnet is a /24 no route of the h
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 import secrets
 import subprocess
@@ -21,32 +20,12 @@ import pytest
 from hearth.drivers.qemu import QemuDriver, hostnets
 from hearth.testing.guest import DHCP_MARKER
 from tests.drivers.qemu.case import GUEST_OS, guest_files
+from tests.drivers.qemu.host_networks import dnsmasq_running, free_block, nft_table_exists
 
 from ._qemu import qemu_serving
 from .conftest import DEMO, Running, wait_state
 
 DHCP_IMAGE = "test-guest-dhcp"
-
-
-def free_block() -> str:
-    """A 10.x.y.0/24 that no route of the host overlaps (picked at random, so runs differ)."""
-    routes = json.loads(
-        subprocess.run(
-            ["ip", "-j", "-4", "route", "show", "table", "all"], capture_output=True, text=True, check=True
-        ).stdout
-        or "[]"
-    )
-    used = []
-    for route in routes:
-        try:
-            used.append(ipaddress.IPv4Network(route.get("dst", ""), strict=False))
-        except ValueError:
-            continue
-    for _ in range(100):
-        block = ipaddress.IPv4Network(f"10.{secrets.randbelow(200) + 40}.{secrets.randbelow(256)}.0/24")
-        if not any(block.overlaps(u) for u in used):
-            return str(block)
-    raise AssertionError("no free /24 under 10.0.0.0/8")
 
 
 @pytest.fixture(scope="module")
@@ -66,15 +45,6 @@ def qemu_server(
             cmdline=guest.append("wait", "hearth.dhcp=1"),
         )
         yield running
-
-
-def dnsmasq_running(conf: Path) -> bool:
-    out = subprocess.run(["pgrep", "-f", f"dnsmasq --conf-file={conf}"], capture_output=True, text=True)
-    return bool(out.stdout.strip())
-
-
-def nft_table_exists(table: str) -> bool:
-    return subprocess.run(["nft", "list", "table", "ip", table], capture_output=True).returncode == 0
 
 
 def test_a_guest_on_a_qemu_network_gets_its_address_from_the_networks_dnsmasq(qemu_server: Running) -> None:
