@@ -127,8 +127,8 @@ def from_image(
 
 
 def check_kind(request: InterfaceCreate) -> None:
-    """A NIC on a network needs the network's bridge; a bridge, OVS or macvtap NIC its host device
-    to exist and fit (ValidationError naming it)."""
+    """A bridge, OVS or macvtap NIC needs its host device to exist and fit (ValidationError naming
+    it); a network is the store's to know (``networks.resolve``, by the part)."""
     hostnics.check_source(request.type, request.source)
 
 
@@ -143,8 +143,7 @@ def check_spec(spec: InstanceSpec) -> list[NicPlan]:
     if spec.max_memory_mib not in (None, spec.memory_mib) or spec.max_vcpus not in (None, spec.vcpus):
         raise NotSupported("the qemu driver cannot add memory or vCPUs to a running guest (max_* must equal)")
     nics: list[NicPlan] = []
-    for network in spec.networks:  # a NIC on each, of the default model
-        hostnics.check_source(InterfaceType.network, network)
+    for network in spec.networks:  # a NIC on each, of the default model (resolved by the part)
         nics.append(NicPlan(kind=InterfaceType.network, source=network, model=DEFAULT_NIC_MODEL))
     for nic in spec.interfaces:
         check_kind(nic)

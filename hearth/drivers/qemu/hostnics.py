@@ -93,8 +93,8 @@ def macvtap_mode(iface: Interface) -> MacvtapMode:
 def check_source(kind: InterfaceType, source: str | None) -> None:
     """A bridge, OVS or macvtap NIC's host device must exist and fit (the rule templates and the
     libvirt driver apply too), a network's bridge must be up; ValidationError naming it otherwise."""
-    if kind is InterfaceType.network and source is not None:
-        if not tapdevs.exists(hostnets.bridge_name(source)):
+    if kind is InterfaceType.network:
+        if source is not None and not tapdevs.exists(hostnets.bridge_name(source)):
             raise ValidationError(f"network {source!r} does not exist", network=source)
         return
     if kind not in HOST_DEVICE_KINDS or source is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import replace
 
 from sqlalchemy import select, update
 
@@ -38,7 +39,7 @@ from ..resources import (
     InstanceFilter,
     InstanceMetrics,
 )
-from . import bindings, blueprint, build, catalogue, design, hostnics, qemuimg
+from . import bindings, blueprint, build, catalogue, design, hostnics, networks, qemuimg
 from .bindings import network_bindings
 from .blueprint import Blueprint, Common, DiskPlan, graphics_of
 from .context import QemuContext
@@ -46,7 +47,6 @@ from .design import NicPlan, serial_of
 from .files import remove_tree
 from .imagefiles import collect_unused, files_of
 from .metrics import read_metrics
-from .networks import check_usable
 from .observe import Observation
 from .pools import check_disk_pools
 from .power import force_off
@@ -259,10 +259,12 @@ class Instances(InstancesPart):
                 f"template {request.template_id!r} was not resolved: the service layer passes its spec",
                 template=request.template_id,
             )
-        nics = blueprint.check_spec(spec)
-        for nic in nics:
-            if nic.kind is InterfaceType.network and nic.source is not None:
-                check_usable(self.context, caller, nic.source)
+        nics = [
+            replace(nic, source=networks.resolve(self.context, caller, nic.source))
+            if nic.kind is InterfaceType.network and nic.source is not None
+            else nic
+            for nic in blueprint.check_spec(spec)
+        ]
         check_disk_pools(spec, self.context.layout.state)
         cdroms, kernel, initrd = blueprint.spec_files(spec, self.context.media_roots)
         disks: list[DiskPlan] = []

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from hearth.errors import Conflict, HearthError, ValidationError
 from hearth.store import new_id
+from hearth.vocab.nic_kinds import InterfaceType
 
 from .. import network_rules
-from ..caller import Caller, can_see
+from ..caller import Caller
 from ..parts import NetworksPart, SubnetsPart
 from ..resources import Network, NetworkCreate, NetworkUpdate, Subnet, SubnetCreate, SubnetUpdate
-from . import design, hostnets
+from . import design, hostnets, hostnics
 from .context import QemuContext
 from .rows import NETWORKS, SUBNETS
 from .tables import QemuInstance, QemuNetwork, QemuSubnet
@@ -128,12 +129,15 @@ class Subnets(SubnetsPart):
         SUBNETS.delete(self.context, caller, subnet_id, check)
 
 
-def check_usable(ctx: QemuContext, caller: Caller, network_id: str) -> None:
-    """A NIC may join only a network the caller can see; any other is unknown (ValidationError)."""
+def resolve(ctx: QemuContext, caller: Caller, ref: str) -> str:
+    """The id of the network a NIC joins, named by id or name; one the caller cannot see, or
+    whose bridge is not on the host, is unknown (ValidationError naming it)."""
     with ctx.read() as s:
-        row = s.get(QemuNetwork, network_id)
-        if row is None or not can_see(caller, row.owner_id):
-            raise ValidationError(f"network {network_id!r} does not exist", network=network_id)
+        row = NETWORKS.by_ref(s, caller, ref)
+        if row is None:
+            raise NETWORKS.unknown(ref)
+    hostnics.check_source(InterfaceType.network, row.id)
+    return row.id
 
 
 def instances_on(ctx: QemuContext, s: Session, network_id: str) -> list[str]:

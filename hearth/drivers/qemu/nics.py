@@ -28,11 +28,10 @@ from .. import interfaces as rules
 from ..caller import Caller
 from ..parts import InterfacesPart
 from ..resources import InterfaceCreate, InterfaceUpdate, NetworkInterface
-from . import design, hostnics, hotplug
+from . import design, hostnics, hotplug, networks
 from .bindings import bound_nics
 from .blueprint import check_kind
 from .context import QemuContext
-from .networks import check_usable
 
 
 def nic_model(iface: Interface, instance_id: str, ip: str | None = None) -> NetworkInterface:
@@ -85,8 +84,9 @@ class Interfaces(InterfacesPart):
         with self.context.changing_design(caller, instance_id) as change:
             iid, state, domain = change.instance_id, change.state, change.domain
             check_kind(request)
-            if request.type is InterfaceType.network and request.source is not None:
-                check_usable(self.context, caller, request.source)
+            source = request.source
+            if request.type is InterfaceType.network and source is not None:
+                source = networks.resolve(self.context, caller, source)
             rules.check_changeable(iid, state)
             taken = {(i.mac or "").lower() for i in domain.devices.interfaces}
             mac = request.mac or random_mac(taken)
@@ -95,7 +95,7 @@ class Interfaces(InterfacesPart):
             if design.free_slots(domain, len(self.context.attached_volumes(iid))) < 1:
                 raise ValidationError(f"instance {iid} has no free slot for another NIC", instance=iid)
             model = request.model or DEFAULT_NIC_MODEL
-            iface = rules.interface_xml(request.type, request.source, mac, model, request.effective_mode)
+            iface = rules.interface_xml(request.type, source, mac, model, request.effective_mode)
             iface.alias = design.nic_alias(mac)
             if state is InstanceState.RUNNING:
                 self._plug_live(iid, iface)
@@ -112,18 +112,19 @@ class Interfaces(InterfacesPart):
             iface = _find(change.domain, iid, wanted)
             view = nic_model(iface, iid)
             rules.check_update(iid, state, view, request)
-            if request.source is not None and request.source != view.source:
-                hostnics.check_source(view.type, request.source)
-                if view.type is InterfaceType.network:
-                    check_usable(self.context, caller, request.source)
+            source = request.source
+            if source is not None and view.type is InterfaceType.network:
+                source = networks.resolve(self.context, caller, source)
+            if source is not None and source != view.source:
+                hostnics.check_source(view.type, source)
                 if state is InstanceState.RUNNING:
-                    self._move_live(iid, iface, request.source)
+                    self._move_live(iid, iface, source)
                 if view.type is InterfaceType.macvtap:
-                    iface.source_dev = request.source
+                    iface.source_dev = source
                 elif view.type is InterfaceType.network:
-                    iface.source_network = request.source
+                    iface.source_network = source
                 else:
-                    iface.source_bridge = request.source
+                    iface.source_bridge = source
             if request.model is not None:
                 iface.model = request.model.value
             change.save()
