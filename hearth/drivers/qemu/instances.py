@@ -185,11 +185,11 @@ class Instances(InstancesPart):
                 for vol in s.scalars(select(QemuVolume).where(QemuVolume.instance_id == row.id)):
                     vol.instance_id, vol.device = None, None
                 s.flush()
-                networks = bindings.release(s, row.id)
+                republish = bindings.release(s, row.id)
                 gone = s.get(QemuInstance, row.id)
                 if gone is not None:
                     s.delete(gone)
-            bindings.publish(self.context, networks)
+            bindings.publish(self.context, republish)
             remove_tree(self.context.layout.instance_dir(row.id))
         self.context.forget_lock(row.id)
         collect_unused(self.context)
