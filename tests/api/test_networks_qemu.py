@@ -66,6 +66,10 @@ def test_a_guest_on_a_qemu_network_gets_its_address_from_the_networks_dnsmasq(qe
         assert gateway in addrs.stdout
         assert dnsmasq_running(where / "dnsmasq.conf")
         assert nft_table_exists(hostnets.nft_table(bridge))
+        table = subprocess.run(
+            ["nft", "list", "table", "ip", hostnets.nft_table(bridge)], capture_output=True, text=True
+        ).stdout
+        assert f"ip saddr {block}" in table and "masquerade" in table, table
 
         r = demo.post(
             "/v1/instances",
