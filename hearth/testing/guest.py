@@ -15,6 +15,10 @@ What the guest does, chosen on the kernel command line (``hearth.mode=``):
   ``HEARTH-GUEST-UEVENT`` lines, and powers off cleanly when the ACPI power button is
   pressed (QMP ``system_powerdown``), printing ``HEARTH-GUEST-POWERDOWN`` first.
 
+With ``hearth.dhcp=1`` also on the command line, the guest asks DHCP for an address on each of
+its NICs (busybox ``udhcpc``), takes the one it is given and prints
+``HEARTH-GUEST-DHCP iface=<name> ip=<address>``.
+
 This module is a leaf: it imports nothing from hearth but the errors.
 """
 
@@ -34,6 +38,7 @@ from hearth.errors import NotFound, ValidationError
 MARKER = "HEARTH-GUEST-READY"
 POWERDOWN_MARKER = "HEARTH-GUEST-POWERDOWN"
 UEVENT_MARKER = "HEARTH-GUEST-UEVENT"
+DHCP_MARKER = "HEARTH-GUEST-DHCP"
 MODES = ("wait", "poweroff")
 
 # Loaded in the guest in dependency order: the power button (ACPI button + evdev to read
@@ -62,8 +67,12 @@ for m in $(cat /etc/modules); do insmod "/lib/modules/$m.ko" 2>/dev/null; done
 read up _ </proc/uptime
 echo "HEARTH-GUEST-READY uptime=$up"
 mode=wait
+dhcp=0
 for arg in $(cat /proc/cmdline); do
-  case "$arg" in hearth.mode=*) mode="${arg#hearth.mode=}" ;; esac
+  case "$arg" in
+    hearth.mode=*) mode="${arg#hearth.mode=}" ;;
+    hearth.dhcp=1) dhcp=1 ;;
+  esac
 done
 if [ "$mode" = poweroff ]; then
   sync
@@ -71,6 +80,13 @@ if [ "$mode" = poweroff ]; then
 fi
 uevent /bin/hearth-uevent &
 sh -i </dev/ttyS0 >/dev/ttyS0 2>&1 &
+if [ "$dhcp" = 1 ]; then
+  for dev in /sys/class/net/eth*; do
+    [ -e "$dev" ] || continue
+    ip link set dev "${dev##*/}" up
+    udhcpc -i "${dev##*/}" -f -q -t 20 -T 3 -s /bin/hearth-dhcp >/dev/null 2>&1 &
+  done
+fi
 button=
 for dev in /sys/class/input/event*; do
   [ -e "$dev/device/name" ] || continue
@@ -93,6 +109,18 @@ case "$SUBSYSTEM" in
   block) [ "$DEVTYPE" = disk ] && echo "HEARTH-GUEST-UEVENT action=$ACTION subsystem=block name=$DEVNAME" ;;
   net) echo "HEARTH-GUEST-UEVENT action=$ACTION subsystem=net name=$INTERFACE" ;;
 esac >/dev/ttyS0
+exit 0
+"""
+
+
+# Run by busybox `udhcpc` (``hearth.dhcp=1``): take the address and say so on the console.
+_DHCP = r"""#!/bin/busybox sh
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    echo "HEARTH-GUEST-DHCP iface=$interface ip=$ip" >/dev/ttyS0 ;;
+esac
 exit 0
 """
 
@@ -215,7 +243,7 @@ def build_initramfs(
     busybox_data = busybox.read_bytes()
     module_data = [(p.name, p.read_bytes()) for p in module_files]
     digest = hashlib.sha256(_FORMAT.encode())
-    for part in (busybox_data, _INIT.encode(), _UEVENT.encode()):
+    for part in (busybox_data, _INIT.encode(), _UEVENT.encode(), _DHCP.encode()):
         digest.update(hashlib.sha256(part).digest())
     for name, data in module_data:
         digest.update(name.encode() + hashlib.sha256(data).digest())
@@ -231,6 +259,7 @@ def build_initramfs(
     cpio.symlink("bin/sh", "busybox")
     cpio.file("init", _INIT.encode(), 0o755)
     cpio.file("bin/hearth-uevent", _UEVENT.encode(), 0o755)
+    cpio.file("bin/hearth-dhcp", _DHCP.encode(), 0o755)
     for name, data in module_data:
         cpio.file(f"lib/modules/{name}", data)
     order = "".join(f"{name.removesuffix('.ko')}\n" for name, _ in module_data)

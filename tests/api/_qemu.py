@@ -36,5 +36,6 @@ def qemu_serving(tmp: Path, guest: GuestImage | None = None) -> Iterator[Running
                 yield running
             finally:
                 made[0].power_off_all()
+                made[0].remove_host_networks()
     finally:
         shutil.rmtree(run, ignore_errors=True)

@@ -1,7 +1,7 @@
 """A create request checked and resolved into what to build, before anything is built.
 
-Every refusal (unknown profile, override out of range, another tenant's image, a network the
-qemu driver does not have, a NIC on a host device that is not there) happens here, so a refused
+Every refusal (unknown profile, override out of range, another tenant's image, a network whose
+bridge is not on the host, a NIC on a host device that is not there) happens here, so a refused
 create leaves nothing behind. The result names files to make and files to build on; ``build``
 makes them.
 """
@@ -26,6 +26,7 @@ from ..resources import (
     InstanceCreate,
     InstanceSpec,
     InterfaceCreate,
+    NetworkRequest,
 )
 from . import catalogue, hostnics
 from .design import ARCH, NicPlan
@@ -74,6 +75,8 @@ class Blueprint:
     base_images: list[str] = field(default_factory=list)
     spec: dict[str, Any] | None = None
     topology: tuple[int, int, int] | None = None  # sockets, cores, threads
+    # The NICs (by MAC) of ``nics`` that take an address the driver gives (``bindings.reserve``).
+    reservations: list[tuple[str, NetworkRequest]] = field(default_factory=list)
 
 
 def graphics_of(spec: dict[str, Any] | None) -> GraphicsType:
@@ -124,14 +127,8 @@ def from_image(
 
 
 def check_kind(request: InterfaceCreate) -> None:
-    """A NIC on a network is refused like an unknown network (the qemu driver has none); a bridge,
-    OVS or macvtap NIC needs its host device to exist and fit (ValidationError naming it)."""
-    if request.type is InterfaceType.network:
-        raise ValidationError(
-            f"network {request.source!r} does not exist (the qemu driver has no networks; "
-            "use a bridge, ovs, macvtap or user interface)",
-            network=request.source,
-        )
+    """A bridge, OVS or macvtap NIC needs its host device to exist and fit (ValidationError naming
+    it); a network is the store's to know (``networks.resolve``, by the part)."""
     hostnics.check_source(request.type, request.source)
 
 
@@ -145,13 +142,9 @@ def check_spec(spec: InstanceSpec) -> list[NicPlan]:
         )
     if spec.max_memory_mib not in (None, spec.memory_mib) or spec.max_vcpus not in (None, spec.vcpus):
         raise NotSupported("the qemu driver cannot add memory or vCPUs to a running guest (max_* must equal)")
-    for name in spec.networks:
-        raise ValidationError(
-            f"network {name!r} does not exist (the qemu driver has no networks; use interfaces of type "
-            "bridge, ovs, macvtap or user)",
-            network=name,
-        )
     nics: list[NicPlan] = []
+    for network in spec.networks:  # a NIC on each, of the default model (resolved by the part)
+        nics.append(NicPlan(kind=InterfaceType.network, source=network, model=DEFAULT_NIC_MODEL))
     for nic in spec.interfaces:
         check_kind(nic)
         nics.append(

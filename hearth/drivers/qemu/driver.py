@@ -23,6 +23,7 @@ from .context import QemuContext
 from .images import Images
 from .instances import Instances
 from .media import Disks
+from .networks import Networks, Subnets, reconcile, remove_host_networks
 from .nics import Interfaces
 from .pools import Pools
 from .power import PRESS_INTERVAL
@@ -32,10 +33,11 @@ from .watch import QemuEvents
 
 
 class QemuDriver(Driver):
-    """Instances, images, volumes, snapshots, keys; one realm; NICs in user mode, on Linux or OVS
-    bridges and on macvtaps (no networks).
+    """Instances, images, volumes, snapshots, keys; one realm; networks and subnets (Linux bridges
+    with NAT and DHCP); NICs in user mode, on networks, on Linux or OVS bridges and on macvtaps.
 
-    Opening a driver on a state directory adopts the guests an earlier process left running.
+    Opening a driver on a state directory adopts the guests an earlier process left running and
+    reconciles the networks' host side with its tables.
     """
 
     name = "qemu"
@@ -51,6 +53,8 @@ class QemuDriver(Driver):
         Collection.interfaces: Interfaces,
         Collection.disks: Disks,
         Collection.pools: Pools,
+        Collection.networks: Networks,
+        Collection.subnets: Subnets,
     }
     context: QemuContext
 
@@ -85,8 +89,15 @@ class QemuDriver(Driver):
     # --- hooks and extensions (not contract operations) ---
 
     def adopt(self) -> None:
-        """Take over every QEMU a previous manager left running and settle what ended meanwhile."""
+        """Take over every QEMU a previous manager left running and settle what ended meanwhile;
+        make every network's bridge, dnsmasq and NAT again, and remove those no network claims."""
+        reconcile(self.context)
         self.context.adopt()
+
+    def remove_host_networks(self) -> None:
+        """Take every network's bridge, dnsmasq and NAT off the host (test teardown, uninstall);
+        the rows stay, and the next driver on this state directory makes them again."""
+        remove_host_networks(self.context)
 
     def power_off_all(self) -> None:
         """Force every running guest off at once (host shutdown, test teardown)."""

@@ -1,7 +1,8 @@
-"""The host side of bridge, Open vSwitch and macvtap NICs: made by the driver, handed to QEMU.
+"""The host side of network, bridge, Open vSwitch and macvtap NICs: made by the driver, handed to QEMU.
 
 As libvirt does it: a NIC on a Linux bridge or an OVS bridge gets a tap device of its own, on
-that bridge (or added as an OVS port); a macvtap NIC gets a macvtap device on the host interface.
+that bridge (or added as an OVS port), a NIC on one of the driver's networks a tap on the
+network's bridge (``hostnets.bridge_name``); a macvtap NIC gets a macvtap device on the host interface.
 QEMU opens nothing itself: the driver opens the device and passes the descriptor, on the command
 line at start (``-netdev tap,fd=N``) and over QMP with SCM_RIGHTS on hot-plug (``getfd``).
 
@@ -31,9 +32,16 @@ from hearth.vocab.nic_kinds import HOST_DEVICE_KINDS, InterfaceType
 from hearth.vocab.nic_models import DEFAULT_NIC_MODEL, NicModel
 
 from ..interfaces import nic_kind, nic_source
-from . import tapdevs
+from . import hostnets, tapdevs
 
-_PREFIX = {InterfaceType.bridge: "hqt", InterfaceType.ovs: "hqt", InterfaceType.macvtap: "hqm"}
+_PREFIX = {
+    InterfaceType.network: "hqt",
+    InterfaceType.bridge: "hqt",
+    InterfaceType.ovs: "hqt",
+    InterfaceType.macvtap: "hqm",
+}
+# The kinds whose NIC is a device of the host the driver makes: a network's NIC is a tap too.
+TAPPED_KINDS = (*HOST_DEVICE_KINDS, InterfaceType.network)
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ class HostNic:
 def host_nic(iface: Interface) -> HostNic | None:
     """The host side ``iface`` needs, or None (user-mode NICs need none)."""
     kind = nic_kind(iface)
-    if kind not in HOST_DEVICE_KINDS:
+    if kind not in TAPPED_KINDS:
         return None
     source = nic_source(iface)
     if not source or not iface.mac:
@@ -84,7 +92,11 @@ def macvtap_mode(iface: Interface) -> MacvtapMode:
 
 def check_source(kind: InterfaceType, source: str | None) -> None:
     """A bridge, OVS or macvtap NIC's host device must exist and fit (the rule templates and the
-    libvirt driver apply too); ValidationError naming it otherwise."""
+    libvirt driver apply too), a network's bridge must be up; ValidationError naming it otherwise."""
+    if kind is InterfaceType.network:
+        if source is not None and not tapdevs.exists(hostnets.bridge_name(source)):
+            raise ValidationError(f"network {source!r} does not exist", network=source)
+        return
     if kind not in HOST_DEVICE_KINDS or source is None:
         return
     problem = local_nic_source_problem(kind, source)
@@ -119,7 +131,9 @@ def _open_device(instance_id: str, nic: HostNic) -> int:
             raise
     fd = tapdevs.open_tap(name, vnet_hdr=nic.virtio)
     try:
-        if nic.kind is InterfaceType.bridge:
+        if nic.kind is InterfaceType.network:
+            tapdevs.join_bridge(name, hostnets.bridge_name(nic.source), nic.host_mac)
+        elif nic.kind is InterfaceType.bridge:
             tapdevs.join_bridge(name, nic.source, nic.host_mac)
         else:
             tapdevs.bring_up(name, nic.host_mac)
@@ -133,9 +147,11 @@ def _open_device(instance_id: str, nic: HostNic) -> int:
 
 
 def move(instance_id: str, nic: HostNic, bridge: str) -> None:
-    """Put a running NIC's tap on another (Linux or OVS) bridge; the guest keeps its link."""
+    """Put a running NIC's tap on another (Linux or OVS) bridge, or network; the guest keeps its link."""
     name = nic.device(instance_id)
-    if nic.kind is InterfaceType.bridge:
+    if nic.kind is InterfaceType.network:
+        tapdevs.join_bridge(name, hostnets.bridge_name(bridge), nic.host_mac)
+    elif nic.kind is InterfaceType.bridge:
         tapdevs.join_bridge(name, bridge, nic.host_mac)
     elif nic.kind is InterfaceType.ovs:
         tapdevs.ovs_del_port(name)
@@ -206,7 +222,7 @@ def as_taps(domain: Domain, instance_id: str) -> Domain:
         if nic is None:
             continue
         iface.type = "ethernet"
-        iface.source_bridge = iface.source_dev = iface.source_mode = None
+        iface.source_bridge = iface.source_dev = iface.source_mode = iface.source_network = None
         iface.virtualport_type = None
         iface.target_dev = nic.device(instance_id)
     return copy

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import replace
 
 from sqlalchemy import select, update
 
-from hearth.errors import HearthError, InvalidState, NotFound, NotSupported, ValidationError
+from hearth.errors import HearthError, InvalidState, NotFound, ValidationError
 from hearth.qemu.vm import console_path
 from hearth.store import new_id
 from hearth.vocab.instance_states import InstanceState
+from hearth.vocab.mac import random_mac
+from hearth.vocab.nic_kinds import InterfaceType
 
 from .. import guest_metrics, states
 from ..caller import Caller, owner_scope
@@ -36,10 +39,11 @@ from ..resources import (
     InstanceFilter,
     InstanceMetrics,
 )
-from . import blueprint, build, catalogue, design, hostnics, qemuimg
+from . import bindings, blueprint, build, catalogue, design, hostnics, networks, qemuimg
+from .bindings import network_bindings
 from .blueprint import Blueprint, Common, DiskPlan, graphics_of
 from .context import QemuContext
-from .design import serial_of
+from .design import NicPlan, serial_of
 from .files import remove_tree
 from .imagefiles import collect_unused, files_of
 from .metrics import read_metrics
@@ -181,9 +185,11 @@ class Instances(InstancesPart):
                 for vol in s.scalars(select(QemuVolume).where(QemuVolume.instance_id == row.id)):
                     vol.instance_id, vol.device = None, None
                 s.flush()
+                republish = bindings.release(s, row.id)
                 gone = s.get(QemuInstance, row.id)
                 if gone is not None:
                     s.delete(gone)
+            bindings.publish(self.context, republish)
             remove_tree(self.context.layout.instance_dir(row.id))
         self.context.forget_lock(row.id)
         collect_unused(self.context)
@@ -195,12 +201,6 @@ class Instances(InstancesPart):
     def _blueprint(self, caller: Caller, request: InstanceCreate) -> Blueprint:
         overrides, values = blueprint.sizing(hardware_profile(self.driver.name, request.hwp_id), request)
         realm = catalogue.realm(request.realm_id or catalogue.REALM_ID)
-        if request.networks:
-            raise NotSupported(
-                "the qemu driver has no networks; give a template interfaces of type bridge, ovs, "
-                "macvtap or user",
-                networks=[n.network_id for n in request.networks],
-            )
         ssh_keys: tuple[str, ...] = ()
         if request.key_name is not None:
             ssh_keys = (self.context.keys.by_name(caller, request.key_name).public_key,)
@@ -216,8 +216,19 @@ class Instances(InstancesPart):
             user_data=request.user_data,
         )
         if request.image_id is not None:
-            return self._image_blueprint(caller, common, request, values)
-        return self._spec_blueprint(caller, common, request)
+            plan = self._image_blueprint(caller, common, request, values)
+        else:
+            plan = self._spec_blueprint(caller, common, request)
+        with self.context.read() as s:  # refused before anything is built; reserved in _record
+            for req in request.networks:
+                bindings.check_request(s, caller, req)
+        taken = {n.mac for n in plan.nics if n.mac}
+        for req in request.networks:
+            mac = random_mac(taken)
+            taken.add(mac)
+            plan.nics.append(NicPlan(kind=InterfaceType.network, source=req.network_id, mac=mac))
+            plan.reservations.append((mac, req))
+        return plan
 
     def _image_blueprint(
         self, caller: Caller, common: Common, request: InstanceCreate, values: dict[HwpPropertyName, HwpValue]
@@ -248,7 +259,12 @@ class Instances(InstancesPart):
                 f"template {request.template_id!r} was not resolved: the service layer passes its spec",
                 template=request.template_id,
             )
-        nics = blueprint.check_spec(spec)
+        nics = [
+            replace(nic, source=networks.resolve(self.context, caller, nic.source))
+            if nic.kind is InterfaceType.network and nic.source is not None
+            else nic
+            for nic in blueprint.check_spec(spec)
+        ]
         check_disk_pools(spec, self.context.layout.state)
         cdroms, kernel, initrd = blueprint.spec_files(spec, self.context.media_roots)
         disks: list[DiskPlan] = []
@@ -311,6 +327,10 @@ class Instances(InstancesPart):
                     base_images=plan.base_images,
                 )
             )
+            s.flush()
+            for mac, req in plan.reservations:
+                bindings.reserve(s, caller, instance_id, mac, req)
+        bindings.publish(self.context, {req.network_id for _, req in plan.reservations})
 
     def _launch(self, instance_id: str) -> None:
         """Start QEMU for a PENDING instance; the row ends RUNNING, or ERROR with the reason."""
@@ -356,6 +376,8 @@ class Instances(InstancesPart):
         return self.get_instance(caller, instance_id)
 
     def _view(self, row: QemuInstance, seen: Observation) -> Instance:
+        where = self.context.layout.instance_dir(row.id)
+        bound = network_bindings(self.context, row.id, design.load(where)) if where.exists() else []
         return Instance(
             id=row.id,
             name=row.name,
@@ -373,4 +395,6 @@ class Instances(InstancesPart):
             memory_mib=row.memory_mib,
             vcpus=row.vcpus,
             consoles=self.consoles(seen.state, graphics_of(row.spec)),
+            network_bindings=bound,
+            private_addresses=[b.ip_address for b in bound],
         )

@@ -67,6 +67,14 @@ class Layout:
         file system, so moving them in is a rename."""
         return self.state / "staging"
 
+    @property
+    def networks(self) -> Path:
+        """One directory per network's host side (its dnsmasq's files): ``hostnets``' record."""
+        return self.state / "networks"
+
+    def network_dir(self, bridge: str) -> Path:
+        return self.networks / _safe(bridge)
+
     def image_dir(self, image_id: str) -> Path:
         return self.images / _safe(image_id)
 
@@ -77,7 +85,7 @@ class Layout:
         return self.volumes / f"{_safe(volume_id)}.qcow2"
 
     def prepare(self) -> None:
-        for d in (self.state, self.images, self.volumes, self.instances, self.run):
+        for d in (self.state, self.images, self.volumes, self.instances, self.networks, self.run):
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 

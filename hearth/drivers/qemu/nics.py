@@ -1,5 +1,5 @@
-"""Instance NICs: user mode, Linux bridge, Open vSwitch, macvtap; kept in the saved design,
-hot-plugged when running.
+"""Instance NICs: user mode, the driver's networks, Linux bridge, Open vSwitch, macvtap; kept in
+the saved design, hot-plugged when running.
 
 A user-mode NIC is its own QEMU slirp stack: outbound NAT, no inbound, no addresses the host could
 report, so ``ips`` is empty. A bridge, OVS or macvtap NIC gets a host device the driver makes
@@ -7,8 +7,8 @@ report, so ``ips`` is empty. A bridge, OVS or macvtap NIC gets a host device the
 libvirt driver apply), the device is made and handed to QEMU at start and on hot-plug, and removed
 on unplug and, by the context, once the guest has stopped. A NIC's device id comes from its MAC
 (``design.nic_alias``), so the NIC added to a running guest and the one in its saved design are the
-same device on the next start. The qemu driver has no networks: a NIC on one is refused like an
-unknown network (ValidationError).
+same device on the next start. A NIC on a network is a tap on the network's bridge; the address the
+network's dnsmasq leased to it shows in the instance's bindings (``bindings``), not in ``ips``.
 """
 
 from __future__ import annotations
@@ -28,15 +28,16 @@ from .. import interfaces as rules
 from ..caller import Caller
 from ..parts import InterfacesPart
 from ..resources import InterfaceCreate, InterfaceUpdate, NetworkInterface
-from . import design, hostnics, hotplug
+from . import design, hostnics, hotplug, networks
+from .bindings import bound_nics
 from .blueprint import check_kind
 from .context import QemuContext
 
 
-def nic_model(iface: Interface, instance_id: str) -> NetworkInterface:
+def nic_model(iface: Interface, instance_id: str, ip: str | None = None) -> NetworkInterface:
     # A type Hearth does not make for its kind (kind_of counts those as user mode) cannot run here.
     kind = rules.nic_kind(iface)
-    if kind is InterfaceType.network or iface.type != LIBVIRT_TYPE[kind] or not iface.mac:
+    if iface.type != LIBVIRT_TYPE[kind] or not iface.mac:
         raise BackendError(f"instance {instance_id} has a {iface.type} NIC the qemu driver cannot run")
     try:
         model = NicModel(iface.model or DEFAULT_NIC_MODEL)
@@ -50,6 +51,7 @@ def nic_model(iface: Interface, instance_id: str) -> NetworkInterface:
         mode=mode,
         model=model,
         instance_id=instance_id,
+        ips=[ip] if ip is not None else [],
     )
 
 
@@ -65,12 +67,16 @@ class Interfaces(InterfacesPart):
 
     def list_interfaces(self, caller: Caller, instance_id: str) -> list[NetworkInterface]:
         iid, domain = self.context.saved_design(caller, instance_id)
-        return [nic_model(i, iid) for i in domain.devices.interfaces]
+        ips = self._ips(iid, domain)
+        return [nic_model(i, iid, ips.get((i.mac or "").lower())) for i in domain.devices.interfaces]
 
     def get_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface:
         wanted = check_mac(mac)
         iid, domain = self.context.saved_design(caller, instance_id)
-        return nic_model(_find(domain, iid, wanted), iid)
+        return nic_model(_find(domain, iid, wanted), iid, self._ips(iid, domain).get(wanted))
+
+    def _ips(self, instance_id: str, domain: Domain) -> dict[str, str]:
+        return {mac: b.ip_address for mac, b in bound_nics(self.context, instance_id, domain).items()}
 
     def create_interface(
         self, caller: Caller, instance_id: str, request: InterfaceCreate
@@ -78,6 +84,9 @@ class Interfaces(InterfacesPart):
         with self.context.changing_design(caller, instance_id) as change:
             iid, state, domain = change.instance_id, change.state, change.domain
             check_kind(request)
+            source = request.source
+            if request.type is InterfaceType.network and source is not None:
+                source = networks.resolve(self.context, caller, source)
             rules.check_changeable(iid, state)
             taken = {(i.mac or "").lower() for i in domain.devices.interfaces}
             mac = request.mac or random_mac(taken)
@@ -86,7 +95,7 @@ class Interfaces(InterfacesPart):
             if design.free_slots(domain, len(self.context.attached_volumes(iid))) < 1:
                 raise ValidationError(f"instance {iid} has no free slot for another NIC", instance=iid)
             model = request.model or DEFAULT_NIC_MODEL
-            iface = rules.interface_xml(request.type, request.source, mac, model, request.effective_mode)
+            iface = rules.interface_xml(request.type, source, mac, model, request.effective_mode)
             iface.alias = design.nic_alias(mac)
             if state is InstanceState.RUNNING:
                 self._plug_live(iid, iface)
@@ -103,14 +112,19 @@ class Interfaces(InterfacesPart):
             iface = _find(change.domain, iid, wanted)
             view = nic_model(iface, iid)
             rules.check_update(iid, state, view, request)
-            if request.source is not None and request.source != view.source:
-                hostnics.check_source(view.type, request.source)
+            source = request.source
+            if source is not None and view.type is InterfaceType.network:
+                source = networks.resolve(self.context, caller, source)
+            if source is not None and source != view.source:
+                hostnics.check_source(view.type, source)
                 if state is InstanceState.RUNNING:
-                    self._move_live(iid, iface, request.source)
+                    self._move_live(iid, iface, source)
                 if view.type is InterfaceType.macvtap:
-                    iface.source_dev = request.source
+                    iface.source_dev = source
+                elif view.type is InterfaceType.network:
+                    iface.source_network = source
                 else:
-                    iface.source_bridge = request.source
+                    iface.source_bridge = source
             if request.model is not None:
                 iface.model = request.model.value
             change.save()

@@ -14,6 +14,12 @@ finish it. ``base_images`` lists the images whose files this guest's disks and k
 Volumes are qcow2 files ``volumes/<id>.qcow2``; a snapshot is an internal qcow2 snapshot of that
 file whose tag is the snapshot id. ``instance_id``/``device`` say where a volume is attached; the
 pair is unique so two volumes never claim one device of a guest.
+
+Networks are Linux bridges the driver makes (``hostnets``); ``bridge`` names the network's bridge
+on the host (unique, ``hqb`` + the id's first 12 hex digits), and each subnet is one address block
+on it, served by the network's dnsmasq. A binding is an address the driver gave one NIC (by
+MAC) of an instance on a subnet: dnsmasq hands it out as a reservation, so the instance shows it
+before the guest has asked; the unique pair stops two guests sharing an address.
 """
 
 from __future__ import annotations
@@ -81,3 +87,30 @@ class QemuSnapshot(ResourceColumns, Base):
 
     volume_id: Mapped[str] = mapped_column(ForeignKey("qemu_volumes.id"), index=True)
     state: Mapped[str] = mapped_column(String(16))
+
+
+class QemuNetwork(ResourceColumns, Base):
+    __tablename__ = "qemu_networks"
+
+    address_blocks: Mapped[list[str]] = mapped_column(JSON)
+    bridge: Mapped[str] = mapped_column(String(15), unique=True)
+
+
+class QemuSubnet(ResourceColumns, Base):
+    __tablename__ = "qemu_subnets"
+
+    network_id: Mapped[str] = mapped_column(ForeignKey("qemu_networks.id"), index=True)
+    address_block: Mapped[str] = mapped_column(String(64))
+
+
+class QemuBinding(Base):
+    __tablename__ = "qemu_bindings"
+    __table_args__ = (UniqueConstraint("subnet_id", "ip_address", name="uq_qemu_bindings_ip"),)
+
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("qemu_instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    mac: Mapped[str] = mapped_column(String(17), primary_key=True)
+    subnet_id: Mapped[str] = mapped_column(ForeignKey("qemu_subnets.id"), index=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("qemu_networks.id"), index=True)
+    ip_address: Mapped[str] = mapped_column(String(64))

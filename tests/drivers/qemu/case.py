@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from hearth.drivers.caller import Caller
 from hearth.drivers.qemu import QemuDriver, open_qemu_driver
+from hearth.drivers.resources import NetworkCreate
 from hearth.testing.guest import GuestImage, guest_image
 from tests.drivers.contract.helpers import DriverCase
 
@@ -58,6 +60,7 @@ def qemu_driver(state: Path, guest: GuestImage) -> Iterator[QemuDriver]:
         yield driver
     finally:
         driver.power_off_all()
+        driver.remove_host_networks()  # bridges, dnsmasq, NAT tables: none outlives the test
         driver.close()
         shutil.rmtree(run, ignore_errors=True)
 
@@ -67,11 +70,15 @@ def _case(request: pytest.FixtureRequest, workdir: Path) -> Iterator[DriverCase]
     os.environ.setdefault("HEARTH_ACCEL", "tcg")
     guest = guest_files(request)
     with qemu_driver(workdir / "qemu", guest) as driver:
+        # Alice's network (a bridge with no subnet, so no address on the host) for NICs to join.
+        nics = NetworkCreate(name="nics", address_blocks=["10.99.0.0/16"])
+        network = driver.create_network(Caller("alice"), nics)
         yield DriverCase(
             driver=driver,
             image_id=GUEST_IMAGE,
             hwp_id="small",
             wait_timeout=WAIT,
+            nic_network=network.id,
             spec_fields={
                 "os": GUEST_OS,
                 "kernel": str(guest.kernel),

@@ -318,7 +318,7 @@ def test_a_nic_whose_host_device_is_missing_or_unfit_is_refused_naming_it(
         assert source in err.value.message and words in err.value.message, err.value.message
     with pytest.raises(ValidationError) as err:
         qemu.create_interface(ALICE, running, InterfaceCreate(type=InterfaceType.network, source="default"))
-    assert "default" in err.value.message and "no networks" in err.value.message
+    assert "default" in err.value.message and "does not exist" in err.value.message
     assert qemu.list_interfaces(ALICE, running) == before, "refusals change nothing"
 
     spec = _spec(guest, host, interfaces=[{"type": "macvtap", "source": missing}])

@@ -110,7 +110,7 @@ NO_BRIDGE = unique("hnb")  # a bridge no host has
         ({"cdrom": "https://user:secret@example.org/x.iso"}, NotSupported, "***@example.org"),
         ({"disks": [{"size_gib": 1, "pool": "fast"}]}, ValidationError, "pool"),
         ({"interfaces": [{"type": "bridge", "source": NO_BRIDGE}]}, ValidationError, NO_BRIDGE),
-        ({"interfaces": [{"type": "network", "source": "default"}]}, ValidationError, "no networks"),
+        ({"interfaces": [{"type": "network", "source": "default"}]}, ValidationError, "does not exist"),
         ({"networks": ["default"]}, ValidationError, "default"),
         ({"max_vcpus": 4}, NotSupported, "vCPUs"),
         ({"os": "no-such-os9"}, ValidationError, "no-such-os9"),
