@@ -117,6 +117,7 @@ _FEATURE_NEEDS: dict[Feature, frozenset[Operation]] = {
     ),
     Feature.templates: frozenset({Operation.instances_create}),
     Feature.create_stopped: frozenset({Operation.instances_create, Operation.instances_start}),
+    Feature.chosen_id: frozenset({Operation.instances_create, Operation.instances_get}),
 }
 
 

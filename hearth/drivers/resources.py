@@ -788,6 +788,14 @@ class InstanceCreate(Request):
     # False: define the instance STOPPED without ever running it (feature ``create_stopped``), so
     # an installer or first-boot script cannot touch its disks before the owner starts it.
     start: StrictBool = Field(default=True, description="start it once created (false: leave it STOPPED)")
+    # Chosen by the service (feature ``chosen_id``) when it answers a create before the instance
+    # exists, so the answer can give the instance's URL; the backend makes it under this id.
+    instance_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="the id it is to have, chosen by the server; not given by clients",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> InstanceCreate:

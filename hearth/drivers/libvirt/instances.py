@@ -133,7 +133,7 @@ class Instances(InstancesPart):
                 if not isinstance(d, DiskSpec)
             }
         link = self._placement(caller, request.realm_id, image, list(spec_images.values()))
-        instance_id = new_id()
+        instance_id = request.instance_id or new_id()
         name = request.name or f"inst-{instance_id[:8]}"
         host_caps, domcaps = ctx.capabilities_of(link)
         arch_wanted = str(
