@@ -24,8 +24,8 @@ from hearth.service.collections import Accepted
 from hearth.vocab.instance_states import InstanceState
 
 from ..deps import Call, serving
-from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
 from ..idempotency import CREATE_MARK
+from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
 from .common import PREFIX, Id, NameFilter, json_body, task_doc, v1_router
 
 router = v1_router("instances")
