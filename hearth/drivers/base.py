@@ -434,8 +434,8 @@ class Driver:
     ) -> NetworkInterface:
         return self._part(InterfacesPart).update_interface(caller, instance_id, mac, request)
 
-    def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
-        self._part(InterfacesPart).delete_interface(caller, instance_id, mac)
+    def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface | None:
+        return self._part(InterfacesPart).delete_interface(caller, instance_id, mac)
 
     def list_disks(self, caller: Caller, instance_id: str) -> list[InstanceDisk]:
         return self._part(DisksPart).list_disks(caller, instance_id)

@@ -37,6 +37,7 @@ from hearth.vocab.mac import check_mac as _check_mac
 from hearth.vocab.macvtap_modes import DEFAULT_MACVTAP_MODE, MacvtapMode
 from hearth.vocab.nic_kinds import SOURCE_OF, InterfaceType
 from hearth.vocab.nic_models import NicModel
+from hearth.vocab.nic_states import NicState
 
 from . import formats
 
@@ -335,6 +336,12 @@ class NetworkInterface(BaseModel):
         default_factory=list, description="addresses the host has seen it use (DHCP leases, ARP)"
     )
     instance_id: str = Field(description="id of the instance it belongs to")
+    state: NicState = Field(
+        default=NicState.attached,
+        description="attached; detaching while a running guest has yet to release it after a"
+        " removal; error when it did not in time (it is still attached)",
+    )
+    state_reason: str | None = Field(default=None, description="why it is in error")
 
 
 class Image(Resource):

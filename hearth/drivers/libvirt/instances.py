@@ -386,6 +386,7 @@ class Instances(InstancesPart):
         found = self.context.find(caller, instance_id)
         self.check_action(found.id, self.context.state_of(found), Action.start)
         self.context.forget_stop(found.id)
+        self.context.detaches.forget(found.id)  # a guest that starts holds what its definition has
         found.link.run(f"starting instance {found.id}", lambda c: found.dom.create())
         return self.get_instance(caller, instance_id)
 
