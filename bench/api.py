@@ -97,7 +97,7 @@ def serve_bare(bodies_file: Path, port: int) -> None:
     async def get_list(limit: int = 100) -> dict[str, Any]:
         return listed  # type: ignore[no-any-return]
 
-    @app.post("/v1/instances", status_code=201)
+    @app.post("/v1/instances", status_code=202)
     async def create(body: dict[str, Any]) -> dict[str, Any]:
         return created  # type: ignore[no-any-return]
 
@@ -187,7 +187,7 @@ def _make(client: httpx.Client, count: int) -> list[str]:
     for _ in range(count):
         made = client.post("/v1/instances", json=CREATE)
         made.raise_for_status()
-        ids.append(made.json()["id"])
+        ids.append(made.headers["location"].rsplit("/", 1)[1])  # 202: the task; Location the instance
     deadline = time.monotonic() + 60
     while True:
         page = client.get("/v1/instances", params={"limit": 1000, "state": "PENDING"})

@@ -6,8 +6,9 @@ the EC2-compatible server Hearth's own EC2 driver is tested against) run as subp
 loopback, each filled with ``--instances`` instances by its own RunInstances calls. Each round
 times, through boto3 (SigV4 and botocore's parser on both sides alike), ``--calls``
 DescribeInstances of everything against each, then ``--launches`` RunInstances (one instance)
-+ TerminateInstances pairs against each; between rounds, untimed, Hearth's terminations (tasks
-that stop and destroy the guest) drain, so its task queue never refuses one. Terminated
++ TerminateInstances pairs against each; after Hearth's pairs, untimed, its terminations (tasks
+that stop and destroy the guest) drain, so its task queue never refuses one and their work does
+not run on the CPU while moto is timed. Terminated
 instances stay listed for an hour on both servers, so both listings grow alike. The median
 round of each counts, so machine noise falls on both. ``GET /v1/instances`` of the same
 instances is timed too, for what the EC2 protocol costs over /v1's JSON.
@@ -209,8 +210,8 @@ def main() -> None:
                 rates["moto_describe"].append(_rate(lambda: theirs.describe(args.instances), args.calls))
                 rates["v1_list"].append(_rate(listing, args.calls))
                 rates["hearth_run"].append(_rate(ours.round_trip, args.launches))
+                _drain(ours)  # before moto's turn: Hearth's terminations must not slow moto down
                 rates["moto_run"].append(_rate(theirs.round_trip, args.launches))
-                _drain(ours)
     median = {k: statistics.median(v) for k, v in rates.items()}
     describe_ratio = median["hearth_describe"] / median["moto_describe"]
     run_ratio = median["hearth_run"] / median["moto_run"]

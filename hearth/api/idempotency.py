@@ -1,6 +1,7 @@
 """The ``Idempotency-Key`` header on every /v1 create, over the service's ``Idempotency``.
 
-Creates are the POST routes that answer 201 (streamed uploads aside); ``mark_creates`` documents
+Creates are the POST routes that answer 201, and those marked ``CREATE_MARK`` that answer a
+create's task (streamed uploads aside); ``mark_creates`` documents
 the header on each of them, and the ASGI middleware below does the work for all of them alike,
 so no route has to remember it. A request with a key is fingerprinted (method, path, query, and the body as
 canonical JSON, so key order and spacing do not matter), then either replayed from the store or
@@ -32,6 +33,7 @@ from .errors import error_response, response_for
 HEADER = "Idempotency-Key"
 SCOPE = "v1"
 _MARK = "x-hearth-idempotent"
+CREATE_MARK = "x-hearth-create"  # openapi_extra of a create that answers 202 with its task
 _PARAMETER = {
     "name": HEADER,
     "in": "header",
@@ -45,15 +47,16 @@ RouteTable = list[tuple[re.Pattern[str], frozenset[str]]]
 
 
 def mark_creates(routes: Iterable[BaseRoute]) -> RouteTable:
-    """Document the header on every create (a POST answering 201) of an app's own routes;
-    returns their path patterns."""
+    """Document the header on every create (a POST answering 201, or marked ``CREATE_MARK``)
+    of an app's own routes; returns their path patterns."""
     table: RouteTable = []
     for route in routes:
         if not isinstance(route, APIRoute) or "POST" not in (route.methods or ()):
             continue
-        if route.status_code != 201 and 201 not in route.responses and "201" not in route.responses:
-            continue
         extra = dict(route.openapi_extra or {})
+        answers_201 = route.status_code == 201 or 201 in route.responses or "201" in route.responses
+        if not answers_201 and not extra.get(CREATE_MARK):
+            continue
         if extra.get("x-hearth-body") == "upload":
             continue  # a streamed file is not buffered to fingerprint it
         if not extra.get(_MARK):

@@ -118,6 +118,7 @@ _FEATURE_NEEDS: dict[Feature, frozenset[Operation]] = {
     ),
     Feature.templates: frozenset({Operation.instances_create}),
     Feature.create_stopped: frozenset({Operation.instances_create, Operation.instances_start}),
+    Feature.chosen_id: frozenset({Operation.instances_create, Operation.instances_get}),
 }
 
 
@@ -440,8 +441,8 @@ class Driver:
     ) -> NetworkInterface:
         return self._part(InterfacesPart).update_interface(caller, instance_id, mac, request)
 
-    def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
-        self._part(InterfacesPart).delete_interface(caller, instance_id, mac)
+    def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface | None:
+        return self._part(InterfacesPart).delete_interface(caller, instance_id, mac)
 
     def list_disks(self, caller: Caller, instance_id: str) -> list[InstanceDisk]:
         return self._part(DisksPart).list_disks(caller, instance_id)

@@ -49,6 +49,9 @@ class Feature(StrEnum):
     templates = "templates"
     # InstanceCreate.start=False: made STOPPED, never run until started.
     create_stopped = "create_stopped"
+    # InstanceCreate.instance_id: the server chooses the new instance's id, so that a create
+    # answered before the instance exists can already name it (its URL).
+    chosen_id = "chosen_id"
 
 
 class Operation(StrEnum):
@@ -208,6 +211,8 @@ def features_used(request: InstanceCreate | InstanceFilter | VolumeCreate) -> fr
             used.add(Feature.templates)
         if not request.start:
             used.add(Feature.create_stopped)
+        if request.instance_id is not None:
+            used.add(Feature.chosen_id)
     elif isinstance(request, InstanceFilter):
         if request.realm_id is not None:
             used.add(Feature.realm_filter)

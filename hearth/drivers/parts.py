@@ -387,7 +387,10 @@ class InterfacesPart(Part):
         """Change the source and/or model; a model change of a RUNNING instance is InvalidState."""
         self._unsupported(Operation.interfaces_update)
 
-    def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
+    def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface | None:
+        """Remove the NIC: None once it is gone, or the NIC in state ``detaching`` while a
+        running guest has yet to release it (listed so until it does, or in ``error`` after the
+        backend's timeout)."""
         self._unsupported(Operation.interfaces_delete)
 
 

@@ -37,6 +37,7 @@ from hearth.vocab.mac import check_mac as _check_mac
 from hearth.vocab.macvtap_modes import DEFAULT_MACVTAP_MODE, MacvtapMode
 from hearth.vocab.nic_kinds import SOURCE_OF, InterfaceType
 from hearth.vocab.nic_models import NicModel
+from hearth.vocab.nic_states import NicState
 
 from . import formats
 
@@ -350,6 +351,12 @@ class NetworkInterface(BaseModel):
         default_factory=list, description="addresses the host has seen it use (DHCP leases, ARP)"
     )
     instance_id: str = Field(description="id of the instance it belongs to")
+    state: NicState = Field(
+        default=NicState.attached,
+        description="attached; detaching while a running guest has yet to release it after a"
+        " removal; error when it did not in time (it is still attached)",
+    )
+    state_reason: str | None = Field(default=None, description="why it is in error")
 
 
 class Image(Resource):
@@ -803,6 +810,14 @@ class InstanceCreate(Request):
     # False: define the instance STOPPED without ever running it (feature ``create_stopped``), so
     # an installer or first-boot script cannot touch its disks before the owner starts it.
     start: StrictBool = Field(default=True, description="start it once created (false: leave it STOPPED)")
+    # Chosen by the service (feature ``chosen_id``) when it answers a create before the instance
+    # exists, so the answer can give the instance's URL; the backend makes it under this id.
+    instance_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="the id it is to have, chosen by the server; not given by clients",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> InstanceCreate:

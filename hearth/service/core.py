@@ -136,6 +136,11 @@ class Service:
             return
         self.events.sources.append(self.driver.name)
 
+    @property
+    def backend_events(self) -> bool:
+        """Whether the backend's own changes reach the hub (else only the tasks' do)."""
+        return self.driver.name in self.events.sources
+
     def close(self) -> None:
         self.backends.close()
         self.events.close()

@@ -15,7 +15,8 @@ import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -112,6 +113,21 @@ class Subscription:
         return items
 
 
+class Changes:
+    """A worker thread's wait for the next event about one subject (``EventHub.changes``): what
+    a task that waits for an instance to settle blocks on instead of reading it again and again."""
+
+    def __init__(self) -> None:
+        self._flag = threading.Event()
+
+    def wait(self, timeout: float) -> bool:
+        """Block until an event about the subject was published since the last call (True), or
+        ``timeout`` seconds passed without one (False)."""
+        fired = self._flag.wait(timeout)
+        self._flag.clear()
+        return fired
+
+
 @dataclass(frozen=True, slots=True)
 class StreamReset:
     """The resume point is older than what the hub still holds (or from another run)."""
@@ -149,6 +165,7 @@ class EventHub:
         self._ring: deque[Event] = deque(maxlen=buffer)
         self._next_id = time.time_ns() // 1000
         self._subs: set[Subscription] = set()
+        self._changes: dict[str, list[Changes]] = {}  # subject id -> the threads waiting on it
 
     def publish(self, ev: DriverEvent) -> None:
         """Number ``ev``, keep it, and queue it for every subscriber that may see it."""
@@ -159,6 +176,25 @@ class EventHub:
             for sub in self._subs:
                 if _visible(sub.caller, event):
                     sub._push(event)
+            for changes in self._changes.get(ev.subject_id, ()):
+                changes._flag.set()
+
+    @contextmanager
+    def changes(self, subject_id: str) -> Iterator[Changes]:
+        """Wake the holder on each event about ``subject_id`` (an instance's or a task's id) for
+        the length of the block. Taken before the subject is read, so a change between the read
+        and the wait is not missed. Inside the server only: no ownership check, nothing leaves."""
+        changes = Changes()
+        with self._lock:
+            self._changes.setdefault(subject_id, []).append(changes)
+        try:
+            yield changes
+        finally:
+            with self._lock:
+                waiting = self._changes[subject_id]
+                waiting.remove(changes)
+                if not waiting:
+                    del self._changes[subject_id]
 
     def subscribe(
         self, caller: Caller, last_event_id: int | None = None

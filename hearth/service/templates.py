@@ -271,8 +271,10 @@ class TemplateService:
         name: str | None = None,
         realm: str | None = None,
         start: bool = True,
-    ) -> Instance | Task:
-        """Create an instance from a template: at once, or as a task when disks must be made.
+        instance_id: str | None = None,
+    ) -> Task:
+        """Create an instance from a template, as a task (its disks may take long to make),
+        under ``instance_id`` when the service chose it (feature ``chosen_id``).
 
         ``start=False`` asks the driver to define it STOPPED (feature ``create_stopped``): it is
         never booted, so nothing in the guest runs before its owner starts it."""
@@ -295,14 +297,14 @@ class TemplateService:
             name=name,
             spec=instance_spec(definition),
             start=start,
+            instance_id=instance_id,
         )
         self.driver.require_features(request)
-        if not definition.disks:
-            return self.driver.create_instance(caller, request)
         template_name = row.name
+        making = "creating the instance and its disks" if definition.disks else "creating the instance"
 
         def work(progress: Progress) -> Instance:
-            progress.update(5, "creating the instance and its disks")
+            progress.update(5, making)
             made = self.driver.create_instance(caller, request)
             progress.update(99, f"created instance {made.id}" + ("" if start else ", stopped"))
             return made

@@ -6,6 +6,7 @@ end, with the server's state dir; nothing the host had before is touched.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import shutil
 import subprocess
@@ -38,16 +39,24 @@ def _ensure_libvirtd() -> None:
 
 @contextmanager
 def serve_libvirt(
-    guest: GuestImage, stem: str, *, access_keys: bool = False, catalogue: bool = False
+    guest: GuestImage,
+    stem: str,
+    *,
+    access_keys: bool = False,
+    catalogue: bool = False,
+    nic_detach_seconds: float | None = None,
 ) -> Iterator[tuple[Running, Path]]:
     """The server and its state dir. ``access_keys``: the Service verifies SigV4 keys (for /ec2);
-    ``catalogue``: the test guest is registered as the image ``test-guest`` (kernel boot)."""
+    ``catalogue``: the test guest is registered as the image ``test-guest`` (kernel boot);
+    ``nic_detach_seconds``: how long a guest has to release a removed NIC (the config's)."""
     _ensure_libvirtd()
     prefix = unique_prefix()
     SYSTEM_ROOT.mkdir(parents=True, exist_ok=True)
     state = SYSTEM_ROOT / f"{stem}-{secrets.token_hex(4)}"
     state.mkdir(mode=0o755)
     config = case_config(URI, state, prefix, guest, pool=f"{prefix}pool", pool_path=str(state / "pool"))
+    if nic_detach_seconds is not None:
+        config = dataclasses.replace(config, nic_detach_seconds=nic_detach_seconds)
     engine = make_engine(default_url(state))
     upgrade(engine, "libvirt")
     seed_demo_users(engine)

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from .conftest import created
+
 
 def error_of(resp: httpx.Response) -> dict[str, Any]:
     """The standard error body, checked for shape."""
@@ -57,7 +59,6 @@ def boot_tiny_guest(
     }
     assert (r := client.post("/v1/templates", json=body)).status_code == 201, r.text
     r = client.post("/v1/instances", json={"template": name, "name": f"{name}-vm"})
-    assert r.status_code == 201, r.text
-    iid: str = r.json()["id"]
+    iid: str = created(client, r, timeout)["id"]
     wait_state(client, iid, "RUNNING", timeout=timeout)
     return iid

@@ -144,9 +144,19 @@ def assert_error(response: httpx.Response, status: int, name: str) -> dict[str, 
 
 def new_instance(client: httpx.Client, **fields: object) -> dict[str, Any]:
     body = {"image_id": "debian-12", "hwp_id": "small", **fields}
-    r = client.post("/v1/instances", json=body)
-    assert r.status_code == 201, r.text
-    return dict(r.json())
+    return created(client, client.post("/v1/instances", json=body))
+
+
+def created(client: httpx.Client, response: httpx.Response, timeout: float = 20) -> dict[str, Any]:
+    """The instance a ``POST /v1/instances`` made: answered 202 with its task and a Location of
+    the instance to be, then the task's result (the instance as made) once it succeeded."""
+    assert response.status_code == 202, response.text
+    location = response.headers["location"]
+    assert location.startswith("/v1/instances/"), location
+    task = wait_task(client, f"/v1/tasks/{response.json()['id']}", timeout)
+    assert task["status"] == "succeeded", task
+    assert task["kind"] == "instances.create" and task["result"]["id"] == location.rsplit("/", 1)[1]
+    return dict(task["result"])
 
 
 def wait_state(client: httpx.Client, instance_id: object, state: str, timeout: float = 10) -> dict[str, Any]:

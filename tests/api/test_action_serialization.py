@@ -26,7 +26,17 @@ from hearth.drivers.resources import Instance
 from tests.drivers.qemu.case import GUEST_IMAGE, guest_files
 
 from ._qemu import qemu_serving
-from .conftest import DEMO, FAST, OTHER, Running, assert_error, new_instance, serve_driver, wait_state
+from .conftest import (
+    DEMO,
+    FAST,
+    OTHER,
+    Running,
+    assert_error,
+    created,
+    new_instance,
+    serve_driver,
+    wait_state,
+)
 
 
 class HeldInstances(Instances):
@@ -82,8 +92,7 @@ def qemu_server(
 def test_parallel_stop_and_suspend_on_a_qemu_guest_accept_exactly_one(qemu_server: Running) -> None:
     with qemu_server.client(DEMO) as demo:
         r = demo.post("/v1/instances", json={"image_id": GUEST_IMAGE, "hwp_id": "small"})
-        assert r.status_code == 201, r.text
-        inst = wait_state(demo, r.json()["id"], "RUNNING", timeout=120)
+        inst = wait_state(demo, created(demo, r, 120)["id"], "RUNNING", timeout=120)
 
         def act(i: int) -> httpx.Response:
             action = "stop" if i % 2 == 0 else "suspend"

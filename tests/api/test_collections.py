@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from .conftest import Running, assert_error, new_instance, wait_state, wait_task
+from .conftest import Running, assert_error, created, new_instance, wait_state, wait_task
 
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test@hearth"
 
@@ -33,8 +33,7 @@ def test_entry_point_lists_what_the_driver_supports(demo: httpx.Client) -> None:
 
 def test_instances_lifecycle(demo: httpx.Client) -> None:
     r = demo.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small", "name": "web"})
-    assert r.status_code == 201
-    inst = r.json()
+    inst = created(demo, r)  # 202, the task, Location the instance; then the task's result
     assert r.headers["location"] == f"/v1/instances/{inst['id']}"
     assert inst["name"] == "web" and inst["image"] == "debian-12" and inst["hardware_profile"] == "small"
     assert inst["state"] in ("PENDING", "RUNNING")

@@ -10,7 +10,7 @@ import pytest
 from tests.drivers.qemu.case import GUEST_IMAGE, guest_files
 
 from ._qemu import qemu_serving
-from .conftest import DEMO, OTHER, Running, assert_error, wait_state
+from .conftest import DEMO, OTHER, Running, assert_error, created, wait_state
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +24,7 @@ def qemu_server(
 def test_a_booted_guests_console_log_holds_the_kernels_boot_text(qemu_server: Running) -> None:
     with qemu_server.client(DEMO) as demo, qemu_server.client(OTHER) as other:
         r = demo.post("/v1/instances", json={"image_id": GUEST_IMAGE, "hwp_id": "small"})
-        assert r.status_code == 201, r.text
-        inst = wait_state(demo, r.json()["id"], "RUNNING", timeout=120)
+        inst = wait_state(demo, created(demo, r, 120)["id"], "RUNNING", timeout=120)
         deadline = time.monotonic() + 120
         while True:
             got = demo.get(f"/v1/instances/{inst['id']}/console/log")

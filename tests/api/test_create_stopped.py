@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from hearth.drivers.mock.tables import MockInstanceSpec
 
-from .conftest import Running, wait_state
+from .conftest import Running, created, wait_state
 
 
 def _states_until_stopped(client: httpx.Client, inst: dict[str, object]) -> list[str]:
@@ -21,8 +21,7 @@ def _states_until_stopped(client: httpx.Client, inst: dict[str, object]) -> list
 
 def test_an_image_instance_can_be_created_stopped(demo: httpx.Client) -> None:
     r = demo.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small", "start": False})
-    assert r.status_code == 201, r.text
-    inst = r.json()
+    inst = created(demo, r)
     assert set(_states_until_stopped(demo, inst)) <= {"PENDING", "STOPPED"}
     assert demo.post(f"/v1/instances/{inst['id']}/start").status_code == 202
     wait_state(demo, inst["id"], "RUNNING")
@@ -54,8 +53,7 @@ def test_a_template_topology_reaches_the_driver(demo: httpx.Client, server: Runn
     assert r.status_code == 201, r.text
     assert r.json()["vcpus"]["topology"] == vcpus["topology"]
     r = demo.post("/v1/instances", json={"template": "topo", "start": False})
-    assert r.status_code == 201, r.text
-    inst = r.json()
+    inst = created(demo, r)
     assert inst["vcpus"] == 4
     with Session(server.service.engine) as s:
         spec = s.scalars(
@@ -64,7 +62,7 @@ def test_a_template_topology_reaches_the_driver(demo: httpx.Client, server: Runn
     assert spec["topology"] == vcpus["topology"] and spec["vcpus"] == 4
     wait_state(demo, inst["id"], "STOPPED")
     assert demo.delete(f"/v1/instances/{inst['id']}").status_code == 204
-    assert demo.delete(f"/v1/templates/{r.json()['template']}").status_code == 204
+    assert demo.delete(f"/v1/templates/{inst['template']}").status_code == 204
 
 
 def test_a_topology_that_does_not_add_up_is_refused(demo: httpx.Client) -> None:

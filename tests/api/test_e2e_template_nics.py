@@ -30,7 +30,7 @@ from tests.drivers.qemu.case import short_dir
 from tests.host import netdevs
 
 from ._live import wait_state
-from .conftest import ADMIN, serve
+from .conftest import ADMIN, created, serve
 from .test_e2e_libvirt import libvirt_client
 
 pytestmark = [pytest.mark.guest]
@@ -116,8 +116,7 @@ def test_the_same_template_with_bridge_ovs_and_macvtap_nics_runs_on_both_drivers
             assert resp.status_code == 201, resp.text
             assert resp.json()["invalid"]["interfaces"] == []
             resp = c.post("/v1/instances", json={"template": "nics-both", "name": "nics"})
-            assert resp.status_code in (201, 202), resp.text
-            iid = resp.json()["id"]
+            iid = created(c, resp, BOOT_TIMEOUT)["id"]
             wait_state(c, iid, "RUNNING", timeout=BOOT_TIMEOUT)
             nics = c.get(f"/v1/instances/{iid}/interfaces").json()["interfaces"]
             assert sorted((n["type"], n["source"], n["mode"] or "", n["model"]) for n in nics) == [

@@ -11,7 +11,7 @@ import pytest
 from tests.drivers.qemu.case import GUEST_IMAGE, guest_files
 
 from ._qemu import qemu_serving
-from .conftest import DEMO, OTHER, Running
+from .conftest import DEMO, OTHER, Running, created
 from .events_client import Listener
 
 
@@ -31,8 +31,7 @@ def test_qmp_events_and_qemus_exit_reach_the_owners_stream(qemu_server: Running)
     ):
         assert "qemu" in events.wait(lambda f: f.kind == "stream.open").data["sources"]
         r = demo.post("/v1/instances", json={"image_id": GUEST_IMAGE, "hwp_id": "small"})
-        assert r.status_code == 201, r.text
-        iid = r.json()["id"]
+        iid = created(demo, r, 120)["id"]
         assert events.state(iid, "RUNNING", timeout=120).data["source"] == "qemu"
         assert demo.post(f"/v1/instances/{iid}/suspend").status_code == 202
         paused = events.state(iid, "PAUSED", timeout=60)

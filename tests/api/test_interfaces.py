@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ._live import error_of, wait_state
-from .conftest import OTHER, Running
+from .conftest import OTHER, Running, created
 
 MAC = "52:54:00:aa:bb:01"
 
@@ -17,8 +17,7 @@ MAC = "52:54:00:aa:bb:01"
 @pytest.fixture
 def instance(demo: httpx.Client) -> Iterator[dict[str, Any]]:
     resp = demo.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small"})
-    assert resp.status_code == 201, resp.text
-    inst = wait_state(demo, resp.json()["id"], "RUNNING")
+    inst = wait_state(demo, created(demo, resp)["id"], "RUNNING")
     yield inst
     demo.post(f"/v1/instances/{inst['id']}/stop", json={"force": True})
     wait_state(demo, inst["id"], "STOPPED")

@@ -11,7 +11,7 @@ import pytest
 from tests.drivers.qemu.case import GUEST_IMAGE, guest_files
 
 from ._qemu import qemu_serving
-from .conftest import DEMO, OTHER, Running, assert_error, wait_state
+from .conftest import DEMO, OTHER, Running, assert_error, created, wait_state
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +25,7 @@ def qemu_server(
 def test_a_booted_guest_has_spent_cpu_time_and_has_its_ram_size(qemu_server: Running) -> None:
     with qemu_server.client(DEMO) as demo, qemu_server.client(OTHER) as other:
         r = demo.post("/v1/instances", json={"image_id": GUEST_IMAGE, "hwp_id": "small"})
-        assert r.status_code == 201, r.text
-        inst = wait_state(demo, r.json()["id"], "RUNNING", timeout=120)
+        inst = wait_state(demo, created(demo, r, 120)["id"], "RUNNING", timeout=120)
         got = demo.get(f"/v1/instances/{inst['id']}/metrics")
         assert got.status_code == 200, got.text
         figures = {m["name"]: m for m in got.json()["metrics"]}

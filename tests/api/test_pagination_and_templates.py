@@ -10,10 +10,10 @@ import httpx
 
 from hearth.drivers import Caller
 from hearth.drivers.mock import MockDriver
-from hearth.drivers.resources import Instance, InstanceCreate
-from hearth.service import InstanceList, Service, Task
+from hearth.drivers.resources import InstanceCreate
+from hearth.service import Service, Task
 
-from .conftest import DEMO, FAST, Running, assert_error, serve, store, wait_task
+from .conftest import DEMO, FAST, Running, assert_error, created, serve, store, wait_task
 
 
 def _all_pages(client: httpx.Client, path: str, plural: str, limit: int) -> list[list[str]]:
@@ -82,24 +82,29 @@ def test_a_forged_cursor_is_400(demo: httpx.Client) -> None:
 @dataclass
 class RecordingTemplates:
     """Stands in for hearth.service.templates (tested on its own, with host facts): it records the
-    call the API makes and creates a real mock instance, or a real task."""
+    call the API makes and answers a real task creating a real mock instance under the id given."""
 
     driver: MockDriver
     service: Service | None = None
     calls: list[tuple[str, str, str | None, str | None, bool]] = field(default_factory=list)
 
     def instantiate(
-        self, caller: Caller, template: str, *, name: str | None, realm: str | None, start: bool
-    ) -> Instance | Task:
+        self,
+        caller: Caller,
+        template: str,
+        *,
+        name: str | None,
+        realm: str | None,
+        start: bool,
+        instance_id: str | None,
+    ) -> Task:
         self.calls.append((caller.user_id, template, name, realm, start))
-        request = InstanceCreate(image_id="debian-12", hwp_id="small", name=name, realm_id=realm)
-        if template == "slow":
-            assert self.service is not None
-            return self.service.tasks.submit(
-                caller, "templates.instantiate", "slow template",
-                lambda p: InstanceList(instances=[self.driver.create_instance(caller, request)]),
-            )  # fmt: skip
-        return self.driver.create_instance(caller, request)
+        request = InstanceCreate(
+            image_id="debian-12", hwp_id="small", name=name, realm_id=realm, instance_id=instance_id
+        )
+        assert self.service is not None
+        work = lambda p: self.driver.create_instance(caller, request)  # noqa: E731
+        return self.service.tasks.submit(caller, "instances.create", f"{template} template", work)
 
 
 def test_the_template_form_goes_to_the_templates_service(tmp_path: Path) -> None:
@@ -112,13 +117,12 @@ def test_the_template_form_goes_to_the_templates_service(tmp_path: Path) -> None
         r = c.post(
             "/v1/instances", json={"template": "web", "name": "from-t", "realm": "local", "start": False}
         )
-        assert r.status_code == 201, r.text
-        assert r.json()["name"] == "from-t" and r.headers["location"] == f"/v1/instances/{r.json()['id']}"
+        made = created(c, r)
+        assert made["name"] == "from-t" and r.headers["location"] == f"/v1/instances/{made['id']}"
         me = service.authenticate(*DEMO).user_id
         assert templates.calls == [(me, "web", "from-t", "local", False)]
         r = c.post("/v1/instances", json={"template": "slow"})
-        assert r.status_code == 202 and r.headers["location"].startswith("/v1/tasks/")
-        assert wait_task(c, r.headers["location"])["status"] == "succeeded"
+        assert created(c, r)["name"].startswith("inst-")
         assert templates.calls[-1] == (me, "slow", None, None, True)
         assert_error(c.post("/v1/instances", json={"template": ""}), 422, "ValidationError")
         assert_error(

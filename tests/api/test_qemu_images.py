@@ -17,7 +17,7 @@ from tests.cli.test_client import hearth, js, one_error_line
 from tests.drivers.qemu.case import GUEST_OS, guest_files
 
 from ._qemu import qemu_serving
-from .conftest import ADMIN, DEMO, Running, assert_error, wait_state
+from .conftest import ADMIN, DEMO, Running, assert_error, created, wait_state
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +44,9 @@ def test_an_admin_adds_a_kernel_image_from_host_files_and_it_boots(
     with qemu_server.client(DEMO) as demo:
         assert demo.get(f"/v1/images/{made['id']}").status_code == 200  # shared with every user
         r = demo.post("/v1/instances", json={"image_id": made["id"], "hwp_id": "small"})
-        assert r.status_code == 201, r.text
-        wait_state(demo, r.json()["id"], "RUNNING", timeout=120)
-        assert demo.post(f"/v1/instances/{r.json()['id']}/stop").status_code == 202
+        iid = created(demo, r, 120)["id"]
+        wait_state(demo, iid, "RUNNING", timeout=120)
+        assert demo.post(f"/v1/instances/{iid}/stop").status_code == 202
 
 
 def test_an_admin_uploads_a_disk_image_with_the_cli(qemu_server: Running, tmp_path: Path) -> None:

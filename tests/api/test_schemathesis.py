@@ -36,7 +36,7 @@ from hearth.drivers.mock import MockDriver
 from hearth.service import Service
 from hearth.service.throttle import ThrottleLimits
 
-from .conftest import DEMO, FAST, Running, serve, store, wait_state, wait_task
+from .conftest import DEMO, FAST, Running, created, serve, store, wait_state, wait_task
 
 IDEMPOTENCY = "Idempotency-Key"
 MIN_CASES = 1000
@@ -95,7 +95,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 def _real_ids(client: httpx.Client) -> dict[str, str]:
     """One real resource of each kind, owned by the demo user, for the path parameters."""
-    inst = client.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small"}).json()
+    inst = created(client, client.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small"}))
     wait_state(client, inst["id"], "RUNNING")
     vol = client.post("/v1/volumes", json={"capacity_gb": 1}).json()
     snap = client.post("/v1/snapshots", json={"volume_id": vol["id"]}).json()

@@ -26,7 +26,7 @@ from hearth.store.users import get_user
 from tests.host import netdevs
 
 from ._live import error_of, wait_state, wait_task
-from .conftest import ADMIN, DEMO, OTHER, Running, serve_driver
+from .conftest import ADMIN, DEMO, OTHER, Running, created, serve_driver
 
 
 @pytest.fixture
@@ -442,10 +442,10 @@ def test_instance_from_a_template_with_disks_is_a_task(demo: httpx.Client) -> No
     resp = demo.post("/v1/instances", json={"template": "srv", "name": "srv-1"})
     assert resp.status_code == 202, resp.text
     task = resp.json()
-    assert resp.headers["location"] == f"/v1/tasks/{task['id']}"
     done = wait_task(demo, task)
     assert done["status"] == "succeeded" and done["progress"] == 100, done
     inst = done["result"]
+    assert resp.headers["location"] == f"/v1/instances/{inst['id']}"  # named before it was made
     assert inst["name"] == "srv-1" and inst["template"] == t["id"]
     assert (inst["memory_mib"], inst["vcpus"]) == (512, 2)
     running = wait_state(demo, inst["id"], "RUNNING")
@@ -455,7 +455,7 @@ def test_instance_from_a_template_with_disks_is_a_task(demo: httpx.Client) -> No
     _remove_instance(demo, inst["id"])
 
 
-def test_instance_without_disks_is_created_at_once(demo: httpx.Client, ovs_bridge: str) -> None:
+def test_instance_without_disks_is_a_task_too(demo: httpx.Client, ovs_bridge: str) -> None:
     with netdevs.veth_pair() as (a, _):
         _create(
             demo,
@@ -468,8 +468,7 @@ def test_instance_without_disks_is_created_at_once(demo: httpx.Client, ovs_bridg
             ],
         )
         resp = demo.post("/v1/instances", json={"template": "light"})
-        assert resp.status_code == 201, resp.text
-        inst = resp.json()
+        inst = created(demo, resp)  # one shape for every create: 202, the task, the instance's URL
         assert resp.headers["location"] == f"/v1/instances/{inst['id']}"
         nics = demo.get(f"/v1/instances/{inst['id']}/interfaces").json()["interfaces"]
         assert sorted((n["type"], n["source"], n["mode"] or "") for n in nics) == [
@@ -481,19 +480,18 @@ def test_instance_without_disks_is_created_at_once(demo: httpx.Client, ovs_bridg
 
 
 def test_start_false_leaves_the_instance_stopped(demo: httpx.Client) -> None:
-    """No disks to make: created at once (201, no task), STOPPED without ever having run."""
+    """No disks to make: still a task (one shape for every create), STOPPED without ever having run."""
     _create(demo, name="cold", disks=[], networks=[])
     tasks_before = {t["id"] for t in demo.get("/v1/tasks", params={"limit": 1000}).json()["tasks"]}
     resp = demo.post("/v1/instances", json={"template": "cold", "start": False})
-    assert resp.status_code == 201, resp.text
-    inst = resp.json()
+    inst = created(demo, resp)
     seen = [inst["state"]]
     while seen[-1] != "STOPPED":
         assert len(seen) < 5000, seen
         seen.append(demo.get(f"/v1/instances/{inst['id']}").json()["state"])
     assert set(seen) <= {"PENDING", "STOPPED"}, seen
     tasks_after = {t["id"] for t in demo.get("/v1/tasks", params={"limit": 1000}).json()["tasks"]}
-    assert tasks_after == tasks_before
+    assert tasks_after - tasks_before == {resp.json()["id"]}
     assert demo.delete(f"/v1/instances/{inst['id']}").status_code == 204
 
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.api.conftest import DEMO, Running, assert_error, new_instance, wait_state, wait_task
+from tests.api.conftest import DEMO, Running, assert_error, created, new_instance, wait_state, wait_task
 
 
 def test_a_duplicate_name_is_409_naming_the_instance(demo: httpx.Client, other: httpx.Client) -> None:
@@ -36,15 +36,17 @@ def test_a_duplicate_name_is_409_naming_the_instance(demo: httpx.Client, other: 
 
 
 def test_two_creates_with_one_name_at_once_one_wins(server: Running) -> None:
-    def create(_: int) -> int:
+    def create(_: int) -> httpx.Response:
         with server.client(DEMO) as c:
             body = {"image_id": "debian-12", "hwp_id": "small", "name": "uniq-race"}
-            return c.post("/v1/instances", json=body).status_code
+            return c.post("/v1/instances", json=body)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        codes = sorted(pool.map(create, range(8)))
-    assert codes == [201] + [409] * 7, codes
+        answers = list(pool.map(create, range(8)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [202] + [409] * 7, codes
     with server.client(DEMO) as c:
+        created(c, next(r for r in answers if r.status_code == 202))
         assert len(c.get("/v1/instances", params={"name": "uniq-race"}).json()["instances"]) == 1
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import ADMIN, DEMO, Running, serve_driver
+from tests.api.conftest import ADMIN, DEMO, Running, created, serve_driver
 from tests.media.conftest import DEBIAN_VOLUME_ID, build_iso
 from tests.media.httpserver import RangeServer
 
@@ -77,7 +77,7 @@ def test_media_cli_end_to_end(running: Running, tmp_path: Path, http: RangeServe
 
     # a VM's drive: add while stopped, then live change and eject through the CLI
     with running.client(DEMO) as c:
-        inst = c.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small"}).json()
+        inst = created(c, c.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small"}))
         _wait_state(running, inst["id"], "RUNNING")
         assert c.post(f"/v1/instances/{inst['id']}/stop", json={"force": True}).status_code == 202
     _wait_state(running, inst["id"], "STOPPED")

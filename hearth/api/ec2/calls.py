@@ -37,6 +37,7 @@ class ServiceCalls:
         self.tags = service.tags
         self.launches = service.launches
         self.terminations = service.terminations
+        self.events = service.events  # what a termination waits on while a guest settles
 
     def supports(self, op: Operation) -> bool:
         return self.service.gate.supports(op)

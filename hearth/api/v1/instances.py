@@ -20,11 +20,13 @@ from hearth.drivers.resources import (
     Name,
 )
 from hearth.service import Task
+from hearth.service.collections import Accepted
 from hearth.vocab.instance_states import InstanceState
 
 from ..deps import Call, serving
+from ..idempotency import CREATE_MARK
 from ..pagination import DEFAULT_LIMIT, Cursor, Limit, Pages
-from .common import PREFIX, Id, NameFilter, created_doc, json_body, task_accepted, task_doc, v1_router
+from .common import PREFIX, Id, NameFilter, json_body, task_doc, v1_router
 
 router = v1_router("instances")
 INSTANCES = Pages("instances", Instance)
@@ -44,7 +46,7 @@ class TemplateInstanceCreate(BaseModel):
 
 # The driver form is InstanceCreate without what only the service may fill in: a resolved
 # template (`spec`, with host paths) must come from the templates service, never from a client.
-_SERVICE_ONLY = frozenset({"template_id", "spec", "image_id"})
+_SERVICE_ONLY = frozenset({"template_id", "spec", "image_id", "instance_id"})
 if TYPE_CHECKING:
     ImageInstanceCreate = InstanceCreate
 else:
@@ -81,8 +83,11 @@ class StopOptions(BaseModel):
     force: StrictBool = Field(default=False, description="power off at once")
 
 
-def _location(instance: Instance) -> str:
-    return f"{PREFIX}/instances/{instance.id}"
+def _location(accepted: Accepted) -> str:
+    """The instance to be; the task's own URL when there is none to name (several, or failed)."""
+    if accepted.instance_id is None:
+        return f"{PREFIX}/tasks/{accepted.task.id}"
+    return f"{PREFIX}/instances/{accepted.instance_id}"
 
 
 @router.get("/instances", response_model=INSTANCES.model)
@@ -125,21 +130,26 @@ async def get_instance_metrics(
 
 @router.post(
     "/instances",
-    response_model=Instance,
-    status_code=201,
-    responses={201: created_doc(), **task_doc("Accepted: several instances, or a template, as a task")},
+    response_model=Task,
+    status_code=202,
+    responses=task_doc(
+        "Accepted: the task making it (its result is the instance), Location the instance to be"
+        " (the task's for several)"
+    ),
+    openapi_extra={CREATE_MARK: True},
 )
 async def create_instance(
     call: Annotated[Call, serving(Operation.instances_create)],
     body: Annotated[CreateBody, Body()],
-    count: Annotated[int, Query(ge=1, le=MAX_INSTANCE_COUNT, description="how many (a task when > 1)")] = 1,
+    count: Annotated[int, Query(ge=1, le=MAX_INSTANCE_COUNT, description="how many")] = 1,
 ) -> Response:
     """From an image (driver form) or from a template (``{template, name?, realm?, start?}``);
-    ``start: false`` in either form defines the instance STOPPED without ever running it."""
+    ``start: false`` in either form defines the instance STOPPED without ever running it. Always
+    a task, whether or not disks are made: one shape for every create, so clients need one path."""
     instances = call.service.instances
     if isinstance(body, TemplateInstanceCreate):
-        made = await call.run(
-            instances.create_from_template,
+        accepted = await call.run(
+            instances.accept_from_template,
             call.caller,
             body.template,
             name=body.name,
@@ -148,10 +158,8 @@ async def create_instance(
         )
     else:
         request = InstanceCreate.model_validate(body.model_dump(exclude_unset=True))
-        made = await call.run(instances.create, call.caller, request, count)
-    if isinstance(made, Task):
-        return task_accepted(made)
-    return json_body(made, 201, _location(made))
+        accepted = await call.run(instances.accept, call.caller, request, count)
+    return json_body(accepted.task, 202, _location(accepted))
 
 
 @router.delete("/instances/{instance_id}", status_code=204, response_class=Response)

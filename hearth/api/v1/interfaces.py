@@ -76,9 +76,24 @@ async def update_interface(
     return json_body(changed)
 
 
-@router.delete("/instances/{instance_id}/interfaces/{mac}", status_code=204, response_class=Response)
+@router.delete(
+    "/instances/{instance_id}/interfaces/{mac}",
+    status_code=204,
+    response_class=Response,
+    responses={
+        202: {
+            "model": NetworkInterface,
+            "description": "The running guest has yet to release it: the NIC, state detaching",
+        }
+    },
+)
 async def delete_interface(
     call: Annotated[Call, serving(Operation.interfaces_delete)], instance_id: Id, mac: Mac
 ) -> Response:
-    await call.run(call.service.interfaces.delete, call.caller, instance_id, mac.lower())
+    """204 once the NIC is gone; 202 with the NIC (``state: detaching``) while a running guest
+    has yet to release the device: it is listed so until the guest does, then goes, or shows
+    ``state: error`` after the backend's timeout (delete again to ask once more)."""
+    left = await call.run(call.service.interfaces.delete, call.caller, instance_id, mac.lower())
+    if left is not None:
+        return json_body(left, 202, _location(instance_id, left.mac))
     return Response(status_code=204)

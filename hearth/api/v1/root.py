@@ -27,6 +27,7 @@ _FEATURES: dict[Collection, tuple[Feature, ...]] = {
         Feature.hardware_profile_overrides,
         Feature.templates,
         Feature.create_stopped,
+        Feature.chosen_id,
     ),
     Collection.volumes: (Feature.volume_name,),
 }

@@ -29,8 +29,8 @@ from .volumes import Volumes
 class Ec2Driver(Driver):
     """Every operation EC2 has a counterpart for. Not served: suspend/resume (EC2 has no pause;
     hibernation is a stop), templates (EC2 boots AMIs, not specs), hardware profile overrides
-    (instance types are fixed), create-stopped (RunInstances always starts), instance NICs,
-    removable media and storage pools."""
+    (instance types are fixed), create-stopped (RunInstances always starts), chosen ids (EC2
+    names its instances), instance NICs, removable media and storage pools."""
 
     name = "ec2"
     features = frozenset(

@@ -15,7 +15,7 @@ from hearth.errors import ValidationError
 _REALM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,30}-$")
 _POOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-_OPTION_KEYS = {"name_prefix", "pool", "pool_path", "shared_networks", "file_roots"}
+_OPTION_KEYS = {"name_prefix", "pool", "pool_path", "shared_networks", "file_roots", "nic_detach_seconds"}
 ACCEL_ENV = "HEARTH_ACCEL"
 
 
@@ -65,6 +65,8 @@ class LibvirtConfig:
     shared_networks: tuple[str, ...] = ("default",)  # host networks offered to every tenant
     accel: str | None = None  # "tcg" forces QEMU emulation; None reads HEARTH_ACCEL
     graceful_retry_seconds: float = 2.0  # how often a graceful stop presses the power button again
+    # How long a running guest has to release a removed NIC before it is listed in error.
+    nic_detach_seconds: float = 30.0
     # Where kernels, initrds and ISOs named in a request (a template's spec) may come from.
     file_roots: tuple[Path, ...] = (
         Path("/boot"),
@@ -91,7 +93,8 @@ class LibvirtConfig:
         cls, uris: list[str], state_dir: Path, options: Mapping[str, Any], server_id: str | None = None
     ) -> LibvirtConfig:
         """The config from the server's ``[libvirt]`` TOML table (``name_prefix``, ``pool``,
-        ``pool_path``, ``shared_networks``, ``file_roots``); unknown keys and wrong types refused."""
+        ``pool_path``, ``shared_networks``, ``file_roots``, ``nic_detach_seconds``); unknown keys
+        and wrong types refused."""
         kwargs: dict[str, object] = {"server_id": server_id}
         for key, value in options.items():
             if key not in _OPTION_KEYS:
@@ -101,6 +104,12 @@ class LibvirtConfig:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ValidationError(f"[libvirt] {key} must be a list of strings", key=key)
                 kwargs[key] = tuple(Path(v) for v in value) if key == "file_roots" else tuple(value)
+            elif key == "nic_detach_seconds":
+                if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
+                    raise ValidationError(
+                        f"[libvirt] {key} must be a number of seconds in (0, 3600]", key=key
+                    )
+                kwargs[key] = float(value)
             elif not isinstance(value, str) or not value:
                 raise ValidationError(f"[libvirt] {key} must be a non-empty string", key=key)
             elif key == "name_prefix":

@@ -18,7 +18,7 @@ from pathlib import Path
 import libvirt
 from sqlalchemy import Engine
 
-from hearth.domain import Domain, DomainCapabilities, HostCapabilities, StoragePool
+from hearth.domain import Domain, DomainCapabilities, HostCapabilities, Interface, StoragePool
 from hearth.errors import HearthError, NotFound, ValidationError
 from hearth.host.nic_sources import local_nic_source_problem
 from hearth.store.identity import server_id as store_server_id
@@ -32,6 +32,7 @@ from . import metadata
 from .access import QemuUser
 from .config import Host, LibvirtConfig
 from .connection import Link, Slots
+from .detaches import NicDetaches
 from .errors import is_code
 from .metadata import InstanceMeta
 from .states import map_state
@@ -72,6 +73,7 @@ class LibvirtContext(StoreContext):
         # One pool check at a time per host: requests arriving together after a restart would
         # otherwise each define or start the pool, and all but one fail. Waited for boundedly.
         self._pool_checks = {h.realm: Slots(1) for h in config.hosts}
+        self.detaches = NicDetaches(config.nic_detach_seconds)  # NIC removals a guest has yet to finish
         config.state_dir.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
@@ -80,6 +82,7 @@ class LibvirtContext(StoreContext):
             stops = list(self._stopping.values())
         for ev in stops:
             ev.set()
+        self.detaches.close()
         for link in self.links.values():
             link.close()
         super().close()
@@ -339,6 +342,20 @@ class LibvirtContext(StoreContext):
         return bool(
             found.link.run(f"reading the state of instance {found.id}", lambda c: found.dom.isActive())
         )
+
+    def live_interfaces(self, found: Found) -> dict[str, Interface]:
+        """The NICs the running guest holds now, by MAC (none when it is not running, and on
+        libvirt's test driver, which has no live devices)."""
+        if found.link.is_test or not self.is_active(found):
+            return {}
+        try:
+            xml = found.link.run(
+                f"reading the live devices of instance {found.id}", lambda c: found.dom.XMLDesc(0)
+            )
+        except NotFound:
+            return {}
+        live = Domain.from_xml(xml)
+        return {(i.mac or "").lower(): i for i in live.devices.interfaces if i.mac}
 
     def change_device(self, found: Found, verb: str, device_xml: str, edit: Callable[[Domain], None]) -> None:
         """Attach, detach or update a device on the running guest and in its definition.

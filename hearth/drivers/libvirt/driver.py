@@ -66,7 +66,8 @@ class LibvirtDriver(Driver):
 
     def watch(self, sink: EventSink) -> None:
         """libvirt's lifecycle events of this server's domains, on every host (``watch.py``)."""
-        self._events = LibvirtEvents(self.context.server_id, list(self.context.links.values()), sink)
+        links = list(self.context.links.values())
+        self._events = LibvirtEvents(self.context.server_id, links, sink, self.context.detaches)
 
     def host_report(self) -> dict[str, str | None]:
         return self.context.host_report()

@@ -135,7 +135,7 @@ class Instances(InstancesPart):
                 if not isinstance(d, DiskSpec)
             }
         link = self._placement(caller, request.realm_id, image, list(spec_images.values()))
-        instance_id = new_id()
+        instance_id = request.instance_id or new_id()
         name = request.name or f"inst-{instance_id[:8]}"
         host_caps, domcaps = ctx.capabilities_of(link)
         arch_wanted = str(
@@ -388,6 +388,7 @@ class Instances(InstancesPart):
         found = self.context.find(caller, instance_id)
         self.check_action(found.id, self.context.state_of(found), Action.start)
         self.context.forget_stop(found.id)
+        self.context.detaches.forget(found.id)  # a guest that starts holds what its definition has
         found.link.run(f"starting instance {found.id}", lambda c: found.dom.create())
         return self.get_instance(caller, instance_id)
 

@@ -1,4 +1,6 @@
-"""The libvirt driver's event source: libvirt's own domain lifecycle events, per host.
+"""The libvirt driver's event source: libvirt's own domain lifecycle events, per host, and its
+``device-removed`` / ``device-removal-failed`` events, which end the NIC removals under way
+(``detaches``).
 
 Each host connection gets a ``domainEventRegisterAny(LIFECYCLE)`` callback (again after every
 reconnect, through ``Link.on_connect``) and a close callback that reconnects. The callbacks run
@@ -26,6 +28,7 @@ from hearth.domain import Domain
 from ..events import DriverEvent, EventKind, EventSink
 from . import metadata
 from .connection import Link
+from .detaches import NicDetaches
 from .states import map_event
 
 log = logging.getLogger(__name__)
@@ -39,9 +42,11 @@ _Raw = tuple[Link, str, Any, int, int, float]
 class LibvirtEvents:
     """Registers the callbacks on every link and forwards what they report to the sink."""
 
-    def __init__(self, server_id: str, links: list[Link], sink: EventSink) -> None:
+    def __init__(self, server_id: str, links: list[Link], sink: EventSink, detaches: NicDetaches) -> None:
         self._server = server_id
         self._sink = sink
+        self._detaches = detaches
+        detaches.sink = sink
         self._queue: queue.SimpleQueue[_Raw | None] = queue.SimpleQueue()
         self._owners: dict[str, str | None] = {}  # uuid -> owner (None: not ours)
         self._thread = threading.Thread(target=self._run, name="hearth-libvirt-events", daemon=True)
@@ -60,7 +65,19 @@ class LibvirtEvents:
             log.warning("%s closed its connection; reconnecting for its events", link.where)
             link.lost(c)
 
+        # The detaches only look up their own entries and enqueue to the hub: fine on this thread.
+        def removed(_c: object, dom: Any, alias: str, _opaque: object) -> None:
+            self._detaches.removed(dom.UUIDString(), alias)
+
+        def refused(_c: object, dom: Any, alias: str, _opaque: object) -> None:
+            self._detaches.refused(dom.UUIDString(), alias)
+
         conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, lifecycle, None)
+        conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, removed, None)
+        with contextlib.suppress(libvirt.libvirtError):  # libvirt before 1.3.4 has no such event
+            conn.domainEventRegisterAny(
+                None, libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED, refused, None
+            )
         # A connection without close callbacks (the test driver) never closes on its own.
         with contextlib.suppress(libvirt.libvirtError):
             conn.registerCloseCallback(closed, None)
@@ -90,6 +107,8 @@ class LibvirtEvents:
         owner = self._owner(uuid, dom)
         if owner is None:
             return
+        if event in (libvirt.VIR_DOMAIN_EVENT_STOPPED, libvirt.VIR_DOMAIN_EVENT_UNDEFINED):
+            self._detaches.forget(uuid)  # a guest that is not running holds no device any more
         if event == libvirt.VIR_DOMAIN_EVENT_UNDEFINED:
             self._owners.pop(uuid, None)
             self._sink(DriverEvent(EventKind.instance_deleted, uuid, owner, source=SOURCE, time=when))

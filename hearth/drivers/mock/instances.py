@@ -100,7 +100,7 @@ class Instances(InstancesPart):
             realm = usable_realm(s, caller, request.realm_id)
             if spec is not None:
                 check_disk_pools(s, spec, realm.id)
-            instance_id = new_id()
+            instance_id = request.instance_id or new_id()
             now = self.context.clock()
             boot = self.context.timing.boot_seconds
             # Created stopped: the same PENDING spell as a boot, then STOPPED, never RUNNING.

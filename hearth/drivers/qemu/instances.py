@@ -81,7 +81,7 @@ class Instances(InstancesPart):
     def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
         self.require_features(request)
         plan = self._blueprint(caller, request)
-        instance_id = new_id()
+        instance_id = request.instance_id or new_id()
         with self.context.launching(instance_id), self.context.instance_lock(instance_id):
             where = self.context.layout.instance_dir(instance_id)
             try:

@@ -130,7 +130,7 @@ class Interfaces(InterfacesPart):
             change.save()
             return nic_model(iface, iid)
 
-    def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> None:
+    def delete_interface(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface | None:
         wanted = check_mac(mac)
         with self.context.changing_design(caller, instance_id) as change:
             iid, state = change.instance_id, change.state
@@ -150,6 +150,7 @@ class Interfaces(InterfacesPart):
                         f"stays: {exc.message}",
                         device=nic.device(iid),
                     ) from None
+        return None  # unplug_nic returned once QEMU reported the device deleted
 
     # --- host devices -------------------------------------------------------------------------
 

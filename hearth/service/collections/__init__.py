@@ -9,7 +9,7 @@ what is the service's business (tasks for long work, the one-action-at-a-time gu
 from .catalogue import HardwareProfiles, Realms
 from .disks import Disks
 from .images import Images, ImageUpload
-from .instances import InstanceList, Instances, Templates
+from .instances import Accepted, InstanceList, Instances, Templates
 from .interfaces import Interfaces
 from .keys import Keys
 from .networks import Addresses, Networks, Subnets
@@ -18,6 +18,7 @@ from .snapshots import Snapshots
 from .volumes import Volumes
 
 __all__ = [
+    "Accepted",
     "Addresses",
     "Disks",
     "HardwareProfiles",

@@ -1,5 +1,12 @@
 """Instances: list, get, create (one, several as a task, or from a template), actions, adopt.
 
+``accept`` and ``accept_from_template`` are the one shape of a create answered before it is
+done (the /v1 API's): always a task, with the id the instance will have chosen here and given to
+the backend (feature ``chosen_id``), so the answer names the instance whether or not a disk
+is made. On a backend that names its instances itself (EC2) the call waits for its task (one
+cloud call) to learn the id; a create that failed there answers its failed task, naming no
+instance.
+
 Actions go through one guard whatever the driver: a second state-changing action on an instance
 while the first runs is refused (409) naming it, so neither is silently lost. The guard is this
 process's; servers sharing a store rely on their drivers' own checks.
@@ -11,12 +18,15 @@ import builtins
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Protocol
 
 from pydantic import BaseModel
 
 from hearth.drivers import ACTION_OPERATIONS, Caller, Driver, Feature, Operation
 from hearth.drivers.operations import DEFAULT_STOP_TIMEOUT
+from hearth.drivers.profiles import check_overrides
+from hearth.drivers.realms import usable_realm
 from hearth.drivers.resources import (
     Action,
     ConsoleOutput,
@@ -26,6 +36,7 @@ from hearth.drivers.resources import (
     InstanceMetrics,
 )
 from hearth.errors import Forbidden, InvalidState, NotFound, NotSupported
+from hearth.store import new_id
 
 from ..capability import CapabilityGate
 from ..instance_names import NAMES_CALLER, InstanceNames
@@ -40,14 +51,33 @@ class Templates(Protocol):
     """What instances need from the templates service (``hearth.service.templates``)."""
 
     def instantiate(
-        self, caller: Caller, template: str, *, name: str | None, realm: str | None, start: bool
-    ) -> Instance | Task: ...
+        self,
+        caller: Caller,
+        template: str,
+        *,
+        name: str | None,
+        realm: str | None,
+        start: bool,
+        instance_id: str | None,
+    ) -> Task: ...
 
 
 class InstanceList(BaseModel):
     """The result of a task that created several instances."""
 
     instances: list[Instance]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A create under way: its task (whose result is the instance), and the id the instance
+    has or will have (None when the task makes several)."""
+
+    task: Task
+    instance_id: str | None
+
+
+BACKEND_NAMES_WITHIN = 120.0  # seconds a backend that names its instances has to make one
 
 
 class Instances(TaggedCollection):
@@ -129,18 +159,47 @@ class Instances(TaggedCollection):
             keep(task.id)
         return task
 
-    def create_from_template(
+    def accept(self, caller: Caller, request: InstanceCreate, count: int = 1) -> Accepted:
+        """``count`` instances as a task (``create``'s checks first); one is made under an id
+        chosen now, so the answer can name it before it exists."""
+        if count > 1:
+            several = self.create(caller, request, count)
+            assert isinstance(several, Task)  # several are always a task
+            return Accepted(several, None)
+        self._gate.require(Operation.instances_create)
+        named = self._gate.has(Feature.chosen_id)
+        chosen = request.model_copy(update={"instance_id": new_id()}) if named else request
+        self._driver.require_features(chosen)
+        self._check_sources(caller, chosen)
+
+        def work(progress: Progress) -> Instance:
+            return self._driver.create_instance(caller, chosen)
+
+        what = f"create {request.name}" if request.name else "create an instance"
+        with self._names.claim([request.name]) as keep:
+            task = self._tasks.submit(caller, "instances.create", what, work)
+            keep(task.id)
+        if named:
+            return Accepted(task, chosen.instance_id)
+        done = self._tasks.wait(caller, task.id, BACKEND_NAMES_WITHIN)
+        made_id = done.result.get("id") if done.result else None
+        return Accepted(done, str(made_id) if made_id else None)
+
+    def accept_from_template(
         self, caller: Caller, template: str, *, name: str | None, realm: str | None, start: bool
-    ) -> Instance | Task:
-        """An instance made from a stored template (a task when its disks must be made)."""
+    ) -> Accepted:
+        """An instance made from a stored template, as a task, under an id chosen now."""
         templates = self._templates()
         if templates is None:
             raise NotSupported("templates are not available", feature=Feature.templates.value)
+        self._gate.require_feature(Feature.chosen_id)  # templates run on backends that take one
+        instance_id = new_id()
         with self._names.claim([name]) as keep:
-            made = templates.instantiate(caller, template, name=name, realm=realm, start=start)
-            if isinstance(made, Task):
-                keep(made.id)
-        return made
+            task = templates.instantiate(
+                caller, template, name=name, realm=realm, start=start, instance_id=instance_id
+            )
+            keep(task.id)
+        return Accepted(task, instance_id)
 
     def _task_done(self, task_id: str) -> bool:
         try:
@@ -213,8 +272,13 @@ class Instances(TaggedCollection):
                 del self._busy[instance_id]
 
     def _check_sources(self, caller: Caller, request: InstanceCreate) -> None:
-        """Fail a multi-instance request on a missing image or profile before queueing it."""
+        """Fail a request answered by a task on a missing image, profile or realm, or overrides
+        the profile does not allow, before queueing it: a bad request is a 4xx, not a failed
+        task (what only the backend can judge still fails in the task, with its error)."""
         if request.image_id is not None and self._gate.supports(Operation.images_get):
             self._driver.get_image(caller, request.image_id)
         if self._gate.supports(Operation.hardware_profiles_get):
-            self._driver.get_hardware_profile(caller, request.hwp_id)
+            profile = self._driver.get_hardware_profile(caller, request.hwp_id)
+            check_overrides(profile, request.hwp_overrides)
+        if request.realm_id is not None and self._gate.supports(Operation.realms_get):
+            usable_realm([self._driver.get_realm(caller, request.realm_id)], request.realm_id, "")

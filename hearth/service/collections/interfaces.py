@@ -29,6 +29,7 @@ class Interfaces(DriverCollection):
         self._gate.require(Operation.interfaces_update)
         return self._driver.update_interface(caller, instance_id, mac, request)
 
-    def delete(self, caller: Caller, instance_id: str, mac: str) -> None:
+    def delete(self, caller: Caller, instance_id: str, mac: str) -> NetworkInterface | None:
+        """None once the NIC is gone; the NIC, ``detaching``, while the guest has yet to let go."""
         self._gate.require(Operation.interfaces_delete)
-        self._driver.delete_interface(caller, instance_id, mac)
+        return self._driver.delete_interface(caller, instance_id, mac)

@@ -10,6 +10,7 @@ from hearth.drivers import OPERATION_METHODS, Collection, Driver, Feature, Opera
 from hearth.drivers.parts import PART_BASES
 from hearth.drivers.resources import InstanceCreate, InstanceFilter, VolumeCreate
 from hearth.errors import NotSupported
+from hearth.store import new_id
 
 from .helpers import DriverCase, boot
 
@@ -113,6 +114,10 @@ def test_every_undeclared_feature_is_refused_as_not_supported(case: DriverCase) 
         Feature.create_stopped: (
             create,
             lambda: driver.create_instance(alice, InstanceCreate(**base, start=False)),
+        ),
+        Feature.chosen_id: (
+            create,
+            lambda: driver.create_instance(alice, InstanceCreate(**base, instance_id=new_id())),
         ),
     }
     assert set(attempts) == set(Feature), "a new Feature needs an entry here"

@@ -7,6 +7,7 @@ import pytest
 from hearth.drivers import Feature, wait_for_state
 from hearth.drivers.resources import Action, InstanceCreate, InstanceFilter, parse_request
 from hearth.errors import InvalidState, NotFound, NotSupported, ValidationError
+from hearth.store import new_id
 from hearth.vocab.instance_states import InstanceState
 
 from .helpers import DriverCase, boot, expected_actions, stopped
@@ -175,3 +176,25 @@ def test_user_data_is_accepted_when_declared(case: DriverCase) -> None:
     assert inst.state is S.RUNNING
     with pytest.raises(ValidationError):
         parse_request(InstanceCreate, {"image_id": "x", "hwp_id": "y", "user_data": "x" * (64 * 1024 + 1)})
+
+
+def test_an_instance_made_under_a_chosen_id_has_it_everywhere_or_the_request_is_refused(
+    case: DriverCase,
+) -> None:
+    """``InstanceCreate.instance_id`` (feature ``chosen_id``): the server answers a create with
+    the instance's URL before the backend made it, so the backend must make it under that id."""
+    chosen = new_id()
+    request = InstanceCreate(image_id=case.image_id, hwp_id=case.hwp_id, instance_id=chosen)
+    if Feature.chosen_id not in case.driver.capabilities().features:
+        with pytest.raises(NotSupported):
+            case.driver.create_instance(case.alice, request)
+        assert case.driver.list_instances(case.alice) == []
+        return
+    made = case.driver.create_instance(case.alice, request)
+    assert made.id == chosen
+    assert case.driver.get_instance(case.alice, chosen).id == chosen
+    assert [i.id for i in case.driver.list_instances(case.alice)] == [chosen]
+    wait_for_state(case.driver, case.alice, chosen, S.RUNNING, timeout=case.wait_timeout)
+    case.driver.stop_instance(case.alice, chosen, force=True)
+    wait_for_state(case.driver, case.alice, chosen, S.STOPPED, timeout=case.wait_timeout)
+    case.driver.destroy_instance(case.alice, chosen)

@@ -19,7 +19,7 @@ from hearth.drivers.ec2 import Ec2Config, Ec2Driver
 from hearth.testing.guest import MARKER
 from tests.api._libvirt import BOOT_TIMEOUT, serve_libvirt
 from tests.api._live import wait_state
-from tests.api.conftest import DEMO, serve_driver
+from tests.api.conftest import DEMO, created, serve_driver
 from tests.api.ec2.clients import access_key
 from tests.drivers.contract.libvirt_cases import GUEST_IMAGE, guest_files
 
@@ -71,8 +71,7 @@ def test_an_instance_made_through_the_ec2_driver_boots_on_the_upstream_hearths_l
 
     body = {"image_id": images[GUEST_IMAGE]["id"], "hwp_id": "small", "name": "nested"}
     r = c.post("/v1/instances", json=body)
-    assert r.status_code == 201, r.text
-    iid = r.json()["id"]
+    iid = created(c, r, BOOT_TIMEOUT)["id"]
     assert wait_state(c, iid, "RUNNING", timeout=BOOT_TIMEOUT)["name"] == "nested"
     assert "Linux version " in _console(c, iid)
 

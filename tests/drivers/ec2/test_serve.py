@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.api.conftest import created
+
 from .moto import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoServer, free_port
 
 HEARTH = str(Path(sys.executable).with_name("hearth"))
@@ -56,8 +58,7 @@ def test_a_server_on_the_ec2_driver_runs_instances_in_ec2(
         ) as c:
             assert c.get("/v1").json()["driver"] == "ec2"
             r = c.post("/v1/instances", json={"image_id": image, "hwp_id": "t3.micro", "name": "web"})
-            assert r.status_code == 201, r.text
-            inst = r.json()
+            inst = created(c, r, 120)  # EC2 names it: the request waits for the task, then names it
             seen = moto.client().describe_instances(InstanceIds=[inst["id"]])["Reservations"][0]["Instances"][
                 0
             ]

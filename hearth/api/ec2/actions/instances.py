@@ -44,7 +44,9 @@ from ..tags import tags_for
 
 SETTLE_TIMEOUT: Final = 600.0  # how long a termination waits for a guest to settle before it gives up
 MAX_CLIENT_TOKEN: Final = 64
-SETTLE_FIRST_POLL: Final = 0.05  # seconds; polls then back off (each costs the server a read)
+SETTLE_RECHECK: Final = 5.0  # seconds between reads while the backend's events say nothing
+SETTLE_FIRST_POLL: Final = 0.05  # seconds, for a backend without events; polls then back off
+SETTLE_LAST_POLL: Final = 0.5  # (each costs the server a read)
 
 
 @dataclass(frozen=True)
@@ -435,16 +437,24 @@ async def run_instances(ctx: Context, params: Params) -> Body | bytes:
 
 
 def _settle(calls: ServiceCalls, caller: Caller, instance_id: str, wanted: set[InstanceState]) -> Instance:
+    """The instance once it is in one of ``wanted``: read again on each event about it from the
+    backend, and every ``SETTLE_RECHECK`` seconds all the same (an event lost while a backend
+    reconnects must not hold a termination for the whole timeout); a backend that reports no
+    events is polled, backing off."""
     deadline = time.monotonic() + SETTLE_TIMEOUT
-    interval = SETTLE_FIRST_POLL
-    while True:
-        instance = calls.instances.get(caller, instance_id)
-        if instance.state in wanted:
-            return instance
-        if time.monotonic() > deadline:
-            raise BackendTimeout(f"instance {instance_id} did not settle", instance=instance_id)
-        time.sleep(interval)
-        interval = min(interval * 1.5, 0.5)
+    pushed = calls.service.backend_events
+    interval = SETTLE_RECHECK if pushed else SETTLE_FIRST_POLL
+    with calls.events.changes(instance_id) as changes:
+        while True:
+            instance = calls.instances.get(caller, instance_id)
+            if instance.state in wanted:
+                return instance
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BackendTimeout(f"instance {instance_id} did not settle", instance=instance_id)
+            changes.wait(min(interval, left))
+            if not pushed:
+                interval = min(interval * 1.5, SETTLE_LAST_POLL)
 
 
 def _take_down(calls: ServiceCalls, caller: Caller, instance_id: str) -> None:
