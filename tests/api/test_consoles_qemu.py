@@ -16,7 +16,7 @@ from ._consoles import (
     check_vnc,
 )
 from ._qemu import qemu_serving
-from .conftest import DEMO, Running, wait_state
+from .conftest import DEMO, Running, created, wait_state
 
 BOOT = 180
 
@@ -34,8 +34,7 @@ def guest(qemu_server: Running) -> str:
     """A running test guest of the demo user's, made from an image (so it has a VNC screen)."""
     with qemu_server.client(DEMO) as demo:
         r = demo.post("/v1/instances", json={"image_id": GUEST_IMAGE, "hwp_id": "small", "name": "con-q"})
-        assert r.status_code == 201, r.text
-        inst = wait_state(demo, r.json()["id"], "RUNNING", timeout=BOOT)
+        inst = wait_state(demo, created(demo, r, BOOT)["id"], "RUNNING", timeout=BOOT)
     assert inst["consoles"] == {"serial": True, "graphics": "vnc"}
     return str(inst["id"])
 

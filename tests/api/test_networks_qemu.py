@@ -23,7 +23,7 @@ from tests.drivers.qemu.case import GUEST_OS, guest_files
 from tests.drivers.qemu.host_networks import dnsmasq_running, free_block, nft_table_exists
 
 from ._qemu import qemu_serving
-from .conftest import DEMO, Running, wait_state
+from .conftest import DEMO, Running, created, wait_state
 
 DHCP_IMAGE = "test-guest-dhcp"
 
@@ -75,8 +75,7 @@ def test_a_guest_on_a_qemu_network_gets_its_address_from_the_networks_dnsmasq(qe
             "/v1/instances",
             json={"image_id": DHCP_IMAGE, "hwp_id": "small", "networks": [{"network_id": net["id"]}]},
         )
-        assert r.status_code == 201, r.text
-        inst = wait_state(demo, r.json()["id"], "RUNNING", timeout=120)
+        inst = wait_state(demo, created(demo, r, 120)["id"], "RUNNING", timeout=120)
         [bound] = inst["network_bindings"]
         assert bound["network"] == net["id"] and bound["subnet"] == sub["id"]
         assert ipaddress.ip_address(bound["ip_address"]) in ipaddress.ip_network(block)
