@@ -24,7 +24,7 @@ from fastapi.security import HTTPBasic
 from hearth.drivers import Caller, Operation
 from hearth.service import Placement, Service
 
-from .credentials import CALLER, authenticate
+from .credentials import CALLER, request_caller
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -94,9 +94,7 @@ class Authorized(HTTPBasic):
         who: Caller | None = request.scope.get("state", {}).get(CALLER)
         if who is None:  # the Gate authenticated every /v1 request already; this is for an app without it
             client = request.client
-            who = await authenticate(
-                svc, request.headers.get("authorization"), client.host if client else None
-            )
+            who = await request_caller(svc, request.headers, request.method, client.host if client else None)
         if self.op is None:
             return Call(svc, who)
         svc.gate.require(self.op)
