@@ -1,0 +1,107 @@
+"""Every page of the web UI on the mock driver in headless Chromium: it renders from /v1, a state
+change shows without a reload, actions are the instance's own, and a refused request shows the
+API's message. A screenshot of each page at 1280x800 and at phone width is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ..api.conftest import DEMO, Running, new_instance
+from ..webdriver import Browser, chromium
+from .browser import artifacts, flash, go, log_in
+
+PAGES = [
+    ("#/instances", "table.instances"),
+    ("#/create", "form.create-image"),
+    ("#/templates", "form.template-form"),
+    ("#/images", "table.grid"),
+    ("#/networks", "form.create-network"),
+    ("#/pools", "table.grid"),
+    ("#/volumes", "form.create-volume"),
+    ("#/media", "form.create-source"),
+    ("#/tasks", "table.grid"),
+    ("#/keys", "form.create-key"),
+    ("#/host", "dl.facts"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        b.resize(1280, 800)
+        yield b
+
+
+def test_every_page_renders_at_desktop_and_phone_width(
+    browser: Browser, server: Running, tmp_path: Path
+) -> None:
+    b = browser
+    shots = artifacts(tmp_path, "ui-pages")
+    log_in(b, server.url, *DEMO)
+    for width, height, tag in ((1280, 800, "desktop"), (390, 844, "phone")):
+        b.resize(width, height)
+        for path, ready in PAGES:
+            go(b, path, ready)
+            assert b.execute("return document.getElementById('flash').hidden"), (
+                path,
+                b.text(b.find("#flash")),
+            )
+            b.screenshot(shots / f"{tag}-{path.strip('#/')}.png")
+        overflow = b.execute("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the {tag} layout is wider than the window by {overflow}px"
+    b.resize(1280, 800)
+
+
+def test_a_state_change_reaches_the_list_without_a_reload(
+    browser: Browser, server: Running, demo: httpx.Client
+) -> None:
+    b = browser
+    log_in(b, server.url, *DEMO)
+    made = new_instance(demo, name="ui-live")
+    row = f"tr#i-{made['id']}"
+    b.find(row)  # listed: the stream announced it
+    b.until(f"return document.querySelector('{row}')?.dataset.state === 'RUNNING'")
+    marker = b.execute("window.__same_page = 1; return 1")
+    buttons = b.execute(f"return [...document.querySelectorAll('{row} button')].map(x => x.dataset.action)")
+    assert "stop" in buttons and "start" not in buttons
+    b.click(b.find(f"{row} button[data-action=stop]"))
+    b.until(f"return document.querySelector('{row}')?.dataset.state === 'STOPPED'")
+    b.until(f"return document.querySelector('{row} button[data-action=start]')")
+    assert b.execute("return window.__same_page") == marker  # no reload happened
+    b.click(b.find(f"{row} button[data-action=delete]"))
+    b.until(f"return !document.querySelector('{row}')")
+
+
+def test_a_refused_request_shows_the_apis_message(
+    browser: Browser, server: Running, demo: httpx.Client
+) -> None:
+    b = browser
+    log_in(b, server.url, *DEMO)
+    taken = new_instance(demo, name="ui-taken")
+    go(b, "#/create", "form.create-image")
+    b.type(b.find("form.create-image input[name=name]"), "ui-taken")
+    b.click(b.find("form.create-image button[type=submit]"))
+    same = demo.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small", "name": "ui-taken"})
+    assert same.status_code == 409
+    assert flash(b) == same.json()["message"]
+    go(b, "#/networks", "form.create-network")
+    b.type(b.find("form.create-network input[name=name]"), "ui-bad-net")
+    b.type(b.find("form.create-network input[name=block]"), "not-a-cidr")
+    b.click(b.find("form.create-network button[type=submit]"))
+    bad = demo.post("/v1/networks", json={"name": "ui-bad-net", "address_blocks": ["not-a-cidr"]})
+    assert bad.status_code in (400, 422) and flash(b) == bad.json()["message"]
+    demo.post(f"/v1/instances/{taken['id']}/stop")
+    demo.delete(f"/v1/instances/{taken['id']}")
+
+
+def test_logging_out_ends_the_session_in_the_browser(browser: Browser, server: Running) -> None:
+    b = browser
+    log_in(b, server.url, *DEMO)
+    b.follow(b.find("form.logout button"))
+    b.find("form.login-form")
+    b.go(f"{server.url}/#/keys")
+    b.find("form.login-form")
