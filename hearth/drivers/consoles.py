@@ -101,6 +101,27 @@ class SocketConsole(ConsoleStream):
                 await writer.wait_closed()
 
 
+class PrefixedConsole(ConsoleStream):
+    """A console whose first ``read`` answers ``prefix`` (what the guest printed before it was
+    opened), then the console's own bytes."""
+
+    def __init__(self, prefix: bytes, stream: ConsoleStream) -> None:
+        self._prefix = prefix
+        self._stream = stream
+
+    async def read(self) -> bytes:
+        if self._prefix:
+            head, self._prefix = self._prefix[:READ_CHUNK], self._prefix[READ_CHUNK:]
+            return head
+        return await self._stream.read()
+
+    async def write(self, data: bytes) -> None:
+        await self._stream.write(data)
+
+    async def close(self) -> None:
+        await self._stream.close()
+
+
 def consoles_of(state: InstanceState, graphics: GraphicsType | None, *, serial: bool) -> InstanceConsoles:
     """What an instance's view says of its consoles: the serial console while a guest runs
     (where the backend serves one at all), and the display it was given."""

@@ -9,8 +9,10 @@ does not compare secrets byte by byte, and compared again in constant time.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -21,7 +23,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from hearth.drivers import Caller, Driver, Operation
-from hearth.drivers.consoles import ConsoleStream, require_running, require_vnc
+from hearth.drivers.consoles import ConsoleStream, PrefixedConsole, require_running, require_vnc
 from hearth.errors import Forbidden, LimitExceeded
 
 from .capability import CapabilityGate
@@ -29,6 +31,7 @@ from .capability import CapabilityGate
 TICKET_SECONDS = 30
 MAX_TICKETS = 4096
 """Tickets outstanding at once (expired ones are dropped first): a bound on the memory they take."""
+_BARE_NEWLINE = re.compile(r"(?<!\r)\n")  # a log written without a terminal's CR LF
 
 
 class ConsoleKind(StrEnum):
@@ -61,6 +64,11 @@ class _Issued:
     instance_id: str
     kind: ConsoleKind
     deadline: float
+
+
+def _close_later(stream: ConsoleStream) -> None:
+    """Let go of a stream opened on a worker thread, which has no event loop to close it on."""
+    asyncio.run(stream.close())
 
 
 def _digest(ticket: str) -> bytes:
@@ -121,10 +129,22 @@ class Consoles:
         return issued.caller
 
     def open(self, caller: Caller, instance_id: str, kind: ConsoleKind) -> ConsoleStream:
-        """The console itself, for the caller a ticket named (blocking: run on a worker thread)."""
-        if kind is ConsoleKind.serial:
-            return self._driver.open_serial_console(caller, instance_id)
-        return self._driver.open_graphics_console(caller, instance_id)
+        """The console itself, for the caller a ticket named (blocking: run on a worker thread).
+
+        A serial console starts with what the guest printed before (the log's tail, where the
+        backend keeps one), read once the console is open so nothing falls between the two: a
+        terminal opened after boot still shows the boot."""
+        if kind is ConsoleKind.vnc:
+            return self._driver.open_graphics_console(caller, instance_id)
+        stream = self._driver.open_serial_console(caller, instance_id)
+        if not self._gate.supports(Operation.instances_console_output):
+            return stream
+        try:
+            text = self._driver.get_console_output(caller, instance_id).output
+        except BaseException:
+            _close_later(stream)
+            raise
+        return PrefixedConsole(_BARE_NEWLINE.sub("\r\n", text).encode(), stream)
 
     def _prune(self, now: float) -> None:
         for digest in [d for d, t in self._issued.items() if t.deadline < now]:

@@ -1,4 +1,4 @@
-"""The mock guest's serial console, simulated: what its console log holds, then an echo.
+"""The mock guest's serial console, simulated: an echo (the service sends its log first).
 
 There is no guest to type to, so the port answers as a terminal in cooked mode would: every
 byte sent comes back, a carriage return as CR LF. Enough for a frontend's terminal to be shown
@@ -17,12 +17,10 @@ QUEUED_CHUNKS = 64
 
 
 class EchoConsole(ConsoleStream):
-    def __init__(self, log: str) -> None:
+    def __init__(self) -> None:
         # Built on a worker thread: an asyncio.Queue binds to the loop that first uses it.
         self._out: asyncio.Queue[bytes] = asyncio.Queue(QUEUED_CHUNKS)
         self._closed = False
-        if log:
-            self._out.put_nowait(log.replace("\n", "\r\n").encode())
 
     async def read(self) -> bytes:
         if self._closed and self._out.empty():
