@@ -23,7 +23,9 @@ def test_an_instance_tells_its_consoles_a_running_mock_has_a_serial_console_and_
     assert wait_state(demo, inst["id"], "STOPPED")["consoles"] == {"serial": False, "graphics": None}
 
 
-def test_the_mock_console_sends_its_log_then_echoes_what_is_typed(server: Running, demo: httpx.Client) -> None:
+def test_the_mock_console_sends_its_log_then_echoes_what_is_typed(
+    server: Running, demo: httpx.Client
+) -> None:
     inst = wait_state(demo, new_instance(demo)["id"], "RUNNING")
     with open_console(server, ticket(demo, inst["id"])["url"]) as ws:
         seen = read_until(ws, b"login: ")

@@ -5,18 +5,28 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from hearth.domain import Domain
 from hearth.testing.guest import MARKER
 from tests.cli._terminal import Terminal
 from tests.drivers.contract.libvirt_cases import guest_files
 
-from ._consoles import SHELL_ANSWER, SHELL_COMMAND, closed_code, open_console, read_until, refused_status
-from ._consoles import rfb_handshake, ticket
-from ._libvirt import BOOT_TIMEOUT, serve_libvirt
+from ._consoles import (
+    SHELL_ANSWER,
+    SHELL_COMMAND,
+    closed_code,
+    open_console,
+    read_until,
+    refused_status,
+    rfb_handshake,
+    ticket,
+)
+from ._libvirt import BOOT_TIMEOUT, URI, serve_libvirt
 from ._live import boot_tiny_guest, wait_state
 from .conftest import ADMIN, OTHER, Running, assert_error
 
@@ -26,9 +36,7 @@ pytestmark = [pytest.mark.libvirtd, pytest.mark.guest]
 @pytest.fixture(scope="module")
 def server() -> Iterator[Running]:
     os.environ.setdefault("HEARTH_ACCEL", "tcg")
-    guest = guest_files()
-    with serve_libvirt(guest, "consoles") as (running, _):
-        running.boot = [str(guest.kernel), str(guest.initrd), guest.append("wait")]  # type: ignore[attr-defined]
+    with serve_libvirt(guest_files(), "consoles") as (running, _):
         yield running
 
 
@@ -42,20 +50,20 @@ def admin(server: Running) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def guest(server: Running, admin: httpx.Client) -> str:
     """A running test guest of the admin's with a VNC screen (libvirt listens on a socket)."""
-    iid = boot_tiny_guest(admin, "console-lv", server.boot, BOOT_TIMEOUT, graphics="vnc")  # type: ignore[attr-defined]
+    files = guest_files()
+    boot = [str(files.kernel), str(files.initrd), files.append("wait")]
+    iid = boot_tiny_guest(admin, "console-lv", boot, BOOT_TIMEOUT, graphics="vnc")
     assert admin.get(f"/v1/instances/{iid}").json()["consoles"] == {"serial": True, "graphics": "vnc"}
     return iid
 
 
-def test_vnc_listens_on_a_unix_socket_never_on_the_network(admin: httpx.Client, guest: str) -> None:
-    import subprocess
-
-    name = next(i["name"] for i in admin.get("/v1/instances").json()["instances"] if i["id"] == guest)
-    assert name
+def test_vnc_listens_on_a_unix_socket_never_on_the_network(guest: str) -> None:
     xml = subprocess.run(
-        ["virsh", "-c", "qemu:///system", "dumpxml", guest], capture_output=True, text=True, check=True
+        ["virsh", "-c", URI, "dumpxml", guest], capture_output=True, text=True, check=True
     ).stdout
-    assert "<listen type='socket'" in xml and "type='address'" not in xml.split("<graphics")[1].split("</graphics>")[0]
+    (graphics,) = Domain.from_xml(xml).devices.graphics
+    assert graphics.type == "vnc" and graphics.listen_type == "socket" and graphics.listen_socket
+    assert graphics.port in (None, -1) and graphics.listen_address is None
 
 
 def test_the_serial_websocket_shows_the_boot_and_the_guests_shell_answers(
@@ -102,7 +110,9 @@ def test_hearth_console_attaches_a_terminal_to_the_guest_and_ctrl_bracket_leaves
         term.kill()
 
 
-def test_stopping_the_guest_closes_its_console_with_1000(server: Running, admin: httpx.Client, guest: str) -> None:
+def test_stopping_the_guest_closes_its_console_with_1000(
+    server: Running, admin: httpx.Client, guest: str
+) -> None:
     with open_console(server, ticket(admin, guest)["url"]) as ws:
         read_until(ws, MARKER.encode(), timeout=BOOT_TIMEOUT)
         assert admin.post(f"/v1/instances/{guest}/stop", json={"force": True}).status_code == 202

@@ -12,8 +12,16 @@ from hearth.testing.guest import MARKER
 from tests.cli._terminal import Terminal
 from tests.drivers.qemu.case import GUEST_IMAGE, guest_files
 
-from ._consoles import SHELL_ANSWER, SHELL_COMMAND, closed_code, open_console, read_until, refused_status
-from ._consoles import rfb_handshake, ticket
+from ._consoles import (
+    SHELL_ANSWER,
+    SHELL_COMMAND,
+    closed_code,
+    open_console,
+    read_until,
+    refused_status,
+    rfb_handshake,
+    ticket,
+)
 from ._qemu import qemu_serving
 from .conftest import DEMO, OTHER, Running, assert_error, wait_state
 

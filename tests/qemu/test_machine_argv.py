@@ -143,7 +143,10 @@ def test_a_served_console_is_a_socket_chardev_that_still_logs_and_a_screen_liste
         vnc_socket=Path("/run/c/vnc.sock"),
     )
     args = render_argv(machine, accel="tcg").args
-    assert "socket,id=hearth-console,path=/run/c/serial.sock,server=on,wait=off,logfile=/logs/a,,b/console.log" in args
+    assert (
+        "socket,id=hearth-console,path=/run/c/serial.sock,server=on,wait=off,logfile=/logs/a,,b/console.log"
+        in args
+    )
     assert args[args.index("-vnc") + 1] == "unix:/run/c/vnc.sock"
     assert console_path(args) == Path("/logs/a,b/console.log")
     with pytest.raises(ValidationError, match="comma"):

@@ -596,7 +596,7 @@ def _graphics(found: Found) -> GraphicsType | None:
     """The domain's display: its first ``<graphics>`` of a type Hearth knows."""
     for graphics in found.xml.devices.graphics:
         with contextlib.suppress(ValueError):
-            return GraphicsType(graphics.type)
+            return GraphicsType(graphics.type or "")
     return None
 
 

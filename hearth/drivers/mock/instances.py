@@ -18,8 +18,8 @@ from hearth.vocab.instance_states import InstanceState
 from hearth.vocab.nic_kinds import InterfaceType
 
 from .. import guest_metrics, profiles, states
-from ..consoles import ConsoleStream, require_running
 from ..caller import SYSTEM_OWNER, Caller, ensure_visible, owner_scope
+from ..consoles import ConsoleStream, require_running
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..resources import (
@@ -28,9 +28,9 @@ from ..resources import (
     HwpPropertyName,
     ImageDiskSpec,
     Instance,
+    InstanceConsoles,
     InstanceCreate,
     InstanceFilter,
-    InstanceConsoles,
     InstanceMetrics,
     InterfaceCreate,
 )
@@ -181,7 +181,11 @@ class Instances(InstancesPart):
         state = states.TRANSITIONS[Action.destroy].target
         self.context.events.state(final.id, final.owner_id, state, "destroyed")
         return final.model_copy(
-            update={"state": state, "actions": self.allowed_actions(state), "consoles": self._consoles_in(state)}
+            update={
+                "state": state,
+                "actions": self.allowed_actions(state),
+                "consoles": self._consoles_in(state),
+            }
         )
 
     def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
@@ -291,7 +295,9 @@ class Instances(InstancesPart):
         if row is None:
             ensure_visible(caller, "instance", instance_id, None)  # raises NotFound
         assert row is not None
-        return reads.build_instance(row, self.context.clock() if now is None else now, self.allowed_actions, self._consoles_in)
+        return reads.build_instance(
+            row, self.context.clock() if now is None else now, self.allowed_actions, self._consoles_in
+        )
 
 
 def _get_params(caller: Caller, instance_id: str) -> dict[str, Any]:

@@ -164,8 +164,9 @@ def build_instance(
 ) -> Instance:
     """An Instance from one row of the statements above, as the reader sees it at ``now``.
 
-    ``actions`` gives the actions the driver allows in a state, ``consoles`` its consoles there. Every value was validated
-    on its way into the store, so the model is built without validating again.
+    ``actions`` gives the actions the driver allows in a state, ``consoles`` its consoles there.
+    Every value was validated on its way into the store, so the model is built without
+    validating again.
     """
     (
         iid,

@@ -208,7 +208,9 @@ def machine_for(
     if lost:
         raise NotSupported(f"the qemu driver cannot run this design: {'; '.join(lost)}", skipped=lost)
     machine = conversion.machine
-    machine.vnc_socket = vnc_socket if any(g.type == GraphicsType.vnc.value for g in domain.devices.graphics) else None
+    machine.vnc_socket = (
+        vnc_socket if any(g.type == GraphicsType.vnc.value for g in domain.devices.graphics) else None
+    )
     hostnics.use_fds(machine, fds)
     machine.console_socket = console_socket
     machine.accel = "auto"
