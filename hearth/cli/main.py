@@ -34,6 +34,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
 _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("hearth.cli.serve", "serve", "serve"),
     ("hearth.cli.client.events", "events", "events"),
+    ("hearth.cli.client.console", "console", "console"),
 )
 # Commands of a group that live in another module: (group, module, attribute, name).
 # Commands that parse their own arguments (module with HELP and run(argv) -> exit code).

@@ -23,6 +23,7 @@ from hearth.vocab.instance_states import InstanceState
 
 from . import states
 from .caller import Caller
+from .consoles import ConsoleStream
 from .events import EventSink
 from .operations import (
     ACTION_OPERATIONS,
@@ -296,6 +297,12 @@ class Driver:
 
     def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
         return self._part(InstancesPart).get_instance_metrics(caller, instance_id)
+
+    def open_serial_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
+        return self._part(InstancesPart).open_serial_console(caller, instance_id)
+
+    def open_graphics_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
+        return self._part(InstancesPart).open_graphics_console(caller, instance_id)
 
     def list_images(self, caller: Caller) -> list[Image]:
         return self._part(ImagesPart).list_images(caller)

@@ -63,6 +63,9 @@ class Operation(StrEnum):
     instances_destroy = "instances.destroy"
     # Optional: what the guest wrote to its serial console so far (the last CONSOLE_OUTPUT_LIMIT bytes).
     instances_console_output = "instances.console_output"
+    # Optional: the serial console and the screen (VNC) as byte streams (hearth.drivers.consoles).
+    instances_serial_console = "instances.serial_console"
+    instances_graphics_console = "instances.graphics_console"
     # Optional: figures (cpu, memory, disk, network) read from a RUNNING or PAUSED instance.
     instances_metrics = "instances.metrics"
     images_list = "images.list"
@@ -149,6 +152,8 @@ _SINGULAR = {
 _METHODS = {
     Operation.instances_console_output: "get_console_output",
     Operation.instances_metrics: "get_instance_metrics",
+    Operation.instances_serial_console: "open_serial_console",
+    Operation.instances_graphics_console: "open_graphics_console",
 }
 
 

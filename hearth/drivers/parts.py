@@ -14,9 +14,11 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from hearth.errors import NotSupported
+from hearth.vocab.graphics import GraphicsType
 from hearth.vocab.instance_states import InstanceState
 
 from .caller import Caller
+from .consoles import ConsoleStream, consoles_of
 from .operations import DEFAULT_STOP_TIMEOUT, OPERATION_METHODS, Collection, Operation, features_used
 from .resources import (
     Action,
@@ -30,6 +32,7 @@ from .resources import (
     ImageCreate,
     ImageImport,
     Instance,
+    InstanceConsoles,
     InstanceCreate,
     InstanceDisk,
     InstanceFilter,
@@ -180,6 +183,21 @@ class InstancesPart(Part):
     def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
         """Figures read now from a RUNNING or PAUSED guest; InvalidState in any other state."""
         self._unsupported(Operation.instances_metrics)
+
+    def open_serial_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
+        """The guest's serial port as a byte stream (``hearth.drivers.consoles``), while it runs;
+        InvalidState in other states. Runs on a worker thread; the stream on the event loop."""
+        self._unsupported(Operation.instances_serial_console)
+
+    def open_graphics_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
+        """The guest's VNC server as a byte stream (RFB), reached on this host only (a unix
+        socket or loopback, never the network); InvalidState unless it runs with a VNC screen."""
+        self._unsupported(Operation.instances_graphics_console)
+
+    def consoles(self, state: InstanceState, graphics: GraphicsType | None) -> InstanceConsoles:
+        """An instance view's ``consoles``: derived from what this part serves, so it cannot
+        offer a console the backend cannot open."""
+        return consoles_of(state, graphics, serial=Operation.instances_serial_console in self.operations)
 
 
 class ImagesPart(Part):

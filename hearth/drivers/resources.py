@@ -182,6 +182,18 @@ class ConsoleOutput(BaseModel):
     truncated: bool = Field(default=False, description="whether earlier output was left out")
 
 
+class InstanceConsoles(BaseModel):
+    """Which consoles an instance has: what a frontend offers (a terminal, a screen) without
+    asking for a ticket first."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    serial: bool = Field(default=False, description="whether its serial console can be opened now")
+    graphics: Literal[GraphicsType.vnc, GraphicsType.spice] | None = Field(
+        default=None, description="the display protocol of its screen (null: none)"
+    )
+
+
 class MetricUnit(StrEnum):
     """Units of a metric figure: CloudWatch's names, which Deltacloud's metrics carry."""
 
@@ -312,6 +324,9 @@ class Instance(Resource):
     )
     vcpus: int | None = Field(
         default=None, description="vCPUs the guest got (null when the backend does not know)"
+    )
+    consoles: InstanceConsoles = Field(
+        default_factory=InstanceConsoles, description="its serial console and screen (/console, /vnc)"
     )
 
 

@@ -119,6 +119,9 @@ class Machine:
     devices: list[Device] = field(default_factory=list)
     console_log: Path | None = None
     serial_console: bool = True  # False: no serial port at all (a domain without <serial>/<console>)
+    # The serial port also served on this unix socket (one client at a time), still logged.
+    console_socket: Path | None = None
+    vnc_socket: Path | None = None  # a VNC server on this unix socket (never on the network)
     pidfile: Path | None = None
     start_paused: bool = False
     pass_fds: list[int] = field(default_factory=list)
@@ -232,8 +235,22 @@ def render_argv(
         args += ["-chardev", render_options("chardev", props)]
         args += ["-mon", f"chardev={chardev_id},mode=control"]
     if m.console_log is not None and m.serial_console:
-        console = {"backend": "file", "id": CONSOLE_CHARDEV, "path": str(m.console_log)}
+        console: dict[str, Scalar] = {"backend": "file", "id": CONSOLE_CHARDEV, "path": str(m.console_log)}
+        if m.console_socket is not None:
+            console = {
+                "backend": "socket",
+                "id": CONSOLE_CHARDEV,
+                "path": str(m.console_socket),
+                "server": True,
+                "wait": False,
+                "logfile": str(m.console_log),
+            }
         args += ["-chardev", render_options("chardev", console), "-serial", f"chardev:{CONSOLE_CHARDEV}"]
+    if m.vnc_socket is not None:
+        path = check_text(str(m.vnc_socket), "VNC socket path")
+        if "," in path:  # -vnc reads options after a comma and cannot escape one in the path
+            raise ValidationError(f"the VNC socket path {path!r} contains a comma", path=path)
+        args += ["-vnc", f"unix:{path}"]
     for entry in m.fdsets:
         fdset: dict[str, Scalar] = {"fd": entry.fd, "set": entry.set_id}
         if entry.opaque is not None:

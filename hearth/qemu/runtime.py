@@ -42,15 +42,26 @@ class RuntimeDir:
     def __init__(self, state_dir: Path, name: str) -> None:
         self.name = check_vm_name(name)
         self.root = Path(os.path.abspath(state_dir)) / name
-        if len(os.fsencode(self.qmp_socket)) > _SUN_PATH_MAX:
-            raise ValidationError(
-                f"state directory path is too long for a unix socket ({self.qmp_socket}); use a shorter one",
-                path=str(self.qmp_socket),
-            )
+        for sock in (self.qmp_socket, self.console_socket, self.vnc_socket):
+            if len(os.fsencode(sock)) > _SUN_PATH_MAX:
+                raise ValidationError(
+                    f"state directory path is too long for a unix socket ({sock}); use a shorter one",
+                    path=str(sock),
+                )
 
     @property
     def qmp_socket(self) -> Path:
         return self.root / "qmp.sock"
+
+    @property
+    def console_socket(self) -> Path:
+        """Where the serial console is served, for a machine started with it."""
+        return self.root / "serial.sock"
+
+    @property
+    def vnc_socket(self) -> Path:
+        """Where the VNC server listens, for a machine started with a screen."""
+        return self.root / "vnc.sock"
 
     @property
     def pidfile(self) -> Path:
@@ -82,7 +93,14 @@ class RuntimeDir:
     def prepare(self) -> None:
         """Create the directory and clear what a previous run of this VM left behind."""
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for stale in (self.qmp_socket, self.pidfile, self.exit_file, self.launch_file):
+        for stale in (
+            self.qmp_socket,
+            self.console_socket,
+            self.vnc_socket,
+            self.pidfile,
+            self.exit_file,
+            self.launch_file,
+        ):
             stale.unlink(missing_ok=True)
 
     def write_launch(self, argv: list[str], accel: str) -> None:

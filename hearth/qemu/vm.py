@@ -689,9 +689,20 @@ def console_path(argv: list[str]) -> Path | None:
     """Where the serial console of a VM started with ``argv`` is logged."""
     for i, arg in enumerate(argv[:-1]):
         if arg == "-chardev" and f",id={CONSOLE_CHARDEV}," in argv[i + 1]:
-            escaped = argv[i + 1].split(",path=", 1)[1]
-            return Path(escaped.replace(",,", ","))
+            options = _options(argv[i + 1])
+            logged = options.get("logfile", options.get("path"))  # a socket's log, or the file
+            return Path(logged) if logged is not None else None
     return None
+
+
+def _options(arg: str) -> dict[str, str]:
+    """``key=value`` options of one QEMU option string, commas doubled inside values."""
+    found: dict[str, str] = {}
+    for item in arg.replace(",,", "\0").split(","):
+        key, sep, value = item.partition("=")
+        if sep:
+            found[key] = value.replace("\0", ",")
+    return found
 
 
 def _walk_ids(devs: Iterable[Mapping[str, Any]]) -> Iterable[str]:

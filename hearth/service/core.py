@@ -45,6 +45,7 @@ from .collections import (
     Volumes,
 )
 from .config import ServiceConfig
+from .consoles import Consoles
 from .events import EventHub
 from .idempotency import Idempotency
 from .launches import Launches
@@ -122,6 +123,7 @@ class Service:
         self.interfaces = Interfaces(driver, gate)
         self.disks = Disks(driver, gate)
         self.pools = Pools(driver, gate)
+        self.consoles = Consoles(driver, gate)  # one-time tickets for the console WebSockets
         self._watch_driver()
 
     def _watch_driver(self) -> None:

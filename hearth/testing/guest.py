@@ -10,7 +10,8 @@ What the guest does, chosen on the kernel command line (``hearth.mode=``):
 
 * prints ``HEARTH-GUEST-READY uptime=<secs>`` on the serial console once userspace runs;
 * ``poweroff``: powers off right after the marker (a run-to-completion guest);
-* ``wait`` (default): stays up, reports hot-plugged block and net devices as
+* ``wait`` (default): stays up, runs a shell on the serial port (what a console user types
+  to), reports hot-plugged block and net devices as
   ``HEARTH-GUEST-UEVENT`` lines, and powers off cleanly when the ACPI power button is
   pressed (QMP ``system_powerdown``), printing ``HEARTH-GUEST-POWERDOWN`` first.
 
@@ -47,7 +48,7 @@ DEFAULT_MODULES: tuple[str, ...] = (
 )
 
 # Bump when the layout below changes in a way the content hash would not see.
-_FORMAT = "hearth-guest-3"
+_FORMAT = "hearth-guest-4"
 
 _INIT = r"""#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run
@@ -69,6 +70,7 @@ if [ "$mode" = poweroff ]; then
   poweroff -f
 fi
 uevent /bin/hearth-uevent &
+sh -i </dev/ttyS0 >/dev/ttyS0 2>&1 &
 button=
 for dev in /sys/class/input/event*; do
   [ -e "$dev/device/name" ] || continue

@@ -36,9 +36,12 @@ def wait_state(client: httpx.Client, instance_id: str, state: str, timeout: floa
         time.sleep(0.05)
 
 
-def boot_tiny_guest(client: httpx.Client, name: str, boot: list[str], timeout: float) -> str:
+def boot_tiny_guest(
+    client: httpx.Client, name: str, boot: list[str], timeout: float, graphics: str = "none"
+) -> str:
     """The id of a new running instance of the tiny test guest (``boot``: kernel, initrd, kernel
-    command line), made from a template of the same name: no disks, no NICs, no graphics."""
+    command line), made from a template of the same name: no disks, no NICs, no graphics unless
+    ``graphics`` names a type."""
     kernel, initrd, cmdline = boot
     body = {
         "name": name,
@@ -47,7 +50,7 @@ def boot_tiny_guest(client: httpx.Client, name: str, boot: list[str], timeout: f
         "vcpus": {"current": 1},
         "disks": [],
         "networks": [],
-        "graphics": {"type": "none"},
+        "graphics": {"type": graphics},
         "kernel": kernel,
         "initrd": initrd,
         "cmdline": cmdline,

@@ -131,3 +131,23 @@ def test_console_log_path_is_recovered_from_argv() -> None:
     args = render_argv(Machine(name="c", console_log=Path("/logs/a,b/console.log")), accel="tcg").args
     assert console_path(args) == Path("/logs/a,b/console.log")
     assert console_path(render_argv(Machine(name="c"), accel="tcg").args) is None
+
+
+def test_a_served_console_is_a_socket_chardev_that_still_logs_and_a_screen_listens_on_a_unix_socket() -> None:
+    from hearth.qemu.vm import console_path
+
+    machine = Machine(
+        name="c",
+        console_log=Path("/logs/a,b/console.log"),
+        console_socket=Path("/run/c/serial.sock"),
+        vnc_socket=Path("/run/c/vnc.sock"),
+    )
+    args = render_argv(machine, accel="tcg").args
+    assert (
+        "socket,id=hearth-console,path=/run/c/serial.sock,server=on,wait=off,logfile=/logs/a,,b/console.log"
+        in args
+    )
+    assert args[args.index("-vnc") + 1] == "unix:/run/c/vnc.sock"
+    assert console_path(args) == Path("/logs/a,b/console.log")
+    with pytest.raises(ValidationError, match="comma"):
+        render_argv(Machine(name="c", vnc_socket=Path("/run/a,b/vnc.sock")), accel="tcg")

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from . import (
     addresses,
     buckets,
+    consoles,
     events,
     hardware_profiles,
     host,
@@ -31,6 +32,7 @@ from . import (
 ROUTERS: list[APIRouter] = [
     root.router,
     instances.router,
+    consoles.router,
     interfaces.router,
     images.router,
     realms.router,

@@ -71,7 +71,22 @@ def show(instance_id: IdArg, url: UrlOpt = None, user: UserOpt = None, as_json: 
     from .render import emit_item
 
     with connect(url, user) as api:
-        emit_item(api.get(f"/v1/instances/{api.instance_id(instance_id)}"), as_json)
+        item = api.get(f"/v1/instances/{api.instance_id(instance_id)}")
+        if not as_json and isinstance(item.get("consoles"), dict):
+            item = {**item, "consoles": _consoles_line(item)}
+        emit_item(item, as_json)
+
+
+def _consoles_line(item: dict[str, Any]) -> str:
+    """How to reach the instance's consoles, for a person: the command, the screen's WebSocket."""
+    consoles = item["consoles"]
+    serial = f"serial: hearth console {item['name']}" if consoles.get("serial") else "serial: -"
+    graphics = consoles.get("graphics")
+    if graphics == "vnc":
+        screen = f"screen: vnc over the WebSocket /v1/instances/{item['id']}/vnc (ticket: POST …/vnc/ticket)"
+    else:
+        screen = f"screen: {graphics or '-'}"
+    return f"{serial}; {screen}"
 
 
 @app.command("create")

@@ -3,7 +3,7 @@
 The designer picks machine, buses and device models from the OS's osinfo data and the host's
 capabilities; this module only states the facts (memory, CPUs, kernel, disks, NICs) and adds
 what the designer does not know about: pool volumes (whose files may not be visible here, e.g.
-on a remote host), the cloud-init seed, and a console log.
+on a remote host), the cloud-init seed, a console log, and VNC on a unix socket only.
 """
 
 from __future__ import annotations
@@ -102,7 +102,11 @@ def design(
     if plan.max_vcpus is not None and plan.vcpus is not None:
         dom.vcpus_current = plan.vcpus
     for graphics in dom.devices.graphics:
-        if plan.listen is not None:
+        if graphics.type == GraphicsType.vnc.value:
+            # VNC never on the network: libvirt makes the socket; the screen is reached through
+            # /v1/instances/{id}/vnc (an fd libvirt passes, hearth.drivers.libvirt.console).
+            graphics.listen_type = "socket"
+        elif plan.listen is not None:
             graphics.listen_type = "address"
             graphics.listen_address = plan.listen
     _add_disks(dom, plan)

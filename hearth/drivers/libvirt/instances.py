@@ -7,6 +7,7 @@ then the domain is destroyed. Until then the instance shows STOPPING.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -29,6 +30,7 @@ from hearth.vocab.nic_models import DEFAULT_NIC_MODEL
 from .. import cloudinit, guest_metrics, profiles
 from ..caller import Caller, owner_scope
 from ..console_log import read_tail
+from ..consoles import ConsoleStream, require_running, require_vnc
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..pools import named_pools
@@ -45,7 +47,7 @@ from ..resources import (
     InstanceSpec,
     NetworkBinding,
 )
-from . import build, dhcp, metadata
+from . import build, console, dhcp, metadata
 from .connection import Link
 from .context import Found, LibvirtContext
 from .errors import is_code
@@ -422,6 +424,19 @@ class Instances(InstancesPart):
             lambda c: read_metrics(found.id, c, found.dom, local),
         )
 
+    def open_serial_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
+        """The domain's console over a libvirt stream (``virDomainOpenConsole``)."""
+        found = self.context.find(caller, instance_id)
+        require_running(found.id, self.context.state_of(found), "serial console")
+        return console.open_serial(found)
+
+    def open_graphics_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
+        """The domain's VNC server through an fd libvirt passes (``virDomainOpenGraphicsFD``)."""
+        found = self.context.find(caller, instance_id)
+        require_running(found.id, self.context.state_of(found), "screen")
+        require_vnc(found.id, _graphics(found))
+        return console.open_vnc(found)
+
     def _console_log(self, found: Found) -> Path | None:
         if not found.link.host.is_local:
             return None
@@ -566,6 +581,7 @@ class Instances(InstancesPart):
             private_addresses=[b.ip_address for b in bindings],
             memory_mib=kib // 1024 if kib else None,
             vcpus=xml.vcpus_current or xml.vcpus,
+            consoles=self.consoles(state, _graphics(found)),
         )
 
 
@@ -574,6 +590,14 @@ def _same_run(c: libvirt.virConnect, uuid: str, run_id: int, verb: str) -> None:
     dom = c.lookupByUUIDString(uuid)
     if dom.isActive() and dom.ID() == run_id:
         getattr(dom, verb)()
+
+
+def _graphics(found: Found) -> GraphicsType | None:
+    """The domain's display: its first ``<graphics>`` of a type Hearth knows."""
+    for graphics in found.xml.devices.graphics:
+        with contextlib.suppress(ValueError):
+            return GraphicsType(graphics.type or "")
+    return None
 
 
 def _int(value: int | str | None) -> int | None:

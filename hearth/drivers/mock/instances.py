@@ -19,6 +19,7 @@ from hearth.vocab.nic_kinds import InterfaceType
 
 from .. import guest_metrics, profiles, states
 from ..caller import SYSTEM_OWNER, Caller, ensure_visible, owner_scope
+from ..consoles import ConsoleStream, require_running
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..resources import (
@@ -27,6 +28,7 @@ from ..resources import (
     HwpPropertyName,
     ImageDiskSpec,
     Instance,
+    InstanceConsoles,
     InstanceCreate,
     InstanceFilter,
     InstanceMetrics,
@@ -37,7 +39,10 @@ from .bindings import add_nic, bind, nic_for_binding
 from .context import MockContext, effective_state
 from .lookups import check_disk_pools, check_image_usable, usable_realm
 from .rows import IMAGES, PROFILES
+from .serial import EchoConsole
 from .tables import MockAddress, MockBinding, MockInstance, MockInstanceSpec, MockVolume
+
+_CONSOLES: dict[InstanceState, InstanceConsoles] = {}
 
 
 class Instances(InstancesPart):
@@ -57,7 +62,7 @@ class Instances(InstancesPart):
             with self.context.connect() as conn:
                 rows = conn.execute(q, params).all()
             now = self.context.clock()
-            views = [reads.build_instance(r, now, self.allowed_actions) for r in rows]
+            views = [reads.build_instance(r, now, self.allowed_actions, self._consoles_in) for r in rows]
         if filters.state is not None:
             views = [v for v in views if v.state is filters.state]
         return views
@@ -70,7 +75,7 @@ class Instances(InstancesPart):
         if row is None:
             ensure_visible(caller, "instance", instance_id, None)  # raises NotFound
         assert row is not None
-        return reads.build_instance(row, self.context.clock(), self.allowed_actions)
+        return reads.build_instance(row, self.context.clock(), self.allowed_actions, self._consoles_in)
 
     def create_instance(self, caller: Caller, request: InstanceCreate) -> Instance:
         self.require_features(request)
@@ -175,7 +180,13 @@ class Instances(InstancesPart):
             s.execute(delete(MockInstance).where(MockInstance.id == final.id))
         state = states.TRANSITIONS[Action.destroy].target
         self.context.events.state(final.id, final.owner_id, state, "destroyed")
-        return final.model_copy(update={"state": state, "actions": self.allowed_actions(state)})
+        return final.model_copy(
+            update={
+                "state": state,
+                "actions": self.allowed_actions(state),
+                "consoles": self._consoles_in(state),
+            }
+        )
 
     def get_console_output(self, caller: Caller, instance_id: str) -> ConsoleOutput:
         with self.context.connect() as conn:
@@ -187,6 +198,12 @@ class Instances(InstancesPart):
         return ConsoleOutput(
             instance_id=instance_id, output=row.console_log or "", timestamp=datetime.now(UTC)
         )
+
+    def open_serial_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
+        """The simulation of ``serial``: an echo of what is typed."""
+        inst = self.get_instance(caller, instance_id)
+        require_running(inst.id, inst.state, "serial console")
+        return EchoConsole()
 
     def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
         """Figures a guest of this age would show: derived from the seconds since the instance
@@ -219,6 +236,13 @@ class Instances(InstancesPart):
         return guest_metrics.build(inst.id, counters, datetime.fromtimestamp(now, UTC))
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _consoles_in(self, state: InstanceState) -> InstanceConsoles:
+        """The mock's consoles in ``state`` (a serial port, no screen): one model per state."""
+        views = _CONSOLES.get(state)
+        if views is None:
+            views = _CONSOLES[state] = self.consoles(state, None)
+        return views
 
     def _act(self, caller: Caller, instance_id: str, action: Action, delay: float) -> Instance:
         with self.context.write() as s:
@@ -271,7 +295,9 @@ class Instances(InstancesPart):
         if row is None:
             ensure_visible(caller, "instance", instance_id, None)  # raises NotFound
         assert row is not None
-        return reads.build_instance(row, self.context.clock() if now is None else now, self.allowed_actions)
+        return reads.build_instance(
+            row, self.context.clock() if now is None else now, self.allowed_actions, self._consoles_in
+        )
 
 
 def _get_params(caller: Caller, instance_id: str) -> dict[str, Any]:

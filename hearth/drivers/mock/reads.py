@@ -25,7 +25,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from hearth.errors import BackendError
 from hearth.vocab.instance_states import InstanceState
 
-from ..resources import Action, HwpPropertyName, Instance, NetworkBinding, build_trusted
+from ..resources import Action, HwpPropertyName, Instance, InstanceConsoles, NetworkBinding, build_trusted
 from .tables import MockAddress, MockBinding, MockHardwareProfile, MockInstance, MockInstanceSpec
 
 _I, _SPEC, _HWP = MockInstance, MockInstanceSpec, MockHardwareProfile
@@ -157,12 +157,16 @@ def list_statement(scoped: bool, by_realm: bool) -> Select[Any]:
 
 
 def build_instance(
-    r: Sequence[Any], now: float, actions: Callable[[InstanceState], list[Action]]
+    r: Sequence[Any],
+    now: float,
+    actions: Callable[[InstanceState], list[Action]],
+    consoles: Callable[[InstanceState], InstanceConsoles],
 ) -> Instance:
     """An Instance from one row of the statements above, as the reader sees it at ``now``.
 
-    ``actions`` gives the actions the driver allows in a state. Every value was validated
-    on its way into the store, so the model is built without validating again.
+    ``actions`` gives the actions the driver allows in a state, ``consoles`` its consoles there.
+    Every value was validated on its way into the store, so the model is built without
+    validating again.
     """
     (
         iid,
@@ -223,6 +227,7 @@ def build_instance(
             "private_addresses": [b.ip_address for b in mine],
             "memory_mib": memory,
             "vcpus": vcpus,
+            "consoles": consoles(st),
         },
     )
 

@@ -76,6 +76,15 @@ class Blueprint:
     topology: tuple[int, int, int] | None = None  # sockets, cores, threads
 
 
+def graphics_of(spec: dict[str, Any] | None) -> GraphicsType:
+    """An instance's display, from its stored spec: a template's choice (vnc or none); a guest
+    made from an image gets a VNC screen. Its server listens on a unix socket in the guest's
+    runtime directory, never on the network, so a screen costs nothing to offer."""
+    if spec is None:
+        return GraphicsType.vnc
+    return GraphicsType(spec.get("graphics", {}).get("type", GraphicsType.vnc.value))
+
+
 def sizing(
     hwp: HardwareProfile, request: InstanceCreate
 ) -> tuple[dict[HwpPropertyName, HwpValue], dict[HwpPropertyName, HwpValue]]:
@@ -128,10 +137,10 @@ def check_kind(request: InterfaceCreate) -> None:
 
 def check_spec(spec: InstanceSpec) -> list[NicPlan]:
     """Refuse what a spec asks for but a direct-QEMU host cannot give; the NICs it gets."""
-    if spec.graphics.type is not GraphicsType.none:
+    if spec.graphics.type is GraphicsType.spice:
         raise NotSupported(
-            f"the qemu driver runs guests without a display; {spec.graphics.type.value} graphics need "
-            "libvirt (ask for graphics type none)",
+            "the qemu driver shows a guest's screen over VNC only; spice graphics need libvirt "
+            "(ask for graphics type vnc or none)",
             graphics=spec.graphics.type.value,
         )
     if spec.max_memory_mib not in (None, spec.memory_mib) or spec.max_vcpus not in (None, spec.vcpus):

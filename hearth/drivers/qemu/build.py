@@ -15,7 +15,7 @@ from hearth.domain import Domain
 
 from ..cloudinit import SeedData, hostname_for, write_seed_iso
 from . import design, qemuimg
-from .blueprint import Blueprint
+from .blueprint import Blueprint, graphics_of
 from .files import file_errors
 
 SEED_FILE = "seed.iso"
@@ -55,6 +55,7 @@ def materialise(instance_id: str, plan: Blueprint, where: Path) -> Domain:
             initrd=plan.initrd,
             cmdline=plan.cmdline,
             topology=plan.topology,
+            graphics=graphics_of(plan.spec),
         )
     )
     refuse_disks_in_use(domain, design.saved_designs(where.parent))

@@ -30,8 +30,9 @@ from .files import file_errors
 
 DOMAIN_FILE = "domain.xml"
 ARCH = "x86_64"
-# Host-side extras machine_from_domain may leave out without changing what the guest sees.
-_HARMLESS_SKIPS = ("channel ",)
+# Host-side extras machine_from_domain may leave out without changing what the guest sees; the
+# display is this driver's to serve (``machine_for`` gives a VNC design its server).
+_HARMLESS_SKIPS = ("channel ", "devices/graphics")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Plan:
     initrd: Path | None = None
     cmdline: str | None = None
     topology: tuple[int, int, int] | None = None  # sockets, cores, threads
+    graphics: GraphicsType = GraphicsType.none
 
 
 def design(plan: Plan) -> Domain:
@@ -67,7 +69,7 @@ def design(plan: Plan) -> Domain:
     domain_type = "kvm" if resolve("auto") == "kvm" else "qemu"
     designer = Designer(domain_type=domain_type, default_network=None)
     try:
-        designer.setup(plan.os, ARCH, memory=plan.memory_mib, vcpus=plan.vcpus, graphics=GraphicsType.none)
+        designer.setup(plan.os, ARCH, memory=plan.memory_mib, vcpus=plan.vcpus, graphics=plan.graphics)
     except NotFound as exc:
         raise ValidationError(f"unknown operating system {plan.os!r}: {exc.message}", os=plan.os) from None
     designer.set_name(plan.instance_id, plan.instance_id)
@@ -179,14 +181,21 @@ def serial_of(volume_id: str) -> str:
 
 
 def machine_for(
-    domain: Domain, volumes: Sequence[VolumeDisk], nic_fds: Mapping[str, int] | None = None
+    domain: Domain,
+    volumes: Sequence[VolumeDisk],
+    nic_fds: Mapping[str, int] | None = None,
+    *,
+    console_socket: Path | None = None,
+    vnc_socket: Path | None = None,
 ) -> Machine:
     """The QEMU machine for the saved design plus the attached volumes.
 
     The accelerator and CPU model are decided at each start (KVM may come or go). NICs and
     volumes sit behind root ports (NICs from the first, volumes from the last) so they can be
     hot-unplugged later; devices on the root bus cannot. ``nic_fds`` (MAC → open tap or macvtap)
-    are the host devices ``hostnics`` made for the bridge, OVS and macvtap NICs.
+    are the host devices ``hostnics`` made for the bridge, OVS and macvtap NICs. The serial
+    port is served on ``console_socket`` (and still logged); a design with a VNC screen gets its
+    server on ``vnc_socket``.
     """
     fds = dict(nic_fds or {})
     wanted = {n.mac for i in domain.devices.interfaces if (n := hostnics.host_nic(i)) is not None}
@@ -199,7 +208,11 @@ def machine_for(
     if lost:
         raise NotSupported(f"the qemu driver cannot run this design: {'; '.join(lost)}", skipped=lost)
     machine = conversion.machine
+    machine.vnc_socket = (
+        vnc_socket if any(g.type == GraphicsType.vnc.value for g in domain.devices.graphics) else None
+    )
     hostnics.use_fds(machine, fds)
+    machine.console_socket = console_socket
     machine.accel = "auto"
     machine.cpu = None
     ports = _free_ports(machine)

@@ -21,6 +21,7 @@ from hearth.vocab.instance_states import InstanceState
 from .. import guest_metrics, states
 from ..caller import Caller, owner_scope
 from ..console_log import read_tail
+from ..consoles import ConsoleStream, SocketConsole, require_running, require_vnc
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..profile_catalogue import hardware_profile
@@ -36,7 +37,7 @@ from ..resources import (
     InstanceMetrics,
 )
 from . import blueprint, build, catalogue, design, hostnics, qemuimg
-from .blueprint import Blueprint, Common, DiskPlan
+from .blueprint import Blueprint, Common, DiskPlan, graphics_of
 from .context import QemuContext
 from .design import serial_of
 from .files import remove_tree
@@ -133,6 +134,19 @@ class Instances(InstancesPart):
         launch = runtime.read_launch()
         path = console_path(launch.argv) if launch is not None else None
         return read_tail(row.id, path or runtime.console_log)
+
+    def open_serial_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
+        """QEMU's serial chardev socket in the runtime dir (one client at a time)."""
+        row = self.context.instance_row(caller, instance_id)
+        require_running(row.id, self.context.observe_row(row).state, "serial console")
+        return SocketConsole.connect(self.context.sup.runtime(row.id).console_socket, "serial console")
+
+    def open_graphics_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
+        """QEMU's VNC server on its unix socket in the runtime dir."""
+        row = self.context.instance_row(caller, instance_id)
+        require_running(row.id, self.context.observe_row(row).state, "screen")
+        require_vnc(row.id, graphics_of(row.spec))
+        return SocketConsole.connect(self.context.sup.runtime(row.id).vnc_socket, "VNC server")
 
     def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
         """Read from the instance's QEMU (QMP and /proc) while it runs or is paused."""
@@ -309,7 +323,14 @@ class Instances(InstancesPart):
                 for v in self.context.attached_volumes(instance_id)
             ]
             with hostnics.opened(instance_id, domain) as nic_fds:  # removed again if QEMU fails
-                machine = design.machine_for(domain, disks, nic_fds)
+                runtime = self.context.sup.runtime(instance_id)
+                machine = design.machine_for(
+                    domain,
+                    disks,
+                    nic_fds,
+                    console_socket=runtime.console_socket,
+                    vnc_socket=runtime.vnc_socket,
+                )
                 handle = self.context.launch(instance_id, machine)
                 insert_remote(handle, remote)
         except HearthError as exc:
@@ -351,4 +372,5 @@ class Instances(InstancesPart):
             key_name=row.key_name,
             memory_mib=row.memory_mib,
             vcpus=row.vcpus,
+            consoles=self.consoles(seen.state, graphics_of(row.spec)),
         )
