@@ -105,3 +105,32 @@ def test_logging_out_ends_the_session_in_the_browser(browser: Browser, server: R
     b.find("form.login-form")
     b.go(f"{server.url}/#/keys")
     b.find("form.login-form")
+
+
+def test_the_console_tab_is_a_terminal_on_the_instance_and_the_screen_tab_says_why_not(
+    browser: Browser, server: Running, demo: httpx.Client, tmp_path: Path
+) -> None:
+    """The mock's serial console (its console log, then an echo: a documented simulation) in
+    xterm.js over the WebSocket; the mock has no screen, and the tab shows the API's 501."""
+    b = browser
+    shots = artifacts(tmp_path, "ui-consoles-mock")
+    log_in(b, server.url, *DEMO)
+    made = new_instance(demo, name="ui-console")
+    iid = made["id"]
+    go(b, f"#/instances/{iid}", "nav.tabs")
+    b.until("return document.getElementById('state')?.textContent === 'RUNNING'")
+    log = demo.get(f"/v1/instances/{iid}/console/log").json()["output"]
+    first_line = next(line for line in log.splitlines() if line.strip())
+    b.click(b.find("nav.tabs button[data-tab=console]"))
+    b.until("return document.querySelector('.console-status')?.textContent === 'connected'")
+    b.until(
+        "return document.querySelector('.terminal')?.textContent.includes(arguments[0])", 10, first_line[:40]
+    )
+    b.type(b.find(".terminal textarea"), "echo-from-ui")
+    b.until("return document.querySelector('.terminal')?.textContent.includes('echo-from-ui')")
+    b.screenshot(shots / "console.png")
+    b.click(b.find("nav.tabs button[data-tab=screen]"))
+    refused = demo.post(f"/v1/instances/{iid}/vnc/ticket")
+    assert refused.status_code == 501
+    assert flash(b) == refused.json()["message"]
+    demo.post(f"/v1/instances/{iid}/stop")
