@@ -134,6 +134,10 @@ class Browser:
         """Run ``script``, which calls ``arguments[arguments.length - 1]`` with its value when done."""
         return self._call("POST", "/execute/async", {"script": script, "args": list(args)})
 
+    def set_script_timeout(self, seconds: float) -> None:
+        """How long ``execute_async`` waits for its script's callback."""
+        self._call("POST", "/timeouts", {"script": int(seconds * 1000)})
+
     def resize(self, width: int, height: int) -> None:
         self._call("POST", "/window/rect", {"width": width, "height": height})
 

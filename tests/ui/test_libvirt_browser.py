@@ -175,8 +175,10 @@ def test_a_person_runs_a_vm_from_a_template_through_the_web_ui(
         b.follow(b.find("form.logout button"))
         log_in(b, server.url, *OTHER)
         assert vm not in b.text(b.find("table.instances"))
-        go(b, f"#/instances/{iid}", "p")  # the page for someone else's instance: the API's 404
-        assert "not found" in flash(b)
+        b.execute("location.hash = arguments[0]", f"#/instances/{iid}")  # someone else's instance
+        with httpx.Client(base_url=server.url, auth=OTHER, timeout=60) as other:
+            hidden = other.get(f"/v1/instances/{iid}")
+        assert hidden.status_code == 404 and flash(b) == hidden.json()["message"]
         b.screenshot(shots / "07-other-user.png")
 
         log_in(b, server.url, *ADMIN)

@@ -36,12 +36,18 @@ def browser() -> Iterator[Browser]:
         yield b
 
 
+@pytest.fixture
+def page(browser: Browser, server: Running) -> Browser:
+    """The browser with the demo user freshly logged in, on the instances page."""
+    log_in(browser, server.url, *DEMO)
+    return browser
+
+
 def test_every_page_renders_at_desktop_and_phone_width(
-    browser: Browser, server: Running, tmp_path: Path
+    page: Browser, server: Running, tmp_path: Path
 ) -> None:
-    b = browser
+    b = page
     shots = artifacts(tmp_path, "ui-pages")
-    log_in(b, server.url, *DEMO)
     for width, height, tag in ((1280, 800, "desktop"), (390, 844, "phone")):
         b.resize(width, height)
         for path, ready in PAGES:
@@ -57,10 +63,9 @@ def test_every_page_renders_at_desktop_and_phone_width(
 
 
 def test_a_state_change_reaches_the_list_without_a_reload(
-    browser: Browser, server: Running, demo: httpx.Client
+    page: Browser, server: Running, demo: httpx.Client
 ) -> None:
-    b = browser
-    log_in(b, server.url, *DEMO)
+    b = page
     made = new_instance(demo, name="ui-live")
     row = f"tr#i-{made['id']}"
     b.find(row)  # listed: the stream announced it
@@ -76,11 +81,8 @@ def test_a_state_change_reaches_the_list_without_a_reload(
     b.until(f"return !document.querySelector('{row}')")
 
 
-def test_a_refused_request_shows_the_apis_message(
-    browser: Browser, server: Running, demo: httpx.Client
-) -> None:
-    b = browser
-    log_in(b, server.url, *DEMO)
+def test_a_refused_request_shows_the_apis_message(page: Browser, server: Running, demo: httpx.Client) -> None:
+    b = page
     taken = new_instance(demo, name="ui-taken")
     go(b, "#/create", "form.create-image")
     b.type(b.find("form.create-image input[name=name]"), "ui-taken")
@@ -98,9 +100,8 @@ def test_a_refused_request_shows_the_apis_message(
     demo.delete(f"/v1/instances/{taken['id']}")
 
 
-def test_logging_out_ends_the_session_in_the_browser(browser: Browser, server: Running) -> None:
-    b = browser
-    log_in(b, server.url, *DEMO)
+def test_logging_out_ends_the_session_in_the_browser(page: Browser, server: Running) -> None:
+    b = page
     b.follow(b.find("form.logout button"))
     b.find("form.login-form")
     b.go(f"{server.url}/#/keys")
@@ -108,13 +109,12 @@ def test_logging_out_ends_the_session_in_the_browser(browser: Browser, server: R
 
 
 def test_the_console_tab_is_a_terminal_on_the_instance_and_the_screen_tab_says_why_not(
-    browser: Browser, server: Running, demo: httpx.Client, tmp_path: Path
+    page: Browser, server: Running, demo: httpx.Client, tmp_path: Path
 ) -> None:
     """The mock's serial console (its console log, then an echo: a documented simulation) in
     xterm.js over the WebSocket; the mock has no screen, and the tab shows the API's 501."""
-    b = browser
+    b = page
     shots = artifacts(tmp_path, "ui-consoles-mock")
-    log_in(b, server.url, *DEMO)
     made = new_instance(demo, name="ui-console")
     iid = made["id"]
     go(b, f"#/instances/{iid}", "nav.tabs")
