@@ -125,3 +125,21 @@ def test_basic_auth_works_unchanged_and_wins_over_a_cookie(server: Running) -> N
         r = anon.get("/v1/keys")
         assert_error(r, 401, "AuthFailure")
         assert r.headers["www-authenticate"].startswith("Basic")
+
+
+def test_a_session_ends_when_unused_for_too_long_or_too_old_whatever_its_use() -> None:
+    from hearth.drivers import Caller
+    from hearth.service.sessions import Sessions
+
+    now = [0.0]
+    sessions = Sessions(lambda: "epoch", idle=10, lifetime=25, clock=lambda: now[0])
+    who = Caller("u-1")
+    idle_sid, _ = sessions.open(who, "u")
+    busy_sid, _ = sessions.open(who, "u")
+    for t in (8.0, 16.0, 24.0):
+        now[0] = t
+        assert sessions.get(busy_sid) is not None
+    assert sessions.get(idle_sid) is None  # unused for more than 10 s
+    now[0] = 26.0
+    assert sessions.get(busy_sid) is None  # in use, but older than 25 s
+    assert sessions.get("made-up") is None and sessions.get(None) is None

@@ -92,14 +92,15 @@ const TAB_VIEWS = {
   async media(pane, i) {
     const disks = (await get(`/v1/instances/${i.id}/disks`)).disks;
     const sources = (await get("/v1/media/sources").catch(() => ({ sources: [] }))).sources;
-    const library = h("select", { name: "media", class: "library" }, h("option", { value: "" }, "— eject —"));
+    const media = [];
     for (const s of sources) {
       const items = await get(`/v1/media?source=${encodeURIComponent(s.id)}&recursive=true`).catch(() => ({ media: [] }));
-      for (const m of items.media.filter((x) => !x.is_dir)) {
-        library.append(h("option", { value: m.id }, `${s.name}: ${m.path}`));
-      }
+      for (const m of items.media.filter((x) => !x.is_dir)) media.push([m.id, `${s.name}: ${m.path}`]);
     }
-    const change = (d) => form("change-media", [h("label", {}, "Medium ", library.cloneNode(true))], "Change",
+    // The media library as a choice; `none` is what choosing nothing means here.
+    const library = (none) => h("select", { name: "media", class: "library" },
+      h("option", { value: "" }, none), media.map(([value, text]) => h("option", { value }, text)));
+    const change = (d) => form("change-media", [h("label", {}, "Medium ", library("— eject —"))], "Change",
       (f) => attempt(async () => {
         await api("PUT", `/v1/instances/${i.id}/disks/${d.dev}`, { media: f.media || null });
         await TAB_VIEWS.media(pane, i);
@@ -112,7 +113,7 @@ const TAB_VIEWS = {
       h("h2", {}, "Attach a drive"),
       form("attach-media", [
         select("Type", "type", [["cdrom"], ["floppy"]]),
-        h("label", {}, "Medium ", library),
+        h("label", {}, "Medium ", library("— empty drive —")),
         field("or URL / path", "url", { placeholder: "https://… or a library path" }),
       ], "Attach", (f) => attempt(async () => {
         const body = { type: f.type };

@@ -63,7 +63,7 @@ function editor(template, images, done) {
     h("fieldset", { class: "interfaces" }, h("legend", {}, "Direct interfaces"),
       (t.interfaces ?? []).map(interfaceRow),
       h("button", { type: "button", class: "add-interface", onclick: (e) => e.target.before(interfaceRow()) }, "add interface")),
-    select("Graphics", "graphics", [["", "none"], ["vnc"], ["spice"]]),
+    select("Graphics", "graphics", [["", "default"], ["none"], ["vnc"], ["spice"]]),
     h("button", { type: "submit" }, template ? "Save" : "Create template"));
   const disk = (t.disks ?? [])[0];
   if (disk?.base) el.querySelector("[name=base]").value = disk.base;
