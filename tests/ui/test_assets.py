@@ -4,11 +4,19 @@ package, each with a type a browser runs, and nothing outside their roots."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from ..api.conftest import Running, assert_error
+
+
+@pytest.fixture
+def anon(server: Running) -> Iterator[httpx.Client]:
+    """No credentials: the page's files are public (the login page needs them)."""
+    with httpx.Client(base_url=server.url) as c:
+        yield c
 
 
 @pytest.mark.parametrize(
@@ -20,13 +28,12 @@ from ..api.conftest import Running, assert_error
         "/ui/vendor/novnc/core/rfb.js",
     ],
 )
-def test_the_pages_files_are_served_with_a_type_browsers_run(server: Running, path: str) -> None:
-    with httpx.Client(base_url=server.url) as c:
-        r = c.get(path)
-        assert r.status_code == 200, r.text
-        expected = "text/css" if path.endswith(".css") else "text/javascript"
-        assert r.headers["content-type"].startswith(expected)
-        assert len(r.content) > 200
+def test_the_pages_files_are_served_with_a_type_browsers_run(anon: httpx.Client, path: str) -> None:
+    r = anon.get(path)
+    assert r.status_code == 200, r.text
+    expected = "text/css" if path.endswith(".css") else "text/javascript"
+    assert r.headers["content-type"].startswith(expected)
+    assert len(r.content) > 200
 
 
 def test_every_module_the_shell_and_novnc_import_is_there(server: Running) -> None:
@@ -56,14 +63,12 @@ def test_every_module_the_shell_and_novnc_import_is_there(server: Running) -> No
         "/ui/static/nothing.js",
     ],
 )
-def test_paths_outside_the_roots_or_missing_are_the_apis_404(server: Running, path: str) -> None:
-    with httpx.Client(base_url=server.url) as c:
-        r = c.get(path)
-        assert r.status_code == 404, (path, r.status_code, r.text[:200])
-        assert "root:" not in r.text and "import" not in r.text
-        assert_error(r, 404, "NotFound")
+def test_paths_outside_the_roots_or_missing_are_the_apis_404(anon: httpx.Client, path: str) -> None:
+    r = anon.get(path)
+    assert r.status_code == 404, (path, r.status_code, r.text[:200])
+    assert "root:" not in r.text and "import" not in r.text
+    assert_error(r, 404, "NotFound")
 
 
-def test_the_files_are_read_only(server: Running) -> None:
-    with httpx.Client(base_url=server.url) as c:
-        assert_error(c.put("/ui/static/app.js", content=b"x"), 405, "MethodNotAllowed")
+def test_the_files_are_read_only(anon: httpx.Client) -> None:
+    assert_error(anon.put("/ui/static/app.js", content=b"x"), 405, "MethodNotAllowed")
