@@ -25,8 +25,7 @@ from typing import Annotated
 from fastapi import Response, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from hearth.drivers import Caller, Operation
-from hearth.drivers.consoles import ConsoleStream
+from hearth.drivers import Caller, ConsoleStream, Operation
 from hearth.errors import HearthError
 from hearth.redact import for_tenant, redact
 from hearth.service import Service
