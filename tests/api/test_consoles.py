@@ -139,3 +139,11 @@ def test_the_ec2_driver_has_no_consoles_and_says_so_in_its_capabilities() -> Non
     ops = Ec2Driver.capabilities().operations
     assert Operation.instances_serial_console not in ops and Operation.instances_graphics_console not in ops
     assert Operation.instances_serial_console in MockDriver.capabilities().operations
+
+
+def test_stopping_a_mock_instance_closes_its_console_with_1000(server: Running, demo: httpx.Client) -> None:
+    inst = wait_state(demo, new_instance(demo)["id"], "RUNNING")
+    with open_console(server, ticket(demo, inst["id"])["url"]) as ws:
+        read_until(ws, b"login: ")
+        assert demo.post(f"/v1/instances/{inst['id']}/stop").status_code == 202
+        assert closed_code(ws, timeout=30) == 1000
