@@ -14,6 +14,7 @@ from .base import (
     features_used,
 )
 from .caller import SYSTEM_OWNER, Caller
+from .consoles import ConsoleStream
 from .wait import wait_for_state
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Caller",
     "Capabilities",
     "Collection",
+    "ConsoleStream",
     "Driver",
     "Feature",
     "Operation",

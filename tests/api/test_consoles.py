@@ -5,7 +5,12 @@ from __future__ import annotations
 import base64
 
 import httpx
+import pytest
 
+from hearth.drivers import Operation
+from hearth.drivers.ec2 import Ec2Driver
+from hearth.drivers.mock import MockDriver
+from hearth.service import consoles as consoles_module
 from hearth.service.consoles import TICKET_SECONDS, Consoles
 
 from ._consoles import closed_code, open_console, read_until, refused_status, ticket
@@ -103,10 +108,42 @@ def test_closing_the_websocket_leaves_the_instance_running_and_a_new_ticket_reop
     assert demo.get(f"/v1/instances/{inst['id']}").json()["state"] == "RUNNING"
 
 
-def test_the_server_closes_with_1000_when_the_console_ends(server: Running, demo: httpx.Client) -> None:
+def test_the_binary_subprotocol_is_selected_and_a_client_close_is_answered_with_1000(
+    server: Running, demo: httpx.Client
+) -> None:
     inst = wait_state(demo, new_instance(demo)["id"], "RUNNING")
     with open_console(server, ticket(demo, inst["id"])["url"], subprotocols=["binary"]) as ws:
         assert ws.subprotocol == "binary"
         read_until(ws, b"login: ")
         ws.close()
         assert closed_code(ws) == 1000
+
+
+def test_tickets_outstanding_at_once_are_bounded(
+    server: Running, demo: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inst = wait_state(demo, new_instance(demo)["id"], "RUNNING")
+    svc = server.service
+    kept, svc.consoles = svc.consoles, Consoles(svc.driver, svc.gate)
+    monkeypatch.setattr(consoles_module, "MAX_TICKETS", 2)
+    try:
+        ticket(demo, inst["id"])
+        ticket(demo, inst["id"])
+        body = assert_error(demo.post(f"/v1/instances/{inst['id']}/console/ticket"), 429, "LimitExceeded")
+        assert "2 console tickets" in body["message"]
+    finally:
+        svc.consoles = kept
+
+
+def test_the_ec2_driver_has_no_consoles_and_says_so_in_its_capabilities() -> None:
+    ops = Ec2Driver.capabilities().operations
+    assert Operation.instances_serial_console not in ops and Operation.instances_graphics_console not in ops
+    assert Operation.instances_serial_console in MockDriver.capabilities().operations
+
+
+def test_stopping_a_mock_instance_closes_its_console_with_1000(server: Running, demo: httpx.Client) -> None:
+    inst = wait_state(demo, new_instance(demo)["id"], "RUNNING")
+    with open_console(server, ticket(demo, inst["id"])["url"]) as ws:
+        read_until(ws, b"login: ")
+        assert demo.post(f"/v1/instances/{inst['id']}/stop").status_code == 202
+        assert closed_code(ws, timeout=30) == 1000

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import subprocess
 from collections.abc import Iterator
@@ -12,23 +11,18 @@ import httpx
 import pytest
 
 from hearth.domain import Domain
-from hearth.testing.guest import MARKER
-from tests.cli._terminal import Terminal
 from tests.drivers.contract.libvirt_cases import guest_files
 
 from ._consoles import (
-    SHELL_ANSWER,
-    SHELL_COMMAND,
-    closed_code,
-    open_console,
-    read_until,
-    refused_status,
-    rfb_handshake,
-    ticket,
+    check_serial_shell,
+    check_stop_closes,
+    check_terminal,
+    check_tickets_are_the_owners,
+    check_vnc,
 )
 from ._libvirt import BOOT_TIMEOUT, URI, serve_libvirt
-from ._live import boot_tiny_guest, wait_state
-from .conftest import ADMIN, OTHER, Running, assert_error
+from ._live import boot_tiny_guest
+from .conftest import ADMIN, Running
 
 pytestmark = [pytest.mark.libvirtd, pytest.mark.guest]
 
@@ -48,8 +42,8 @@ def admin(server: Running) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def guest(server: Running, admin: httpx.Client) -> str:
-    """A running test guest of the admin's with a VNC screen (libvirt listens on a socket)."""
+def guest(admin: httpx.Client) -> str:
+    """A running test guest of the admin's (templates are theirs) with a VNC screen."""
     files = guest_files()
     boot = [str(files.kernel), str(files.initrd), files.append("wait")]
     iid = boot_tiny_guest(admin, "console-lv", boot, BOOT_TIMEOUT, graphics="vnc")
@@ -69,54 +63,26 @@ def test_vnc_listens_on_a_unix_socket_never_on_the_network(guest: str) -> None:
 def test_the_serial_websocket_shows_the_boot_and_the_guests_shell_answers(
     server: Running, admin: httpx.Client, guest: str
 ) -> None:
-    with open_console(server, ticket(admin, guest)["url"]) as ws:
-        read_until(ws, MARKER.encode(), timeout=BOOT_TIMEOUT)
-        ws.send(SHELL_COMMAND)
-        read_until(ws, SHELL_ANSWER, timeout=60)
+    check_serial_shell(server, admin, guest, BOOT_TIMEOUT)
 
 
 def test_the_vnc_websocket_answers_the_rfb_handshake_to_server_init(
     server: Running, admin: httpx.Client, guest: str
 ) -> None:
-    with open_console(server, ticket(admin, guest, "vnc")["url"], subprotocols=["binary"]) as ws:
-        assert ws.subprotocol == "binary"
-        version, width, height = rfb_handshake(ws)
-    assert version.startswith(b"RFB 003.00") and width > 0 and height > 0
+    check_vnc(server, admin, guest)
 
 
 def test_tickets_are_one_time_and_the_callers_own(server: Running, admin: httpx.Client, guest: str) -> None:
-    url = ticket(admin, guest)["url"]
-    basic = "Basic " + base64.b64encode(":".join(OTHER).encode()).decode()
-    assert refused_status(server, url, headers={"Authorization": basic}) == 403
-    assert refused_status(server, url) == 403
-    with server.client(OTHER) as other:
-        assert_error(other.post(f"/v1/instances/{guest}/console/ticket"), 404, "NotFound")
-        assert_error(other.post(f"/v1/instances/{guest}/vnc/ticket"), 404, "NotFound")
+    check_tickets_are_the_owners(server, admin, guest)
 
 
 def test_hearth_console_attaches_a_terminal_to_the_guest_and_ctrl_bracket_leaves(
     server: Running, guest: str
 ) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
-    env = {**clean, "HEARTH_URL": server.url, "HEARTH_USER": ADMIN[0], "HEARTH_PASSWORD": ADMIN[1]}
-    term = Terminal(env, "console", "console-lv-vm")
-    try:
-        term.expect(MARKER.encode(), timeout=BOOT_TIMEOUT)
-        term.send(SHELL_COMMAND)
-        term.expect(SHELL_ANSWER)
-        term.send(b"\x1d")
-        assert term.wait() == 0, term.seen[-500:]
-    finally:
-        term.kill()
+    check_terminal(server, ADMIN, "console-lv-vm", BOOT_TIMEOUT)
 
 
 def test_stopping_the_guest_closes_its_console_with_1000(
     server: Running, admin: httpx.Client, guest: str
 ) -> None:
-    with open_console(server, ticket(admin, guest)["url"]) as ws:
-        read_until(ws, MARKER.encode(), timeout=BOOT_TIMEOUT)
-        assert admin.post(f"/v1/instances/{guest}/stop", json={"force": True}).status_code == 202
-        assert closed_code(ws, timeout=BOOT_TIMEOUT) == 1000
-    wait_state(admin, guest, "STOPPED", timeout=BOOT_TIMEOUT)
-    assert_error(admin.post(f"/v1/instances/{guest}/console/ticket"), 409, "InvalidState")
-    assert admin.delete(f"/v1/instances/{guest}").status_code == 204
+    check_stop_closes(server, admin, guest, BOOT_TIMEOUT)

@@ -12,6 +12,7 @@ from hearth.drivers.resources import (
     HwpProperty,
     HwpPropertyName,
     Instance,
+    InstanceConsoles,
     InstanceCreate,
     NetworkBinding,
     NetworkCreate,
@@ -23,6 +24,7 @@ from hearth.drivers.resources import (
     parse_request,
 )
 from hearth.errors import ValidationError
+from hearth.vocab.graphics import GraphicsType
 from hearth.vocab.instance_states import InstanceState
 
 
@@ -83,6 +85,7 @@ def test_build_trusted_matches_validation() -> None:
         "private_addresses": ["10.0.0.2"],
         "memory_mib": 2048,
         "vcpus": 2,
+        "consoles": InstanceConsoles(serial=True, graphics=GraphicsType.vnc),
     }
     assert set(values) == set(Instance.model_fields), "build_trusted needs every field"
     fast = build_trusted(Instance, dict(values))

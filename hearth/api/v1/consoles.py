@@ -25,8 +25,7 @@ from typing import Annotated
 from fastapi import Response, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from hearth.drivers import Caller, Operation
-from hearth.drivers.consoles import ConsoleStream
+from hearth.drivers import Caller, ConsoleStream, Operation
 from hearth.errors import HearthError
 from hearth.redact import for_tenant, redact
 from hearth.service import Service
@@ -44,6 +43,7 @@ POLICY_VIOLATION = 1008  # before accept: the server answers the handshake with 
 INTERNAL_ERROR = 1011
 _REASON_BYTES = 123  # the most a close frame's reason may hold
 SUBPROTOCOL = "binary"
+_UNEXPECTED = "the console failed unexpectedly; the server log has the details"
 
 
 def _url(instance_id: str, kind: ConsoleKind) -> str:
@@ -102,6 +102,11 @@ async def _serve(websocket: WebSocket, instance_id: str, kind: ConsoleKind) -> N
         await websocket.accept(subprotocol)
         await websocket.close(INTERNAL_ERROR, _reason(exc, caller))
         return
+    except Exception:
+        log.exception("opening console %s of instance %s failed", kind.value, instance_id)
+        await websocket.accept(subprotocol)
+        await websocket.close(INTERNAL_ERROR, _UNEXPECTED)
+        return
     try:
         await websocket.accept(subprotocol)
         code, reason = await _bridge(websocket, stream, caller)
@@ -139,7 +144,8 @@ async def _bridge(websocket: WebSocket, stream: ConsoleStream, caller: Caller) -
         return INTERNAL_ERROR, _reason(failure, caller)
     if isinstance(failure, OSError):
         return INTERNAL_ERROR, "the console connection to the guest failed"
-    raise failure
+    log.error("a console bridge failed", exc_info=failure)
+    return INTERNAL_ERROR, _UNEXPECTED
 
 
 async def _client_to_guest(websocket: WebSocket, stream: ConsoleStream) -> None:

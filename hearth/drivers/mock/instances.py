@@ -19,7 +19,8 @@ from hearth.vocab.nic_kinds import InterfaceType
 
 from .. import guest_metrics, profiles, states
 from ..caller import SYSTEM_OWNER, Caller, ensure_visible, owner_scope
-from ..consoles import ConsoleStream, require_running
+from ..consoles import CONSOLE_STATES, ConsoleStream, require_running
+from ..events import DriverEvent, EventKind
 from ..operations import DEFAULT_STOP_TIMEOUT
 from ..parts import InstancesPart
 from ..resources import (
@@ -200,10 +201,19 @@ class Instances(InstancesPart):
         )
 
     def open_serial_console(self, caller: Caller, instance_id: str) -> ConsoleStream:
-        """The simulation of ``serial``: an echo of what is typed."""
+        """The simulation of ``serial``: an echo of what is typed, until the instance stops."""
         inst = self.get_instance(caller, instance_id)
         require_running(inst.id, inst.state, "serial console")
-        return EchoConsole()
+        events = self.context.events
+
+        def watch(event: DriverEvent) -> None:
+            gone = event.state is not None and event.state not in CONSOLE_STATES
+            if event.kind is EventKind.instance_state and event.subject_id == inst.id and gone:
+                echo.end()
+
+        echo = EchoConsole(on_close=lambda: events.unsubscribe(watch))
+        events.subscribe(watch, ())
+        return echo
 
     def get_instance_metrics(self, caller: Caller, instance_id: str) -> InstanceMetrics:
         """Figures a guest of this age would show: derived from the seconds since the instance

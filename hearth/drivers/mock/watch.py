@@ -53,6 +53,12 @@ class MockEvents:
         for instance_id, owner, state, at in pending:
             self.schedule(instance_id, owner, state, at)
 
+    def unsubscribe(self, sink: EventSink) -> None:
+        """Stop calling ``sink`` (the timer thread stays: others may subscribe again)."""
+        with self._lock:
+            if sink in self._sinks:
+                self._sinks.remove(sink)
+
     def emit(self, event: DriverEvent) -> None:
         for sink in list(self._sinks):
             try:

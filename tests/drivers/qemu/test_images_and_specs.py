@@ -105,7 +105,7 @@ NO_BRIDGE = unique("hnb")  # a bridge no host has
 @pytest.mark.parametrize(
     ("extra", "error", "word"),
     [
-        ({"graphics": {"type": "vnc"}}, NotSupported, "display"),
+        ({"graphics": {"type": "spice"}}, NotSupported, "VNC only"),
         ({"kernel": "/etc/passwd"}, ValidationError, "media directory"),
         ({"cdrom": "https://user:secret@example.org/x.iso"}, NotSupported, "***@example.org"),
         ({"disks": [{"size_gib": 1, "pool": "fast"}]}, ValidationError, "pool"),
