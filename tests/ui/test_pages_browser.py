@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ..api.conftest import DEMO, Running, new_instance
+from ..api.conftest import ADMIN, DEMO, Running, new_instance
+from ..media.conftest import build_iso
 from ..webdriver import Browser, chromium
 from .browser import artifacts, flash, go, log_in
 
@@ -134,3 +135,26 @@ def test_the_console_tab_is_a_terminal_on_the_instance_and_the_screen_tab_says_w
     assert refused.status_code == 501
     assert flash(b) == refused.json()["message"]
     demo.post(f"/v1/instances/{iid}/stop")
+
+
+def test_an_admin_uploads_a_medium_with_a_progress_bar_and_browses_it(
+    browser: Browser, server: Running, admin: httpx.Client, tmp_path: Path
+) -> None:
+    b = browser
+    library = tmp_path / "library"
+    library.mkdir()
+    made = admin.post("/v1/media/sources", json={"name": "ui-uploads", "type": "dir", "path": str(library)})
+    assert made.status_code == 201, made.text
+    local = tmp_path / "tools.iso"
+    build_iso(local, "UIUPLOAD", pad_to=4 << 20)
+    log_in(b, server.url, *ADMIN)
+    go(b, "#/media", "form.upload-media")
+    b.type(b.find("form.upload-media input[type=file]"), str(local))
+    b.type(b.find("form.upload-media input[name=path]"), "uploaded.iso")
+    b.click(b.find("form.upload-media button[type=submit]"))
+    b.until("return document.querySelector('progress.upload-progress').value === 100", 60)
+    b.until("return document.querySelector('section.listing')?.textContent.includes('uploaded.iso')", 30)
+    assert (library / "uploaded.iso").read_bytes() == local.read_bytes()
+    assert b.execute("return document.getElementById('flash').hidden")
+    b.screenshot(artifacts(tmp_path, "ui-media-upload") / "uploaded.png")
+    admin.delete(f"/v1/media/sources/{made.json()['id']}")

@@ -4,6 +4,7 @@
 import { h, fill, table, form, field, select, bytes } from "./dom.js";
 import { all, get, post, del, upload } from "./api.js";
 import { attempt } from "./app.js";
+import { followTask } from "./tasks.js";
 
 const remove = (path, after) => h("button", { type: "button", class: "delete",
   onclick: () => attempt(async () => { await del(path); after(); }) }, "delete");
@@ -78,10 +79,14 @@ async function browse(where, source, path = "") {
     ], listing.media, (m) => ({ class: "medium" })));
 }
 
-async function sendFile(source, file, path, bar) {
+// An upload: announce it, stream the file in one PUT (the bar follows the bytes sent), then
+// finish it, which checks and files the medium as a task.
+async function sendFile(source, file, path, bar, where) {
   const made = await post("/v1/media/uploads", { source: source.id, path, size: file.size });
-  await upload("PUT", `/v1/media/uploads/${encodeURIComponent(made.id)}`, file, (p) => { bar.value = Math.round(p * 100); });
-  await post(`/v1/media/uploads/${encodeURIComponent(made.id)}/finish`);
+  const at = `/v1/media/uploads/${encodeURIComponent(made.id)}`;
+  await upload("PUT", `${at}?offset=0`, file, (p) => { bar.value = Math.round(p * 99); });
+  const task = await post(`${at}/finish`);
+  if (task?.status && task.status !== "succeeded") await followTask(task, where);
   bar.value = 100;
 }
 
@@ -118,7 +123,7 @@ export async function mediaView(main) {
       field("As (path in the source)", "path"), bar,
     ], "Upload", (f) => attempt(async () => {
       const source = sources.find((s) => s.id === f.source);
-      await sendFile(source, f.file, f.path || f.file.name, bar);
+      await sendFile(source, f.file, f.path || f.file.name, bar, listing);
       await browse(listing, source);
     })) : h("p", {}, "Uploads go into a dir source."),
     cache ? [h("h2", {}, `Cache (${bytes(cache.used)} of ${bytes(cache.limit)})`), table([
