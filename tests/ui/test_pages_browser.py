@@ -158,3 +158,34 @@ def test_an_admin_uploads_a_medium_with_a_progress_bar_and_browses_it(
     assert b.execute("return document.getElementById('flash').hidden")
     b.screenshot(artifacts(tmp_path, "ui-media-upload") / "uploaded.png")
     admin.delete(f"/v1/media/sources/{made.json()['id']}")
+
+
+def test_a_template_is_refused_in_the_apis_words_then_made_and_edited(
+    page: Browser, server: Running, demo: httpx.Client
+) -> None:
+    b = page
+    go(b, "#/templates", "form.template-form")
+    form = "form.template-form"
+    b.type(b.find(f"{form} input[name=name]"), "ui-tpl")
+    b.type(b.find(f"{form} input[name=os]"), "debian12")
+    b.type(b.find(f"{form} input[name=memory]"), "512")
+    b.click(b.find(f"{form} button.add-interface"))
+    b.type(b.find(f"{form} .nic-row input[name=nic_source]"), "nosuchdev0")
+    b.click(b.find(f"{form} button[type=submit]"))
+    body = {"name": "ui-tpl", "os": "debian12", "memory": {"current": 512}, "disks": [], "networks": []}
+    refused = demo.post(
+        "/v1/templates", json={**body, "interfaces": [{"type": "macvtap", "source": "nosuchdev0"}]}
+    )
+    assert refused.status_code == 400 and flash(b) == refused.json()["message"]
+
+    b.click(b.find(f"{form} .nic-row button.remove"))
+    b.click(b.find(f"{form} button[type=submit]"))
+    b.find("tr.template[data-name=ui-tpl]")
+    b.click(b.find("tr.template[data-name=ui-tpl] button.edit"))
+    b.until("return document.querySelector('form.template-form h2')?.textContent === 'Edit ui-tpl'")
+    b.execute("document.querySelector('form.template-form input[name=memory]').value = ''")
+    b.type(b.find("form.template-form input[name=memory]"), "256")
+    b.click(b.find("form.template-form button[type=submit]"))
+    b.until("return document.querySelector('tr.template[data-name=ui-tpl]')?.textContent.includes('256 MiB')")
+    assert demo.get("/v1/templates/ui-tpl").json()["memory"]["current"] == 256
+    assert demo.delete("/v1/templates/ui-tpl").status_code == 204

@@ -42,7 +42,7 @@ function body(el) {
     if (type === "macvtap") nic.mode = row.querySelector("[name=nic_mode]").value || "bridge";
     return nic;
   });
-  out.graphics = v("graphics") ? { type: v("graphics") } : null;
+  if (v("graphics")) out.graphics = { type: v("graphics") }; // left out: the server's default stays
   return out;
 }
 
@@ -94,7 +94,7 @@ export async function templatesView(main) {
         ...(t.interfaces ?? []).map((i) => `${i.type} ${i.source}${i.mode ? " " + i.mode : ""}`)].join(", ")],
       ["Problems", problems],
       ["", (t) => h("span", {},
-        h("button", { type: "button", onclick: async () => fill(side, editor(await get(`/v1/templates/${encodeURIComponent(t.name)}`), images, redraw)) }, "edit"),
+        h("button", { type: "button", class: "edit", onclick: async () => fill(side, editor(await get(`/v1/templates/${encodeURIComponent(t.name)}`), images, redraw)) }, "edit"),
         h("button", { type: "button", onclick: () => attempt(async () => { await del(`/v1/templates/${encodeURIComponent(t.name)}`); redraw(); }) }, "delete"))],
     ], templates, (t) => ({ class: hasProblems(t) ? "template invalid" : "template", dataset: { name: t.name } })),
     side);
