@@ -1,9 +1,10 @@
 """Keep secrets and host internals out of what users and logs see.
 
 ``redact`` masks the password of every URI in a text (``qemu+tcp://alice:***@host/system``) and
-the value of ``password=``-like query parameters; every ``HearthError`` message passes through it,
-and ``RedactingFilter`` applies it to log records. Drivers call ``redact`` on any backend text
-they quote (libvirt and QEMU messages often carry the connection URI). ``for_tenant`` goes
+the value of ``password=``-like query parameters (a console's ``ticket=`` too); every
+``HearthError`` message passes through it, and ``RedactingFilter`` applies it to log records.
+Drivers call ``redact`` on any backend text they quote (libvirt and QEMU messages often carry
+the connection URI). ``for_tenant`` goes
 further for users who are not admins: host paths, socket paths and backend URIs become
 placeholders. It imports nothing from Hearth, so every layer can use it.
 """
@@ -18,7 +19,7 @@ MASK = "***"
 
 _URI_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:'\"]*):[^\s@/'\"]*@")
 _SECRET_PARAM = re.compile(
-    r"(?P<head>[?&;\s](?:password|passwd|pwd|secret|token)=)[^&;\s'\"]+", re.IGNORECASE
+    r"(?P<head>[?&;\s](?:password|passwd|pwd|secret|token|ticket)=)[^&;\s'\"]+", re.IGNORECASE
 )
 _URI = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>,;)]+")
 _PATH = re.compile(r"(?<![\w.:/~\-@])/(?!v1(?:/|\b))[\w.\-+@]+(?:/[^\s'\"<>,;()]*)*")

@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 DRIVERS = ("mock", "libvirt", "qemu", "ec2")
 # Named, not uvicorn's "auto": auto falls back to h11 and asyncio in silence when httptools or
 # uvloop is missing, and the server runs at a fraction of its speed (bench/blobs.py: a blob PUT
-# at ~0.4 of the disk's rate on h11, ~0.8 on httptools). Hearth serves no WebSocket, so none is
-# accepted, whichever websocket library happens to be installed.
+# at ~0.4 of the disk's rate on h11, ~0.8 on httptools). WebSockets (the consoles) are served by
+# the websockets library, named too: auto would pick wsproto or none by what happens to be there.
 HTTP_IMPL = "httptools"
 LOOP_IMPL = "uvloop"
-WS_IMPL = "none"
+WS_IMPL = "websockets"
 
 
 def serve(
@@ -164,13 +164,13 @@ def _run(cfg: ServiceConfig) -> None:
 
 
 def _check_server_libraries() -> None:
-    """Refuse to start, saying what to install, without the C parser and loop the server names
-    (uvicorn itself would fail later with a bare ImportError)."""
+    """Refuse to start, saying what to install, without the C parser, loop and WebSocket
+    library the server names (uvicorn itself would fail later with a bare ImportError)."""
     from importlib.util import find_spec
 
     from hearth.errors import NotSupported
 
-    missing = [name for name in (HTTP_IMPL, LOOP_IMPL) if find_spec(name) is None]
+    missing = [name for name in (HTTP_IMPL, LOOP_IMPL, WS_IMPL) if find_spec(name) is None]
     if missing:
         raise NotSupported(
             f"hearth serve needs {' and '.join(missing)}: pip install 'uvicorn[standard]'",

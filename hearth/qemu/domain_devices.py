@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hearth.domain import Domain
-from hearth.domain.devices import CharDevice
+from hearth.domain.devices import CharDevice, Video
 from hearth.errors import NotSupported, ValidationError
 from hearth.qemu import devices as dev
 from hearth.qemu.machine import Machine
@@ -27,7 +27,8 @@ USB_MODELS = {
     "qemu-xhci": "qemu-xhci",
     "nec-xhci": "nec-usb-xhci",
 }
-_UHCI_COMPANIONS = {"ich9-uhci1", "ich9-uhci2", "ich9-uhci3"}
+_UHCI_COMPANIONS = {"ich9-uhci1": 0, "ich9-uhci2": 2, "ich9-uhci3": 4}  # libvirt's default startport
+ICH9_USB_SET = frozenset({"ich9-ehci1", *_UHCI_COMPANIONS})
 _XHCI = {"qemu-xhci", "nec-xhci"}
 VIDEO_MODELS = {
     "vga": ("VGA", "VGA"),
@@ -36,6 +37,14 @@ VIDEO_MODELS = {
     "qxl": ("qxl-vga", "qxl"),
     "bochs": ("bochs-display", "bochs-display"),
     "ramfb": ("ramfb", "ramfb"),
+}
+# libvirt's sizes (KiB) for a <model> that gives none, passed to QEMU whether given or not:
+# QEMU's own defaults differ for qxl (max_outputs 0, a 64-bit VRAM BAR), so the guest would
+# see another card.
+_VIDEO_KIB = {
+    "vga": {"vram": 16384},
+    "bochs": {"vram": 16384},
+    "qxl": {"ram": 65536, "vram": 65536, "vgamem": 16384},
 }
 _WATCHDOGS = {"i6300esb": "i6300esb", "ib700": "ib700"}
 _WATCHDOG_ACTIONS = {"reset", "shutdown", "poweroff", "pause", "none", "inject-nmi"}
@@ -57,7 +66,7 @@ def usb_controller(model: str, index: int, ports: int | None, startport: int | N
     device: Device = {"driver": USB_MODELS[model]}
     if model in _UHCI_COMPANIONS:
         device["masterbus"] = f"{usb_controller_id(index)}.0"
-        device["firstport"] = startport or 0
+        device["firstport"] = _UHCI_COMPANIONS[model] if startport is None else startport
         return device
     if startport is not None:
         raise ValidationError(f"<master startport> only belongs on an ICH9 UHCI companion, not {model}")
@@ -112,22 +121,34 @@ def videos(domain: Domain, place: Callable[[Device, object], Device]) -> list[De
         device: Device = {"driver": first if i == primary else other, "id": f"video{i}"}
         if i != primary and model in ("vga", "cirrus", "bochs", "ramfb"):
             raise ValidationError(f"video model {model!r} can only be the primary video device")
-        if model == "vga" and video.vram:
-            device["vgamem_mb"] = video.vram // 1024
-        if model == "qxl":
-            if video.ram:
-                device["ram_size"] = video.ram * 1024
-            if video.vram:
-                device["vram_size"] = video.vram * 1024
-            if video.vgamem:
-                device["vgamem_mb"] = video.vgamem // 1024
-        if model in ("virtio", "qxl") and video.heads:
-            device["max_outputs"] = video.heads
+        device.update(_video_memory(model, video))
         out.append(place(device, video))
     # the primary goes first: QEMU's first VGA device is the boot display
     if primary and out:
         out.insert(0, out.pop(primary))
     return out
+
+
+def _video_memory(model: str, video: Video) -> Device:
+    """The size and head properties libvirt always passes for ``model`` (its defaults filled in)."""
+    kib = _VIDEO_KIB.get(model, {})
+    vram = video.vram or kib.get("vram", 0)
+    heads = video.heads or 1
+    if model == "vga":
+        return {"vgamem_mb": vram // 1024}
+    if model == "bochs":
+        return {"vgamem": vram * 1024}
+    if model == "virtio":
+        return {"max_outputs": heads}
+    if model == "qxl":
+        return {
+            "max_outputs": heads,
+            "ram_size": (video.ram or kib["ram"]) * 1024,
+            "vram_size": vram * 1024,
+            "vram64_size_mb": 0,  # <model vram64> is refused (domain_ledger), libvirt's 0 then
+            "vgamem_mb": (video.vgamem or kib["vgamem"]) // 1024,
+        }
+    return {}
 
 
 _INPUTS = {
@@ -254,9 +275,16 @@ def extra_serial(port: CharDevice, index: int, machine: Machine, skipped: list[s
         skipped.append(note)
 
 
-def usb_extras(domain: Domain, machine: Machine, skipped: list[str]) -> None:
-    """Smartcard readers (usb-ccid with a passthrough card), USB hubs and redirected USB ports."""
+def hubs_and_smartcards(domain: Domain, machine: Machine, skipped: list[str]) -> None:
+    """USB hubs, then smartcard readers (usb-ccid with a passthrough card). libvirt gives USB
+    ports in the order hubs, smartcards, inputs, sounds, redirdevs; QEMU gives each device the
+    first free port in the order devices are made (a hub's ports after the root ports), so
+    making them in libvirt's order puts each where libvirt puts it."""
     root = domain.node
+    for i, hub in enumerate(root.findall("devices/hub")):
+        if hub.get("type") != "usb":
+            raise NotSupported(f"hub type {hub.get('type')!r} is not supported by hearth.qemu")
+        machine.devices.append({"driver": "usb-hub", "id": f"hub{i}"})
     for i, card in enumerate(root.findall("devices/smartcard")):
         mode = card.get("mode")
         if mode != "passthrough":
@@ -274,11 +302,11 @@ def usb_extras(domain: Domain, machine: Machine, skipped: list[str]) -> None:
             }
         )
         skipped.append(f"smartcard {i}: the card's host side is not connected (the reader is there)")
-    for i, hub in enumerate(root.findall("devices/hub")):
-        if hub.get("type") != "usb":
-            raise NotSupported(f"hub type {hub.get('type')!r} is not supported by hearth.qemu")
-        machine.devices.append({"driver": "usb-hub", "id": f"hub{i}"})
-    for i, redir in enumerate(root.findall("devices/redirdev")):
+
+
+def redirdevs(domain: Domain, machine: Machine, skipped: list[str]) -> None:
+    """Redirected USB ports, the last USB devices to get a port (see hubs_and_smartcards)."""
+    for i, redir in enumerate(domain.node.findall("devices/redirdev")):
         if redir.get("bus", "usb") != "usb":
             raise NotSupported(f"redirdev bus {redir.get('bus')!r} is not supported by hearth.qemu")
         chardev = _chardev(CharDevice(redir), f"chr-redir{i}", f"redirdev {i}")
@@ -413,7 +441,7 @@ def pc_slots(machine: Machine, primary_video: Device | None) -> None:
             continue  # an ICH9 companion placed with its EHCI
         while slot in taken or slot <= 1:
             slot += 1
-        if not usb_companion_slot(machine, device, slot, "pci.0"):
+        if not usb_companion_slot(machine, _ehci_master(machine, device) or device, slot, "pci.0"):
             device.update(bus="pci.0", addr=f"{slot:#x}")
         taken.add(slot)
 
@@ -525,6 +553,20 @@ def usb_companion_slot(machine: Machine, ehci: Device, slot: int, bus: str) -> b
             if function == 0:
                 device["multifunction"] = True
     return True
+
+
+def _ehci_master(machine: Machine, companion: Device) -> Device | None:
+    """The unplaced ICH9 EHCI a UHCI companion belongs to (the set takes the slot of whichever
+    member comes first, as in libvirt)."""
+    bus = companion.get("masterbus")
+    return next(
+        (
+            d
+            for d in machine.devices
+            if d["driver"] == "ich9-usb-ehci1" and f"{d.get('id')}.0" == bus and "addr" not in d
+        ),
+        None,
+    )
 
 
 def _slot(device: Device) -> int:

@@ -7,6 +7,7 @@ Each rule is libvirt's QEMU driver rule (its ``-machine``, ``-rtc``, ``-global``
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from hearth.domain import Domain
 from hearth.errors import NotSupported, ValidationError
@@ -117,12 +118,31 @@ def clock(domain: Domain, machine: Machine, *, now: dt.datetime | None = None) -
     machine.rtc = rtc
 
 
-def power_management(domain: Domain, machine: Machine) -> None:
-    """``<pm>``: S3/S4 on the board's power-management device (ICH9 LPC on q35, PIIX4 on pc)."""
-    lpc = "ICH9-LPC" if machine.machine_type.startswith(("q35", "pc-q35")) else "PIIX4_PM"
+def power_management(domain: Domain, machine: Machine, qemu_version: str) -> None:
+    """``<pm>``: S3/S4 on the board's power-management device (ICH9 LPC on q35, PIIX4 on pc),
+    and on q35 the ICH9 no-reboot strap, which decides whether the built-in iTCO watchdog can
+    reset the guest. libvirt (9.0) leaves the strap to QEMU, whose default is the board's:
+    on for pc-q35 up to 7.2, off from 8.0 (QEMU 8.0's compat rule). It is written out here
+    with that value, so the guest does not depend on which default a QEMU build happens to have."""
+    q35 = machine.machine_type.startswith(("q35", "pc-q35"))
+    lpc = "ICH9-LPC" if q35 else "PIIX4_PM"
     for state, enabled in (("s3", domain.pm_suspend_to_mem), ("s4", domain.pm_suspend_to_disk)):
         if enabled is not None:
             machine.globals.append((lpc, f"disable_{state}", 0 if enabled else 1))
+    if q35:
+        strap = board_version(machine.machine_type, qemu_version) < (8, 0)
+        machine.globals.append(("ICH9-LPC", "noreboot", strap))
+
+
+def board_version(machine_type: str, qemu_version: str) -> tuple[int, int]:
+    """The version of a pc/q35 board: its own (``pc-q35-7.2``), or for the bare alias (``q35``,
+    ``pc``) the QEMU's, which the alias points at."""
+    found = re.fullmatch(r"pc-(?:q35|i440fx)-(\d+)\.(\d+)", machine_type)
+    if found is None:
+        found = re.match(r"(\d+)\.(\d+)", qemu_version)
+    if found is None:
+        raise ValidationError(f"cannot tell the board version of {machine_type!r} on QEMU {qemu_version!r}")
+    return int(found.group(1)), int(found.group(2))
 
 
 def lifecycle(domain: Domain, machine: Machine, skipped: list[str]) -> None:

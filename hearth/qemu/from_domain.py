@@ -26,8 +26,8 @@ from lxml import etree
 from hearth.domain import Address, Disk, Domain, Interface
 from hearth.domain.xmlbuilder import XMLObject
 from hearth.errors import NotSupported, ValidationError
+from hearth.qemu import caps, domain_cpu, domain_devices, domain_platform
 from hearth.qemu import devices as dev
-from hearth.qemu import domain_cpu, domain_devices, domain_platform
 from hearth.qemu import firmware as fw
 from hearth.qemu.domain_ledger import QEMU_NS, account
 from hearth.qemu.machine import Firmware, Machine
@@ -217,7 +217,9 @@ def _disk_driver(disk: Disk, parts: Parts, source_type: str, kind: str) -> None:
             props["discard"] = file_node["discard"] = discard
         if zeroes is not None:
             props["detect-zeroes"] = zeroes
-    if parts.backends and kind == FixedDiskDevice.disk:
+    # libvirt passes the guest's write cache flag when a cache mode is given, and for a
+    # shareable disk; otherwise it leaves QEMU's auto (following the node's cache)
+    if parts.backends and kind == FixedDiskDevice.disk and (disk.driver_cache is not None or disk.shareable):
         parts.devices[0]["write-cache"] = write_cache
     if disk.shareable:
         parts.devices[0]["share-rw"] = True
@@ -243,23 +245,34 @@ def _interface(nic: Interface, index: int) -> Parts:
 
 def controller_indices(domain: Domain) -> list[int]:
     """Each controller's index in document order; missing ones are numbered as libvirt does on
-    define (per type, after the highest taken; pcie-root is 0), so designer output needs no
-    define round-trip before it can run here."""
+    define (per type, after the highest taken; pcie-root is 0; a member of an ICH9 USB set
+    joins the set of the USB controller just before it while that set lacks its model), so
+    designer output needs no define round-trip before it can run here."""
     ctls = list(domain.devices.controllers)
     used: dict[str | None, set[int]] = {}
     for ctl in ctls:
         if ctl.index is not None:
             used.setdefault(ctl.type, set()).add(ctl.index)
     out: list[int] = []
+    sets: dict[int, set[str]] = {}  # ICH9 USB sets by index: the models they have
+    last_usb: int | None = None
     for ctl in ctls:
+        model = str(ctl.model)
+        ich9 = ctl.type == "usb" and model in domain_devices.ICH9_USB_SET
         if ctl.index is not None:
-            out.append(ctl.index)
-            continue
-        taken = used.setdefault(ctl.type, set())
-        index = 0 if ctl.model == "pcie-root" else max(taken, default=-1) + 1
-        while index in taken:
-            index += 1
-        taken.add(index)
+            index = ctl.index
+        elif ich9 and last_usb is not None and model not in sets.get(last_usb, {model}):
+            index = last_usb
+        else:
+            taken = used.setdefault(ctl.type, set())
+            index = 0 if ctl.model == "pcie-root" else max(taken, default=-1) + 1
+            while index in taken:
+                index += 1
+            taken.add(index)
+        if ctl.type == "usb":
+            last_usb = index
+            if ich9:
+                sets.setdefault(index, set()).add(model)
         out.append(index)
     return out
 
@@ -391,11 +404,14 @@ def machine_from_domain(
     console_log: Path | None = None,
     nvram_dir: Path | None = None,
     firmware_dirs: Sequence[Path] = fw.DESCRIPTOR_DIRS,
+    qemu_version: str | None = None,
 ) -> Conversion:
     """The :class:`Machine` that runs ``domain`` under QEMU directly.
 
     ``nvram_dir`` is where UEFI variables go when ``<nvram>`` names no file (libvirt's
     ``/var/lib/libvirt/qemu/nvram``); the file is made from its template at launch.
+    ``qemu_version`` is the QEMU that will run it (asked of the installed one when not given):
+    a bare ``q35``/``pc`` board is that QEMU's latest, and some board defaults follow it.
     """
     if not domain.name:
         raise ValidationError("the domain has no <name>")
@@ -455,7 +471,9 @@ def machine_from_domain(
     domain_platform.machine_flags(domain, machine)
     _firmware(domain, machine, nvram_dir, firmware_dirs)
     domain_platform.clock(domain, machine)
-    domain_platform.power_management(domain, machine)
+    if qemu_version is None and _is_q35(machine_type):  # only q35 has a default that follows it
+        qemu_version = caps.load().version
+    domain_platform.power_management(domain, machine, qemu_version or "")
     domain_platform.lifecycle(domain, machine, skipped)
     domain_platform.boot(domain, machine)
     genid = root.find("genid")
@@ -488,9 +506,10 @@ def machine_from_domain(
     domain_devices.channels(domain, machine, skipped, virtio_serial)
     videos = domain_devices.videos(domain, place)
     machine.devices.extend(videos)
+    domain_devices.hubs_and_smartcards(domain, machine, skipped)  # USB ports in libvirt's order
     domain_devices.inputs(domain, machine, place)
     domain_devices.sounds(domain, machine, place)
-    domain_devices.usb_extras(domain, machine, skipped)
+    domain_devices.redirdevs(domain, machine, skipped)
     domain_devices.watchdogs(domain, machine, place)
     machine.add(domain_devices.balloon(domain, place))
     domain_devices.misc(domain, machine, place)
@@ -592,9 +611,9 @@ def _firmware(domain: Domain, machine: Machine, nvram_dir: Path | None, dirs: Se
     secure = bool(os_.loader_secure)
     if secure and smm is not True:
         raise ValidationError("<loader secure='yes'> needs <features><smm state='on'/> (as libvirt requires)")
-    readonly = os_.loader_readonly
-    if readonly is None:
-        readonly = True  # libvirt's default for pflash code
+    # libvirt opens pflash code writable unless readonly='yes' (a combined code+vars image
+    # needs that); a shipped file then fails to open under libvirt, and is written here.
+    readonly = bool(os_.loader_readonly)
     if readonly and nvram is None and template is not None:
         nvram = _nvram_path(domain, nvram_dir)
     machine.firmware = Firmware(

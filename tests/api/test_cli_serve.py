@@ -178,3 +178,28 @@ def test_serve_refuses_a_bad_libvirt_table_in_one_line(tmp_path: Path) -> None:
     done = _hearth("serve", "--config", str(cfg), "--state-dir", str(tmp_path / "state"))
     assert done.returncode != 0
     assert "pool_path must be an absolute path" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_serve_serves_the_console_websocket_and_logs_no_ticket(tmp_path: Path) -> None:
+    from websockets.sync.client import connect
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with _serving("--state-dir", str(tmp_path / "state"), "--listen", f"127.0.0.1:{port}") as (proc, lines):
+        with httpx.Client(base_url=base, auth=("demo", "demo-password"), timeout=60) as demo:
+            made = demo.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small"}).json()
+            deadline = time.monotonic() + 60
+            while demo.get(f"/v1/instances/{made['id']}").json()["state"] != "RUNNING":
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            ticket = demo.post(f"/v1/instances/{made['id']}/console/ticket").json()
+        with connect(f"ws://127.0.0.1:{port}{ticket['url']}", open_timeout=30) as ws:
+            seen = b""
+            while b"login: " not in seen:
+                frame = ws.recv(timeout=30)
+                assert isinstance(frame, bytes)
+                seen += frame
+    rest = proc.stdout.read() if proc.stdout else ""
+    assert proc.returncode == 0, "".join(lines) + rest
+    assert ticket["ticket"] not in "".join(lines) + rest
+    assert "ticket=***" in rest  # the access log has the handshake, the ticket masked

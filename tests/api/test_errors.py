@@ -121,7 +121,7 @@ def test_unsupported_operations_are_501_and_not_advertised(readonly: Running) ->
         names = {col["name"] for col in entry["collections"]}
         service_side = set(readonly.service.service_collections())
         assert "tasks" in service_side
-        frontend_side = {"media", "host", "buckets"}  # served over the Service and the host, any driver
+        frontend_side = {"media", "host", "buckets", "events"}  # over the Service and the host, any driver
         assert (
             names
             == {"instances", "images", "realms", "hardware_profiles", "keys"} | service_side | frontend_side

@@ -1,4 +1,4 @@
-"""What ``hearth serve`` runs on: named HTTP and loop implementations, one malloc arena."""
+"""What ``hearth serve`` runs on: named HTTP, loop and WebSocket implementations, one malloc arena."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hearth.cli.allocator import limit_arenas
 from hearth.errors import NotSupported
 
 
-def test_serve_names_the_c_parser_and_loop_and_serves_no_websocket() -> None:
-    assert (serve.HTTP_IMPL, serve.LOOP_IMPL, serve.WS_IMPL) == ("httptools", "uvloop", "none")
+def test_serve_names_the_c_parser_loop_and_websocket_library() -> None:
+    assert (serve.HTTP_IMPL, serve.LOOP_IMPL, serve.WS_IMPL) == ("httptools", "uvloop", "websockets")
     serve._check_server_libraries()  # both installed with uvicorn[standard]
 
 

@@ -7,10 +7,12 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import libvirt
 import pytest
 
 from hearth.qemu import Supervisor
 from hearth.testing.guest import GuestImage, guest_image
+from tests.libvirt_host import SYSTEM_URI
 from tests.qemu._support import short_dir
 
 # KVM exists on these hosts but its guests hang; every test runs under TCG.
@@ -41,3 +43,11 @@ def module_supervisor() -> Iterator[Supervisor]:
             sup.get(name).kill()
     sup.close()
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def conn() -> Iterator[libvirt.virConnect]:
+    """The system libvirt, for its own translation of a document (domxml-to-native)."""
+    c = libvirt.open(SYSTEM_URI)
+    yield c
+    c.close()

@@ -27,6 +27,17 @@ _PROPS = {
     "qemu-xhci": ("p2", "p3"),
     "isa-serial": ("index",),
     "virtserialport": ("name",),
+    # the guest's write cache flag (WCE) on disks
+    "virtio-blk-pci": ("write-cache",),
+    "scsi-hd": ("write-cache",),
+    "ide-hd": ("write-cache",),
+    # video memory and heads: what the guest's driver sizes its framebuffers by
+    "qxl-vga": ("ram_size", "vram_size", "vram64_size_mb", "vgamem_mb", "max_outputs"),
+    "qxl": ("ram_size", "vram_size", "vram64_size_mb", "vgamem_mb", "max_outputs"),
+    "VGA": ("vgamem_mb",),
+    "bochs-display": ("vgamem",),
+    "virtio-vga": ("max_outputs",),
+    "virtio-gpu-pci": ("max_outputs",),
 }
 _CPU_PROPS = ("model-id", "family", "model", "stepping", "vendor", "phys-bits", "host-phys-bits", "l3-cache")
 _DEV = re.compile(r"^(\s*)dev: ([^,]+), id \"(.*)\"")
@@ -67,6 +78,8 @@ def qom_props(execute: Execute) -> dict[str, dict[str, Any]]:
 
 
 _BUS = re.compile(r"^(\s*)bus: (\S+)")
+# ``info usb``: which port each USB device is plugged into (the guest enumerates by port)
+_USB = re.compile(r"Port (\S+), Speed [^,]+, Product ([^,\r\n]+)")
 
 
 def pci_placement(text: str) -> list[tuple[str, str, str]]:
@@ -123,17 +136,19 @@ def facts(execute: Execute) -> dict[str, Any]:
     endpoints = Counter({t: n for t, n in types.items() if t not in AUTO_PCI})
     props = sorted((t, tuple((k, p.get(k)) for k in _PROPS[t])) for t, p in tree if t in _PROPS)
     machine: dict[str, Any] = {}
-    for prop in ("acpi", "smm", "vmport", "hpet", "kernel-irqchip"):
+    for prop in ("type", "acpi", "smm", "vmport", "hpet", "kernel-irqchip"):  # type: the versioned board
         try:
             machine[prop] = execute("qom-get", {"path": "/machine", "property": prop})
         except Exception:  # a property this board does not have
             machine[prop] = None
     roms = sorted(re.findall(r'name="([^"]+)"', _hmp(execute, "info roms")))
+    usb = sorted(_USB.findall(_hmp(execute, "info usb")))
     return {
         "cpu": cpu,
         "topology": {"cpus": topology, "max": len(hotpluggable)},
         "memory": {"base": memory["base-memory"], "numa": memdevs if len(memdevs) > 1 else []},
         "devices": dict(sorted(endpoints.items())),
+        "usb": usb,
         "pci_bridges": {t: n for t, n in sorted(types.items()) if t in AUTO_PCI},
         "pci_layout": [_pci_layout(execute), pci_placement(tree_text)],
         "device_props": props,

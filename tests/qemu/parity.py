@@ -1,5 +1,5 @@
 """Start each corpus domain paused under hearth.qemu and under libvirt (same QEMU, TCG) and
-compare the hardware both QEMUs report (shared by the parity test and bench/parity.py).
+compare the hardware both QEMUs report (shared by the parity test and bench/fidelity.py).
 
 libvirt gets a transient domain (``virDomainCreateXML`` with START_PAUSED) under a run-unique
 name, queried through ``libvirt_qemu.qemuMonitorCommand`` and destroyed at once; hearth.qemu
@@ -58,6 +58,17 @@ def verdict(o: Outcome) -> str:
     if o.differences == ["start"] and all(str(v).startswith("refused") for v in o.detail["start"].values()):
         return "both refused"
     return "different"
+
+
+def compared(outcomes: list[Outcome]) -> list[Outcome]:
+    """The translated documents both sides started: those whose hardware can be compared."""
+    return [o for o in outcomes if o.translated and verdict(o) != "both refused"]
+
+
+def identical_pct(outcomes: list[Outcome]) -> float:
+    """The share of compared documents whose guests are identical on every aspect."""
+    started = compared(outcomes)
+    return 100 * sum(1 for o in started if verdict(o) == "identical") / max(len(started), 1)
 
 
 def corpus() -> list[Path]:

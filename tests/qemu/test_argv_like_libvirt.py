@@ -9,15 +9,10 @@ when it parses it, then up to whole MiB for QEMU (219100 KiB runs as ``-m 214``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import libvirt
 import pytest
 
-from hearth.domain import parse
-from hearth.qemu import render_argv
-from hearth.qemu.from_domain import machine_from_domain
-from tests.libvirt_host import SYSTEM_URI
+from tests.qemu import native
 
 pytestmark = pytest.mark.libvirtd
 
@@ -82,27 +77,16 @@ def _document(case: dict[str, str]) -> str:
     return text.replace("<vcpu>1</vcpu>", f"<vcpu>{case.get('vcpu', '1')}</vcpu>")
 
 
-def _options(args: list[str], *names: str) -> dict[str, list[str]]:
-    return {name: [args[i + 1] for i, a in enumerate(args) if a == name] for name in names}
-
-
-@pytest.fixture(scope="module")
-def conn() -> Iterator[libvirt.virConnect]:
-    c = libvirt.open(SYSTEM_URI)
-    yield c
-    c.close()
-
-
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
 def test_memory_and_boot_options_are_the_ones_libvirt_passes(
     conn: libvirt.virConnect, case: dict[str, str]
 ) -> None:
     text = _document(case)
-    theirs = conn.domainXMLToNative("qemu-argv", text, 0).split()
-    ours = render_argv(machine_from_domain(parse(text)).machine, accel="tcg").args
+    theirs = native.libvirt_argv(conn, text)
+    ours = native.hearth_argv(text)
     wanted = ("-m", "-boot")
-    assert _options(ours, *wanted) == _options(theirs, *wanted)
-    assert _options(ours, "-boot")["-boot"][0].endswith("strict=on")
+    assert native.options(ours, *wanted) == native.options(theirs, *wanted)
+    assert native.options(ours, "-boot")["-boot"][0].endswith("strict=on")
 
 
 @pytest.mark.parametrize(
@@ -112,6 +96,4 @@ def test_memory_and_boot_options_are_the_ones_libvirt_passes(
 def test_a_size_above_a_whole_mib_runs_with_the_next_mib(name: str, mib: str) -> None:
     """What libvirt answered above, pinned, so the comparison cannot pass by both sides changing."""
     text = _document(CASES[name])
-    assert _options(render_argv(machine_from_domain(parse(text)).machine, accel="tcg").args, "-m") == {
-        "-m": [mib]
-    }
+    assert native.options(native.hearth_argv(text), "-m") == {"-m": [mib]}

@@ -18,7 +18,7 @@ HEAD = '<domain type="qemu"><name>t</name><memory unit="KiB">{memory}</memory>{v
 
 
 def _conv(body: str = "", *, os: str = "<type arch='x86_64'>hvm</type>", memory: int = 131072,
-          vcpu: str = "", **kw: Path) -> Conversion:  # fmt: skip
+          vcpu: str = "", **kw: Path | str) -> Conversion:  # fmt: skip
     return machine_from_domain(parse(HEAD.format(memory=memory, vcpu=vcpu, os=os) + body + "</domain>"), **kw)
 
 
@@ -111,7 +111,7 @@ def test_timers_hyperv_pm_and_vmport_are_libvirt_s_arguments() -> None:
         "<timer name='kvmclock' present='no'/><timer name='hypervclock' present='yes'/></clock>"
         "<pm><suspend-to-mem enabled='no'/><suspend-to-disk enabled='no'/></pm>"
     )
-    args = _argv(_conv(body, os="<type arch='x86_64' machine='q35'>hvm</type>"))
+    args = _argv(_conv(body, os="<type arch='x86_64' machine='q35'>hvm</type>", qemu_version="7.2.22"))
     assert _opt(args, "-cpu") == [
         "qemu64,kvmclock=off,hv-time=on,hv-relaxed=on,hv-spinlocks=0x1fff,hv-vendor-id=Hearth"
     ]
@@ -121,7 +121,27 @@ def test_timers_hyperv_pm_and_vmport_are_libvirt_s_arguments() -> None:
         "driver=kvm-pit,property=lost_tick_policy,value=delay",
         "driver=ICH9-LPC,property=disable_s3,value=1",
         "driver=ICH9-LPC,property=disable_s4,value=1",
+        "driver=ICH9-LPC,property=noreboot,value=on",
     ]
+
+
+@pytest.mark.parametrize(
+    ("machine", "qemu", "noreboot"),
+    [
+        ("q35", "7.2.22", "on"),  # the alias is the QEMU's own board: pc-q35-7.2
+        ("q35", "8.0.0", "off"),  # QEMU 8.0 turned the strap off for its new boards
+        ("pc-q35-7.2", "9.2.0", "on"),  # an old board keeps its default on a newer QEMU
+        ("pc-q35-8.1", "9.2.0", "off"),
+    ],
+)
+def test_the_ich9_no_reboot_strap_is_written_out_as_the_board_s_default(
+    machine: str, qemu: str, noreboot: str
+) -> None:
+    """libvirt 9.0 leaves the strap to QEMU's board default; written out, it cannot change
+    with whatever default the QEMU running the guest has (the iTCO watchdog resets or not)."""
+    args = _argv(_conv(os=f"<type arch='x86_64' machine='{machine}'>hvm</type>", qemu_version=qemu))
+    assert _opt(args, "-global") == [f"driver=ICH9-LPC,property=noreboot,value={noreboot}"]
+    assert "noreboot" not in " ".join(_argv(_conv(qemu_version=qemu)))  # pc has no ICH9
 
 
 def test_guest_numa_cells_get_their_own_memory_backends() -> None:
@@ -177,12 +197,18 @@ def test_firmware_efi_is_picked_from_the_descriptors_as_libvirt_picks_it(tmp_pat
     assert run("<feature enabled='no' name='secure-boot'/>").name == "OVMF_CODE_4M.fd"
 
 
-def test_a_loader_without_type_is_a_rom_and_readonly_no_is_kept(tmp_path: Path) -> None:
+def test_a_loader_without_type_is_a_rom_and_pflash_code_is_writable_unless_readonly(tmp_path: Path) -> None:
     rom = _conv(os="<type arch='x86_64'>hvm</type><loader>/usr/share/seabios/bios-256k.bin</loader>")
     assert _opt(_argv(rom), "-bios") == ["/usr/share/seabios/bios-256k.bin"]
     code = tmp_path / "code.fd"
     rw = _conv(os=f"<type arch='x86_64'>hvm</type><loader readonly='no' type='pflash'>{code}</loader>")
     assert rw.machine.firmware is not None and rw.machine.firmware.code_read_only is False
+    silent = _conv(os=f"<type arch='x86_64'>hvm</type><loader type='pflash'>{code}</loader>")
+    assert (
+        silent.machine.firmware is not None and silent.machine.firmware.code_read_only is False
+    )  # libvirt's
+    ro = _conv(os=f"<type arch='x86_64'>hvm</type><loader readonly='yes' type='pflash'>{code}</loader>")
+    assert ro.machine.firmware is not None and ro.machine.firmware.code_read_only is True
 
 
 def test_a_secondary_video_is_not_a_second_vga() -> None:
@@ -199,9 +225,9 @@ def test_watchdog_parallel_smartcard_hub_and_redirdev_are_devices() -> None:
     conv = _conv(body)
     assert _drivers(conv)[1:7] == [
         "isa-parallel",
+        "usb-hub",  # USB devices made in libvirt's order of USB ports: hubs, smartcards, ..., redirdevs
         "usb-ccid",
         "ccid-card-passthru",
-        "usb-hub",
         "usb-redir",
         "i6300esb",
     ]

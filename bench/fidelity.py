@@ -1,13 +1,15 @@
 """Same domain, same guest? Start each corpus domain paused under hearth.qemu and under libvirt
 (qemu:///system, same QEMU, TCG) and compare the hardware both QEMUs report, side by side.
 
-Prints one line per document (identical / both refused / the aspects that differ; whether every
-PCI device sits in the same place), the run time, and ``identical_pct`` (of translated documents,
-counting those neither side can start on this host as agreeing) last.
+Prints one line per document (identical / both refused, with the reason / the aspects that
+differ, with both sides' answers; whether every PCI device sits in the same place), the run
+time, and ``identical_pct`` last: of the translated documents both sides started, the share
+whose guests are identical on every aspect compared (tests/qemu/hardware.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -30,12 +32,13 @@ def main() -> None:
         print(f"{o.name:28} {verdict}{extra}{pci} {o.seconds:.1f}s")
         if verdict == "both refused":
             print(f"{'':28} why: {parity.HOST_LIMITS.get(o.name, 'unexplained')}")
-    started = [o for o in translated if parity.verdict(o) != "both refused"]
+        for aspect, sides in o.detail.items() if verdict == "different" else ():
+            print(f"{'':28} {aspect}: {json.dumps(sides)[:600]}")
+    started = parity.compared(outcomes)
     print(f"pci_placement_identical={sum(1 for o in started if o.pci_layout_same)} of {len(started)} started")
-    print(f"documents={len(outcomes)} translated={len(translated)}")
+    print(f"documents={len(outcomes)} translated={len(translated)} compared={len(started)}")
     print(f"seconds={time.monotonic() - began:.1f}")
-    same = sum(1 for o in translated if parity.verdict(o) != "different")
-    print(f"identical_pct={100 * same / max(len(translated), 1):.1f}")
+    print(f"identical_pct={parity.identical_pct(outcomes):.1f}")
 
 
 if __name__ == "__main__":
