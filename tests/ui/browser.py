@@ -21,16 +21,21 @@ def artifacts(tmp_path: Path, name: str) -> Path:
 
 def log_in(b: Browser, url: str, name: str, password: str) -> None:
     """Through the login form, as a person does (logging out a session the browser still holds
-    first); ends on the instances page, following the event stream."""
-    for _ in range(3):  # a page load aborted by a host network change (other tests' devices) is retried
+    first); ends on the instances page, following the event stream. A page load that Chromium
+    aborts because the host's network changed (other tests make and remove devices) is tried
+    again."""
+    for _ in range(5):
         b.go(f"{url}/")
-        if b.all("form.login-form, form.logout"):
+        if b.all("form.logout"):
+            b.follow(b.find("form.logout button"))
+            continue
+        if not b.all("form.login-form"):
+            continue  # Chromium's own error page: the load was aborted
+        b.type(b.find("input[name=name]"), name)
+        b.type(b.find("input[name=password]"), password)
+        b.follow(b.find("form.login-form button"))
+        if b.all("main#main"):
             break
-    if b.all("form.logout"):
-        b.follow(b.find("form.logout button"))
-    b.type(b.find("input[name=name]"), name)
-    b.type(b.find("input[name=password]"), password)
-    b.follow(b.find("form.login-form button"))
     b.find("table.instances")
     b.until("return document.body.dataset.stream === 'open'")  # what changes from now on shows
 
