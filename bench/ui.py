@@ -53,12 +53,13 @@ fetch('/v1/instances/' + id + '/stop', {method: 'POST', headers: {'X-CSRF-Token'
 def _render(b: Browser, url: str, load: int) -> float:
     """One load's time to the drawn list; a load Chromium aborted (the host's network changed
     under it: other work on this machine makes devices) is loaded again."""
-    for attempt in range(3):
+    for attempt in range(10):
         b.go(
             f"{url}/?load={load}-{attempt}#/instances"
         )  # a new query: a real load, not a jump within the page
         if b.all("main#main"):
             return float(b.until("return document.querySelector('main')?.dataset.rendered", 60))
+        time.sleep(0.5)
     raise WebDriverError("the instances page never loaded")
 
 

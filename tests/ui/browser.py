@@ -7,6 +7,7 @@ test's own temporary directory; the test prints where.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from ..webdriver import Browser
@@ -24,13 +25,14 @@ def log_in(b: Browser, url: str, name: str, password: str) -> None:
     first); ends on the instances page, following the event stream. A page load that Chromium
     aborts because the host's network changed (other tests make and remove devices) is tried
     again."""
-    for _ in range(5):
+    for _ in range(10):
         b.go(f"{url}/")
         if b.all("form.logout"):
             b.follow(b.find("form.logout button"))
             continue
         if not b.all("form.login-form"):
-            continue  # Chromium's own error page: the load was aborted
+            time.sleep(0.5)  # Chromium's own error page: the load was aborted
+            continue
         b.type(b.find("input[name=name]"), name)
         b.type(b.find("input[name=password]"), password)
         b.follow(b.find("form.login-form button"))
