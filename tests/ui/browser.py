@@ -25,19 +25,17 @@ def log_in(b: Browser, url: str, name: str, password: str) -> None:
     first); ends on the instances page, following the event stream. A page load that Chromium
     aborts because the host's network changed (other tests make and remove devices) is tried
     again."""
-    for _ in range(10):
+    for _ in range(30):
         b.go(f"{url}/")
         if b.all("form.logout"):
             b.follow(b.find("form.logout button"))
-            continue
-        if not b.all("form.login-form"):
-            time.sleep(0.5)  # Chromium's own error page: the load was aborted
-            continue
-        b.type(b.find("input[name=name]"), name)
-        b.type(b.find("input[name=password]"), password)
-        b.follow(b.find("form.login-form button"))
-        if b.all("main#main"):
-            break
+        elif b.all("form.login-form"):
+            b.type(b.find("input[name=name]"), name)
+            b.type(b.find("input[name=password]"), password)
+            b.follow(b.find("form.login-form button"))
+            if b.all("main#main"):
+                break
+        time.sleep(0.3)  # Chromium's own error page or an aborted step: again, after a moment
     b.find("table.instances")
     b.until("return document.body.dataset.stream === 'open'")  # what changes from now on shows
 
