@@ -17,7 +17,7 @@ OPENAPI_URL = "/v1/openapi.json"
 def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastAPI:
     """An app serving ``service``; the caller owns the service and closes it after the server stops."""
     from .deltacloud.frontend import DeltacloudEntry, DeltacloudFrontend
-    from .ec2.frontend import Ec2Entry, Ec2Frontend
+    from .ec2.entry import Ec2Entry
     from .v1 import ROUTERS  # routers import the service layer; keep `import hearth.api` light
 
     app = FastAPI(
@@ -35,7 +35,7 @@ def create_app(service: Service, body_limits: BodyLimits | None = None) -> FastA
     app.add_middleware(Gate, limits=body_limits)  # inside the error middleware errors.install adds
     errors.install(app)
     # Outermost: /ec2 speaks another protocol, so none of /v1's middleware is in its way.
-    app.add_middleware(Ec2Entry, frontend=Ec2Frontend(service, limits.json))
+    app.add_middleware(Ec2Entry, service=service, body_limit=limits.json)
     # Outermost too: Deltacloud's /api negotiates XML, JSON or HTML and has its own error documents.
     app.add_middleware(DeltacloudEntry, frontend=DeltacloudFrontend(service, limits.json, limits.upload))
     for router in ROUTERS:

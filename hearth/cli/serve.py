@@ -104,19 +104,18 @@ def _run(cfg: ServiceConfig) -> None:
     import uvicorn
 
     from hearth.api.gate import BodyLimits
-    from hearth.cli.allocator import limit_arenas, release_free_memory
+    from hearth.cli.allocator import release_free_memory
     from hearth.redact import RedactingFilter
-    from hearth.service import SeedName, open_service
+    from hearth.service import SeedName
     from hearth.store.demo import DELTACLOUD_USER, DEMO_USERS
     from hearth.ui import create_app
 
     host, port = cfg.host_port
     _check_server_libraries()
-    limit_arenas()  # before open_service starts the task workers' threads
     _secure(cfg)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations are routine, not news
-    service = open_service(cfg)
+    service = open_server_service(cfg)
     try:
         shown_host = f"[{host}]" if ":" in host else host
         typer.echo(f"Hearth {cfg.driver.value} driver, state in {cfg.state_dir}, database {cfg.db_display}")
@@ -161,6 +160,21 @@ def _run(cfg: ServiceConfig) -> None:
             raise typer.Exit(3)
     finally:
         service.close()
+
+
+def open_server_service(cfg: ServiceConfig) -> Service:
+    """The service as the server opens it (bench/blobs.py opens it so too): glibc held to one
+    malloc arena with fixed thresholds (``hearth.cli.allocator``), and the store migrated and
+    seeded in a child process, so Alembic and the new demo users' scrypt hashes (16 MiB each)
+    never reach the server's memory."""
+    from hearth.cli.allocator import limit_arenas, pin_thresholds
+    from hearth.cli.child import run_in_child
+    from hearth.service import open_service, prepare_store
+
+    limit_arenas()  # before open_service starts the task workers' threads
+    pin_thresholds()
+    run_in_child(lambda: prepare_store(cfg), "preparing the store")
+    return open_service(cfg, prepared=True)
 
 
 def _check_server_libraries() -> None:

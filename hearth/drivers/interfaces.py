@@ -7,8 +7,9 @@ change is refused rather than half-applied.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hearth import designer
-from hearth.domain import Interface
 from hearth.errors import Conflict, InvalidState, NotFound, ValidationError
 from hearth.vocab import instance_states
 from hearth.vocab.instance_states import InstanceState
@@ -17,6 +18,9 @@ from hearth.vocab.nic_kinds import InterfaceType, kind_of
 from hearth.vocab.nic_models import NicModel
 
 from .resources import InterfaceUpdate, NetworkInterface
+
+if TYPE_CHECKING:  # the XML model is loaded by the calls that make it (``designer``)
+    from hearth.domain import Interface
 
 
 def check_changeable(instance_id: str, state: InstanceState) -> None:

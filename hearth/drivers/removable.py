@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from hearth.domain import Disk
 from hearth.errors import NotSupported
 from hearth.media import drives
 from hearth.media.attach import RemoteOptions, medium_url, removable_disk
@@ -24,6 +23,9 @@ from hearth.vocab.instance_states import InstanceState
 from .caller import Caller
 from .parts import DisksPart
 from .resources import DiskCreate, DiskUpdate, InstanceDisk, MediumSource
+
+if TYPE_CHECKING:  # the XML model is loaded by the calls that make it (``hearth.media.attach``)
+    from hearth.domain import Disk
 
 H = TypeVar("H")
 

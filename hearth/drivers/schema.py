@@ -40,16 +40,18 @@ def upgrade(engine: Engine, backend: str) -> None:
 
 
 @contextmanager
-def migrated_engine(url: str, backend: str) -> Iterator[Engine]:
+def migrated_engine(url: str, backend: str, *, migrate: bool = True) -> Iterator[Engine]:
     """An engine on the store at ``url``, migrated for ``backend``, for a driver or service to own.
 
     An unreachable database fails in one line naming it (``open_store``). The engine is disposed
     when migrating or the block fails, so an opener that fails half-way leaks no connections;
-    after a block that succeeds it is the caller's to dispose.
+    after a block that succeeds it is the caller's to dispose. ``migrate=False``: another process
+    has just migrated the store (``hearth serve``'s child), so Alembic is not even imported here.
     """
     engine = make_engine(url)
     try:
-        open_store(engine, branch(backend), known=BRANCHES.values())
+        if migrate:
+            open_store(engine, branch(backend), known=BRANCHES.values())
         yield engine
     except BaseException:
         engine.dispose()

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hearth.designer.sources import parse_url
-from hearth.domain.devices import Disk, DiskHost
 from hearth.errors import ValidationError
 from hearth.vocab.disk_devices import REMOVABLE, RemovableType
+
+if TYPE_CHECKING:
+    from hearth.domain.devices import Disk
 
 MAX_READAHEAD = 1 << 30
 MAX_TIMEOUT = 3600
@@ -48,7 +51,11 @@ def removable_disk(
 ) -> Disk:
     """A read-only cdrom/floppy on ``target_dev``; with neither path nor url the drive is empty.
 
-    ``bus`` None leaves the bus to the hypervisor (libvirt derives it from the target's prefix)."""
+    ``bus`` None leaves the bus to the hypervisor (libvirt derives it from the target's prefix).
+    The domain model (and lxml) is loaded here, not with the module: the mock driver's drives
+    hold no XML."""
+    from hearth.domain.devices import Disk, DiskHost
+
     if device not in REMOVABLE:
         raise ValidationError(f"removable device must be {' or '.join(RemovableType)}, not {device!r}")
     if path is not None and url is not None:

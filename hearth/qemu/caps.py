@@ -30,11 +30,21 @@ from typing import Any
 
 from hearth.errors import BackendError, NotFound
 
-_FORMAT = 4
+_FORMAT = 5
 _PROBE_TIMEOUT = 20.0
 # Options -device consumes itself rather than passing on as properties.
 DEVICE_GENERIC_KEYS = frozenset({"driver", "id", "bus"})
 OBJECT_GENERIC_KEYS = frozenset({"qom-type", "id"})
+
+
+@dataclass(frozen=True)
+class WidestCpu:
+    """The widest CPU an accelerator offers (TCG's ``max``, KVM's ``host``) fully expanded, its
+    migratable features only (flags, vendor, family, model), and the
+    features each named CPU model lacks under that accelerator (QEMU's blockers)."""
+
+    props: Mapping[str, Any]
+    blockers: Mapping[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,8 @@ class Capabilities:
     object_types: frozenset[str]
     object_props: Mapping[str, frozenset[str] | None]
     options: Mapping[str, bool] = dataclasses.field(default_factory=dict)  # -name -> takes an argument
+    # per accelerator ("tcg", and "kvm" where /dev/kvm opens): what libvirt decodes host-model from
+    widest_cpus: Mapping[str, WidestCpu] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +77,7 @@ class Capabilities:
             "object_types": sorted(self.object_types),
             "object_props": {k: _list(v) for k, v in sorted(self.object_props.items())},
             "options": dict(sorted(self.options.items())),
+            "widest_cpus": {a: dataclasses.asdict(c) for a, c in sorted(self.widest_cpus.items())},
         }
 
     @classmethod
@@ -78,6 +91,10 @@ class Capabilities:
             object_types=frozenset(data["object_types"]),
             object_props={k: _set(v) for k, v in data["object_props"].items()},
             options=dict(data["options"]),
+            widest_cpus={
+                a: WidestCpu(dict(c["props"]), {k: tuple(v) for k, v in c["blockers"].items()})
+                for a, c in data["widest_cpus"].items()
+            },
         )
 
 
@@ -150,7 +167,7 @@ def load(
 
 
 def _run_qmp(
-    path: str, commands: list[tuple[str, dict[str, Any]]], timeout: float = _PROBE_TIMEOUT
+    path: str, commands: list[tuple[str, dict[str, Any]]], timeout: float = _PROBE_TIMEOUT, accel: str = "tcg"
 ) -> dict[str, Any]:
     """Run ``commands`` through one QMP-on-stdio QEMU; replies keyed by command id.
 
@@ -160,7 +177,7 @@ def _run_qmp(
     lines = [json.dumps({"execute": "qmp_capabilities", "id": "caps"})]
     lines += [json.dumps({"execute": c, "arguments": a, "id": f"c{i}"}) for i, (c, a) in enumerate(commands)]
     argv = [path, "-machine", "none", "-nodefaults", "-no-user-config", "-display", "none"]
-    argv += ["-accel", "tcg", "-qmp", "stdio"]
+    argv += ["-accel", accel, "-qmp", "stdio"]
     replies: dict[str, Any] = {}
     try:
         proc = subprocess.Popen(
@@ -260,7 +277,31 @@ def probe(path: str) -> Capabilities:
         object_types=objects,
         object_props={},
         options=command_line_options(path),
+        widest_cpus={a: cpu for a in _ACCELS if (cpu := widest_cpu(path, a)) is not None},
     )
+
+
+_ACCELS = {"tcg": "max", "kvm": "host"}
+
+
+def widest_cpu(path: str, accel: str) -> WidestCpu | None:
+    """What ``accel`` offers a guest that can migrate, QEMU's default (no ``invtsc``: libvirt's
+    host-model for a domain leaves it out, though ``virsh domcapabilities`` lists it); None
+    where the accelerator cannot run here (no usable ``/dev/kvm``)."""
+    if accel == "kvm" and not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return None
+    model = {"name": _ACCELS[accel]}
+    replies = _run_qmp(
+        path,
+        [("query-cpu-model-expansion", {"type": "full", "model": model}), ("query-cpu-definitions", {})],
+        accel=accel,
+    )
+    try:
+        props = replies["c0"]["return"]["model"]["props"]
+        blockers = {c["name"]: tuple(c.get("unavailable-features", ())) for c in replies["c1"]["return"]}
+    except (KeyError, TypeError):
+        return None
+    return WidestCpu(props, blockers)
 
 
 def command_line_options(path: str) -> dict[str, bool]:

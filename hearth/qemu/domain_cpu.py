@@ -9,14 +9,13 @@ then timers, then Hyper-V) so both command lines read alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lxml import etree
 
 from hearth.domain import Domain
 from hearth.domain.xmlbuilder import unit_factor
-from hearth.domain.xmlio import parse_element
 from hearth.errors import NotSupported, ValidationError
+from hearth.qemu import caps, cpu_map
 from hearth.qemu.machine import CpuTopology
 from hearth.qemu.properties import Backend, Scalar, Value
 
@@ -37,20 +36,6 @@ _HYPERV = {
     "avic": "hv-avic",
 }
 MiB = 1024 * 1024
-CPU_MAP = Path("/usr/share/libvirt/cpu_map")
-
-
-def libvirt_removed_features(model: str, cpu_map: Path = CPU_MAP) -> list[str]:
-    """Features QEMU's ``model`` has but libvirt's definition of it marks removed (libvirt turns
-    them off, e.g. ``EPYC,monitor=off``), read from libvirt's installed CPU map when present."""
-    path = cpu_map / f"x86_{model}.xml"
-    if not path.is_file():
-        return []
-    try:
-        root = parse_element(path.read_bytes(), what=str(path))
-    except ValidationError:
-        return []
-    return [str(f.get("name")) for f in root.iter("feature") if f.get("removed") == "yes" and f.get("name")]
 
 
 @dataclass
@@ -74,20 +59,19 @@ def guest_cpu(domain: Domain) -> GuestCpu:
     if mode is None:
         mode = "custom"  # libvirt: <cpu match=...><model> without mode is custom
     out = GuestCpu("qemu64")
+    absent: set[str] = set()  # optional features the host-model CPU lacks: off, as libvirt has them
     if mode == "custom":
         out.model = model or "qemu64"
-        for name in libvirt_removed_features(out.model):
+        for name in cpu_map.removed_features(out.model):
             out.props[name] = False
+    elif mode == "host-model":
+        absent = _host_model(domain, out)
     elif mode == "host-passthrough":
         out.model = "host"
     elif mode == "maximum":
         out.model = "max"
     else:
-        raise NotSupported(
-            f"<cpu mode={mode!r}> is expanded by libvirt from the host's CPU; give mode='custom' with"
-            " a model, or host-passthrough",
-            mode=mode,
-        )
+        raise NotSupported(f"<cpu mode={mode!r}> is not supported by hearth.qemu", mode=mode)
     if cpu_el is not None and mode in ("host-passthrough", "maximum") and domain.cpu.migratable is not None:
         out.props["migratable"] = domain.cpu.migratable
     vendor_id = None if cpu_el is None else _attr(cpu_el, "model", "vendor_id")
@@ -96,12 +80,49 @@ def guest_cpu(domain: Domain) -> GuestCpu:
     for feature in domain.cpu.features:
         if not feature.name:
             raise ValidationError("a <cpu><feature> has no name")
-        out.props[feature.name] = _ON[feature.policy or "require"]
+        out.props[feature.name] = _ON[feature.policy or "require"] and feature.name not in absent
     _timers(domain, out)
     _kvm_and_hyperv(domain, out)
     if cpu_el is not None:
         _cache_and_phys_bits(cpu_el, out)
     return out
+
+
+def _host_model(domain: Domain, out: GuestCpu) -> set[str]:
+    """libvirt's host-model CPU: the accelerator's widest CPU (TCG's ``max``, KVM's ``host``)
+    described as the CPU map's closest model with features on and off
+    (``EPYC,acpi=on,...,vme=off``), as ``virsh domcapabilities`` shows it."""
+    accel = "kvm" if domain.type == "kvm" else "tcg"
+    widest = caps.load().widest_cpus.get(accel)
+    if widest is None:
+        raise NotSupported(
+            f"<cpu mode='host-model'> needs {accel} on this host to learn its CPU from; give"
+            " mode='host-passthrough' or a custom model",
+            mode="host-model",
+        )
+    the_map = cpu_map.load()
+    decoded = cpu_map.host_model(widest.props, widest.blockers, the_map)
+
+    def has(name: str) -> bool:
+        feature = the_map.by_name.get(name)
+        return feature is not None and feature.name in decoded.provided
+
+    policies = [(str(f.name), f.policy or "require") for f in domain.cpu.features]
+    # libvirt refuses these to start, in these words
+    refused = "the CPU is incompatible with host CPU: Host CPU"
+    if forbidden := [name for name, policy in policies if policy == "forbid" and has(name)]:
+        raise ValidationError(f"{refused} provides forbidden features: {', '.join(forbidden)}")
+    if missing := [name for name, policy in policies if policy == "require" and not has(name)]:
+        raise ValidationError(f"{refused} does not provide required features: {', '.join(missing)}")
+    out.model = decoded.model
+    listed = {name for name, _ in decoded.features}
+    for name in cpu_map.removed_features(decoded.model):
+        if name not in listed:
+            out.props[name] = False
+    for name, on in decoded.features:
+        out.props[cpu_map.qemu_name(name)] = on
+    absent = {name for name, policy in policies if policy == "optional" and not has(name)}
+    return absent
 
 
 def _attr(parent: etree._Element, child: str, attr: str) -> str | None:

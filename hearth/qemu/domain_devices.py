@@ -55,8 +55,13 @@ def usb_controller_id(index: int) -> str:
     return "usb" if index == 0 else f"usb{index}"
 
 
+# libvirt 9.0 makes a <controller type='usb'> without a model PIIX3 UHCI on every x86 board, q35
+# too (where it sits behind a PCIe-to-PCI bridge); only the controller it adds itself follows the board.
+MODEL_LESS_USB = "piix3-uhci"
+
+
 def default_usb_model(machine_type: str) -> str:
-    """libvirt's model for ``<controller type='usb'>`` without one (and for the implicit one)."""
+    """libvirt's model for the USB controller it adds to a domain that names none."""
     return "qemu-xhci" if machine_type.startswith(("q35", "pc-q35")) else "piix3-uhci"
 
 

@@ -376,7 +376,7 @@ def _controllers(
             scsi[index] = (_device_id(ctl.alias, f"scsi{index}"), _SCSI_MODELS[ctl.model])
             out.append(place({"driver": scsi[index][1], "id": scsi[index][0]}, ctl))
         elif ctl.type == "usb":
-            model = ctl.model or domain_devices.default_usb_model(machine_type)
+            model = ctl.model or domain_devices.MODEL_LESS_USB
             master = el.find("master")
             start = None if master is None else _hex(master.get("startport"), "startport")
             out.append(place(domain_devices.usb_controller(model, index, ctl.ports, start), ctl))

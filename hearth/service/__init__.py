@@ -10,7 +10,7 @@ from .auth import Authenticator
 from .capability import CapabilityGate, Placement
 from .collections import ImageUpload, InstanceList, Templates
 from .config import DriverName, SeedName, ServiceConfig, default_state_dir, load_config
-from .core import Service, open_service
+from .core import Service, open_service, prepare_store
 from .tasks import Progress, Task, TaskError, TaskRunner, TaskStatus
 
 __all__ = [
@@ -32,4 +32,5 @@ __all__ = [
     "default_state_dir",
     "load_config",
     "open_service",
+    "prepare_store",
 ]

@@ -64,12 +64,22 @@ def driver_class(name: DriverName) -> type[Driver]:
     return found
 
 
-def _open_mock(config: ServiceConfig, engine: Engine) -> Driver:
-    from hearth.drivers.mock import INSTANT, MockDriver, seed, seed_deltacloud
+def seed_store(config: ServiceConfig, engine: Engine) -> None:
+    """What a new store of the configured driver starts with (the mock's catalogue and demo
+    users, or Deltacloud's fixtures); a store seeded before is left as it is."""
+    if config.driver is not DriverName.mock:
+        return
+    from hearth.drivers.mock import seed, seed_deltacloud
 
     if config.seed is SeedName.deltacloud:
         seed_deltacloud(engine)  # a new store only; sets the catalogue marker seed() checks
     seed(engine)  # first start only: the catalogue and the demo users
+
+
+def _open_mock(config: ServiceConfig, engine: Engine) -> Driver:
+    from hearth.drivers.mock import INSTANT, MockDriver
+
+    seed_store(config, engine)
     # Deltacloud's mock, exactly: its transitions are instant too.
     return MockDriver(engine, timing=INSTANT if config.seed is SeedName.deltacloud else None)
 

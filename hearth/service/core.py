@@ -25,7 +25,7 @@ from hearth.errors import HearthError
 
 from .access_keys import AccessKeys
 from .auth import Authenticator
-from .backends import open_driver, providers_of
+from .backends import open_driver, providers_of, seed_store
 from .buckets import Buckets, open_buckets
 from .capability import CapabilityGate
 from .collections import (
@@ -188,11 +188,23 @@ class Service:
         return self.driver.host_report()
 
 
-def open_service(config: ServiceConfig) -> Service:
-    """Open the store (migrating it for the configured driver), the driver and the task runner,
-    and describe the extra drivers requests may name (opened on a request's first use)."""
-    remote = [RemoteDriver.from_config(name, config) for name in config.also_drivers]
+def prepare_store(config: ServiceConfig) -> None:
+    """Migrate the store for the configured driver and seed it if new, then close it: the first
+    step of ``open_service``, apart, so that a server can take it in a child process and never
+    hold Alembic nor what migrating and hashing the demo passwords allocated (``hearth serve``)."""
     with migrated_engine(config.db_url, config.driver.value) as engine:
+        try:
+            seed_store(config, engine)
+        finally:
+            engine.dispose()
+
+
+def open_service(config: ServiceConfig, *, prepared: bool = False) -> Service:
+    """Open the store (migrating it for the configured driver, unless ``prepare_store`` just
+    did), the driver and the task runner, and describe the extra drivers requests may name
+    (opened on a request's first use)."""
+    remote = [RemoteDriver.from_config(name, config) for name in config.also_drivers]
+    with migrated_engine(config.db_url, config.driver.value, migrate=not prepared) as engine:
         driver = open_driver(config, engine)
     try:
         return Service(

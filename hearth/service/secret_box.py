@@ -8,6 +8,8 @@ owner could read or replace it. Several servers sharing one database need the sa
 
 Each sealed value carries the label it was sealed for (an access key's id) and opens only under
 that label, so a sealed secret copied into another row is no use there.
+
+``cryptography`` is imported on first use (it is ~7 MiB of a server that stores no secret).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import secrets
 import stat
 import threading
 from pathlib import Path
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import TYPE_CHECKING
 
 from hearth.errors import HearthError
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 KEY_FILE = "secrets.key"
 _MAX_KEY_FILE = 1024
@@ -46,6 +50,8 @@ class SecretBox:
 
     def open(self, label: str, sealed: str) -> str:
         """The secret sealed for ``label``; HearthError when this key did not seal it for that."""
+        from cryptography.fernet import InvalidToken
+
         try:
             plain = self._key().decrypt(sealed.encode("ascii")).decode()
         except (InvalidToken, UnicodeError):
@@ -60,6 +66,8 @@ class SecretBox:
         return secret
 
     def _key(self) -> Fernet:
+        from cryptography.fernet import Fernet
+
         with self._lock:
             if self._fernet is None:
                 try:
@@ -70,6 +78,8 @@ class SecretBox:
 
 
 def _load_or_make(path: Path) -> bytes:
+    from cryptography.fernet import Fernet
+
     try:
         return _load(path)
     except FileNotFoundError:
@@ -93,6 +103,8 @@ def _load_or_make(path: Path) -> bytes:
 
 
 def _load(path: Path) -> bytes:
+    from cryptography.fernet import Fernet
+
     fd = os.open(path, os.O_RDONLY)
     try:
         info = os.fstat(fd)

@@ -6,6 +6,9 @@ A store is brought to the head of the shared branch and of the branches it is op
 other, so it holds the tables of the driver it serves only. Every branch a store may already hold
 must still be *known*, though: the version table lists the head of each branch ever applied to it,
 and Alembic refuses a version table naming a revision it cannot find.
+
+Alembic is imported when a store is migrated, not when this module is: with Mako and Pygments
+it is ~8 MiB of a process that never migrates (``hearth serve`` migrates in a child process).
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from hearth.errors import BackendError
 from hearth.redact import redact
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MAX_CAUSE = 300
 
@@ -41,6 +46,8 @@ SHARED = Branch("shared", MIGRATIONS / "versions")
 
 def alembic_config(engine: Engine, known: Iterable[Branch] = ()) -> Config:
     """The shared environment (``env.py``) over the shared revisions and those of ``known``."""
+    from alembic.config import Config
+
     locations = dict.fromkeys(str(b.versions) for b in (SHARED, *known))
     cfg = Config()
     cfg.set_main_option("script_location", _option(MIGRATIONS))
@@ -53,6 +60,8 @@ def alembic_config(engine: Engine, known: Iterable[Branch] = ()) -> Config:
 def upgrade(engine: Engine, *branches: Branch, known: Iterable[Branch] = ()) -> None:
     """Bring the shared branch and ``branches`` to their heads; a no-op when they are current, so
     safe on every start. ``known``: the other branches the store may hold, read but not applied."""
+    from alembic import command
+
     with engine.begin() as conn:
         cfg = alembic_config(engine, (*branches, *known))
         cfg.attributes["connection"] = conn

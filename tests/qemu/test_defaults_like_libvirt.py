@@ -12,6 +12,7 @@ from __future__ import annotations
 import libvirt
 import pytest
 
+from hearth.errors import ValidationError
 from tests.qemu import native
 
 pytestmark = pytest.mark.libvirtd
@@ -44,6 +45,16 @@ CASES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         {"cpu": "<cpu match='exact'><model>EPYC</model></cpu>"},
         ("-cpu",),
     ),
+    "host-model-is-libvirt-s-decoding-of-tcg-max": ({"cpu": "<cpu mode='host-model'/>"}, ("-cpu",)),
+    "host-model-with-features-on-q35": (
+        {
+            "machine": Q35,
+            "cpu": "<cpu mode='host-model'><feature policy='disable' name='erms'/>"
+            "<feature policy='optional' name='topoext'/><feature policy='optional' name='pdpe1gb'/>"
+            "<feature policy='force' name='avx512f'/><feature policy='forbid' name='avx512bw'/></cpu>",
+        },
+        ("-cpu",),
+    ),
     "vcpus-are-sockets-of-one-core": ({"vcpu": "<vcpu>6</vcpu>"}, ("smp",)),
     "current-vcpus-below-the-maximum": ({"vcpu": "<vcpu current='2'>4</vcpu>"}, ("smp",)),
     "no-machine-is-pc": ({}, ("machine",)),
@@ -55,6 +66,10 @@ CASES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
         ("devices",),
     ),
     "model-less-usb-controller": ({"devices": "<controller type='usb' index='0'/>"}, ("devices",)),
+    "model-less-usb-controller-on-q35": (
+        {"machine": Q35, "devices": "<controller type='usb' index='0'/>"},
+        ("devices",),
+    ),
     "ich9-usb-sets-without-indexes": ({"devices": ICH9 + ICH9.replace("uhci2", "uhci3")}, ("devices",)),
     "ich9-usb-set-after-xhci": (
         {"devices": "<controller type='usb' model='qemu-xhci'/>" + ICH9},
@@ -153,6 +168,29 @@ def test_what_the_domain_leaves_unsaid_is_what_libvirt_passes(conn: libvirt.virC
     theirs = _aspects(native.libvirt_argv(conn, text), aspects)
     ours = _aspects(native.hearth_argv(text), aspects)
     assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "feature", ["<feature policy='require' name='topoext'/>", "<feature policy='forbid' name='pdpe1gb'/>"]
+)
+def test_a_host_model_cpu_the_host_cannot_honour_is_refused_in_libvirt_s_words(
+    conn: libvirt.virConnect, feature: str
+) -> None:
+    text = _document({"cpu": f"<cpu mode='host-model'>{feature}</cpu>"})
+    with pytest.raises(libvirt.libvirtError) as theirs:
+        native.libvirt_argv(conn, text)
+    with pytest.raises(ValidationError) as ours:
+        native.hearth_argv(text)
+    assert ours.value.message == theirs.value.get_error_message()
+
+
+def test_a_kvm_host_model_cpu_is_libvirt_s_decoding_of_kvm_s_host_cpu(conn: libvirt.virConnect) -> None:
+    """KVM's host CPU (non-migratable invtsc included, as libvirt lists it) described the same way."""
+    text = _document({"cpu": "<cpu mode='host-model'><feature policy='disable' name='vme'/></cpu>"})
+    text = text.replace("type='qemu'", "type='kvm'")
+    assert native.options(native.hearth_argv(text), "-cpu") == native.options(
+        native.libvirt_argv(conn, text), "-cpu"
+    )
 
 
 def test_the_comparison_sees_a_different_default(conn: libvirt.virConnect) -> None:

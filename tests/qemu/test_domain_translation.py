@@ -3,13 +3,14 @@ where it speaks; everything else is refused naming the element, or listed with a
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from hearth.domain import parse
 from hearth.errors import NotSupported, ValidationError
-from hearth.qemu import render_argv
+from hearth.qemu import caps, render_argv
 from hearth.qemu.domain_ledger import IGNORE, IGNORE_ATTRS, SKIP, TRANSLATED, walk
 from hearth.qemu.from_domain import Conversion, machine_from_domain
 from tests.qemu.parity import corpus
@@ -45,10 +46,12 @@ def test_a_silent_domain_gets_libvirt_s_defaults() -> None:
     assert _drivers(conv) == ["lsi53c895a", "piix3-usb-uhci", "virtio-balloon-pci"]
 
 
-def test_q35_gets_an_xhci_controller_and_none_means_none() -> None:
+def test_q35_gets_an_xhci_controller_a_model_less_one_is_uhci_and_none_means_none() -> None:
+    """libvirt 9.0's choices (tests/qemu/test_defaults_like_libvirt.py asks libvirt itself)."""
     q35 = "<type arch='x86_64' machine='q35'>hvm</type>"
     assert "qemu-xhci" in _drivers(_conv(os=q35))
-    assert "qemu-xhci" in _drivers(_conv("<devices><controller type='usb'/></devices>", os=q35))
+    model_less = _drivers(_conv("<devices><controller type='usb'/></devices>", os=q35))
+    assert "piix3-usb-uhci" in model_less and "qemu-xhci" not in model_less
     none = "<devices><controller type='usb' model='none'/><memballoon model='none'/></devices>"
     assert _drivers(_conv(none, os=q35)) == []
 
@@ -97,9 +100,20 @@ def test_maximum_with_migratable_features_and_phys_bits() -> None:
     assert _opt(_argv(_conv(cpu)), "-cpu") == ["max,migratable=on,pdpe1gb=off,phys-bits=42"]
 
 
-def test_host_model_is_refused_because_only_libvirt_can_expand_it() -> None:
-    with pytest.raises(NotSupported, match="host-model"):
-        _conv("<cpu mode='host-model'/>")
+def test_host_model_forbidding_a_feature_the_host_cpu_has_is_refused_as_libvirt_refuses_it() -> None:
+    with pytest.raises(ValidationError, match="forbidden features: monitor"):
+        _conv("<cpu mode='host-model'><feature policy='forbid' name='monitor'/></cpu>")
+
+
+def test_host_model_where_its_accelerator_cannot_run_is_refused_naming_what_runs_instead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A host without KVM cannot be made here: the probe's answer is replaced by one without it."""
+    real = caps.load()
+    monkeypatch.setattr(caps, "load", lambda *a, **k: dataclasses.replace(real, widest_cpus={}))
+    text = HEAD.format(memory=131072, vcpu="", os="<type arch='x86_64'>hvm</type>").replace('"qemu"', '"kvm"')
+    with pytest.raises(NotSupported, match="host-model.*needs kvm.*host-passthrough"):
+        machine_from_domain(parse(text + "<cpu mode='host-model'/></domain>"))
 
 
 def test_timers_hyperv_pm_and_vmport_are_libvirt_s_arguments() -> None:

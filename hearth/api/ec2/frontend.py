@@ -2,7 +2,7 @@
 action and answers in EC2's XML — every failure, expected or not, as EC2's error document.
 
 It is served ahead of /v1's middleware and routers rather than routed through FastAPI
-(``Ec2Entry``): EC2 has one URL for every action, no JSON, no OpenAPI, its own authentication
+(``hearth.api.ec2.entry``): EC2 has one URL for every action, no JSON, no OpenAPI, its own authentication
 and body bound, and its errors must never take /v1's JSON shape.
 """
 
@@ -12,7 +12,7 @@ import logging
 import uuid
 from typing import Final
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from hearth.errors import HearthError
 from hearth.service import Service
@@ -24,6 +24,7 @@ from . import actions  # noqa: F401  (registers every action)
 from .auth import authenticate
 from .calls import ServiceCalls
 from .context import Context, Frontend
+from .entry import PREFIX
 from .faults import Ec2Error, code_for, status_of
 from .ids import IdMap
 from .registry import ACTIONS
@@ -33,8 +34,6 @@ from .sigv4 import SignedRequest
 
 log = logging.getLogger("hearth.api.ec2")
 
-PREFIX: Final = "/ec2"
-PATHS: Final = frozenset({PREFIX, PREFIX + "/"})  # boto3 posts to the endpoint URL's path plus "/"
 METHODS: Final = ("GET", "POST")
 
 
@@ -127,18 +126,3 @@ class Ec2Frontend:
                 "InternalError", f"internal server error (reference {request_id})", request_id
             )
             await _send(send, 500, doc)
-
-
-class Ec2Entry:
-    """ASGI middleware that hands requests for ``/ec2`` to the frontend before anything of /v1's
-    (its auth gate, Idempotency-Key handling, JSON errors, router) sees them: none applies."""
-
-    def __init__(self, app: ASGIApp, frontend: Ec2Frontend) -> None:
-        self.app = app
-        self.frontend = frontend
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in PATHS:
-            await self.frontend(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
