@@ -48,8 +48,10 @@ const seen = new MutationObserver(() => {
 });
 seen.observe(document.querySelector('main'), {subtree: true, attributes: true, childList: true});
 // Sent again if the request itself is cut off (a host network change aborts Chromium's requests).
+window.__stops = window.__stops || {};
 const send = () => fetch('/v1/instances/' + id + '/stop', {method: 'POST', headers: {'X-CSRF-Token': csrf}})
-  .catch(() => setTimeout(send, 100));
+  .then(async (r) => { window.__stops[id] = r.status + ' ' + (await r.text()).slice(0, 160); })
+  .catch((e) => { window.__stops[id] = String(e); setTimeout(send, 100); });
 send();
 """
 
@@ -93,9 +95,15 @@ def main() -> None:
                 try:
                     delays.append(float(b.execute_async(_STOP_AND_WATCH, iid)))
                 except WebDriverError:  # not shown within 10 s: said below, never averaged away
-                    missed.append(b.execute("return document.body.dataset.stream"))
+                    shown = b.execute(
+                        "return document.getElementById('i-' + arguments[0])?.dataset.state", iid
+                    )
+                    with httpx.Client(base_url=server.url, auth=DEMO, timeout=60) as c:
+                        actual = c.get(f"/v1/instances/{iid}").json()["state"]
+                    answer = b.execute("return window.__stops[arguments[0]]", iid)
+                    missed.append(f"page {shown}, server {actual}, stop answered {answer}")
     if missed:
-        print(f"not_shown_within_10s={len(missed)} (stream: {', '.join(map(str, missed))})")
+        print(f"not_shown_within_10s={len(missed)} ({'; '.join(missed)})")
     print(f"instances={INSTANCES}")
     print(f"render_empty_ms={empty:.0f}")
     print(f"render_ms={full:.0f}")
