@@ -1,12 +1,13 @@
 """The one dependency every /v1 route takes: who is calling, and whether the driver serves the route.
 
 ``serving(op)`` authenticates (HTTP Basic, parsed here so a malformed header is the same 401 as a
-wrong password; repeat callers come from the authenticator's cache without leaving the event
-loop) and then asks the service's capability gate, so 401 comes before 501, and both before the
-body is validated. It yields a ``Call``: the Service, the Caller, and where the route's
-operation runs (``Call.run``): on the event loop when the driver says it never blocks, on the
-store's threads when it never waits on a host, else on a worker thread. FastAPI resolves every
-dependency of every request, so the hot routes pay for exactly this one.
+wrong password, or the web UI's session cookie with its CSRF token; repeat callers come from the
+authenticator's cache without leaving the event loop) and then asks the service's capability
+gate, so 401 comes before 501, and both before the body is validated. It yields a ``Call``: the
+Service, the Caller, and where the route's operation runs (``Call.run``): on the event loop when
+the driver says it never blocks, on the store's threads when it never waits on a host, else on a
+worker thread. FastAPI resolves every dependency of every request, so the hot routes pay for
+exactly this one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from fastapi.security import HTTPBasic
 from hearth.drivers import Caller, Operation
 from hearth.service import Placement, Service
 
-from .credentials import CALLER, authenticate
+from .credentials import CALLER, request_caller
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -94,9 +95,7 @@ class Authorized(HTTPBasic):
         who: Caller | None = request.scope.get("state", {}).get(CALLER)
         if who is None:  # the Gate authenticated every /v1 request already; this is for an app without it
             client = request.client
-            who = await authenticate(
-                svc, request.headers.get("authorization"), client.host if client else None
-            )
+            who = await request_caller(svc, request.headers, request.method, client.host if client else None)
         if self.op is None:
             return Call(svc, who)
         svc.gate.require(self.op)

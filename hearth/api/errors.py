@@ -40,6 +40,7 @@ from hearth.errors import (
     ValidationError,
 )
 from hearth.redact import for_tenant, for_tenant_data, redact, redact_data
+from hearth.service.sessions import SessionEnded
 from hearth.service.tasks import json_safe
 
 from .credentials import CALLER
@@ -108,7 +109,8 @@ def error_response(
 
 def response_for(exc: HearthError, caller: Caller | None = None) -> JSONResponse:
     """The error body for ``exc`` as ``caller`` may see it (None: unauthenticated, not an admin)."""
-    headers: dict[str, str] = dict(AUTH_CHALLENGE) if isinstance(exc, AuthFailure) else {}
+    challenge = isinstance(exc, AuthFailure) and not isinstance(exc, SessionEnded)
+    headers: dict[str, str] = dict(AUTH_CHALLENGE) if challenge else {}
     retry = exc.details.get("retry_after")
     if isinstance(retry, int) and not isinstance(retry, bool):
         headers["Retry-After"] = str(retry)

@@ -3,7 +3,8 @@
 FastAPI reads (and buffers) a request's body before it resolves the route's dependencies, so an
 authentication dependency alone lets an anonymous client make the server hold 200 MB before it
 hears 401. This ASGI middleware answers first: every path under a guarded prefix needs
-credentials (except the public documents), checked from the headers, and a body declared larger
+credentials (except the public documents), checked from the headers (HTTP Basic, or the web
+UI's session cookie with its CSRF token), and a body declared larger
 than its route class allows is refused with 413 at once. A body of unknown length is counted
 while it is read and cut off with 413 the moment it passes the bound. The caller it found is left
 in the request state, where the ``caller`` dependency picks it up without checking again.
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +30,7 @@ from hearth.drivers import Caller
 from hearth.errors import HearthError, PayloadTooLarge
 from hearth.service.config import DEFAULT_JSON_BODY, DEFAULT_UPLOAD_BODY
 
-from .credentials import CALLER, authenticate
+from .credentials import CALLER, request_caller
 from .errors import response_for
 
 STREAMED = {"x-hearth-body": "upload"}  # openapi_extra of routes whose body is a streamed file
@@ -90,14 +92,6 @@ def _body_headers(scope: Scope) -> tuple[int | None, bool]:
     return length, chunked
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            text: str = value.decode("latin-1")
-            return text
-    return None
-
-
 class Gate:
     """ASGI middleware: authentication first, then the body bound, then the app."""
 
@@ -127,8 +121,8 @@ class Gate:
 
     async def _authenticate(self, scope: Scope) -> Caller:
         client = scope.get("client")
-        return await authenticate(
-            scope["app"].state.service, _header(scope, b"authorization"), client[0] if client else None
+        return await request_caller(
+            scope["app"].state.service, Headers(scope=scope), scope["method"], client[0] if client else None
         )
 
     def _limit(self, scope: Scope) -> int:

@@ -103,12 +103,12 @@ def _run(cfg: ServiceConfig) -> None:
 
     import uvicorn
 
-    from hearth.api import create_app
     from hearth.api.gate import BodyLimits
     from hearth.cli.allocator import release_free_memory
     from hearth.redact import RedactingFilter
     from hearth.service import SeedName
     from hearth.store.demo import DELTACLOUD_USER, DEMO_USERS
+    from hearth.ui import create_app
 
     host, port = cfg.host_port
     _check_server_libraries()

@@ -81,6 +81,10 @@ class Authenticator:
         self._epoch.close()
         self.forget()
 
+    def epoch(self) -> str:
+        """The store's current auth epoch: what else trusts a login (UI sessions) checks it too."""
+        return self._epoch.current()
+
     def _valid(self, verdict: _Verdict | None) -> bool:
         return (
             verdict is not None

@@ -51,6 +51,7 @@ from .idempotency import Idempotency
 from .launches import Launches
 from .media.core import MediaService
 from .per_request import Backends, RemoteDriver
+from .sessions import Sessions
 from .tags import Tags
 from .tasks import TaskLimits, TaskRunner
 from .templates import make_templates
@@ -87,6 +88,7 @@ class Service:
         # The backends a request may name: this one, and those reached with its own credentials.
         self.backends = Backends(self.gate, remote_drivers, providers)
         self.auth = Authenticator(engine, throttle=auth_throttle)
+        self.sessions = Sessions(self.auth.epoch)  # the web UI's logins (cookie + CSRF token)
         # The EC2 frontend's credentials (SigV4 needs the secrets, sealed under the state dir).
         self.access_keys = access_keys
         self.blob_options: Mapping[str, Any] = dict(blobs or {})  # the [blobs] table (open_buckets)

@@ -21,7 +21,6 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine
 
-from hearth.api import create_app
 from hearth.api.gate import BodyLimits
 from hearth.drivers import Driver
 from hearth.drivers.mock import MockDriver, MockTiming, seed
@@ -30,6 +29,7 @@ from hearth.service import Service
 from hearth.store import default_url, make_engine
 from hearth.store.demo import ADMIN_USER, DEMO_USER
 from hearth.store.users import create_user, seed_demo_users
+from hearth.ui import create_app
 
 # Short simulated boot and shutdown: transitional states are still seen, briefly.
 FAST = MockTiming(boot_seconds=0.05, shutdown_seconds=0.05)

@@ -11,8 +11,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+from ...webdriver import Browser, chromium
 from ..conftest import DEMO, Running
-from .webdriver import Browser, chromium
 
 
 @pytest.fixture(scope="module")

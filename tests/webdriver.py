@@ -126,6 +126,32 @@ class Browser:
     def screenshot(self, path: Path) -> None:
         path.write_bytes(base64.b64decode(self._call("GET", "/screenshot")))
 
+    def execute(self, script: str, *args: Any) -> Any:
+        """Run ``script`` (a function body; ``arguments`` holds ``args``) in the page, its value back."""
+        return self._call("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def execute_async(self, script: str, *args: Any) -> Any:
+        """Run ``script``, which calls ``arguments[arguments.length - 1]`` with its value when done."""
+        return self._call("POST", "/execute/async", {"script": script, "args": list(args)})
+
+    def set_script_timeout(self, seconds: float) -> None:
+        """How long ``execute_async`` waits for its script's callback."""
+        self._call("POST", "/timeouts", {"script": int(seconds * 1000)})
+
+    def resize(self, width: int, height: int) -> None:
+        self._call("POST", "/window/rect", {"width": width, "height": height})
+
+    def until(self, script: str, timeout: float = 30.0, *args: Any) -> Any:
+        """Wait until ``script`` returns something truthy in the page; that value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.execute(script, *args)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise WebDriverError(f"waited {timeout:.0f}s on {self.url} for: {script}")
+            time.sleep(0.05)
+
 
 def _free_port() -> int:
     with socket.socket() as s:
