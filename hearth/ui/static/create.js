@@ -1,21 +1,21 @@
-// Creating an instance from a template or from an image and hardware profile, with the task's
-// progress when the server makes disks first (202 + task).
+// Creating an instance from a template or from an image and hardware profile, with the
+// task's progress (every create answers 202 + task).
 
 import { h, fill, form, field, select } from "./dom.js";
 import { all, api } from "./api.js";
 import { attempt } from "./app.js";
 import { followTask, madeInstance } from "./tasks.js";
 
+// A create answers 202 with its task and the Location of the instance to be; the page goes
+// there once the task has made it.
 async function create(body, progress) {
   const r = await api("POST", "/v1/instances", body, { raw: true });
   const made = await r.json();
-  if (r.status === 202) {
-    const done = await followTask(made, progress);
-    const id = madeInstance(done);
-    location.hash = id ? `#/instances/${id}` : "#/instances";
-  } else {
-    location.hash = `#/instances/${made.id}`;
-  }
+  if (r.status !== 202) { location.hash = `#/instances/${made.id}`; return; }
+  const done = await followTask(made, progress);
+  const at = /\/v1\/instances\/([^/?#]+)$/.exec(r.headers.get("Location") ?? "");
+  const id = at ? decodeURIComponent(at[1]) : madeInstance(done);
+  location.hash = id ? `#/instances/${id}` : "#/instances";
 }
 
 export async function createView(main) {
