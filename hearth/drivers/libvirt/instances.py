@@ -100,7 +100,10 @@ class Instances(InstancesPart):
             for found in self.context.instances_on(link):
                 if scope is not None and found.meta.owner_id not in scope:
                     continue
-                view = self._view(found, net)
+                try:
+                    view = self._view(found, net)
+                except NotFound:
+                    continue  # undefined between the listing and the read: gone
                 if filters.state is None or view.state is filters.state:
                     out.append(view)
         out.sort(key=lambda i: (i.created, i.id))
@@ -108,7 +111,10 @@ class Instances(InstancesPart):
 
     def get_instance(self, caller: Caller, instance_id: str) -> Instance:
         found = self.context.find(caller, instance_id)
-        return self._view(found, NetView(self.context, found.link))
+        try:
+            return self._view(found, NetView(self.context, found.link))
+        except NotFound:  # undefined between the lookup and the read
+            raise NotFound(f"instance {instance_id} not found", kind="instance", id=instance_id) from None
 
     # --- creating -----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import secrets
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import libvirt
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from hearth.domain import Disk, Domain
 from hearth.drivers.libvirt import metadata
 from hearth.drivers.resources import ImageImport, InstanceCreate, InstanceSpec
-from hearth.errors import Conflict, Forbidden, ValidationError
+from hearth.errors import Conflict, Forbidden, NotFound, ValidationError
 from hearth.vocab.macvtap_modes import MacvtapMode
 from hearth.vocab.nic_kinds import InterfaceType
 
@@ -140,3 +141,33 @@ def test_only_an_admin_imports_and_only_files_that_exist(case: DriverCase, tmp_p
         case.driver.import_image(case.admin, ImageImport(name="gone", os="debian11", kernel=missing))
     assert "is not a regular file on the server" in err.value.message
     assert {i.name for i in case.driver.list_images(case.admin)} == {"test-guest"}
+
+
+def test_an_instance_undefined_while_it_is_read_is_gone_not_a_backend_error(
+    case: DriverCase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A terminate elsewhere can undefine a domain between the listing and the read of its state
+    (EC2's instance_terminated waiter met it as a 400): the listing leaves it out, a read of it
+    is the instance's NotFound."""
+    kept, going = boot(case, name="kept"), boot(case, name="going")
+    ctx = case.driver.context  # type: ignore[attr-defined]
+    real = ctx.state
+
+    def undefined_first(found: Any) -> Any:
+        if found.id == going.id:
+            conn = libvirt.open("test:///default")
+            try:
+                dom = conn.lookupByUUIDString(going.id)
+                dom.destroy()
+                dom.undefine()
+            finally:
+                conn.close()
+        return real(found)
+
+    monkeypatch.setattr(ctx, "state", undefined_first)
+    assert [i.id for i in case.driver.list_instances(case.alice) if i.id in (kept.id, going.id)] == [kept.id]
+    boot(case, name="going")  # the name is free again; a fresh domain to lose while it is read
+    going = next(i for i in case.driver.list_instances(case.alice) if i.name == "going")
+    with pytest.raises(NotFound) as err:
+        case.driver.get_instance(case.alice, going.id)
+    assert err.value.details == {"kind": "instance", "id": going.id}
