@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hearth.drivers import Caller, Collection
+from hearth.drivers import Caller, Collection, Feature
 from hearth.drivers.mock import MockDriver
 from hearth.drivers.mock.instances import Instances
 from hearth.drivers.parts import InstancesPart
@@ -60,6 +60,7 @@ class NoGetDriver(MockDriver):
 
     name = "noget"
     parts = {**MockDriver.parts, Collection.instances: NoGetInstances}
+    features = MockDriver.features - {Feature.chosen_id}  # naming a create's instance needs a GET
 
 
 class InvalidGetInstances(Instances):
