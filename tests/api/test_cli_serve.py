@@ -16,6 +16,8 @@ import httpx
 
 from hearth.service import ServiceConfig, default_state_dir, load_config
 
+from .conftest import created
+
 HEARTH = [str(Path(sys.executable).with_name("hearth"))]
 
 
@@ -187,7 +189,9 @@ def test_serve_serves_the_console_websocket_and_logs_no_ticket(tmp_path: Path) -
     base = f"http://127.0.0.1:{port}"
     with _serving("--state-dir", str(tmp_path / "state"), "--listen", f"127.0.0.1:{port}") as (proc, lines):
         with httpx.Client(base_url=base, auth=("demo", "demo-password"), timeout=60) as demo:
-            made = demo.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small"}).json()
+            made = created(
+                demo, demo.post("/v1/instances", json={"image_id": "debian-12", "hwp_id": "small"})
+            )
             deadline = time.monotonic() + 60
             while demo.get(f"/v1/instances/{made['id']}").json()["state"] != "RUNNING":
                 assert time.monotonic() < deadline

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.conftest import assert_error, new_instance, wait_task
+from tests.api.conftest import assert_error, created, new_instance
 
 # (collection path, key of its items in the answer)
 COLLECTIONS = [
@@ -47,8 +47,7 @@ def some_of_everything(server: object, tmp_path_factory: pytest.TempPathFactory)
             assert r.status_code == 201, r.text
             new_instance(c, name=f"vm-{n}")
             r = c.post("/v1/instances", json={"template": f"tpl-{n}", "name": f"vmt-{n}"})
-            assert r.status_code == 202, r.text  # a disk to make: a task, so /v1/tasks has items
-            wait_task(c, r.headers["location"])
+            created(c, r)  # a task, so /v1/tasks has items
         assert c.post("/v1/buckets", json={"name": "bucket-alpha"}).status_code == 201
     with httpx.Client(base_url=server.url, auth=ADMIN, timeout=30) as a:  # type: ignore[attr-defined]
         for n in ("alpha", "beta"):
